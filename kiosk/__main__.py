@@ -1,0 +1,5 @@
+"""`python -m kiosk` is the `kiosk` command."""
+
+from .cli import main
+
+main()

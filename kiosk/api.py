@@ -1,0 +1,250 @@
+"""The JSON API: scanning, search, walk-ins, undo, badges, printers, imports, export."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
+from werkzeug.exceptions import HTTPException
+
+from . import attendees, audit, auth, importers, reports
+from .audit import Actor
+from .auth import require
+from .checkin import Outcome
+from .textnorm import clean
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def state() -> Any:
+    return current_app.extensions["kiosk"]
+
+
+def actor() -> Actor:
+    """The caller as an audit actor; a station name sent in the body labels kiosks."""
+    who = auth.current_actor()
+    station = clean(_body().get("station") or request.args.get("station") or "", 40)
+    return Actor(who.role, f"station:{station}") if station else who
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True, cache=True) if request.is_json else None
+    return data if isinstance(data, dict) else {}
+
+
+def _attendee_fields() -> tuple[str, ...]:
+    """A kiosk sees only what the greeting needs; volunteers see the whole record."""
+    who = auth.current_actor()
+    return attendees.PUBLIC_FIELDS if auth.allowed(who, "volunteer") else attendees.KIOSK_FIELDS
+
+
+def outcome_response(outcome: Outcome) -> Response:
+    body = dict(outcome.body)
+    if outcome.attendee is not None and (outcome.status < 400 or outcome.status == 409):
+        body["attendee"] = attendees.as_dict(outcome.attendee, _attendee_fields())
+    response = jsonify(body)
+    response.status_code = outcome.status
+    return response
+
+
+def error(status: int, result: str, message: str) -> Response:
+    response = jsonify({"result": result, "message": message})
+    response.status_code = status
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    return error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
+
+
+@bp.post("/checkins")
+@require("kiosk")
+def post_checkin() -> Response:
+    """A scan from a kiosk or a scanner script (see the contract for the answers)."""
+    if not request.is_json or not isinstance(request.get_json(silent=True), dict):
+        return error(400, "bad_request", 'Send JSON like {"code": "...", "station": "door-1"}.')
+    body = _body()
+    station = clean(body.get("station") or "door", 40) or "door"
+    nonce = body.get("nonce")
+    nonce = clean(nonce, 100) if isinstance(nonce, (str, int)) and str(nonce).strip() else None
+    outcome = state().door.scan(body.get("code"), station, nonce, request.remote_addr or "")
+    return outcome_response(outcome)
+
+
+@bp.delete("/checkins/<int:attendee_id>")
+@require("volunteer")
+def delete_checkin(attendee_id: int) -> Response:
+    return outcome_response(state().door.undo(attendee_id, actor()))
+
+
+@bp.get("/attendees")
+@require("volunteer")
+def list_attendees() -> Response:
+    query = clean(request.args.get("q", ""), 100)
+    limit = min(max(request.args.get("limit", 25, type=int) or 25, 1), 500)
+    with state().store.read() as db:
+        return jsonify({"attendees": attendees.search(db, state().door.event, query, limit)})
+
+
+@bp.get("/attendees/<int:attendee_id>")
+@require("volunteer")
+def get_attendee(attendee_id: int) -> Response:
+    with state().store.read() as db:
+        row = attendees.get(db, state().door.event, attendee_id)
+    if row is None:
+        return error(404, "not_found", "No such attendee tonight.")
+    return jsonify({"attendee": attendees.as_dict(row)})
+
+
+@bp.post("/attendees")
+@require("volunteer")
+def post_walk_in() -> Response:
+    body = _body()
+    name = body.get("name")
+    if not isinstance(name, str) or not clean(name):
+        return error(422, "invalid", "A walk-in needs a name.")
+    email, company = body.get("email"), body.get("company")
+    if any(v is not None and not isinstance(v, str) for v in (email, company)):
+        return error(422, "invalid", "Email and company must be text.")
+    attendee_id, outcome = state().door.walk_in(name, email, company, bool(body.get("check_in")), actor())
+    with state().store.read() as db:
+        person = attendees.as_dict(attendees.get(db, state().door.event, attendee_id))
+    result = {"result": "registered", "attendee": person}
+    if outcome is not None:
+        result.update({k: v for k, v in outcome.body.items() if k != "result"}, check_in=outcome.result)
+    response = jsonify(result)
+    response.status_code = 201
+    return response
+
+
+@bp.post("/attendees/<int:attendee_id>/checkin")
+@require("volunteer")
+def post_manual_checkin(attendee_id: int) -> Response:
+    """Check someone in from search, e.g. a lost QR code; `override` admits a waitlisted person."""
+    return outcome_response(state().door.manual_check_in(attendee_id, actor(), bool(_body().get("override"))))
+
+
+@bp.get("/attendees/<int:attendee_id>/badge.png")
+@require("volunteer")
+def badge_png(attendee_id: int) -> Response:
+    """The badge exactly as it will print."""
+    image = state().printers.preview(attendee_id, request.args.get("printer"))
+    if image is None:
+        return error(404, "not_found", "No such attendee tonight.")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    buffer.seek(0)
+    return send_file(buffer, mimetype="image/png", max_age=0)
+
+
+@bp.post("/attendees/<int:attendee_id>/badge")
+@require("volunteer")
+def reprint(attendee_id: int) -> Response:
+    job_id = state().door.reprint(attendee_id, actor())
+    if job_id is None:
+        return error(404, "not_found", "No such attendee tonight.")
+    response = jsonify({"result": "queued", "job_id": job_id})
+    response.status_code = 202
+    return response
+
+
+@bp.get("/printers")
+@require("volunteer")
+def printers() -> Response:
+    return jsonify({"printers": state().printers.describe()})
+
+
+@bp.get("/headcount")
+def get_headcount() -> Response:
+    """Public: counts only."""
+    return jsonify(state().door.feed.headcount or state().door.headcount())
+
+
+@bp.get("/event")
+def get_event() -> Response:
+    """Public: what the idle kiosk shows (name, schedule, sponsors)."""
+    return jsonify(state().door.event.public())
+
+
+@bp.get("/arrivals")
+@require("volunteer")
+def arrivals() -> Response:
+    """Arrivals per minute for the console's chart."""
+    with state().store.read() as db:
+        return jsonify({"per_minute": reports.arrivals_per_minute(db, state().door.event)})
+
+
+@bp.post("/imports")
+@require("organizer")
+def post_import() -> Response:
+    """Upload an attendee list (multipart field `file`, optional `source`)."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return error(400, "bad_request", "Attach the attendee list as the form field 'file'.")
+    source = request.form.get("source", "auto")
+    if source not in importers.SOURCES:
+        return error(422, "invalid", f"Unknown source {source!r}.")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / (Path(upload.filename).name or "upload.csv")
+        upload.save(path)
+        try:
+            summary = state().door.import_file(path, source, actor())
+        except importers.ImportFileError as exc:
+            return error(422, "import_failed", f"{exc} Nothing was imported.")
+    return jsonify({"result": "imported", **summary.as_dict()})
+
+
+@bp.get("/export")
+@require("organizer")
+def export() -> Response:
+    """The attendance report as CSV (or ?format=json)."""
+    fmt = request.args.get("format", "csv")
+    with state().store.write() as db:
+        audit.record(db, actor(), "export", state().door.event.id, format=fmt)
+    with state().store.read() as db:
+        text = reports.attendance(db, state().door.event, fmt)
+    mimetype = "application/json" if fmt == "json" else "text/csv"
+    return Response(text, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="attendance-{state().door.event.slug}.{fmt}"'})
+
+
+@bp.get("/audit")
+@require("organizer")
+def get_audit() -> Response:
+    with state().store.read() as db:
+        return jsonify({"audit": audit.entries(db, state().door.event.id)})
+
+
+@bp.get("/tokens")
+@require("organizer")
+def get_tokens() -> Response:
+    with state().store.read() as db:
+        return jsonify({"tokens": auth.list_tokens(db)})
+
+
+@bp.post("/tokens")
+@require("organizer")
+def post_token() -> Response:
+    role = _body().get("role")
+    if role not in auth.ROLE_RANK:
+        return error(422, "invalid", "role must be kiosk, volunteer or organizer.")
+    with state().store.write() as db:
+        token = auth.create_token(db, role, clean(_body().get("label", ""), 60))
+        audit.record(db, actor(), "token_create", role=role)
+    response = jsonify({"result": "created", "role": role, "token": token})
+    response.status_code = 201
+    return response
+
+
+@bp.delete("/tokens/<int:token_id>")
+@require("organizer")
+def delete_token(token_id: int) -> Response:
+    with state().store.write() as db:
+        revoked = auth.revoke_token(db, token_id)
+        if revoked:
+            audit.record(db, actor(), "token_revoke", token_id=token_id)
+    return jsonify({"result": "revoked"}) if revoked else error(404, "not_found", "No such live token.")

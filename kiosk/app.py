@@ -1,0 +1,96 @@
+"""create_app(): config, store, the door, blueprints and the background workers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import auth, checkin, config, tickets
+from .config import Settings
+from .db import Store
+from .door import Door
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+log = logging.getLogger("kiosk")
+
+
+@dataclass
+class KioskState:
+    """Everything a request needs, hung on ``app.extensions["kiosk"]``."""
+
+    settings: Settings
+    store: Store
+    door: Door
+    master: bytes
+    login_limiter: auth.LoginLimiter
+    printers: Any = None
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+def create_app(settings: Settings | str | os.PathLike | None = None, start_workers: bool = True) -> Flask:
+    """The only way an app is made: from Settings or a config path (default: KIOSK_CONFIG / config.toml)."""
+    if not isinstance(settings, Settings):
+        settings = config.load(settings)
+    _configure_logging()
+    app = Flask(__name__, template_folder=str(WEB_DIR / "templates"), static_folder=str(WEB_DIR / "static"),
+                static_url_path="/static")
+    master = tickets.load_or_create_secret(settings.secret, settings.secret_file)
+    store = Store(settings.database)
+    door = Door.open(store, settings.event, master,
+                     checkin.Limits(settings.max_failed_scans, settings.failed_scan_window))
+    state = KioskState(settings=settings, store=store, door=door, master=master, login_limiter=auth.LoginLimiter())
+    app.extensions["kiosk"] = state
+    app.config.update(
+        SECRET_KEY=tickets.derive_key(master, "flask-session"),
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.https,
+        SESSION_COOKIE_NAME="kiosk_session", PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=16),
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024, JSON_SORT_KEYS=False,
+        SOCK_SERVER_OPTIONS={"ping_interval": 20, "max_message_size": 2 * 1024 * 1024},
+    )
+    _register_blueprints(app)
+    if start_workers:
+        _start_workers(state)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import api, live, pages
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    live.sock.init_app(app)
+
+
+def _start_workers(state: KioskState) -> None:
+    threading.Thread(target=_watch_other_processes, args=(state,), name="data-version", daemon=True).start()
+    from printers.service import start_printers
+
+    state.printers = start_printers(state)
+
+
+def _watch_other_processes(state: KioskState, interval: float = 1.0) -> None:
+    """`kiosk import` in another process commits to the same file: notice it within a second."""
+    last = state.store.data_version()
+    while not state.stop.wait(interval):
+        try:
+            version = state.store.data_version()
+        except Exception:  # a closed store at shutdown; the next loop ends
+            continue
+        if version != last:
+            last = version
+            state.door.external_change()
+
+
+def _configure_logging() -> None:
+    """Once, in the factory: python-escpos calls basicConfig() on import, so set ours first."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

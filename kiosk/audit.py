@@ -1,0 +1,43 @@
+"""The audit trail: who (role, token or station), did what, to whom, when."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from . import clock
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a role plus a label (``token:7``, ``pin``, ``station:door-1``, ``cli``)."""
+
+    role: str
+    label: str
+
+    @property
+    def station(self) -> str:
+        return self.label.removeprefix("station:")
+
+
+CLI = Actor("organizer", "cli")
+
+
+def record(db: sqlite_utils.Database, actor: Actor, action: str, event_id: int | None = None,
+           attendee_id: int | None = None, **details: Any) -> None:
+    """Append one audit line inside the caller's transaction, so it commits with the change."""
+    db["audit"].insert({
+        "event_id": event_id, "at": clock.now_iso(), "role": actor.role, "actor": actor.label,
+        "action": action, "attendee_id": attendee_id,
+        "details": json.dumps(details, ensure_ascii=False, default=str),
+    })
+
+
+def entries(db: sqlite_utils.Database, event_id: int | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    """Newest first; all events when event_id is None."""
+    where, params = ("WHERE event_id = ?", [event_id]) if event_id is not None else ("", [])
+    rows = db.execute(f"SELECT * FROM audit {where} ORDER BY id DESC LIMIT ?", [*params, limit])
+    return [{**dict(r), "details": json.loads(r["details"])} for r in rows]

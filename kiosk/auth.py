@@ -1,0 +1,182 @@
+"""Roles, bearer tokens, PIN logins, session cookies and CSRF.
+
+Stations and scripts send ``Authorization: Bearer <token>``; people in a browser
+log in with their role's PIN and get a session cookie. A cookie is sent by the
+browser on its own, so every change made with one must also carry the session's
+CSRF token in ``X-CSRF-Token`` (our pages do); a bearer token cannot be sent by a
+foreign page, so it needs none. Tokens are stored only as SHA-256 hashes.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from typing import Any, Callable
+
+import sqlite_utils
+from flask import abort, current_app, g, jsonify, request, session
+
+from . import clock
+from .audit import Actor
+
+ROLE_RANK = {"kiosk": 1, "volunteer": 2, "organizer": 3}
+HOME = {"kiosk": "/kiosk", "volunteer": "/volunteer", "organizer": "/organizer"}
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(db: sqlite_utils.Database, role: str, label: str = "") -> str:
+    """A new bearer token for a role; only its hash is kept."""
+    if role not in ROLE_RANK:
+        raise ValueError(f"unknown role {role!r}: choose kiosk, volunteer or organizer")
+    token = f"{role[0]}k_{secrets.token_urlsafe(24)}"
+    db["tokens"].insert({"token_hash": hash_token(token), "role": role, "label": label, "created_at": clock.now_iso()})
+    return token
+
+
+def list_tokens(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    rows = db.execute("SELECT id, role, label, created_at, revoked_at FROM tokens ORDER BY id")
+    return [dict(r) for r in rows]
+
+
+def revoke_token(db: sqlite_utils.Database, token_id: int) -> bool:
+    cursor = db.execute("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [clock.now_iso(), token_id])
+    return cursor.rowcount == 1
+
+
+def token_actor(db: sqlite_utils.Database, token: str) -> Actor | None:
+    """The role behind a live token, or None for an unknown or revoked one."""
+    if not token or len(token) > 200:
+        return None
+    row = db.execute("SELECT id, role FROM tokens WHERE token_hash = ? AND revoked_at IS NULL", [hash_token(token)]).fetchone()
+    return Actor(row["role"], f"token:{row['id']}") if row else None
+
+
+def token_alive(db: sqlite_utils.Database, token_id: int) -> bool:
+    return db.execute("SELECT 1 FROM tokens WHERE id = ? AND revoked_at IS NULL", [token_id]).fetchone() is not None
+
+
+class LoginLimiter:
+    """At most `attempts` wrong PINs per client address per `window` seconds."""
+
+    def __init__(self, attempts: int = 5, window: float = 300) -> None:
+        self.attempts, self.window = attempts, window
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def blocked(self, client: str) -> bool:
+        with self._lock:
+            recent = [t for t in self._failures.get(client, []) if t > time.monotonic() - self.window]
+            self._failures[client] = recent
+            return len(recent) >= self.attempts
+
+    def failed(self, client: str) -> None:
+        with self._lock:
+            self._failures.setdefault(client, []).append(time.monotonic())
+
+
+def check_pin(pins: dict[str, str], pin: str) -> str | None:
+    """The role whose PIN this is (constant-time comparisons), or None."""
+    found = None
+    for role, expected in pins.items():
+        if hmac.compare_digest(expected.encode(), str(pin).encode()):
+            found = role
+    return found
+
+
+def start_session(role: str, via: str, token_id: int | None = None) -> None:
+    """Sign a browser in: a fresh session with its own CSRF token."""
+    session.clear()
+    session.update({"role": role, "via": via, "csrf": secrets.token_urlsafe(24), "token_id": token_id})
+    session.permanent = True
+
+
+def csrf_token() -> str:
+    """The session's CSRF token, created for anonymous pages too (the login form)."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(24)
+    return session["csrf"]
+
+
+def current_actor() -> Actor | None:
+    """Who is calling: bearer header, ?token= (websockets only), or the session cookie."""
+    if "actor" in g:
+        return g.actor
+    g.actor = _resolve_actor()
+    return g.actor
+
+
+def _resolve_actor() -> Actor | None:
+    store = current_app.extensions["kiosk"].store
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header[:7].lower() == "bearer " else None
+    if token is None and request.path.startswith("/ws/"):
+        token = request.args.get("token")
+    if token is not None:
+        with store.read() as db:
+            actor = token_actor(db, token)
+        g.auth_via = "bearer"
+        return actor
+    role = session.get("role")
+    if role not in ROLE_RANK:
+        return None
+    if session.get("token_id") is not None:
+        with store.read() as db:
+            if not token_alive(db, session["token_id"]):
+                session.clear()
+                return None
+    g.auth_via = "cookie"
+    label = f"token:{session['token_id']}" if session.get("token_id") is not None else f"pin:{role}"
+    return Actor(role, label)
+
+
+def allowed(actor: Actor | None, role: str) -> bool:
+    return actor is not None and ROLE_RANK[actor.role] >= ROLE_RANK[role]
+
+
+def require(role: str, page: bool = False) -> Callable:
+    """Decorator: 401 without credentials, 403 with too weak a role, CSRF for cookie changes."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            refusal = check(role, page)
+            return refusal if refusal is not None else view(*args, **kwargs)
+
+        wrapped.required_role = role  # read by the test that walks every route
+        return wrapped
+
+    return decorator
+
+
+def check(role: str, page: bool = False) -> Any:
+    """The refusal response for the current request, or None when it may go on."""
+    actor = current_actor()
+    if actor is None:
+        if page:
+            from flask import redirect, url_for
+
+            return redirect(url_for("pages.login", next=request.path))
+        return _error(401, "unauthorized", "Sign in first: a bearer token or a PIN login is needed.")
+    if not allowed(actor, role):
+        return _error(403, "forbidden", f"This needs the {role} role; you are signed in as {actor.role}.")
+    if request.method in UNSAFE_METHODS and g.get("auth_via") == "cookie":
+        sent = request.headers.get("X-CSRF-Token", "") or request.form.get("csrf", "")
+        if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
+            return _error(403, "csrf", "This change is missing its CSRF token: reload the page and try again.")
+    return None
+
+
+def _error(status: int, result: str, message: str) -> Any:
+    if request.path.startswith("/api/") or request.path.startswith("/ws/") or request.accept_mimetypes.best == "application/json":
+        response = jsonify({"result": result, "message": message})
+        response.status_code = status
+        return response
+    abort(status, message)

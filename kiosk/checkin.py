@@ -1,0 +1,196 @@
+"""The rules of the door: pure functions over an open write transaction, no Flask.
+
+Every function here runs inside ``Store.write()``, so two stations scanning the same
+ticket at the same instant are serialised: exactly one gets ``checked_in``, the
+other ``already_checked_in``. Every scan attempt is recorded (the code read, the
+station, the nonce, the result), which is also what makes a retry with the same
+nonce safe: it is answered from the stored row and writes nothing new.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from printers import queue as print_queue
+
+from . import attendees, clock, platform_codes, tickets
+from .audit import Actor, record
+from .events import Event
+from .headcount import headcount
+
+MAX_CODE_CHARS = 512
+MAX_NONCE_CHARS = 100
+
+MESSAGES = {
+    "checked_in": "Welcome, {first}! Your badge is printing.",
+    "already_checked_in": "Welcome back, {first}: you checked in at {time}.",
+    "unknown_code": "We can't find this ticket for tonight. Please see a volunteer.",
+    "other_event": "This ticket is for another evening. Please see a volunteer.",
+    "invalid_code": "This code is not a valid ticket. Please see a volunteer.",
+    "not_attending": "This ticket is not active (cancelled, declined or waitlisted). Please see a volunteer.",
+    "capacity_reached": "The venue is full right now. Please see a volunteer.",
+    "too_many_attempts": "Too many unrecognised codes. Please wait a minute or see a volunteer.",
+}
+STATUS = {"checked_in": 201, "already_checked_in": 200, "unknown_code": 404, "invalid_code": 422,
+          "not_attending": 409, "capacity_reached": 409, "too_many_attempts": 429}
+GUESSES = ("unknown_code", "invalid_code")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Code guessing: at most `max_failed` unknown or invalid codes per station or client per window."""
+
+    max_failed: int = 20
+    window_seconds: int = 60
+
+
+@dataclass
+class Outcome:
+    """The answer to a scan: HTTP status, JSON body (attendee added by the caller) and what changed."""
+
+    result: str
+    status: int
+    body: dict[str, Any]
+    attendee: Any = None
+    changed: bool = False
+    replayed: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits, raw_code: Any,
+         station: str, nonce: str | None, client: str) -> Outcome:
+    """Check in whoever `raw_code` belongs to, or say plainly why not."""
+    if nonce:
+        previous = _replay(db, event, nonce)
+        if previous:
+            return previous
+    code = normalise(raw_code)
+    if code is None:
+        outcome = refusal("invalid_code")
+    elif _too_many_failures(db, limits, station, client):
+        return _log(db, event, refusal("too_many_attempts"), station, None, _printable(raw_code), client)
+    else:
+        outcome = _admit(db, event, master, code, station)
+    return _log(db, event, outcome, station, nonce, code if code is not None else _printable(raw_code), client)
+
+
+def normalise(raw: Any) -> str | None:
+    """The scanned text, stripped; None when it cannot be a code (binary, huge, control or format chars)."""
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip(" \t\r\n")
+    if not text or len(text) > MAX_CODE_CHARS:
+        return None
+    if any(unicodedata.category(ch)[0] in "CZ" and ch != " " for ch in text):
+        return None
+    return text
+
+
+def _printable(raw: Any) -> str:
+    """What to store of a refused scan: a bounded, printable trace of it."""
+    return repr(raw)[:120]
+
+
+def _admit(db: sqlite_utils.Database, event: Event, master: bytes, code: str, station: str) -> Outcome:
+    person, refused = _resolve(db, event, master, code)
+    if refused:
+        return refused
+    return arrive(db, event, person, station)
+
+
+def _resolve(db: sqlite_utils.Database, event: Event, master: bytes, code: str) -> tuple[Any, Outcome | None]:
+    verdict = tickets.verify(master, code.upper())
+    if verdict.ours:
+        if not verdict.genuine:
+            return None, refusal("invalid_code")
+        if verdict.event_id != event.id:
+            return None, refusal("unknown_code", message=MESSAGES["other_event"])
+        person = attendees.by_ticket_code(db, code.upper())
+        return (person, None) if person else (None, refusal("unknown_code"))
+    keys = platform_codes.scan_keys(code)
+    if not keys:
+        return None, refusal("invalid_code")
+    person = attendees.by_door_codes(db, event, keys)
+    return (person, None) if person else (None, refusal("unknown_code"))
+
+
+def arrive(db: sqlite_utils.Database, event: Event, person: Any, station: str, override: bool = False) -> Outcome:
+    """Mark a known person arrived: the one place a check-in is written, whatever the way in."""
+    if person["checked_in_at"]:
+        return Outcome("already_checked_in", 200, {
+            "result": "already_checked_in", "checked_in_at": person["checked_in_at"],
+            "station": person["checked_in_station"],
+            "message": MESSAGES["already_checked_in"].format(first=person["first_name"], time=_clock_time(person["checked_in_at"])),
+        }, attendee=person)
+    if not person["attending"] and not override:
+        return refusal("not_attending", attendee=person)
+    counts = headcount(db, event)
+    if event.capacity and counts["checked_in"] >= event.capacity:
+        return refusal("capacity_reached", attendee=person)
+    at = clock.now_iso()
+    db.execute("UPDATE attendees SET checked_in_at = ?, checked_in_station = ? WHERE id = ?", [at, station, person["id"]])
+    print_queue.enqueue(db, event.id, person["id"], station=station, reason="check-in")
+    person = attendees.get(db, event, person["id"])
+    return Outcome("checked_in", 201, {
+        "result": "checked_in", "checked_in_at": at, "station": station,
+        "headcount": headcount(db, event),
+        "message": MESSAGES["checked_in"].format(first=person["first_name"]),
+    }, attendee=person, changed=True)
+
+
+def undo(db: sqlite_utils.Database, event: Event, attendee_id: int, actor: Actor) -> Outcome:
+    """Reverse a mistaken check-in; a badge not yet printed is not printed."""
+    person = attendees.get(db, event, attendee_id)
+    if person is None:
+        return Outcome("not_found", 404, {"result": "not_found", "message": "No such attendee tonight."})
+    if not person["checked_in_at"]:
+        return Outcome("not_checked_in", 409, {"result": "not_checked_in", "message": f"{person['name']} is not checked in."}, attendee=person)
+    db.execute("UPDATE attendees SET checked_in_at = NULL, checked_in_station = NULL WHERE id = ?", [attendee_id])
+    cancelled = print_queue.cancel_pending(db, attendee_id)
+    record(db, actor, "undo", event.id, attendee_id, was_checked_in_at=person["checked_in_at"],
+           station=person["checked_in_station"], cancelled_print_jobs=cancelled)
+    person = attendees.get(db, event, attendee_id)
+    return Outcome("undone", 200, {"result": "undone", "headcount": headcount(db, event),
+                                   "message": f"Check-in of {person['name']} undone."}, attendee=person, changed=True)
+
+
+def refusal(result: str, attendee: Any = None, message: str | None = None) -> Outcome:
+    return Outcome(result, STATUS[result], {"result": result, "message": message or MESSAGES[result]}, attendee=attendee)
+
+
+def _clock_time(iso: str) -> str:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).astimezone().strftime("%H:%M")
+
+
+def _too_many_failures(db: sqlite_utils.Database, limits: Limits, station: str, client: str) -> bool:
+    since = clock.iso_ago(limits.window_seconds)
+    failures = db.execute(
+        "SELECT count(*) FROM scans WHERE at > ? AND ok = 0 AND result IN ('unknown_code', 'invalid_code') "
+        "AND (station = ? OR client = ?)", [since, station, client]).fetchone()[0]
+    return failures >= limits.max_failed
+
+
+def _replay(db: sqlite_utils.Database, event: Event, nonce: str) -> Outcome | None:
+    row = db.execute("SELECT * FROM scans WHERE event_id = ? AND nonce = ?", [event.id, nonce[:MAX_NONCE_CHARS]]).fetchone()
+    if row is None:
+        return None
+    person = attendees.get(db, event, row["attendee_id"]) if row["attendee_id"] else None
+    return Outcome(row["result"], row["http_status"], json.loads(row["response"]), attendee=person, replayed=True)
+
+
+def _log(db: sqlite_utils.Database, event: Event, outcome: Outcome, station: str, nonce: str | None,
+         code: str, client: str) -> Outcome:
+    db["scans"].insert({
+        "event_id": event.id, "at": clock.now_iso(), "station": station, "code": code[:MAX_CODE_CHARS],
+        "nonce": nonce[:MAX_NONCE_CHARS] if nonce else None, "result": outcome.result,
+        "ok": 1 if outcome.status < 300 else 0, "attendee_id": outcome.attendee["id"] if outcome.attendee else None,
+        "http_status": outcome.status, "response": json.dumps(outcome.body, ensure_ascii=False), "client": client,
+    })
+    return outcome

@@ -1,0 +1,301 @@
+"""The `kiosk` command: serve, demo, import, attendees, tickets, export, tokens, printers, forget."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import click
+
+from . import attendees, audit, auth, checkin, config, forget as forgetting, importers, reports, tickets
+from .audit import CLI
+from .db import Store
+from .door import Door
+
+
+class Context:
+    """Settings plus a lazily opened store and door for one command."""
+
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = config_path
+        self._settings: config.Settings | None = None
+
+    @property
+    def settings(self) -> config.Settings:
+        if self._settings is None:
+            self._settings = config.load(self.config_path)
+        return self._settings
+
+    @contextlib.contextmanager
+    def door(self) -> Iterator[Door]:
+        s = self.settings
+        store = Store(s.database)
+        try:
+            master = tickets.load_or_create_secret(s.secret, s.secret_file)
+            yield Door.open(store, s.event, master, checkin.Limits(s.max_failed_scans, s.failed_scan_window))
+        finally:
+            store.close()
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group()
+@click.option("--config", "config_path", envvar="KIOSK_CONFIG", type=click.Path(dir_okay=False),
+              help="config file (default: KIOSK_CONFIG or ./config.toml of the project)")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """Check-in kiosk and badge service for a meetup door."""
+    ctx.obj = Context(config_path)
+
+
+@cli.command()
+@click.option("--host", help="address to listen on (default: [server] host)")
+@click.option("--port", type=int, help="port (default: [server] port)")
+@pass_ctx
+def serve(ctx: Context, host: str | None, port: int | None) -> None:
+    """Run the server (pages, API, websockets) with gunicorn + gevent."""
+    from .server import serve as run
+
+    settings = ctx.settings
+    _announce(settings, host, port)
+    run(settings, host, port)
+
+
+@cli.command()
+@click.option("--host", help="address to listen on (default: [server] host)")
+@click.option("--port", type=int, help="port (default: [server] port)")
+@click.option("--serve/--no-serve", default=True, help="start the server after seeding (default: yes)")
+@pass_ctx
+def demo(ctx: Context, host: str | None, port: int | None, serve: bool) -> None:
+    """Seed the demo evening (237 attendees), make tokens, print the URLs and serve."""
+    from .demo import demo_batch
+
+    with ctx.door() as door:
+        with door.store.write() as db:
+            summary = attendees.upsert_batch(db, door.event, door.master, demo_batch())
+            tokens = {role: auth.create_token(db, role, "demo") for role in auth.ROLE_RANK}
+            first = db.execute("SELECT ticket_code FROM attendees WHERE event_id = ? AND attending = 1 ORDER BY id LIMIT 1",
+                               [door.event.id]).fetchone()[0]
+    settings = ctx.settings
+    click.echo(f"Demo evening: {door.event.name}, {door.event.date_label} ({summary.added} new, "
+               f"{summary.updated + summary.unchanged} already there)")
+    click.echo(f"Database: {settings.database}")
+    for p in settings.printers:
+        click.echo(f"Printer {p.name}: {p.backend} {p.options.get('path', '')}")
+    click.echo(f"PINs: " + ", ".join(f"{role} {pin}" for role, pin in settings.pins.items()))
+    click.echo(f"A ticket code to type or scan: {first}")
+    for role, token in tokens.items():
+        click.echo(f"{role} token: {token}")
+    if serve:
+        base = _announce(settings, host, port)
+        for role, token in tokens.items():
+            click.echo(f"  {role:<10} {base}/pair?token={token}")
+        from .server import serve as run
+
+        run(settings, host, port)
+
+
+def _announce(settings: config.Settings, host: str | None, port: int | None) -> str:
+    scheme = "https" if settings.https else "http"
+    shown = host or settings.host
+    shown = "127.0.0.1" if shown in ("0.0.0.0", "::") else shown
+    base = f"{scheme}://{shown}:{port or settings.port}"
+    click.echo(f"Serving on {base}: kiosk {base}/kiosk  display {base}/display  volunteers {base}/volunteer")
+    return base
+
+
+@cli.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--source", type=click.Choice(importers.SOURCES), default="auto", show_default=True)
+@pass_ctx
+def import_(ctx: Context, file: str, source: str) -> None:
+    """Import or re-import an attendee list; a re-import never loses a check-in."""
+    with ctx.door() as door, click.progressbar(length=1, label="Reading", file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        try:
+            summary = door.import_file(file, source, CLI, progress=progress)
+        except importers.ImportFileError as exc:
+            raise click.ClickException(f"{exc} Nothing was imported.") from None
+    click.echo(f"Imported {Path(file).name} ({summary.source}): {summary.added} added, {summary.updated} updated, "
+               f"{summary.unchanged} unchanged, {summary.not_attending} not attending, "
+               f"{summary.kept_check_ins} check-ins kept")
+
+
+@cli.command(name="attendees")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@pass_ctx
+def list_attendees(ctx: Context, fmt: str) -> None:
+    """List tonight's attendees."""
+    with ctx.door() as door, door.store.read() as db:
+        rows = reports.attendee_rows(db, door.event)
+    click.echo(json.dumps(rows, ensure_ascii=False, indent=1) if fmt == "json" else reports.to_csv(rows), nl=fmt == "json")
+
+
+@cli.command(name="tickets")
+@click.argument("folder", type=click.Path(file_okay=False))
+@pass_ctx
+def write_tickets(ctx: Context, folder: str) -> None:
+    """Write each attendee's QR ticket as a PNG, plus sheet.pdf to print."""
+    from .ticket_images import write_tickets as write
+
+    with ctx.door() as door, door.store.read() as db:
+        rows = reports.attendee_rows(db, door.event)
+    count, sheet = write(Path(folder), rows, door.event.name, door.event.date_label)
+    click.echo(f"Wrote {count} tickets to {folder} and the printable sheet {sheet}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@pass_ctx
+def export(ctx: Context, file: str) -> None:
+    """Write the attendance report (.csv, or .json for the full report)."""
+    fmt = "json" if file.lower().endswith(".json") else "csv"
+    with ctx.door() as door:
+        with door.store.write() as db:
+            audit.record(db, CLI, "export", door.event.id, file=Path(file).name)
+        with door.store.read() as db:
+            Path(file).write_text(reports.attendance(db, door.event, fmt), encoding="utf-8")
+            counts = door.headcount()
+    click.echo(f"Wrote {file}: {counts['checked_in']} checked in of {counts['expected']} expected, "
+               f"{counts['walk_ins']} walk-ins")
+
+
+@cli.group()
+def token() -> None:
+    """Bearer tokens for stations and scripts."""
+
+
+@token.command(name="create")
+@click.option("--role", type=click.Choice(list(auth.ROLE_RANK)), required=True)
+@click.option("--label", default="", help="what the token is for, e.g. door-1")
+@pass_ctx
+def token_create(ctx: Context, role: str, label: str) -> None:
+    """Print a new token for ROLE, alone on the last line."""
+    with ctx.door() as door, door.store.write() as db:
+        value = auth.create_token(db, role, label)
+        audit.record(db, CLI, "token_create", door.event.id, role=role, label=label)
+    click.echo(f"New {role} token (shown once):")
+    click.echo(value)
+
+
+@token.command(name="list")
+@pass_ctx
+def token_list(ctx: Context) -> None:
+    """List tokens (ids, roles, labels; never the secrets)."""
+    with ctx.door() as door, door.store.read() as db:
+        for row in auth.list_tokens(db):
+            state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "live"
+            click.echo(f"{row['id']:>4}  {row['role']:<10} {state:<32} {row['label']}")
+
+
+@token.command(name="revoke")
+@click.argument("token_id", type=int)
+@pass_ctx
+def token_revoke(ctx: Context, token_id: int) -> None:
+    """Revoke a token by id: its stations and paired phones are signed out at once."""
+    with ctx.door() as door, door.store.write() as db:
+        if not auth.revoke_token(db, token_id):
+            raise click.ClickException(f"no live token with id {token_id}")
+        audit.record(db, CLI, "token_revoke", door.event.id, token_id=token_id)
+    click.echo(f"Revoked token {token_id}")
+
+
+@cli.group()
+def printer() -> None:
+    """Test the badge printer."""
+
+
+@printer.command(name="test")
+@click.option("--name", help="printer name (default: every printer)")
+@pass_ctx
+def printer_test(ctx: Context, name: str | None) -> None:
+    """Print a test badge now (not queued), on each printer."""
+    from printers.connections import PrinterError, open_backend
+    from printers.escpos_job import build_job, render_preview
+    from printers.service import test_badge
+
+    failed = False
+    with ctx.door() as door:
+        info = test_badge(door.event)
+    for p in _printers(ctx, name):
+        backend = open_backend({**p.options, "backend": p.backend, "profile": p.profile}, ctx.settings.base_dir)
+        try:
+            backend.send(build_job(info, p.profile), "test-badge", preview=render_preview(info, p.profile))
+            click.echo(f"{p.name}: test badge sent ({p.backend})")
+        except PrinterError as exc:
+            failed = True
+            click.echo(f"{p.name}: {exc}", err=True)
+    sys.exit(1 if failed else 0)
+
+
+@printer.command(name="status")
+@click.option("--name", help="printer name (default: every printer)")
+@pass_ctx
+def printer_status(ctx: Context, name: str | None) -> None:
+    """Say whether each printer answers (and its paper, where it reports it)."""
+    from printers.connections import open_backend
+
+    failed = False
+    for p in _printers(ctx, name):
+        status = open_backend({**p.options, "backend": p.backend, "profile": p.profile}, ctx.settings.base_dir).status()
+        failed |= not status.online
+        click.echo(f"{p.name}: {'online' if status.online else 'NOT ANSWERING'}, paper {status.paper}"
+                   + (f" ({status.detail})" if status.detail else ""))
+    sys.exit(1 if failed else 0)
+
+
+def _printers(ctx: Context, name: str | None) -> list[config.PrinterSettings]:
+    chosen = [p for p in ctx.settings.printers if name in (None, p.name)]
+    if not chosen:
+        raise click.ClickException(f"no printer named {name!r}")
+    return chosen
+
+
+@cli.command()
+@click.option("--before", "before", help="forget people of events that started before this date (YYYY-MM-DD)")
+@click.option("--event", "event_slug", help="forget the people of one event (its slug, see `kiosk events`)")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@pass_ctx
+def forget(ctx: Context, before: str | None, event_slug: str | None, yes: bool) -> None:
+    """Delete names, emails and companies of past events, keeping the counts."""
+    if bool(before) == bool(event_slug):
+        raise click.UsageError("give either --before DATE or --event SLUG")
+    if before:
+        try:
+            dt.date.fromisoformat(before)
+        except ValueError:
+            raise click.BadParameter("use YYYY-MM-DD", param_hint="--before") from None
+    if not yes:
+        click.confirm("Personal data of those events will be deleted for good. Go on?", abort=True)
+    with ctx.door() as door, door.store.write() as db:
+        result = forgetting.forget(db, before=before, event_slug=event_slug)
+        audit.record(db, CLI, "forget", None, before=before, event=event_slug, **result)
+    click.echo(f"Forgot {result['attendees']} people in {result['events']} event(s); counts kept.")
+
+
+@cli.command(name="events")
+@pass_ctx
+def list_events(ctx: Context) -> None:
+    """List every evening in the database with its counts."""
+    with ctx.door() as door, door.store.read() as db:
+        for row in forgetting.event_counts(db):
+            mark = "*" if row["is_current"] else " "
+            click.echo(f"{mark} {row['slug']:<50} {row['checked_in']:>4} came of {row['expected']:>4} expected"
+                       f"{'  (personal data forgotten)' if row['forgotten_at'] else ''}")
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: a config error is one line on stderr and exit code 2."""
+    try:
+        return cli.main(args=argv, prog_name="kiosk", standalone_mode=True)
+    except config.ConfigError as exc:
+        click.echo(f"kiosk: config error: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,280 @@
+"""config.toml -> a validated, typed settings object.
+
+Every command takes ``--config PATH`` (or ``KIOSK_CONFIG``). Relative paths in a
+config file resolve against that file's folder, so a config can be moved with its
+data. A wrong config stops start-up with one line that names the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+PRINTER_BACKENDS = ("file", "network", "usb", "serial", "cups", "none")
+ROLES = ("kiosk", "volunteer", "organizer")
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+
+
+class ConfigError(ValueError):
+    """A config problem, worded as one line that names the key."""
+
+
+@dataclass(frozen=True)
+class EventSettings:
+    name: str
+    starts_at: dt.datetime
+    doors_open: str
+    capacity: int
+    ends_at: str = ""
+    venue: str = ""
+    schedule: tuple[tuple[str, str], ...] = ()
+    sponsors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PrinterSettings:
+    name: str
+    backend: str
+    profile: str
+    options: Mapping[str, Any]
+    stations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path
+    event: EventSettings
+    host: str
+    port: int
+    https: bool
+    certfile: Path | None
+    keyfile: Path | None
+    database: Path
+    printers: tuple[PrinterSettings, ...]
+    secret: str | None
+    pins: Mapping[str, str]
+    max_failed_scans: int = 20
+    failed_scan_window: int = 60
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def secret_file(self) -> Path:
+        """Where a generated ticket-signing secret is kept: beside the database."""
+        return self.database.with_name(self.database.name + ".secret")
+
+
+def config_path(cli_value: str | None = None) -> Path:
+    """--config wins over KIOSK_CONFIG, which wins over the repository's config.toml."""
+    raw = cli_value or os.environ.get("KIOSK_CONFIG") or str(DEFAULT_CONFIG)
+    return Path(raw).expanduser().resolve()
+
+
+def load(path: str | os.PathLike | None = None) -> Settings:
+    """Read and validate a config file; raises ConfigError naming the key."""
+    p = config_path(str(path) if path else None)
+    if not p.is_file():
+        raise ConfigError(f"config file {p} does not exist (--config or KIOSK_CONFIG)")
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
+    return parse(raw, p)
+
+
+def parse(raw: Mapping[str, Any], path: Path) -> Settings:
+    """Turn the TOML mapping into Settings, resolving relative paths against path's folder."""
+    base = path.parent
+    server = _section(raw, "server")
+    storage = _section(raw, "storage")
+    security = _section(raw, "security")
+    https = _bool(server, "server.https", False)
+    return Settings(
+        path=path,
+        event=_event(_section(raw, "event")),
+        host=_str(server, "server.host", "127.0.0.1"),
+        port=_port(server, "server.port", 8080),
+        https=https,
+        certfile=_opt_path(server, "server.certfile", base),
+        keyfile=_opt_path(server, "server.keyfile", base),
+        database=_path(storage, "storage.database", base, "data/kiosk.db"),
+        printers=_printers(raw, base),
+        secret=_opt_str(security, "security.secret"),
+        pins=_pins(security),
+        max_failed_scans=_int(security, "security.max_failed_scans", 20, minimum=1),
+        failed_scan_window=_int(security, "security.failed_scan_window", 60, minimum=1),
+        extra={k: v for k, v in raw.items() if k not in {"event", "server", "storage", "printer", "printers", "security"}},
+    )
+
+
+def _section(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = raw.get(name, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"[{name}] must be a table")
+    return value
+
+
+def _key(dotted: str) -> str:
+    return dotted.rsplit(".", 1)[-1]
+
+
+def _str(sec: Mapping[str, Any], dotted: str, default: str | None = None) -> str:
+    value = sec.get(_key(dotted), default)
+    if not isinstance(value, str) or (default is None and not value.strip()):
+        raise ConfigError(f"{dotted} must be a non-empty string")
+    return value
+
+
+def _opt_str(sec: Mapping[str, Any], dotted: str) -> str | None:
+    value = sec.get(_key(dotted))
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{dotted} must be a string")
+    return value
+
+
+def _int(sec: Mapping[str, Any], dotted: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+    value = sec.get(_key(dotted), default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (maximum is not None and value > maximum):
+        bound = f" between {minimum} and {maximum}" if maximum is not None else f" >= {minimum}"
+        raise ConfigError(f"{dotted} must be a whole number{bound}, got {value!r}")
+    return value
+
+
+def _bool(sec: Mapping[str, Any], dotted: str, default: bool) -> bool:
+    value = sec.get(_key(dotted), default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{dotted} must be true or false, got {value!r}")
+    return value
+
+
+def _port(sec: Mapping[str, Any], dotted: str, default: int) -> int:
+    return _int(sec, dotted, default, minimum=0, maximum=65535)
+
+
+def _path(sec: Mapping[str, Any], dotted: str, base: Path, default: str) -> Path:
+    return (base / _str(sec, dotted, default)).resolve()
+
+
+def _opt_path(sec: Mapping[str, Any], dotted: str, base: Path) -> Path | None:
+    value = _opt_str(sec, dotted)
+    if value is None:
+        return None
+    resolved = (base / value).resolve()
+    if not resolved.is_file():
+        raise ConfigError(f"{dotted}: file {resolved} does not exist")
+    return resolved
+
+
+def _event(sec: Mapping[str, Any]) -> EventSettings:
+    starts_raw = _str(sec, "event.starts_at")
+    try:
+        starts = dt.datetime.fromisoformat(starts_raw)
+    except ValueError:
+        raise ConfigError(f"event.starts_at must be ISO 8601 with an offset, got {starts_raw!r}") from None
+    if starts.tzinfo is None:
+        raise ConfigError(f"event.starts_at needs a UTC offset, e.g. {starts_raw}+00:00")
+    return EventSettings(
+        name=_str(sec, "event.name"),
+        starts_at=starts,
+        doors_open=_str(sec, "event.doors_open", starts.strftime("%H:%M")),
+        capacity=_int(sec, "event.capacity", 0),
+        ends_at=_str(sec, "event.ends_at", ""),
+        venue=_str(sec, "event.venue", ""),
+        schedule=_schedule(sec.get("schedule", [])),
+        sponsors=_sponsors(sec.get("sponsors", [])),
+    )
+
+
+def _schedule(items: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(items, list):
+        raise ConfigError("event.schedule must be a list of {time, title} tables")
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, Mapping) or not isinstance(item.get("time"), str) or not isinstance(item.get("title"), str):
+            raise ConfigError(f"event.schedule[{i}] needs a time and a title (strings)")
+        out.append((item["time"], item["title"]))
+    return tuple(out)
+
+
+def _sponsors(items: Any) -> tuple[str, ...]:
+    if not isinstance(items, list) or not all(isinstance(s, str) for s in items):
+        raise ConfigError("event.sponsors must be a list of names")
+    return tuple(items)
+
+
+def _printers(raw: Mapping[str, Any], base: Path) -> tuple[PrinterSettings, ...]:
+    """[printer] is one printer; [printers.NAME] tables declare several."""
+    tables: list[tuple[str, str, Mapping[str, Any]]] = []
+    if "printer" in raw:
+        tables.append(("default", "printer", _section(raw, "printer")))
+    for name, sec in _section(raw, "printers").items():
+        if not isinstance(sec, Mapping):
+            raise ConfigError(f"[printers.{name}] must be a table")
+        tables.append((name, f"printers.{name}", sec))
+    if not tables:
+        tables.append(("default", "printer", {"backend": "none"}))
+    return tuple(_printer(name, prefix, sec, base) for name, prefix, sec in tables)
+
+
+def _printer(name: str, prefix: str, sec: Mapping[str, Any], base: Path) -> PrinterSettings:
+    backend = sec.get("backend", "none")
+    if backend not in PRINTER_BACKENDS:
+        raise ConfigError(f"{prefix}.backend must be one of {', '.join(PRINTER_BACKENDS)}, got {backend!r}")
+    options = dict(sec)
+    if backend == "network":
+        _str(sec, f"{prefix}.host")
+        options["port"] = _int(sec, f"{prefix}.port", 9100, minimum=1, maximum=65535)
+        timeout = sec.get("timeout", 3)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 60:
+            raise ConfigError(f"{prefix}.timeout must be a number of seconds between 0 and 60, got {timeout!r}")
+    elif backend == "usb":
+        for key in ("vendor_id", "product_id"):
+            options[key] = _usb_id(sec, f"{prefix}.{key}")
+    elif backend == "serial":
+        _str(sec, f"{prefix}.device")
+        options["baudrate"] = _int(sec, f"{prefix}.baudrate", 9600, minimum=1)
+    elif backend == "cups":
+        _str(sec, f"{prefix}.queue")
+    elif backend == "file":
+        options["path"] = str(_path(sec, f"{prefix}.path", base, "data/badges"))
+    stations = sec.get("stations", [])
+    if not isinstance(stations, list) or not all(isinstance(s, str) for s in stations):
+        raise ConfigError(f"{prefix}.stations must be a list of station names")
+    return PrinterSettings(name=name, backend=backend, profile=_str(sec, f"{prefix}.profile", "TM-T20II"),
+                           options=options, stations=tuple(stations))
+
+
+def _usb_id(sec: Mapping[str, Any], dotted: str) -> int:
+    value = sec.get(_key(dotted))
+    if isinstance(value, str):
+        try:
+            value = int(value, 16)
+        except ValueError:
+            raise ConfigError(f"{dotted} must be a hex id like \"0x04b8\", got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 0xFFFF:
+        raise ConfigError(f"{dotted} must be a USB id like 0x04b8, got {value!r}")
+    return value
+
+
+def _pins(sec: Mapping[str, Any]) -> dict[str, str]:
+    pins = {}
+    for role in ROLES:
+        key = f"{role}_pin"
+        value = sec.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).isdigit() or len(str(value)) < 4:
+            raise ConfigError(f"security.{key} must be at least 4 digits")
+        pins[role] = str(value)
+    if len(set(pins.values())) != len(pins):
+        raise ConfigError("security.*_pin: each role needs its own PIN")
+    return pins

@@ -1,0 +1,214 @@
+"""The SQLite store: the schema, pooled read connections and one serialised writer.
+
+Why this shape: under WAL any number of readers run beside one writer, but a
+deferred transaction that reads and then writes fails at once with "database is
+locked" when another connection writes first. So every write goes through
+``Store.write()``: an in-process lock (one writer at a time, no busy spinning)
+around ``BEGIN IMMEDIATE`` (which also serialises against other processes, such
+as ``kiosk import`` run beside the server, with a busy timeout).
+
+Durability: ``synchronous=FULL`` in WAL mode. A commit is fsynced before the
+check-in is acknowledged, so an acknowledged arrival survives kill -9 *and* a
+power cut; it costs about 0.1 ms per commit on the machine we measured
+(bench/RESULTS.md), far below a scan's other costs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 5000
+SCHEMA_VERSION = 1
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+class Store:
+    """One SQLite file. Readers borrow pooled connections; writers queue for one."""
+
+    def __init__(self, path: str | Path, pool_size: int = 8) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._write_lock = threading.Lock()
+        self._writer = _connect(self.path)
+        self._writer.execute("PRAGMA journal_mode = WAL")
+        create_schema(sqlite_utils.Database(self._writer))
+        self._pool: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+        self._pool_size = pool_size
+        self._opened = 0
+        self._opened_lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite_utils.Database]:
+        """A connection for reads; never holds a write lock."""
+        conn = self._borrow()
+        try:
+            yield sqlite_utils.Database(conn)
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            self._pool.put(conn)
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """One IMMEDIATE transaction at a time; commits on success, rolls back on error."""
+        with self._write_lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield sqlite_utils.Database(conn)
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def data_version(self) -> int:
+        """Changes only when another process commits (read on the writer's own connection):
+        how the server notices `kiosk import` run beside it."""
+        with self._write_lock:
+            return self._writer.execute("PRAGMA data_version").fetchone()[0]
+
+    def _borrow(self) -> sqlite3.Connection:
+        try:
+            return self._pool.get_nowait()
+        except queue.Empty:
+            pass
+        with self._opened_lock:
+            if self._opened < self._pool_size:
+                self._opened += 1
+                return _connect(self.path)
+        return self._pool.get()
+
+    def close(self) -> None:
+        """Close every connection (tests and the CLI call this; the server lives until exit)."""
+        while True:
+            try:
+                self._pool.get_nowait().close()
+            except queue.Empty:
+                break
+        self._writer.close()
+
+
+def create_schema(db: sqlite_utils.Database) -> None:
+    """Create tables and indexes if missing. Idempotent, cheap at start-up."""
+    db.executescript(SCHEMA)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    starts_at TEXT NOT NULL,
+    doors_open TEXT NOT NULL DEFAULT '',
+    ends_at TEXT NOT NULL DEFAULT '',
+    venue TEXT NOT NULL DEFAULT '',
+    capacity INTEGER NOT NULL DEFAULT 0,
+    schedule TEXT NOT NULL DEFAULT '[]',
+    sponsors TEXT NOT NULL DEFAULT '[]',
+    is_current INTEGER NOT NULL DEFAULT 0,
+    forgotten_at TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS attendees (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id),
+    external_id TEXT NOT NULL,
+    ticket_code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    first_name TEXT NOT NULL DEFAULT '',
+    last_name TEXT NOT NULL DEFAULT '',
+    email TEXT,
+    company TEXT,
+    role TEXT NOT NULL DEFAULT 'attendee',
+    ticket_type TEXT,
+    attending INTEGER NOT NULL DEFAULT 1,
+    platform_status TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT 'manual',
+    guests INTEGER NOT NULL DEFAULT 0,
+    is_walk_in INTEGER NOT NULL DEFAULT 0,
+    search_text TEXT NOT NULL DEFAULT '',
+    checked_in_at TEXT,
+    checked_in_station TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (event_id, external_id)
+);
+CREATE INDEX IF NOT EXISTS attendees_event_checked ON attendees(event_id, checked_in_at);
+CREATE TABLE IF NOT EXISTS door_codes (
+    event_id INTEGER NOT NULL REFERENCES events(id),
+    code TEXT NOT NULL,
+    attendee_id INTEGER NOT NULL REFERENCES attendees(id) ON DELETE CASCADE,
+    PRIMARY KEY (event_id, code)
+);
+CREATE TABLE IF NOT EXISTS scans (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    station TEXT NOT NULL,
+    code TEXT NOT NULL,
+    nonce TEXT,
+    result TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    attendee_id INTEGER,
+    http_status INTEGER NOT NULL,
+    response TEXT NOT NULL,
+    client TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX IF NOT EXISTS scans_nonce ON scans(event_id, nonce) WHERE nonce IS NOT NULL;
+CREATE INDEX IF NOT EXISTS scans_station_time ON scans(station, at);
+CREATE INDEX IF NOT EXISTS scans_client_time ON scans(client, at);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER,
+    at TEXT NOT NULL,
+    role TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    attendee_id INTEGER,
+    details TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    id INTEGER PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    label TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS print_jobs (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL,
+    attendee_id INTEGER,
+    printer TEXT,
+    station TEXT,
+    reason TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'queued',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    printed_at TEXT
+);
+CREATE INDEX IF NOT EXISTS print_jobs_pending ON print_jobs(status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""

@@ -1,0 +1,78 @@
+"""The seed evening: a monthly London meetup with 237 people coming.
+
+The names are generated deterministically from international name lists (accents,
+Greek, Cyrillic, Chinese, Vietnamese) so every demo and every test sees the same
+room; a few people declined or are waitlisted, so the door has someone to refuse.
+"""
+
+from __future__ import annotations
+
+import random
+
+from .importers import ImportBatch, ImportedPerson
+
+ATTENDING = 237
+NOT_ATTENDING = 14
+SPEAKERS = [("Priya", "Raman", "Gamesys"), ("Tomás", "Ó Briain", "Tecknuovo")]
+
+FIRST = [
+    "Sérgio", "João", "Zoë", "Chloé", "Łukasz", "Anaïs", "Björn", "Søren", "Ángel", "Ayşe", "Çağla", "Renée",
+    "Olivia", "Amelia", "Oliver", "George", "Harry", "Isla", "Noah", "Mohammed", "Aisha", "Fatima", "Kwame",
+    "Chidi", "Ngozi", "Siobhán", "Niamh", "Seán", "Rhys", "Dafydd", "Ioana", "Radu", "Katarzyna", "Piotr",
+    "Hiroshi", "Yuki", "Min-jun", "Ji-woo", "Arjun", "Ananya", "Rohan", "Lucía", "Mateo", "Giulia", "Francesco",
+    "Élodie", "Rémi", "Ingrid", "Lars", "Aoife", "Zsófia", "Bence", "Mihály", "Jürgen", "Dóra", "Thảo", "Minh",
+]
+LAST = [
+    "Gonçalves", "Müller", "Papadopoulos", "Nowak", "Smith", "Jones", "Williams", "Brown", "Taylor", "Okafor",
+    "Mensah", "Kowalski", "Ó Súilleabháin", "Fernández", "García", "Rossi", "Bianchi", "Dubois", "Lefèvre",
+    "Johansson", "Nielsen", "Yılmaz", "Öztürk", "Sato", "Tanaka", "Kim", "Park", "Patel", "Sharma", "Khan",
+    "Ahmed", "Hughes", "Evans", "Novák", "Dvořák", "Horváth", "Popescu", "Ionescu", "Schäfer", "Weiß",
+]
+GREEK_LAST = ["Παπαδόπουλος", "Οικονόμου", "Γεωργίου", "Νικολάου"]
+CYRILLIC_LAST = ["Иванов", "Смирнова", "Кузнецов", "Попова"]
+CHINESE_FULL = ["王小明", "李华", "张伟", "陈静", "刘洋", "杨帆"]
+VIETNAMESE_FULL = ["Nguyễn Thị Minh Khai", "Trần Văn Hùng", "Lê Thị Thu Hà", "Phạm Quốc Bảo", "Đặng Thùy Trâm"]
+COMPANIES = [
+    "Gamesys", "Tecknuovo", "Monzo", "Wise", "Revolut", "Deliveroo", "Ocado Technology", "BBC", "Financial Times",
+    "The Guardian", "Skyscanner", "Starling Bank", "Arm", "DeepMind", "Improbable", "Citymapper", "Babylon", None,
+    None, None, "Freelance", "Imperial College London", "UCL", "King's College London", "Thoughtworks", "Sky",
+]
+
+
+def _name(rng: random.Random, i: int) -> tuple[str, str]:
+    """A (first, last) pair; every seventh person has a Greek, Cyrillic, Chinese or Vietnamese name."""
+    kind = i % 7
+    if kind == 3:
+        return rng.choice(["Γιώργος", "Ελένη", "Δημήτρης", "Μαρία"]), rng.choice(GREEK_LAST)
+    if kind == 4:
+        return rng.choice(["Дмитрий", "Анна", "Ольга", "Сергей"]), rng.choice(CYRILLIC_LAST)
+    if kind == 5 and i % 2:
+        return rng.choice(CHINESE_FULL), ""
+    if kind == 5:
+        first, _, last = rng.choice(VIETNAMESE_FULL).partition(" ")
+        return first, last
+    return rng.choice(FIRST), rng.choice(LAST)
+
+
+def demo_batch(seed: int = 2026) -> ImportBatch:
+    """The seed evening's attendee list, as if imported from the meetup's platform."""
+    rng = random.Random(seed)
+    people: list[ImportedPerson] = []
+    for n, (first, last, company) in enumerate(SPEAKERS, start=1):
+        people.append(_person(n, first, last, company, True, "speaker"))
+    for n in range(len(SPEAKERS) + 1, ATTENDING + NOT_ATTENDING + 1):
+        first, last = _name(rng, n)
+        attending = n <= ATTENDING
+        people.append(_person(n, first, last, rng.choice(COMPANIES), attending, "attendee", rng.random() < 0.08))
+    return ImportBatch(source="demo", path="demo", people=people)
+
+
+def _person(n: int, first: str, last: str, company: str | None, attending: bool, role: str,
+            guest: bool = False) -> ImportedPerson:
+    name = f"{first} {last}".strip()
+    slug = "".join(ch for ch in (first + "." + last).lower() if ch.isascii() and (ch.isalnum() or ch == "."))
+    email = f"{slug.strip('.') or 'guest'}{n}@example.org"
+    status = "Yes" if attending else ("Waitlist" if n % 2 else "No")
+    return ImportedPerson(line=n + 1, name=name, first_name=first, last_name=last, email=email, company=company,
+                          attending=attending, platform_status=status, external_id=f"demo:{n}", codes=[],
+                          guests=1 if guest else 0, role=role, ticket_type="Speaker" if role == "speaker" else "RSVP")

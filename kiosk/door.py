@@ -1,0 +1,116 @@
+"""The door as a service: each action is one write transaction, then one feed change.
+
+This is the seam between the web (or the CLI) and the rules: it opens the
+transaction, calls the pure rules in ``checkin.py`` / ``attendees.py``, and only
+after the commit tells the feed, so a screen never shows a change that was rolled
+back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from printers import queue as print_queue
+
+from . import attendees, audit, checkin, events, importers
+from .audit import Actor
+from .db import Store
+from .events import Event
+from .feed import Feed
+from .headcount import headcount
+
+
+@dataclass
+class Door:
+    store: Store
+    event: Event
+    master: bytes
+    feed: Feed
+    limits: checkin.Limits
+
+    @classmethod
+    def open(cls, store: Store, event_settings: Any, master: bytes, limits: checkin.Limits) -> "Door":
+        """Make the config's event current and start the feed with its headcount."""
+        with store.write() as db:
+            event = events.ensure_current(db, event_settings)
+            counts = headcount(db, event)
+        return cls(store=store, event=event, master=master, feed=Feed(counts), limits=limits)
+
+    def headcount(self) -> dict[str, Any]:
+        with self.store.read() as db:
+            return headcount(db, self.event)
+
+    def scan(self, code: Any, station: str, nonce: str | None, client: str) -> checkin.Outcome:
+        """A scanner read something at a station."""
+        with self.store.write() as db:
+            outcome = checkin.scan(db, self.event, self.master, self.limits, code, station, nonce, client)
+        if outcome.changed and not outcome.replayed:
+            self._publish_arrival(outcome, station)
+        return outcome
+
+    def manual_check_in(self, attendee_id: int, actor: Actor, override: bool = False) -> checkin.Outcome:
+        """A volunteer checks someone in from search (lost QR code); audited."""
+        with self.store.write() as db:
+            person = attendees.get(db, self.event, attendee_id)
+            if person is None:
+                return checkin.Outcome("not_found", 404, {"result": "not_found", "message": "No such attendee tonight."})
+            outcome = checkin.arrive(db, self.event, person, actor.station, override=override)
+            if outcome.changed:
+                audit.record(db, actor, "manual_check_in", self.event.id, attendee_id, override=override)
+        if outcome.changed:
+            self._publish_arrival(outcome, actor.station, manual=True)
+        return outcome
+
+    def undo(self, attendee_id: int, actor: Actor) -> checkin.Outcome:
+        with self.store.write() as db:
+            outcome = checkin.undo(db, self.event, attendee_id, actor)
+        if outcome.changed:
+            self.feed.publish("undone", {"attendee": attendees.as_dict(outcome.attendee), "by": actor.label},
+                              outcome.body["headcount"])
+        return outcome
+
+    def walk_in(self, name: str, email: str | None, company: str | None, check_in: bool, actor: Actor) -> tuple[int, checkin.Outcome | None]:
+        """Register someone without a ticket; optionally check them in (which prints a badge)."""
+        with self.store.write() as db:
+            attendee_id = attendees.add_walk_in(db, self.event, self.master, name, email, company)
+            audit.record(db, actor, "walk_in", self.event.id, attendee_id, check_in=check_in)
+            outcome = None
+            if check_in:
+                outcome = checkin.arrive(db, self.event, attendees.get(db, self.event, attendee_id), actor.station)
+            person = attendees.get(db, self.event, attendee_id)
+            counts = headcount(db, self.event)
+        self.feed.publish("walk_in", {"attendee": attendees.as_dict(person), "checked_in": bool(outcome and outcome.changed)}, counts)
+        return attendee_id, outcome
+
+    def reprint(self, attendee_id: int, actor: Actor) -> int | None:
+        """Queue another badge for someone: the only way a badge prints twice."""
+        with self.store.write() as db:
+            if attendees.get(db, self.event, attendee_id) is None:
+                return None
+            job_id = print_queue.enqueue(db, self.event.id, attendee_id, station=actor.station, reason="reprint")
+            audit.record(db, actor, "reprint", self.event.id, attendee_id, job_id=job_id)
+        self.feed.publish("print_queued", {"job_id": job_id, "attendee_id": attendee_id})
+        return job_id
+
+    def import_file(self, path: str | Path, source: str, actor: Actor,
+                    progress: Callable[[int, int], None] | None = None) -> attendees.ImportSummary:
+        """Parse the whole file first (bad files import nothing), then upsert in one transaction."""
+        batch = importers.read_attendee_file(path, source=source, progress=progress)
+        with self.store.write() as db:
+            summary = attendees.upsert_batch(db, self.event, self.master, batch)
+            audit.record(db, actor, "import", self.event.id, file=Path(path).name, **summary.as_dict())
+            counts = headcount(db, self.event)
+        self.feed.publish("import", summary.as_dict(), counts)
+        return summary
+
+    def external_change(self) -> None:
+        """Another process (``kiosk import``) committed: refresh every screen."""
+        self.feed.publish("refresh", {}, self.headcount())
+
+    def _publish_arrival(self, outcome: checkin.Outcome, station: str, manual: bool = False) -> None:
+        self.feed.publish("checked_in", {
+            "attendee": attendees.as_dict(outcome.attendee), "station": station,
+            "at": outcome.body["checked_in_at"], "manual": manual,
+        }, outcome.body["headcount"])

@@ -1,0 +1,100 @@
+"""Events: the meetup runs every month, each evening is one event; one is current.
+
+The config's [event] describes tonight. At start-up it is created if new and made
+current, so moving the config to next month's date starts a fresh evening while
+every earlier one stays in the database for the series' statistics.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from . import clock
+from .config import EventSettings
+from .textnorm import fold
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    slug: str
+    name: str
+    starts_at: str
+    doors_open: str
+    ends_at: str
+    venue: str
+    capacity: int
+    schedule: tuple[tuple[str, str], ...]
+    sponsors: tuple[str, ...]
+
+    @property
+    def date_label(self) -> str:
+        """e.g. "Thu 26 Nov 2026", for badges and screens."""
+        from datetime import datetime
+
+        return datetime.fromisoformat(self.starts_at).strftime("%a %d %b %Y")
+
+    def public(self) -> dict:
+        """What any screen may show: no personal data in an event."""
+        return {
+            "name": self.name, "starts_at": self.starts_at, "doors_open": self.doors_open,
+            "ends_at": self.ends_at, "venue": self.venue, "capacity": self.capacity,
+            "date": self.date_label,
+            "schedule": [{"time": t, "title": title} for t, title in self.schedule],
+            "sponsors": list(self.sponsors),
+        }
+
+
+def slug_for(settings: EventSettings) -> str:
+    """Date plus name, so each month's evening gets its own row."""
+    words = re.sub(r"[^a-z0-9]+", "-", fold(settings.name)).strip("-")[:60]
+    return f"{settings.starts_at.date().isoformat()}-{words or 'event'}"
+
+
+def ensure_current(db: sqlite_utils.Database, settings: EventSettings) -> Event:
+    """Create tonight's event if new, refresh its details, and make it the current one."""
+    slug = slug_for(settings)
+    fields = {
+        "name": settings.name, "starts_at": settings.starts_at.isoformat(),
+        "doors_open": settings.doors_open, "ends_at": settings.ends_at, "venue": settings.venue,
+        "capacity": settings.capacity,
+        "schedule": json.dumps([list(item) for item in settings.schedule]),
+        "sponsors": json.dumps(list(settings.sponsors)),
+    }
+    row = db.execute("SELECT id FROM events WHERE slug = ?", [slug]).fetchone()
+    if row is None:
+        db["events"].insert({"slug": slug, "created_at": clock.now_iso(), **fields})
+    else:
+        db["events"].update(row[0], fields)
+    db.execute("UPDATE events SET is_current = (slug = ?)", [slug])
+    return current(db)
+
+
+def current(db: sqlite_utils.Database) -> Event:
+    """The event the door is working on tonight."""
+    row = db.execute("SELECT * FROM events WHERE is_current = 1").fetchone()
+    if row is None:
+        raise LookupError("no current event: start the server or run `kiosk demo` first")
+    return from_row(row)
+
+
+def by_id(db: sqlite_utils.Database, event_id: int) -> Event | None:
+    row = db.execute("SELECT * FROM events WHERE id = ?", [event_id]).fetchone()
+    return from_row(row) if row else None
+
+
+def all_events(db: sqlite_utils.Database) -> list[Event]:
+    return [from_row(r) for r in db.execute("SELECT * FROM events ORDER BY starts_at")]
+
+
+def from_row(row) -> Event:
+    return Event(
+        id=row["id"], slug=row["slug"], name=row["name"], starts_at=row["starts_at"],
+        doors_open=row["doors_open"], ends_at=row["ends_at"], venue=row["venue"], capacity=row["capacity"],
+        schedule=tuple(tuple(item) for item in json.loads(row["schedule"])),
+        sponsors=tuple(json.loads(row["sponsors"])),
+    )

@@ -1,0 +1,169 @@
+"""Column lookup by name and the small rules every platform parser shares.
+
+Columns are always found by their title, never by position: platforms add,
+drop and reorder columns, and organisers delete the ones they do not need.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from .model import ImportedPerson, ImportFileError
+from .reading import Row, Table
+
+MAX_CELL_CHARS = 1000
+
+# Status words that mean "do not let in at the door". Matched as substrings of the
+# lower-cased status, so "Refunded", "refund requested" and "order_refunded" all count.
+_NOT_ATTENDING_FRAGMENTS = (
+    "not attending", "not going", "declin", "cancel", "refund", "void", "delet",
+    "wait", "pending", "invited", "reject", "expired", "transferred", "unpaid",
+    "not approved", "unapproved", "blocked",
+)
+_NOT_ATTENDING_EXACT = frozenset({"no", "n", "false", "0", "not attending", "absent"})
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+
+
+def header_key(title: str) -> str:
+    """Comparable form of a column title: case-folded, NFKC, single spaces, no trailing colon."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(text.split()).rstrip(":").strip()
+
+
+class Columns:
+    """Finds columns of a table by title and reads cleaned, length-checked cells by them."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.titles = table.header
+        self.keys = [header_key(title) for title in table.header]
+
+    def find(self, *candidates: str) -> int | None:
+        """Index of the first column whose title equals one of the candidates, in candidate order."""
+        for candidate in candidates:
+            key = header_key(candidate)
+            if key in self.keys:
+                return self.keys.index(key)
+        return None
+
+    def find_containing(self, words: Iterable[str], skip: Iterable[int | None] = ()) -> int | None:
+        """Index of the first column whose title contains one of the words (custom questions)."""
+        skipped = {index for index in skip if index is not None}
+        lowered = [header_key(word) for word in words]
+        for index, key in enumerate(self.keys):
+            if index not in skipped and any(word in key for word in lowered):
+                return index
+        return None
+
+    def require(self, what: str, *candidates: str) -> int:
+        """Index of a column the format cannot do without, or an error on the header line."""
+        index = self.find(*candidates)
+        if index is None:
+            raise ImportFileError(
+                self.table.path, self.table.header_line,
+                f"has no {what} column (expected one titled {' or '.join(repr(c) for c in candidates)})")
+        return index
+
+    def cell(self, row: Row, index: int | None, label: str | None = None) -> str:
+        """Whitespace-normalised text of a cell ('' for a missing column), at most 1000 characters."""
+        if index is None:
+            return ""
+        value = " ".join(row.cells[index].split())
+        if len(value) > MAX_CELL_CHARS:
+            title = label or self.titles[index] or f"column {index + 1}"
+            raise ImportFileError(
+                self.table.path, row.line,
+                f"the {title!r} value is {len(value)} characters long (the limit is {MAX_CELL_CHARS})")
+        return value
+
+
+class RowParser(Protocol):
+    """What each platform module provides: set up from the header, then one person per row."""
+
+    def __call__(self, row: Row) -> ImportedPerson: ...
+
+
+def fail(table: Table, row: Row, reason: str) -> ImportFileError:
+    """An error about one row, ready to raise."""
+    return ImportFileError(table.path, row.line, reason)
+
+
+def split_name(full_name: str) -> tuple[str, str]:
+    """First and last name from a full name; a single word (e.g. 王小明) is all first name."""
+    parts = full_name.split(" ", 1)
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+def join_name(*parts: str) -> str:
+    """A display name from its parts, skipping empty ones."""
+    return " ".join(part for part in parts if part)
+
+
+def person_name(table: Table, row: Row, full: str, first: str, last: str) -> tuple[str, str, str]:
+    """(name, first, last) from whichever of full name / first / last the row has; never empty."""
+    name = full or join_name(first, last)
+    if not name:
+        raise fail(table, row, "the name is empty")
+    if not first and not last:
+        first, last = split_name(name)
+    return name, first, last
+
+
+def normalise_email(value: str) -> str | None:
+    """Lower-cased address, or None for blanks and placeholders like 'n/a' that are not addresses."""
+    email = value.strip().lower()
+    if not email or not _EMAIL.fullmatch(email):
+        return None
+    return email
+
+
+def is_attending(status: str) -> bool:
+    """Whether a platform status lets someone in; an empty status means yes."""
+    text = " ".join(status.casefold().replace("_", " ").replace("-", " ").split())
+    if not text:
+        return True
+    if text in _NOT_ATTENDING_EXACT:
+        return False
+    return not any(fragment in text for fragment in _NOT_ATTENDING_FRAGMENTS)
+
+
+def role_from(*values: str) -> str:
+    """'speaker' when a ticket type, role or tag mentions it, else 'attendee'."""
+    return "speaker" if any("speaker" in value.casefold() for value in values) else "attendee"
+
+
+def parse_count(table: Table, row: Row, value: str, label: str, maximum: int = 99) -> int:
+    """A small non-negative whole number such as a guest count; blank means 0."""
+    text = value.strip().lstrip("+")
+    if not text:
+        return 0
+    if not text.isdigit() or int(text) > maximum:
+        raise fail(table, row,
+                   f"the {label!r} value {value!r} is not a whole number from 0 to {maximum}")
+    return int(text)
+
+
+COMPANY_TITLES: tuple[str, ...] = (
+    "Company", "Company Name", "Company name", "Organisation", "Organization", "Organisation name",
+    "Organization name", "Org", "Employer", "Affiliation", "Firm",
+)
+COMPANY_WORDS: tuple[str, ...] = (
+    "company", "organisation", "organization", "employer", "affiliation", "work for",
+)
+
+
+def find_company(columns: Columns, titles: Sequence[str] = COMPANY_TITLES,
+                 skip: Iterable[int | None] = ()) -> int | None:
+    """The company column: a known title first, else a question that mentions a company."""
+    index = columns.find(*titles)
+    if index is not None:
+        return index
+    return columns.find_containing(COMPANY_WORDS, skip=skip)
+
+
+def nonempty(value: str) -> str | None:
+    """None instead of an empty string, for optional fields."""
+    return value or None

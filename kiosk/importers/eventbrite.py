@@ -1,0 +1,103 @@
+"""Eventbrite's attendee report (CSV with a UTF-8 BOM and CRLF line ends).
+
+One row per ticket. Typical columns: Order #, Order Date, First Name, Last Name,
+Email, Quantity, Price Tier, Ticket Type, Attendee #, Group, Order Type, ...,
+Attendee Status (Attending / Checked In / Not Attending / Deleted / Refunded /
+Cancelled), Buyer First Name, Buyer Last Name, Buyer Email, Job Title, Company,
+and sometimes Barcode #. The buyer's email repeats on every row of an order, so
+the stable key is the Attendee #, never the email.
+"""
+
+from __future__ import annotations
+
+from ..platform_codes import eventbrite_barcode_key, eventbrite_key
+from .common import (
+    Columns, RowParser, fail, find_company, is_attending, nonempty, normalise_email,
+    person_name, role_from,
+)
+from .model import ImportedPerson
+from .reading import Row
+
+SOURCE = "eventbrite"
+
+
+def looks_like(columns: Columns) -> bool:
+    """Eventbrite's own numbering: an Attendee # column, or Order # with its attendee status."""
+    if columns.find("Attendee #") is not None:
+        return True
+    return columns.find("Order #") is not None and columns.find("Attendee Status") is not None
+
+
+def row_parser(columns: Columns) -> RowParser:
+    """Map Eventbrite's columns once, then turn each ticket row into a person."""
+    table = columns.table
+    order = columns.find("Order #", "Order Number", "Order ID")
+    attendee = columns.find("Attendee #", "Attendee Number", "Attendee ID")
+    barcode = columns.find("Barcode #", "Barcode", "Barcodes")
+    if attendee is None and barcode is None:
+        columns.require("attendee number", "Attendee #")
+    full = columns.find("Name", "Attendee Name")
+    first = columns.find("First Name", "Attendee First Name")
+    last = columns.find("Last Name", "Attendee Last Name", "Surname")
+    buyer_first = columns.find("Buyer First Name")
+    buyer_last = columns.find("Buyer Last Name")
+    if full is None and first is None and last is None and buyer_first is None:
+        columns.require("name", "First Name")
+    email = columns.find("Email", "Email Address", "Attendee Email")
+    status = columns.find("Attendee Status", "Status")
+    ticket_type = columns.find("Ticket Type", "Ticket")
+    company = find_company(columns, titles=("Company", "Company / Organization", "Organization",
+                                            "Organisation", "Company Name"))
+
+    def digits(row: Row, index: int | None, label: str) -> str:
+        """An Eventbrite number cell, checked to be digits."""
+        value = columns.cell(row, index)
+        if value and not value.isdigit():
+            raise fail(table, row, f"the {label!r} value {value!r} is not an Eventbrite number")
+        return value
+
+    def codes(row: Row, order_no: str, attendee_no: str) -> list[str]:
+        """The printed barcode (order + attendee + 001) and any listed in a Barcode column."""
+        keys = [eventbrite_key(order_no, attendee_no)] if order_no and attendee_no else []
+        for value in columns.cell(row, barcode).replace(";", ",").split(","):
+            if value.strip():
+                key = eventbrite_barcode_key(value)
+                if key is None:
+                    raise fail(table, row, f"the barcode {value.strip()!r} is not an Eventbrite barcode")
+                keys.append(key)
+        return list(dict.fromkeys(key for key in keys if key))
+
+    def external_id(row: Row, attendee_no: str, keys: list[str]) -> str:
+        """eventbrite:<Attendee #>; the barcode stands in when a report lacks attendee numbers."""
+        if attendee_no:
+            return f"{SOURCE}:{attendee_no}"
+        if keys:
+            return f"{SOURCE}:barcode:{keys[-1].split(':', 1)[1]}"
+        raise fail(table, row, "the 'Attendee #' is empty")
+
+    def parse(row: Row) -> ImportedPerson:
+        given, family = columns.cell(row, first), columns.cell(row, last)
+        if not (given or family or columns.cell(row, full)):
+            given, family = columns.cell(row, buyer_first), columns.cell(row, buyer_last)
+        name, given, family = person_name(table, row, columns.cell(row, full), given, family)
+        order_no = digits(row, order, "Order #")
+        attendee_no = digits(row, attendee, "Attendee #")
+        keys = codes(row, order_no, attendee_no)
+        status_text = columns.cell(row, status)
+        ticket = columns.cell(row, ticket_type)
+        return ImportedPerson(
+            line=row.line,
+            name=name,
+            first_name=given,
+            last_name=family,
+            email=normalise_email(columns.cell(row, email)),
+            company=nonempty(columns.cell(row, company)),
+            attending=is_attending(status_text),
+            platform_status=status_text,
+            external_id=external_id(row, attendee_no, keys),
+            codes=keys,
+            role=role_from(ticket),
+            ticket_type=nonempty(ticket),
+        )
+
+    return parse

@@ -1,0 +1,82 @@
+"""Luma's guest CSV (UTF-8 with a BOM, snake_case titles).
+
+Fixed columns: api_id, name, first_name, last_name, email, phone_number,
+created_at, approval_status (approved / declined / pending_approval / waitlist /
+invited), checked_in_at, custom_source, qr_code_url, amount..., ticket_type_id,
+ticket_name; registration questions follow, titled with the question text
+("What company do you work for?"). The QR on a Luma ticket is the check-in link
+in qr_code_url, e.g. https://luma.com/check-in/evt-AbC123?pk=g-XyZ789.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..platform_codes import luma_key_from_url
+from .common import (
+    Columns, RowParser, fail, find_company, is_attending, nonempty, normalise_email,
+    person_name, role_from,
+)
+from .model import ImportedPerson
+from .reading import Row
+
+SOURCE = "luma"
+
+_API_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def looks_like(columns: Columns) -> bool:
+    """Luma's api_id next to its approval status or check-in link."""
+    return columns.find("api_id") is not None and (
+        columns.find("approval_status", "qr_code_url") is not None)
+
+
+def row_parser(columns: Columns) -> RowParser:
+    """Map Luma's columns once, then turn each guest row into a person."""
+    table = columns.table
+    api_id = columns.require("guest id", "api_id")
+    full = columns.find("name")
+    first = columns.find("first_name")
+    last = columns.find("last_name")
+    if full is None and first is None and last is None:
+        columns.require("name", "name")
+    email = columns.find("email")
+    status = columns.find("approval_status")
+    ticket_name = columns.find("ticket_name")
+    qr_url = columns.find("qr_code_url")
+    company = find_company(columns)
+
+    def check_in_codes(row: Row) -> list[str]:
+        """The guest key of the check-in link on their Luma ticket, if the export has it."""
+        url = columns.cell(row, qr_url)
+        if not url:
+            return []
+        key = luma_key_from_url(url)
+        if key is None:
+            raise fail(table, row, f"the qr_code_url {url[:80]!r} is not a Luma check-in link")
+        return [key]
+
+    def parse(row: Row) -> ImportedPerson:
+        guest_id = columns.cell(row, api_id)
+        if not _API_ID.fullmatch(guest_id):
+            raise fail(table, row, f"the api_id {guest_id!r} is not a Luma guest id")
+        name, given, family = person_name(
+            table, row, columns.cell(row, full), columns.cell(row, first), columns.cell(row, last))
+        status_text = columns.cell(row, status)
+        ticket = columns.cell(row, ticket_name)
+        return ImportedPerson(
+            line=row.line,
+            name=name,
+            first_name=given,
+            last_name=family,
+            email=normalise_email(columns.cell(row, email)),
+            company=nonempty(columns.cell(row, company)),
+            attending=is_attending(status_text),
+            platform_status=status_text,
+            external_id=f"{SOURCE}:{guest_id}",
+            codes=check_in_codes(row),
+            role=role_from(ticket),
+            ticket_type=nonempty(ticket),
+        )
+
+    return parse

@@ -1,0 +1,46 @@
+"""What an import produces, and the one error it raises."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ImportedPerson:
+    """One attendee row of an organiser's list, normalised and validated."""
+
+    line: int  # 1-based physical line of the row in the file (header = line 1)
+    name: str  # full display name, whitespace-normalised, never empty
+    first_name: str
+    last_name: str
+    email: str | None  # lower-cased, None when absent
+    company: str | None
+    attending: bool  # False for declined, cancelled, refunded, void, waitlisted...
+    platform_status: str  # the raw status text from the file ('' when none)
+    external_id: str  # stable re-import key, e.g. "eventbrite:123456789"
+    codes: list[str]  # store keys of the door codes on this person's platform ticket
+    guests: int = 0  # Meetup "+1" guests
+    role: str = "attendee"  # "speaker" when a ticket type / role column says so
+    ticket_type: str | None = None
+
+
+@dataclass
+class ImportBatch:
+    """Everyone in one file; only ever returned whole, after the whole file validated."""
+
+    source: str  # meetup|eventbrite|luma|tito|pretix|csv|xlsx
+    path: str
+    people: list[ImportedPerson] = field(default_factory=list)
+
+
+class ImportFileError(ValueError):
+    """Anything wrong with an attendee file; the message names the file and, when known, the line."""
+
+    def __init__(self, path: str | os.PathLike[str], line: int | None, reason: str) -> None:
+        self.path = os.fspath(path)
+        self.line = line
+        self.reason = reason
+        name = os.path.basename(self.path) or self.path
+        where = f"{name} line {line}" if line is not None else name
+        super().__init__(f"{where}: {reason}")

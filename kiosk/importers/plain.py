@@ -1,0 +1,101 @@
+"""Any other list: a CSV (comma, semicolon or tab) or an .xlsx sheet an organiser made.
+
+All it needs is a name column (Name / Full name / First name + Last name, any
+case, a few common variants). Email, company, status, ticket type, role, guests
+and a ticket code column are used when present. People are keyed by their
+ticket code, else their email, else their name; a key that repeats in the file
+gets "#2", "#3"... in file order, so families sharing one email stay apart.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..platform_codes import plain_key
+from .common import (
+    Columns, RowParser, fail, find_company, is_attending, nonempty, normalise_email,
+    parse_count, person_name, role_from,
+)
+from .model import ImportedPerson
+from .reading import Row
+
+SOURCE = "csv"
+
+FULL_NAME_TITLES = ("Name", "Full name", "Fullname", "Full_name", "Attendee name", "Attendee",
+                    "Participant", "Participant name", "Guest name", "Display name",
+                    "Your name", "Nom", "Nome", "Nombre", "Naam")
+FIRST_NAME_TITLES = ("First name", "Firstname", "First_name", "Given name", "Forename", "First",
+                     "Prénom", "Vorname")
+LAST_NAME_TITLES = ("Last name", "Lastname", "Last_name", "Surname", "Family name", "Last",
+                    "Nom de famille", "Nachname")
+EMAIL_TITLES = ("Email", "E-mail", "Email address", "E-mail address", "Mail", "Email_address")
+STATUS_TITLES = ("Status", "RSVP", "Attending", "Attendance status", "Registration status",
+                 "Approval status", "Approval_status", "State")
+CODE_TITLES = ("Ticket code", "Code", "Barcode", "Barcode #", "QR code", "QR", "Ticket barcode",
+               "Ticket ID", "Ticket number", "Ticket no", "Ticket #", "Ticket_code")
+TICKET_TYPE_TITLES = ("Ticket type", "Ticket", "Type", "Category", "Registration type", "Ticket_type")
+
+
+def row_parser(columns: Columns) -> RowParser:
+    """Map whatever columns the list has, then turn each row into a person."""
+    table = columns.table
+    full = columns.find(*FULL_NAME_TITLES)
+    first = columns.find(*FIRST_NAME_TITLES)
+    last = columns.find(*LAST_NAME_TITLES)
+    if full is None and first is None:
+        columns.require("name", "Name", "Full name", "First name")
+    email = columns.find(*EMAIL_TITLES)
+    status = columns.find(*STATUS_TITLES)
+    code = columns.find(*CODE_TITLES)
+    ticket_type = columns.find(*TICKET_TYPE_TITLES)
+    role = columns.find("Role", "Attendee type")
+    guests = columns.find("Guests", "Plus ones", "+1")
+    company = find_company(columns, skip=(full, first, last, email))
+    seen: Counter[str] = Counter()
+
+    def door_codes(row: Row) -> list[str]:
+        """The list's own ticket code, as a store key; unusable codes are reported, not dropped."""
+        value = columns.cell(row, code)
+        if not value:
+            return []
+        key = plain_key(value)
+        if key is None:
+            raise fail(table, row, f"the ticket code {value[:40]!r} has characters a scanner "
+                       "cannot type (use letters, digits and - _ . : / + = #)")
+        return [key]
+
+    def external_id(name: str, email_address: str | None, keys: list[str]) -> str:
+        """csv:code:/csv:email:/csv:name:, made unique within the file in file order."""
+        if keys:
+            base = f"csv:{keys[0]}"
+        elif email_address:
+            base = f"csv:email:{email_address}"
+        else:
+            base = f"csv:name:{name.casefold()}"
+        seen[base] += 1
+        return base if seen[base] == 1 else f"{base}#{seen[base]}"
+
+    def parse(row: Row) -> ImportedPerson:
+        name, given, family = person_name(
+            table, row, columns.cell(row, full), columns.cell(row, first), columns.cell(row, last))
+        address = normalise_email(columns.cell(row, email))
+        keys = door_codes(row)
+        status_text = columns.cell(row, status)
+        ticket = columns.cell(row, ticket_type)
+        return ImportedPerson(
+            line=row.line,
+            name=name,
+            first_name=given,
+            last_name=family,
+            email=address,
+            company=nonempty(columns.cell(row, company)),
+            attending=is_attending(status_text),
+            platform_status=status_text,
+            external_id=external_id(name, address, keys),
+            codes=keys,
+            guests=parse_count(table, row, columns.cell(row, guests), "Guests"),
+            role=role_from(ticket, columns.cell(row, role)),
+            ticket_type=nonempty(ticket),
+        )
+
+    return parse

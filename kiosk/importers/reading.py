@@ -1,0 +1,335 @@
+"""Turn an uploaded file into a header and rows of text, or say exactly why not.
+
+Organisers bring whatever their platform or spreadsheet produced: UTF-8 with
+or without a BOM, UTF-16 (Meetup's ".xls" that is really tab-separated text),
+CRLF or LF, commas, semicolons or tabs, or a real .xlsx workbook. Everything
+format-specific stops here; the platform parsers only see a :class:`Table`.
+Anything unreadable raises :class:`ImportFileError` naming the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+
+from .model import ImportFileError
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_ROWS = 50_000
+MAX_COLUMNS = 500
+MAX_CSV_FIELD = 131_072  # the csv module's own default, stated so the message can quote it
+
+DELIMITERS = (",", ";", "\t")
+
+# C0/C1 controls (keeping tab and line breaks, which are whitespace inside a cell), the BOM,
+# and bidi overrides, which could make a name on the volunteer screen read backwards.
+_UNWANTED_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\u202a-\u202e\u2066-\u2069]"
+)
+
+# Signatures of files people pick by mistake, so the error can say what the file is.
+_BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+     "is an old binary Excel workbook (.xls); open it and save it as .xlsx or CSV"),
+    (b"\x89PNG\r\n\x1a\n", "is a PNG image, not an attendee list"),
+    (b"\xff\xd8\xff", "is a JPEG image, not an attendee list"),
+    (b"GIF87a", "is a GIF image, not an attendee list"),
+    (b"GIF89a", "is a GIF image, not an attendee list"),
+    (b"%PDF-", "is a PDF document, not an attendee list"),
+    (b"\x1f\x8b", "is a gzip archive, not an attendee list"),
+    (b"SQLite format 3\x00", "is an SQLite database, not an attendee list"),
+)
+
+
+@dataclass
+class Row:
+    """One data row: its physical line in the file and its cells, one per header column."""
+
+    line: int
+    cells: list[str]
+
+
+@dataclass
+class Table:
+    """A file reduced to text: the header row and the data rows below it."""
+
+    path: str
+    kind: str  # "csv" (any delimited text) or "xlsx"
+    header: list[str]
+    header_line: int
+    rows: list[Row]
+    delimiter: str | None = None
+    encoding: str | None = None
+
+
+def read_table(path: str | os.PathLike[str]) -> Table:
+    """Read a delimited text file or an .xlsx workbook into a :class:`Table`."""
+    data = _read_bytes(path)
+    if data.startswith(b"PK\x03\x04"):
+        return _read_xlsx(path, data)
+    for signature, reason in _BINARY_SIGNATURES:
+        if data.startswith(signature):
+            raise ImportFileError(path, 1, reason)
+    text, encoding = decode_text(path, data)
+    table = _read_delimited(path, text)
+    table.encoding = encoding
+    return table
+
+
+def clean_cell(value: str) -> str:
+    """NFC-normalise a cell and drop control characters, keeping its visible text intact."""
+    if not value:
+        return ""
+    return _UNWANTED_CHARS.sub("", unicodedata.normalize("NFC", value))
+
+
+def _read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The file's bytes, refusing missing, odd and oversized files before reading them."""
+    try:
+        size = os.stat(path).st_size
+        if not os.path.isfile(path):
+            raise ImportFileError(path, None, "is not a regular file")
+        if size > MAX_FILE_BYTES:
+            raise ImportFileError(
+                path, None, f"is too large ({size / 1048576:.1f} MB; the limit is "
+                f"{MAX_FILE_BYTES // 1048576} MB)")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ImportFileError(path, None, f"cannot be read ({exc.strerror or exc})") from exc
+    if not data.strip():
+        raise ImportFileError(path, 1, "the file is empty")
+    return data
+
+
+def decode_text(path: str | os.PathLike[str], data: bytes) -> tuple[str, str]:
+    """Decode by BOM, then UTF-16 without BOM, then strict UTF-8; NUL bytes mean binary."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding, body = "utf-8", data[3:]
+    elif data.startswith(b"\xff\xfe"):
+        encoding, body = "utf-16-le", data[2:]
+    elif data.startswith(b"\xfe\xff"):
+        encoding, body = "utf-16-be", data[2:]
+    elif b"\x00" in data:
+        encoding, body = _guess_utf16(data), data
+        if encoding is None:
+            raise ImportFileError(path, _line_of_byte(data, data.index(b"\x00")),
+                                  "contains NUL bytes: this is a binary file, not a text list")
+    else:
+        encoding, body = "utf-8", data
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = body[: exc.start].decode(encoding, errors="replace").count("\n") + 1
+        raise ImportFileError(
+            path, line, f"is not valid {encoding.upper()} text (byte 0x{body[exc.start]:02X}); "
+            "save the file as 'CSV UTF-8' and import it again") from exc
+    if "\x00" in text:
+        raise ImportFileError(path, text[: text.index("\x00")].count("\n") + 1,
+                              "contains NUL characters: this is a binary file, not a text list")
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise ImportFileError(path, 1, "the file is empty")
+    return text, encoding
+
+
+def _guess_utf16(data: bytes) -> str | None:
+    """Recognise BOM-less UTF-16 text by its zero high bytes on ASCII characters."""
+    sample = data[:4000]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even_zero = sample[0::2].count(0) / (len(sample) / 2)
+    odd_zero = sample[1::2].count(0) / (len(sample) / 2)
+    if odd_zero > 0.4 and even_zero < 0.05:
+        return "utf-16-le"
+    if even_zero > 0.4 and odd_zero < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _line_of_byte(data: bytes, offset: int) -> int:
+    """1-based line number of a byte offset, for errors about raw bytes."""
+    return data.count(b"\n", 0, offset) + 1
+
+
+def sniff_delimiter(first_line: str) -> str:
+    """Pick the delimiter that splits the header line most often (quoted text ignored)."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in first_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _read_delimited(path: str | os.PathLike[str], text: str) -> Table:
+    """Parse delimited text, checking every row's width against the header."""
+    first_line = next((line for line in io.StringIO(text) if line.strip()), "")
+    delimiter = sniff_delimiter(first_line)
+    try:
+        records = iter(_csv_records(path, text, delimiter, csv.QUOTE_MINIMAL))
+    except ImportFileError:
+        if delimiter != "\t":
+            raise
+        # Meetup writes tab-separated text without CSV quoting, so an answer that begins
+        # with a quote mark is literal text, not the start of a quoted field.
+        records = iter(_csv_records(path, text, delimiter, csv.QUOTE_NONE))
+    header_line, header = _take_header(path, records)
+    width = len(header)
+    rows: list[Row] = []
+    for line, cells in records:
+        if not any(cell.strip() for cell in cells):
+            continue
+        rows.append(Row(line, _fit_width(path, line, cells, width)))
+        if len(rows) > MAX_ROWS:
+            raise ImportFileError(path, line, f"has more than {MAX_ROWS} rows")
+    return _finish(path, "csv", header, header_line, rows, delimiter)
+
+
+def _csv_records(path: str | os.PathLike[str], text: str, delimiter: str,
+                 quoting: int) -> list[tuple[int, list[str]]]:
+    """(first physical line, cleaned cells) for each CSV record, lines counted exactly."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting,
+                        strict=True)
+    records: list[tuple[int, list[str]]] = []
+    consumed = 0
+    while True:
+        start = consumed + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return records
+        except csv.Error as exc:
+            raise ImportFileError(path, start, _csv_reason(exc)) from exc
+        consumed = reader.line_num
+        records.append((start, [clean_cell(cell) for cell in cells]))
+        if len(records) > MAX_ROWS + 10:
+            raise ImportFileError(path, start, f"has more than {MAX_ROWS} rows")
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    """Say in plain words what the csv module objected to."""
+    message = str(exc)
+    if "field larger than field limit" in message:
+        return f"has a cell longer than {MAX_CSV_FIELD} characters"
+    if "unexpected end of data" in message or "EOF" in message:
+        return "has a quoted cell that is never closed (a missing '\"')"
+    return f"is not well-formed CSV ({message})"
+
+
+def _take_header(path: str | os.PathLike[str], records) -> tuple[int, list[str]]:
+    """The first non-blank record, trailing empty titles dropped (a trailing delimiter)."""
+    for line, cells in records:
+        if any(cell.strip() for cell in cells):
+            header = [" ".join(cell.split()) for cell in cells]
+            while header and not header[-1]:
+                header.pop()
+            if len(header) > MAX_COLUMNS:
+                raise ImportFileError(path, line, f"has more than {MAX_COLUMNS} columns")
+            return line, header
+    raise ImportFileError(path, 1, "the file is empty")
+
+
+def _fit_width(path: str | os.PathLike[str], line: int, cells: list[str], width: int) -> list[str]:
+    """Cells trimmed of empty trailing extras; any other width mismatch is an error."""
+    if len(cells) > width and not any(cell.strip() for cell in cells[width:]):
+        cells = cells[:width]
+    if len(cells) != width:
+        raise ImportFileError(
+            path, line, f"has {len(cells)} field{'s' if len(cells) != 1 else ''} but the header "
+            f"has {width}; "
+            "a value probably contains an unquoted delimiter or a line break")
+    return cells
+
+
+def _finish(path, kind: str, header: list[str], header_line: int, rows: list[Row],
+            delimiter: str | None) -> Table:
+    """Build the table, refusing a list with a header and nobody under it."""
+    if not rows:
+        raise ImportFileError(path, header_line + 1, "there are no attendee rows below the header")
+    return Table(os.fspath(path), kind, header, header_line, rows, delimiter)
+
+
+# --- xlsx ---------------------------------------------------------------------------------
+
+
+def _read_xlsx(path: str | os.PathLike[str], data: bytes) -> Table:
+    """Read the first worksheet of an .xlsx workbook; other ZIP files are refused."""
+    _check_xlsx_archive(path, data)
+    try:
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            raw_rows = _nonblank_sheet_rows(path, sheet.iter_rows(values_only=True))
+        finally:
+            workbook.close()
+    except ImportFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
+        raise ImportFileError(path, 1, f"could not be read as an .xlsx workbook ({exc})") from exc
+    return _xlsx_table(path, raw_rows)
+
+
+def _check_xlsx_archive(path: str | os.PathLike[str], data: bytes) -> None:
+    """Refuse ZIPs that are not workbooks, and workbooks that would unpack to something huge."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise ImportFileError(path, 1, "is a damaged ZIP/.xlsx file") from exc
+    names = {info.filename for info in infos}
+    if "xl/workbook.xml" not in names:
+        raise ImportFileError(path, 1, "is a ZIP archive, not an .xlsx workbook")
+    if sum(info.file_size for info in infos) > MAX_XLSX_UNPACKED_BYTES:
+        raise ImportFileError(path, 1, "is too large once unpacked")
+
+
+def _nonblank_sheet_rows(path: str | os.PathLike[str], rows) -> list[tuple[int, list[object]]]:
+    """(row number, values) of rows holding anything; blank formatted rows cost nothing."""
+    kept: list[tuple[int, list[object]]] = []
+    for number, values in enumerate(rows, start=1):
+        if any(value is not None and str(value).strip() for value in values):
+            kept.append((number, list(values)))
+            if len(kept) > MAX_ROWS + 1:
+                raise ImportFileError(path, number, f"has more than {MAX_ROWS} rows")
+    return kept
+
+
+def _xlsx_table(path: str | os.PathLike[str], raw_rows: list[tuple[int, list[object]]]) -> Table:
+    """Header and rows from worksheet values; cells right of the header are ignored."""
+    texts = [(line, [_xlsx_text(value) for value in values]) for line, values in raw_rows]
+    header_line, header = _take_header(path, iter(texts))
+    width = len(header)
+    rows: list[Row] = []
+    for line, cells in texts:
+        if line <= header_line or not any(cell.strip() for cell in cells[:width]):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise ImportFileError(path, line, f"has more than {MAX_ROWS} rows")
+        rows.append(Row(line, (cells + [""] * width)[:width]))
+    return _finish(path, "xlsx", header, header_line, rows, None)
+
+
+def _xlsx_text(value: object) -> str:
+    """Text of a worksheet value; whole-number floats lose the '.0' Excel gave order numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    return clean_cell(str(value))

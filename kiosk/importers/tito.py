@@ -1,0 +1,85 @@
+"""Tito's ticket export (CSV).
+
+Typical columns: Ticket Reference (e.g. GIAO-1), Ticket (the release name),
+Ticket First Name, Ticket Last Name, Ticket Full Name, Ticket Email, Ticket
+Company Name, Order Reference, Order Name, Order Email, Tags, Void Status,
+check-in list columns ("Check-ins: ..."), then question answers. A ticket with
+anything in Void Status is void. Unassigned tickets have no ticket name; the
+order's name stands in so the row still reaches the door list.
+"""
+
+from __future__ import annotations
+
+from ..platform_codes import tito_key
+from .common import (
+    Columns, RowParser, fail, find_company, is_attending, nonempty, normalise_email,
+    person_name, role_from,
+)
+from .model import ImportedPerson
+from .reading import Row
+
+SOURCE = "tito"
+
+_NOT_VOID = frozenset({"", "no", "false", "none", "0", "not void"})
+
+
+def looks_like(columns: Columns) -> bool:
+    """Tito prefixes attendee columns with "Ticket" and keys them by Ticket Reference."""
+    return columns.find("Ticket Reference") is not None or (
+        columns.find("Ticket Full Name") is not None and columns.find("Ticket Email") is not None)
+
+
+def row_parser(columns: Columns) -> RowParser:
+    """Map Tito's columns once, then turn each ticket row into a person."""
+    table = columns.table
+    reference = columns.require("ticket reference", "Ticket Reference", "Reference")
+    full = columns.find("Ticket Full Name", "Name")
+    first = columns.find("Ticket First Name", "First Name")
+    last = columns.find("Ticket Last Name", "Last Name")
+    order_name = columns.find("Order Name")
+    if full is None and first is None and last is None:
+        columns.require("name", "Ticket Full Name")
+    email = columns.find("Ticket Email", "Email")
+    company = find_company(columns, titles=("Ticket Company Name", "Company Name", "Company"),
+                           skip=(columns.find("Order Company Name"),))
+    release = columns.find("Ticket", "Release", "Ticket Release")
+    void = columns.find("Void Status", "Void")
+    state = columns.find("Ticket State", "State")
+    tags = columns.find("Tags", "Ticket Tags")
+
+    def status_of(row: Row) -> tuple[bool, str]:
+        """(attending, raw status): void tickets never get in; a state may also say no."""
+        void_text = columns.cell(row, void)
+        if void_text.casefold() not in _NOT_VOID:
+            return False, void_text
+        state_text = columns.cell(row, state)
+        return is_attending(state_text), state_text
+
+    def parse(row: Row) -> ImportedPerson:
+        ref = columns.cell(row, reference)
+        key = tito_key(ref)
+        if key is None:
+            raise fail(table, row, f"the Ticket Reference {ref!r} is not a Tito reference like 'ABCD-1'")
+        full_name, given, family = (columns.cell(row, full), columns.cell(row, first),
+                                    columns.cell(row, last))
+        if not (full_name or given or family):
+            full_name = columns.cell(row, order_name)
+        name, given, family = person_name(table, row, full_name, given, family)
+        attending, status_text = status_of(row)
+        ticket = columns.cell(row, release)
+        return ImportedPerson(
+            line=row.line,
+            name=name,
+            first_name=given,
+            last_name=family,
+            email=normalise_email(columns.cell(row, email)),
+            company=nonempty(columns.cell(row, company)),
+            attending=attending,
+            platform_status=status_text,
+            external_id=key,
+            codes=[key],
+            role=role_from(ticket, columns.cell(row, tags)),
+            ticket_type=nonempty(ticket),
+        )
+
+    return parse

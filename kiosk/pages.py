@@ -1,0 +1,144 @@
+"""HTML pages: one per role, plus PIN login and token pairing."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
+
+from . import audit, auth
+from .audit import Actor
+from .auth import require
+from .network import lan_addresses
+
+bp = Blueprint("pages", __name__)
+
+
+def state() -> Any:
+    return current_app.extensions["kiosk"]
+
+
+def _page(template: str, **context: Any) -> str:
+    who = auth.current_actor()
+    return render_template(template, event=state().door.event.public(), csrf=auth.csrf_token(),
+                           role=who.role if who else None, **context)
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    """Pages load nothing from elsewhere (venue Wi-Fi) and run no inline script an attendee name could inject."""
+    response.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+                                "style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
+
+
+@bp.get("/")
+def index() -> Response:
+    who = auth.current_actor()
+    return redirect(auth.HOME[who.role] if who else url_for("pages.display"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """PIN login for people in a browser; wrong PINs are rate-limited per address."""
+    error, status = None, 200
+    next_url = _safe_next(request.values.get("next", ""))
+    if request.method == "POST":
+        client = request.remote_addr or ""
+        limiter = state().login_limiter
+        if limiter.blocked(client):
+            error, status = "Too many wrong PINs. Wait a few minutes and try again.", 429
+        elif request.form.get("csrf", "") != session.get("csrf"):
+            error, status = "The form expired. Please try again.", 400
+        else:
+            role = auth.check_pin(state().settings.pins, request.form.get("pin", "").strip())
+            if role:
+                auth.start_session(role, "pin")
+                return redirect(next_url or auth.HOME[role])
+            limiter.failed(client)
+            error, status = "That PIN is not right.", 401
+    return _page("login.html", error=error, next=next_url), status
+
+
+def _safe_next(value: str) -> str:
+    """Only local paths: a login link must not bounce people to another site."""
+    parts = urlsplit(value)
+    return value if value.startswith("/") and not value.startswith("//") and not parts.netloc else ""
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    session.clear()
+    return redirect(url_for("pages.login"))
+
+
+@bp.get("/pair")
+def pair() -> Any:
+    """Sign a browser in with a token's role (the pairing QR encodes this link)."""
+    token = request.args.get("token", "")
+    with state().store.read() as db:
+        who = auth.token_actor(db, token)
+    if who is None:
+        return _page("login.html", error="This pairing link is not valid any more. Ask a volunteer for a new one.", next=""), 401
+    auth.start_session(who.role, "token", token_id=int(who.label.split(":")[1]))
+    return redirect(auth.HOME[who.role])
+
+
+@bp.get("/kiosk")
+@require("kiosk", page=True)
+def kiosk() -> str:
+    return _page("kiosk.html")
+
+
+@bp.get("/display")
+def display() -> str:
+    """The public door display: counts only."""
+    return _page("display.html")
+
+
+@bp.get("/volunteer")
+@require("volunteer", page=True)
+def volunteer() -> str:
+    return _page("volunteer.html")
+
+
+@bp.get("/organizer")
+@require("organizer", page=True)
+def organizer() -> str:
+    return _page("organizer.html")
+
+
+@bp.post("/api/pairings")
+@require("volunteer")
+def create_pairing() -> Response:
+    """A token plus the QR of its /pair link, so a phone opens the kiosk or console signed in."""
+    who = auth.current_actor()
+    role = (request.get_json(silent=True) or {}).get("role", "kiosk")
+    if role not in ("kiosk", "volunteer") or not auth.allowed(who, role):
+        return jsonify({"result": "forbidden", "message": "You can pair phones as kiosk or volunteer."}), 403
+    with state().store.write() as db:
+        token = auth.create_token(db, role, label=f"paired by {who.label}")
+        audit.record(db, Actor(who.role, who.label), "pairing", state().door.event.id, role=role)
+    url = f"{_lan_base_url()}/pair?token={token}"
+    svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8).to_string(encoding="unicode")
+    return jsonify({"result": "created", "role": role, "url": url, "qr_svg": svg}), 201
+
+
+def _lan_base_url() -> str:
+    """The address a phone on the venue network can reach: the Host the console used, unless loopback."""
+    scheme = "https" if state().settings.https else "http"
+    host = request.host
+    hostname = host.rsplit(":", 1)[0].strip("[]")
+    if hostname in ("127.0.0.1", "localhost", "::1"):
+        lan = lan_addresses()
+        if lan:
+            port = host.rsplit(":", 1)[1] if ":" in host else ""
+            host = f"{lan[0]}:{port}" if port else lan[0]
+    return f"{scheme}://{host}"
+

@@ -1,0 +1,157 @@
+"""Door codes printed by ticketing platforms, as keys the attendee store can look up.
+
+The importer and the scanner both come through here, so a code read off a
+platform's ticket at the door produces exactly the key that was stored when the
+attendee list was imported. Keys are namespaced strings:
+
+- ``eventbrite:<digits>``  the barcode on an Eventbrite ticket (order id + attendee id + "001")
+- ``luma:<guest key>``     the ``pk`` of a Luma check-in link (case-sensitive, e.g. ``g-XyZ789``)
+- ``tito:<REFERENCE>``     a Tito ticket reference, upper-cased (``GIAO-1``)
+- ``pretix:<secret>``      the QR content of a pretix ticket (case-sensitive)
+- ``code:<CODE>``          a ticket code column of a plain CSV/XLSX list, upper-cased
+
+Everything here is pure and total: hostile input (huge, binary, SQL, URLs to
+elsewhere) yields ``None`` or ``[]``, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+__all__ = [
+    "MAX_SCAN_LENGTH",
+    "eventbrite_barcode_key",
+    "eventbrite_key",
+    "luma_key",
+    "luma_key_from_url",
+    "plain_key",
+    "pretix_key",
+    "scan_keys",
+    "tito_key",
+]
+
+# A scanner never produces more than a few hundred characters for a ticket; anything longer
+# is noise or an attack, and is rejected before any parsing work is done.
+MAX_SCAN_LENGTH = 512
+
+_EVENTBRITE_DIGITS = re.compile(r"[0-9]{8,40}")
+_EVENTBRITE_ID = re.compile(r"[0-9]{1,20}")
+_LUMA_HOSTS = frozenset({"luma.com", "www.luma.com", "lu.ma", "www.lu.ma"})
+_LUMA_EVENT_PATH = re.compile(r"/check-in/evt-[A-Za-z0-9]{1,64}/?")
+_LUMA_GUEST_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,63}")
+_LUMA_BARE_KEY = re.compile(r"g-[A-Za-z0-9]{4,63}")
+_TITO_REFERENCE = re.compile(r"[A-Z0-9]{3,8}-[0-9]{1,5}")
+_PRETIX_SECRET = re.compile(r"[A-Za-z0-9+/=]{8,256}")
+_PLAIN_CODE = re.compile(r"[A-Z0-9][A-Z0-9._:/+=#-]{0,127}")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def eventbrite_key(order_number: str, attendee_number: str) -> str | None:
+    """Key of the barcode Eventbrite prints for one ticket: order id + attendee id + "001"."""
+    order, attendee = order_number.strip(), attendee_number.strip()
+    if not (_EVENTBRITE_ID.fullmatch(order) and _EVENTBRITE_ID.fullmatch(attendee)):
+        return None
+    return eventbrite_barcode_key(f"{order}{attendee}001")
+
+
+def eventbrite_barcode_key(barcode: str) -> str | None:
+    """Key of an Eventbrite barcode as listed in a report's "Barcode #" column or scanned."""
+    digits = barcode.strip()
+    if not _EVENTBRITE_DIGITS.fullmatch(digits):
+        return None
+    return f"eventbrite:{digits}"
+
+
+def luma_key(guest_key: str) -> str | None:
+    """Key of a Luma guest key (the ``pk`` of a check-in link), kept case-sensitive."""
+    key = guest_key.strip()
+    if not _LUMA_GUEST_KEY.fullmatch(key):
+        return None
+    return f"luma:{key}"
+
+
+def luma_key_from_url(url: str) -> str | None:
+    """Key of a Luma check-in link such as ``https://luma.com/check-in/evt-AbC?pk=g-XyZ``.
+
+    Only Luma's own hosts and check-in path are accepted, so a link to anywhere
+    else can never impersonate a guest.
+    """
+    text = url.strip()
+    if len(text) > MAX_SCAN_LENGTH or not text.isascii() or _WHITESPACE.search(text):
+        return None
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower()
+        port = parts.port
+        query = parse_qs(parts.query, keep_blank_values=False, strict_parsing=False)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or host not in _LUMA_HOSTS or port:
+        return None
+    if parts.username or parts.password or not _LUMA_EVENT_PATH.fullmatch(parts.path):
+        return None
+    keys = query.get("pk", [])
+    if len(keys) != 1:
+        return None
+    return luma_key(keys[0])
+
+
+def tito_key(reference: str) -> str | None:
+    """Key of a Tito ticket reference; people type it at the door in any case."""
+    ref = reference.strip().upper()
+    if not _TITO_REFERENCE.fullmatch(ref):
+        return None
+    return f"tito:{ref}"
+
+
+def pretix_key(secret: str) -> str | None:
+    """Key of a pretix ticket secret; secrets are case-sensitive, so no case folding."""
+    value = secret.strip()
+    if not _PRETIX_SECRET.fullmatch(value):
+        return None
+    return f"pretix:{value}"
+
+
+def plain_key(code: str) -> str | None:
+    """Key of a ticket code from a plain list: upper-cased, spaces dropped, so typing is forgiving."""
+    if len(code) > MAX_SCAN_LENGTH:
+        return None
+    value = _WHITESPACE.sub("", code).upper()
+    if not value.isascii() or not _PLAIN_CODE.fullmatch(value):
+        return None
+    return f"code:{value}"
+
+
+def scan_keys(scanned: str) -> list[str]:
+    """Store keys to try, most specific first, for what a scanner (or a volunteer) entered.
+
+    Returns ``[]`` for anything that cannot be a platform code. Several keys come
+    back when a string fits more than one platform (an all-digit barcode may also be
+    a plain list's code); the store looks them up in order.
+    """
+    try:
+        return _scan_keys(scanned)
+    except Exception:  # noqa: BLE001 - hostile input must never take the door down
+        return []
+
+
+def _scan_keys(scanned: str) -> list[str]:
+    """The body of scan_keys, free to raise on surprises that scan_keys swallows."""
+    if not isinstance(scanned, str):
+        return []
+    text = scanned.strip()
+    if not text or len(text) > MAX_SCAN_LENGTH or not text.isprintable():
+        return []
+    if "://" in text:
+        key = luma_key_from_url(text)
+        return [key] if key else []
+    candidates: list[str | None] = []
+    if text.isdigit():
+        candidates.append(eventbrite_barcode_key(text))
+    if _LUMA_BARE_KEY.fullmatch(text):
+        candidates.append(luma_key(text))
+    candidates.append(tito_key(text))
+    candidates.append(pretix_key(text))
+    candidates.append(plain_key(text))
+    return list(dict.fromkeys(key for key in candidates if key))

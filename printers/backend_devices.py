@@ -1,0 +1,201 @@
+"""Printers on a local port: USB (pyusb), serial (pyserial) and CUPS queues.
+
+USB and serial need optional packages: ``pyusb`` (plus the libusb1 system
+library) and ``pyserial``. CUPS uses pycups when installed and otherwise the
+``lp`` command from the cups-client package (``lp -d QUEUE -o raw``).
+open_backend() checks these at start-up, so a missing one stops the kiosk with
+one line instead of failing at the first badge.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+from typing import Any
+
+from PIL import Image
+
+from printers import escpos_lib
+from printers.status import PrinterError, PrinterStatus, query_status
+
+
+def has_module(name: str) -> bool:
+    """Whether an optional dependency is importable."""
+    return importlib.util.find_spec(name) is not None
+
+
+class _EscposDeviceBackend:
+    """Open, check paper, write once, close: the shared life of a USB or serial job."""
+
+    wants_preview = False
+    name = "device"
+    profile = "TM-T20II"
+
+    def _make(self) -> Any:
+        """A python-escpos printer object, not yet opened."""
+        raise NotImplementedError
+
+    def _explain(self, exc: BaseException) -> PrinterError:
+        """One sentence for a volunteer."""
+        return PrinterError(f"The {self.name} printer failed: {exc}.", "io_error")
+
+    def _open(self) -> Any:
+        """An opened printer, or PrinterError."""
+        printer = self._make()
+        try:
+            with escpos_lib.root_logging_untouched():
+                printer.open()
+        except Exception as exc:  # noqa: BLE001 - DeviceNotFoundError, USBError, SerialException...
+            raise self._explain(exc) from exc
+        return printer
+
+    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None) -> None:
+        """Write the job in one call; every device error becomes PrinterError."""
+        printer = self._open()
+        try:
+            found = query_status(printer, f"The {self.name} printer")
+            if found is not None and (not found.online or found.paper == "out"):
+                raise PrinterError(found.detail, "paper_out" if found.paper == "out" else "offline")
+            printer._raw(job)
+        except PrinterError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise self._explain(exc) from exc
+        finally:
+            _close(printer)
+
+    def status(self) -> PrinterStatus:
+        """DLE EOT through the device; never raises."""
+        try:
+            printer = self._open()
+        except PrinterError as exc:
+            return PrinterStatus(False, "unknown", str(exc))
+        try:
+            found = query_status(printer, f"The {self.name} printer")
+        finally:
+            _close(printer)
+        return found or PrinterStatus(True, "unknown", f"The {self.name} printer is connected (it gives no status).")
+
+
+def _close(printer: Any) -> None:
+    """Close quietly: a printer that vanished mid-job must not mask the real error."""
+    with escpos_lib.root_logging_untouched():
+        try:
+            printer.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+class UsbBackend(_EscposDeviceBackend):
+    """A USB printer by vendor and product id; needs pyusb and libusb."""
+
+    def __init__(self, vendor_id: int, product_id: int, timeout: float = 3.0, profile: str = "TM-T20II",
+                 in_ep: int | None = None, out_ep: int | None = None) -> None:
+        self.vendor_id, self.product_id, self.profile = vendor_id, product_id, profile
+        # pyusb counts milliseconds, and python-escpos's default of 0 means "wait forever".
+        self.timeout_ms = max(1, int(timeout * 1000))
+        self.endpoints = {k: v for k, v in (("in_ep", in_ep), ("out_ep", out_ep)) if v is not None}
+        self.name = f"USB {vendor_id:04x}:{product_id:04x}"
+
+    def _make(self) -> Any:
+        """python-escpos Usb with a real timeout."""
+        usb = escpos_lib.printer_class("Usb")
+        return usb(self.vendor_id, self.product_id, timeout=self.timeout_ms, profile=self.profile, **self.endpoints)
+
+    def _explain(self, exc: BaseException) -> PrinterError:
+        """USB errors in volunteer words."""
+        text = str(exc).lower()
+        if "not found" in text or "no such device" in text or getattr(exc, "errno", None) == 19:
+            return PrinterError(f"The {self.name} printer is not connected (unplugged or switched off?).", "not_found")
+        if "timeout" in text or "timed out" in text:
+            return PrinterError(f"The {self.name} printer stopped taking data (paper out or cover open?).", "timeout")
+        if "access denied" in text or "permission" in text:
+            return PrinterError(f"No permission to use the {self.name} printer (add a udev rule).", "io_error")
+        return PrinterError(f"The {self.name} printer failed: {exc}.", "io_error")
+
+
+class SerialBackend(_EscposDeviceBackend):
+    """A serial printer on a device file; needs pyserial."""
+
+    def __init__(self, device: str, baudrate: int = 9600, timeout: float = 3.0, profile: str = "TM-T20II") -> None:
+        self.device, self.baudrate, self.timeout, self.profile = device, baudrate, timeout, profile
+        self.name = f"serial {device}"
+
+    def _make(self) -> Any:
+        """python-escpos Serial; the read timeout also bounds status queries."""
+        serial = escpos_lib.printer_class("Serial")
+        return serial(self.device, baudrate=self.baudrate, timeout=self.timeout, profile=self.profile)
+
+    def _open(self) -> Any:
+        """Open, then bound writes too: with flow control a switched-off printer blocks forever."""
+        printer = super()._open()
+        printer.device.write_timeout = self.timeout
+        return printer
+
+    def _explain(self, exc: BaseException) -> PrinterError:
+        """Serial errors in volunteer words."""
+        text = str(exc).lower()
+        if "timeout" in text:
+            return PrinterError(f"The {self.name} printer stopped taking data (paper out or switched off?).", "timeout")
+        if "not found" in text or "no such file" in text or "could not open" in text:
+            return PrinterError(f"The {self.name} port is missing (cable unplugged?).", "not_found")
+        return PrinterError(f"The {self.name} printer failed: {exc}.", "io_error")
+
+
+class CupsBackend:
+    """A CUPS queue fed raw ESC/POS: pycups when installed, else ``lp -o raw``."""
+
+    wants_preview = False
+
+    def __init__(self, queue: str, timeout: float = 10.0, profile: str = "TM-T20II") -> None:
+        self.queue, self.timeout, self.profile = queue, timeout, profile
+        self.name = f"CUPS queue {queue}"
+
+    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None) -> None:
+        """Hand the job to CUPS; CUPS then owns retries to the device."""
+        if has_module("cups"):
+            self._send_pycups(job, job_id)
+        else:
+            self._send_lp(job, job_id)
+
+    def _send_pycups(self, job: bytes, job_id: str) -> None:
+        """Through python-escpos's CupsPrinter, which submits the job on close()."""
+        printer = escpos_lib.printer_class("CupsPrinter")(self.queue, profile=self.profile)
+        try:
+            with escpos_lib.root_logging_untouched():
+                printer.open(job_name=job_id)
+                printer._raw(job)
+                printer.close()
+        except Exception as exc:  # noqa: BLE001 - DeviceNotFoundError, cups.IPPError, RuntimeError
+            raise PrinterError(f"CUPS did not take the job for {self.queue}: {exc}.", "refused") from exc
+
+    def _send_lp(self, job: bytes, job_id: str) -> None:
+        """Through ``lp -o raw``, so CUPS passes the bytes to the printer untouched."""
+        if shutil.which("lp") is None:
+            raise PrinterError("The lp command is missing (install cups-client).", "missing_tool")
+        try:
+            done = subprocess.run(["lp", "-d", self.queue, "-t", job_id, "-o", "raw"], input=job,
+                                  capture_output=True, timeout=self.timeout, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise PrinterError(f"CUPS did not take the job for {self.queue}: {exc}.", "timeout") from exc
+        if done.returncode != 0:
+            message = done.stderr.decode(errors="replace").strip().splitlines()
+            raise PrinterError(f"CUPS refused the job for {self.queue}: {message[-1] if message else 'unknown error'}.",
+                               "refused")
+
+    def status(self) -> PrinterStatus:
+        """The queue state from ``lpstat -p``; paper is unknown through CUPS."""
+        if shutil.which("lpstat") is None:
+            return PrinterStatus(False, "unknown", "The lpstat command is missing (install cups-client).")
+        try:
+            done = subprocess.run(["lpstat", "-p", self.queue], capture_output=True, text=True,
+                                  timeout=min(self.timeout, 3.0), check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return PrinterStatus(False, "unknown", f"CUPS did not answer about {self.queue}.")
+        words = done.stdout.lower()
+        if done.returncode != 0 or not words:
+            return PrinterStatus(False, "unknown", f"CUPS does not know the queue {self.queue}.")
+        if "disabled" in words:
+            return PrinterStatus(False, "unknown", f"The CUPS queue {self.queue} is paused.")
+        return PrinterStatus(True, "unknown", f"The CUPS queue {self.queue} is accepting jobs.")

@@ -1,0 +1,94 @@
+"""Backends without a printer: a folder of jobs (the demo) and the bit bucket.
+
+The file backend is what ``kiosk demo`` prints to: each job becomes
+``<job_id>.bin`` (the exact ESC/POS bytes a printer would get) and, when the
+caller passes the preview, ``<job_id>.png`` (what would come out). Files are
+written to a temporary name and renamed, so a watcher never sees half a job.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from PIL import Image
+
+from printers.status import PrinterError, PrinterStatus
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_stem(job_id: str) -> str:
+    """A job id made safe as a file name (no folders, no dot files)."""
+    stem = _UNSAFE.sub("_", str(job_id)).strip("._")
+    return stem or "job"
+
+
+class FileBackend:
+    """Writes jobs into a folder, created on first use."""
+
+    wants_preview = True
+
+    def __init__(self, path: Path, profile: str = "TM-T20II") -> None:
+        self.path, self.profile = Path(path), profile
+        self.name = f"file {self.path}"
+
+    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None) -> None:
+        """``<job_id>.bin`` always, ``<job_id>.png`` when a preview is given."""
+        stem = safe_stem(job_id)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            if preview is not None:
+                self._atomic(stem + ".png", lambda f: preview.save(f, format="PNG"))
+            self._atomic(stem + ".bin", lambda f: f.write(job))
+        except OSError as exc:
+            raise PrinterError(f"Cannot write the badge to {self.path}: {exc.strerror or exc}.", "io_error") from exc
+
+    def write_preview(self, job_id: str, preview: Image.Image) -> Path:
+        """Store just ``<job_id>.png`` (when the job went out without it); returns its path."""
+        name = safe_stem(job_id) + ".png"
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._atomic(name, lambda f: preview.save(f, format="PNG"))
+        except OSError as exc:
+            raise PrinterError(f"Cannot write the badge to {self.path}: {exc.strerror or exc}.", "io_error") from exc
+        return self.path / name
+
+    def status(self) -> PrinterStatus:
+        """Online while the folder can be written."""
+        folder = self.path if self.path.exists() else self.path.parent
+        if folder.is_dir() and os.access(folder, os.W_OK):
+            return PrinterStatus(True, "ok", f"Badges are saved in {self.path}.")
+        return PrinterStatus(False, "unknown", f"Cannot write badges to {self.path}.")
+
+    def _atomic(self, name: str, write: Callable[[BinaryIO], object]) -> None:
+        """Write through a temporary file in the same folder, then rename into place."""
+        fd, tmp = tempfile.mkstemp(dir=self.path, prefix=".tmp-", suffix="-" + name)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                write(f)
+            os.replace(tmp, self.path / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+class NoneBackend:
+    """Prints nothing, always ready: for doors without a printer."""
+
+    wants_preview = False
+    name = "none"
+
+    def __init__(self, profile: str = "TM-T20II") -> None:
+        self.profile = profile
+
+    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None) -> None:
+        """Discard the job."""
+
+    def status(self) -> PrinterStatus:
+        """Always online: there is nothing to go wrong."""
+        return PrinterStatus(True, "ok", "No printer is configured; badges are not printed.")

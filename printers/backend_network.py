@@ -1,0 +1,134 @@
+"""Port-9100 (raw TCP) printers through python-escpos's Network class.
+
+python-escpos opens lazily and its default timeout is 60 s; here every step has
+a short timeout, errors become PrinterError at once, and the connection lives
+for exactly one job. Before a job, a DLE EOT check (where the printer answers)
+refuses to send into a printer with no paper or an open cover, since the badge
+would otherwise wait inside it while the attendee walks off.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import time
+from typing import Any
+
+from PIL import Image
+
+from printers import escpos_lib
+from printers.status import PrinterError, PrinterStatus, query_status
+
+STATUS_TIMEOUT = 1.0   # an answering printer replies in milliseconds
+DRAIN_TIMEOUT = 1.0    # wait for the printer to close after our FIN
+
+
+class NetworkBackend:
+    """One TCP connection per job; ``timeout`` bounds connect and each send."""
+
+    wants_preview = False
+
+    def __init__(self, host: str, port: int = 9100, timeout: float = 3.0, profile: str = "TM-T20II") -> None:
+        self.host, self.port, self.timeout, self.profile = host, port, timeout, profile
+        self.name = f"network {host}:{port}"
+        self._answers_status: bool | None = None  # None until we have asked once
+
+    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None) -> None:
+        """Connect, check paper, write the job in one go, close politely."""
+        printer = self._connect(self.timeout)
+        try:
+            self._preflight(printer)
+            printer.device.settimeout(self.timeout)
+            printer._raw(job)
+            _linger_close(printer.device)
+        except PrinterError:
+            raise
+        except OSError as exc:
+            raise _explain(exc, self.host, self.port, self.timeout, sending=True) from exc
+        finally:
+            _close(printer)
+
+    def status(self) -> PrinterStatus:
+        """DLE EOT over a fresh connection; silence means "unknown", never a hang."""
+        wait = min(self.timeout, STATUS_TIMEOUT)
+        try:
+            printer = self._connect(wait)
+        except PrinterError as exc:
+            return PrinterStatus(False, "unknown", str(exc))
+        try:
+            found = query_status(printer, f"The printer at {self.host}:{self.port}")
+        finally:
+            _close(printer)
+        self._answers_status = found is not None
+        return found or PrinterStatus(
+            False, "unknown",
+            f"The printer at {self.host}:{self.port} accepts connections but did not answer a status query.")
+
+    def _connect(self, timeout: float) -> Any:
+        """An open python-escpos Network printer, or PrinterError."""
+        printer = escpos_lib.printer_class("Network")(self.host, self.port, timeout=timeout, profile=self.profile)
+        not_found = escpos_lib.exceptions().DeviceNotFoundError
+        try:
+            with escpos_lib.root_logging_untouched():
+                printer.open()
+        except not_found as exc:
+            cause = exc.__context__ if isinstance(exc.__context__, OSError) else OSError(str(exc))
+            raise _explain(cause, self.host, self.port, timeout, sending=False) from exc
+        return printer
+
+    def _preflight(self, printer: Any) -> None:
+        """Refuse to send when the printer says it cannot print; skip if it never answers."""
+        if self._answers_status is False:
+            return
+        printer.device.settimeout(min(self.timeout, STATUS_TIMEOUT))
+        found = query_status(printer, f"The printer at {self.host}:{self.port}")
+        self._answers_status = found is not None
+        if found is not None and (not found.online or found.paper == "out"):
+            reason = "paper_out" if found.paper == "out" else "offline"
+            raise PrinterError(found.detail, reason)
+
+
+def _linger_close(sock: socket.socket) -> None:
+    """Half-close and read until the printer hangs up.
+
+    Closing a socket with unread input (status bytes, automatic status back)
+    sends a RST, which can throw away the tail of the job still in flight.
+    """
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        deadline = time.monotonic() + DRAIN_TIMEOUT
+        while time.monotonic() < deadline:
+            sock.settimeout(max(0.01, deadline - time.monotonic()))
+            if not sock.recv(4096):
+                return
+    except OSError:
+        pass  # the job is out; a slow or rude hang-up is not a failed print
+
+
+def _close(printer: Any) -> None:
+    """Close without letting python-escpos log through the root logger."""
+    with escpos_lib.root_logging_untouched():
+        try:
+            printer.close()
+        except OSError:
+            pass
+
+
+def _explain(exc: OSError, host: str, port: int, timeout: float, sending: bool) -> PrinterError:
+    """One sentence a volunteer can act on, for any socket error."""
+    where = f"The printer at {host}:{port}"
+    if isinstance(exc, socket.gaierror):
+        return PrinterError(f"The printer host name {host!r} cannot be resolved.", "unreachable")
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        if sending:
+            return PrinterError(f"{where} stopped taking data for {timeout:g} s (paper out, cover open or jammed?).",
+                                "timeout")
+        return PrinterError(f"{where} did not answer within {timeout:g} s (switched off or wrong address?).",
+                            "timeout")
+    if isinstance(exc, ConnectionRefusedError) or exc.errno == errno.ECONNREFUSED:
+        return PrinterError(f"{where} refused the connection (is it switched on and is the port right?).", "refused")
+    if isinstance(exc, (ConnectionResetError, BrokenPipeError)):
+        return PrinterError(f"{where} dropped the connection in the middle of the job.", "dropped")
+    if exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN):
+        return PrinterError(f"{where} cannot be reached on the network.", "unreachable")
+    return PrinterError(f"{where} failed: {exc.strerror or exc}.", "io_error")

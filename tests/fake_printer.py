@@ -1,0 +1,190 @@
+"""A fake port-9100 receipt printer for tests, on 127.0.0.1 and a free port.
+
+It records what each connection sends as one job, and answers the DLE EOT
+status queries (``10 04 n``) like an Epson: one byte, 0x12 when online with
+paper. Modes: ``normal``; ``silent`` (accepts and records, never answers,
+like many print servers); ``refusing`` (not listening at all, as when the
+printer is off) and back again on the same port with ``resume()``.
+
+Status queries at the very start of a connection are a status check, not
+print data: they are counted in ``status_queries`` and left out of the job.
+"""
+
+from __future__ import annotations
+
+import socket
+import socketserver
+import threading
+import time
+
+PAPER_BYTES = {"ok": 0x12, "low": 0x1E, "out": 0x72}
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+class FakePrinter:
+    """Start with ``with FakePrinter() as printer:``; connect to ``printer.host, printer.port``."""
+
+    def __init__(self, mode: str = "normal", paper: str = "ok", cover_open: bool = False) -> None:
+        self.host = "127.0.0.1"
+        self.port = 0
+        self.mode = mode if mode != "refusing" else "normal"
+        self.paper = paper
+        self.cover_open = cover_open
+        self._cond = threading.Condition()
+        self._jobs: list[bytes] = []
+        self._queries: list[int] = []
+        self._connections = 0
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._start_refusing = mode == "refusing"
+
+    # -- life cycle ---------------------------------------------------------
+    def __enter__(self) -> "FakePrinter":
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def start(self) -> "FakePrinter":
+        """Listen (on a free port the first time, on the same port afterwards)."""
+        self._listen()
+        if self._start_refusing:
+            self.refuse()
+        return self
+
+    def stop(self) -> None:
+        """Stop listening; recorded jobs stay readable."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def refuse(self) -> None:
+        """Close the port: connections are refused until resume()."""
+        self.stop()
+
+    def resume(self, mode: str = "normal") -> None:
+        """Listen again on the same port, in ``mode``."""
+        self.mode = mode
+        if self._server is None:
+            self._listen()
+
+    @property
+    def listening(self) -> bool:
+        """True unless refusing."""
+        return self._server is not None
+
+    def _listen(self) -> None:
+        """Bind, remember the port, serve in a daemon thread."""
+        fake = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                fake._serve(self.request)
+
+        self._server = _Server((self.host, self.port), Handler)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True, name=f"fake-printer-{self.port}")
+        self._thread.start()
+
+    # -- what it saw --------------------------------------------------------
+    @property
+    def jobs(self) -> list[bytes]:
+        """Print data of each finished connection that sent any, oldest first."""
+        with self._cond:
+            return list(self._jobs)
+
+    @property
+    def status_queries(self) -> list[int]:
+        """The n of every DLE EOT n status query seen at the start of a connection."""
+        with self._cond:
+            return list(self._queries)
+
+    @property
+    def connections(self) -> int:
+        """How many connections were accepted."""
+        with self._cond:
+            return self._connections
+
+    def wait_for_jobs(self, n: int, timeout: float = 5.0) -> list[bytes]:
+        """Block until ``n`` jobs arrived; TimeoutError saying how many did."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self._jobs) < n:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"expected {n} print jobs, got {len(self._jobs)}")
+                self._cond.wait(left)
+            return list(self._jobs)
+
+    def clear(self) -> None:
+        """Forget recorded jobs and queries."""
+        with self._cond:
+            self._jobs.clear()
+            self._queries.clear()
+
+    # -- the printer --------------------------------------------------------
+    def _serve(self, conn: socket.socket) -> None:
+        """Read until the client hangs up, answering status queries as they come."""
+        with self._cond:
+            self._connections += 1
+        data, scanned = bytearray(), 0
+        conn.settimeout(30)
+        try:
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+                scanned = self._answer_queries(conn, data, scanned)
+        except OSError:
+            pass
+        self._record(bytes(data))
+
+    def _answer_queries(self, conn: socket.socket, data: bytearray, scanned: int) -> int:
+        """Answer each complete ``10 04 n`` after ``scanned``; return where to resume."""
+        while True:
+            at = data.find(b"\x10\x04", scanned)
+            if at < 0:
+                return max(scanned, len(data) - 1)
+            if at + 2 >= len(data):
+                return at  # n not here yet
+            n = data[at + 2]
+            if n in (1, 2, 3, 4) and self.mode == "normal":
+                try:
+                    conn.sendall(bytes([self.status_byte(n)]))
+                except OSError:
+                    pass
+            scanned = at + 3
+
+    def status_byte(self, n: int) -> int:
+        """What an Epson answers to DLE EOT n in the current state."""
+        out = self.paper == "out"
+        if n == 1:
+            return 0x12 | (0x08 if out or self.cover_open else 0)
+        if n == 2:
+            return 0x12 | (0x04 if self.cover_open else 0) | (0x20 if out else 0)
+        if n == 4:
+            return PAPER_BYTES[self.paper]
+        return 0x12
+
+    def _record(self, data: bytes) -> None:
+        """Split off leading status queries; the rest, if any, is a job."""
+        i, queries = 0, []
+        while data[i:i + 2] == b"\x10\x04" and len(data) >= i + 3:
+            queries.append(data[i + 2])
+            i += 3
+        with self._cond:
+            self._queries.extend(queries)
+            if data[i:]:
+                self._jobs.append(data[i:])
+            self._cond.notify_all()

@@ -1,0 +1,553 @@
+"""The organiser downloads a list from their ticketing platform and hands it to the kiosk.
+
+Every platform's export, with its quirks, must come out as the same clean list of
+people; every broken file must be refused with the file and line named; and every
+code on a platform ticket, scanned at the door, must find the key stored at import.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kiosk.importers import SOURCES, ImportBatch, ImportedPerson, ImportFileError, read_attendee_file
+from kiosk.importers.reading import read_table
+from kiosk.platform_codes import (
+    eventbrite_barcode_key, eventbrite_key, luma_key, luma_key_from_url, plain_key, pretix_key,
+    scan_keys, tito_key,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "imports"
+
+CSV_FIXTURES = ["eventbrite.csv", "eventbrite_v2.csv", "luma.csv", "tito.csv", "pretix_comma.csv",
+                "pretix_semicolon.csv", "plain.csv"]
+ALL_FIXTURES = [*CSV_FIXTURES, "meetup.xls", "meetup_v2.xls", "plain.xlsx"]
+EXPECTED_SOURCE = {
+    "eventbrite.csv": "eventbrite", "eventbrite_v2.csv": "eventbrite", "luma.csv": "luma",
+    "tito.csv": "tito", "pretix_comma.csv": "pretix", "pretix_semicolon.csv": "pretix",
+    "plain.csv": "csv", "plain.xlsx": "xlsx", "meetup.xls": "meetup", "meetup_v2.xls": "meetup",
+}
+
+
+def load(name: str, **kwargs) -> ImportBatch:
+    """Import one fixture file."""
+    return read_attendee_file(FIXTURES / name, **kwargs)
+
+
+def by_name(batch: ImportBatch) -> dict[str, ImportedPerson]:
+    """People of a batch keyed by display name."""
+    return {person.name: person for person in batch.people}
+
+
+def write(tmp_path: Path, name: str, data: str | bytes) -> Path:
+    """A throwaway file for one test."""
+    path = tmp_path / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def refused(path: Path, **kwargs) -> ImportFileError:
+    """The error an import of this file raises (failing the test when it does not)."""
+    with pytest.raises(ImportFileError) as caught:
+        read_attendee_file(path, **kwargs)
+    return caught.value
+
+
+# --- every fixture -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ALL_FIXTURES)
+def test_each_export_is_recognised_from_its_header(name: str) -> None:
+    assert load(name).source == EXPECTED_SOURCE[name]
+
+
+@pytest.mark.parametrize("name", ALL_FIXTURES)
+def test_every_list_has_clean_people_and_someone_not_attending(name: str) -> None:
+    batch = load(name)
+    assert batch.path.endswith(name)
+    assert len({p.external_id for p in batch.people}) == len(batch.people)
+    assert any(not p.attending for p in batch.people)
+    for person in batch.people:
+        assert person.name and person.name == " ".join(person.name.split())
+        assert person.first_name or person.last_name
+        assert person.email is None or person.email == person.email.strip().lower()
+        assert person.external_id.startswith(
+            {"xlsx": "csv", "csv": "csv"}.get(batch.source, batch.source) + ":")
+        assert person.role in ("attendee", "speaker")
+
+
+@pytest.mark.parametrize("name", ALL_FIXTURES)
+def test_names_in_any_script_survive(name: str) -> None:
+    text = " ".join(p.name for p in load(name).people)
+    assert "Ångström" in text or "Παπαδόπουλος" in text
+    assert "王" in text or "山田" in text
+    assert "Nguyễn" in text
+
+
+@pytest.mark.parametrize("name", CSV_FIXTURES)
+def test_columns_are_mapped_by_name_not_position(name: str, tmp_path: Path) -> None:
+    """Reverse the columns and add an unknown one: the same people come out."""
+    table = read_table(FIXTURES / name)
+    header = ["Favourite colour", *reversed(table.header)]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in table.rows:
+        writer.writerow(["teal", *reversed(row.cells)])
+    shuffled = read_attendee_file(write(tmp_path, name, buffer.getvalue()))
+    original = load(name)
+    assert shuffled.source == original.source
+    assert [_without_line(p) for p in shuffled.people] == [_without_line(p) for p in original.people]
+
+
+def _without_line(person: ImportedPerson) -> dict:
+    """A person's fields except the line number, which multi-line cells may shift."""
+    fields = dict(vars(person))
+    fields.pop("line")
+    return fields
+
+
+# --- Meetup --------------------------------------------------------------------------------
+
+
+def test_meetup_utf16_tab_separated_xls() -> None:
+    assert (FIXTURES / "meetup.xls").read_bytes()[:2] == b"\xff\xfe"
+    people = by_name(load("meetup.xls"))
+    ada = people["Ada Lovelace"]
+    assert ada.external_id == "meetup:12537919"
+    assert ada.email is None and ada.codes == []
+    assert ada.company == "Analytical Engines Ltd"
+    assert ada.line == 2 and ada.platform_status == "Yes"
+    assert people["Grace Hopper"].guests == 1 and people["Grace Hopper"].role == "speaker"
+    assert people["Nguyễn Thị Minh Khai"].guests == 2
+    assert people["王小明"].first_name == "王小明" and people["王小明"].company == "北京科技"
+
+
+@pytest.mark.parametrize(("name", "status"), [
+    ("Νίκος Παπαδόπουλος", "No"), ("Zoë Ångström", "Waitlist"), ("José Álvarez", "Waiting List")])
+def test_meetup_no_and_waitlist_are_not_attending(name: str, status: str) -> None:
+    person = by_name(load("meetup.xls"))[name]
+    assert (person.attending, person.platform_status) == (False, status)
+
+
+def test_meetup_unquoted_answers_keep_their_quote_marks() -> None:
+    assert load("meetup.xls").source == "meetup"  # an answer starting with '"' is plain text
+
+
+def test_meetup_v2_in_utf8_updates_the_same_members() -> None:
+    old, new = by_name(load("meetup.xls")), by_name(load("meetup_v2.xls"))
+    assert (FIXTURES / "meetup_v2.xls").read_bytes()[:4] == b"Name"
+    renamed = new["Grace Brewster Hopper"]
+    assert renamed.external_id == old["Grace Hopper"].external_id
+    assert renamed.company == "Yale University"
+    assert old["Nguyễn Thị Minh Khai"].attending and not new["Nguyễn Thị Minh Khai"].attending
+    added = {p.external_id for p in new.values()} - {p.external_id for p in old.values()}
+    assert added == {"meetup:90123456"} and new["Łukasz Żółć"].attending
+
+
+# --- Eventbrite ----------------------------------------------------------------------------
+
+
+def test_eventbrite_report_with_bom_and_crlf() -> None:
+    raw = (FIXTURES / "eventbrite.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    people = by_name(load("eventbrite.csv"))
+    ada = people["Ada Lovelace"]
+    assert ada.external_id == "eventbrite:17645032101"
+    assert ada.codes == ["eventbrite:1121191224317645032101001"]
+    assert ada.ticket_type == "General Admission" and ada.company == "Analytical Engines Ltd"
+    assert people["Grace Hopper"].role == "speaker" and people["Grace Hopper"].attending
+    assert people["Νίκος Παπαδόπουλος"].email == "nikos@example.gr"  # was Nikos@Example.GR
+    assert people["Miles O'Brien"].company == 'Starfleet, "Ops" Division'
+
+
+def test_eventbrite_order_with_three_tickets_shares_the_buyer_email() -> None:
+    order = [p for p in load("eventbrite.csv").people if p.email == "ada@example.org"]
+    assert [p.name for p in order] == ["Ada Lovelace", "Grace Hopper", "小明 王"]
+    assert len({p.external_id for p in order}) == 3
+    assert len({code for p in order for code in p.codes}) == 3
+
+
+@pytest.mark.parametrize(("name", "status"), [
+    ("Miles O'Brien", "Refunded"), ("Zoë Ångström", "Not Attending")])
+def test_eventbrite_refunded_and_not_attending(name: str, status: str) -> None:
+    person = by_name(load("eventbrite.csv"))[name]
+    assert (person.attending, person.platform_status) == (False, status)
+
+
+def test_eventbrite_v2_reordered_with_barcodes_matches_v1() -> None:
+    old, new = load("eventbrite.csv"), load("eventbrite_v2.csv")
+    old_ids = {p.external_id: p for p in old.people}
+    new_ids = {p.external_id: p for p in new.people}
+    assert set(new_ids) - set(old_ids) == {"eventbrite:17645100601"}
+    for key, person in old_ids.items():
+        assert new_ids[key].codes == person.codes  # Barcode # agrees with order+attendee+001
+    nikos = new_ids["eventbrite:17645100201"]
+    assert (nikos.name, nikos.company) == ("Νικόλαος Παπαδόπουλος", "Acme Ελλάς")
+    jose = new_ids["eventbrite:17645099001"]
+    assert (jose.attending, jose.platform_status) == (False, "Cancelled")
+
+
+def test_eventbrite_falls_back_to_the_buyer_when_attendee_name_is_missing(tmp_path: Path) -> None:
+    path = write(tmp_path, "eb.csv", "Order #,Attendee #,First Name,Last Name,Buyer First Name,"
+                 "Buyer Last Name,Attendee Status\n123456789,987654321,,,Ada,Lovelace,Attending\n")
+    (person,) = read_attendee_file(path).people
+    assert person.name == "Ada Lovelace"
+    assert person.codes == [eventbrite_key("123456789", "987654321")]
+
+
+def test_eventbrite_bad_barcode_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "eb.csv", "Order #,Attendee #,Barcode #,First Name,Last Name,Attendee "
+                 "Status\n1,2,12001001,Ada,L,Attending\n3,4,not-a-barcode,Bo,M,Attending\n")
+    error = refused(path)
+    assert error.line == 3 and "barcode" in error.reason
+
+
+# --- Luma ----------------------------------------------------------------------------------
+
+
+def test_luma_guest_export() -> None:
+    people = by_name(load("luma.csv"))
+    ada = people["Ada Lovelace"]
+    assert ada.external_id == "luma:gst-Qlwi4e4mqdtWDvN"
+    assert ada.codes == ["luma:g-2U61lr65dtD1YXI"]  # from an older lu.ma link
+    assert people["Grace Hopper"].codes == ["luma:g-XyZ789AbCdEf"]  # from a luma.com link
+    assert people["Grace Hopper"].role == "speaker"
+    assert ada.company == "Analytical Engines Ltd"  # from "What company do you work for?"
+    assert people["José Álvarez"].email == "jose@example.es"
+    wang = people["王小明"]
+    assert (wang.first_name, wang.last_name) == ("王小明", "")
+
+
+@pytest.mark.parametrize(("name", "status"), [
+    ("Νίκος Παπαδόπουλος", "declined"), ("Nguyễn Thị Minh Khai", "pending_approval"),
+    ("Zoë Ångström", "waitlist")])
+def test_luma_declined_pending_and_waitlisted_are_not_attending(name: str, status: str) -> None:
+    person = by_name(load("luma.csv"))[name]
+    assert (person.attending, person.platform_status) == (False, status)
+
+
+def test_luma_link_to_another_site_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "luma.csv", "api_id,name,approval_status,qr_code_url\n"
+                 "gst-1,Ada,approved,https://evil.example/check-in/evt-1?pk=g-aaaa\n")
+    error = refused(path)
+    assert error.line == 2 and "qr_code_url" in error.reason
+
+
+# --- Tito ----------------------------------------------------------------------------------
+
+
+def test_tito_ticket_export() -> None:
+    people = load("tito.csv").people
+    ada = people[0]
+    assert (ada.name, ada.external_id, ada.codes) == ("Ada Lovelace", "tito:GIAO-1", ["tito:GIAO-1"])
+    assert people[1].role == "speaker" and people[1].ticket_type == "Speaker"
+    unassigned = next(p for p in people if p.external_id == "tito:K7QX-2")
+    assert unassigned.name == "José Álvarez" and unassigned.email is None  # the order's name
+    assert any(p.name == "山田 太郎" for p in people)  # ideographic space normalised
+
+
+def test_tito_void_ticket_is_not_attending() -> None:
+    zoe = by_name(load("tito.csv"))["Zoë Ångström"]
+    assert (zoe.attending, zoe.platform_status) == (False, "void")
+
+
+def test_tito_reference_typed_in_lower_case_finds_the_ticket() -> None:
+    assert "tito:GIAO-1" in scan_keys("giao-1")
+
+
+# --- pretix --------------------------------------------------------------------------------
+
+
+def test_pretix_comma_and_semicolon_exports_agree() -> None:
+    comma, semicolon = load("pretix_comma.csv"), load("pretix_semicolon.csv")
+    assert [_without_line(p) for p in comma.people] == [_without_line(p) for p in semicolon.people]
+    assert read_table(FIXTURES / "pretix_semicolon.csv").delimiter == ";"
+
+
+def test_pretix_positions_secrets_and_statuses() -> None:
+    people = load("pretix_comma.csv").people
+    ada, grace = people[0], people[1]
+    assert (ada.external_id, grace.external_id) == ("pretix:ABC12-1", "pretix:ABC12-2")
+    assert ada.codes == ["pretix:hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq"]
+    assert (ada.first_name, ada.last_name) == ("Ada", "Lovelace")
+    assert grace.role == "speaker" and grace.ticket_type == "Speaker ticket"
+    unpaid = by_name(load("pretix_comma.csv"))["Νίκος Παπαδόπουλος"]
+    assert (unpaid.attending, unpaid.platform_status) == (False, "Paid: No")
+    blocked = by_name(load("pretix_comma.csv"))["Zoë Ångström"]
+    assert not blocked.attending and "Blocked" in blocked.platform_status
+
+
+def test_pretix_name_parts_without_a_full_name_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", "Order code;Attendee name: Given name;Attendee name: Family "
+                 "name;Product;Status\nAB1CD;Νίκος;Παπαδόπουλος;Ticket;canceled\n")
+    (person,) = read_attendee_file(path).people
+    assert person.name == "Νίκος Παπαδόπουλος" and not person.attending
+
+
+# --- plain lists ---------------------------------------------------------------------------
+
+
+def test_plain_csv_with_odd_titles_and_multiline_cells() -> None:
+    people = by_name(load("plain.csv"))
+    assert people["Grace Hopper"].first_name == "Grace"  # "  Grace   Hopper " normalised
+    assert people["Ada Lovelace"].codes == ["code:DOOR-0001"]
+    assert people["Ada Lovelace"].company == "Analytical Engines Ltd"  # "Organisation"
+    assert people["王小明"].email is None
+    assert people["Νίκος Παπαδόπουλος"].line == 7  # line 5's note runs over two lines
+    assert not people["Νίκος Παπαδόπουλος"].attending
+
+
+def test_plain_xlsx_with_numeric_barcodes_and_a_blank_row() -> None:
+    batch = load("plain.xlsx")
+    people = by_name(batch)
+    assert people["Ada Lovelace"].codes == ["code:100001"]
+    assert people["Minh Khai Nguyễn Thị"].codes == ["code:100004"]  # 100004.0 in the sheet
+    assert people["小明 王"].line == 5  # row 4 is blank
+    assert not people["Νίκος Παπαδόπουλος"].attending
+
+
+def test_plain_ids_prefer_email_then_name_and_stay_unique(tmp_path: Path) -> None:
+    path = write(tmp_path, "list.csv", "Name;E-mail\nSiobhán Ó Briain;family@example.ie\n"
+                 "Cian Ó Briain;FAMILY@example.ie\nJane Doe;\nJane  Doe;n/a\n")
+    ids = [p.external_id for p in read_attendee_file(path).people]
+    assert ids == ["csv:email:family@example.ie", "csv:email:family@example.ie#2",
+                   "csv:name:jane doe", "csv:name:jane doe#2"]
+
+
+@pytest.mark.parametrize("header", ["Name", "FULL NAME", "Attendee name", "first name,last name",
+                                    "Given name,Surname"])
+def test_plain_name_column_variants(header: str, tmp_path: Path) -> None:
+    row = "Ada,Lovelace" if "," in header else "Ada Lovelace"
+    (person,) = read_attendee_file(write(tmp_path, "l.csv", f"{header}\n{row}\n")).people
+    assert (person.name, person.first_name, person.last_name) == ("Ada Lovelace", "Ada", "Lovelace")
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_plain_delimiters_are_sniffed(delimiter: str, tmp_path: Path) -> None:
+    text = delimiter.join(["Name", "Company", "Status"]) + "\n" + delimiter.join(
+        ["Ada Lovelace", "Engines; Ltd" if delimiter != ";" else "Engines, Ltd", "declined"]) + "\n"
+    (person,) = read_attendee_file(write(tmp_path, "l.csv", text)).people
+    assert person.company in ("Engines; Ltd", "Engines, Ltd") and not person.attending
+
+
+def test_speaker_role_from_a_role_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "l.csv", "Name,Role\nAda,Keynote Speaker\nBob,\n")
+    assert [p.role for p in read_attendee_file(path).people] == ["speaker", "attendee"]
+
+
+def test_values_are_kept_as_text_and_control_characters_dropped(tmp_path: Path) -> None:
+    path = write(tmp_path, "l.csv", 'Name,Company\n"A\x07da \u202eLovelace",=HYPERLINK("x")\n')
+    (person,) = read_attendee_file(path).people
+    assert person.name == "Ada Lovelace" and person.company == '=HYPERLINK("x")'
+
+
+def test_vietnamese_names_are_nfc_normalised(tmp_path: Path) -> None:
+    decomposed = "Nguye\u0302\u0303n"
+    (person,) = read_attendee_file(write(tmp_path, "l.csv", f"Name\n{decomposed} Khai\n")).people
+    assert person.name == "Nguyễn Khai"
+
+
+# --- choosing the source -------------------------------------------------------------------
+
+
+def test_a_forced_source_overrides_detection() -> None:
+    batch = load("eventbrite.csv", source="csv")
+    assert batch.source == "csv" and batch.people[0].external_id.startswith("csv:")
+
+
+def test_a_forced_source_that_does_not_fit_says_which_column_is_missing() -> None:
+    error = refused(FIXTURES / "eventbrite.csv", source="luma")
+    assert error.line == 1 and "api_id" in str(error)
+
+
+def test_an_unknown_source_is_a_programming_error() -> None:
+    assert "auto" in SOURCES
+    with pytest.raises(ValueError, match="unknown source"):
+        load("plain.csv", source="facebook")
+
+
+def test_progress_is_reported_up_to_the_total(tmp_path: Path) -> None:
+    rows = "".join(f"Person {n},p{n}@example.org\n" for n in range(1, 501))
+    calls: list[tuple[int, int]] = []
+    read_attendee_file(write(tmp_path, "big.csv", "Name,Email\n" + rows),
+                       progress=lambda done, total: calls.append((done, total)))
+    assert calls[0] == (0, 500) and calls[-1] == (500, 500)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+    assert 10 <= len(calls) <= 60
+
+
+# --- files that must be refused ------------------------------------------------------------
+
+
+def _zip_bytes(names: dict[str, str]) -> bytes:
+    """A ZIP archive holding the given text files."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in names.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+BAD_FILES = [
+    pytest.param(b"Name,Email\nAda,a@x\nBo\x00b,b@x\n", 3, "binary", id="nul-bytes"),
+    pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 1, "PNG", id="png"),
+    pytest.param(_zip_bytes({"readme.txt": "hi"}), 1, "not an .xlsx", id="zip-not-xlsx"),
+    pytest.param(b"PK\x03\x04broken", 1, "damaged", id="broken-zip"),
+    pytest.param(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), 1, "old binary Excel", id="ole-xls"),
+    pytest.param(b"", 1, "empty", id="empty"),
+    pytest.param(b"\xef\xbb\xbf\r\n  \r\n", 1, "empty", id="bom-and-blank-lines"),
+    pytest.param(b"Name,Email\r\n", 2, "no attendee rows", id="header-only"),
+    pytest.param(b"Email,Company\na@x,Acme\n", 1, "no name column", id="no-name-column"),
+    pytest.param(b"Name,Email\nAda,a@x\nBob,b@x,extra\n", 3, "3 fields", id="too-many-fields"),
+    pytest.param(b"Name,Email\nAda,a@x\nBob\n", 3, "1 field", id="too-few-fields"),
+    pytest.param(b"Name,Email\nAda,a@x\n  ,b@x\n", 3, "name is empty", id="empty-name"),
+    pytest.param("Name\nAda\nJosé\n".encode("latin-1"), 3, "UTF-8", id="latin-1"),
+    pytest.param(b"Name,Email\nAda,a@x\n" + b"B" * 1001 + b",b@x\n", 3, "1001 characters",
+                 id="long-cell"),
+    pytest.param(b'Name,Email\nAda,a@x\n"Bob,b@x\nCy,c@x\n', 3, "never closed", id="open-quote"),
+    pytest.param(b"Name,Code\nAda,X-1\nBob,x-1\n", 3, "same ticket code", id="duplicate-code"),
+    pytest.param(b"api_id,name,approval_status\ngst-1,Ada,approved\ngst-1,Bo,approved\n", 3,
+                 "lists it twice", id="duplicate-id"),
+    pytest.param(b"Name,Code\nAda,X 1\nBob,<script>\n", 3, "ticket code", id="unscannable-code"),
+    pytest.param(b"Name,User ID,RSVP,Guests\nAda,user 1,Yes,two\n", 2, "Guests", id="bad-guests"),
+    pytest.param(b"Ticket Reference,Ticket Full Name\nGIAO-1,Ada\nnope,Bob\n", 3, "Tito reference",
+                 id="bad-tito-reference"),
+]
+
+
+@pytest.mark.parametrize(("data", "line", "words"), BAD_FILES)
+def test_bad_files_are_refused_naming_file_and_line(data: bytes, line: int, words: str,
+                                                     tmp_path: Path) -> None:
+    error = refused(write(tmp_path, "attendees.csv", data))
+    assert error.line == line
+    assert str(error).startswith(f"attendees.csv line {line}: ")
+    assert words in error.reason
+    assert error.path.endswith("attendees.csv")
+
+
+def test_a_missing_file_or_a_folder_is_refused(tmp_path: Path) -> None:
+    assert "cannot be read" in str(refused(tmp_path / "nope.csv"))
+    assert "not a regular file" in str(refused(tmp_path))
+
+
+def test_an_oversized_file_is_refused_before_reading(tmp_path: Path, monkeypatch) -> None:
+    from kiosk.importers import reading
+
+    monkeypatch.setattr(reading, "MAX_FILE_BYTES", 100)
+    error = refused(write(tmp_path, "big.csv", "Name\n" + "Ada Lovelace\n" * 20))
+    assert "too large" in error.reason
+
+
+def test_a_utf16_file_without_bom_is_still_text(tmp_path: Path) -> None:
+    path = write(tmp_path, "m.xls", "Name\tUser ID\tRSVP\r\nAda\tuser 7\tYes\r\n".encode("utf-16-le"))
+    assert read_attendee_file(path).people[0].external_id == "meetup:7"
+
+
+def test_a_trailing_delimiter_on_every_line_is_fine(tmp_path: Path) -> None:
+    path = write(tmp_path, "l.csv", "Name,Email,\nAda,a@x.org,\nBob,b@x.org,,\n")
+    assert [p.name for p in read_attendee_file(path).people] == ["Ada", "Bob"]
+
+
+def test_nothing_is_returned_when_a_late_row_is_bad(tmp_path: Path) -> None:
+    rows = "".join(f"Person {n}\n" for n in range(200)) + "\n,\n" + '"unclosed\n'
+    error = refused(write(tmp_path, "l.csv", "Name\n" + rows))
+    assert error.line == 204
+
+
+# --- door codes ----------------------------------------------------------------------------
+
+
+def _scanned_forms(name: str) -> list[tuple[str, str]]:
+    """(what a scanner or a volunteer would enter, the key stored) for each code in a fixture."""
+    table = read_table(FIXTURES / name)
+    pairs = []
+    for person in load(name).people:
+        for key in person.codes:
+            platform, value = key.split(":", 1)
+            if platform == "luma":
+                qr = table.header.index("qr_code_url")
+                value = next(r.cells[qr] for r in table.rows if r.line == person.line)
+            elif platform in ("tito", "code"):
+                value = f"  {value.lower()} "
+            pairs.append((value, key))
+    return pairs
+
+
+@pytest.mark.parametrize("name", ["eventbrite.csv", "eventbrite_v2.csv", "luma.csv", "tito.csv",
+                                  "pretix_comma.csv", "plain.csv", "plain.xlsx"])
+def test_every_code_on_a_platform_ticket_scans_to_its_stored_key(name: str) -> None:
+    pairs = _scanned_forms(name)
+    assert pairs
+    for scanned, key in pairs:
+        assert key in scan_keys(scanned.strip()), scanned
+
+
+@pytest.mark.parametrize(("scanned", "first_key"), [
+    ("https://luma.com/check-in/evt-AbC123?pk=g-XyZ789", "luma:g-XyZ789"),
+    ("https://lu.ma/check-in/evt-AbC123?pk=g-XyZ789", "luma:g-XyZ789"),
+    ("http://www.lu.ma/check-in/evt-Q/?utm=door&pk=g-XyZ789", "luma:g-XyZ789"),
+    ("1121191224317645032101001", "eventbrite:1121191224317645032101001"),
+    ("GIAO-1", "tito:GIAO-1"),
+    ("giao-12", "tito:GIAO-12"),
+    ("hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq", "pretix:hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq"),
+    ("g-XyZ789ab", "luma:g-XyZ789ab"),
+    ("vip.0042", "code:VIP.0042"),
+])
+def test_scan_keys_most_specific_first(scanned: str, first_key: str) -> None:
+    assert scan_keys(scanned)[0] == first_key
+
+
+def test_a_code_that_fits_several_platforms_yields_every_key() -> None:
+    assert scan_keys("door-0001") == ["tito:DOOR-0001", "code:DOOR-0001"]
+    assert scan_keys("100001") == ["code:100001"]  # too short for an Eventbrite barcode
+
+
+def test_pretix_secrets_keep_their_case() -> None:
+    assert scan_keys("AbcDef123456789xyz")[0] == "pretix:AbcDef123456789xyz"
+    assert pretix_key("AbcDef123456789xyz") != pretix_key("abcdef123456789xyz")
+
+
+def test_key_builders_agree_with_the_scanner() -> None:
+    assert eventbrite_key("11211912243", "17645032101") == "eventbrite:1121191224317645032101001"
+    assert eventbrite_barcode_key(" 1121191224317645032101001 ") in scan_keys(
+        "1121191224317645032101001")
+    assert luma_key_from_url("https://luma.com/check-in/evt-A1?pk=g-B2c3") == luma_key("g-B2c3")
+    assert tito_key("giao-1") == "tito:GIAO-1"
+    assert plain_key("ab 12") == "code:AB12" and "code:AB12" in scan_keys("AB12")
+
+
+@pytest.mark.parametrize("hostile", [
+    "", "   ", "x" * 100_000, "1" * 100_000, "'; DROP TABLE attendees; --", "Robert'); --",
+    "<script>alert(1)</script>", "\x00\x01\x02binary\xff", "GIAO-1\nGIAO-2", "ABC\x00DEF",
+    "https://evil.example/check-in/evt-A?pk=g-aaaa",
+    "https://luma.com.evil.example/check-in/evt-A?pk=g-aaaa",
+    "https://user:pw@luma.com/check-in/evt-A?pk=g-aaaa",
+    "https://luma.com:8443/check-in/evt-A?pk=g-aaaa",
+    "https://luma.com/check-in/evt-A", "https://luma.com/check-in/evt-A?pk=g-aaaa&pk=g-bbbb",
+    "https://luma.com/other/evt-A?pk=g-aaaa", "javascript:alert(1)", "file:///etc/passwd",
+    "https://luma.com/check-in/evt-A?pk=<script>", "١٢٣٤٥٦٧٨٩٠١٢", "Ａｄａ", "%00%01",
+])
+def test_scan_keys_returns_nothing_for_what_cannot_be_a_code(hostile: str) -> None:
+    assert scan_keys(hostile) == []
+
+
+@pytest.mark.parametrize("not_text", [None, b"GIAO-1", 123456789012, ["GIAO-1"]])
+def test_scan_keys_ignores_what_is_not_text(not_text) -> None:
+    assert scan_keys(not_text) == []  # type: ignore[arg-type]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=600))
+def test_scan_keys_never_raises_and_only_returns_known_keys(text: str) -> None:
+    keys = scan_keys(text)
+    assert isinstance(keys, list) and len(keys) == len(set(keys))
+    for key in keys:
+        assert key.split(":", 1)[0] in ("eventbrite", "luma", "tito", "pretix", "code")
+        assert key.isascii() and key.isprintable() and len(key) <= 600

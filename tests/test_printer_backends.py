@@ -1,0 +1,206 @@
+"""Printers at the door: jobs arrive whole, and a dead, silent or empty printer is reported fast."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from printers.badge import BadgeInfo
+from printers.connections import PrinterError, open_backend
+from printers.escpos_job import build_job, render_preview
+
+try:
+    from tests.escpos_decode import qr_texts
+    from tests.fake_printer import FakePrinter
+except ModuleNotFoundError:
+    from escpos_decode import qr_texts
+    from fake_printer import FakePrinter
+
+pytestmark = pytest.mark.timeout(30)
+
+INFO = BadgeInfo("Дмитрий Иванов", "Дмитрий", "Tecknuovo", "London Python Meetup",
+                 "Thu 26 Nov 2026", "LPM-D1MA-77QX", "Thanks to Gamesys & Tecknuovo", "WALK-IN")
+TIMEOUT = 1.5
+
+
+@pytest.fixture(scope="module")
+def job() -> bytes:
+    """One real badge job for an 80 mm printer."""
+    return build_job(INFO, "TM-T20II")
+
+
+@pytest.fixture
+def printer():
+    """A fake port-9100 printer, answering status queries."""
+    with FakePrinter() as fake:
+        yield fake
+
+
+def network(fake: FakePrinter, **extra: object):
+    """A network backend pointed at the fake printer."""
+    cfg = {"backend": "network", "host": fake.host, "port": fake.port, "timeout": TIMEOUT, "profile": "TM-T20II"}
+    cfg.update(extra)
+    return open_backend(cfg, Path("."))
+
+
+def test_job_arrives_whole_in_one_connection(printer: FakePrinter, job: bytes) -> None:
+    network(printer).send(job, "badge-1")
+    assert printer.wait_for_jobs(1) == [job]
+    assert qr_texts(printer.jobs[0]) == ["LPM-D1MA-77QX"]
+
+
+def test_each_badge_is_its_own_job(printer: FakePrinter, job: bytes) -> None:
+    backend = network(printer)
+    for n in range(3):
+        backend.send(job, f"badge-{n}")
+    assert printer.wait_for_jobs(3) == [job] * 3
+
+
+def test_status_of_a_ready_printer(printer: FakePrinter) -> None:
+    status = network(printer).status()
+    assert status.online and status.paper == "ok"
+    assert printer.jobs == []  # a status check prints nothing
+
+
+def test_paper_low_is_reported_but_still_prints(printer: FakePrinter, job: bytes) -> None:
+    printer.paper = "low"
+    backend = network(printer)
+    assert backend.status().paper == "low"
+    backend.send(job, "badge-low")
+    assert printer.wait_for_jobs(1) == [job]
+
+
+def test_paper_out_refuses_the_job_instead_of_losing_it(printer: FakePrinter, job: bytes) -> None:
+    printer.paper = "out"
+    backend = network(printer)
+    with pytest.raises(PrinterError, match="paper") as err:
+        backend.send(job, "badge-out")
+    assert err.value.reason == "paper_out"
+    status = backend.status()
+    assert not status.online and status.paper == "out"
+    assert printer.jobs == []
+
+
+def test_cover_open_is_named(printer: FakePrinter, job: bytes) -> None:
+    printer.cover_open = True
+    with pytest.raises(PrinterError, match="cover is open"):
+        network(printer).send(job, "badge-cover")
+
+
+def test_printer_switched_off_fails_fast(job: bytes) -> None:
+    with FakePrinter(mode="refusing") as fake:
+        backend = network(fake)
+        started = time.monotonic()
+        with pytest.raises(PrinterError, match="refused") as err:
+            backend.send(job, "badge-off")
+        assert time.monotonic() - started < 1.0
+        assert err.value.reason == "refused"
+        status = backend.status()
+        assert not status.online and "refused" in status.detail
+
+
+def test_printer_back_on_prints_again(printer: FakePrinter, job: bytes) -> None:
+    backend = network(printer)
+    printer.refuse()
+    with pytest.raises(PrinterError):
+        backend.send(job, "badge-a")
+    printer.resume()
+    backend.send(job, "badge-b")
+    assert printer.wait_for_jobs(1) == [job]
+
+
+def test_silent_printer_status_is_not_online_and_does_not_hang(job: bytes) -> None:
+    with FakePrinter(mode="silent") as fake:
+        backend = network(fake)
+        started = time.monotonic()
+        status = backend.status()
+        assert time.monotonic() - started < TIMEOUT + 0.5
+        assert not status.online and status.paper == "unknown"
+        backend.send(job, "badge-silent")  # a printer that never answers status may still print
+        assert fake.wait_for_jobs(1) == [job]
+
+
+def test_printer_that_stops_reading_times_out(job: bytes) -> None:
+    """A jammed printer accepts the connection and then takes no more data."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        accepted: list[socket.socket] = []
+        threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
+        cfg = {"backend": "network", "host": "127.0.0.1", "port": listener.getsockname()[1], "timeout": 0.5}
+        backend = open_backend(cfg, Path("."))
+        started = time.monotonic()
+        with pytest.raises(PrinterError, match="stopped taking data") as err:
+            backend.send(job * 2000, "badge-jam")  # far more than the socket buffers hold
+        assert err.value.reason == "timeout"
+        assert time.monotonic() - started < 5
+        for conn in accepted:
+            conn.close()
+
+
+def test_file_backend_writes_job_and_preview(tmp_path: Path, job: bytes) -> None:
+    backend = open_backend({"backend": "file", "path": "badges"}, tmp_path)
+    assert backend.wants_preview
+    backend.send(job, "42-1", preview=render_preview(INFO, "TM-T20II"))
+    assert (tmp_path / "badges" / "42-1.bin").read_bytes() == job
+    with Image.open(tmp_path / "badges" / "42-1.png") as png:
+        assert png.width == 576
+    assert backend.status().online
+    assert sorted(p.name for p in (tmp_path / "badges").iterdir()) == ["42-1.bin", "42-1.png"]
+
+
+def test_file_backend_keeps_job_ids_inside_its_folder(tmp_path: Path, job: bytes) -> None:
+    backend = open_backend({"backend": "file", "path": str(tmp_path / "out")}, Path("/nonexistent"))
+    backend.send(job, "../../etc/passwd")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["etc_passwd.bin"]
+
+
+def test_none_backend_discards_and_is_ready(job: bytes) -> None:
+    backend = open_backend({"backend": "none"}, Path("."))
+    backend.send(job, "x")
+    assert backend.status().online
+
+
+@pytest.mark.parametrize("cfg,key", [
+    ({"backend": "laser"}, "printer.backend"),
+    ({"backend": "network"}, "printer.host"),
+    ({"backend": "network", "host": "10.0.0.9", "port": "nine"}, "printer.port"),
+    ({"backend": "network", "host": "10.0.0.9", "port": 0}, "printer.port"),
+    ({"backend": "network", "host": "10.0.0.9", "port": 70000}, "printer.port"),
+    ({"backend": "network", "host": "10.0.0.9", "timeout": 0}, "printer.timeout"),
+    ({"backend": "network", "host": "10.0.0.9", "profile": "TM-T2000"}, "printer.profile"),
+    ({"backend": "usb", "vendor_id": "zz", "product_id": "0x0202"}, "printer.vendor_id"),
+    ({"backend": "usb", "vendor_id": "0x04b8"}, "printer.product_id"),
+    ({"backend": "serial"}, "printer.device"),
+    ({"backend": "serial", "device": "/dev/ttyS0", "baudrate": -1}, "printer.baudrate"),
+    ({"backend": "cups"}, "printer.queue"),
+    ({"backend": "file", "path": ""}, "printer.path"),
+])
+def test_bad_config_names_the_key(cfg: dict, key: str) -> None:
+    with pytest.raises(ValueError, match=key.replace(".", r"\.")):
+        open_backend(cfg, Path("."))
+
+
+def test_file_path_that_is_a_file_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "badges").write_text("not a folder")
+    with pytest.raises(ValueError, match=r"printer\.path"):
+        open_backend({"backend": "file", "path": "badges"}, tmp_path)
+
+
+def test_config_errors_use_the_table_name() -> None:
+    with pytest.raises(ValueError, match=r"printers\.door2\.port"):
+        open_backend({"backend": "network", "host": "h", "port": -5}, Path("."), prefix="printers.door2")
+
+
+def test_connecting_nowhere_does_not_happen_at_open(job: bytes) -> None:
+    """Backends connect per job: a printer switched on after the kiosk is simply found."""
+    with FakePrinter(mode="refusing") as fake:
+        backend = network(fake)  # no error yet
+        fake.resume()
+        backend.send(job, "late")
+        assert fake.wait_for_jobs(1) == [job]

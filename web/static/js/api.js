@@ -1,0 +1,64 @@
+// fetch() with the session's CSRF token, a timeout, and answers parsed into {status, ok, data}.
+// The server answers every API error as JSON {result, message}; a fetch that never gets an
+// answer (network down, server gone, timeout) throws NetworkError so callers can keep the work.
+
+export class NetworkError extends Error {
+  constructor(message, { timeout = false } = {}) {
+    super(message);
+    this.name = "NetworkError";
+    this.timeout = timeout;
+  }
+}
+
+/** The CSRF token the server put in <meta name="csrf-token">: cookie-authenticated changes need it. */
+export function csrfToken() {
+  return document.querySelector('meta[name="csrf-token"]')?.content || "";
+}
+
+/**
+ * request("POST", "/api/checkins", {json: {...}}) -> {status, ok, data}
+ * Options: json (a body to send as JSON), form (FormData), timeout in ms.
+ */
+export async function request(method, url, { json, form, timeout = 8000 } = {}) {
+  const headers = { Accept: "application/json" };
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form) {
+    body = form; // the browser sets the multipart boundary itself
+  }
+  if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeout);
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body, credentials: "same-origin", signal: controller.signal, cache: "no-store" });
+  } catch (err) {
+    throw new NetworkError(controller.signal.aborted ? "The server did not answer in time." : "The network is not reachable.",
+      { timeout: controller.signal.aborted });
+  } finally {
+    clearTimeout(timer);
+  }
+  return { status: response.status, ok: response.ok, data: await parseBody(response) };
+}
+
+async function parseBody(response) {
+  const text = await response.text().catch(() => "");
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    // A proxy's HTML error page or similar: never render it, just say what happened.
+    return { result: "http_error", message: `The server answered ${response.status}.` };
+  }
+}
+
+export const get = (url, options) => request("GET", url, options);
+export const post = (url, json, options = {}) => request("POST", url, { ...options, json });
+export const del = (url, options) => request("DELETE", url, options);
+
+/** The message to show for an answer, with a fallback when the server sent none. */
+export function messageOf(answer, fallback = "Something went wrong. Please try again.") {
+  return (answer && answer.data && typeof answer.data.message === "string" && answer.data.message) || fallback;
+}

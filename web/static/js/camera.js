@@ -1,0 +1,123 @@
+// Webcam scanning: a few frames a second go as JPEG over the /ws/camera websocket and the
+// server answers {"codes": [...]} (zxing-cpp decodes far more reliably than anything we
+// could ship as plain JS). Decoded codes are handed on like a scanner's key-in.
+
+import { LiveSocket } from "./live.js";
+
+const FRAME_INTERVAL = 250;   // ms: ~4 frames a second is plenty for a ticket held still
+const MAX_WIDTH = 960;        // px: larger frames decode no better and cost Wi-Fi
+const ANSWER_TIMEOUT = 2000;  // ms: send a new frame even if an answer got lost
+const REPEAT_WINDOW = 5000;   // ms: a ticket held up keeps decoding; submit it once
+
+export class CameraScanner {
+  /**
+   * @param video a <video> element to preview the camera in
+   * @param onCode (code) => void, once per ticket shown
+   * @param onStatus (state, message) => void; state: starting|on|off|denied|none|unavailable|error
+   */
+  constructor({ video, onCode, onStatus }) {
+    Object.assign(this, { video, onCode, onStatus });
+    this.stream = null;
+    this.socket = null;
+    this.timer = null;
+    this.waitingSince = 0;
+    this.last = { code: null, at: 0 };
+    this.canvas = document.createElement("canvas");
+  }
+
+  get running() {
+    return this.stream !== null;
+  }
+
+  /** Whether this device has a camera at all (labels stay hidden until permission is given). */
+  static async available() {
+    if (!navigator.mediaDevices?.enumerateDevices) return false;
+    try {
+      const devices = await navigator.mediaDevices.enumerateDevices();
+      return devices.some((d) => d.kind === "videoinput");
+    } catch {
+      return false;
+    }
+  }
+
+  async start() {
+    if (this.running) return true;
+    if (!navigator.mediaDevices?.getUserMedia) {
+      this.onStatus("unavailable", "The camera needs a secure (https) page on this device. Use the scanner or type your code.");
+      return false;
+    }
+    this.onStatus("starting", "Starting the camera…");
+    try {
+      this.stream = await navigator.mediaDevices.getUserMedia({
+        audio: false,
+        video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
+      });
+    } catch (err) {
+      this.stream = null;
+      this.onStatus(...describeError(err));
+      return false;
+    }
+    this.video.srcObject = this.stream;
+    this.video.hidden = false;
+    await this.video.play().catch(() => {}); // muted + playsinline: allowed without a gesture
+    this.socket = new LiveSocket("/ws/camera", {
+      onMessage: (answer) => this.receive(answer),
+      onStatus: (state) => { if (state !== "open") this.waitingSince = 0; },
+    }).start();
+    this.timer = setInterval(() => this.sendFrame(), FRAME_INTERVAL);
+    this.onStatus("on", "Camera on: hold your QR code up to it.");
+    return true;
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.socket?.stop();
+    this.stream?.getTracks().forEach((t) => t.stop());
+    Object.assign(this, { stream: null, socket: null, timer: null, waitingSince: 0 });
+    this.video.srcObject = null;
+    this.video.hidden = true;
+    this.onStatus("off", "Camera off.");
+  }
+
+  sendFrame() {
+    const busy = this.waitingSince && performance.now() - this.waitingSince < ANSWER_TIMEOUT;
+    if (busy || document.hidden || !this.socket?.isOpen || this.video.readyState < 2) return;
+    const { videoWidth: w, videoHeight: h } = this.video;
+    if (!w || !h) return;
+    const scale = Math.min(1, MAX_WIDTH / w);
+    this.canvas.width = Math.round(w * scale);
+    this.canvas.height = Math.round(h * scale);
+    this.canvas.getContext("2d").drawImage(this.video, 0, 0, this.canvas.width, this.canvas.height);
+    this.waitingSince = performance.now(); // one frame in flight: a slow server is not flooded
+    this.canvas.toBlob((blob) => {
+      if (blob && this.socket?.send(blob)) return;
+      this.waitingSince = 0;
+    }, "image/jpeg", 0.8);
+  }
+
+  receive(answer) {
+    this.waitingSince = 0;
+    for (const code of Array.isArray(answer?.codes) ? answer.codes : []) {
+      if (typeof code !== "string" || !code.trim()) continue;
+      const now = performance.now();
+      const repeat = code === this.last.code && now - this.last.at < REPEAT_WINDOW;
+      this.last = { code, at: now }; // still in view: keep it quiet for another window
+      if (!repeat) this.onCode(code);
+    }
+  }
+}
+
+function describeError(err) {
+  switch (err?.name) {
+    case "NotAllowedError":
+    case "SecurityError":
+      return ["denied", "Camera permission was refused. Use the scanner or type your code."];
+    case "NotFoundError":
+    case "OverconstrainedError":
+      return ["none", "No camera found. Use the scanner or type your code."];
+    case "NotReadableError":
+      return ["error", "The camera is busy in another app."];
+    default:
+      return ["error", "The camera could not start. Use the scanner or type your code."];
+  }
+}

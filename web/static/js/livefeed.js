@@ -1,0 +1,59 @@
+// The volunteers' running list of what happens at the door, newest first.
+
+import { h, clockTime } from "./dom.js";
+
+const MAX_ITEMS = 200; // a long evening on a phone: keep the page light
+
+const ICONS = { checked_in: "✓", undone: "↺", walk_in: "+", note: "•", problem: "!" };
+
+export class LiveFeed {
+  /** onName(name): a name in the feed was tapped (the console searches for it). */
+  constructor({ list, empty, onName }) {
+    Object.assign(this, { list, empty, onName });
+  }
+
+  /** One websocket message; returns true when it was something to list. */
+  add(message) {
+    const person = message.attendee;
+    switch (message.type) {
+      case "checked_in":
+        return this.item("checked_in", message.at, person, [message.station, message.manual ? "by a volunteer" : ""]);
+      case "undone":
+        return this.item("undone", null, person, ["check-in undone", message.by ? `by ${message.by}` : ""]);
+      case "walk_in":
+        return this.item("walk_in", null, person, [message.checked_in ? "walk-in, checked in" : "walk-in, registered"]);
+      case "import":
+        return this.note("note", `Attendee list imported: ${message.added ?? 0} added, ${message.updated ?? 0} updated.`);
+      case "refresh":
+        return this.note("note", "The attendee list changed on the server.");
+      default:
+        return false;
+    }
+  }
+
+  item(kind, at, person, meta) {
+    if (!person) return false;
+    const name = h("button", { type: "button", class: "linklike feed-name", text: person.name || "(no name)",
+      on: { click: () => this.onName?.(person.name || "") } });
+    this.push(kind, at, h("span", { class: "feed-text" }, name,
+      person.company ? h("span", { class: "feed-company", text: person.company }) : null,
+      h("span", { class: "feed-meta", text: meta.filter(Boolean).join(" · ") })), person.id);
+    return true;
+  }
+
+  note(kind, text) {
+    this.push(kind, null, h("span", { class: "feed-text", text }));
+    return true;
+  }
+
+  push(kind, at, body, attendeeId) {
+    const when = at ? new Date(at) : new Date();
+    const entry = h("li", { class: "feed-item", dataset: { kind, attendeeId: attendeeId ?? "" } },
+      h("time", { class: "feed-time", dateTime: when.toISOString(), text: clockTime(when.toISOString()) }),
+      h("span", { class: "feed-icon", attrs: { "aria-hidden": "true" }, text: ICONS[kind] || "•" }),
+      body);
+    this.list.prepend(entry);
+    while (this.list.children.length > MAX_ITEMS) this.list.lastElementChild.remove();
+    this.empty.hidden = true;
+  }
+}

@@ -1,0 +1,47 @@
+// Badge printers: online or not, paper, the last error and the queue. The whole list comes from
+// GET /api/printers; "printer" websocket messages patch one printer as its state changes.
+
+import { h, clockTime } from "./dom.js";
+
+export class Printers {
+  constructor(list) {
+    this.list = list;
+    this.byName = new Map();
+  }
+
+  replace(printers) {
+    this.byName = new Map((printers || []).map((p) => [p.name, p]));
+    this.render();
+  }
+
+  patch(printer) {
+    if (!printer?.name) return;
+    this.byName.set(printer.name, { ...this.byName.get(printer.name), ...printer });
+    this.render();
+  }
+
+  render() {
+    if (this.byName.size === 0) {
+      this.list.replaceChildren(h("li", { class: "muted small", text: "No printer is configured." }));
+      return;
+    }
+    this.list.replaceChildren(...[...this.byName.values()].map(card));
+  }
+}
+
+function card(p) {
+  const health = p.online === false ? "bad" : p.paper === "out" ? "bad" : p.paper === "low" || p.last_error ? "warn" : p.online ? "good" : "";
+  const queue = p.queue || {};
+  const queueText = [`${queue.queued ?? 0} waiting`, `${queue.printing ?? 0} printing`,
+    queue.oldest_queued_at ? `oldest from ${clockTime(queue.oldest_queued_at)}` : ""].filter(Boolean).join(" · ");
+  return h("li", { class: "printer", dataset: { health } },
+    h("p", { class: "printer-name" }, h("strong", { text: p.name }), " ",
+      h("span", { class: "muted small", text: [p.backend, p.profile].filter(Boolean).join(" · ") })),
+    h("p", { class: "printer-state" },
+      h("span", { class: "tag", dataset: { tone: p.online === false ? "bad" : p.online ? "good" : "" },
+        text: p.online === false ? "Offline" : p.online ? "Online" : "Unknown" }),
+      h("span", { class: "tag", dataset: { tone: p.paper === "out" ? "bad" : p.paper === "low" ? "warn" : "" }, text: `Paper: ${p.paper || "unknown"}` }),
+      p.busy ? h("span", { class: "tag", dataset: { tone: "info" }, text: "Printing" }) : null),
+    h("p", { class: "small", text: `Queue: ${queueText}` }),
+    p.last_error ? h("p", { class: "printer-error small", text: p.last_error }) : null);
+}

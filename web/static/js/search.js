@@ -1,0 +1,182 @@
+// Search as you type, and what a volunteer can do from a result: check in (with "admit anyway"
+// for people who are not on the list), undo (after a confirmation), reprint, badge preview.
+// Results are kept by attendee id so a live change patches one card instead of reshuffling.
+
+import { h, setText, clockTime, debounce } from "./dom.js";
+import { get, post, del, messageOf, NetworkError } from "./api.js";
+import { confirmDialog, showBadge } from "./modal.js";
+
+const NO_ANSWER = "No answer from the server. Check the Wi-Fi and try again.";
+const LIMIT = 25;
+
+export class Search {
+  constructor({ input, list, status }) {
+    Object.assign(this, { input, list, status });
+    this.people = new Map(); // id -> attendee, for the cards on screen
+    this.query = "";
+    this.seq = 0;
+    const run = debounce(() => this.run(this.input.value), 200);
+    input.addEventListener("input", run);
+    input.form?.addEventListener("submit", (event) => { event.preventDefault(); this.run(this.input.value); });
+  }
+
+  /** Show `text` in the box and search for it now (e.g. a name clicked in the live feed). */
+  searchFor(text) {
+    this.input.value = text;
+    this.run(text);
+    this.input.scrollIntoView({ block: "start", behavior: "smooth" });
+  }
+
+  refresh() {
+    if (this.query) this.run(this.query);
+  }
+
+  async run(raw) {
+    const query = String(raw).trim();
+    this.query = query;
+    const seq = ++this.seq; // answers can come back out of order: only the newest counts
+    if (!query) {
+      this.people.clear();
+      this.list.replaceChildren();
+      setText(this.status, "Type a few letters: accents and case do not matter.");
+      return;
+    }
+    setText(this.status, "Searching…");
+    let answer;
+    try {
+      answer = await get(`/api/attendees?q=${encodeURIComponent(query)}&limit=${LIMIT}`);
+    } catch {
+      if (seq === this.seq) setText(this.status, NO_ANSWER);
+      return;
+    }
+    if (seq !== this.seq) return;
+    if (!answer.ok) return setText(this.status, messageOf(answer));
+    this.show(answer.data.attendees || [], query);
+  }
+
+  show(people, query) {
+    this.people = new Map(people.map((p) => [p.id, p]));
+    this.list.replaceChildren(...people.map((p) => this.card(p)));
+    const n = people.length;
+    setText(this.status, n === 0 ? `No one matches “${query}”.`
+      : n >= LIMIT ? `The first ${n} matches: type more to narrow it down.`
+        : `${n} ${n === 1 ? "person matches" : "people match"} “${query}”.`);
+  }
+
+  /** A live change or an action's answer: redraw that person's card if it is on screen. */
+  update(person, message = "", tone = "") {
+    if (!person || !this.people.has(person.id)) return;
+    this.people.set(person.id, person);
+    const old = this.list.querySelector(`li[data-id="${Number(person.id)}"]`);
+    const card = this.card(person);
+    if (message) say(card, message, tone);
+    old?.replaceWith(card);
+  }
+
+  card(person) {
+    const checkedIn = Boolean(person.checked_in_at);
+    const status = checkedIn ? "checked-in" : person.status === "attending" ? "expected" : "not-attending";
+    const details = [person.company, person.email].filter(Boolean).join(" · ");
+    return h("li", { class: "person", dataset: { id: person.id, status } },
+      h("div", { class: "person-main" },
+        h("p", { class: "person-name", text: person.name }),
+        details && h("p", { class: "person-details", text: details }),
+        h("p", { class: "person-tags" }, ...tags(person))),
+      h("div", { class: "person-actions" }, ...this.actions(person)),
+      h("div", { class: "person-msg", attrs: { role: "status" } }));
+  }
+
+  actions(person) {
+    const button = (label, cls, fn) => h("button", { type: "button", class: `button ${cls}`, text: label, on: { click: () => fn(person) } });
+    const list = person.checked_in_at
+      ? [button("Undo", "ghost danger-text", (p) => this.undo(p)), button("Reprint", "ghost", (p) => this.reprint(p))]
+      : [button("Check in", "primary", (p) => this.checkIn(p))];
+    list.push(button("Badge", "ghost", showBadge));
+    return list;
+  }
+
+  cardOf(person) {
+    return this.list.querySelector(`li[data-id="${Number(person.id)}"]`);
+  }
+
+  async checkIn(person, override = false) {
+    const answer = await this.act(person, () => post(`/api/attendees/${person.id}/checkin`, override ? { override: true } : {}));
+    if (!answer) return;
+    const data = answer.data;
+    if (answer.status === 201) this.update(data.attendee, override ? "Admitted and checked in. Badge printing." : "Checked in. Badge printing.", "good");
+    else if (data.result === "already_checked_in") this.update(data.attendee, messageOf(answer), "info");
+    else if (data.result === "not_attending") this.offerOverride(person, messageOf(answer));
+    else say(this.cardOf(person), messageOf(answer), "bad");
+  }
+
+  /** 409 not_attending: the volunteer may still let them in (e.g. a waitlisted speaker's guest). */
+  offerOverride(person, message) {
+    const card = this.cardOf(person);
+    if (!card) return;
+    const box = card.querySelector(".person-msg");
+    box.dataset.tone = "warn";
+    box.replaceChildren(
+      h("span", { text: `${message} ` }),
+      h("button", { type: "button", class: "button small warn", text: "Admit anyway", on: { click: () => this.checkIn(person, true) } }));
+  }
+
+  async undo(person) {
+    const sure = await confirmDialog({
+      title: "Undo this check-in?",
+      text: `${person.name} will count as not arrived. A badge that has not printed yet is cancelled.`,
+      ok: "Undo check-in",
+    });
+    if (!sure) return;
+    const answer = await this.act(person, () => del(`/api/checkins/${person.id}`));
+    if (!answer) return;
+    if (answer.ok) this.update(answer.data.attendee, "Check-in undone.", "info");
+    else say(this.cardOf(person), messageOf(answer), "bad");
+  }
+
+  async reprint(person) {
+    const answer = await this.act(person, () => post(`/api/attendees/${person.id}/badge`, {}));
+    if (answer) say(this.cardOf(person), answer.ok ? "Badge sent to the printer." : messageOf(answer), answer.ok ? "good" : "bad");
+  }
+
+  /** Run one request with the card's buttons disabled; null when there was no answer. */
+  async act(person, requestFn) {
+    const card = this.cardOf(person);
+    card?.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    try {
+      return await requestFn();
+    } catch (err) {
+      if (!(err instanceof NetworkError)) throw err;
+      say(this.cardOf(person), NO_ANSWER, "bad");
+      return null;
+    } finally {
+      this.cardOf(person)?.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+    }
+  }
+}
+
+function tags(person) {
+  const out = [];
+  if (person.checked_in_at) {
+    const where = person.checked_in_station ? ` · ${person.checked_in_station}` : "";
+    out.push(tag(`Checked in ${clockTime(person.checked_in_at)}${where}`, "good"));
+  } else if (person.status === "attending") {
+    out.push(tag("Not arrived yet", ""));
+  } else {
+    out.push(tag(`Not attending${person.platform_status ? ` (${person.platform_status})` : ""}`, "warn"));
+  }
+  if (person.is_walk_in) out.push(tag("Walk-in", "info"));
+  if (person.role && person.role !== "attendee") out.push(tag(person.role, "info"));
+  if (person.guests) out.push(tag(`+${person.guests} guest${person.guests > 1 ? "s" : ""}`, "info"));
+  return out;
+}
+
+function tag(text, tone) {
+  return h("span", { class: "tag", dataset: { tone }, text });
+}
+
+function say(card, message, tone) {
+  const box = card?.querySelector(".person-msg");
+  if (!box) return;
+  box.dataset.tone = tone;
+  setText(box, message);
+}
