@@ -66,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(live.bp)
     live.sock.init_app(app)
 
 

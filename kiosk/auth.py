@@ -160,7 +160,7 @@ def check(role: str, page: bool = False) -> Any:
     """The refusal response for the current request, or None when it may go on."""
     actor = current_actor()
     if actor is None:
-        if page:
+        if page and request.accept_mimetypes.accept_html:
             from flask import redirect, url_for
 
             return redirect(url_for("pages.login", next=request.path))

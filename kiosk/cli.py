@@ -275,9 +275,14 @@ def forget(ctx: Context, before: str | None, event_slug: str | None, yes: bool) 
             raise click.BadParameter("use YYYY-MM-DD", param_hint="--before") from None
     if not yes:
         click.confirm("Personal data of those events will be deleted for good. Go on?", abort=True)
-    with ctx.door() as door, door.store.write() as db:
-        result = forgetting.forget(db, before=before, event_slug=event_slug)
-        audit.record(db, CLI, "forget", None, before=before, event=event_slug, **result)
+    with ctx.door() as door:
+        with door.store.write() as db:
+            try:
+                result = forgetting.forget(db, before=before, event_slug=event_slug)
+            except ValueError as exc:
+                raise click.ClickException(str(exc)) from None
+            audit.record(db, CLI, "forget", None, before=before, event=event_slug, **result)
+        door.store.compact()
     click.echo(f"Forgot {result['attendees']} people in {result['events']} event(s); counts kept.")
 
 

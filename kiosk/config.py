@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-PRINTER_BACKENDS = ("file", "network", "usb", "serial", "cups", "none")
 ROLES = ("kiosk", "volunteer", "organizer")
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 
@@ -226,43 +225,18 @@ def _printers(raw: Mapping[str, Any], base: Path) -> tuple[PrinterSettings, ...]
 
 
 def _printer(name: str, prefix: str, sec: Mapping[str, Any], base: Path) -> PrinterSettings:
-    backend = sec.get("backend", "none")
-    if backend not in PRINTER_BACKENDS:
-        raise ConfigError(f"{prefix}.backend must be one of {', '.join(PRINTER_BACKENDS)}, got {backend!r}")
-    options = dict(sec)
-    if backend == "network":
-        _str(sec, f"{prefix}.host")
-        options["port"] = _int(sec, f"{prefix}.port", 9100, minimum=1, maximum=65535)
-        timeout = sec.get("timeout", 3)
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 60:
-            raise ConfigError(f"{prefix}.timeout must be a number of seconds between 0 and 60, got {timeout!r}")
-    elif backend == "usb":
-        for key in ("vendor_id", "product_id"):
-            options[key] = _usb_id(sec, f"{prefix}.{key}")
-    elif backend == "serial":
-        _str(sec, f"{prefix}.device")
-        options["baudrate"] = _int(sec, f"{prefix}.baudrate", 9600, minimum=1)
-    elif backend == "cups":
-        _str(sec, f"{prefix}.queue")
-    elif backend == "file":
-        options["path"] = str(_path(sec, f"{prefix}.path", base, "data/badges"))
+    """Checked by the printers package itself (nothing connects), so its rules live in one place."""
+    from printers.connections import PrinterConfigError, open_backend
+
+    try:
+        open_backend(sec, base, prefix)
+    except PrinterConfigError as exc:
+        raise ConfigError(str(exc)) from None
     stations = sec.get("stations", [])
     if not isinstance(stations, list) or not all(isinstance(s, str) for s in stations):
         raise ConfigError(f"{prefix}.stations must be a list of station names")
-    return PrinterSettings(name=name, backend=backend, profile=_str(sec, f"{prefix}.profile", "TM-T20II"),
-                           options=options, stations=tuple(stations))
-
-
-def _usb_id(sec: Mapping[str, Any], dotted: str) -> int:
-    value = sec.get(_key(dotted))
-    if isinstance(value, str):
-        try:
-            value = int(value, 16)
-        except ValueError:
-            raise ConfigError(f"{dotted} must be a hex id like \"0x04b8\", got {value!r}") from None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 0xFFFF:
-        raise ConfigError(f"{dotted} must be a USB id like 0x04b8, got {value!r}")
-    return value
+    return PrinterSettings(name=name, backend=sec.get("backend", "none"), profile=str(sec.get("profile", "TM-T20II")),
+                           options=dict(sec), stations=tuple(stations))
 
 
 def _pins(sec: Mapping[str, Any]) -> dict[str, str]:

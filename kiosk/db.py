@@ -83,6 +83,13 @@ class Store:
         with self._write_lock:
             return self._writer.execute("PRAGMA data_version").fetchone()[0]
 
+    def compact(self) -> None:
+        """Rewrite the file without free pages: forgotten personal data must not linger on disk."""
+        with self._write_lock:
+            self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._writer.execute("VACUUM")
+            self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def _borrow(self) -> sqlite3.Connection:
         try:
             return self._pool.get_nowait()

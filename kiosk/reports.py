@@ -31,7 +31,7 @@ def attendee_rows(db: sqlite_utils.Database, event: Event) -> list[dict[str, Any
 def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] = EXPORT_COLUMNS) -> str:
     """CSV with formula-looking cells defused, since organisers open this in a spreadsheet."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _defuse(v) for k, v in row.items()})

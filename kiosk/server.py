@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import Any, Callable
 
 from .config import Settings
 
@@ -28,7 +28,7 @@ def gunicorn_available() -> bool:
     return True
 
 
-def serve(settings: Settings, host: str | None = None, port: int | None = None, threads: int | None = None) -> None:
+def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     """Serve until interrupted, with HTTPS when the config asks for it."""
     host = host or settings.host
     port = settings.port if port is None else port
@@ -48,29 +48,37 @@ def _tls_files(settings: Settings) -> tuple[str | None, str | None]:
     return str(cert), str(key)
 
 
-def _serve_gunicorn(settings: Settings, host: str, port: int, certfile: str | None, keyfile: str | None) -> None:
+def gunicorn_options(host: str, port: int, certfile: str | None = None, keyfile: str | None = None) -> dict[str, Any]:
+    """The production server settings (bench/ uses the same ones for its ceiling measurement)."""
+    options = {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": 1, "worker_class": "gevent", "worker_connections": 2000,
+        "timeout": 120, "graceful_timeout": 5, "keepalive": 75,
+        "accesslog": None, "errorlog": "-", "loglevel": "warning",
+        "certfile": certfile, "keyfile": keyfile,
+    }
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def run_gunicorn(app_factory: Callable[[], Any], options: dict[str, Any]) -> None:
+    """Run gunicorn in this process; the app is built in the worker, after gevent has patched."""
     from gunicorn.app.base import BaseApplication
 
-    class KioskServer(BaseApplication):
+    class Server(BaseApplication):
         def load_config(self) -> None:
-            options = {
-                "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-                "workers": 1, "worker_class": "gevent", "worker_connections": 2000,
-                "timeout": 120, "graceful_timeout": 5, "keepalive": 75,
-                "accesslog": None, "errorlog": "-", "loglevel": "warning",
-                "certfile": certfile, "keyfile": keyfile,
-            }
             for key, value in options.items():
-                if value is not None:
-                    self.cfg.set(key, value)
+                self.cfg.set(key, value)
 
         def load(self) -> Any:
-            # Built here, in the worker after gevent has patched threading and sockets.
-            from . import create_app
+            return app_factory()
 
-            return create_app(settings)
+    Server().run()
 
-    KioskServer().run()
+
+def _serve_gunicorn(settings: Settings, host: str, port: int, certfile: str | None, keyfile: str | None) -> None:
+    from . import create_app
+
+    run_gunicorn(lambda: create_app(settings), gunicorn_options(host, port, certfile, keyfile))
 
 
 def _serve_werkzeug(settings: Settings, host: str, port: int, certfile: str | None, keyfile: str | None) -> None:

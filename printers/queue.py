@@ -1,29 +1,156 @@
 """The persistent print queue: jobs are rows in SQLite, so a restart loses none.
 
 A job is written in the same transaction as the check-in that asks for it: either
-both happen or neither does. A job is printed once; only a volunteer's reprint
-creates another.
+both happen or neither does. Its life::
+
+    queued -> printing -> printed
+       |         |-> queued     a printer error: back in its place (same id order)
+       |         '-> failed     the badge cannot be drawn; retrying cannot help
+       '-> cancelled            undone before it printed, or its attendee is gone
+
+A job is printed once; only a volunteer's reprint creates another. The one
+exception is a crash between the printer taking the bytes and the commit that
+marks the job printed: at start-up such a job is queued again (at-least-once,
+see ``recover_interrupted``).
+
+Every function runs inside the caller's transaction (``Store.write()`` or
+``Store.read()``) and knows nothing of printers: ``Route`` says which jobs a
+printer may take.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import sqlite_utils
 
 from kiosk import clock
 
+QUEUED, PRINTING, PRINTED, CANCELLED, FAILED = "queued", "printing", "printed", "cancelled", "failed"
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which jobs one printer may take: its own stations' jobs first, then any untied station's.
+
+    ``others`` are the stations tied to other printers only; their jobs wait for
+    those printers. A station listed under two printers goes to either.
+    """
+
+    printer: str
+    mine: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()
+
+    def where(self) -> tuple[str, list[str]]:
+        """SQL condition (and its parameters) selecting the jobs this printer may print."""
+        if not self.others:
+            return "1", []
+        marks = ",".join("?" * len(self.others))
+        return f"(station IS NULL OR station NOT IN ({marks}))", list(self.others)
+
+    def order(self) -> tuple[str, list[str]]:
+        """SQL ORDER BY: this printer's own stations first (only it can print them), then oldest."""
+        if not self.mine:
+            return "id", []
+        marks = ",".join("?" * len(self.mine))
+        return f"CASE WHEN station IN ({marks}) THEN 0 ELSE 1 END, id", list(self.mine)
+
+
+def routes(tied: dict[str, tuple[str, ...]]) -> dict[str, Route]:
+    """A Route per printer from ``{printer: its stations}``."""
+    every = {s for stations in tied.values() for s in stations}
+    return {name: Route(name, tuple(stations), tuple(sorted(every - set(stations))))
+            for name, stations in tied.items()}
+
 
 def enqueue(db: sqlite_utils.Database, event_id: int, attendee_id: int | None, station: str | None,
-            reason: str, printer: str | None = None) -> int:
+            reason: str) -> int:
     """Queue a badge (inside the caller's transaction); returns the job id."""
     now = clock.now_iso()
     return db["print_jobs"].insert({
-        "event_id": event_id, "attendee_id": attendee_id, "printer": printer, "station": station,
-        "reason": reason, "status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now,
+        "event_id": event_id, "attendee_id": attendee_id, "printer": None, "station": station,
+        "reason": reason, "status": QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,
     }).last_pk
 
 
 def cancel_pending(db: sqlite_utils.Database, attendee_id: int) -> int:
-    """Cancel an attendee's badges not yet printed (an undone check-in); returns how many."""
-    cursor = db.execute("UPDATE print_jobs SET status = 'cancelled' WHERE attendee_id = ? AND status = 'queued'",
-                        [attendee_id])
+    """Cancel an attendee's badges not yet printed (an undone check-in); returns how many.
+
+    A job already being sent is not stopped: the printer may have the bytes.
+    """
+    cursor = db.execute("UPDATE print_jobs SET status = ?, last_error = 'check-in undone' "
+                        "WHERE attendee_id = ? AND status = ?", [CANCELLED, attendee_id, QUEUED])
     return cursor.rowcount
+
+
+def recover_interrupted(db: sqlite_utils.Database) -> int:
+    """At start-up, queue again every job a crash left "printing"; returns how many.
+
+    At-least-once: such a job may already be on paper (the crash fell between the
+    printer taking the bytes and our commit), but more likely it never reached the
+    printer (a connect, a status check or a back-off wait was under way). A second
+    badge is thrown away in a second; a missing one keeps an attendee waiting.
+    """
+    return db.execute("UPDATE print_jobs SET status = ?, printer = NULL WHERE status = ?",
+                      [QUEUED, PRINTING]).rowcount
+
+
+def has_due(db: sqlite_utils.Database, event_id: int, route: Route) -> bool:
+    """Whether a job is waiting for this printer: a read, so an idle printer never takes the write lock."""
+    where, params = route.where()
+    row = db.execute(f"SELECT 1 FROM print_jobs WHERE status = ? AND next_attempt_at <= ? AND event_id = ? "
+                     f"AND {where} LIMIT 1", [QUEUED, clock.now_iso(), event_id, *params]).fetchone()
+    return row is not None
+
+
+def claim(db: sqlite_utils.Database, event_id: int, route: Route) -> Any:
+    """Take the next job for this printer (inside a write transaction): it becomes "printing"."""
+    where, params = route.where()
+    order, order_params = route.order()
+    job = db.execute(f"SELECT id FROM print_jobs WHERE status = ? AND next_attempt_at <= ? AND event_id = ? "
+                     f"AND {where} ORDER BY {order} LIMIT 1",
+                     [QUEUED, clock.now_iso(), event_id, *params, *order_params]).fetchone()
+    if job is None:
+        return None
+    db.execute("UPDATE print_jobs SET status = ?, printer = ?, attempts = attempts + 1 WHERE id = ?",
+               [PRINTING, route.printer, job["id"]])
+    return db.execute("SELECT * FROM print_jobs WHERE id = ?", [job["id"]]).fetchone()
+
+
+def mark_printed(db: sqlite_utils.Database, job_id: int) -> None:
+    """The printer took the job."""
+    db.execute("UPDATE print_jobs SET status = ?, printed_at = ?, last_error = NULL WHERE id = ?",
+               [PRINTED, clock.now_iso(), job_id])
+
+
+def requeue(db: sqlite_utils.Database, job_id: int, error: str) -> None:
+    """A printer error: the job goes back in its place, for whichever allowed printer is up first.
+
+    The back-off belongs to the printer, not the job, so a queue that waited for a
+    printer still prints in arrival order when it comes back.
+    """
+    db.execute("UPDATE print_jobs SET status = ?, printer = NULL, next_attempt_at = ?, last_error = ? "
+               "WHERE id = ? AND status = ?", [QUEUED, clock.now_iso(), error, job_id, PRINTING])
+
+
+def settle(db: sqlite_utils.Database, job_id: int, status: str, error: str) -> None:
+    """End a job that must not print: CANCELLED (nothing to print) or FAILED (cannot be drawn)."""
+    db.execute("UPDATE print_jobs SET status = ?, last_error = ? WHERE id = ?", [status, error, job_id])
+
+
+def counts(db: sqlite_utils.Database, event_id: int, route: Route) -> dict[str, Any]:
+    """Tonight's queue as one printer sees it.
+
+    ``queued`` counts the jobs this printer may take (its stations' and the
+    untied ones, which every free printer shares), ``printing``/``printed``
+    those it took itself, ``failed`` the badges that could not be drawn.
+    """
+    where, params = route.where()
+    queued = db.execute(f"SELECT count(*), min(created_at) FROM print_jobs WHERE status = ? AND event_id = ? "
+                        f"AND {where}", [QUEUED, event_id, *params]).fetchone()
+    taken = dict(db.execute("SELECT status, count(*) FROM print_jobs WHERE event_id = ? AND printer = ? "
+                            "AND status IN (?, ?, ?) GROUP BY status",
+                            [event_id, route.printer, PRINTING, PRINTED, FAILED]).fetchall())
+    return {"queued": queued[0], "printing": taken.get(PRINTING, 0), "printed": taken.get(PRINTED, 0),
+            "failed": taken.get(FAILED, 0), "oldest_queued_at": queued[1]}

@@ -7,6 +7,7 @@ loopback port (real sockets, real websockets); `kiosk_process` runs the real
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -27,6 +28,7 @@ from kiosk.demo import demo_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns failures
 PINS = {"kiosk": "1111", "volunteer": "2468", "organizer": "13579"}
 
 

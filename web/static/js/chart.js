@@ -16,7 +16,7 @@ export function drawArrivals(container, summary, perMinute) {
     return;
   }
   const peak = Math.max(...minutes.map((m) => m.arrivals), 1);
-  const width = Math.max(minutes.length, 10) * BAR;
+  const width = Math.max(minutes.length, 30) * BAR; // a lone minute stays a bar, not a wall
   const chart = svg("svg", { viewBox: `0 0 ${width} ${HEIGHT}`, preserveAspectRatio: "none", class: "chart-svg",
     role: "img", "aria-label": `Arrivals per minute, peak ${peak}` });
   chart.append(svg("line", { x1: 0, x2: width, y1: HEIGHT - 0.5, y2: HEIGHT - 0.5, class: "chart-axis" }));

@@ -3,9 +3,12 @@
 // focused text box) and tell a scanner from a person by the time between keys.
 
 const DEFAULTS = {
-  maxGap: 35,     // ms between keys: scanners send a key every 1-20 ms, people rarely under 50 ms
+  maxGap: 35,     // ms: the typical (median) gap of a scanner burst; scanners send a key every 1-20 ms
   minLength: 4,   // shorter bursts are chance (a person's quick double key)
-  silence: 80,    // ms of quiet that ends a burst from a scanner set up without an Enter suffix
+  silence: 80,    // ms of quiet that ends a burst (scanners set up without an Enter suffix)
+  firstKeyGrace: 250, // ms: the first key of a burst may lag behind the rest (a Bluetooth link waking up)
+  longSilence: 250,   // ms of quiet before sending a burst that does not look complete (see isComplete)
+  isComplete: () => true, // (code) => whether a burst is a whole code by its shape
 };
 
 /**
@@ -15,16 +18,26 @@ const DEFAULTS = {
  * Returns a function that stops listening.
  */
 export function listenForScans(onScan, { input = null, ...options } = {}) {
-  const { maxGap, minLength, silence } = { ...DEFAULTS, ...options };
+  const { maxGap, minLength, silence, firstKeyGrace, longSilence, isComplete } = { ...DEFAULTS, ...options };
   let buffer = "";
+  let gaps = [];
   let lastAt = -Infinity;
   let silenceTimer = null;
   let intoInput = false;
 
   function reset() {
     buffer = "";
+    gaps = [];
     intoInput = false;
     clearTimeout(silenceTimer);
+  }
+
+  // The median, not every gap: the first key of a burst often lags (a Bluetooth link waking up,
+  // a busy page), and one slow key must not cut a ticket code in two or make it look typed.
+  function looksScanned() {
+    if (buffer.length < minLength) return false;
+    const sorted = [...gaps].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] <= maxGap;
   }
 
   function finish(endedAt, via) {
@@ -40,23 +53,33 @@ export function listenForScans(onScan, { input = null, ...options } = {}) {
     if (event.target instanceof Element && event.target.closest("[data-no-scan]")) return;
     const now = event.timeStamp || performance.now();
     if (event.key === "Enter") {
-      if (buffer.length >= minLength && now - lastAt <= silence) {
+      if (now - lastAt <= longSilence && looksScanned()) {
         event.preventDefault(); // keep the manual form from submitting the same text again
         finish(now, "enter");
       } else {
-        reset();
+        reset(); // a person pressing Enter in the text box: the form handles it
       }
       return;
     }
     if (event.key.length !== 1) return; // Shift, Tab, arrows: not part of a code
-    if (now - lastAt > maxGap) reset(); // too slow: a person, or the first key of a new burst
+    const gap = now - lastAt;
+    // A pause ends what came before; a single key followed a little late by more keys may
+    // still be the start of this burst (so the first character is never lost).
+    if (gap > (buffer.length === 1 ? firstKeyGrace : longSilence)) reset();
+    else if (buffer) gaps.push(gap);
     lastAt = now;
     buffer += event.key;
     intoInput ||= input !== null && event.target === input;
     clearTimeout(silenceTimer);
-    silenceTimer = setTimeout(() => {
-      if (buffer.length >= minLength) finish(lastAt, "silence");
-      else reset();
+    // Quiet after a burst: a scanner without an Enter suffix has finished. A burst that is not a
+    // whole code by its shape gets a longer pause first: a scanner that stalls for 100 ms in
+    // the middle of a code must not send it in two halves. Anything else stays in the buffer;
+    // the gap before the next key decides whether it belongs to it.
+    silenceTimer = setTimeout(function quiet() {
+      if (!looksScanned()) return;
+      const waited = performance.now() - lastAt;
+      if (isComplete(buffer) || waited >= longSilence) return finish(lastAt, "silence");
+      silenceTimer = setTimeout(quiet, longSilence - waited);
     }, silence);
   }
 

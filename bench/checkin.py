@@ -1,0 +1,271 @@
+"""Throughput and latency of POST /api/checkins on `kiosk serve`, against the stack's ceiling.
+
+Run: ``.venv/bin/python bench/checkin.py`` (``--help`` for the knobs). In one run it
+imports 6,000+ distinct attendees into a temp event, starts `kiosk serve` (gunicorn,
+one gevent worker, the printer you choose: a file printer by default, so every
+check-in queues a badge that is rendered and written in the background) and
+bench/ceiling_app.py (a Flask endpoint that only parses the JSON and answers 201,
+same gunicorn settings), then measures, interleaved: ceiling x1, kiosk x1, ceiling
+x8, kiosk x8 clients. Each client is its own process with one keep-alive
+connection; every attendee is scanned exactly once and every answer must be 201
+``checked_in``. Before each ceiling run the kiosk's badge queue is drained, so the
+ceiling never shares the CPU with badge printing.
+
+Targets (issue 2), client and server on the same 2 cores: with 8 clients at least
+80% of the ceiling and at least 1,000 check-ins/s; p99 under 5 ms with one client
+and under 25 ms with 8; no errors; the server under 100 MB resident.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+
+TARGET_RATIO, TARGET_RPS, TARGET_P99_1, TARGET_P99_8, TARGET_MB = 0.80, 1000, 5.0, 25.0, 100
+REQUEST_TIMEOUT = 10.0
+
+
+# ---------------------------------------------------------------- one client (its own process)
+
+def client(idx: int, port: int, token: str, codes: list[str], warmup: list[str], barrier: Any, out: Any,
+           deadline: float) -> None:
+    """Warm up, wait for the others, then send each code once over one keep-alive connection."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    station = f"bench-{idx}"
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+    result: dict[str, Any] = {"idx": idx, "lat": [], "errors": 0, "samples": [], "connects": 0}
+
+    def send(code: str) -> tuple[bool, str]:
+        body = json.dumps({"code": code, "station": station})
+        sock_before = conn.sock
+        try:
+            conn.request("POST", "/api/checkins", body, headers)
+            response = conn.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            return False, f"{type(exc).__name__}: {exc}"
+        finally:
+            if conn.sock is not sock_before:
+                result["connects"] += 1
+        if response.status != 201:
+            return False, f"HTTP {response.status}: {data[:200]!r}"
+        try:
+            answer = json.loads(data).get("result")
+        except ValueError:
+            answer = None
+        return (True, "") if answer == "checked_in" else (False, f"201 but result={answer!r}")
+
+    warm_errors = [msg for ok, msg in (send(c) for c in warmup) if not ok]
+    try:
+        barrier.wait(timeout=120)
+    except Exception as exc:  # a broken barrier: report and leave
+        out.put({**result, "errors": len(codes), "samples": [f"barrier: {exc}"]})
+        return
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.monotonic()
+    lat = result["lat"]
+    for code in codes:
+        if time.monotonic() > deadline:
+            result["errors"] += 1
+            result["samples"].append("deadline passed")
+            break
+        t0 = time.perf_counter()
+        ok, msg = send(code)
+        lat.append((time.perf_counter() - t0) * 1000)
+        if not ok:
+            result["errors"] += 1
+            if len(result["samples"]) < 5:
+                result["samples"].append(msg)
+    end = time.monotonic()
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    conn.close()
+    result.update(start=start, end=end, warm_errors=len(warm_errors), warm_samples=warm_errors[:3],
+                  cpu=(cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime))
+    out.put(result)
+
+
+def run_load(server: common.ServerProcess, label: str, token: str, codes: list[str], warmup: list[str],
+             clients: int, time_limit: float) -> dict[str, Any]:
+    """`clients` processes share `codes` (distinct per client); one table row."""
+    ctx = mp.get_context("fork")
+    barrier = ctx.Barrier(clients + 1)
+    out = ctx.Queue()
+    per = [codes[i::clients] for i in range(clients)]
+    warm = [warmup[i::clients] for i in range(clients)]
+    deadline = time.monotonic() + time_limit
+    procs = [ctx.Process(target=client, args=(i, server.port, token, per[i], warm[i], barrier, out, deadline),
+                         daemon=True) for i in range(clients)]
+    for p in procs:
+        p.start()
+    try:
+        barrier.wait(timeout=120)  # every client warmed up and connected
+    except Exception:
+        pass
+    cpu0, wall0 = server.cpu(), time.monotonic()
+    results = []
+    for _ in procs:
+        try:
+            results.append(out.get(timeout=max(deadline - time.monotonic(), 0) + 30))
+        except Exception:
+            break
+    cpu1, wall1 = server.cpu(), time.monotonic()
+    for p in procs:
+        p.join(timeout=10)
+        if p.is_alive():
+            p.terminate()
+            p.join(timeout=5)
+    lat = [x for r in results for x in r["lat"]]
+    errors = sum(r["errors"] for r in results) + (clients - len(results)) * (len(codes) // clients)
+    start = min((r["start"] for r in results if "start" in r), default=wall0)
+    end = max((r["end"] for r in results if "end" in r), default=wall1)
+    span = max(end - start, 1e-9)
+    samples = [s for r in results for s in r["samples"] + r.get("warm_samples", [])][:5]
+    return {
+        "label": label, "clients": clients, "requests": len(lat), "errors": errors,
+        "warm_errors": sum(r.get("warm_errors", 0) for r in results), "samples": samples,
+        "rps": len(lat) / span, "seconds": span,
+        "p50": common.percentile(lat, 0.50), "p99": common.percentile(lat, 0.99), "max": max(lat, default=float("nan")),
+        "server_cores": (cpu1 - cpu0) / max(wall1 - wall0, 1e-9),
+        "client_cores": sum(r.get("cpu", 0.0) for r in results) / span,
+        "connects": sum(r["connects"] for r in results),
+    }
+
+
+# ---------------------------------------------------------------- the run
+
+def row_text(r: dict[str, Any]) -> str:
+    return (f"| {r['label']} | {r['clients']} | {r['requests']} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
+            f"{r['max']:.1f} | {r['errors']} | {r['server_cores']:.2f} | {r['client_cores']:.2f} | {r['connects']} |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--one", type=int, default=1000, help="check-ins in the 1-client run (default 1000)")
+    parser.add_argument("--eight", type=int, default=5000, help="check-ins in the 8-client run (default 5000)")
+    parser.add_argument("--clients", type=int, default=8, help="clients of the concurrent run (default 8)")
+    parser.add_argument("--warmup", type=int, default=5, help="warm-up check-ins per client (default 5)")
+    parser.add_argument("--printer", choices=["file", "none"], default="file",
+                        help="kiosk printer backend (default file: badges rendered and written in the background)")
+    parser.add_argument("--drain-timeout", type=float, default=240, help="max seconds to wait for the badge queue")
+    parser.add_argument("--time-limit", type=float, default=120, help="max seconds per measured run")
+    parser.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
+    args = parser.parse_args()
+
+    n = args.clients
+    needed = args.one + args.eight + args.warmup * (1 + n)
+    info = common.machine()
+    print(f"machine: {common.machine_line(info)}")
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
+        folder = Path(tmp)
+        t0 = time.monotonic()
+        event = common.make_event(folder / "event", needed, printer=args.printer, roles=("kiosk", "volunteer"))
+        print(f"setup: {len(event.codes)} attendees imported, tokens made in {time.monotonic() - t0:.1f} s; "
+              f"printer backend: {args.printer}")
+        codes = iter(event.codes)
+        take = lambda k: [next(codes) for _ in range(k)]  # noqa: E731  fresh attendees, never re-scanned
+        kiosk = common.kiosk_server(event)
+        ceiling = common.ceiling_server(folder)
+        rows: list[dict[str, Any]] = []
+        notes: list[str] = []
+        try:
+            kiosk.start()
+            ceiling.start()
+            mem_start = kiosk.memory()
+            fake = event.codes[:max(args.one, args.eight)]  # the ceiling ignores the code: same body sizes
+            token = event.tokens["kiosk"]
+            volunteer = event.tokens["volunteer"]
+
+            def drain(when: str) -> None:
+                waited, left = common.wait_print_queue(kiosk.port, volunteer, args.drain_timeout)
+                notes.append(f"badge queue {when}: drained in {waited:.1f} s" + (f", {left} jobs left" if left else ""))
+                print(f"  ({notes[-1]})")
+
+            plan = [("ceiling", ceiling, 1, args.one), ("kiosk", kiosk, 1, args.one),
+                    ("ceiling", ceiling, n, args.eight), ("kiosk", kiosk, n, args.eight)]
+            print("| server | clients | requests | req/s | p50 ms | p99 ms | max ms | errors | server cores | client cores | connections |")
+            for label, server, clients, count in plan:
+                if label == "ceiling" and rows:
+                    drain("before the next ceiling run")
+                if label == "kiosk":
+                    row = run_load(server, label, token, take(count), take(args.warmup * clients), clients, args.time_limit)
+                else:
+                    row = run_load(server, label, token, fake[:count], fake[:args.warmup * clients], clients, args.time_limit)
+                rows.append(row)
+                print(row_text(row))
+                for sample in row["samples"]:
+                    print(f"    error: {sample}")
+            mem_after = kiosk.memory()
+            ceiling_mem = ceiling.memory()
+            drain("after the last run")
+            mem_drained = kiosk.memory()
+        finally:
+            kiosk.stop()
+            ceiling.stop()
+            server_log = kiosk.log_tail(1500)
+
+    by = {(r["label"], r["clients"]): r for r in rows}
+    k1, k8, c8 = by[("kiosk", 1)], by[("kiosk", n)], by[("ceiling", n)]
+    ratio = k8["rps"] / c8["rps"]
+    worker_mb, master_mb = mem_after["worker_rss"] / 1024, mem_after["master_rss"] / 1024
+    peak_mb = max(mem_after["worker_hwm"], mem_drained["worker_hwm"]) / 1024
+    errors = sum(r["errors"] + r["warm_errors"] for r in rows if r["label"] == "kiosk")
+    checks = [
+        (f"{n} clients: >= {TARGET_RATIO:.0%} of the ceiling", ratio >= TARGET_RATIO, f"{ratio:.0%}"),
+        (f"{n} clients: >= {TARGET_RPS:,} check-ins/s", k8["rps"] >= TARGET_RPS, f"{k8['rps']:,.0f}/s"),
+        (f"1 client: p99 < {TARGET_P99_1:g} ms", k1["p99"] < TARGET_P99_1, f"{k1['p99']:.2f} ms"),
+        (f"{n} clients: p99 < {TARGET_P99_8:g} ms", k8["p99"] < TARGET_P99_8, f"{k8['p99']:.2f} ms"),
+        ("no errors", errors == 0, str(errors)),
+        (f"server < {TARGET_MB} MB resident (worker peak)", peak_mb < TARGET_MB, f"{peak_mb:.1f} MB"),
+    ]
+    mem_line = (f"kiosk worker RSS {worker_mb:.1f} MB after the runs (peak {peak_mb:.1f} MB, "
+                f"{mem_start['worker_rss'] / 1024:.1f} MB at start, {mem_drained['worker_rss'] / 1024:.1f} MB once the "
+                f"badges were printed), master {master_mb:.1f} MB; ceiling worker {ceiling_mem['worker_rss'] / 1024:.1f} MB")
+    print(mem_line)
+    for note in notes:
+        print(note)
+    for name, ok, value in checks:
+        print(f"{'MET ' if ok else 'MISSED'} {name}: {value}")
+    if "Traceback" in server_log or "ERROR" in server_log:
+        print("server log tail:\n" + server_log)
+
+    if not args.no_results:
+        lines = [
+            f"Machine: {common.machine_line(info)}.",
+            "",
+            f"`kiosk serve` (gunicorn, 1 gevent worker), printer backend `{args.printer}`"
+            + (" (every check-in queues a badge, rendered and written in the background)" if args.printer == "file" else "")
+            + f"; {len(event.codes)} distinct attendees, each scanned once; keep-alive `http.client` clients, one "
+            "process each; runs interleaved in this order; the badge queue drained before each ceiling run. "
+            "Ceiling = bench/ceiling_app.py (parse JSON, answer 201) on the same gunicorn settings. "
+            "Cores = CPU seconds per wall second.",
+            "",
+            "| server | clients | requests | req/s | p50 ms | p99 ms | max ms | errors | server cores | client cores | connections |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+            *[row_text(r) for r in rows],
+            "",
+            f"Memory: {mem_line}. " + "; ".join(notes) + ".",
+            "",
+            "| target (issue 2) | result | |",
+            "|---|---|---|",
+            *[f"| {name} | {value} | {'met' if ok else '**missed**'} |" for name, ok, value in checks],
+        ]
+        common.update_results("checkin", "\n".join(lines))
+        print(f"wrote the checkin section of {common.RESULTS}")
+    return 0 if all(ok for _, ok, _ in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,351 @@
+"""Shared helpers for the benches: a throw-away event, `kiosk serve` in a subprocess, /proc readings.
+
+Everything runs on 127.0.0.1. Every wait here is bounded in time; every loop in count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "RESULTS.md"
+PYTHON = sys.executable
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+FIRST = ["Ada", "Sérgio", "Zoë", "Oluwaseun", "Björn", "Khai", "Małgorzata", "François", "Siobhán", "Li",
+         "Dmitri", "Anna", "José", "Priya", "Tomasz", "Yuki", "Fatima", "Øystein", "Chidi", "Maria"]
+LAST = ["Lovelace", "Gonçalves", "Nguyễn", "Adeyemi", "Þórsdóttir", "van der Berg", "O'Brien", "Smith",
+        "Brzęczyszczykiewicz", "Ng", "Ivanova", "Kowalski", "Tanaka", "Haddad", "Okafor", "Rossi"]
+COMPANIES = ["", "Gamesys", "Tecknuovo", "Python Software Foundation", "Acme Ltd",
+             "Very Long Company Name International Holdings plc", "Freelance"]
+
+
+# ---------------------------------------------------------------- small utilities
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..1); nan for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def machine() -> dict[str, str]:
+    """nproc, CPU model, Python, OS: printed with every table."""
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"nproc": str(os.cpu_count() or "?"), "cpu": model, "python": platform.python_version(),
+            "os": f"{platform.system()} {platform.release()}",
+            "date": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")}
+
+
+def machine_line(info: dict[str, str] | None = None) -> str:
+    info = info or machine()
+    return (f"{info['date']}; {info['nproc']} cores ({info['cpu']}), Python {info['python']}, {info['os']}; "
+            "client and server on the same cores")
+
+
+# ---------------------------------------------------------------- /proc readings
+
+def proc_status(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM (peak RSS) of a process in kB; {} when it is gone."""
+    out: dict[str, int] = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(value.split()[0])
+    except (OSError, ValueError):
+        pass
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (all its threads)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = raw[raw.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of a process (from every thread's children list)."""
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                found += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+    except OSError:
+        pass
+    return sorted(set(found))
+
+
+# ---------------------------------------------------------------- a throw-away event
+
+def write_config(folder: Path, port: int, printer: str = "file", max_failed_scans: int = 1000) -> Path:
+    """A config like tests/conftest.py's: loopback only, its own database, a fixed secret, no capacity."""
+    folder.mkdir(parents=True, exist_ok=True)
+    printer_table = 'backend = "file"\nprofile = "TM-T20II"\npath = "badges"' if printer == "file" \
+        else f'backend = "{printer}"'
+    path = folder / "config.toml"
+    path.write_text(f"""
+[event]
+name = "Bench Meetup"
+starts_at = "2026-11-26T18:30:00+00:00"
+doors_open = "18:30"
+capacity = 0
+sponsors = ["Gamesys", "Tecknuovo"]
+schedule = [{{ time = "19:10", title = "Networking Monitoring at Scale" }}]
+
+[server]
+host = "127.0.0.1"
+port = {port}
+
+[storage]
+database = "data/kiosk.db"
+
+[printer]
+{printer_table}
+
+[security]
+secret = "bench-secret-not-for-production"
+kiosk_pin = "1111"
+volunteer_pin = "2468"
+organizer_pin = "13579"
+max_failed_scans = {max_failed_scans}
+""", encoding="utf-8")
+    return path
+
+
+def run_kiosk(config_path: Path, *args: str, timeout: float = 300) -> str:
+    """Run the `kiosk` command line; its stdout (raises with stderr on failure)."""
+    result = subprocess.run([PYTHON, "-m", "kiosk", "--config", str(config_path), *args], capture_output=True,
+                            text=True, timeout=timeout, cwd=ROOT)
+    if result.returncode != 0:
+        raise RuntimeError(f"kiosk {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def write_attendee_csv(path: Path, count: int) -> None:
+    """`count` distinct people (Name, Email, Company): a plain list, as an organiser would export it."""
+    lines = ["Name,Email,Company"]
+    for i in range(count):
+        first, last = FIRST[i % len(FIRST)], LAST[(i // len(FIRST)) % len(LAST)]
+        company = COMPANIES[i % len(COMPANIES)]
+        name = f"{first} {last} {i:05d}"
+        lines.append(f'"{name}",bench{i:05d}@example.org,"{company}"')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@dataclass
+class Event:
+    """A temp folder with a config, `count` imported attendees, their codes and tokens."""
+
+    folder: Path
+    config: Path
+    port: int
+    codes: list[str]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+def make_event(folder: Path, count: int, printer: str = "file", roles: Sequence[str] = ("kiosk",)) -> Event:
+    """Config, CSV, `kiosk import`, `kiosk token create --role ...`, codes from `kiosk attendees --format json`."""
+    port = free_port()
+    config = write_config(folder, port, printer)
+    csv_path = folder / "attendees.csv"
+    write_attendee_csv(csv_path, count)
+    run_kiosk(config, "import", str(csv_path), "--source", "csv")
+    tokens = {role: run_kiosk(config, "token", "create", "--role", role).strip().splitlines()[-1] for role in roles}
+    people = json.loads(run_kiosk(config, "attendees", "--format", "json"))
+    codes = [p["ticket_code"] for p in people if p["status"] == "attending" and not p["checked_in_at"]]
+    if len(codes) < count or len(set(codes)) != len(codes):
+        raise RuntimeError(f"expected {count} distinct attending codes, got {len(set(codes))}")
+    return Event(folder, config, port, codes, tokens)
+
+
+# ---------------------------------------------------------------- servers in subprocesses
+
+class ServerProcess:
+    """A gunicorn server (`kiosk serve` or the ceiling app) in its own process group, log to a file."""
+
+    def __init__(self, name: str, cmd: list[str], port: int, log_path: Path, probe: str = "/api/headcount") -> None:
+        self.name, self.cmd, self.port, self.log_path, self.probe = name, cmd, port, log_path, probe
+        self.proc: subprocess.Popen | None = None
+        self._log = None
+
+    def start(self, timeout: float = 60) -> "ServerProcess":
+        """Start and wait (bounded) until it answers HTTP and its worker process exists."""
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}); log: {self.log_tail()}")
+            if self._answers() and self.worker_pid():
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not answer within {timeout:.0f} s; log: {self.log_tail()}")
+
+    def _answers(self) -> bool:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+        try:
+            conn.request("GET", self.probe)
+            conn.getresponse().read()
+            return True
+        except OSError:
+            return False
+        finally:
+            conn.close()
+
+    @property
+    def master_pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def worker_pid(self) -> int | None:
+        """gunicorn's one worker: the master's child."""
+        kids = children(self.master_pid) if self.proc else []
+        return kids[0] if kids else None
+
+    def memory(self) -> dict[str, int]:
+        """VmRSS/VmHWM in kB of master and worker."""
+        worker = self.worker_pid()
+        return {"master_rss": proc_status(self.master_pid).get("VmRSS", 0),
+                "worker_rss": proc_status(worker).get("VmRSS", 0) if worker else 0,
+                "worker_hwm": proc_status(worker).get("VmHWM", 0) if worker else 0}
+
+    def cpu(self) -> float:
+        """CPU seconds of master + worker so far."""
+        worker = self.worker_pid()
+        return cpu_seconds(self.master_pid) + (cpu_seconds(worker) if worker else 0.0)
+
+    def log_tail(self, chars: int = 2000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 15) -> None:
+        """SIGTERM the process group (graceful), SIGKILL after `timeout`."""
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+            except ProcessLookupError:
+                pass
+        if self._log:
+            self._log.close()
+            self._log = None
+
+
+def kiosk_server(event: Event) -> ServerProcess:
+    """`kiosk serve --config ... --port N`: gunicorn + one gevent worker, the production settings."""
+    return ServerProcess("kiosk serve", [PYTHON, "-m", "kiosk", "--config", str(event.config), "serve", "--port",
+                                         str(event.port)], event.port, event.folder / "kiosk-serve.log")
+
+
+def ceiling_server(folder: Path) -> ServerProcess:
+    """bench/ceiling_app.py under the same gunicorn settings."""
+    port = free_port()
+    return ServerProcess("ceiling", [PYTHON, str(BENCH / "ceiling_app.py"), "--port", str(port)], port,
+                         folder / "ceiling.log", probe="/")
+
+
+def print_queue(port: int, token: str) -> tuple[int, int]:
+    """(queued, printing) over every printer, from GET /api/printers (volunteer)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", "/api/printers", headers={"Authorization": f"Bearer {token}"})
+        printers = json.loads(conn.getresponse().read())["printers"]
+    finally:
+        conn.close()
+    return (sum(p["queue"]["queued"] for p in printers), sum(p["queue"]["printing"] for p in printers))
+
+
+def wait_print_queue(port: int, token: str, timeout: float) -> tuple[float, int]:
+    """Wait (bounded) until no badge is queued or printing; (seconds waited, jobs left)."""
+    start = time.monotonic()
+    left = sum(print_queue(port, token))
+    while left and time.monotonic() - start < timeout:
+        time.sleep(0.5)
+        left = sum(print_queue(port, token))
+    return time.monotonic() - start, left
+
+
+# ---------------------------------------------------------------- RESULTS.md
+
+RESULTS_HEADER = """# Benchmarks
+
+Numbers measured on one machine; every table says which, and when. Client and server share the
+machine's cores, so client CPU counts against the server. Everything runs on 127.0.0.1.
+
+| bench | run | what it measures |
+|---|---|---|
+| check-in throughput | `.venv/bin/python bench/checkin.py` | `POST /api/checkins` on `kiosk serve`, 1 and 8 keep-alive clients, against a do-nothing Flask ceiling on the same server settings; server memory |
+| live headcount | `.venv/bin/python bench/live.py` | 500 `/ws/headcount` sockets, 100 check-ins/s: check-in answer -> last socket has the count; memory with the sockets open |
+| badge rendering | `.venv/bin/python bench/badge.py` | render + ESC/POS encode per badge and job size, per paper width |
+| scan to greeting | `.venv/bin/python bench/scan_to_greeting.py` | a scan at the kiosk page to the greeting on screen |
+
+"""
+
+SECTIONS = ["checkin", "live", "badge", "scan_to_greeting"]
+PLACEHOLDER = "_Not measured yet: run the bench and paste its table here._\n"
+TITLES = {"checkin": "Check-in throughput and latency (bench/checkin.py)",
+          "live": "Live headcount over websockets (bench/live.py)",
+          "badge": "Badge rendering (bench/badge.py)",
+          "scan_to_greeting": "Scan to greeting (bench/scan_to_greeting.py)"}
+
+
+def _marker(name: str, end: bool = False) -> str:
+    return f"<!-- {'END' if end else 'BEGIN'} {name} -->"
+
+
+def update_results(name: str, body: str, path: Path = RESULTS) -> None:
+    """Replace (or add) the section `name` of RESULTS.md, leaving the others as they are."""
+    text = path.read_text(encoding="utf-8") if path.exists() else RESULTS_HEADER
+    for section in SECTIONS:  # a place for every bench, filled by its own author
+        if _marker(section) not in text:
+            text = text.rstrip("\n") + f"\n\n## {TITLES[section]}\n\n{_marker(section)}\n{PLACEHOLDER}{_marker(section, True)}\n"
+    if _marker(name) not in text:
+        text = text.rstrip("\n") + f"\n\n## {name}\n\n{_marker(name)}\n{_marker(name, True)}\n"
+    pattern = re.compile(re.escape(_marker(name)) + r".*?" + re.escape(_marker(name, True)), re.S)
+    text = pattern.sub(lambda _m: f"{_marker(name)}\n{body.rstrip()}\n{_marker(name, True)}", text, count=1)
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

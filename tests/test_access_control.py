@@ -1,0 +1,143 @@
+"""Every non-public route refuses a stranger (401) and a too-weak role (403).
+
+The route list is read from the app itself, so a route added later without a
+declared role fails here instead of being forgotten.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from kiosk import auth, live
+
+PUBLIC = {"/", "/login", "/logout", "/pair", "/display", "/api/headcount", "/api/event",
+          "/static/<path:filename>", "/ws/headcount"}
+WEAKER = {"kiosk": None, "volunteer": "kiosk", "organizer": "volunteer"}
+
+
+def routes(app):
+    """(path, methods, required role, is websocket) for every rule of the app."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        role = live.WS_ROLES.get(rule.endpoint) if rule.websocket else getattr(view, "required_role", None)
+        methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+        found.append((rule.rule, methods, role, rule.websocket))
+    return found
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"<(?:int:)?[a-z_]+>", "1", path)
+
+
+def test_every_route_is_public_or_declares_a_role(server):
+    undeclared = [path for path, _, role, _ in routes(server.app) if role is None and path not in PUBLIC]
+    assert undeclared == []
+
+
+def http_cases(app):
+    for path, methods, role, ws in routes(app):
+        if role is None or ws:
+            continue
+        for method in methods:
+            yield path, method, role
+
+
+def test_http_routes_refuse_strangers_and_weaker_roles(server):
+    checked = 0
+    for path, method, role in http_cases(server.app):
+        url = server.url + concrete(path)
+        anonymous = requests.request(method, url, json={}, headers={"Accept": "application/json"}, timeout=10)
+        assert anonymous.status_code == 401, f"{method} {path} without credentials: {anonymous.status_code}"
+        weaker = WEAKER[role]
+        if weaker:
+            response = server.client(weaker).request(method, url, json={}, headers={"Accept": "application/json"}, timeout=10)
+            assert response.status_code == 403, f"{method} {path} as {weaker}: {response.status_code}"
+        checked += 1
+    assert checked >= 20
+
+
+def test_websockets_refuse_strangers_and_weaker_roles(server):
+    checked = 0
+    for path, _, role, ws in routes(server.app):
+        if not ws or role is None:
+            continue
+        with pytest.raises(InvalidStatus) as refused:
+            connect(server.ws_url + path, open_timeout=5).close()
+        assert refused.value.response.status_code == 401
+        weaker = WEAKER[role]
+        if weaker:
+            with pytest.raises(InvalidStatus) as refused:
+                connect(server.ws_url + path, additional_headers={"Authorization": f"Bearer {server.tokens[weaker]}"},
+                        open_timeout=5).close()
+            assert refused.value.response.status_code == 403
+            with pytest.raises(InvalidStatus):
+                connect(f"{server.ws_url}{path}?token={server.tokens[weaker]}", open_timeout=5).close()
+        checked += 1
+    assert checked >= 2
+
+
+def test_websocket_accepts_token_in_query_and_header(server):
+    with connect(f"{server.ws_url}/ws/live?token={server.tokens['volunteer']}", open_timeout=5) as ws:
+        assert '"snapshot"' in ws.recv(timeout=5)
+    with connect(server.ws_url + "/ws/live", additional_headers={"Authorization": f"Bearer {server.tokens['organizer']}"},
+                 open_timeout=5) as ws:
+        assert '"snapshot"' in ws.recv(timeout=5)
+
+
+def pin_session(server, role: str) -> tuple[requests.Session, str]:
+    """A browser-like session logged in with the role's PIN; returns it with its CSRF token."""
+    from conftest import PINS
+
+    session = requests.Session()
+    page = session.get(server.url + "/login", timeout=10).text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    response = session.post(server.url + "/login", data={"pin": PINS[role], "csrf": csrf}, timeout=10)
+    assert response.status_code == 200 and response.url.endswith(auth.HOME[role])
+    meta = re.search(r'name="csrf-token" content="([^"]+)"', response.text).group(1)
+    return session, meta
+
+
+def test_pin_login_gives_a_session_and_changes_need_csrf(server):
+    session, csrf = pin_session(server, "volunteer")
+    person = server.people()[0]
+    url = f"{server.url}/api/attendees/{person['id']}/checkin"
+    assert session.post(url, json={}, timeout=10).status_code == 403
+    assert session.post(url, json={}, headers={"X-CSRF-Token": "forged"}, timeout=10).status_code == 403
+    assert server.get("/api/headcount", None).json()["checked_in"] == 0
+    assert session.post(url, json={}, headers={"X-CSRF-Token": csrf}, timeout=10).status_code == 201
+    assert session.get(server.url + "/api/export", timeout=10).status_code == 403
+
+
+def test_wrong_pins_are_rate_limited(server):
+    session = requests.Session()
+    page = session.get(server.url + "/login", timeout=10).text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    statuses = [session.post(server.url + "/login", data={"pin": "0000", "csrf": csrf}, timeout=10).status_code
+                for _ in range(6)]
+    assert statuses[:5] == [401] * 5 and statuses[5] == 429
+    from conftest import PINS
+
+    right = session.post(server.url + "/login", data={"pin": PINS["organizer"], "csrf": csrf}, timeout=10)
+    assert right.status_code == 429
+
+
+def test_pairing_link_signs_a_browser_in_with_the_tokens_role(server):
+    session = requests.Session()
+    response = session.get(f"{server.url}/pair?token={server.tokens['kiosk']}", timeout=10)
+    assert response.url.endswith("/kiosk") and response.status_code == 200
+    assert session.get(server.url + "/volunteer", headers={"Accept": "application/json"}, timeout=10).status_code == 403
+    bad = requests.get(f"{server.url}/pair?token=nope", timeout=10)
+    assert bad.status_code == 401
+
+
+def test_display_page_needs_no_login(server):
+    response = requests.get(server.url + "/display", timeout=10)
+    assert response.status_code == 200
+    for person in server.people()[:50]:
+        assert person["name"] not in response.text

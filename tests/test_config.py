@@ -1,0 +1,77 @@
+"""A wrong config stops start-up with one clear line naming the key."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, run_kiosk, write_config
+from kiosk import config
+
+
+@pytest.mark.parametrize("broken,key", [
+    ('[printer]\nbackend = "lpt"', "printer.backend"),
+    ('[printer]\nbackend = "network"\nhost = "10.0.0.9"\nport = 99999', "printer.port"),
+    ('[printer]\nbackend = "network"\nport = 9100', "printer.host"),
+    ('[printer]\nbackend = "file"\nprofile = "NoSuchPrinter"', "printer.profile"),
+])
+def test_bad_printer_settings_name_the_key(tmp_path, broken, key):
+    path = write_config(tmp_path, printer="").read_text().replace("[printer]\n", broken + "\n")
+    (tmp_path / "config.toml").write_text(path)
+    result = run_kiosk(tmp_path / "config.toml", "attendees", check=False)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and key in lines[0], result.stderr
+
+
+@pytest.mark.parametrize("old,new,key", [
+    ("port = 0", "port = 70000", "server.port"),
+    ('port = 0', 'port = "eighty"', "server.port"),
+    ('starts_at = "2026-11-26T18:30:00+00:00"', 'starts_at = "2026-11-26T18:30"', "event.starts_at"),
+    ('kiosk_pin = "1111"', 'kiosk_pin = "12"', "security.kiosk_pin"),
+    ("capacity = 0", "capacity = -5", "event.capacity"),
+])
+def test_bad_values_name_the_key(tmp_path, old, new, key):
+    path = write_config(tmp_path)
+    path.write_text(path.read_text().replace(old, new, 1))
+    result = run_kiosk(path, "serve", check=False, timeout=30)
+    assert result.returncode == 2
+    assert key in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_config_file_is_one_line(tmp_path):
+    result = run_kiosk(tmp_path / "nope.toml", "attendees", check=False)
+    assert result.returncode == 2 and "nope.toml" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_not_toml_is_one_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("[event\nname = ")
+    result = run_kiosk(path, "attendees", check=False)
+    assert result.returncode == 2 and "not valid TOML" in result.stderr
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path):
+    path = write_config(tmp_path / "elsewhere", printer='backend = "file"\npath = "out/badges"')
+    settings = config.load(path)
+    assert settings.database == (tmp_path / "elsewhere" / "data" / "kiosk.db").resolve()
+
+
+def test_kiosk_config_environment_variable(tmp_path):
+    path = write_config(tmp_path)
+    env = {**os.environ, "KIOSK_CONFIG": str(path)}
+    result = subprocess.run([sys.executable, "-m", "kiosk", "attendees", "--format", "json"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "[]"
+    assert (tmp_path / "data" / "kiosk.db").exists()
+
+
+def test_the_demo_config_loads():
+    settings = config.load(ROOT / "config.toml")
+    assert settings.event.sponsors == ("Gamesys", "Tecknuovo")
+    assert [t for t, _ in settings.event.schedule] == ["18:30", "19:00", "19:10", "19:50", "20:30"]
+    assert settings.printers[0].backend == "file"

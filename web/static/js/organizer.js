@@ -1,0 +1,117 @@
+// The organizer page: import, export, tokens and the audit trail.
+
+import { $, h, setText } from "./dom.js";
+import { get, post, del, request, messageOf, NetworkError } from "./api.js";
+import { confirmDialog } from "./modal.js";
+
+const NO_ANSWER = "No answer from the server. Try again.";
+
+function say(node, text, tone) {
+  node.dataset.tone = tone;
+  setText(node, text);
+}
+
+// --- import ---
+
+async function importList(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const status = $("#import-status");
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  say(status, "Importing…", "");
+  try {
+    const answer = await request("POST", "/api/imports", { form: new FormData(form), timeout: 120000 });
+    const d = answer.data;
+    say(status, answer.ok
+      ? `Imported from ${d.source}: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.not_attending} not attending, ${d.kept_check_ins} check-ins kept.`
+      : messageOf(answer), answer.ok ? "good" : "bad");
+    if (answer.ok) loadAudit();
+  } catch (err) {
+    if (!(err instanceof NetworkError)) throw err;
+    say(status, NO_ANSWER, "bad");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// --- tokens ---
+
+async function loadTokens() {
+  try {
+    const answer = await get("/api/tokens");
+    if (!answer.ok) return say($("#token-status"), messageOf(answer), "bad");
+    $("#tokens").replaceChildren(...answer.data.tokens.map(tokenRow));
+  } catch {
+    say($("#token-status"), NO_ANSWER, "bad");
+  }
+}
+
+function tokenRow(t) {
+  const revoke = t.revoked_at ? null : h("button", { type: "button", class: "button ghost small danger-text", text: "Revoke",
+    on: { click: () => revokeToken(t) } });
+  return h("tr", { dataset: { id: t.id } },
+    h("td", { text: t.id }), h("td", { text: t.role }), h("td", { text: t.label || "" }),
+    h("td", { text: shortTime(t.created_at) }), h("td", { text: t.revoked_at ? `revoked ${shortTime(t.revoked_at)}` : "live" }),
+    h("td", {}, revoke));
+}
+
+async function createToken(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  try {
+    const answer = await post("/api/tokens", { role: form.elements.role.value, label: form.elements.label.value.trim() });
+    if (!answer.ok) return say($("#token-status"), messageOf(answer), "bad");
+    setText($("#token-value"), answer.data.token);
+    $("#token-new").hidden = false;
+    say($("#token-status"), "", "");
+    form.reset();
+    loadTokens();
+    loadAudit();
+  } catch {
+    say($("#token-status"), NO_ANSWER, "bad");
+  }
+}
+
+async function revokeToken(t) {
+  const sure = await confirmDialog({ title: "Revoke this token?", ok: "Revoke",
+    text: `Token ${t.id} (${t.role}${t.label ? `, ${t.label}` : ""}) stops working at once, and so do browsers paired with it.` });
+  if (!sure) return;
+  try {
+    const answer = await del(`/api/tokens/${t.id}`);
+    say($("#token-status"), answer.ok ? `Token ${t.id} revoked.` : messageOf(answer), answer.ok ? "good" : "bad");
+    loadTokens();
+    loadAudit();
+  } catch {
+    say($("#token-status"), NO_ANSWER, "bad");
+  }
+}
+
+// --- audit ---
+
+async function loadAudit() {
+  try {
+    const answer = await get("/api/audit");
+    if (answer.ok) $("#audit").replaceChildren(...answer.data.audit.map(auditRow));
+  } catch { /* the refresh button tries again */ }
+}
+
+function auditRow(entry) {
+  const details = entry.details && Object.keys(entry.details).length ? JSON.stringify(entry.details) : "";
+  return h("tr", {},
+    h("td", { text: shortTime(entry.at) }), h("td", { text: `${entry.role} (${entry.actor})` }),
+    h("td", { text: entry.action }), h("td", { text: entry.attendee_id ?? "" }),
+    h("td", { class: "details", text: details }));
+}
+
+function shortTime(iso) {
+  if (!iso) return "";
+  const when = new Date(iso);
+  return Number.isNaN(when.getTime()) ? iso : when.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+$("#import-form").addEventListener("submit", importList);
+$("#token-form").addEventListener("submit", createToken);
+$("#audit-refresh").addEventListener("click", loadAudit);
+loadTokens();
+loadAudit();

@@ -1,0 +1,170 @@
+// The volunteer console: live feed, search with actions, walk-ins, arrivals chart, printers and
+// phone pairing. Everything live comes over /ws/live; after a reconnect we fetch what we may
+// have missed (printers, arrivals, the open search) because the feed does not replay history.
+
+import { $, $$, h, setText, throttle } from "./dom.js";
+import { get, post, messageOf, NetworkError } from "./api.js";
+import { LiveSocket } from "./live.js";
+import { Search } from "./search.js";
+import { LiveFeed } from "./livefeed.js";
+import { drawArrivals } from "./chart.js";
+import { Printers } from "./printers.js";
+
+const search = new Search({ input: $("#search"), list: $("#results"), status: $("#search-status") });
+const feed = new LiveFeed({ list: $("#feed"), empty: $("#feed-empty"), onName: (name) => search.searchFor(name) });
+const printers = new Printers($("#printers"));
+
+// --- counts ---
+
+function renderCounts(counts) {
+  if (!counts || typeof counts.checked_in !== "number") return;
+  setText($("#count-expected"), counts.expected);
+  setText($("#count-arrived"), counts.arrived_expected ?? "–");
+  setText($("#count-inside"), counts.checked_in);
+  setText($("#count-walkins"), counts.walk_ins);
+  const limited = Boolean(counts.capacity);
+  setText($("#count-remaining"), limited ? counts.remaining : "∞");
+  setText($("#count-remaining-label"), limited ? `places left of ${counts.capacity}` : "no capacity limit");
+  $("#count-capacity-card").dataset.tone = limited && counts.remaining <= counts.capacity * 0.15 ? "warn" : "";
+}
+
+// --- fetched views (refreshed at most every few seconds while the door is busy) ---
+
+async function loadArrivals() {
+  try {
+    const answer = await get("/api/arrivals");
+    if (answer.ok) drawArrivals($("#chart"), $("#chart-summary"), answer.data.per_minute);
+  } catch { /* the next change or reconnect tries again */ }
+}
+
+async function loadPrinters() {
+  try {
+    const answer = await get("/api/printers");
+    if (answer.ok) printers.replace(answer.data.printers);
+  } catch { /* idem */ }
+}
+
+const arrivalsSoon = throttle(loadArrivals, 3000);
+const printersSoon = throttle(loadPrinters, 3000); // queue counts move with every check-in
+
+// --- live ---
+
+function onLive(message) {
+  renderCounts(message.headcount);
+  switch (message.type) {
+    case "snapshot":
+      if (Array.isArray(message.printers) && message.printers.length) message.printers.forEach((p) => printers.patch(p));
+      return;
+    case "printer":
+      printers.patch(message);
+      if (message.online === false || message.last_error) feed.note("problem", `Printer ${message.name}: ${message.last_error || "offline"}`);
+      return;
+    case "print_queued":
+      printersSoon();
+      return;
+    case "import":
+    case "refresh":
+      feed.add(message);
+      search.refresh();
+      arrivalsSoon();
+      return;
+    default:
+      if (feed.add(message)) {
+        search.update(message.attendee);
+        arrivalsSoon();
+        printersSoon();
+      }
+  }
+}
+
+function showConnection(state) {
+  const label = $("#connection");
+  label.dataset.state = state;
+  setText(label, state === "open" ? "Live" : state === "connecting" ? "Reconnecting…" : "Offline");
+}
+
+function onOpen(isReconnect) {
+  if (!isReconnect) return;
+  feed.note("note", "Reconnected. Anything missed is in search and the counts.");
+  search.refresh();
+  loadArrivals();
+  loadPrinters();
+}
+
+// --- walk-ins ---
+
+async function registerWalkIn(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const status = $("#walkin-status");
+  const name = form.elements.name.value.trim();
+  if (!name) {
+    status.dataset.tone = "bad";
+    setText(status, "A walk-in needs a name.");
+    return form.elements.name.focus();
+  }
+  const body = { name, email: form.elements.email.value.trim() || null, company: form.elements.company.value.trim() || null, check_in: true };
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const answer = await post("/api/attendees", body);
+    const checkedIn = answer.data.check_in === "checked_in";
+    status.dataset.tone = answer.ok ? (checkedIn ? "good" : "warn") : "bad";
+    setText(status, !answer.ok ? messageOf(answer)
+      : checkedIn ? `${answer.data.attendee.name} is registered and checked in. Badge printing.`
+        : `${answer.data.attendee.name} is registered, not checked in: ${answer.data.message || answer.data.check_in}`);
+    if (answer.ok) {
+      form.reset();
+      form.elements.name.focus();
+    }
+  } catch (err) {
+    if (!(err instanceof NetworkError)) throw err;
+    status.dataset.tone = "bad";
+    setText(status, "No answer from the server. Nothing was registered: try again.");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// --- pairing phones ---
+
+async function pair(role) {
+  const status = $("#pair-status");
+  setText(status, "Creating a pairing code…");
+  let answer;
+  try {
+    answer = await post("/api/pairings", { role });
+  } catch {
+    return setText(status, "No answer from the server. Try again.");
+  }
+  if (!answer.ok) return setText(status, messageOf(answer));
+  setText(status, "");
+  // As an <img> with a data: URL: whatever the SVG holds, an image cannot run script.
+  const qr = h("img", { src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(answer.data.qr_svg)}`,
+    alt: `QR code that signs a phone in as ${role}`, class: "qr-img" });
+  $("#pair-qr").replaceChildren(qr);
+  setText($("#pair-role"), role);
+  setText($("#pair-url"), answer.data.url); // text, not a link: opening it here would sign this browser out
+  $("#pairing").hidden = false;
+}
+
+async function copyPairLink() {
+  const text = $("#pair-url").textContent;
+  try {
+    await navigator.clipboard.writeText(text); // only on https or localhost
+    setText($("#pair-status"), "Link copied.");
+  } catch {
+    getSelection().selectAllChildren($("#pair-url")); // plain http: select it for a manual copy
+    setText($("#pair-status"), "Selected: copy it with your device's copy command.");
+  }
+}
+
+// --- start ---
+
+$("#walkin-form").addEventListener("submit", registerWalkIn);
+$$("[data-pair]").forEach((b) => b.addEventListener("click", () => pair(b.dataset.pair)));
+$("#pair-copy").addEventListener("click", copyPairLink);
+new LiveSocket("/ws/live", { onMessage: onLive, onOpen, onStatus: showConnection }).start();
+loadArrivals();
+loadPrinters();
+setInterval(loadArrivals, 60000); // the chart's "now" moves on even when nobody arrives
