@@ -1,0 +1,77 @@
+"""`kiosk serve` and `kiosk demo` as an organiser runs them: real processes on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+
+import requests
+
+from conftest import ROOT, KioskProcess, free_port, kiosk_cmd, write_config
+
+
+def wait_for(url: str, timeout: float = 30, **kw) -> requests.Response:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return requests.get(url, timeout=2, **kw)
+        except (requests.RequestException, OSError):  # OSError: the certificate is not written yet
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_serve_with_https_makes_a_certificate_for_this_laptop(tmp_path):
+    port = free_port()
+    config = write_config(tmp_path, port=port)
+    config.write_text(config.read_text().replace("[server]\n", "[server]\nhttps = true\n"))
+    proc = KioskProcess(config, port)
+    proc.proc = subprocess.Popen(kiosk_cmd("--config", str(config), "serve"), cwd=ROOT, start_new_session=True,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        cert = tmp_path / "data" / "kiosk-cert.pem"
+        response = wait_for(f"https://127.0.0.1:{port}/api/headcount", verify=str(cert))
+        assert response.status_code == 200 and response.json()["checked_in"] == 0
+        assert cert.exists() and (tmp_path / "data" / "kiosk-key.pem").stat().st_mode & 0o077 == 0
+        cookie = requests.get(f"https://127.0.0.1:{port}/login", verify=str(cert), timeout=5).headers["Set-Cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie
+    finally:
+        proc.stop()
+
+
+def test_demo_prints_urls_and_tokens_and_serves_the_seed_evening(tmp_path):
+    port = free_port()
+    config = write_config(tmp_path, port=port, printer='backend = "file"\npath = "badges"')
+    proc = subprocess.Popen(kiosk_cmd("--config", str(config), "demo"), cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    try:
+        while not any("/pair?token=" in line and "organizer" in line for line in lines):
+            line = proc.stdout.readline()
+            assert line, "demo exited early:\n" + "".join(lines)
+            lines.append(line)
+        text = "".join(lines)
+        assert "Demo evening" in text and "volunteer token:" in text
+        kiosk_link = re.search(r"kiosk\s+(http://\S+/pair\?token=\S+)", text).group(1)
+        session = requests.Session()
+        page = wait_for(kiosk_link, timeout=30)
+        assert page.status_code == 200
+        response = session.get(kiosk_link, timeout=5)
+        assert response.url.endswith("/kiosk") and "Test Meetup" in response.text
+        headcount = requests.get(f"http://127.0.0.1:{port}/api/headcount", timeout=5).json()
+        assert headcount["expected"] == 237
+        token = re.search(r"kiosk token: (\S+)", text).group(1)
+        code = re.search(r"A ticket code to type or scan: (\S+)", text).group(1)
+        answer = requests.post(f"http://127.0.0.1:{port}/api/checkins", json={"code": code, "station": "door-1"},
+                               headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        assert answer.status_code == 201
+        deadline = time.monotonic() + 15
+        while not list((tmp_path / "badges").glob("*.png")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(list((tmp_path / "badges").glob("*.bin"))) == 1
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)

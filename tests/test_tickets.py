@@ -1,0 +1,68 @@
+"""Tickets: compact signed codes, QR images and the printable sheet."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import zxingcpp
+from PIL import Image
+
+from conftest import run_kiosk, write_config
+from kiosk import tickets
+from kiosk.ticket_images import qr_image, qr_version
+
+SECRET = b"test-secret-not-for-production"
+
+
+def test_codes_are_upper_case_alphanumeric_and_fit_qr_version_2_at_m():
+    for event_id in (1, 12, 4000):
+        code = tickets.new_code(SECRET, event_id)
+        assert re.fullmatch(r"[0-9A-Z-]+", code)
+        assert qr_version(code) <= 3
+        assert tickets.verify(SECRET, code).genuine
+
+
+def test_every_single_character_change_is_detected():
+    code = tickets.new_code(SECRET, 7)
+    for i, ch in enumerate(code):
+        if ch == "-":
+            continue
+        for other in "0Z":
+            if other != ch:
+                altered = code[:i] + other + code[i + 1:]
+                assert not tickets.verify(SECRET, altered).genuine, altered
+
+
+def test_qr_image_decodes_to_the_code_in_alphanumeric_mode():
+    code = tickets.new_code(SECRET, 3)
+    results = zxingcpp.read_barcodes(qr_image(code))
+    assert [r.text for r in results] == [code]
+    assert results[0].symbology_identifier == "]Q1"
+
+
+def test_generated_secret_is_kept_and_reused(tmp_path):
+    secret_file = tmp_path / "kiosk.db.secret"
+    first = tickets.load_or_create_secret(None, secret_file)
+    assert len(first) >= 32 and secret_file.stat().st_mode & 0o077 == 0
+    assert tickets.load_or_create_secret(None, secret_file) == first
+    assert tickets.load_or_create_secret("configured", secret_file) == b"configured"
+
+
+def test_kiosk_tickets_writes_one_png_each_and_a_sheet_whose_codes_check_in(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "demo", "--no-serve")
+    people = json.loads(run_kiosk(config, "attendees", "--format", "json").stdout)
+    out = tmp_path / "tickets"
+    result = run_kiosk(config, "tickets", str(out))
+    assert f"Wrote {len(people)} tickets" in result.stdout
+    pngs = sorted(out.glob("*.png"))
+    assert len(pngs) == len(people)
+    by_code = {p["ticket_code"]: p for p in people}
+    for png in pngs[:25]:
+        decoded = zxingcpp.read_barcodes(Image.open(png))
+        assert len(decoded) == 1 and decoded[0].text in by_code
+        assert png.name.startswith(f"{by_code[decoded[0].text]['id']:04d}-")
+    sheet = (out / "sheet.pdf").read_bytes()
+    pages = re.findall(rb"/Type\s*/Page(?!s)", sheet)
+    assert sheet.startswith(b"%PDF") and len(pages) == -(-len(people) // 9)
