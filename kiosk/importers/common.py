@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from .model import ImportedPerson, ImportFileError
@@ -78,6 +78,10 @@ class Columns:
                 self.table.path, row.line,
                 f"the {title!r} value is {len(value)} characters long (the limit is {MAX_CELL_CHARS})")
         return value
+
+    def cells(self, row: Row, *indices: int | None) -> tuple[str, ...]:
+        """Several cells at once, read (and length-checked) in the order given."""
+        return tuple(self.cell(row, index) for index in indices)
 
 
 class RowParser(Protocol):
@@ -167,3 +171,49 @@ def find_company(columns: Columns, titles: Sequence[str] = COMPANY_TITLES,
 def nonempty(value: str) -> str | None:
     """None instead of an empty string, for optional fields."""
     return value or None
+
+
+def single_code(columns: Columns, row: Row, index: int | None,
+                to_key: Callable[[str], str | None], problem: Callable[[str], str]) -> list[str]:
+    """The store key of a one-code cell, [] when blank.
+
+    A code that does not convert is an error, never silently dropped: the
+    organiser would otherwise find out at the door, when the scan fails.
+    """
+    value = columns.cell(row, index)
+    if not value:
+        return []
+    key = to_key(value)
+    if key is None:
+        raise fail(columns.table, row, problem(value))
+    return [key]
+
+
+def build_person(row: Row, names: tuple[str, str, str], *, email: str, company: str,
+                 status: str, external_id: str, codes: list[str], ticket: str = "",
+                 role_hints: Sequence[str] = (), attending: bool | None = None,
+                 guests: int = 0) -> ImportedPerson:
+    """One person from raw cell texts, cleaned the same way for every platform.
+
+    ``names`` comes from :func:`person_name`, called by the platform before it
+    works out ids and codes so a row with several problems reports the same
+    one first. ``attending`` defaults to what ``status`` says; platforms whose
+    refusal lives in other columns (Tito's void, pretix's paid/blocked) pass it.
+    ``role_hints`` are extra cells, besides the ticket type, that may say speaker.
+    """
+    name, first, last = names
+    return ImportedPerson(
+        line=row.line,
+        name=name,
+        first_name=first,
+        last_name=last,
+        email=normalise_email(email),
+        company=nonempty(company),
+        attending=is_attending(status) if attending is None else attending,
+        platform_status=status,
+        external_id=external_id,
+        codes=codes,
+        guests=guests,
+        role=role_from(ticket, *role_hints),
+        ticket_type=nonempty(ticket),
+    )

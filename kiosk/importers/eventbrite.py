@@ -11,10 +11,7 @@ the stable key is the Attendee #, never the email.
 from __future__ import annotations
 
 from ..platform_codes import eventbrite_barcode_key, eventbrite_key
-from .common import (
-    Columns, RowParser, fail, find_company, is_attending, nonempty, normalise_email,
-    person_name, role_from,
-)
+from .common import Columns, RowParser, build_person, fail, find_company, person_name
 from .model import ImportedPerson
 from .reading import Row
 
@@ -76,28 +73,17 @@ def row_parser(columns: Columns) -> RowParser:
         raise fail(table, row, "the 'Attendee #' is empty")
 
     def parse(row: Row) -> ImportedPerson:
-        given, family = columns.cell(row, first), columns.cell(row, last)
-        if not (given or family or columns.cell(row, full)):
-            given, family = columns.cell(row, buyer_first), columns.cell(row, buyer_last)
-        name, given, family = person_name(table, row, columns.cell(row, full), given, family)
+        given, family, full_name = columns.cells(row, first, last, full)
+        if not (given or family or full_name):  # a ticket not yet assigned: the buyer's name
+            given, family = columns.cells(row, buyer_first, buyer_last)
+        names = person_name(table, row, full_name, given, family)
         order_no = digits(row, order, "Order #")
         attendee_no = digits(row, attendee, "Attendee #")
         keys = codes(row, order_no, attendee_no)
-        status_text = columns.cell(row, status)
-        ticket = columns.cell(row, ticket_type)
-        return ImportedPerson(
-            line=row.line,
-            name=name,
-            first_name=given,
-            last_name=family,
-            email=normalise_email(columns.cell(row, email)),
-            company=nonempty(columns.cell(row, company)),
-            attending=is_attending(status_text),
-            platform_status=status_text,
-            external_id=external_id(row, attendee_no, keys),
-            codes=keys,
-            role=role_from(ticket),
-            ticket_type=nonempty(ticket),
-        )
+        status_text, ticket = columns.cells(row, status, ticket_type)
+        return build_person(
+            row, names, email=columns.cell(row, email), company=columns.cell(row, company),
+            status=status_text, external_id=external_id(row, attendee_no, keys), codes=keys,
+            ticket=ticket)
 
     return parse

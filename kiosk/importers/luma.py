@@ -13,10 +13,7 @@ from __future__ import annotations
 import re
 
 from ..platform_codes import luma_key_from_url
-from .common import (
-    Columns, RowParser, fail, find_company, is_attending, nonempty, normalise_email,
-    person_name, role_from,
-)
+from .common import Columns, RowParser, build_person, fail, find_company, person_name, single_code
 from .model import ImportedPerson
 from .reading import Row
 
@@ -48,35 +45,18 @@ def row_parser(columns: Columns) -> RowParser:
 
     def check_in_codes(row: Row) -> list[str]:
         """The guest key of the check-in link on their Luma ticket, if the export has it."""
-        url = columns.cell(row, qr_url)
-        if not url:
-            return []
-        key = luma_key_from_url(url)
-        if key is None:
-            raise fail(table, row, f"the qr_code_url {url[:80]!r} is not a Luma check-in link")
-        return [key]
+        return single_code(columns, row, qr_url, luma_key_from_url,
+                           lambda url: f"the qr_code_url {url[:80]!r} is not a Luma check-in link")
 
     def parse(row: Row) -> ImportedPerson:
         guest_id = columns.cell(row, api_id)
         if not _API_ID.fullmatch(guest_id):
             raise fail(table, row, f"the api_id {guest_id!r} is not a Luma guest id")
-        name, given, family = person_name(
-            table, row, columns.cell(row, full), columns.cell(row, first), columns.cell(row, last))
-        status_text = columns.cell(row, status)
-        ticket = columns.cell(row, ticket_name)
-        return ImportedPerson(
-            line=row.line,
-            name=name,
-            first_name=given,
-            last_name=family,
-            email=normalise_email(columns.cell(row, email)),
-            company=nonempty(columns.cell(row, company)),
-            attending=is_attending(status_text),
-            platform_status=status_text,
-            external_id=f"{SOURCE}:{guest_id}",
-            codes=check_in_codes(row),
-            role=role_from(ticket),
-            ticket_type=nonempty(ticket),
-        )
+        names = person_name(table, row, *columns.cells(row, full, first, last))
+        status_text, ticket = columns.cells(row, status, ticket_name)
+        return build_person(
+            row, names, email=columns.cell(row, email), company=columns.cell(row, company),
+            status=status_text, external_id=f"{SOURCE}:{guest_id}", codes=check_in_codes(row),
+            ticket=ticket)
 
     return parse

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .common import (
-    Columns, RowParser, fail, find_company, is_attending, nonempty, normalise_email,
-    parse_count, person_name, role_from,
-)
+from .common import Columns, RowParser, build_person, fail, find_company, parse_count, person_name
 from .model import ImportedPerson
 from .reading import Row
 
@@ -58,23 +55,12 @@ def row_parser(columns: Columns) -> RowParser:
                    "has no Meetup member id (the 'User ID' cell is empty or not 'user <number>')")
 
     def parse(row: Row) -> ImportedPerson:
-        full_name, first, last = person_name(table, row, columns.cell(row, name), "", "")
-        status = columns.cell(row, rsvp)
-        member_title = columns.cell(row, title)
-        return ImportedPerson(
-            line=row.line,
-            name=full_name,
-            first_name=first,
-            last_name=last,
-            email=normalise_email(columns.cell(row, email)),
-            company=nonempty(columns.cell(row, company)),
-            attending=is_attending(status),
-            platform_status=status,
-            external_id=external_id(row),
-            codes=[],
+        names = person_name(table, row, columns.cell(row, name), "", "")
+        status, member_title = columns.cells(row, rsvp, title)
+        return build_person(
+            row, names, email=columns.cell(row, email), company=columns.cell(row, company),
+            status=status, external_id=external_id(row), codes=[],
             guests=parse_count(table, row, columns.cell(row, guests), "Guests"),
-            role=role_from(member_title),
-            ticket_type=None,
-        )
+            role_hints=(member_title,))
 
     return parse

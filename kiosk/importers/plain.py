@@ -13,8 +13,8 @@ from collections import Counter
 
 from ..platform_codes import plain_key
 from .common import (
-    Columns, RowParser, fail, find_company, is_attending, nonempty, normalise_email,
-    parse_count, person_name, role_from,
+    Columns, RowParser, build_person, find_company, normalise_email, parse_count, person_name,
+    single_code,
 )
 from .model import ImportedPerson
 from .reading import Row
@@ -55,14 +55,9 @@ def row_parser(columns: Columns) -> RowParser:
 
     def door_codes(row: Row) -> list[str]:
         """The list's own ticket code, as a store key; unusable codes are reported, not dropped."""
-        value = columns.cell(row, code)
-        if not value:
-            return []
-        key = plain_key(value)
-        if key is None:
-            raise fail(table, row, f"the ticket code {value[:40]!r} has characters a scanner "
-                       "cannot type (use letters, digits and - _ . : / + = #)")
-        return [key]
+        return single_code(columns, row, code, plain_key,
+                           lambda value: f"the ticket code {value[:40]!r} has characters a scanner "
+                           "cannot type (use letters, digits and - _ . : / + = #)")
 
     def external_id(name: str, email_address: str | None, keys: list[str]) -> str:
         """csv:code:/csv:email:/csv:name:, made unique within the file in file order."""
@@ -76,26 +71,14 @@ def row_parser(columns: Columns) -> RowParser:
         return base if seen[base] == 1 else f"{base}#{seen[base]}"
 
     def parse(row: Row) -> ImportedPerson:
-        name, given, family = person_name(
-            table, row, columns.cell(row, full), columns.cell(row, first), columns.cell(row, last))
-        address = normalise_email(columns.cell(row, email))
+        names = person_name(table, row, *columns.cells(row, full, first, last))
+        email_text = columns.cell(row, email)
         keys = door_codes(row)
-        status_text = columns.cell(row, status)
-        ticket = columns.cell(row, ticket_type)
-        return ImportedPerson(
-            line=row.line,
-            name=name,
-            first_name=given,
-            last_name=family,
-            email=address,
-            company=nonempty(columns.cell(row, company)),
-            attending=is_attending(status_text),
-            platform_status=status_text,
-            external_id=external_id(name, address, keys),
-            codes=keys,
+        status_text, ticket = columns.cells(row, status, ticket_type)
+        return build_person(
+            row, names, email=email_text, company=columns.cell(row, company), status=status_text,
+            external_id=external_id(names[0], normalise_email(email_text), keys), codes=keys,
             guests=parse_count(table, row, columns.cell(row, guests), "Guests"),
-            role=role_from(ticket, columns.cell(row, role)),
-            ticket_type=nonempty(ticket),
-        )
+            ticket=ticket, role_hints=(columns.cell(row, role),))
 
     return parse

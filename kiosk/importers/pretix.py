@@ -16,8 +16,8 @@ from collections import Counter
 
 from ..platform_codes import pretix_key
 from .common import (
-    Columns, RowParser, fail, find_company, is_attending, join_name, nonempty,
-    normalise_email, person_name, role_from,
+    Columns, RowParser, build_person, fail, find_company, is_attending, join_name, person_name,
+    single_code,
 )
 from .model import ImportedPerson
 from .reading import Row
@@ -89,14 +89,9 @@ def row_parser(columns: Columns) -> RowParser:
         return f"{SOURCE}:{code}-{int(number)}"
 
     def codes(row: Row) -> list[str]:
-        """The QR secret, when the export includes it."""
-        value = columns.cell(row, secret)
-        if not value:
-            return []
-        key = pretix_key(value)
-        if key is None:
-            raise fail(table, row, "the Secret is not a pretix ticket secret")
-        return [key]
+        """The QR secret, when the export includes it; the message never echoes the secret."""
+        return single_code(columns, row, secret, pretix_key,
+                           lambda _: "the Secret is not a pretix ticket secret")
 
     def parse(row: Row) -> ImportedPerson:
         code = columns.cell(row, order).upper()
@@ -104,24 +99,13 @@ def row_parser(columns: Columns) -> RowParser:
             raise fail(table, row, f"the Order code {code!r} is not a pretix order code")
         full_name = columns.cell(row, full) or join_name(
             *(columns.cell(row, index) for index in parts.values()))
-        name, first, last = person_name(
-            table, row, full_name, columns.cell(row, given), columns.cell(row, family))
+        names = person_name(table, row, full_name, *columns.cells(row, given, family))
         attending, status_text = status_of(row)
         ticket = columns.cell(row, product)
-        return ImportedPerson(
-            line=row.line,
-            name=name,
-            first_name=first,
-            last_name=last,
-            email=normalise_email(columns.cell(row, email)),
-            company=nonempty(columns.cell(row, company)),
-            attending=attending,
-            platform_status=status_text,
-            external_id=external_id(row, code),
-            codes=codes(row),
-            role=role_from(ticket),
-            ticket_type=nonempty(ticket),
-        )
+        return build_person(
+            row, names, email=columns.cell(row, email), company=columns.cell(row, company),
+            status=status_text, attending=attending, external_id=external_id(row, code),
+            codes=codes(row), ticket=ticket)
 
     return parse
 

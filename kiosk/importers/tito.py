@@ -11,10 +11,7 @@ order's name stands in so the row still reaches the door list.
 from __future__ import annotations
 
 from ..platform_codes import tito_key
-from .common import (
-    Columns, RowParser, fail, find_company, is_attending, nonempty, normalise_email,
-    person_name, role_from,
-)
+from .common import Columns, RowParser, build_person, fail, find_company, is_attending, person_name
 from .model import ImportedPerson
 from .reading import Row
 
@@ -60,26 +57,15 @@ def row_parser(columns: Columns) -> RowParser:
         key = tito_key(ref)
         if key is None:
             raise fail(table, row, f"the Ticket Reference {ref!r} is not a Tito reference like 'ABCD-1'")
-        full_name, given, family = (columns.cell(row, full), columns.cell(row, first),
-                                    columns.cell(row, last))
+        full_name, given, family = columns.cells(row, full, first, last)
         if not (full_name or given or family):
             full_name = columns.cell(row, order_name)
-        name, given, family = person_name(table, row, full_name, given, family)
+        names = person_name(table, row, full_name, given, family)
         attending, status_text = status_of(row)
         ticket = columns.cell(row, release)
-        return ImportedPerson(
-            line=row.line,
-            name=name,
-            first_name=given,
-            last_name=family,
-            email=normalise_email(columns.cell(row, email)),
-            company=nonempty(columns.cell(row, company)),
-            attending=attending,
-            platform_status=status_text,
-            external_id=key,
-            codes=[key],
-            role=role_from(ticket, columns.cell(row, tags)),
-            ticket_type=nonempty(ticket),
-        )
+        return build_person(
+            row, names, email=columns.cell(row, email), company=columns.cell(row, company),
+            status=status_text, attending=attending, external_id=key, codes=[key],
+            ticket=ticket, role_hints=(columns.cell(row, tags),))
 
     return parse
