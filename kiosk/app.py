@@ -91,7 +91,9 @@ def _watch_other_processes(state: KioskState, interval: float = 1.0) -> None:
 
 
 def _configure_logging() -> None:
-    """Once, in the factory: python-escpos calls basicConfig() on import, so set ours first."""
+    """Once, in the factory. The root stays at WARNING: python-escpos logs every printer
+    connection at INFO on the root logger, which would bury the door's own messages."""
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("kiosk").setLevel(logging.INFO)

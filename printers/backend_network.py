@@ -60,9 +60,10 @@ class NetworkBackend:
         finally:
             _close(printer)
         self._answers_status = found is not None
+        # Many print servers never answer DLE EOT yet print fine: reachable counts as online.
         return found or PrinterStatus(
-            False, "unknown",
-            f"The printer at {self.host}:{self.port} accepts connections but did not answer a status query.")
+            True, "unknown",
+            f"The printer at {self.host}:{self.port} accepts jobs but does not report its status.")
 
     def _connect(self, timeout: float) -> Any:
         """An open python-escpos Network printer, or PrinterError."""

@@ -13,6 +13,9 @@ exception is a crash between the printer taking the bytes and the commit that
 marks the job printed: at start-up such a job is queued again (at-least-once,
 see ``recover_interrupted``).
 
+Workers only take jobs of the current event: a badge left queued when last
+month's printer died never comes out tonight.
+
 Every function runs inside the caller's transaction (``Store.write()`` or
 ``Store.read()``) and knows nothing of printers: ``Route`` says which jobs a
 printer may take.

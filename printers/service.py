@@ -1,33 +1,65 @@
 """The printers of the evening: one worker per printer draining the persistent queue.
 
-A check-in only inserts a job row (in its own transaction) and returns; a worker
-per printer claims jobs, renders and sends them, and retries with back-off when
-the printer is unplugged, jammed or out of paper. Each station can be tied to one
-printer (``stations = ["door-1"]`` in its config table); other jobs go to
-whichever printer is free. After a crash, a job left "printing" is queued again:
-the badge is printed rather than lost (at-least-once; the window is the instant
-between the printer taking the bytes and the commit that marks the job done).
+A check-in only inserts a job row (in its own transaction) and returns; nothing
+on the request path ever talks to a printer, so a dead printer cannot slow the
+door. A worker per printer claims jobs, draws and sends them.
+
+Why the back-off belongs to the printer, not to the job: when a printer fails,
+its worker stops taking jobs ("down") and the job goes back in its place, where
+another printer allowed to print it takes it at once. A down worker asks its
+printer how it is (a status probe: one connection, no print) every
+``PROBE_EVERY`` seconds, which costs nothing on a refused port. It sends again as
+soon as a probe finds the printer back (the port answers again, the paper is
+back), or, when the probe cannot tell (the printer looks fine but the job
+failed), after 1, 2, 4 ... 30 seconds. So twenty badges queued behind a printer
+that is off come out in arrival order within seconds of it being switched on,
+and nobody hammers a dead printer with twenty connections per round.
+
+Station tying: ``stations = ["door-1"]`` in a ``[printers.NAME]`` table sends that
+station's badges to that printer only; other jobs go to whichever printer is
+free. When a tied printer is down its stations' badges wait for it (and its
+card says how many): the printer stands at that station, and a badge that comes
+out of another printer across the hall is a badge nobody collects. The console
+shows the printer offline with its queue, so a volunteer fixes the printer (or
+takes "door-1" off its list and restarts) rather than the badges wandering.
+
+Each worker runs in its own thread (a greenlet under gunicorn's gevent worker),
+so a slow status query or connect timeout on one printer never delays another.
+USB calls block inside libusb, which would freeze every greenlet, so under
+gevent they run in a real OS thread (``_off_hub``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import atexit
 import logging
 import threading
-from dataclasses import dataclass, field
-from typing import Any
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from kiosk import clock
 from kiosk.config import PrinterSettings
 
 from . import queue as print_queue
+from .backend_devices import UsbBackend
 from .badge import BadgeInfo
-from .connections import Backend, PrinterError, open_backend
+from .connections import Backend, PrinterError, PrinterStatus, open_backend
 from .escpos_job import build_job, render_preview
 
 log = logging.getLogger("kiosk.printers")
-STATUS_EVERY = 10.0
+T = TypeVar("T")
+
+STATUS_EVERY = 10.0    # an idle, working printer is asked how it is this often (paper low, cover...)
+PROBE_EVERY = 2.0      # a down printer is asked this often whether it is back
+IDLE_WAIT = 1.0        # longest sleep between two cheap "anything due?" reads when nothing wakes us
 MAX_BACKOFF = 30.0
+CLOSE_TIMEOUT = 5.0    # at shutdown, time for a job being sent to finish and be marked printed
+
+
+class Unprintable(Exception):
+    """This job must not print (its attendee is gone); it is cancelled, not retried."""
 
 
 def badge_info(row: Any, event: Any) -> BadgeInfo:
@@ -39,161 +71,6 @@ def badge_info(row: Any, event: Any) -> BadgeInfo:
                      sponsor_line=f"Thanks to {sponsors}" if sponsors else None, mark=mark)
 
 
-def backoff(attempts: int) -> float:
-    """1, 2, 4, 8 ... seconds, at most 30: a printer back from a jam prints within half a minute."""
-    return min(2 ** max(attempts - 1, 0), MAX_BACKOFF)
-
-
-@dataclass
-class PrinterState:
-    name: str
-    backend: str
-    profile: str
-    online: bool | None = None
-    paper: str = "unknown"
-    last_error: str | None = None
-    last_printed_at: str | None = None
-    busy: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-@dataclass
-class PrinterWorker:
-    """Drains the queue for one printer."""
-
-    settings: PrinterSettings
-    backend: Backend
-    pool: "PrinterPool"
-    state: PrinterState = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.state = PrinterState(self.settings.name, self.settings.backend, self.settings.profile)
-
-    def run(self) -> None:
-        feed, stop = self.pool.door.feed, self.pool.stop
-        seen, last_status = -1, 0.0
-        while not stop.is_set():
-            if clock.now().timestamp() - last_status > STATUS_EVERY and not self.state.busy:
-                self.refresh_status()
-                last_status = clock.now().timestamp()
-            try:
-                worked = self.print_next()
-            except Exception:  # never let one bad job kill the worker
-                log.exception("printer %s: unexpected error", self.settings.name)
-                worked = False
-            if not worked:
-                seen = feed.wait(seen, 0.5)
-
-    def print_next(self) -> bool:
-        """Claim, print and settle one job; False when nothing is due."""
-        job = self.pool.claim(self.settings)
-        if job is None:
-            return False
-        self._set(busy=True)
-        try:
-            data, preview = self.pool.render(job, self.settings.profile)
-            self.backend.send(data, f"job-{job['id']:06d}", preview=preview)
-        except PrinterError as exc:
-            self.pool.retry(job, str(exc))
-            self._set(busy=False, online=False, last_error=str(exc))
-            return False
-        self.pool.done(job)
-        self._set(busy=False, online=True, last_error=None, last_printed_at=clock.now_iso())
-        return True
-
-    def refresh_status(self) -> None:
-        status = self.backend.status()
-        self._set(online=status.online, paper=status.paper,
-                  last_error=None if status.online else (status.detail or self.state.last_error))
-
-    def _set(self, **changes: Any) -> None:
-        before = self.state.as_dict()
-        for key, value in changes.items():
-            setattr(self.state, key, value)
-        if self.state.as_dict() != before:
-            self.pool.door.feed.publish("printer", self.pool.describe_one(self))
-
-
-class PrinterPool:
-    """All printers of the evening, their workers and the shared queue operations."""
-
-    def __init__(self, store: Any, door: Any, printers: tuple[PrinterSettings, ...], base_dir: Any) -> None:
-        self.store, self.door = store, door
-        self.stop = threading.Event()
-        self.workers = [PrinterWorker(p, open_backend({**p.options, "backend": p.backend, "profile": p.profile}, base_dir), self)
-                        for p in printers]
-        self._tied = {station: p.name for p in printers for station in p.stations}
-
-    def start(self) -> "PrinterPool":
-        with self.store.write() as db:
-            db.execute("UPDATE print_jobs SET status = 'queued', printer = NULL WHERE status = 'printing'")
-        for worker in self.workers:
-            threading.Thread(target=worker.run, name=f"printer-{worker.settings.name}", daemon=True).start()
-        return self
-
-    def claim(self, printer: PrinterSettings) -> Any:
-        """Take the oldest due job this printer may print (tied stations go to their printer)."""
-        mine = [s for s, name in self._tied.items() if name == printer.name]
-        others = [s for s, name in self._tied.items() if name != printer.name]
-        where, order = "", "id"
-        if others:
-            where = f"AND (station IS NULL OR station NOT IN ({','.join('?' * len(others))}))"
-        if mine:
-            order = f"(station IN ({','.join('?' * len(mine))})) DESC, id"
-        with self.store.write() as db:
-            job = db.execute(
-                f"SELECT * FROM print_jobs WHERE status = 'queued' AND next_attempt_at <= ? {where} "
-                f"ORDER BY {order} LIMIT 1", [clock.now_iso(), *others, *mine]).fetchone()
-            if job is None:
-                return None
-            db.execute("UPDATE print_jobs SET status = 'printing', printer = ?, attempts = attempts + 1 WHERE id = ?",
-                       [printer.name, job["id"]])
-            return db.execute("SELECT * FROM print_jobs WHERE id = ?", [job["id"]]).fetchone()
-
-    def render(self, job: Any, profile: str) -> tuple[bytes, Any]:
-        """The ESC/POS bytes and the preview image of a job."""
-        info = self._info(job["attendee_id"]) if job["attendee_id"] else test_badge(self.door.event)
-        return build_job(info, profile), render_preview(info, profile)
-
-    def _info(self, attendee_id: int) -> BadgeInfo:
-        with self.store.read() as db:
-            row = db.execute("SELECT * FROM attendees WHERE id = ?", [attendee_id]).fetchone()
-        return badge_info(row, self.door.event)
-
-    def done(self, job: Any) -> None:
-        with self.store.write() as db:
-            db.execute("UPDATE print_jobs SET status = 'printed', printed_at = ?, last_error = NULL WHERE id = ?",
-                       [clock.now_iso(), job["id"]])
-
-    def retry(self, job: Any, error: str) -> None:
-        due = clock.now() + dt.timedelta(seconds=backoff(job["attempts"]))
-        with self.store.write() as db:
-            db.execute("UPDATE print_jobs SET status = 'queued', printer = NULL, next_attempt_at = ?, last_error = ? "
-                       "WHERE id = ? AND status = 'printing'", [due.isoformat(timespec="milliseconds"), error, job["id"]])
-
-    def preview(self, attendee_id: int, printer: str | None = None) -> Any:
-        """The badge image exactly as the named (or first) printer will print it."""
-        worker = next((w for w in self.workers if w.settings.name == printer), self.workers[0])
-        with self.store.read() as db:
-            row = db.execute("SELECT * FROM attendees WHERE id = ? AND event_id = ?", [attendee_id, self.door.event.id]).fetchone()
-        return render_preview(badge_info(row, self.door.event), worker.settings.profile) if row else None
-
-    def describe_one(self, worker: PrinterWorker) -> dict[str, Any]:
-        with self.store.read() as db:
-            counts = dict(db.execute(
-                "SELECT status, count(*) FROM print_jobs WHERE event_id = ? AND (printer = ? OR printer IS NULL) "
-                "AND status IN ('queued', 'printing') GROUP BY status", [self.door.event.id, worker.settings.name]).fetchall())
-            oldest = db.execute("SELECT min(created_at) FROM print_jobs WHERE event_id = ? AND status = 'queued'",
-                                [self.door.event.id]).fetchone()[0]
-        return {**worker.state.as_dict(), "stations": list(worker.settings.stations),
-                "queue": {"queued": counts.get("queued", 0), "printing": counts.get("printing", 0), "oldest_queued_at": oldest}}
-
-    def describe(self) -> list[dict[str, Any]]:
-        return [self.describe_one(w) for w in self.workers]
-
-
 def test_badge(event: Any) -> BadgeInfo:
     """The badge `kiosk printer test` prints: every script the door meets, so missing fonts show."""
     return BadgeInfo(name="Zoë Ελένη 王 Nguyễn", first_name="Zoë", company="Printer test", event_name=event.name,
@@ -201,8 +78,289 @@ def test_badge(event: Any) -> BadgeInfo:
                      sponsor_line="Test badge", mark="TEST")
 
 
+def backoff(failures: int) -> float:
+    """1, 2, 4, 8 ... seconds, at most 30, between sends a status probe cannot vouch for."""
+    return min(2.0 ** max(failures - 1, 0), MAX_BACKOFF)
+
+
+@dataclass
+class PrinterState:
+    """What the volunteer console shows of one printer (GET /api/printers, "printer" messages)."""
+
+    name: str
+    backend: str
+    profile: str
+    online: bool | None = None        # None until we have heard from it
+    paper: str = "unknown"            # ok | low | out | unknown (only printers answering DLE EOT tell)
+    detail: str | None = None         # the printer's last status, in one sentence
+    last_error: str | None = None     # why it is not printing; cleared once it prints again
+    last_printed_at: str | None = None
+    busy: bool = False                # a job is being sent right now
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Health:
+    """The worker's own bookkeeping for retries (not shown)."""
+
+    down: bool = False
+    failures: int = 0                 # sends failed in a row
+    retry_at: float = 0.0             # monotonic time before which an unexplained failure is not retried
+    saw_unusable: bool = False        # a probe found the printer unusable since the last failure
+    last_status: float = float("-inf")
+
+
+def _off_hub(backend: Backend, call: Callable[[], T]) -> T:
+    """Run a backend call; a USB one under gevent goes to a real OS thread.
+
+    pyusb waits inside libusb (up to the timeout, several times for a status
+    query): in a greenlet that would freeze every check-in for that long.
+    """
+    if isinstance(backend, UsbBackend):
+        pool = _gevent_threadpool()
+        if pool is not None:
+            return pool.apply(call)
+    return call()
+
+
+def _gevent_threadpool() -> Any:
+    """gevent's pool of real threads when gevent has patched threading, else None."""
+    try:
+        from gevent import get_hub, monkey
+    except ImportError:
+        return None
+    return get_hub().threadpool if monkey.is_module_patched("threading") else None
+
+
+class PrinterWorker:
+    """Drains the queue for one printer: prints while it can, probes while it cannot."""
+
+    def __init__(self, settings: PrinterSettings, backend: Backend, route: print_queue.Route,
+                 pool: "PrinterPool") -> None:
+        self.settings, self.backend, self.route, self.pool = settings, backend, route, pool
+        self.state = PrinterState(settings.name, settings.backend, settings.profile)
+        self.health = Health()
+        self.thread: threading.Thread | None = None
+        self._seen = -1
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    def run(self) -> None:
+        """The worker's loop, until the pool stops; one bad turn never kills it."""
+        while not self.pool.stop.is_set():
+            try:
+                self.turn()
+            except Exception:  # noqa: BLE001 - a bug must not silence a printer for the evening
+                log.exception("printer %s: unexpected error", self.name)
+                self.pool.stop.wait(IDLE_WAIT)
+
+    def turn(self) -> None:
+        """Print the next job, or wait: for the printer to come back, or for a job to arrive."""
+        if self.health.down:
+            self.wait_until_back()
+            return
+        if not self.pool.has_due(self.route):
+            self.idle()
+            return
+        self.print_next()
+
+    def idle(self) -> None:
+        """Nothing to print: check the printer now and then, then sleep until the feed changes."""
+        if time.monotonic() - self.health.last_status >= STATUS_EVERY:
+            ok, status = self.probe()
+            if not ok:
+                self.went_down(status.detail, failed_send=False, paper=status.paper, detail=status.detail)
+                return
+            self.show(status, online=True)
+        self._seen = self.pool.feed.wait(self._seen, IDLE_WAIT)
+
+    def print_next(self) -> bool:
+        """Claim, print and settle one job; False when another printer took it first."""
+        job = self.pool.claim(self.route)
+        if job is None:
+            return False
+        try:
+            data, preview = self.pool.render(job, self.settings.profile, self.backend.wants_preview)
+        except Unprintable as exc:
+            self.pool.settle(job, print_queue.CANCELLED, str(exc))
+            return True
+        except Exception as exc:  # noqa: BLE001 - a badge that cannot be drawn fails alone
+            log.exception("printer %s: job %s cannot be drawn", self.name, job["id"])
+            self.pool.settle(job, print_queue.FAILED, f"The badge could not be drawn: {exc}")
+            return True
+        return self.send(job, data, preview)
+
+    def send(self, job: Any, data: bytes, preview: Any) -> bool:
+        """Hand the bytes to the printer; on failure the job goes back and the printer is down."""
+        self._set(busy=True)
+        try:
+            _off_hub(self.backend, lambda: self.backend.send(data, f"job-{job['id']:06d}", preview=preview))
+        except Exception as exc:  # noqa: BLE001 - PrinterError, or a backend bug: the badge must not be lost
+            message = str(exc) if isinstance(exc, PrinterError) else f"The printer failed: {exc!r}"
+            if not isinstance(exc, PrinterError):
+                log.exception("printer %s: unexpected error while sending", self.name)
+            self.pool.requeue(job, message)
+            paper_out = getattr(exc, "reason", "") == "paper_out"
+            self.went_down(message, failed_send=True, detail=message, **({"paper": "out"} if paper_out else {}))
+            return False
+        self.pool.done(job)
+        self.health = Health(last_status=self.health.last_status)
+        self._set(busy=False, online=True, last_error=None, last_printed_at=clock.now_iso())
+        return True
+
+    def went_down(self, error: str, failed_send: bool, **shown: Any) -> None:
+        """Stop taking jobs until the printer is back; a failed send also starts the back-off."""
+        health = self.health
+        if failed_send:
+            health.failures += 1
+            health.retry_at = time.monotonic() + backoff(health.failures)
+        health.down, health.saw_unusable = True, not failed_send
+        self._set(busy=False, online=False, last_error=error, **shown)
+
+    def wait_until_back(self) -> None:
+        """Probe the down printer every PROBE_EVERY seconds; resume when sending makes sense again."""
+        if self.pool.stop.wait(PROBE_EVERY):
+            return
+        ok, status = self.probe()
+        health = self.health
+        if not ok:
+            health.saw_unusable = True
+            self.show(status, online=False, last_error=status.detail)
+        elif health.saw_unusable or time.monotonic() >= health.retry_at:
+            health.down = False
+            self.show(status, online=True, last_error=None)
+        else:  # it looks fine, yet the last send failed: keep that error until the back-off ends
+            self.show(status, online=True)
+
+    def probe(self) -> tuple[bool, PrinterStatus]:
+        """Ask the printer how it is (a status query, no paper used); never raises."""
+        try:
+            status = _off_hub(self.backend, self.backend.status)
+            ok = status.online
+        except Exception as exc:  # noqa: BLE001 - status() promises not to raise; be sure
+            ok, status = False, PrinterStatus(False, "unknown", f"The printer status failed: {exc!r}")
+        self.health.last_status = time.monotonic()
+        return ok, status
+
+    def show(self, status: PrinterStatus, **changes: Any) -> None:
+        """Show what a probe found (and any other changes) as one state change."""
+        self._set(paper=status.paper, detail=status.detail, **changes)
+
+    def _set(self, **changes: Any) -> None:
+        """Change the shown state; publish a "printer" message only when it really changed."""
+        before = self.state.as_dict()
+        for key, value in changes.items():
+            setattr(self.state, key, value)
+        if self.state.as_dict() != before:
+            self.pool.publish(self)
+
+
+class PrinterPool:
+    """All printers of the evening, their workers and the queue operations they share."""
+
+    def __init__(self, store: Any, door: Any, printers: tuple[PrinterSettings, ...], base_dir: Any,
+                 stop: threading.Event | None = None) -> None:
+        self.store, self.door = store, door
+        self.stop = stop or threading.Event()
+        routes = print_queue.routes({p.name: p.stations for p in printers})
+        self.workers = [PrinterWorker(p, self._open(p, base_dir), routes[p.name], self) for p in printers]
+
+    @staticmethod
+    def _open(printer: PrinterSettings, base_dir: Any) -> Backend:
+        """The backend of one configured printer (nothing connects yet)."""
+        cfg = {**printer.options, "backend": printer.backend, "profile": printer.profile}
+        prefix = "printer" if printer.name == "default" else f"printers.{printer.name}"
+        return open_backend(cfg, base_dir, prefix=prefix)
+
+    @property
+    def feed(self) -> Any:
+        return self.door.feed
+
+    def start(self) -> "PrinterPool":
+        """Queue again what a crash interrupted, then start one worker thread per printer."""
+        with self.store.write() as db:
+            recovered = print_queue.recover_interrupted(db)
+        if recovered:
+            log.warning("%d print job(s) interrupted by a stop are queued again (at-least-once)", recovered)
+        for worker in self.workers:
+            worker.thread = threading.Thread(target=worker.run, name=f"printer-{worker.name}", daemon=True)
+            worker.thread.start()
+        atexit.register(self.close)
+        return self
+
+    def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
+        """Stop the workers, letting a job being sent finish and be marked printed (no duplicate after a restart)."""
+        self.stop.set()
+        deadline = time.monotonic() + timeout
+        for worker in self.workers:
+            if worker.thread is not None and worker.thread is not threading.current_thread():
+                worker.thread.join(max(0.0, deadline - time.monotonic()))
+
+    # -- the queue, for the workers ------------------------------------------
+    def has_due(self, route: print_queue.Route) -> bool:
+        with self.store.read() as db:
+            return print_queue.has_due(db, self.door.event.id, route)
+
+    def claim(self, route: print_queue.Route) -> Any:
+        with self.store.write() as db:
+            return print_queue.claim(db, self.door.event.id, route)
+
+    def done(self, job: Any) -> None:
+        with self.store.write() as db:
+            print_queue.mark_printed(db, job["id"])
+
+    def requeue(self, job: Any, error: str) -> None:
+        with self.store.write() as db:
+            print_queue.requeue(db, job["id"], error)
+
+    def settle(self, job: Any, status: str, error: str) -> None:
+        log.warning("print job %s %s: %s", job["id"], status, error)
+        with self.store.write() as db:
+            print_queue.settle(db, job["id"], status, error)
+
+    def render(self, job: Any, profile: str, with_preview: bool) -> tuple[bytes, Any]:
+        """The ESC/POS bytes of a job, and its preview image when the backend stores one."""
+        info = self._info(job["attendee_id"]) if job["attendee_id"] else test_badge(self.door.event)
+        return build_job(info, profile), (render_preview(info, profile) if with_preview else None)
+
+    def _info(self, attendee_id: int) -> BadgeInfo:
+        """The attendee's badge; Unprintable when the row was deleted or its name forgotten."""
+        with self.store.read() as db:
+            row = db.execute("SELECT * FROM attendees WHERE id = ?", [attendee_id]).fetchone()
+        if row is None:
+            raise Unprintable(f"Attendee {attendee_id} no longer exists.")
+        if not row["name"]:
+            raise Unprintable(f"The details of attendee {attendee_id} were forgotten.")
+        return badge_info(row, self.door.event)
+
+    # -- what volunteers see --------------------------------------------------
+    def preview(self, attendee_id: int, printer: str | None = None) -> Any:
+        """The badge image exactly as the named (or first) printer will print it."""
+        worker = next((w for w in self.workers if w.name == printer), self.workers[0])
+        with self.store.read() as db:
+            row = db.execute("SELECT * FROM attendees WHERE id = ? AND event_id = ?",
+                             [attendee_id, self.door.event.id]).fetchone()
+        return render_preview(badge_info(row, self.door.event), worker.settings.profile) if row else None
+
+    def describe_one(self, worker: PrinterWorker) -> dict[str, Any]:
+        """One printer's state plus its queue (see print_queue.counts for what is counted)."""
+        with self.store.read() as db:
+            counts = print_queue.counts(db, self.door.event.id, worker.route)
+        return {**worker.state.as_dict(), "stations": list(worker.settings.stations), "queue": counts}
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [self.describe_one(w) for w in self.workers]
+
+    def publish(self, worker: PrinterWorker) -> None:
+        """Tell /ws/live (and the feed's snapshot) about a printer whose state changed."""
+        self.feed.publish("printer", self.describe_one(worker))
+
+
 def start_printers(state: Any) -> PrinterPool:
-    """Open every configured printer and start its worker."""
-    pool = PrinterPool(state.store, state.door, state.settings.printers, state.settings.base_dir)
-    pool.stop = state.stop
+    """Open every configured printer and start its worker (stopped with the app's stop event)."""
+    pool = PrinterPool(state.store, state.door, state.settings.printers, state.settings.base_dir, stop=state.stop)
     return pool.start()

@@ -77,6 +77,14 @@ class FakePrinter:
         if self._server is None:
             self._listen()
 
+    def config(self, profile: str = "TM-T20II", timeout: float = 2.0, stations: tuple[str, ...] = ()) -> str:
+        """The keys of a kiosk ``[printer]`` table that point at this fake (``write_config(printer=...)``)."""
+        lines = ['backend = "network"', f'host = "{self.host}"', f"port = {self.port}", f'profile = "{profile}"',
+                 f"timeout = {timeout}"]
+        if stations:
+            lines.append("stations = [" + ", ".join(f'"{s}"' for s in stations) + "]")
+        return "\n".join(lines)
+
     @property
     def listening(self) -> bool:
         """True unless refusing."""

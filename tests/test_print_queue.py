@@ -1,0 +1,278 @@
+"""The print queue at the door: one badge per arrival, reprints, undo, several printers, live state.
+
+Every test runs the real server on 127.0.0.1 and a fake port-9100 printer as a TCP
+server; what the printer received is decoded back (raster to pixels, native QR
+to its text) and the QR read with zxing-cpp, as a volunteer's scanner would.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+from websockets.sync.client import connect
+
+from conftest import ROOT, Server, start_in_process, write_config
+
+try:
+    from tests.escpos_decode import decode, qr_texts
+    from tests.fake_printer import FakePrinter
+except ModuleNotFoundError:
+    from escpos_decode import decode, qr_texts
+    from fake_printer import FakePrinter
+
+from printers.service import backoff
+
+pytestmark = pytest.mark.timeout(20)
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 8.0, what: str = "condition") -> Any:
+    """Poll until ``predicate()`` is truthy; its value, or AssertionError naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def printers(srv: Server) -> dict[str, dict[str, Any]]:
+    """GET /api/printers as a volunteer, by printer name."""
+    answer = srv.get("/api/printers", "volunteer")
+    assert answer.status_code == 200
+    return {p["name"]: p for p in answer.json()["printers"]}
+
+
+def codes(jobs: list[bytes]) -> list[str]:
+    """The one QR text of each printed job."""
+    found = [qr_texts(job) for job in jobs]
+    assert all(len(texts) == 1 for texts in found), found
+    return [texts[0] for texts in found]
+
+
+def job_rows(srv: Server) -> list[dict[str, Any]]:
+    """Every print job of the evening, oldest first."""
+    with srv.state.store.read() as db:
+        return [dict(r) for r in db.execute("SELECT * FROM print_jobs ORDER BY id")]
+
+
+@pytest.fixture
+def two_printers(tmp_path: Path) -> Iterator[tuple[Server, FakePrinter, FakePrinter]]:
+    """A server with printer A tied to station door-1 and printer B tied to nothing."""
+    with FakePrinter() as a, FakePrinter() as b:
+        path = write_config(tmp_path / "two", printer='backend = "none"')
+        tables = f'[printers.A]\n{a.config(stations=("door-1",))}\n\n[printers.B]\n{b.config()}\n'
+        path.write_text(path.read_text().replace('[printer]\nbackend = "none"\n', tables))
+        srv = start_in_process(path)
+        srv.seed_demo()
+        try:
+            yield srv, a, b
+        finally:
+            srv.stop()
+
+
+@pytest.mark.parametrize("profile, native_qr", [("TM-T20II", True), ("POS-5890", False)])
+def test_a_check_in_prints_one_badge_whose_qr_checks_the_same_person_in(make_server, profile, native_qr):
+    with FakePrinter() as fake:
+        srv = make_server(printer=fake.config(profile))
+        person = srv.people()[10]
+        assert srv.scan(person["ticket_code"]).status_code == 201
+
+        job = fake.wait_for_jobs(1)[0]
+        decoded = decode(job)
+        assert decoded.images, "the badge is drawn as raster images"
+        assert bool(decoded.native_qr) is native_qr  # 58 mm POS-5890: the QR is in the pixels
+        [text] = qr_texts(job)
+        again = srv.scan(text, station="door-2")
+        assert again.status_code == 200
+        assert again.json()["result"] == "already_checked_in"
+        assert again.json()["attendee"]["id"] == person["id"]
+
+        time.sleep(0.5)  # a second badge would be out by now
+        assert len(fake.jobs) == 1
+        assert [(r["attendee_id"], r["status"], r["reason"]) for r in job_rows(srv)] == \
+            [(person["id"], "printed", "check-in")]
+
+
+def test_reprint_prints_exactly_one_more_badge(make_server):
+    with FakePrinter() as fake:
+        srv = make_server(printer=fake.config())
+        person = srv.people()[20]
+        srv.scan(person["ticket_code"])
+        fake.wait_for_jobs(1)
+
+        answer = srv.post(f"/api/attendees/{person['id']}/badge", "volunteer")
+        assert answer.status_code == 202 and answer.json()["result"] == "queued"
+        fake.wait_for_jobs(2)
+        time.sleep(0.5)
+        assert codes(fake.jobs) == [person["ticket_code"]] * 2
+        assert [r["reason"] for r in job_rows(srv)] == ["check-in", "reprint"]
+
+
+def test_undo_before_printing_cancels_the_pending_badge(make_server):
+    with FakePrinter(mode="refusing") as fake:
+        srv = make_server(printer=fake.config())
+        mistaken, real = srv.people()[30:32]
+        srv.scan(mistaken["ticket_code"])
+        srv.scan(real["ticket_code"])
+        assert srv.delete(f"/api/checkins/{mistaken['id']}", "volunteer").json()["result"] == "undone"
+
+        fake.resume()
+        fake.wait_for_jobs(1)
+        time.sleep(1.0)
+        assert codes(fake.jobs) == [real["ticket_code"]]
+        statuses = {r["attendee_id"]: r["status"] for r in job_rows(srv)}
+        assert statuses == {mistaken["id"]: "cancelled", real["id"]: "printed"}
+
+
+def test_tied_station_prints_on_its_printer_and_waits_for_it(two_printers):
+    """door-1 is tied to A; door-2 is tied to nothing, so any free printer prints its badges."""
+    srv, a, b = two_printers
+    people = srv.people()
+    code = lambda group: sorted(p["ticket_code"] for p in group)  # noqa: E731
+
+    door1 = people[0:4]
+    for person in door1:
+        srv.scan(person["ticket_code"], station="door-1")
+    a.wait_for_jobs(4)
+    time.sleep(0.5)
+    assert sorted(codes(a.jobs)) == code(door1) and b.jobs == []
+
+    door2 = people[4:10]
+    for person in door2:
+        srv.scan(person["ticket_code"], station="door-2")
+    wait_until(lambda: len(a.jobs) + len(b.jobs) == 10, what="the untied badges")
+    assert sorted(codes(a.jobs[4:] + b.jobs)) == code(door2)
+
+    a.refuse()  # A is switched off: door-1 waits for it, door-2 goes to B
+    seen_a, seen_b = len(a.jobs), len(b.jobs)
+    late1, late2 = people[10:13], people[13:16]
+    for one, two in zip(late1, late2):
+        srv.scan(one["ticket_code"], station="door-1")
+        srv.scan(two["ticket_code"], station="door-2")
+    wait_until(lambda: len(b.jobs) == seen_b + 3, what="door-2's badges on B")
+    wait_until(lambda: printers(srv)["A"]["queue"]["queued"] == 3, what="door-1's badges waiting for A")
+    state = printers(srv)
+    assert state["A"]["online"] is False and "refused" in state["A"]["last_error"]
+    assert state["A"]["stations"] == ["door-1"] and state["B"]["queue"]["queued"] == 0
+    assert sorted(codes(b.jobs[seen_b:])) == code(late2)
+
+    a.resume()
+    wait_until(lambda: len(a.jobs) == seen_a + 3, what="door-1's badges on A once it is back")
+    time.sleep(0.5)
+    assert sorted(codes(a.jobs[seen_a:])) == code(late1)
+    assert len(b.jobs) == seen_b + 3
+    assert all(r["status"] == "printed" for r in job_rows(srv))
+
+
+def test_live_feed_says_when_the_printer_goes_offline_and_back(make_server):
+    with FakePrinter() as fake:
+        srv = make_server(printer=fake.config())
+        wait_until(lambda: printers(srv)["default"]["online"] is True, what="the first status check")
+        url = f"{srv.ws_url}/ws/live?token={srv.tokens['volunteer']}"
+        with connect(url, open_timeout=5) as ws:
+            snapshot = json.loads(ws.recv(timeout=5))
+            assert snapshot["type"] == "snapshot" and snapshot["printers"][0]["online"] is True
+
+            fake.refuse()
+            srv.scan(srv.people()[40]["ticket_code"])
+            offline = recv_until(ws, lambda m: m["type"] == "printer" and m["online"] is False)
+            assert "refused" in offline["last_error"] and offline["name"] == "default"
+
+            fake.resume()
+            online = recv_until(ws, lambda m: m["type"] == "printer" and m["online"] is True)
+            assert online["last_error"] is None
+        fake.wait_for_jobs(1)
+
+
+def recv_until(ws: Any, predicate: Callable[[dict], bool], timeout: float = 8.0) -> dict:
+    """Read /ws/live messages until one matches."""
+    deadline = time.monotonic() + timeout
+    while True:
+        message = json.loads(ws.recv(timeout=max(deadline - time.monotonic(), 0.01)))
+        if predicate(message):
+            return message
+
+
+def test_idle_printers_never_take_the_write_lock(two_printers):
+    """An idle worker checks for work with a read; only a job to claim takes the writer."""
+    srv, a, b = two_printers
+    wait_until(lambda: all(p["online"] for p in printers(srv).values()), what="both printers online")
+    store, writes = srv.state.store, []
+    original = store.write
+
+    def counting_write() -> Any:
+        writes.append(threading.current_thread().name)
+        return original()
+
+    store.write = counting_write
+    try:
+        time.sleep(3.0)
+        assert writes == []
+        srv.scan(srv.people()[50]["ticket_code"], station="door-1")
+        a.wait_for_jobs(1)
+        assert any(name.startswith("printer-A") for name in writes)
+    finally:
+        store.write = original
+
+
+def test_badge_of_a_deleted_or_forgotten_attendee_is_cancelled_and_the_queue_goes_on(make_server):
+    with FakePrinter(mode="refusing") as fake:
+        srv = make_server(printer=fake.config())
+        gone, forgotten, kept = srv.people()[60:63]
+        for person in (gone, forgotten, kept):
+            srv.scan(person["ticket_code"])
+        with srv.state.store.write() as db:
+            db.execute("DELETE FROM attendees WHERE id = ?", [gone["id"]])
+            db.execute("UPDATE attendees SET name = '', first_name = '', email = NULL WHERE id = ?", [forgotten["id"]])
+
+        fake.resume()
+        fake.wait_for_jobs(1)
+        time.sleep(1.0)
+        assert codes(fake.jobs) == [kept["ticket_code"]]
+        rows = {r["attendee_id"]: r for r in job_rows(srv)}
+        assert rows[kept["id"]]["status"] == "printed"
+        assert rows[gone["id"]]["status"] == rows[forgotten["id"]]["status"] == "cancelled"
+        assert "no longer exists" in rows[gone["id"]]["last_error"]
+        assert "forgotten" in rows[forgotten["id"]]["last_error"]
+
+
+@pytest.mark.parametrize("failures, seconds", [(1, 1), (2, 2), (3, 4), (5, 16), (6, 30), (40, 30)])
+def test_back_off_doubles_up_to_half_a_minute(failures, seconds):
+    assert backoff(failures) == seconds
+
+
+USB_UNDER_GEVENT = """
+from gevent import monkey; monkey.patch_all()
+import gevent
+from printers.backend_devices import UsbBackend
+from printers.service import _off_hub
+blocking_sleep = monkey.get_original("time", "sleep")  # stands in for a libusb write waiting for its timeout
+usb = UsbBackend(0x04B8, 0x0E15)
+
+def ticks_during(call):
+    ticks = []
+    ticker = gevent.spawn(lambda: [ticks.append(1) or gevent.sleep(0.02) for _ in range(1000)])
+    gevent.sleep(0)
+    call()
+    ticker.kill()
+    return len(ticks)
+
+print(ticks_during(lambda: blocking_sleep(0.5)), ticks_during(lambda: _off_hub(usb, lambda: blocking_sleep(0.5))))
+"""
+
+
+def test_a_usb_call_that_blocks_in_c_does_not_freeze_the_gevent_server():
+    """Under gunicorn's gevent worker, a USB write waiting on libusb must leave other greenlets running."""
+    done = subprocess.run([sys.executable, "-c", USB_UNDER_GEVENT], capture_output=True, text=True, cwd=ROOT,
+                          timeout=15)
+    assert done.returncode == 0, done.stderr
+    frozen, free = map(int, done.stdout.split())
+    assert frozen <= 2 < 10 <= free
