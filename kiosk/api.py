@@ -242,7 +242,7 @@ def post_token() -> Response:
         return error(422, "invalid", "role must be kiosk, volunteer or organizer.")
     with state().store.write() as db:
         token = auth.create_token(db, role, clean(_body().get("label", ""), 60))
-        audit.record(db, actor(), "token_create", role=role)
+        audit.record(db, actor(), "token_create", state().door.event.id, role=role)
     response = jsonify({"result": "created", "role": role, "token": token})
     response.status_code = 201
     return response
@@ -254,5 +254,5 @@ def delete_token(token_id: int) -> Response:
     with state().store.write() as db:
         revoked = auth.revoke_token(db, token_id)
         if revoked:
-            audit.record(db, actor(), "token_revoke", token_id=token_id)
+            audit.record(db, actor(), "token_revoke", state().door.event.id, token_id=token_id)
     return jsonify({"result": "revoked"}) if revoked else error(404, "not_found", "No such live token.")

@@ -118,6 +118,7 @@ class Server:
         door = self.state.door
         with door.store.write() as db:
             attendees.upsert_batch(db, door.event, door.master, demo_batch())
+        door.external_change()  # written behind the door's back: refresh the screens' counts
 
     def people(self, attending: bool = True) -> list[dict[str, Any]]:
         with self.state.store.read() as db:

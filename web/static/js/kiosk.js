@@ -71,6 +71,7 @@ async function scan(raw, { startedAt = performance.now(), via = "typed" } = {}) 
     outbox.kick(); // the network works: anything still waiting can go now
     if (seq >= lastShown) showAnswer(outcome.answer.data, seq);
   } else {
+    signedOut = outcome.kind === "signed_out";
     outbox.add(item);
     if (seq >= lastShown) showSaved(outcome.kind, seq);
   }

@@ -13,6 +13,7 @@ export class Search {
   constructor({ input, list, status }) {
     Object.assign(this, { input, list, status });
     this.people = new Map(); // id -> attendee, for the cards on screen
+    this.notes = new Map();  // id -> {message, tone}: what the last action said, kept across redraws
     this.query = "";
     this.seq = 0;
     const run = debounce(() => this.run(this.input.value), 200);
@@ -55,6 +56,8 @@ export class Search {
   }
 
   show(people, query) {
+    if (query !== this.shownQuery) this.notes.clear(); // a fresh search starts with clean cards
+    this.shownQuery = query;
     this.people = new Map(people.map((p) => [p.id, p]));
     this.list.replaceChildren(...people.map((p) => this.card(p)));
     const n = people.length;
@@ -63,14 +66,19 @@ export class Search {
         : `${n} ${n === 1 ? "person matches" : "people match"} “${query}”.`);
   }
 
-  /** A live change or an action's answer: redraw that person's card if it is on screen. */
+  /** A live change or an action's answer: redraw that person's card if it is on screen.
+   * The live feed often echoes our own action: the action's message stays on the card. */
   update(person, message = "", tone = "") {
     if (!person || !this.people.has(person.id)) return;
     this.people.set(person.id, person);
-    const old = this.list.querySelector(`li[data-id="${Number(person.id)}"]`);
-    const card = this.card(person);
-    if (message) say(card, message, tone);
-    old?.replaceWith(card);
+    if (message) this.notes.set(person.id, { message, tone });
+    this.cardOf(person)?.replaceWith(this.card(person));
+  }
+
+  /** A message on a card (kept if the card is redrawn). */
+  say(person, message, tone) {
+    this.notes.set(person.id, { message, tone });
+    say(this.cardOf(person), message, tone);
   }
 
   card(person) {
@@ -83,7 +91,8 @@ export class Search {
         details && h("p", { class: "person-details", text: details }),
         h("p", { class: "person-tags" }, ...tags(person))),
       h("div", { class: "person-actions" }, ...this.actions(person)),
-      h("div", { class: "person-msg", attrs: { role: "status" } }));
+      h("div", { class: "person-msg", attrs: { role: "status" }, dataset: { tone: this.notes.get(person.id)?.tone || "" },
+        text: this.notes.get(person.id)?.message || "" }));
   }
 
   actions(person) {
@@ -106,13 +115,14 @@ export class Search {
     if (answer.status === 201) this.update(data.attendee, override ? "Admitted and checked in. Badge printing." : "Checked in. Badge printing.", "good");
     else if (data.result === "already_checked_in") this.update(data.attendee, messageOf(answer), "info");
     else if (data.result === "not_attending") this.offerOverride(person, messageOf(answer));
-    else say(this.cardOf(person), messageOf(answer), "bad");
+    else this.say(person, messageOf(answer), "bad");
   }
 
   /** 409 not_attending: the volunteer may still let them in (e.g. a waitlisted speaker's guest). */
   offerOverride(person, message) {
     const card = this.cardOf(person);
     if (!card) return;
+    this.notes.delete(person.id);
     const box = card.querySelector(".person-msg");
     box.dataset.tone = "warn";
     box.replaceChildren(
@@ -130,12 +140,12 @@ export class Search {
     const answer = await this.act(person, () => del(`/api/checkins/${person.id}`));
     if (!answer) return;
     if (answer.ok) this.update(answer.data.attendee, "Check-in undone.", "info");
-    else say(this.cardOf(person), messageOf(answer), "bad");
+    else this.say(person, messageOf(answer), "bad");
   }
 
   async reprint(person) {
     const answer = await this.act(person, () => post(`/api/attendees/${person.id}/badge`, {}));
-    if (answer) say(this.cardOf(person), answer.ok ? "Badge sent to the printer." : messageOf(answer), answer.ok ? "good" : "bad");
+    if (answer) this.say(person, answer.ok ? "Badge sent to the printer." : messageOf(answer), answer.ok ? "good" : "bad");
   }
 
   /** Run one request with the card's buttons disabled; null when there was no answer. */
@@ -146,7 +156,7 @@ export class Search {
       return await requestFn();
     } catch (err) {
       if (!(err instanceof NetworkError)) throw err;
-      say(this.cardOf(person), NO_ANSWER, "bad");
+      this.say(person, NO_ANSWER, "bad");
       return null;
     } finally {
       this.cardOf(person)?.querySelectorAll("button").forEach((b) => { b.disabled = false; });
