@@ -10,15 +10,10 @@ from .events import Event
 
 
 def headcount(db: sqlite_utils.Database, event: Event) -> dict[str, Any]:
-    """Arrived, expected (attending, not walk-ins), capacity and walk-ins for the current event."""
-    row = db.execute(
-        """SELECT
-             coalesce(sum(checked_in_at IS NOT NULL), 0) AS checked_in,
-             coalesce(sum(attending = 1 AND is_walk_in = 0), 0) AS expected,
-             coalesce(sum(is_walk_in = 1 AND checked_in_at IS NOT NULL), 0) AS walk_ins,
-             coalesce(sum(attending = 1 AND is_walk_in = 0 AND checked_in_at IS NOT NULL), 0) AS arrived_expected
-           FROM attendees WHERE event_id = ?""", [event.id]).fetchone()
-    counts = dict(row)
+    """Arrived, expected (attending, not walk-ins), capacity and walk-ins: one row kept by triggers (db.py)."""
+    row = db.execute("SELECT checked_in, expected, walk_ins, arrived_expected FROM event_counts WHERE event_id = ?",
+                     [event.id]).fetchone()
+    counts = dict(row) if row else {"checked_in": 0, "expected": 0, "walk_ins": 0, "arrived_expected": 0}
     capacity = event.capacity
     counts.update({
         "capacity": capacity,

@@ -14,13 +14,14 @@ used, so a bare machine still prints (Latin only) instead of crashing.
 from __future__ import annotations
 
 import os
-import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from PIL import ImageFont
+
+from .offload import real_rlock
 
 STANDARD_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
@@ -39,7 +40,7 @@ _HAN_REGULAR = ("wqy-microhei.ttc", "wqy-zenhei.ttc", "NotoSansCJK-Regular.ttc",
 
 # FreeType faces are shared through the caches and are not thread-safe: hold this
 # lock while rendering with them.
-LOCK = threading.RLock()
+LOCK = real_rlock()  # renders run in real threads even under gevent (printers/offload.py)
 
 
 @dataclass(frozen=True)

@@ -71,10 +71,9 @@ def enqueue(db: sqlite_utils.Database, event_id: int, attendee_id: int | None, s
             reason: str) -> int:
     """Queue a badge (inside the caller's transaction); returns the job id."""
     now = clock.now_iso()
-    return db["print_jobs"].insert({
-        "event_id": event_id, "attendee_id": attendee_id, "printer": None, "station": station,
-        "reason": reason, "status": QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,
-    }).last_pk
+    return db.execute(  # plain SQL: this runs on every check-in, and table.insert() introspects the table
+        "INSERT INTO print_jobs (event_id, attendee_id, station, reason, status, attempts, next_attempt_at, created_at) "
+        "VALUES (?, ?, ?, ?, ?, 0, ?, ?)", [event_id, attendee_id, station, reason, QUEUED, now, now]).lastrowid
 
 
 def cancel_pending(db: sqlite_utils.Database, attendee_id: int) -> int:

@@ -47,6 +47,7 @@ from .backend_devices import UsbBackend
 from .badge import BadgeInfo
 from .connections import Backend, PrinterError, PrinterStatus, open_backend
 from .escpos_job import build_job, render_preview
+from .offload import off_hub
 
 log = logging.getLogger("kiosk.printers")
 T = TypeVar("T")
@@ -113,25 +114,8 @@ class Health:
 
 
 def _off_hub(backend: Backend, call: Callable[[], T]) -> T:
-    """Run a backend call; a USB one under gevent goes to a real OS thread.
-
-    pyusb waits inside libusb (up to the timeout, several times for a status
-    query): in a greenlet that would freeze every check-in for that long.
-    """
-    if isinstance(backend, UsbBackend):
-        pool = _gevent_threadpool()
-        if pool is not None:
-            return pool.apply(call)
-    return call()
-
-
-def _gevent_threadpool() -> Any:
-    """gevent's pool of real threads when gevent has patched threading, else None."""
-    try:
-        from gevent import get_hub, monkey
-    except ImportError:
-        return None
-    return get_hub().threadpool if monkey.is_module_patched("threading") else None
+    """A backend call; a USB one (blocking inside libusb) goes to a real thread under gevent."""
+    return off_hub(call) if isinstance(backend, UsbBackend) else call()
 
 
 class PrinterWorker:
@@ -325,7 +309,7 @@ class PrinterPool:
     def render(self, job: Any, profile: str, with_preview: bool) -> tuple[bytes, Any]:
         """The ESC/POS bytes of a job, and its preview image when the backend stores one."""
         info = self._info(job["attendee_id"]) if job["attendee_id"] else test_badge(self.door.event)
-        return build_job(info, profile), (render_preview(info, profile) if with_preview else None)
+        return off_hub(lambda: (build_job(info, profile), render_preview(info, profile) if with_preview else None))
 
     def _info(self, attendee_id: int) -> BadgeInfo:
         """The attendee's badge; Unprintable when the row was deleted or its name forgotten."""
@@ -344,7 +328,10 @@ class PrinterPool:
         with self.store.read() as db:
             row = db.execute("SELECT * FROM attendees WHERE id = ? AND event_id = ?",
                              [attendee_id, self.door.event.id]).fetchone()
-        return render_preview(badge_info(row, self.door.event), worker.settings.profile) if row else None
+        if row is None:
+            return None
+        info = badge_info(row, self.door.event)
+        return off_hub(lambda: render_preview(info, worker.settings.profile))
 
     def describe_one(self, worker: PrinterWorker) -> dict[str, Any]:
         """One printer's state plus its queue (see print_queue.counts for what is counted)."""

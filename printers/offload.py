@@ -1,0 +1,42 @@
+"""Keeping slow work off the gevent hub.
+
+Under `kiosk serve` every request and websocket is a greenlet on one OS thread. A
+badge render (10-20 ms of Pillow and FreeType) or a USB call blocking in libusb
+would stall every check-in for that long, so such calls go to gevent's pool of
+real threads; Python's GIL switch interval then bounds what a check-in waits.
+Without gevent (tests, Werkzeug, the CLI) they simply run in place.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
+
+
+def _gevent_threadpool() -> Any:
+    """gevent's pool of real threads when gevent has patched threading, else None."""
+    try:
+        from gevent import get_hub, monkey
+    except ImportError:
+        return None
+    return get_hub().threadpool if monkey.is_module_patched("threading") else None
+
+
+def off_hub(call: Callable[[], T]) -> T:
+    """Run `call` in a real thread under gevent (the caller's greenlet waits), else in place."""
+    pool = _gevent_threadpool()
+    return pool.apply(call) if pool is not None else call()
+
+
+def real_rlock() -> Any:
+    """An OS-level re-entrant lock, even after gevent patched `threading` (renders run in real threads)."""
+    try:
+        from gevent import monkey
+
+        if monkey.is_module_patched("threading"):
+            return monkey.get_original("threading", "RLock")()
+    except ImportError:
+        pass
+    return threading.RLock()
