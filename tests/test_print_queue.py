@@ -276,3 +276,38 @@ def test_a_usb_call_that_blocks_in_c_does_not_freeze_the_gevent_server():
     assert done.returncode == 0, done.stderr
     frozen, free = map(int, done.stdout.split())
     assert frozen <= 2 < 10 <= free
+
+
+RENDER_UNDER_GEVENT = """
+from gevent import monkey; monkey.patch_all()
+import gevent
+from printers.badge import BadgeInfo
+from printers.escpos_job import build_job
+from printers.offload import off_hub
+info = BadgeInfo("Γιώργος Παπαδόπουλος", "Γιώργος", "Acme", "Meetup", "Thu 26 Nov 2026", "K1-ABCDEF-ABCDEFGHJKMNP", None, None)
+build_job(info, "TM-T20II")  # fonts loaded
+
+def longest_gap(call):
+    import time
+    stamps = []
+    ticker = gevent.spawn(lambda: [stamps.append(time.perf_counter()) or gevent.sleep(0.001) for _ in range(100000)])
+    gevent.sleep(0.01)
+    call()
+    gevent.sleep(0.01)
+    ticker.kill()
+    return max(b - a for a, b in zip(stamps, stamps[1:]))
+
+in_place = longest_gap(lambda: [build_job(info, "TM-T20II") for _ in range(10)])
+offloaded = longest_gap(lambda: [off_hub(lambda: build_job(info, "TM-T20II")) for _ in range(10)])
+print(in_place, offloaded)
+"""
+
+
+def test_badge_rendering_does_not_stall_the_gevent_server():
+    """Ten renders in place stall other greenlets for a whole render; offloaded, for a GIL slice at most."""
+    done = subprocess.run([sys.executable, "-c", RENDER_UNDER_GEVENT], capture_output=True, text=True, cwd=ROOT,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    in_place, offloaded = map(float, done.stdout.split())
+    assert in_place > 0.04, "ten renders in place should block the hub for their whole length"
+    assert offloaded < min(in_place / 3, 0.025), f"a greenlet waited {offloaded * 1000:.1f} ms during offloaded renders"
