@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -63,13 +63,25 @@ def machine() -> dict[str, str]:
         pass
     return {"nproc": str(os.cpu_count() or "?"), "cpu": model, "python": platform.python_version(),
             "os": f"{platform.system()} {platform.release()}",
-            "date": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")}
+            "date": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), "code": code_version()}
+
+
+def code_version() -> str:
+    """The commit measured, and whether the product code (kiosk/, printers/) had uncommitted changes."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "kiosk", "printers", "web"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{commit or 'unknown'}{' + uncommitted changes' if dirty else ''}"
 
 
 def machine_line(info: dict[str, str] | None = None) -> str:
     info = info or machine()
-    return (f"{info['date']}; {info['nproc']} cores ({info['cpu']}), Python {info['python']}, {info['os']}; "
-            "client and server on the same cores")
+    return (f"{info['date']}; code {info['code']}; {info['nproc']} cores ({info['cpu']}), Python {info['python']}, "
+            f"{info['os']}; client and server on the same cores")
 
 
 # ---------------------------------------------------------------- /proc readings
@@ -109,6 +121,34 @@ def children(pid: int) -> list[int]:
     except OSError:
         pass
     return sorted(set(found))
+
+
+def system_cpu() -> float:
+    """CPU seconds the whole machine has been busy (all cores, /proc/stat), for "other load" readings."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return 0.0
+    values = [int(v) for v in fields[:8]]
+    return (sum(values) - values[3] - values[4]) / CLK_TCK  # minus idle and iowait
+
+
+def busy_cores(seconds: float = 1.0) -> float:
+    """How many cores the machine keeps busy right now (sampled over `seconds`)."""
+    before, start = system_cpu(), time.monotonic()
+    time.sleep(seconds)
+    return (system_cpu() - before) / max(time.monotonic() - start, 1e-9)
+
+
+def wait_for_quiet(max_wait: float = 60, threshold: float = 0.25) -> float:
+    """Wait (bounded) until other processes use under `threshold` cores; returns the last reading."""
+    deadline = time.monotonic() + max_wait
+    load = busy_cores()
+    while load > threshold and time.monotonic() < deadline:
+        print(f"  (machine busy: {load:.2f} cores used by other processes; waiting for it to calm down)", flush=True)
+        time.sleep(2)
+        load = busy_cores()
+    return load
 
 
 # ---------------------------------------------------------------- a throw-away event
@@ -349,3 +389,37 @@ def update_results(name: str, body: str, path: Path = RESULTS) -> None:
     tmp = path.with_suffix(".md.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------- diagnostic variant (checkin.py and live.py --diagnose)
+# Not the product: the same app and server settings, built with create_app(start_workers=False),
+# i.e. without the badge printer worker (and the data-version watcher) in the worker process. Set
+# beside `kiosk serve`, it shows what the badge printing costs the requests.
+
+VARIANTS = ("no-badge-worker",)
+
+
+def serve_variant(variant: str, config_path: str, port: int) -> None:
+    """Run a diagnostic variant of the kiosk under the production gunicorn settings (in this process)."""
+    from kiosk import config
+    from kiosk.app import create_app
+    from kiosk.server import gunicorn_options, run_gunicorn
+
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}")
+    settings = config.load(config_path)
+    run_gunicorn(lambda: create_app(settings, start_workers=False), gunicorn_options("127.0.0.1", port))
+
+
+def variant_server(event: Event, variant: str) -> ServerProcess:
+    """A diagnostic variant of `kiosk serve` on the event's port (see serve_variant)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}")
+    cmd = [PYTHON, str(Path(__file__).resolve()), "serve-variant", variant, str(event.config), str(event.port)]
+    return ServerProcess(variant, cmd, event.port, event.folder / "variant.log")
+
+
+if __name__ == "__main__":  # python bench/common.py serve-variant VARIANT CONFIG PORT (used by variant_server)
+    if len(sys.argv) != 5 or sys.argv[1] != "serve-variant":
+        sys.exit("usage: common.py serve-variant VARIANT CONFIG PORT")
+    serve_variant(sys.argv[2], sys.argv[3], int(sys.argv[4]))

@@ -253,6 +253,7 @@ def post_token() -> Response:
 def delete_token(token_id: int) -> Response:
     with state().store.write() as db:
         revoked = auth.revoke_token(db, token_id)
+        state().token_cache.clear()
         if revoked:
             audit.record(db, actor(), "token_revoke", state().door.event.id, token_id=token_id)
     return jsonify({"result": "revoked"}) if revoked else error(404, "not_found", "No such live token.")

@@ -31,6 +31,7 @@ class KioskState:
     door: Door
     master: bytes
     login_limiter: auth.LoginLimiter
+    token_cache: auth.TokenCache = field(default_factory=auth.TokenCache)
     printers: Any = None
     stop: threading.Event = field(default_factory=threading.Event)
 

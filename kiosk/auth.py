@@ -63,6 +63,35 @@ def token_alive(db: sqlite_utils.Database, token_id: int) -> bool:
     return db.execute("SELECT 1 FROM tokens WHERE id = ? AND revoked_at IS NULL", [token_id]).fetchone() is not None
 
 
+class TokenCache:
+    """Remembers which role a token has for a few seconds: a station sends one with every scan,
+    and hashing plus a lookup per request was a tenth of a check-in's cost. Revoking through
+    this server clears it at once; a revocation by another process (`kiosk token revoke`)
+    takes effect within `ttl` seconds."""
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, Actor | None]] = {}
+        self._lock = threading.Lock()
+
+    def actor(self, store: Any, token: str) -> Actor | None:
+        now = time.monotonic()
+        hit = self._entries.get(token)
+        if hit and hit[0] > now:
+            return hit[1]
+        with store.read() as db:
+            found = token_actor(db, token)
+        with self._lock:
+            if len(self._entries) > 10_000:  # someone trying tokens: never grow without bound
+                self._entries.clear()
+            self._entries[token] = (now + self.ttl, found)
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
 class LoginLimiter:
     """At most `attempts` wrong PINs per client address per `window` seconds."""
 
@@ -120,10 +149,8 @@ def _resolve_actor() -> Actor | None:
     if token is None and request.path.startswith("/ws/"):
         token = request.args.get("token")
     if token is not None:
-        with store.read() as db:
-            actor = token_actor(db, token)
         g.auth_via = "bearer"
-        return actor
+        return current_app.extensions["kiosk"].token_cache.actor(store, token)
     role = session.get("role")
     if role not in ROLE_RANK:
         return None

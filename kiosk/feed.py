@@ -5,11 +5,16 @@ bounded log and wake the listeners; each websocket handler then sends what it ha
 not sent yet, from its own thread or greenlet. So a phone that stops reading only
 delays itself, and one that falls further behind than the log gets a fresh
 snapshot instead of a backlog.
+
+The door display only cares about the headcount, so it has its own version and
+wake-up: a printer going busy or idle does not wake 500 displays, and the
+headcount's JSON is encoded once per change, not once per socket.
 """
 
 from __future__ import annotations
 
 import collections
+import json
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -20,19 +25,42 @@ LOG_SIZE = 1000
 @dataclass(frozen=True)
 class Change:
     version: int
-    kind: str          # checked_in | undone | walk_in | import | printer | refresh
+    kind: str          # checked_in | undone | walk_in | import | printer | refresh | print_queued
     data: dict[str, Any]
+
+
+class _Signal:
+    """Wakes every waiter at once: an Event that is replaced each time it fires.
+
+    Cheaper than Condition.notify_all with hundreds of waiters, each of which would
+    have to re-acquire the condition's lock one after the other.
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def current(self) -> threading.Event:
+        return self._event
+
+    def fire(self) -> None:
+        fired, self._event = self._event, threading.Event()
+        fired.set()
 
 
 class Feed:
     """Versioned in-process publish/subscribe with the latest headcount always at hand."""
 
     def __init__(self, headcount: dict[str, Any] | None = None) -> None:
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._log: collections.deque[Change] = collections.deque(maxlen=LOG_SIZE)
         self._version = 0
-        self._headcount: dict[str, Any] = headcount or {}
+        self._changed = _Signal()
         self._printers: dict[str, Any] = {}
+        self._headcount: dict[str, Any] = {}
+        self._headcount_json = "{}"
+        self._headcount_version = 0
+        self._headcount_changed = _Signal()
+        self._set_headcount(headcount or {})
 
     @property
     def version(self) -> int:
@@ -46,28 +74,49 @@ class Feed:
     def printers(self) -> dict[str, Any]:
         return dict(self._printers)
 
+    def headcount_snapshot(self) -> tuple[int, str]:
+        """(headcount version, its JSON text): what a door display is sent."""
+        return self._headcount_version, self._headcount_json
+
     def publish(self, kind: str, data: dict[str, Any], headcount: dict[str, Any] | None = None) -> int:
         """Record a change and wake every listener; returns its version."""
-        with self._cond:
+        with self._lock:
             self._version += 1
-            if headcount is not None:
-                self._headcount = headcount
             if kind == "printer":
                 self._printers[data["name"]] = data
             self._log.append(Change(self._version, kind, data))
-            self._cond.notify_all()
-            return self._version
+            counts_changed = headcount is not None and self._set_headcount(headcount)
+            version = self._version
+        self._changed.fire()
+        if counts_changed:
+            self._headcount_changed.fire()
+        return version
+
+    def _set_headcount(self, headcount: dict[str, Any]) -> bool:
+        if headcount == self._headcount:
+            return False
+        self._headcount = headcount
+        self._headcount_json = json.dumps(headcount)
+        self._headcount_version += 1
+        return True
 
     def wait(self, after: int, timeout: float) -> int:
         """Block until a version newer than `after` exists (or timeout); returns the newest version."""
-        with self._cond:
-            if self._version <= after:
-                self._cond.wait(timeout)
-            return self._version
+        event = self._changed.current()
+        if self._version <= after:
+            event.wait(timeout)
+        return self._version
+
+    def wait_headcount(self, after: int, timeout: float) -> int:
+        """Like wait(), for headcount changes only."""
+        event = self._headcount_changed.current()
+        if self._headcount_version <= after:
+            event.wait(timeout)
+        return self._headcount_version
 
     def since(self, after: int) -> list[Change] | None:
         """Changes newer than `after`, or None when the log no longer reaches back that far."""
-        with self._cond:
+        with self._lock:
             if after >= self._version:
                 return []
             if not self._log or self._log[0].version > after + 1:

@@ -7,19 +7,24 @@ one phone that stops reading never delays another. flask-sock's ping_interval
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from typing import Any
 
+import zxingcpp
 from flask import Blueprint, current_app
+from PIL import Image, UnidentifiedImageError
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
+
+from printers.offload import off_hub
 
 from . import auth
 
 bp = Blueprint("live", __name__)
 sock = Sock()
-WAIT_SECONDS = 5.0
+WAIT_SECONDS = 1.0  # how soon a handler notices its phone has gone (a hung-up socket wakes no one)
 WS_ROLES: dict[str, str | None] = {}
 MAX_FRAME_BYTES = 1_500_000
 
@@ -48,56 +53,72 @@ def _feed():
 
 @ws_route("/ws/headcount", None)
 def headcount(ws) -> None:
-    """Public: the headcount on connect and after every change. Counts only."""
+    """Public: the headcount on connect and after every change of it. Counts only."""
     feed = _feed()
     sent = -1
-    while ws.connected:
-        version = feed.version
-        if version != sent:
-            ws.send(json.dumps(feed.headcount))
-            sent = version
-        feed.wait(sent, WAIT_SECONDS)
+    with _hung_up_is_normal():
+        while ws.connected:
+            version, text = feed.headcount_snapshot()
+            if version != sent:
+                ws.send(text)
+                sent = version
+            feed.wait_headcount(sent, WAIT_SECONDS)
 
 
 @ws_route("/ws/live", "volunteer")
 def live(ws) -> None:
     """Volunteers: the headcount plus each arrival, undo, walk-in, import and printer change."""
     feed = _feed()
-    sent = feed.version
+    with _hung_up_is_normal():
+        sent = _send_snapshot(ws, feed)
+        while ws.connected:
+            feed.wait(sent, WAIT_SECONDS)
+            changes = feed.since(sent)
+            if changes is None:  # fell behind the log: start again from the current state
+                sent = _send_snapshot(ws, feed)
+                continue
+            for change in changes:
+                ws.send(json.dumps({"type": change.kind, "version": change.version, **change.data,
+                                    "headcount": feed.headcount}))
+                sent = change.version
+
+
+def _send_snapshot(ws, feed) -> int:
+    version = feed.version
     ws.send(json.dumps({"type": "snapshot", "headcount": feed.headcount, "printers": list(feed.printers.values())}))
-    while ws.connected:
-        feed.wait(sent, WAIT_SECONDS)
-        changes = feed.since(sent)
-        if changes is None:  # fell behind the log: start again from the current state
-            sent = feed.version
-            ws.send(json.dumps({"type": "snapshot", "headcount": feed.headcount, "printers": list(feed.printers.values())}))
-            continue
-        for change in changes:
-            ws.send(json.dumps({"type": change.kind, "version": change.version, **change.data, "headcount": feed.headcount}))
-            sent = change.version
+    return version
+
+
+@contextlib.contextmanager
+def _hung_up_is_normal():
+    """A phone that walks out of Wi-Fi range resets its socket: that ends its loop, quietly."""
+    try:
+        yield
+    except (ConnectionClosed, ConnectionError, OSError):
+        pass
 
 
 @ws_route("/ws/camera", "kiosk")
 def camera(ws) -> None:
     """Webcam frames (JPEG or PNG bytes) in, decoded QR texts out; the page then scans them like a key-in."""
-    import zxingcpp
-    from PIL import Image, UnidentifiedImageError
-
-    while True:
-        frame = ws.receive()
-        if frame is None:
-            continue
-        if isinstance(frame, str) or len(frame) > MAX_FRAME_BYTES:
-            ws.send(json.dumps({"codes": [], "error": "send one image per binary message"}))
-            continue
-        try:
-            image = Image.open(io.BytesIO(frame))
-            image.draft("L", (800, 800))
-            results = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
-            codes = [r.text for r in results if r.valid and r.text]
-        except (UnidentifiedImageError, OSError, ValueError):
-            codes = []
-        ws.send(json.dumps({"codes": codes}))
+    with _hung_up_is_normal():
+        while True:
+            frame = ws.receive()
+            if frame is None:
+                continue
+            if isinstance(frame, str) or len(frame) > MAX_FRAME_BYTES:
+                ws.send(json.dumps({"codes": [], "error": "send one image per binary message"}))
+                continue
+            ws.send(json.dumps({"codes": off_hub(lambda: _decode(frame))}))
 
 
-__all__ = ["bp", "sock", "ConnectionClosed", "WS_ROLES"]
+def _decode(frame: bytes) -> list[str]:
+    """The QR texts in one JPEG/PNG frame; nothing for an unreadable one (decoded off the gevent hub)."""
+    try:
+        image = Image.open(io.BytesIO(frame))
+        image.draft("L", (800, 800))
+        results = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+    except (UnidentifiedImageError, OSError, ValueError):
+        return []
+    return [r.text for r in results if r.valid and r.text]
+
