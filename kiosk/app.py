@@ -32,12 +32,20 @@ class KioskState:
     master: bytes
     login_limiter: auth.LoginLimiter
     token_cache: auth.TokenCache = field(default_factory=auth.TokenCache)
-    printers: Any = None
+    printers: Any = None              # printers.board.PrinterBoard: what volunteers see, in every mode
+    print_pool: Any = None            # printers.service.PrinterPool, when the print workers are threads here
     stop: threading.Event = field(default_factory=threading.Event)
 
 
-def create_app(settings: Settings | str | os.PathLike | None = None, start_workers: bool = True) -> Flask:
-    """The only way an app is made: from Settings or a config path (default: KIOSK_CONFIG / config.toml)."""
+def create_app(settings: Settings | str | os.PathLike | None = None, start_workers: bool = True,
+               print_threads: bool = True) -> Flask:
+    """The only way an app is made: from Settings or a config path (default: KIOSK_CONFIG / config.toml).
+
+    `print_threads=False` when a print process of its own drains the queue (`kiosk serve`): this
+    process then only shows the printers' states, read from the database.
+    """
+    from printers.board import PrinterBoard
+
     if not isinstance(settings, Settings):
         settings = config.load(settings)
     _configure_logging()
@@ -47,7 +55,8 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
     store = Store(settings.database)
     door = Door.open(store, settings.event, master,
                      checkin.Limits(settings.max_failed_scans, settings.failed_scan_window))
-    state = KioskState(settings=settings, store=store, door=door, master=master, login_limiter=auth.LoginLimiter())
+    state = KioskState(settings=settings, store=store, door=door, master=master, login_limiter=auth.LoginLimiter(),
+                       printers=PrinterBoard(store, door.event, settings.printers, door.feed))
     app.extensions["kiosk"] = state
     app.config.update(
         SECRET_KEY=tickets.derive_key(master, "flask-session"),
@@ -58,7 +67,7 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
     )
     _register_blueprints(app)
     if start_workers:
-        _start_workers(state)
+        _start_workers(state, print_threads)
     return app
 
 
@@ -71,16 +80,19 @@ def _register_blueprints(app: Flask) -> None:
     live.sock.init_app(app)
 
 
-def _start_workers(state: KioskState) -> None:
+def _start_workers(state: KioskState, print_threads: bool) -> None:
+    """The watcher of other processes' commits, and the print workers unless a print process runs them."""
     threading.Thread(target=_watch_other_processes, args=(state,), name="data-version", daemon=True).start()
-    from printers.service import start_printers
+    if print_threads:
+        from printers.service import start_printers
 
-    state.printers = start_printers(state)
+        state.print_pool = start_printers(state)
 
 
 def _watch_other_processes(state: KioskState, interval: float = 1.0) -> None:
-    """`kiosk import` in another process commits to the same file: notice it within a second."""
+    """`kiosk import` and the print process commit to the same file: show what they changed within a second."""
     last = state.store.data_version()
+    state.printers.publish_changes()  # what the print process stored before we looked
     while not state.stop.wait(interval):
         try:
             version = state.store.data_version()
@@ -89,6 +101,7 @@ def _watch_other_processes(state: KioskState, interval: float = 1.0) -> None:
         if version != last:
             last = version
             state.door.external_change()
+            state.printers.publish_changes()
 
 
 def _configure_logging() -> None:

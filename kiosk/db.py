@@ -216,6 +216,13 @@ CREATE TABLE IF NOT EXISTS print_jobs (
     printed_at TEXT
 );
 CREATE INDEX IF NOT EXISTS print_jobs_pending ON print_jobs(status, next_attempt_at);
+-- What each printer shows (online, paper, last error...), written by whichever process runs the
+-- print workers, so the web process answers GET /api/printers from here in every mode.
+CREATE TABLE IF NOT EXISTS printer_states (
+    name TEXT PRIMARY KEY,
+    state TEXT NOT NULL,            -- JSON of printers.service.PrinterState
+    updated_at TEXT NOT NULL
+);
 -- Headcounts kept by triggers: O(1) per check-in however large the list, always in the same
 -- transaction as the change (a count read on every scan from 6,000 rows cost 2-5 ms).
 CREATE TABLE IF NOT EXISTS event_counts (

@@ -106,8 +106,12 @@ class Door:
         return summary
 
     def external_change(self) -> None:
-        """Another process (``kiosk import``) committed: refresh every screen."""
-        self.feed.publish("refresh", {}, self.headcount())
+        """Another process committed: refresh every screen if the headcount changed (``kiosk import``).
+
+        The print process commits on every badge it prints, and a refresh wakes every socket."""
+        counts = self.headcount()
+        if counts != self.feed.headcount:
+            self.feed.publish("refresh", {}, counts)
 
     def _publish_arrival(self, outcome: checkin.Outcome, station: str, manual: bool = False) -> None:
         self.feed.publish("checked_in", {

@@ -3,7 +3,11 @@
 gunicorn with the gevent worker and one worker process: every socket lives in the
 one process that holds the feed, and an idle websocket costs a greenlet (a few KB)
 instead of an OS thread, so 500 door displays and phones fit in well under 100 MB.
-Where gunicorn cannot run (Windows) Werkzeug's threaded server is used instead.
+Badges print from a process of their own (printers/process.py), which gunicorn's
+master starts, restarts and stops beside the worker: drawing a badge holds the
+GIL, and in the worker it would take that time from the door.
+Where gunicorn cannot run (Windows) Werkzeug's threaded server is used instead,
+with the print workers as threads of its one process.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import logging
 import sys
 from typing import Any, Callable
+
+from printers.supervisor import PrintProcess
 
 from .config import Settings
 
@@ -60,8 +66,10 @@ def gunicorn_options(host: str, port: int, certfile: str | None = None, keyfile:
     return {key: value for key, value in options.items() if value is not None}
 
 
-def run_gunicorn(app_factory: Callable[[], Any], options: dict[str, Any]) -> None:
-    """Run gunicorn in this process; the app is built in the worker, after gevent has patched."""
+def run_gunicorn(app_factory: Callable[[], Any], options: dict[str, Any],
+                 companion: PrintProcess | None = None) -> None:
+    """Run gunicorn in this process; the app is built in the worker, after gevent has patched.
+    `companion` is a child process the master keeps beside the worker (kiosk serve: the print process)."""
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):
@@ -72,13 +80,40 @@ def run_gunicorn(app_factory: Callable[[], Any], options: dict[str, Any]) -> Non
         def load(self) -> Any:
             return app_factory()
 
+        def run(self) -> None:
+            if companion is None:
+                return super().run()
+            try:
+                _master_with(companion)(self).run()
+            except RuntimeError as exc:  # as BaseApplication.run: a bad setting, in one line
+                sys.exit(f"Error: {exc}")
+
     Server().run()
+
+
+def _master_with(companion: PrintProcess) -> type:
+    """gunicorn's master, also minding `companion`: started, and started again within a second of
+    dying, as the master's loop turns; told to stop together with the worker, not after it."""
+    from gunicorn.arbiter import Arbiter
+
+    class Master(Arbiter):
+        def manage_workers(self) -> None:
+            super().manage_workers()
+            companion.keep_alive()
+
+        def stop(self, graceful: bool = True) -> None:
+            companion.terminate()  # in parallel with the worker's own graceful stop
+            super().stop(graceful)
+            companion.wait()
+
+    return Master
 
 
 def _serve_gunicorn(settings: Settings, host: str, port: int, certfile: str | None, keyfile: str | None) -> None:
     from . import create_app
 
-    run_gunicorn(lambda: create_app(settings), gunicorn_options(host, port, certfile, keyfile))
+    run_gunicorn(lambda: create_app(settings, print_threads=False), gunicorn_options(host, port, certfile, keyfile),
+                 companion=PrintProcess(settings.path))
 
 
 def _serve_werkzeug(settings: Settings, host: str, port: int, certfile: str | None, keyfile: str | None) -> None:

@@ -4,6 +4,24 @@ A check-in only inserts a job row (in its own transaction) and returns; nothing
 on the request path ever talks to a printer, so a dead printer cannot slow the
 door. A worker per printer claims jobs, draws and sends them.
 
+Two modes, one PrinterPool and PrinterWorker; they differ only in how the
+workers are woken and who hears of a printer's new state (``Mode``):
+
+- In a print process of their own (``kiosk serve``, see ``process.py``): a badge
+  is 10-20 ms of Pillow and FreeType holding the GIL, which a thread in the web
+  process would take from the door's requests and websockets. The gunicorn
+  master starts that process, restarts it if it dies and stops it with the
+  server. Its workers learn of new jobs by polling ``PRAGMA data_version``
+  (another process committed) every 0.2 s.
+- As threads in the web process (``create_app(start_workers=True)``: tests'
+  in-process server, the Werkzeug fallback): the door's feed wakes them the
+  moment a job is queued.
+
+Either way a printer's shown state is written to the ``printer_states`` table
+(``states.py``), and GET /api/printers and the "printer" messages on /ws/live
+come from that table (``board.py``): at once in-process, within a second (the
+web's data_version watcher) from the print process.
+
 Why the back-off belongs to the printer, not to the job: when a printer fails,
 its worker stops taking jobs ("down") and the job goes back in its place, where
 another printer allowed to print it takes it at once. A down worker asks its
@@ -23,10 +41,10 @@ out of another printer across the hall is a badge nobody collects. The console
 shows the printer offline with its queue, so a volunteer fixes the printer (or
 takes "door-1" off its list and restarts) rather than the badges wandering.
 
-Each worker runs in its own thread (a greenlet under gunicorn's gevent worker),
-so a slow status query or connect timeout on one printer never delays another.
-USB calls block inside libusb, which would freeze every greenlet, so under
-gevent they run in a real OS thread (``_off_hub``).
+Each worker runs in its own thread, so a slow status query or connect timeout on
+one printer never delays another. Should the workers run under gevent (a thread
+is then a greenlet), USB calls, which block inside libusb and would freeze every
+greenlet, go to a real OS thread (``_off_hub``).
 """
 
 from __future__ import annotations
@@ -37,12 +55,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from kiosk import clock
 from kiosk.config import PrinterSettings
 
 from . import queue as print_queue
+from . import states
 from .backend_devices import UsbBackend
 from .badge import BadgeInfo
 from .connections import Backend, PrinterError, PrinterStatus, open_backend
@@ -113,6 +132,30 @@ class Health:
     last_status: float = float("-inf")
 
 
+class Mode(Protocol):
+    """Where the workers run: how they hear of new jobs, and who hears of a printer's new state."""
+
+    def wait(self, seen: int, timeout: float) -> int:
+        """Block until something may have been queued since mark `seen` (or timeout); returns the new mark."""
+
+    def state_saved(self) -> None:
+        """A printer's state row was just written."""
+
+
+class InWebProcess:
+    """Threads in the web process: the door's feed wakes them the moment a job is queued,
+    and a new printer state goes out to /ws/live at once."""
+
+    def __init__(self, feed: Any, board: Any) -> None:
+        self.feed, self.board = feed, board
+
+    def wait(self, seen: int, timeout: float) -> int:
+        return self.feed.wait(seen, timeout)
+
+    def state_saved(self) -> None:
+        self.board.publish_changes()
+
+
 def _off_hub(backend: Backend, call: Callable[[], T]) -> T:
     """A backend call; a USB one (blocking inside libusb) goes to a real thread under gevent."""
     return off_hub(call) if isinstance(backend, UsbBackend) else call()
@@ -160,7 +203,7 @@ class PrinterWorker:
                 self.went_down(status.detail, failed_send=False, paper=status.paper, detail=status.detail)
                 return
             self.show(status, online=True)
-        self._seen = self.pool.feed.wait(self._seen, IDLE_WAIT)
+        self._seen = self.pool.mode.wait(self._seen, IDLE_WAIT)
 
     def print_next(self) -> bool:
         """Claim, print and settle one job; False when another printer took it first."""
@@ -235,20 +278,20 @@ class PrinterWorker:
         self._set(paper=status.paper, detail=status.detail, **changes)
 
     def _set(self, **changes: Any) -> None:
-        """Change the shown state; publish a "printer" message only when it really changed."""
+        """Change the shown state; store it (for the console) only when it really changed."""
         before = self.state.as_dict()
         for key, value in changes.items():
             setattr(self.state, key, value)
         if self.state.as_dict() != before:
-            self.pool.publish(self)
+            self.pool.save_state(self)
 
 
 class PrinterPool:
     """All printers of the evening, their workers and the queue operations they share."""
 
-    def __init__(self, store: Any, door: Any, printers: tuple[PrinterSettings, ...], base_dir: Any,
+    def __init__(self, store: Any, event: Any, printers: tuple[PrinterSettings, ...], base_dir: Any, mode: Mode,
                  stop: threading.Event | None = None) -> None:
-        self.store, self.door = store, door
+        self.store, self.event, self.mode = store, event, mode
         self.stop = stop or threading.Event()
         routes = print_queue.routes({p.name: p.stations for p in printers})
         self.workers = [PrinterWorker(p, self._open(p, base_dir), routes[p.name], self) for p in printers]
@@ -260,10 +303,6 @@ class PrinterPool:
         prefix = "printer" if printer.name == "default" else f"printers.{printer.name}"
         return open_backend(cfg, base_dir, prefix=prefix)
 
-    @property
-    def feed(self) -> Any:
-        return self.door.feed
-
     def start(self) -> "PrinterPool":
         """Queue again what a crash interrupted, then start one worker thread per printer."""
         with self.store.write() as db:
@@ -271,6 +310,7 @@ class PrinterPool:
         if recovered:
             log.warning("%d print job(s) interrupted by a stop are queued again (at-least-once)", recovered)
         for worker in self.workers:
+            self.save_state(worker)  # not heard from yet: replaces what the last run left in printer_states
             worker.thread = threading.Thread(target=worker.run, name=f"printer-{worker.name}", daemon=True)
             worker.thread.start()
         atexit.register(self.close)
@@ -287,11 +327,11 @@ class PrinterPool:
     # -- the queue, for the workers ------------------------------------------
     def has_due(self, route: print_queue.Route) -> bool:
         with self.store.read() as db:
-            return print_queue.has_due(db, self.door.event.id, route)
+            return print_queue.has_due(db, self.event.id, route)
 
     def claim(self, route: print_queue.Route) -> Any:
         with self.store.write() as db:
-            return print_queue.claim(db, self.door.event.id, route)
+            return print_queue.claim(db, self.event.id, route)
 
     def done(self, job: Any) -> None:
         with self.store.write() as db:
@@ -308,7 +348,7 @@ class PrinterPool:
 
     def render(self, job: Any, profile: str, with_preview: bool) -> tuple[bytes, Any]:
         """The ESC/POS bytes of a job, and its preview image when the backend stores one."""
-        info = self._info(job["attendee_id"]) if job["attendee_id"] else test_badge(self.door.event)
+        info = self._info(job["attendee_id"]) if job["attendee_id"] else test_badge(self.event)
         return off_hub(lambda: (build_job(info, profile), render_preview(info, profile) if with_preview else None))
 
     def _info(self, attendee_id: int) -> BadgeInfo:
@@ -319,35 +359,18 @@ class PrinterPool:
             raise Unprintable(f"Attendee {attendee_id} no longer exists.")
         if not row["name"]:
             raise Unprintable(f"The details of attendee {attendee_id} were forgotten.")
-        return badge_info(row, self.door.event)
+        return badge_info(row, self.event)
 
-    # -- what volunteers see --------------------------------------------------
-    def preview(self, attendee_id: int, printer: str | None = None) -> Any:
-        """The badge image exactly as the named (or first) printer will print it."""
-        worker = next((w for w in self.workers if w.name == printer), self.workers[0])
-        with self.store.read() as db:
-            row = db.execute("SELECT * FROM attendees WHERE id = ? AND event_id = ?",
-                             [attendee_id, self.door.event.id]).fetchone()
-        if row is None:
-            return None
-        info = badge_info(row, self.door.event)
-        return off_hub(lambda: render_preview(info, worker.settings.profile))
-
-    def describe_one(self, worker: PrinterWorker) -> dict[str, Any]:
-        """One printer's state plus its queue (see print_queue.counts for what is counted)."""
-        with self.store.read() as db:
-            counts = print_queue.counts(db, self.door.event.id, worker.route)
-        return {**worker.state.as_dict(), "stations": list(worker.settings.stations), "queue": counts}
-
-    def describe(self) -> list[dict[str, Any]]:
-        return [self.describe_one(w) for w in self.workers]
-
-    def publish(self, worker: PrinterWorker) -> None:
-        """Tell /ws/live (and the feed's snapshot) about a printer whose state changed."""
-        self.feed.publish("printer", self.describe_one(worker))
+    def save_state(self, worker: PrinterWorker) -> None:
+        """Store a printer's new shown state, where GET /api/printers and /ws/live read it."""
+        with self.store.write() as db:
+            states.save(db, worker.state.as_dict())
+        self.mode.state_saved()
 
 
 def start_printers(state: Any) -> PrinterPool:
-    """Open every configured printer and start its worker (stopped with the app's stop event)."""
-    pool = PrinterPool(state.store, state.door, state.settings.printers, state.settings.base_dir, stop=state.stop)
+    """In-process mode: open every configured printer and start its worker thread (stopped with the app)."""
+    mode = InWebProcess(state.door.feed, state.printers)
+    pool = PrinterPool(state.store, state.door.event, state.settings.printers, state.settings.base_dir, mode,
+                       stop=state.stop)
     return pool.start()

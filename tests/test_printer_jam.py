@@ -135,8 +135,10 @@ def test_queued_badges_survive_a_server_restart_and_print_once(kiosk_process, ho
             return kiosk.post(proc.url + "/api/checkins", json={"code": code, "station": "door-1"}, timeout=5)
 
         timed_check_ins(post, codes, f"printer refusing (kiosk serve, then {how.name})")
-        state = printer_state(lambda path: volunteer.get(proc.url + path, timeout=5))
-        assert state["online"] is False and state["queue"]["queued"] == ARRIVALS
+        get = lambda path: volunteer.get(proc.url + path, timeout=5)  # noqa: E731
+        # the print process starts beside the web worker: its first look at the printer may still be under way
+        wait_until(lambda: printer_state(get)["online"] is False, what="the printer shown offline")
+        assert printer_state(get)["queue"]["queued"] == ARRIVALS
 
         kiosk.close()
         volunteer.close()  # idle keep-alive connections would hold a graceful stop for its whole timeout

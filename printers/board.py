@@ -1,0 +1,67 @@
+"""The printers as volunteers see them, in either mode: state, queue and badge preview.
+
+The print workers may run in a process of their own (``kiosk serve``), so the
+web never asks them: it reads what they stored in ``printer_states``. GET
+/api/printers is the same in both modes, and a state that changed in the table
+becomes a "printer" message on /ws/live: right after the save when the workers
+are threads of the web process, from the web's data_version watcher (within a
+second) when a print process wrote it.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import sqlite_utils
+
+from kiosk.config import PrinterSettings
+
+from . import queue as print_queue
+from . import states
+from .escpos_job import render_preview
+from .offload import off_hub
+from .service import PrinterState, badge_info
+
+
+class PrinterBoard:
+    """What GET /api/printers, badge.png and the "printer" messages show; no printer is touched."""
+
+    def __init__(self, store: Any, event: Any, printers: tuple[PrinterSettings, ...], feed: Any) -> None:
+        self.store, self.event, self.feed = store, event, feed
+        self.printers = {p.name: p for p in printers}
+        self.routes = print_queue.routes({p.name: p.stations for p in printers})
+        self._sent: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Every configured printer, in config order."""
+        with self.store.read() as db:
+            stored = states.load(db)
+            return [self._describe(db, name, stored.get(name)) for name in self.printers]
+
+    def publish_changes(self) -> None:
+        """A "printer" message for each printer whose stored state differs from the last one sent."""
+        with self._lock, self.store.read() as db:
+            for name, state in states.load(db).items():
+                if name in self.printers and state != self._sent.get(name):
+                    self._sent[name] = state
+                    self.feed.publish("printer", self._describe(db, name, state))
+
+    def preview(self, attendee_id: int, printer: str | None = None) -> Any:
+        """The badge image exactly as the named (or first) printer will print it, drawn off the gevent hub."""
+        settings = self.printers.get(printer or "") or next(iter(self.printers.values()))
+        with self.store.read() as db:
+            row = db.execute("SELECT * FROM attendees WHERE id = ? AND event_id = ?",
+                             [attendee_id, self.event.id]).fetchone()
+        if row is None:
+            return None
+        info = badge_info(row, self.event)
+        return off_hub(lambda: render_preview(info, settings.profile))
+
+    def _describe(self, db: sqlite_utils.Database, name: str, state: dict[str, Any] | None) -> dict[str, Any]:
+        """One printer's state (as built, until its worker stores one), its stations and its queue."""
+        printer = self.printers[name]
+        shown = state or PrinterState(name, printer.backend, printer.profile).as_dict()
+        counts = print_queue.counts(db, self.event.id, self.routes[name])
+        return {**shown, "stations": list(printer.stations), "queue": counts}

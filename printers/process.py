@@ -1,0 +1,88 @@
+"""The print process: `python -m printers.process --config PATH`, started by `kiosk serve`'s master.
+
+Why a process: drawing a badge is 10-20 ms of Pillow and FreeType holding the
+GIL. In a thread of the web process that time is taken from the door's requests
+and websockets (check-ins fell from ~500/s to ~290/s while printing); in a
+process of its own, at a lower priority, the door never waits for it.
+
+It runs the same PrinterPool as the in-process mode (service.py), woken by
+``PRAGMA data_version`` instead of the door's feed, and stores each printer's
+state in printer_states for the web to show. SIGTERM or SIGINT stop it after the
+badge being sent; it also stops by itself when the server's master is gone
+(even SIGKILLed), so no orphan goes on printing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import threading
+import time
+
+from kiosk import config, events
+from kiosk.db import Store
+
+from .service import PrinterPool
+
+log = logging.getLogger("kiosk.printers")
+POLL_EVERY = 0.2       # seconds between two looks at data_version: a new badge starts within this
+PARENT_EVERY = 0.5     # seconds between two checks that the master is still there
+NICENESS = 10          # below the web process: printing may wait a moment, the door may not
+
+
+class InPrintProcess:
+    """The pool's Mode here: the web's commits show as a new data_version; the web reads the states itself."""
+
+    def __init__(self, store: Store, stop: threading.Event) -> None:
+        self.store, self.stop = store, stop
+
+    def wait(self, seen: int, timeout: float) -> int:
+        """Poll data_version (one cheap pragma) until it differs from `seen`, the timeout passes or we stop."""
+        deadline = time.monotonic() + timeout
+        version = self.store.data_version()
+        while version == seen and time.monotonic() < deadline and not self.stop.wait(POLL_EVERY):
+            version = self.store.data_version()
+        return version
+
+    def state_saved(self) -> None:
+        """Nothing to do: the web's data_version watcher finds the new row within a second."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print until told to stop or until the parent (the server's master) is gone."""
+    args = _arguments(argv)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    os.nice(NICENESS)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = config.load(args.config)
+    store = Store(settings.database)
+    with store.write() as db:  # the same as the web process does: whoever starts first, tonight is current
+        event = events.ensure_current(db, settings.event)
+    pool = PrinterPool(store, event, settings.printers, settings.base_dir, InPrintProcess(store, stop), stop=stop)
+    pool.start()
+    _wait_for_stop(stop, args.parent or os.getppid())
+    pool.close()
+    return 0
+
+
+def _wait_for_stop(stop: threading.Event, parent: int) -> None:
+    """Until a signal sets `stop`, or our parent is gone (we were re-parented: it cannot stop us any more)."""
+    while not stop.wait(PARENT_EVERY):
+        if os.getppid() != parent:
+            log.warning("the server (pid %s) is gone: the print process stops", parent)
+            return
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m printers.process", description=main.__doc__)
+    parser.add_argument("--config", required=True, help="the kiosk's config.toml")
+    parser.add_argument("--parent", type=int, default=0, help="pid of the server's master (default: our parent)")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,218 @@
+"""Under `kiosk serve` badges print from a process of their own, which the server keeps alive.
+
+Drawing a badge holds the GIL for 10-20 ms, so the gunicorn master runs the print
+workers beside the web worker, not inside it. These tests run the real `kiosk
+serve` and a fake network printer, look at the process tree with psutil, and
+kill the processes the way a bad evening would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import psutil
+import pytest
+import requests
+from websockets.sync.client import connect
+
+from conftest import KioskProcess
+from test_print_queue import recv_until
+from test_printer_jam import assert_printed_once, database, timed_check_ins, wait_until
+
+try:
+    from tests.fake_printer import FakePrinter
+except ModuleNotFoundError:
+    from fake_printer import FakePrinter
+
+pytestmark = pytest.mark.timeout(60)
+ARRIVALS = 8
+
+
+@dataclass
+class Door:
+    """A running `kiosk serve` with a volunteer's and a kiosk's session."""
+
+    proc: KioskProcess
+    kiosk: requests.Session
+    volunteer: requests.Session
+    volunteer_token: str
+
+    def scan(self, code: str) -> requests.Response:
+        return self.kiosk.post(self.proc.url + "/api/checkins", json={"code": code, "station": "door-1"}, timeout=5)
+
+    def printer(self) -> dict[str, Any]:
+        """The one printer of GET /api/printers."""
+        [printer] = self.volunteer.get(self.proc.url + "/api/printers", timeout=5).json()["printers"]
+        return printer
+
+    def codes(self, n: int = ARRIVALS) -> list[str]:
+        with database(self.proc) as db:
+            return [r[0] for r in db.execute("SELECT ticket_code FROM attendees WHERE attending = 1 "
+                                              "AND is_walk_in = 0 ORDER BY id LIMIT ?", [n])]
+
+    def live(self) -> Any:
+        """A volunteer's /ws/live socket."""
+        return connect(f"{self.proc.url.replace('http', 'ws')}/ws/live?token={self.volunteer_token}", open_timeout=5)
+
+
+@pytest.fixture
+def door(kiosk_process) -> Any:
+    """Factory: `kiosk serve` printing to a fake printer."""
+    def make(fake: FakePrinter) -> Door:
+        proc, tokens = kiosk_process(printer=fake.config())
+        kiosk, volunteer = requests.Session(), requests.Session()
+        kiosk.headers["Authorization"] = f"Bearer {tokens['kiosk']}"
+        volunteer.headers["Authorization"] = f"Bearer {tokens['volunteer']}"
+        return Door(proc, kiosk, volunteer, tokens["volunteer"])
+    return make
+
+
+def alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def children(master: psutil.Process) -> tuple[psutil.Process | None, psutil.Process | None]:
+    """(the web worker, the print process) among the master's living children."""
+    web, printer = None, None
+    for child in master.children():
+        try:
+            if not alive(child):
+                continue
+            if "printers.process" in " ".join(child.cmdline()):
+                printer = child
+            else:
+                web = child
+        except psutil.NoSuchProcess:
+            continue
+    return web, printer
+
+
+def print_process(master: psutil.Process, not_pid: int | None = None) -> psutil.Process:
+    """The master's print process (another one than `not_pid`), once it runs."""
+    def found() -> psutil.Process | None:
+        printer = children(master)[1]
+        return printer if printer is not None and printer.pid != not_pid else None
+    return wait_until(found, what="a print process")
+
+
+def test_badges_print_from_a_process_of_their_own(door):
+    with FakePrinter() as fake:
+        srv = door(fake)
+        master = psutil.Process(srv.proc.proc.pid)
+        printer = print_process(master)
+        web = wait_until(lambda: children(master)[0], what="the web worker")
+        assert printer.pid != web.pid and printer.ppid() == web.ppid() == master.pid
+        wait_until(lambda: printer.nice() == min(web.nice() + 10, 19), what="the print process to lower its priority")
+
+        printer.suspend()  # if the badge came from anywhere else, it would print now
+        try:
+            code = srv.codes(1)
+            timed_check_ins(srv.scan, code, "print process paused")
+            time.sleep(1.5)
+            assert fake.jobs == []
+        finally:
+            printer.resume()
+        assert_printed_once(fake, code)
+
+
+def test_a_killed_print_process_is_back_within_a_second_and_every_badge_prints_once(door):
+    with FakePrinter(mode="refusing") as fake:
+        srv = door(fake)
+        master = psutil.Process(srv.proc.proc.pid)
+        codes = srv.codes()
+        timed_check_ins(srv.scan, codes, "printer refusing (kiosk serve)")
+        wait_until(lambda: srv.printer()["online"] is False, what="the printer shown offline")
+        assert srv.printer()["queue"]["queued"] == ARRIVALS
+
+        old = print_process(master)
+        killed = time.monotonic()
+        old.kill()
+        new = print_process(master, not_pid=old.pid)
+        print(f"\nprint process back in {time.monotonic() - killed:.2f} s")
+        assert time.monotonic() - killed < 2.0
+
+        fake.resume()
+        assert_printed_once(fake, codes)
+        wait_until(lambda: srv.printer()["queue"]["printed"] == ARRIVALS, what="the queue drained")
+        assert alive(new)
+
+
+def test_the_print_process_stops_with_the_server(door):
+    with FakePrinter() as fake:
+        srv = door(fake)
+        master = psutil.Process(srv.proc.proc.pid)
+        printer = print_process(master)
+        os.kill(master.pid, signal.SIGTERM)  # the master alone, not its process group
+        srv.proc.proc.wait(timeout=15)
+        wait_until(lambda: not alive(printer), timeout=2, what="the print process to stop")
+
+
+def test_the_print_process_exits_by_itself_when_the_master_is_killed(door):
+    with FakePrinter() as fake:
+        srv = door(fake)
+        master = psutil.Process(srv.proc.proc.pid)
+        web, printer = children(master)[0], print_process(master)
+        killed = time.monotonic()
+        os.kill(master.pid, signal.SIGKILL)
+        try:
+            wait_until(lambda: not alive(printer), timeout=3, what="the orphaned print process to exit")
+            print(f"\norphaned print process gone in {time.monotonic() - killed:.2f} s")
+        finally:
+            for orphan in (web, printer):
+                if orphan is not None and alive(orphan):
+                    orphan.kill()
+
+
+def shown_online(message: dict[str, Any]) -> bool:
+    """A /ws/live message saying the printer is online: in the snapshot, or as a change."""
+    printers = message["printers"] if message["type"] == "snapshot" else [message] if message["type"] == "printer" else []
+    return any(p["online"] is True for p in printers)
+
+
+def test_a_printer_going_offline_reaches_the_api_and_the_live_feed(door):
+    with FakePrinter() as fake:
+        srv = door(fake)
+        wait_until(lambda: srv.printer()["online"] is True, what="the first status check")
+        with srv.live() as ws:
+            recv_until(ws, shown_online)  # the web reads the print process's states once a second
+
+            fake.refuse()
+            code = srv.codes(1)
+            srv.scan(code[0])
+            offline = recv_until(ws, lambda m: m["type"] == "printer" and m["online"] is False)
+            assert offline["name"] == "default" and "refused" in offline["last_error"]
+            assert srv.printer()["online"] is False and srv.printer()["queue"]["queued"] == 1
+
+            fake.resume()
+            online = recv_until(ws, lambda m: m["type"] == "printer" and m["online"] is True)
+            assert online["last_error"] is None
+        assert_printed_once(fake, code)
+
+
+def test_printing_in_the_other_process_wakes_no_screen_with_a_refresh(door):
+    """The print process commits on every badge; only a changed headcount may refresh 500 screens."""
+    with FakePrinter() as fake:
+        srv = door(fake)
+        with srv.live() as ws:
+            json.loads(ws.recv(timeout=5))
+            codes = srv.codes(3)
+            for code in codes:
+                srv.scan(code)
+            fake.wait_for_jobs(3)
+            kinds = []
+            deadline = time.monotonic() + 2.5  # the web notices other processes' commits every second
+            while time.monotonic() < deadline:
+                try:
+                    kinds.append(json.loads(ws.recv(timeout=deadline - time.monotonic()))["type"])
+                except TimeoutError:
+                    break
+        assert kinds.count("checked_in") == 3 and "printer" in kinds
+        assert "refresh" not in kinds, kinds
