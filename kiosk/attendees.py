@@ -85,10 +85,18 @@ def insert(db: sqlite_utils.Database, event: Event, master: bytes, fields: dict[
     row = {
         "event_id": event.id, "first_name": first, "last_name": last,
         "created_at": now, "updated_at": now, **fields,
-        "ticket_code": tickets.new_code(master, event.id),
+        "ticket_code": _unused_code(db, event, master),
         "search_text": search_text(fields["name"], fields.get("email"), fields.get("company")),
     }
     return db["attendees"].insert(row).last_pk
+
+
+def _unused_code(db: sqlite_utils.Database, event: Event, master: bytes) -> str:
+    """A fresh code no one has yet: random serials can collide, however rarely."""
+    while True:
+        code = tickets.new_code(master, event.id)
+        if by_ticket_code(db, code) is None:
+            return code
 
 
 def add_walk_in(db: sqlite_utils.Database, event: Event, master: bytes, name: str,

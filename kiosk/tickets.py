@@ -1,7 +1,7 @@
 """Ticket codes: compact, verifiable, unforgeable.
 
-A code looks like ``K3-7GQ2MX-4TZ9P8W2KQH7R``: ``K`` + the event id in base 36,
-a random 6-character serial, and 13 characters (65 bits) of HMAC-SHA256 over both,
+A code looks like ``K3-7GQ2MXA1-4TZ9P8W2KQH7R``: ``K`` + the event id in base 36,
+a random 8-character serial, and 13 characters (65 bits) of HMAC-SHA256 over both,
 keyed with a per-event key derived from the installation's secret. Only upper-case
 letters, digits and ``-`` are used so the QR is encoded in alphanumeric mode: at
 error correction M it fits QR version 2 (25x25 modules), which a phone screen
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
-SERIAL_LEN = 6
+SERIAL_LEN = 8  # 40 random bits: two of 10,000 attendees share one about once in 20,000 lists
 MAC_LEN = 13
 CODE_RE = re.compile(rf"^K([0-9A-Z]{{1,6}})-([{ALPHABET}]{{{SERIAL_LEN}}})-([{ALPHABET}]{{{MAC_LEN}}})$")
 OURS_RE = re.compile(rf"^K[0-9A-Z]{{1,6}}-[0-9A-Z]{{{SERIAL_LEN}}}")

@@ -94,7 +94,7 @@ def badge_info(row: Any, event: Any) -> BadgeInfo:
 def test_badge(event: Any) -> BadgeInfo:
     """The badge `kiosk printer test` prints: every script the door meets, so missing fonts show."""
     return BadgeInfo(name="Zoë Ελένη 王 Nguyễn", first_name="Zoë", company="Printer test", event_name=event.name,
-                     event_date=event.date_label, ticket_code="K0-TEST00-0000000000000",
+                     event_date=event.date_label, ticket_code="K0-TEST0000-0000000000000",
                      sponsor_line="Test badge", mark="TEST")
 
 

@@ -85,7 +85,7 @@ def test_refusals_each_get_their_colour_and_the_servers_message(server, chromium
     guest = server.people()[30]
     server.scan(guest["ticket_code"], station="door-2")
     cases = [
-        ("K1-AAAAAA-AAAAAAAAAAAAA", "invalid_code", MESSAGES["invalid_code"]),
+        ("K1-AAAAAAAA-AAAAAAAAAAAAA", "invalid_code", MESSAGES["invalid_code"]),
         ("GIAO-1", "unknown_code", MESSAGES["unknown_code"]),
         (declined["ticket_code"], "not_attending", MESSAGES["not_attending"]),
         (guest["ticket_code"], "already_checked_in", f"Welcome back, {guest['first_name']}: you checked in at"),

@@ -284,7 +284,7 @@ import gevent
 from printers.badge import BadgeInfo
 from printers.escpos_job import build_job
 from printers.offload import off_hub
-info = BadgeInfo("Γιώργος Παπαδόπουλος", "Γιώργος", "Acme", "Meetup", "Thu 26 Nov 2026", "K1-ABCDEF-ABCDEFGHJKMNP", None, None)
+info = BadgeInfo("Γιώργος Παπαδόπουλος", "Γιώργος", "Acme", "Meetup", "Thu 26 Nov 2026", "K1-ABCDEFGH-ABCDEFGHJKMNP", None, None)
 build_job(info, "TM-T20II")  # fonts loaded
 
 def longest_gap(call):

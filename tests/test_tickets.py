@@ -66,3 +66,13 @@ def test_kiosk_tickets_writes_one_png_each_and_a_sheet_whose_codes_check_in(tmp_
     sheet = (out / "sheet.pdf").read_bytes()
     pages = re.findall(rb"/Type\s*/Page(?!s)", sheet)
     assert sheet.startswith(b"%PDF") and len(pages) == -(-len(people) // 9)
+
+
+def test_a_serial_that_collides_is_drawn_again(server, monkeypatch):
+    taken = server.people()[0]["ticket_code"]
+    fresh = tickets.new_code(SECRET, server.state.door.event.id)
+    drawn = iter([taken, taken, fresh])
+    monkeypatch.setattr(tickets, "new_code", lambda master, event_id: next(drawn))
+    response = server.post("/api/attendees", "volunteer", json={"name": "Late Comer"})
+    assert response.status_code == 201
+    assert response.json()["attendee"]["ticket_code"] == fresh
