@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 import requests
@@ -30,6 +30,17 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns failures
 PINS = {"kiosk": "1111", "volunteer": "2468", "organizer": "13579"}
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 8.0, what: str = "condition") -> Any:
+    """Poll until ``predicate()`` is truthy; its value, or AssertionError naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def free_port() -> int:

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 import pytest
 from websockets.sync.client import connect
 
-from conftest import ROOT, Server, start_in_process, write_config
+from conftest import ROOT, Server, start_in_process, write_config, wait_until
 
 try:
     from tests.escpos_decode import decode, qr_texts
@@ -30,17 +30,6 @@ except ModuleNotFoundError:
 from printers.service import backoff
 
 pytestmark = pytest.mark.timeout(20)
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 8.0, what: str = "condition") -> Any:
-    """Poll until ``predicate()`` is truthy; its value, or AssertionError naming ``what``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def printers(srv: Server) -> dict[str, dict[str, Any]]:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 import pytest
 import requests
 
-from conftest import KioskProcess, Server
+from conftest import KioskProcess, Server, wait_until
 
 try:
     from tests.escpos_decode import qr_texts
@@ -29,17 +29,6 @@ except ModuleNotFoundError:
 pytestmark = pytest.mark.timeout(20)
 ARRIVALS = 20
 FAST = 0.5  # seconds: a check-in must answer within this, printer or not
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 8.0, what: str = "condition") -> Any:
-    """Poll until ``predicate()`` is truthy; its value, or AssertionError naming ``what``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def timed_check_ins(post: Callable[[str], requests.Response], codes: list[str], label: str) -> list[float]:
