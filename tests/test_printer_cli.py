@@ -1,0 +1,33 @@
+"""`kiosk printer test` and `kiosk printer status`, as an organiser checks the printer before doors."""
+
+from __future__ import annotations
+
+from conftest import free_port, run_kiosk, write_config
+from escpos_decode import qr_texts
+from fake_printer import FakePrinter
+
+
+def test_printer_test_writes_a_badge_to_the_file_printer(tmp_path):
+    config = write_config(tmp_path, printer='backend = "file"\npath = "badges"')
+    result = run_kiosk(config, "printer", "test")
+    assert "test badge sent" in result.stdout
+    assert (tmp_path / "badges" / "test-badge.bin").stat().st_size > 1000
+    assert (tmp_path / "badges" / "test-badge.png").exists()
+
+
+def test_printer_test_and_status_against_a_network_printer(tmp_path):
+    with FakePrinter() as fake:
+        config = write_config(tmp_path, printer=f'backend = "network"\nhost = "127.0.0.1"\nport = {fake.port}\ntimeout = 2')
+        status = run_kiosk(config, "printer", "status")
+        assert "online" in status.stdout and "paper ok" in status.stdout
+        run_kiosk(config, "printer", "test")
+        jobs = fake.wait_for_jobs(1)
+        assert qr_texts(jobs[-1]) == ["K0-TEST0000-0000000000000"]
+
+
+def test_a_switched_off_printer_is_reported_with_exit_code_1(tmp_path):
+    config = write_config(tmp_path, printer=f'backend = "network"\nhost = "127.0.0.1"\nport = {free_port()}\ntimeout = 1')
+    status = run_kiosk(config, "printer", "status", check=False)
+    assert status.returncode == 1 and "NOT ANSWERING" in status.stdout and "refused" in status.stdout
+    test = run_kiosk(config, "printer", "test", check=False)
+    assert test.returncode == 1 and "refused" in test.stderr
