@@ -9,6 +9,8 @@ one line instead of failing at the first badge.
 
 from __future__ import annotations
 
+import abc
+
 import importlib.util
 import shutil
 import subprocess
@@ -25,16 +27,16 @@ def has_module(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
-class _EscposDeviceBackend:
+class _EscposDeviceBackend(abc.ABC):
     """Open, check paper, write once, close: the shared life of a USB or serial job."""
 
     wants_preview = False
     name = "device"
     profile = "TM-T20II"
 
+    @abc.abstractmethod
     def _make(self) -> Any:
-        """A python-escpos printer object, not yet opened."""
-        raise NotImplementedError
+        """A python-escpos printer object, not yet opened (USB or serial)."""
 
     def _explain(self, exc: BaseException) -> PrinterError:
         """One sentence for a volunteer."""
