@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import tempfile
@@ -25,14 +26,20 @@ def state() -> Any:
 
 
 def actor() -> Actor:
-    """The caller as an audit actor; a station name sent in the body labels kiosks."""
+    """The caller as an audit actor: who they are (token or PIN) and the station they name, if any."""
     who = auth.current_actor()
     station = clean(_body().get("station") or request.args.get("station") or "", 40)
-    return Actor(who.role, f"station:{station}") if station else who
+    return dataclasses.replace(who, at_station=station) if station else who
 
 
 def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True, cache=True) if request.is_json else None
+    """The JSON object sent, or {} for anything else (not JSON, not an object, nested past reason)."""
+    if not request.is_json:
+        return {}
+    try:
+        data = request.get_json(silent=True, cache=True)
+    except RecursionError:
+        return {}
     return data if isinstance(data, dict) else {}
 
 
@@ -66,9 +73,9 @@ def _http_error(exc: HTTPException) -> Response:
 @require("kiosk")
 def post_checkin() -> Response:
     """A scan from a kiosk or a scanner script (see the contract for the answers)."""
-    if not request.is_json or not isinstance(request.get_json(silent=True), dict):
-        return error(400, "bad_request", 'Send JSON like {"code": "...", "station": "door-1"}.')
     body = _body()
+    if not body:
+        return error(400, "bad_request", 'Send JSON like {"code": "...", "station": "door-1"}.')
     station = clean(body.get("station") or "door", 40) or "door"
     nonce = body.get("nonce")
     nonce = clean(nonce, 100) if isinstance(nonce, (str, int)) and str(nonce).strip() else None
@@ -190,13 +197,19 @@ def post_import() -> Response:
     if source not in importers.SOURCES:
         return error(422, "invalid", f"Unknown source {source!r}.")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / (Path(upload.filename).name or "upload.csv")
+        path = Path(tmp) / _safe_name(upload.filename)
         upload.save(path)
         try:
             summary = state().door.import_file(path, source, actor())
         except importers.ImportFileError as exc:
             return error(422, "import_failed", f"{exc} Nothing was imported.")
     return jsonify({"result": "imported", **summary.as_dict()})
+
+
+def _safe_name(filename: str) -> str:
+    """The uploaded file's own name (errors name it) made harmless: no folders, no "..", no odd bytes."""
+    name = "".join(ch if ch.isalnum() or ch in "._- " else "_" for ch in Path(filename).name).lstrip(".")[:100]
+    return name or "upload.csv"
 
 
 @bp.get("/export")

@@ -17,10 +17,12 @@ class Actor:
 
     role: str
     label: str
+    at_station: str = ""
 
     @property
     def station(self) -> str:
-        return self.label.removeprefix("station:")
+        """Where the action happened: the station the caller named, else who they are."""
+        return self.at_station or self.label
 
 
 CLI = Actor("organizer", "cli")
@@ -32,7 +34,8 @@ def record(db: sqlite_utils.Database, actor: Actor, action: str, event_id: int |
     db["audit"].insert({
         "event_id": event_id, "at": clock.now_iso(), "role": actor.role, "actor": actor.label,
         "action": action, "attendee_id": attendee_id,
-        "details": json.dumps(details, ensure_ascii=False, default=str),
+        "details": json.dumps({**({"station": actor.at_station} if actor.at_station else {}), **details},
+                              ensure_ascii=False, default=str),
     })
 
 

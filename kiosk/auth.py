@@ -26,23 +26,25 @@ from .audit import Actor
 ROLE_RANK = {"kiosk": 1, "volunteer": 2, "organizer": 3}
 HOME = {"kiosk": "/kiosk", "volunteer": "/volunteer", "organizer": "/organizer"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+LIVE = "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)"  # SQL: a token that still works
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(db: sqlite_utils.Database, role: str, label: str = "") -> str:
-    """A new bearer token for a role; only its hash is kept."""
+def create_token(db: sqlite_utils.Database, role: str, label: str = "", expires_at: str | None = None) -> str:
+    """A new bearer token for a role; only its hash is kept. Pairing tokens expire (see pages.py)."""
     if role not in ROLE_RANK:
         raise ValueError(f"unknown role {role!r}: choose kiosk, volunteer or organizer")
     token = f"{role[0]}k_{secrets.token_urlsafe(24)}"
-    db["tokens"].insert({"token_hash": hash_token(token), "role": role, "label": label, "created_at": clock.now_iso()})
+    db["tokens"].insert({"token_hash": hash_token(token), "role": role, "label": label, "created_at": clock.now_iso(),
+                         "expires_at": expires_at})
     return token
 
 
 def list_tokens(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    rows = db.execute("SELECT id, role, label, created_at, revoked_at FROM tokens ORDER BY id")
+    rows = db.execute("SELECT id, role, label, created_at, revoked_at, expires_at FROM tokens ORDER BY id")
     return [dict(r) for r in rows]
 
 
@@ -55,12 +57,12 @@ def token_actor(db: sqlite_utils.Database, token: str) -> Actor | None:
     """The role behind a live token, or None for an unknown or revoked one."""
     if not token or len(token) > 200:
         return None
-    row = db.execute("SELECT id, role FROM tokens WHERE token_hash = ? AND revoked_at IS NULL", [hash_token(token)]).fetchone()
+    row = db.execute(f"SELECT id, role FROM tokens WHERE token_hash = ? AND {LIVE}", [hash_token(token), clock.now_iso()]).fetchone()
     return Actor(row["role"], f"token:{row['id']}") if row else None
 
 
 def token_alive(db: sqlite_utils.Database, token_id: int) -> bool:
-    return db.execute("SELECT 1 FROM tokens WHERE id = ? AND revoked_at IS NULL", [token_id]).fetchone() is not None
+    return db.execute(f"SELECT 1 FROM tokens WHERE id = ? AND {LIVE}", [token_id, clock.now_iso()]).fetchone() is not None
 
 
 class TokenCache:
@@ -196,7 +198,7 @@ def check(role: str, page: bool = False) -> Any:
         return _error(403, "forbidden", f"This needs the {role} role; you are signed in as {actor.role}.")
     if request.method in UNSAFE_METHODS and g.get("auth_via") == "cookie":
         sent = request.headers.get("X-CSRF-Token", "") or request.form.get("csrf", "")
-        if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
+        if not sent or not hmac.compare_digest(sent.encode(), session.get("csrf", "").encode()):
             return _error(403, "csrf", "This change is missing its CSRF token: reload the page and try again.")
     return None
 

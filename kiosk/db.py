@@ -43,7 +43,7 @@ class Store:
     def __init__(self, path: str | Path, pool_size: int = 8) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()
         self._writer = _connect(self.path)
         self._writer.execute("PRAGMA journal_mode = WAL")
         create_schema(sqlite_utils.Database(self._writer))
@@ -76,6 +76,11 @@ class Store:
                     conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def serialised(self) -> threading.RLock:
+        """Hold the writer across a transaction and what follows it (telling the screens), so
+        two changes reach the feed in the order they were committed."""
+        return self._write_lock
 
     def data_version(self) -> int:
         """Changes only when another process commits (read on the writer's own connection):
@@ -114,6 +119,8 @@ class Store:
 def create_schema(db: sqlite_utils.Database) -> None:
     """Create tables, indexes and triggers if missing, and recount the headcounts once."""
     db.executescript(SCHEMA)
+    if "expires_at" not in {column[1] for column in db.execute("PRAGMA table_info(tokens)")}:
+        db.execute("ALTER TABLE tokens ADD COLUMN expires_at TEXT")  # databases from before pairing expiry
     db.executescript(RECOUNT)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -199,7 +206,8 @@ CREATE TABLE IF NOT EXISTS tokens (
     role TEXT NOT NULL,
     label TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL,
-    revoked_at TEXT
+    revoked_at TEXT,
+    expires_at TEXT
 );
 CREATE TABLE IF NOT EXISTS print_jobs (
     id INTEGER PRIMARY KEY,

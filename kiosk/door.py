@@ -44,44 +44,49 @@ class Door:
 
     def scan(self, code: Any, station: str, nonce: str | None, client: str) -> checkin.Outcome:
         """A scanner read something at a station."""
-        with self.store.write() as db:
-            outcome = checkin.scan(db, self.event, self.master, self.limits, code, station, nonce, client)
-        if outcome.changed and not outcome.replayed:
-            self._publish_arrival(outcome, station)
+        with self.store.serialised():
+            with self.store.write() as db:
+                outcome = checkin.scan(db, self.event, self.master, self.limits, code, station, nonce, client)
+            if outcome.changed and not outcome.replayed:
+                self._publish_arrival(outcome, station)
         return outcome
 
     def manual_check_in(self, attendee_id: int, actor: Actor, override: bool = False) -> checkin.Outcome:
         """A volunteer checks someone in from search (lost QR code); audited."""
-        with self.store.write() as db:
-            person = attendees.get(db, self.event, attendee_id)
-            if person is None:
-                return checkin.Outcome("not_found", 404, {"result": "not_found", "message": "No such attendee tonight."})
-            outcome = checkin.arrive(db, self.event, person, actor.station, override=override)
+        with self.store.serialised():
+            with self.store.write() as db:
+                person = attendees.get(db, self.event, attendee_id)
+                if person is None:
+                    return checkin.Outcome("not_found", 404, {"result": "not_found", "message": "No such attendee tonight."})
+                outcome = checkin.arrive(db, self.event, person, actor.station, override=override)
+                if outcome.changed:
+                    audit.record(db, actor, "manual_check_in", self.event.id, attendee_id, override=override)
             if outcome.changed:
-                audit.record(db, actor, "manual_check_in", self.event.id, attendee_id, override=override)
-        if outcome.changed:
-            self._publish_arrival(outcome, actor.station, manual=True)
+                self._publish_arrival(outcome, actor.station, manual=True)
         return outcome
 
     def undo(self, attendee_id: int, actor: Actor) -> checkin.Outcome:
-        with self.store.write() as db:
-            outcome = checkin.undo(db, self.event, attendee_id, actor)
-        if outcome.changed:
-            self.feed.publish("undone", {"attendee": attendees.as_dict(outcome.attendee), "by": actor.label},
-                              outcome.body["headcount"])
+        with self.store.serialised():
+            with self.store.write() as db:
+                outcome = checkin.undo(db, self.event, attendee_id, actor)
+            if outcome.changed:
+                self.feed.publish("undone", {"attendee": attendees.as_dict(outcome.attendee), "by": actor.label},
+                                  outcome.body["headcount"])
         return outcome
 
     def walk_in(self, name: str, email: str | None, company: str | None, check_in: bool, actor: Actor) -> tuple[int, checkin.Outcome | None]:
         """Register someone without a ticket; optionally check them in (which prints a badge)."""
-        with self.store.write() as db:
-            attendee_id = attendees.add_walk_in(db, self.event, self.master, name, email, company)
-            audit.record(db, actor, "walk_in", self.event.id, attendee_id, check_in=check_in)
-            outcome = None
-            if check_in:
-                outcome = checkin.arrive(db, self.event, attendees.get(db, self.event, attendee_id), actor.station)
-            person = attendees.get(db, self.event, attendee_id)
-            counts = headcount(db, self.event)
-        self.feed.publish("walk_in", {"attendee": attendees.as_dict(person), "checked_in": bool(outcome and outcome.changed)}, counts)
+        with self.store.serialised():
+            with self.store.write() as db:
+                attendee_id = attendees.add_walk_in(db, self.event, self.master, name, email, company)
+                audit.record(db, actor, "walk_in", self.event.id, attendee_id, check_in=check_in)
+                outcome = None
+                if check_in:
+                    outcome = checkin.arrive(db, self.event, attendees.get(db, self.event, attendee_id), actor.station)
+                person = attendees.get(db, self.event, attendee_id)
+                counts = headcount(db, self.event)
+            self.feed.publish("walk_in", {"attendee": attendees.as_dict(person),
+                                          "checked_in": bool(outcome and outcome.changed)}, counts)
         return attendee_id, outcome
 
     def reprint(self, attendee_id: int, actor: Actor) -> int | None:
@@ -98,20 +103,22 @@ class Door:
                     progress: Callable[[int, int], None] | None = None) -> attendees.ImportSummary:
         """Parse the whole file first (bad files import nothing), then upsert in one transaction."""
         batch = importers.read_attendee_file(path, source=source, progress=progress)
-        with self.store.write() as db:
-            summary = attendees.upsert_batch(db, self.event, self.master, batch)
-            audit.record(db, actor, "import", self.event.id, file=Path(path).name, **summary.as_dict())
-            counts = headcount(db, self.event)
-        self.feed.publish("import", summary.as_dict(), counts)
+        with self.store.serialised():
+            with self.store.write() as db:
+                summary = attendees.upsert_batch(db, self.event, self.master, batch)
+                audit.record(db, actor, "import", self.event.id, file=Path(path).name, **summary.as_dict())
+                counts = headcount(db, self.event)
+            self.feed.publish("import", summary.as_dict(), counts)
         return summary
 
     def external_change(self) -> None:
         """Another process committed: refresh every screen if the headcount changed (``kiosk import``).
 
         The print process commits on every badge it prints, and a refresh wakes every socket."""
-        counts = self.headcount()
-        if counts != self.feed.headcount:
-            self.feed.publish("refresh", {}, counts)
+        with self.store.serialised():  # no in-process change may slip between the read and the publish
+            counts = self.headcount()
+            if counts != self.feed.headcount:
+                self.feed.publish("refresh", {}, counts)
 
     def _publish_arrival(self, outcome: checkin.Outcome, station: str, manual: bool = False) -> None:
         self.feed.publish("checked_in", {

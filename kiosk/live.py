@@ -27,6 +27,7 @@ sock = Sock()
 WAIT_SECONDS = 1.0  # how soon a handler notices its phone has gone (a hung-up socket wakes no one)
 WS_ROLES: dict[str, str | None] = {}
 MAX_FRAME_BYTES = 1_500_000
+MAX_FRAME_PIXELS = 4_000_000  # a 2560x1440 webcam frame fits
 
 
 def ws_route(path: str, role: str | None):
@@ -116,9 +117,11 @@ def _decode(frame: bytes) -> list[str]:
     """The QR texts in one JPEG/PNG frame; nothing for an unreadable one (decoded off the gevent hub)."""
     try:
         image = Image.open(io.BytesIO(frame))
+        if image.width * image.height > MAX_FRAME_PIXELS:  # a tiny PNG can claim a gigapixel
+            return []
         image.draft("L", (800, 800))
         results = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
-    except (UnidentifiedImageError, OSError, ValueError):
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
         return []
     return [r.text for r in results if r.valid and r.text]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,12 +11,13 @@ import qrcode
 import qrcode.image.svg
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
 
-from . import audit, auth
+from . import audit, auth, clock
 from .audit import Actor
 from .auth import require
 from .network import lan_addresses
 
 bp = Blueprint("pages", __name__)
+PAIRING_HOURS = 16
 
 
 def state() -> Any:
@@ -119,11 +122,14 @@ def organizer() -> str:
 def create_pairing() -> Response:
     """A token plus the QR of its /pair link, so a phone opens the kiosk or console signed in."""
     who = auth.current_actor()
-    role = (request.get_json(silent=True) or {}).get("role", "kiosk")
+    body = request.get_json(silent=True) if request.is_json else None
+    role = body.get("role", "kiosk") if isinstance(body, dict) else "kiosk"
     if role not in ("kiosk", "volunteer") or not auth.allowed(who, role):
         return jsonify({"result": "forbidden", "message": "You can pair phones as kiosk or volunteer."}), 403
     with state().store.write() as db:
-        token = auth.create_token(db, role, label=f"paired by {who.label}")
+        # A phone paired for the evening stops working the next morning, whoever paired it.
+        expires = (clock.now() + dt.timedelta(hours=PAIRING_HOURS)).isoformat(timespec="milliseconds")
+        token = auth.create_token(db, role, label=f"paired by {who.label}", expires_at=expires)
         audit.record(db, Actor(who.role, who.label), "pairing", state().door.event.id, role=role)
     url = f"{_lan_base_url()}/pair?token={token}"
     svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8).to_string(encoding="unicode")

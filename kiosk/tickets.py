@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -31,14 +32,32 @@ def load_or_create_secret(configured: str | None, secret_file: Path) -> bytes:
     """The config's secret if set; else one generated on first run and kept beside the database."""
     if configured:
         return configured.encode()
+    if not secret_file.exists():
+        _write_secret(secret_file)
+    value = secret_file.read_text(encoding="ascii").strip()
+    if len(value) < 32:
+        raise ValueError(f"{secret_file} holds no usable secret: delete it to make a new one "
+                         "(every ticket printed so far would then need printing again)")
+    return value.encode()
+
+
+def _write_secret(secret_file: Path) -> None:
+    """Write to a private temporary file, fsync, then link into place: a crash or a second
+    process starting at the same moment never sees an empty or half-written secret."""
     secret_file.parent.mkdir(parents=True, exist_ok=True)
+    temporary = secret_file.with_name(f".{secret_file.name}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with secret_file.open("x", encoding="ascii") as fh:  # "x": two first runs cannot both write
-            secret_file.chmod(0o600)
-            fh.write(secrets.token_urlsafe(32) + "\n")
+        os.write(fd, (secrets.token_urlsafe(32) + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(temporary, secret_file)  # fails if another process got there first: theirs wins
     except FileExistsError:
         pass
-    return secret_file.read_text(encoding="ascii").strip().encode()
+    finally:
+        temporary.unlink()
 
 
 def derive_key(master: bytes, purpose: str) -> bytes:

@@ -134,6 +134,10 @@ def requeue(db: sqlite_utils.Database, job_id: int, error: str) -> None:
     """
     db.execute("UPDATE print_jobs SET status = ?, printer = NULL, next_attempt_at = ?, last_error = ? "
                "WHERE id = ? AND status = ?", [QUEUED, clock.now_iso(), error, job_id, PRINTING])
+    # Undone while it was being sent: undo could not cancel it then, so cancel it now.
+    db.execute("UPDATE print_jobs SET status = ?, last_error = 'The check-in was undone.' WHERE id = ? AND status = ? "
+               "AND reason = 'check-in' AND (SELECT checked_in_at FROM attendees WHERE id = print_jobs.attendee_id) IS NULL",
+               [CANCELLED, job_id, QUEUED])
 
 
 def settle(db: sqlite_utils.Database, job_id: int, status: str, error: str) -> None:
