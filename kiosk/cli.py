@@ -281,9 +281,14 @@ def forget(ctx: Context, before: str | None, event_slug: str | None, yes: bool) 
                 result = forgetting.forget(db, before=before, event_slug=event_slug)
             except ValueError as exc:
                 raise click.ClickException(str(exc)) from None
+            jobs = result.pop("print_jobs")
             audit.record(db, CLI, "forget", None, before=before, event=event_slug, **result)
         door.store.compact()
-    click.echo(f"Forgot {result['attendees']} people in {result['events']} event(s); counts kept.")
+    folders = [(ctx.settings.base_dir / p.options.get("path", "data/badges")).resolve()
+               for p in ctx.settings.printers if p.backend == "file"]
+    files = forgetting.delete_badge_files(folders, jobs)
+    click.echo(f"Forgot {result['attendees']} people in {result['events']} event(s); counts kept; "
+               f"{files} badge files deleted.")
 
 
 @cli.command(name="events")

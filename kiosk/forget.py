@@ -7,6 +7,7 @@ companies, the codes scanned and the platform ids.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -25,7 +26,20 @@ def forget(db: sqlite_utils.Database, before: str | None = None, event_slug: str
     people = 0
     for event_id in ids:
         people += _forget_event(db, event_id)
-    return {"events": len(ids), "attendees": people}
+    jobs = [r[0] for r in db.execute(f"SELECT id FROM print_jobs WHERE event_id IN ({','.join('?' * len(ids))})", ids)] if ids else []
+    return {"events": len(ids), "attendees": people, "print_jobs": jobs}
+
+
+def delete_badge_files(folders: list[Path], job_ids: list[int]) -> int:
+    """A file printer keeps every badge as .bin and .png, names included: delete those of forgotten jobs."""
+    deleted = 0
+    for folder in folders:
+        for job_id in job_ids:
+            for path in (folder / f"job-{job_id:06d}.bin", folder / f"job-{job_id:06d}.png"):
+                if path.exists():
+                    path.unlink()
+                    deleted += 1
+    return deleted
 
 
 def _forget_event(db: sqlite_utils.Database, event_id: int) -> int:

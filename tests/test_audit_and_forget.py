@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 
 from conftest import FIXTURES, run_kiosk, write_config
 
@@ -46,14 +47,22 @@ def test_export_is_the_attendance_report(server):
 
 
 def test_forget_blanks_people_of_past_events_and_keeps_counts(tmp_path):
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, printer='backend = "file"\npath = "badges"')
     run_kiosk(config, "demo", "--no-serve")
+    badges = tmp_path / "badges"
+    badges.mkdir()
+    (badges / "job-000001.png").write_bytes(b"a badge with a name on it")
+    (badges / "job-000001.bin").write_bytes(b"escpos")
+    with sqlite3.connect(tmp_path / "data" / "kiosk.db") as db:
+        db.execute("INSERT INTO print_jobs (id, event_id, attendee_id, reason, status, next_attempt_at, created_at) "
+                   "VALUES (1, 1, 1, 'check-in', 'printed', '', '')")
     people = json.loads(run_kiosk(config, "attendees", "--format", "json").stdout)
     kiosk_token = run_kiosk(config, "token", "create", "--role", "kiosk").stdout.splitlines()[-1]
     assert kiosk_token
     before = run_kiosk(config, "events").stdout
     result = run_kiosk(config, "forget", "--before", "2026-12-01", "--yes")
     assert f"Forgot {len(people)} people in 1 event" in result.stdout
+    assert "2 badge files deleted" in result.stdout and not list(badges.iterdir())
     after_people = json.loads(run_kiosk(config, "attendees", "--format", "json").stdout)
     assert len(after_people) == len(people)
     assert all(p["name"] == "" and p["email"] is None and p["company"] is None for p in after_people)
