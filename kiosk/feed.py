@@ -55,7 +55,6 @@ class Feed:
         self._log: collections.deque[Change] = collections.deque(maxlen=LOG_SIZE)
         self._version = 0
         self._changed = _Signal()
-        self._printers: dict[str, Any] = {}
         self._headcount: dict[str, Any] = {}
         self._headcount_json = "{}"
         self._headcount_version = 0
@@ -70,10 +69,6 @@ class Feed:
     def headcount(self) -> dict[str, Any]:
         return self._headcount
 
-    @property
-    def printers(self) -> dict[str, Any]:
-        return dict(self._printers)
-
     def headcount_snapshot(self) -> tuple[int, str]:
         """(headcount version, its JSON text): what a door display is sent."""
         return self._headcount_version, self._headcount_json
@@ -82,8 +77,6 @@ class Feed:
         """Record a change and wake every listener; returns its version."""
         with self._lock:
             self._version += 1
-            if kind == "printer":
-                self._printers[data["name"]] = data
             self._log.append(Change(self._version, kind, data))
             counts_changed = headcount is not None and self._set_headcount(headcount)
             version = self._version

@@ -85,8 +85,10 @@ def live(ws) -> None:
 
 
 def _send_snapshot(ws, feed) -> int:
+    """The current headcount and printers; printers from the same place as GET /api/printers."""
     version = feed.version
-    ws.send(json.dumps({"type": "snapshot", "headcount": feed.headcount, "printers": list(feed.printers.values())}))
+    printers = current_app.extensions["kiosk"].printers.describe()
+    ws.send(json.dumps({"type": "snapshot", "headcount": feed.headcount, "printers": printers}))
     return version
 
 
