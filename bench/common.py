@@ -22,6 +22,8 @@ from typing import Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
+if str(ROOT / "tests") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tests"))
 RESULTS = BENCH / "RESULTS.md"
 PYTHON = sys.executable
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -154,38 +156,11 @@ def wait_for_quiet(max_wait: float = 60, threshold: float = 0.25) -> float:
 # ---------------------------------------------------------------- a throw-away event
 
 def write_config(folder: Path, port: int, printer: str = "file", max_failed_scans: int = 1000) -> Path:
-    """A config like tests/conftest.py's: loopback only, its own database, a fixed secret, no capacity."""
-    folder.mkdir(parents=True, exist_ok=True)
-    printer_table = 'backend = "file"\nprofile = "TM-T20II"\npath = "badges"' if printer == "file" \
-        else f'backend = "{printer}"'
-    path = folder / "config.toml"
-    path.write_text(f"""
-[event]
-name = "Bench Meetup"
-starts_at = "2026-11-26T18:30:00+00:00"
-doors_open = "18:30"
-capacity = 0
-sponsors = ["Gamesys", "Tecknuovo"]
-schedule = [{{ time = "19:10", title = "Networking Monitoring at Scale" }}]
+    """tests/conftest.py's config (loopback only, its own database, a fixed secret), with the bench's printer."""
+    from conftest import write_config as test_config  # tests/ is on sys.path (top of this module)
 
-[server]
-host = "127.0.0.1"
-port = {port}
-
-[storage]
-database = "data/kiosk.db"
-
-[printer]
-{printer_table}
-
-[security]
-secret = "bench-secret-not-for-production"
-kiosk_pin = "1111"
-volunteer_pin = "2468"
-organizer_pin = "13579"
-max_failed_scans = {max_failed_scans}
-""", encoding="utf-8")
-    return path
+    table = 'backend = "file"\nprofile = "TM-T20II"\npath = "badges"' if printer == "file" else f'backend = "{printer}"'
+    return test_config(folder, port=port, printer=table, max_failed_scans=max_failed_scans)
 
 
 def run_kiosk(config_path: Path, *args: str, timeout: float = 300) -> str:

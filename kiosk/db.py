@@ -240,54 +240,47 @@ CREATE TABLE IF NOT EXISTS event_counts (
     walk_ins INTEGER NOT NULL DEFAULT 0,
     arrived_expected INTEGER NOT NULL DEFAULT 0
 );
-CREATE TRIGGER IF NOT EXISTS attendees_count_insert AFTER INSERT ON attendees BEGIN
-    INSERT OR IGNORE INTO event_counts (event_id) VALUES (NEW.event_id);
-    UPDATE event_counts SET
-        checked_in = checked_in + (NEW.checked_in_at IS NOT NULL),
-        expected = expected + (NEW.attending = 1 AND NEW.is_walk_in = 0),
-        walk_ins = walk_ins + (NEW.is_walk_in = 1 AND NEW.checked_in_at IS NOT NULL),
-        arrived_expected = arrived_expected + (NEW.attending = 1 AND NEW.is_walk_in = 0 AND NEW.checked_in_at IS NOT NULL)
-    WHERE event_id = NEW.event_id;
-END;
-CREATE TRIGGER IF NOT EXISTS attendees_count_delete AFTER DELETE ON attendees BEGIN
-    UPDATE event_counts SET
-        checked_in = checked_in - (OLD.checked_in_at IS NOT NULL),
-        expected = expected - (OLD.attending = 1 AND OLD.is_walk_in = 0),
-        walk_ins = walk_ins - (OLD.is_walk_in = 1 AND OLD.checked_in_at IS NOT NULL),
-        arrived_expected = arrived_expected - (OLD.attending = 1 AND OLD.is_walk_in = 0 AND OLD.checked_in_at IS NOT NULL)
-    WHERE event_id = OLD.event_id;
-END;
-CREATE TRIGGER IF NOT EXISTS attendees_count_update
-AFTER UPDATE OF checked_in_at, attending, is_walk_in, event_id ON attendees BEGIN
-    UPDATE event_counts SET
-        checked_in = checked_in - (OLD.checked_in_at IS NOT NULL),
-        expected = expected - (OLD.attending = 1 AND OLD.is_walk_in = 0),
-        walk_ins = walk_ins - (OLD.is_walk_in = 1 AND OLD.checked_in_at IS NOT NULL),
-        arrived_expected = arrived_expected - (OLD.attending = 1 AND OLD.is_walk_in = 0 AND OLD.checked_in_at IS NOT NULL)
-    WHERE event_id = OLD.event_id;
-    INSERT OR IGNORE INTO event_counts (event_id) VALUES (NEW.event_id);
-    UPDATE event_counts SET
-        checked_in = checked_in + (NEW.checked_in_at IS NOT NULL),
-        expected = expected + (NEW.attending = 1 AND NEW.is_walk_in = 0),
-        walk_ins = walk_ins + (NEW.is_walk_in = 1 AND NEW.checked_in_at IS NOT NULL),
-        arrived_expected = arrived_expected + (NEW.attending = 1 AND NEW.is_walk_in = 0 AND NEW.checked_in_at IS NOT NULL)
-    WHERE event_id = NEW.event_id;
-END;
 CREATE TABLE IF NOT EXISTS settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
 """
 
-RECOUNT = """
+
+# What each headcount counts, as SQL over one attendee row ({r} is NEW, OLD, or nothing for a
+# plain SELECT). The triggers and the start-up recount are both made from these, so they agree.
+COUNTED = {
+    "checked_in": "{r}checked_in_at IS NOT NULL",
+    "expected": "{r}attending = 1 AND {r}is_walk_in = 0",
+    "walk_ins": "{r}is_walk_in = 1 AND {r}checked_in_at IS NOT NULL",
+    "arrived_expected": "{r}attending = 1 AND {r}is_walk_in = 0 AND {r}checked_in_at IS NOT NULL",
+}
+
+
+def _count(row: str, sign: str) -> Iterator[str]:
+    """Add (+) or take away (-) one attendee row's part of its event's counts."""
+    prefix = f"{row}."
+    if sign == "+":
+        yield f"INSERT OR IGNORE INTO event_counts (event_id) VALUES ({prefix}event_id);"
+    sets = ", ".join(f"{name} = {name} {sign} ({rule.format(r=prefix)})" for name, rule in COUNTED.items())
+    yield f"UPDATE event_counts SET {sets} WHERE event_id = {prefix}event_id;"
+
+
+def _trigger(name: str, when: str, *steps: tuple[str, str]) -> str:
+    body = "\n    ".join(line for row, sign in steps for line in _count(row, sign))
+    return f"CREATE TRIGGER IF NOT EXISTS {name} {when} ON attendees BEGIN\n    {body}\nEND;\n"
+
+
+SCHEMA += (_trigger("attendees_count_insert", "AFTER INSERT", ("NEW", "+"))
+           + _trigger("attendees_count_delete", "AFTER DELETE", ("OLD", "-"))
+           + _trigger("attendees_count_update", "AFTER UPDATE OF checked_in_at, attending, is_walk_in, event_id",
+                      ("OLD", "-"), ("NEW", "+")))
+
+RECOUNT = f"""
 BEGIN IMMEDIATE;
 DELETE FROM event_counts;
-INSERT INTO event_counts (event_id, checked_in, expected, walk_ins, arrived_expected)
-SELECT event_id,
-       sum(checked_in_at IS NOT NULL),
-       sum(attending = 1 AND is_walk_in = 0),
-       sum(is_walk_in = 1 AND checked_in_at IS NOT NULL),
-       sum(attending = 1 AND is_walk_in = 0 AND checked_in_at IS NOT NULL)
+INSERT INTO event_counts (event_id, {", ".join(COUNTED)})
+SELECT event_id, {", ".join(f"sum({rule.format(r='')})" for rule in COUNTED.values())}
 FROM attendees GROUP BY event_id;
 COMMIT;
 """
