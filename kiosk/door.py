@@ -8,7 +8,7 @@ back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,6 +19,7 @@ from .audit import Actor
 from .db import Store
 from .events import Event
 from .feed import Feed
+from .group_commit import GroupCommit
 from .headcount import headcount
 
 
@@ -29,6 +30,10 @@ class Door:
     master: bytes
     feed: Feed
     limits: checkin.Limits
+    scans: GroupCommit = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.scans = GroupCommit(self.store)
 
     @classmethod
     def open(cls, store: Store, event_settings: Any, master: bytes, limits: checkin.Limits) -> "Door":
@@ -43,13 +48,13 @@ class Door:
             return headcount(db, self.event)
 
     def scan(self, code: Any, station: str, nonce: str | None, client: str) -> checkin.Outcome:
-        """A scanner read something at a station."""
-        with self.store.serialised():
-            with self.store.write() as db:
-                outcome = checkin.scan(db, self.event, self.master, self.limits, code, station, nonce, client)
+        """A scanner read something at a station (scans arriving together share a commit)."""
+        def publish(outcome: checkin.Outcome) -> None:
             if outcome.changed and not outcome.replayed:
                 self._publish_arrival(outcome, station)
-        return outcome
+
+        return self.scans.run(
+            lambda db: checkin.scan(db, self.event, self.master, self.limits, code, station, nonce, client), publish)
 
     def manual_check_in(self, attendee_id: int, actor: Actor, override: bool = False) -> checkin.Outcome:
         """A volunteer checks someone in from search (lost QR code); audited."""

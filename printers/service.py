@@ -73,6 +73,7 @@ T = TypeVar("T")
 
 STATUS_EVERY = 10.0    # an idle, working printer is asked how it is this often (paper low, cover...)
 PROBE_EVERY = 2.0      # a down printer is asked this often whether it is back
+TICK_SAVE_EVERY = 1.0  # during a run of badges, "last printed at" is stored at most this often
 IDLE_WAIT = 1.0        # longest sleep between two cheap "anything due?" reads when nothing wakes us
 MAX_BACKOFF = 30.0
 CLOSE_TIMEOUT = 5.0    # at shutdown, time for a job being sent to finish and be marked printed
@@ -171,6 +172,7 @@ class PrinterWorker:
         self.health = Health()
         self.thread: threading.Thread | None = None
         self._seen = -1
+        self._saved_at = float("-inf")
 
     @property
     def name(self) -> str:
@@ -197,6 +199,7 @@ class PrinterWorker:
 
     def idle(self) -> None:
         """Nothing to print: check the printer now and then, then sleep until the feed changes."""
+        self._set(busy=False)  # the end of a run of badges (and of its last "printed at")
         if time.monotonic() - self.health.last_status >= STATUS_EVERY:
             ok, status = self.probe()
             if not ok:
@@ -236,7 +239,7 @@ class PrinterWorker:
             return False
         self.pool.done(job)
         self.health = Health(last_status=self.health.last_status)
-        self._set(busy=False, online=True, last_error=None, last_printed_at=clock.now_iso())
+        self._set(online=True, last_error=None, last_printed_at=clock.now_iso())  # still busy until idle()
         return True
 
     def went_down(self, error: str, failed_send: bool, **shown: Any) -> None:
@@ -278,12 +281,22 @@ class PrinterWorker:
         self._set(paper=status.paper, detail=status.detail, **changes)
 
     def _set(self, **changes: Any) -> None:
-        """Change the shown state; store it (for the console) only when it really changed."""
+        """Change the shown state; store it (for the console) only when it really changed.
+
+        "Last printed at" alone changes with every badge; during a run of badges it is stored
+        at most every TICK_SAVE_EVERY seconds (and when the run ends), so a fast printer does
+        not take the database's write lock from the door once more per badge."""
         before = self.state.as_dict()
         for key, value in changes.items():
             setattr(self.state, key, value)
-        if self.state.as_dict() != before:
-            self.pool.save_state(self)
+        after = self.state.as_dict()
+        if after == before:
+            return
+        only_ticked = {k for k in after if after[k] != before[k]} == {"last_printed_at"}
+        if only_ticked and time.monotonic() - self._saved_at < TICK_SAVE_EVERY:
+            return
+        self._saved_at = time.monotonic()
+        self.pool.save_state(self)
 
 
 class PrinterPool:
