@@ -44,18 +44,38 @@ def _body() -> dict[str, Any]:
 
 
 def _attendee_fields() -> tuple[str, ...]:
-    """A kiosk sees only what the greeting needs; volunteers see the whole record."""
     who = auth.current_actor()
-    return attendees.PUBLIC_FIELDS if auth.allowed(who, "volunteer") else attendees.KIOSK_FIELDS
+    return attendee_fields(who.role) if who is not None else attendees.KIOSK_FIELDS
 
 
 def outcome_response(outcome: Outcome) -> Response:
-    body = dict(outcome.body)
-    if outcome.attendee is not None and (outcome.status < 400 or outcome.status == 409):
-        body["attendee"] = attendees.as_dict(outcome.attendee, _attendee_fields())
-    response = jsonify(body)
+    response = jsonify(outcome_body(outcome, _attendee_fields()))
     response.status_code = outcome.status
     return response
+
+
+def outcome_body(outcome: Outcome, fields: tuple[str, ...]) -> dict[str, Any]:
+    """An outcome as JSON, with the attendee's `fields` when the answer is about a known person."""
+    body = dict(outcome.body)
+    if outcome.attendee is not None and (outcome.status < 400 or outcome.status == 409):
+        body["attendee"] = attendees.as_dict(outcome.attendee, fields)
+    return body
+
+
+def attendee_fields(role: str) -> tuple[str, ...]:
+    """A kiosk sees only what the greeting needs; volunteers see the whole record."""
+    return attendees.PUBLIC_FIELDS if auth.ROLE_RANK[role] >= auth.ROLE_RANK["volunteer"] else attendees.KIOSK_FIELDS
+
+
+SCAN_BODY_HINT = 'Send JSON like {"code": "...", "station": "door-1"}.'
+
+
+def scan(door: Any, body: dict[str, Any], client: str) -> Outcome:
+    """A scan's JSON body to the door's answer (the Flask route and kiosk.fast_scan both use this)."""
+    station = clean(body.get("station") or "door", 40) or "door"
+    nonce = body.get("nonce")
+    nonce = clean(nonce, 100) if isinstance(nonce, (str, int)) and str(nonce).strip() else None
+    return door.scan(body.get("code"), station, nonce, client)
 
 
 def error(status: int, result: str, message: str) -> Response:
@@ -72,15 +92,14 @@ def _http_error(exc: HTTPException) -> Response:
 @bp.post("/checkins")
 @require("kiosk")
 def post_checkin() -> Response:
-    """A scan from a kiosk or a scanner script (see the contract for the answers)."""
+    """A scan from a kiosk or a scanner script (see the contract for the answers).
+
+    Scans with a bearer token and a plain JSON body are answered before Flask by kiosk.fast_scan,
+    with the same functions; this view answers the rest (browser sessions, odd requests)."""
     body = _body()
     if not body:
-        return error(400, "bad_request", 'Send JSON like {"code": "...", "station": "door-1"}.')
-    station = clean(body.get("station") or "door", 40) or "door"
-    nonce = body.get("nonce")
-    nonce = clean(nonce, 100) if isinstance(nonce, (str, int)) and str(nonce).strip() else None
-    outcome = state().door.scan(body.get("code"), station, nonce, request.remote_addr or "")
-    return outcome_response(outcome)
+        return error(400, "bad_request", SCAN_BODY_HINT)
+    return outcome_response(scan(state().door, body, request.remote_addr or ""))
 
 
 @bp.delete("/checkins/<int:attendee_id>")

@@ -12,14 +12,27 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 
 from . import auth, checkin, config, tickets
 from .config import Settings
 from .db import Store
 from .door import Door
+from .fast_scan import FastScan
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 log = logging.getLogger("kiosk")
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signer built once instead of on every request
+    (a scanner script's check-in, which carries no cookie, paid for it too)."""
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        cached = getattr(self, "_signer", None)
+        if cached is None or cached[0] != app.secret_key:
+            cached = self._signer = (app.secret_key, super().get_signing_serializer(app))
+        return cached[1]
 
 
 @dataclass
@@ -58,6 +71,7 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
     state = KioskState(settings=settings, store=store, door=door, master=master, login_limiter=auth.LoginLimiter(),
                        printers=PrinterBoard(store, door.event, settings.printers, door.feed))
     app.extensions["kiosk"] = state
+    app.session_interface = SessionCookies()
     app.config.update(
         SECRET_KEY=tickets.derive_key(master, "flask-session"),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.https,
@@ -66,6 +80,7 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
         SOCK_SERVER_OPTIONS={"ping_interval": 20, "max_message_size": 2 * 1024 * 1024},
     )
     _register_blueprints(app)
+    app.wsgi_app = FastScan(app.wsgi_app, state, app.json)  # plain bearer-token scans skip Flask's machinery
     if start_workers:
         _start_workers(state, print_threads)
     return app

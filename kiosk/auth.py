@@ -144,10 +144,14 @@ def current_actor() -> Actor | None:
     return g.actor
 
 
+def bearer_token(header: str) -> str | None:
+    """The token of an ``Authorization: Bearer ...`` header, or None."""
+    return header[7:].strip() if header[:7].lower() == "bearer " else None
+
+
 def _resolve_actor() -> Actor | None:
     store = current_app.extensions["kiosk"].store
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header[:7].lower() == "bearer " else None
+    token = bearer_token(request.headers.get("Authorization", ""))
     if token is None and request.path.startswith("/ws/"):
         token = request.args.get("token")
     if token is not None:
@@ -188,18 +192,26 @@ def require(role: str, page: bool = False) -> Callable:
 def check(role: str, page: bool = False) -> Any:
     """The refusal response for the current request, or None when it may go on."""
     actor = current_actor()
-    if actor is None:
-        if page and request.accept_mimetypes.accept_html:
-            from flask import redirect, url_for
+    if actor is None and page and request.accept_mimetypes.accept_html:
+        from flask import redirect, url_for
 
-            return redirect(url_for("pages.login", next=request.path))
-        return _error(401, "unauthorized", "Sign in first: a bearer token or a PIN login is needed.")
-    if not allowed(actor, role):
-        return _error(403, "forbidden", f"This needs the {role} role; you are signed in as {actor.role}.")
+        return redirect(url_for("pages.login", next=request.path))
+    refused = role_refusal(actor, role)
+    if refused is not None:
+        return _error(*refused)
     if request.method in UNSAFE_METHODS and g.get("auth_via") == "cookie":
         sent = request.headers.get("X-CSRF-Token", "") or request.form.get("csrf", "")
         if not sent or not hmac.compare_digest(sent.encode(), session.get("csrf", "").encode()):
             return _error(403, "csrf", "This change is missing its CSRF token: reload the page and try again.")
+    return None
+
+
+def role_refusal(actor: Actor | None, role: str) -> tuple[int, str, str] | None:
+    """(status, result, message) when `actor` may not act as `role`, else None."""
+    if actor is None:
+        return 401, "unauthorized", "Sign in first: a bearer token or a PIN login is needed."
+    if not allowed(actor, role):
+        return 403, "forbidden", f"This needs the {role} role; you are signed in as {actor.role}."
     return None
 
 

@@ -86,6 +86,8 @@ def normalise(raw: Any) -> str | None:
     text = raw.strip(" \t\r\n")
     if not text or len(text) > MAX_CODE_CHARS:
         return None
+    if text.isascii() and text.isprintable():  # every ticket code: no need to look at each character
+        return text
     if any(unicodedata.category(ch)[0] in "CZ" and ch != " " for ch in text):
         return None
     return text

@@ -23,14 +23,16 @@ import contextlib
 import queue
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Iterator
 
 import sqlite_utils
 
-from printers.offload import off_hub
+from printers.offload import off_hub, real_sleep
 
 BUSY_TIMEOUT_MS = 5000
+BUSY_RETRY_SECONDS = 0.0002  # another process holds the write lock for one commit: well under a millisecond
 SCHEMA_VERSION = 1
 
 
@@ -99,7 +101,22 @@ class Store:
         except sqlite3.OperationalError as exc:
             if not _is_busy(exc):
                 raise
-            off_hub(lambda: self._with_busy_timeout("BEGIN IMMEDIATE"))
+            off_hub(self._begin_when_free)
+
+    def _begin_when_free(self) -> None:
+        """BEGIN IMMEDIATE, retried every 0.2 ms for up to BUSY_TIMEOUT_MS (in a real thread).
+
+        SQLite's own busy handler sleeps 1, 2, 5, 10 ms... between tries; the print process
+        holds the lock for well under a millisecond, so that would make a scan wait needlessly."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self._writer.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    raise
+            real_sleep(BUSY_RETRY_SECONDS)
 
     def _with_busy_timeout(self, *statements: str) -> None:
         """Run `statements` on the writer, waiting up to BUSY_TIMEOUT_MS for other processes."""

@@ -10,6 +10,7 @@ Without gevent (tests, Werkzeug, the CLI) they simply run in place.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Callable, TypeVar
 
 T = TypeVar("T")
@@ -40,3 +41,15 @@ def real_rlock() -> Any:
     except ImportError:
         pass
     return threading.RLock()
+
+
+def real_sleep(seconds: float) -> None:
+    """Sleep this OS thread, even after gevent patched `time` (for code running inside off_hub)."""
+    try:
+        from gevent import monkey
+
+        if monkey.is_module_patched("time"):
+            return monkey.get_original("time", "sleep")(seconds)
+    except ImportError:
+        pass
+    time.sleep(seconds)

@@ -76,3 +76,22 @@ def test_a_serial_that_collides_is_drawn_again(server, monkeypatch):
     response = server.post("/api/attendees", "volunteer", json={"name": "Late Comer"})
     assert response.status_code == 201
     assert response.json()["attendee"]["ticket_code"] == fresh
+
+
+def test_mac_digits_are_base32_of_the_hmac_as_first_issued() -> None:
+    """The MAC is written without base64's slow loop; it must stay the exact string tickets carry."""
+    import base64
+    import hashlib
+    import hmac as hmac_lib
+
+    from kiosk import tickets as t
+
+    def reference(master: bytes, event_id: int, serial: str) -> str:
+        key = t.derive_key(master, f"tickets/event/{event_id}")
+        digest = hmac_lib.new(key, f"{event_id}:{serial}".encode(), hashlib.sha256).digest()
+        return base64.b32encode(digest).decode().translate(
+            str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", t.ALPHABET))[:t.MAC_LEN]
+
+    for i in range(300):
+        master, serial = f"secret-{i}".encode() * 3, f"{i:08d}"
+        assert t._mac(master, i * 7, serial) == reference(master, i * 7, serial)
