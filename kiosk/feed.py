@@ -56,7 +56,7 @@ class Feed:
         self._version = 0
         self._changed = _Signal()
         self._headcount: dict[str, Any] = {}
-        self._headcount_json = "{}"
+        self._headcount_json: str | None = "{}"
         self._headcount_version = 0
         self._headcount_changed = _Signal()
         self._set_headcount(headcount or {})
@@ -70,8 +70,14 @@ class Feed:
         return self._headcount
 
     def headcount_snapshot(self) -> tuple[int, str]:
-        """(headcount version, its JSON text): what a door display is sent."""
-        return self._headcount_version, self._headcount_json
+        """(headcount version, its JSON text): what a door display is sent.
+
+        Encoded on first demand, once per change however many displays ask (and never
+        during a rush with no display open)."""
+        with self._lock:
+            if self._headcount_json is None:
+                self._headcount_json = json.dumps(self._headcount)
+            return self._headcount_version, self._headcount_json
 
     def publish(self, kind: str, data: dict[str, Any], headcount: dict[str, Any] | None = None) -> int:
         """Record a change and wake every listener; returns its version."""
@@ -89,7 +95,7 @@ class Feed:
         if headcount == self._headcount:
             return False
         self._headcount = headcount
-        self._headcount_json = json.dumps(headcount)
+        self._headcount_json = None
         self._headcount_version += 1
         return True
 
