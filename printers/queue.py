@@ -126,6 +126,12 @@ def mark_printed(db: sqlite_utils.Database, job_id: int) -> None:
                [PRINTED, clock.now_iso(), job_id])
 
 
+def unclaim(db: sqlite_utils.Database, job_id: int) -> None:
+    """A claimed job that was not started (its worker stopped) goes back, as if never taken."""
+    db.execute("UPDATE print_jobs SET status = ?, printer = NULL, attempts = attempts - 1 WHERE id = ? AND status = ?",
+               [QUEUED, job_id, PRINTING])
+
+
 def requeue(db: sqlite_utils.Database, job_id: int, error: str) -> None:
     """A printer error: the job goes back in its place, for whichever allowed printer is up first.
 

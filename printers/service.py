@@ -173,6 +173,7 @@ class PrinterWorker:
         self.thread: threading.Thread | None = None
         self._seen = -1
         self._saved_at = float("-inf")
+        self._claimed: Any = None  # the next job, claimed in the transaction that marked the last one printed
 
     @property
     def name(self) -> str:
@@ -186,13 +187,16 @@ class PrinterWorker:
             except Exception:  # noqa: BLE001 - a bug must not silence a printer for the evening
                 log.exception("printer %s: unexpected error", self.name)
                 self.pool.stop.wait(IDLE_WAIT)
+        if self._claimed is not None:  # stopping: the job claimed for next time goes back in its place
+            self.pool.unclaim(self._claimed)
+            self._claimed = None
 
     def turn(self) -> None:
         """Print the next job, or wait: for the printer to come back, or for a job to arrive."""
         if self.health.down:
             self.wait_until_back()
             return
-        if not self.pool.has_due(self.route):
+        if self._claimed is None and not self.pool.has_due(self.route):
             self.idle()
             return
         self.print_next()
@@ -210,7 +214,7 @@ class PrinterWorker:
 
     def print_next(self) -> bool:
         """Claim, print and settle one job; False when another printer took it first."""
-        job = self.pool.claim(self.route)
+        job, self._claimed = self._claimed or self.pool.claim(self.route), None
         if job is None:
             return False
         try:
@@ -237,7 +241,7 @@ class PrinterWorker:
             paper_out = getattr(exc, "reason", "") == "paper_out"
             self.went_down(message, failed_send=True, detail=message, **({"paper": "out"} if paper_out else {}))
             return False
-        self.pool.done(job)
+        self._claimed = self.pool.done(job, then_claim=None if self.pool.stop.is_set() else self.route)
         self.health = Health(last_status=self.health.last_status)
         self._set(online=True, last_error=None, last_printed_at=clock.now_iso())  # still busy until idle()
         return True
@@ -346,9 +350,16 @@ class PrinterPool:
         with self.store.write() as db:
             return print_queue.claim(db, self.event.id, route)
 
-    def done(self, job: Any) -> None:
+    def done(self, job: Any, then_claim: print_queue.Route | None = None) -> Any:
+        """Mark a job printed and, in the same transaction, claim the next one for `then_claim`:
+        one write per badge, not two, so a fast printer takes the write lock from the door half as often."""
         with self.store.write() as db:
             print_queue.mark_printed(db, job["id"])
+            return print_queue.claim(db, self.event.id, then_claim) if then_claim is not None else None
+
+    def unclaim(self, job: Any) -> None:
+        with self.store.write() as db:
+            print_queue.unclaim(db, job["id"])
 
     def requeue(self, job: Any, error: str) -> None:
         with self.store.write() as db:

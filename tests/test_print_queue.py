@@ -300,3 +300,50 @@ def test_badge_rendering_does_not_stall_the_gevent_server():
     in_place, offloaded = map(float, done.stdout.split())
     assert in_place > 0.04, "ten renders in place should block the hub for their whole length"
     assert offloaded < min(in_place / 3, 0.025), f"a greenlet waited {offloaded * 1000:.1f} ms during offloaded renders"
+
+
+def test_a_run_of_badges_takes_the_write_lock_about_once_per_badge(make_server):
+    """Marking a badge printed also claims the next: a fast printer competes with the door half as
+    often. Every badge still prints exactly once, in order, each claimed once."""
+    with FakePrinter() as fake:
+        srv = make_server(printer=fake.config())
+        wait_until(lambda: printers(srv)["default"]["online"], what="printer online")
+        store, writes = srv.state.store, []
+        original = store.write
+
+        def counting_write() -> Any:
+            if threading.current_thread().name.startswith("printer-"):
+                writes.append(1)
+            return original()
+
+        people = srv.people()[:12]
+        store.write = counting_write
+        try:
+            with srv.state.store.serialised():  # queue all twelve before the worker can take one
+                for person in people:
+                    srv.state.door.scan(person["ticket_code"], "door-1", None, "test")
+            fake.wait_for_jobs(12)
+            wait_until(lambda: all(r["status"] == "printed" for r in job_rows(srv)), what="all marked printed")
+        finally:
+            store.write = original
+        assert codes(fake.jobs) == [p["ticket_code"] for p in people]
+        assert [r["attempts"] for r in job_rows(srv)] == [1] * 12
+        assert len(writes) <= 12 + 3, writes  # one per badge, plus the first claim and a state change or two
+
+
+def test_a_job_claimed_for_next_goes_back_when_the_worker_stops(make_server):
+    from printers import queue as print_queue
+
+    from conftest import free_port
+
+    srv = make_server(printer=f'backend = "network"\nhost = "127.0.0.1"\nport = {free_port()}\ntimeout = 1')
+    srv.scan(srv.people()[0]["ticket_code"])  # nothing listens on that port: the badge stays queued
+    wait_until(lambda: printers(srv)["default"]["online"] is False and job_rows(srv)[-1]["status"] == "queued",
+               what="printer down, badge queued")
+    with srv.state.store.write() as db:
+        job = print_queue.claim(db, srv.state.door.event.id, print_queue.Route("default"))
+    assert job is not None and job["status"] == "printing"
+    with srv.state.store.write() as db:
+        print_queue.unclaim(db, job["id"])
+    row = job_rows(srv)[-1]
+    assert (row["status"], row["printer"], row["attempts"]) == ("queued", None, 0)
