@@ -10,6 +10,7 @@ nonce safe: it is answered from the stored row and writes nothing new.
 from __future__ import annotations
 
 import json
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,12 +42,39 @@ STATUS = {"checked_in": 201, "already_checked_in": 200, "unknown_code": 404, "in
 GUESSES = ("unknown_code", "invalid_code")
 
 
-@dataclass(frozen=True)
 class Limits:
-    """Code guessing: at most `max_failed` unknown or invalid codes per station or client per window."""
+    """Code guessing: at most `max_failed` unknown or invalid codes per station or client per window.
 
-    max_failed: int = 20
-    window_seconds: int = 60
+    The scan log is the record that counts (it also holds across restarts). Counting it costs a
+    query on every scan, so this also remembers when each station and client last failed, in this
+    process: one with no failure since the window began cannot be over the limit, and is not
+    counted. ``seed()`` reads who failed lately from the log at start-up; until then every scan is
+    counted."""
+
+    def __init__(self, max_failed: int = 20, window_seconds: int = 60) -> None:
+        self.max_failed, self.window_seconds = max_failed, window_seconds
+        self._last_failure: dict[str, float] = {}
+        self._since = time.monotonic()
+
+    def seed(self, db: sqlite_utils.Database) -> None:
+        """Remember the stations and clients that failed within the window (as failing now)."""
+        rows = db.execute("SELECT DISTINCT station, client FROM scans WHERE ok = 0 AND at > ? AND result IN "
+                          "('unknown_code', 'invalid_code')", [clock.iso_ago(self.window_seconds)]).fetchall()
+        for station, client in rows:
+            self.failed(station, client)
+        self._since = float("-inf")
+
+    def may_be_over(self, station: str, client: str) -> bool:
+        cutoff = time.monotonic() - self.window_seconds
+        last = self._last_failure
+        return self._since > cutoff or last.get("s:" + station, cutoff) > cutoff or last.get("c:" + client, cutoff) > cutoff
+
+    def failed(self, station: str, client: str) -> None:
+        if len(self._last_failure) > 10_000:  # many names or addresses: forget, and count every scan a while
+            self._last_failure.clear()
+            self._since = time.monotonic()
+        now = time.monotonic()
+        self._last_failure["s:" + station] = self._last_failure["c:" + client] = now
 
 
 @dataclass
@@ -76,6 +104,8 @@ def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits,
         return _log(db, event, refusal("too_many_attempts"), station, None, _printable(raw_code), client)
     else:
         outcome = _admit(db, event, master, code, station)
+    if outcome.result in GUESSES:
+        limits.failed(station, client)
     return _log(db, event, outcome, station, nonce, code if code is not None else _printable(raw_code), client)
 
 
@@ -172,6 +202,8 @@ def _clock_time(iso: str) -> str:
 
 def _too_many_failures(db: sqlite_utils.Database, limits: Limits, station: str, client: str) -> bool:
     """Too many unknown or invalid codes lately from this station, or from this client address."""
+    if not limits.may_be_over(station, client):
+        return False
     since = clock.iso_ago(limits.window_seconds)
     by_station, by_client = db.execute(
         "SELECT (SELECT count(*) FROM scans WHERE ok = 0 AND station = ? AND at > ? AND result IN ('unknown_code', 'invalid_code')), "

@@ -41,6 +41,7 @@ class Door:
         with store.write() as db:
             event = events.ensure_current(db, event_settings)
             counts = headcount(db, event)
+            limits.seed(db)
         return cls(store=store, event=event, master=master, feed=Feed(counts), limits=limits)
 
     def headcount(self) -> dict[str, Any]:

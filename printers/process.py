@@ -29,7 +29,7 @@ from .service import PrinterPool
 log = logging.getLogger("kiosk.printers")
 POLL_EVERY = 0.2       # seconds between two looks at data_version: a new badge starts within this
 PARENT_EVERY = 0.5     # seconds between two checks that the master is still there
-NICENESS = 10          # below the web process: printing may wait a moment, the door may not
+NICENESS = 19          # the lowest: printing may wait a moment, the door may not (bench/RESULTS.md)
 
 
 class InPrintProcess:

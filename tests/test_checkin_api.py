@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from kiosk import tickets
+from kiosk import checkin, tickets
 
 
 def test_new_arrival_is_checked_in_with_headcount(server):
@@ -202,3 +202,39 @@ def test_code_guessing_is_slowed_down(make_server):
     blocked = srv.scan(srv.people()[0]["ticket_code"], station="door-7")
     assert (blocked.status_code, blocked.json()["result"]) == (429, "too_many_attempts")
     assert srv.get("/api/headcount", None).json()["checked_in"] == 0
+
+
+def test_code_guessing_limit_holds_across_a_restart(make_server):
+    """The count comes from the scan log: a restart in the middle of guessing forgets nothing."""
+    from kiosk.db import Store
+    from kiosk.door import Door
+
+    srv = make_server(max_failed_scans=5)
+    for i in range(3):
+        srv.scan(f"GUESS-{i}", station="door-7")
+    state = srv.state
+    reopened = Door.open(Store(state.settings.database), state.settings.event, state.master,
+                         checkin.Limits(5, 60))
+    assert reopened.limits.may_be_over("door-7", "10.0.0.9")        # seeded from the log
+    assert not reopened.limits.may_be_over("door-99", "10.0.0.99")  # never failed: not counted
+    for i in range(2):
+        assert reopened.scan(f"AGAIN-{i}", "door-7", None, "10.0.0.9").result in ("unknown_code", "invalid_code")
+    blocked = reopened.scan(srv.people()[0]["ticket_code"], "door-7", None, "10.0.0.9")
+    assert blocked.result == "too_many_attempts"
+    elsewhere = reopened.scan(srv.people()[0]["ticket_code"], "door-8", None, "10.0.0.10")
+    assert elsewhere.result == "checked_in"
+
+
+def test_stations_without_recent_failures_are_not_counted_and_others_are(monkeypatch):
+    """The in-memory shortcut: only a station or client that failed within the window is counted."""
+    clock_now = [1000.0]
+    monkeypatch.setattr(checkin.time, "monotonic", lambda: clock_now[0])
+    limits = checkin.Limits(max_failed=3, window_seconds=60)
+    assert limits.may_be_over("door-1", "10.0.0.1")  # not seeded: everything is counted
+    limits._since = float("-inf")
+    assert not limits.may_be_over("door-1", "10.0.0.1")
+    limits.failed("door-1", "10.0.0.1")
+    assert limits.may_be_over("door-1", "10.0.0.2") and limits.may_be_over("door-2", "10.0.0.1")
+    assert not limits.may_be_over("door-2", "10.0.0.2")
+    clock_now[0] += 61
+    assert not limits.may_be_over("door-1", "10.0.0.1")
