@@ -156,10 +156,16 @@ def wait_for_quiet(max_wait: float = 60, threshold: float = 0.25) -> float:
 # ---------------------------------------------------------------- a throw-away event
 
 def write_config(folder: Path, port: int, printer: str = "file", max_failed_scans: int = 1000) -> Path:
-    """tests/conftest.py's config (loopback only, its own database, a fixed secret), with the bench's printer."""
+    """tests/conftest.py's config (loopback only, its own database, a fixed secret), with the bench's printer:
+    "file", "none", or the keys of a whole ``[printer]`` table (an emulated printer's)."""
     from conftest import write_config as test_config  # tests/ is on sys.path (top of this module)
 
-    table = 'backend = "file"\nprofile = "TM-T20II"\npath = "badges"' if printer == "file" else f'backend = "{printer}"'
+    if "=" in printer:
+        table = printer
+    elif printer == "file":
+        table = 'backend = "file"\nprofile = "TM-T20II"\npath = "badges"'
+    else:
+        table = f'backend = "{printer}"'
     return test_config(folder, port=port, printer=table, max_failed_scans=max_failed_scans)
 
 

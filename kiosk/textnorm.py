@@ -19,5 +19,7 @@ def clean(text: object, limit: int = 200) -> str:
     """A single-line display string: control characters removed, whitespace collapsed, length capped."""
     if text is None:
         return ""
+    if isinstance(text, str) and text.isascii() and text.isprintable():  # the usual station name: no control chars
+        return " ".join(text.split())[:limit]
     value = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in str(text))
     return " ".join(value.split())[:limit]

@@ -26,9 +26,21 @@ def _gevent_threadpool() -> Any:
 
 
 def off_hub(call: Callable[[], T]) -> T:
-    """Run `call` in a real thread under gevent (the caller's greenlet waits), else in place."""
+    """Run `call` in a real thread under gevent (the caller's greenlet waits), else in place.
+
+    A thread cannot be stopped: if the waiting greenlet is killed (a server stopping), it still
+    waits for `call` to end before unwinding, so that what `call` uses (the database's one writer
+    connection, under its lock) is never used by two threads at once."""
     pool = _gevent_threadpool()
-    return pool.apply(call) if pool is not None else call()
+    if pool is None:
+        return call()
+    result = pool.spawn(call)
+    try:
+        return result.get()
+    except BaseException:
+        if not result.ready():
+            result.wait()
+        raise
 
 
 def real_rlock() -> Any:

@@ -8,6 +8,11 @@ printer is off) and back again on the same port with ``resume()``.
 
 Status queries at the very start of a connection are a status check, not
 print data: they are counted in ``status_queries`` and left out of the job.
+
+``speed_mm_s`` makes it take as long as a real thermal printer: after a job it
+keeps the connection until the paper has moved (576-dot raster lines at 8 dots
+per mm, plus the cut), one job at a time, answering status queries meanwhile as a
+real printer does. bench/checkin.py uses it as "a TM-T20II at the door".
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import threading
 import time
 
 PAPER_BYTES = {"ok": 0x12, "low": 0x1E, "out": 0x72}
+RASTER_BYTES_PER_MM = 72 * 8  # a 576-dot line is 72 bytes; 8 lines per mm
+CUT_SECONDS = 0.3
 
 
 class _Server(socketserver.ThreadingTCPServer):
@@ -28,8 +35,11 @@ class _Server(socketserver.ThreadingTCPServer):
 class FakePrinter:
     """Start with ``with FakePrinter() as printer:``; connect to ``printer.host, printer.port``."""
 
-    def __init__(self, mode: str = "normal", paper: str = "ok", cover_open: bool = False) -> None:
+    def __init__(self, mode: str = "normal", paper: str = "ok", cover_open: bool = False,
+                 speed_mm_s: float | None = None) -> None:
         self.host = "127.0.0.1"
+        self.speed_mm_s = speed_mm_s
+        self._paper_path = threading.Lock()  # one job on paper at a time
         self.port = 0
         self.mode = mode if mode != "refusing" else "normal"
         self.paper = paper
@@ -157,6 +167,9 @@ class FakePrinter:
         except OSError:
             pass
         self._record(bytes(data))
+        if self.speed_mm_s and len(data) > 64:
+            with self._paper_path:  # the sender waits for our hang-up, as with a real printer
+                time.sleep(len(data) / RASTER_BYTES_PER_MM / self.speed_mm_s + CUT_SECONDS)
 
     def _answer_queries(self, conn: socket.socket, data: bytearray, scanned: int) -> int:
         """Answer each complete ``10 04 n`` after ``scanned``; return where to resume."""
