@@ -34,8 +34,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--gthread", type=int, default=0, metavar="THREADS",
+                        help="reference only: gunicorn's gthread worker with this many threads instead of gevent "
+                             "(the stack issue 2 describes its ceiling with)")
     args = parser.parse_args()
-    run_gunicorn(create_app, gunicorn_options(args.host, args.port))
+    options = gunicorn_options(args.host, args.port)
+    if args.gthread:
+        options.update(worker_class="gthread", threads=args.gthread)
+    run_gunicorn(create_app, options)
 
 
 if __name__ == "__main__":

@@ -301,11 +301,12 @@ def kiosk_server(event: Event) -> ServerProcess:
                                          str(event.port)], event.port, event.folder / "kiosk-serve.log")
 
 
-def ceiling_server(folder: Path) -> ServerProcess:
-    """bench/ceiling_app.py under the same gunicorn settings."""
+def ceiling_server(folder: Path, gthread: int = 0) -> ServerProcess:
+    """bench/ceiling_app.py under the same gunicorn settings (or, for reference, gthread with that many threads)."""
     port = free_port()
-    return ServerProcess("ceiling", [PYTHON, str(BENCH / "ceiling_app.py"), "--port", str(port)], port,
-                         folder / "ceiling.log", probe="/")
+    extra = ["--gthread", str(gthread)] if gthread else []
+    return ServerProcess("ceiling", [PYTHON, str(BENCH / "ceiling_app.py"), "--port", str(port), *extra], port,
+                         folder / f"ceiling{'-gthread' if gthread else ''}.log", probe="/")
 
 
 def print_queue(port: int, token: str) -> tuple[int, int]:
@@ -338,7 +339,7 @@ machine's cores, so client CPU counts against the server. Everything runs on 127
 
 | bench | run | what it measures |
 |---|---|---|
-| check-in throughput | `.venv/bin/python bench/checkin.py` | `POST /api/checkins` on `kiosk serve`, 1 and 8 keep-alive clients, against a do-nothing Flask ceiling on the same server settings; server memory |
+| check-in throughput | `.venv/bin/python bench/checkin.py` | `POST /api/checkins` on `kiosk serve` with an emulated real-speed printer, 1 and 8 keep-alive clients, 3 rounds interleaved with a do-nothing Flask ceiling on the same server settings, judged on medians; server memory |
 | live headcount | `.venv/bin/python bench/live.py` | 500 `/ws/headcount` sockets, 100 check-ins/s: check-in answer -> last socket has the count; memory with the sockets open |
 | badge rendering | `.venv/bin/python bench/badge.py` | render + ESC/POS encode per badge and job size, per paper width |
 | scan to greeting | `.venv/bin/python bench/scan_to_greeting.py` | a scan at the kiosk page to the greeting on screen |
