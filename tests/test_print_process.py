@@ -21,6 +21,7 @@ import requests
 from websockets.sync.client import connect
 
 from conftest import KioskProcess
+from printers.process import NICENESS
 from test_print_queue import recv_until
 from test_printer_jam import assert_printed_once, database, timed_check_ins, wait_until
 
@@ -110,7 +111,7 @@ def test_badges_print_from_a_process_of_their_own(door):
         printer = print_process(master)
         web = wait_until(lambda: children(master)[0], what="the web worker")
         assert printer.pid != web.pid and printer.ppid() == web.ppid() == master.pid
-        wait_until(lambda: printer.nice() == min(web.nice() + 10, 19), what="the print process to lower its priority")
+        wait_until(lambda: printer.nice() == min(web.nice() + NICENESS, 19), what="the print process to lower its priority")
 
         printer.suspend()  # if the badge came from anywhere else, it would print now
         try:
