@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 import os
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any

@@ -87,7 +87,7 @@ def demo(ctx: Context, host: str | None, port: int | None, serve: bool) -> None:
     click.echo(f"Database: {settings.database}")
     for p in settings.printers:
         click.echo(f"Printer {p.name}: {p.backend} {p.options.get('path', '')}")
-    click.echo(f"PINs: " + ", ".join(f"{role} {pin}" for role, pin in settings.pins.items()))
+    click.echo("PINs: " + ", ".join(f"{role} {pin}" for role, pin in settings.pins.items()))
     click.echo(f"A ticket code to type or scan: {first}")
     for role, token in tokens.items():
         click.echo(f"{role} token: {token}")

@@ -65,28 +65,14 @@ class _EscposDeviceBackend(abc.ABC):
         except Exception as exc:  # noqa: BLE001
             raise self._explain(exc) from exc
         finally:
-            _close(printer)
+            escpos_lib.close_quietly(printer)
 
     def status(self) -> PrinterStatus:
         """DLE EOT through the device; never raises."""
-        try:
-            printer = self._open()
-        except PrinterError as exc:
-            return PrinterStatus(False, "unknown", str(exc))
-        try:
-            found = query_status(printer, f"The {self.name} printer")
-        finally:
-            _close(printer)
+        reached, found = escpos_lib.ask_status(self._open, f"The {self.name} printer")
+        if not reached:
+            return found
         return found or PrinterStatus(True, "unknown", f"The {self.name} printer is connected (it gives no status).")
-
-
-def _close(printer: Any) -> None:
-    """Close quietly: a printer that vanished mid-job must not mask the real error."""
-    with escpos_lib.root_logging_untouched():
-        try:
-            printer.close()
-        except Exception:  # noqa: BLE001
-            pass
 
 
 class UsbBackend(_EscposDeviceBackend):

@@ -46,19 +46,14 @@ class NetworkBackend:
         except OSError as exc:
             raise _explain(exc, self.host, self.port, self.timeout, sending=True) from exc
         finally:
-            _close(printer)
+            escpos_lib.close_quietly(printer)
 
     def status(self) -> PrinterStatus:
         """DLE EOT over a fresh connection; silence means "unknown", never a hang."""
         wait = min(self.timeout, STATUS_TIMEOUT)
-        try:
-            printer = self._connect(wait)
-        except PrinterError as exc:
-            return PrinterStatus(False, "unknown", str(exc))
-        try:
-            found = query_status(printer, f"The printer at {self.host}:{self.port}")
-        finally:
-            _close(printer)
+        reached, found = escpos_lib.ask_status(lambda: self._connect(wait), f"The printer at {self.host}:{self.port}")
+        if not reached:
+            return found
         self._answers_status = found is not None
         # Many print servers never answer DLE EOT yet print fine: reachable counts as online.
         return found or PrinterStatus(
@@ -104,15 +99,6 @@ def _linger_close(sock: socket.socket) -> None:
                 return
     except OSError:
         pass  # the job is out; a slow or rude hang-up is not a failed print
-
-
-def _close(printer: Any) -> None:
-    """Close without letting python-escpos log through the root logger."""
-    with escpos_lib.root_logging_untouched():
-        try:
-            printer.close()
-        except OSError:
-            pass
 
 
 def _explain(exc: OSError, host: str, port: int, timeout: float, sending: bool) -> PrinterError:

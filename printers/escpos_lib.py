@@ -61,3 +61,28 @@ def constants() -> ModuleType:
 def printer_class(name: str) -> Any:
     """A printer class by name, e.g. ``printer_class("Network")``."""
     return getattr(printer_module(), name)
+
+
+def close_quietly(printer: Any) -> None:
+    """Close a python-escpos printer without its root-logger noise; a printer that vanished
+    mid-job must not mask the real error."""
+    with root_logging_untouched():
+        try:
+            printer.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def ask_status(open_printer: Any, where: str) -> tuple[bool, Any]:
+    """Open a printer, ask DLE EOT, close it: (True, what it said or None for silence), or
+    (False, an offline PrinterStatus saying why it could not be opened)."""
+    from .status import PrinterError, PrinterStatus, query_status
+
+    try:
+        printer = open_printer()
+    except PrinterError as exc:
+        return False, PrinterStatus(False, "unknown", str(exc))
+    try:
+        return True, query_status(printer, where)
+    finally:
+        close_quietly(printer)
