@@ -60,13 +60,11 @@ class FastScan:
             return None, 0
         token = auth.bearer_token(environ.get("HTTP_AUTHORIZATION", ""))
         mimetype = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or -1)
-        except ValueError:
-            return None, 0
-        if token is None or mimetype != "application/json" or not 0 <= length <= MAX_BODY:
-            return None, 0
-        return token, length
+        declared = environ.get("CONTENT_LENGTH", "").strip()
+        if token is None or mimetype != "application/json" or not declared.isdecimal() or not declared.isascii():
+            return None, 0  # no length (chunked), or an odd one: Flask decides
+        length = int(declared)
+        return (token, length) if length <= MAX_BODY else (None, 0)
 
     def _answer(self, environ: dict[str, Any], token: str, length: int) -> tuple[int, dict[str, Any]]:
         actor = self.state.token_cache.actor(self.state.store, token)

@@ -142,3 +142,26 @@ def test_an_unexpected_error_is_a_json_500_and_the_server_goes_on(server, monkey
     assert "disk on fire" not in response.text
     monkeypatch.setattr(door, "scan", real_scan)
     assert server.scan(server.people()[0]["ticket_code"]).status_code == 201
+
+
+@pytest.mark.parametrize("length", ["+37", "3_7", " 37x", "-1"])
+def test_an_odd_content_length_is_left_to_flask_and_changes_nothing(server, length):
+    """A declared length the fast path does not trust exactly is not parsed by it at all."""
+    import socket
+    from urllib.parse import urlparse
+
+    code = server.people()[0]["ticket_code"]
+    body = ('{"code": "%s", "station": "d"}' % code).encode()
+    url = urlparse(server.url)
+    request = (f"POST /api/checkins HTTP/1.1\r\nHost: {url.netloc}\r\nAuthorization: Bearer {server.tokens['kiosk']}\r\n"
+               f"Content-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n").encode() + body
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status = int(answer.split(b" ", 2)[1])
+    assert 400 <= status < 500 or status == 201, answer[:200]
+    assert status != 500
+    counted = server.get("/api/headcount", None).json()["checked_in"]
+    assert counted == (1 if status == 201 else 0)
