@@ -69,9 +69,10 @@ def test_demo_prints_urls_and_tokens_and_serves_the_seed_evening(tmp_path):
                                headers={"Authorization": f"Bearer {token}"}, timeout=5)
         assert answer.status_code == 201
         deadline = time.monotonic() + 15
-        while not list((tmp_path / "badges").glob("*.png")) and time.monotonic() < deadline:
-            time.sleep(0.2)
+        while not list((tmp_path / "badges").glob("*.bin")) and time.monotonic() < deadline:
+            time.sleep(0.2)  # the .bin is written last (after its .png preview)
         assert len(list((tmp_path / "badges").glob("*.bin"))) == 1
+        assert len(list((tmp_path / "badges").glob("*.png"))) == 1
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
