@@ -44,8 +44,7 @@ def _body() -> dict[str, Any]:
 
 
 def _attendee_fields() -> tuple[str, ...]:
-    who = auth.current_actor()
-    return attendee_fields(who.role) if who is not None else attendees.KIOSK_FIELDS
+    return attendee_fields(auth.current_actor())
 
 
 def outcome_response(outcome: Outcome) -> Response:
@@ -62,9 +61,9 @@ def outcome_body(outcome: Outcome, fields: tuple[str, ...]) -> dict[str, Any]:
     return body
 
 
-def attendee_fields(role: str) -> tuple[str, ...]:
+def attendee_fields(who: Actor | None) -> tuple[str, ...]:
     """A kiosk sees only what the greeting needs; volunteers see the whole record."""
-    return attendees.PUBLIC_FIELDS if auth.ROLE_RANK[role] >= auth.ROLE_RANK["volunteer"] else attendees.KIOSK_FIELDS
+    return attendees.PUBLIC_FIELDS if auth.allowed(who, "volunteer") else attendees.KIOSK_FIELDS
 
 
 SCAN_BODY_HINT = 'Send JSON like {"code": "...", "station": "door-1"}.'

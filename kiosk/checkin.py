@@ -40,6 +40,7 @@ MESSAGES = {
 STATUS = {"checked_in": 201, "already_checked_in": 200, "unknown_code": 404, "invalid_code": 422,
           "not_attending": 409, "capacity_reached": 409, "too_many_attempts": 429}
 GUESSES = ("unknown_code", "invalid_code")
+_GUESSED = "result IN (" + ", ".join(f"'{result}'" for result in GUESSES) + ")"  # SQL: a scan that counts as a guess
 
 
 class Limits:
@@ -58,8 +59,8 @@ class Limits:
 
     def seed(self, db: sqlite_utils.Database) -> None:
         """Remember the stations and clients that failed within the window (as failing now)."""
-        rows = db.execute("SELECT DISTINCT station, client FROM scans WHERE ok = 0 AND at > ? AND result IN "
-                          "('unknown_code', 'invalid_code')", [clock.iso_ago(self.window_seconds)]).fetchall()
+        rows = db.execute(f"SELECT DISTINCT station, client FROM scans WHERE ok = 0 AND at > ? AND {_GUESSED}",
+                          [clock.iso_ago(self.window_seconds)]).fetchall()
         for station, client in rows:
             self.failed(station, client)
         self._since = float("-inf")
@@ -206,8 +207,8 @@ def _too_many_failures(db: sqlite_utils.Database, limits: Limits, station: str, 
         return False
     since = clock.iso_ago(limits.window_seconds)
     by_station, by_client = db.execute(
-        "SELECT (SELECT count(*) FROM scans WHERE ok = 0 AND station = ? AND at > ? AND result IN ('unknown_code', 'invalid_code')), "
-        "(SELECT count(*) FROM scans WHERE ok = 0 AND client = ? AND at > ? AND result IN ('unknown_code', 'invalid_code'))",
+        f"SELECT (SELECT count(*) FROM scans WHERE ok = 0 AND station = ? AND at > ? AND {_GUESSED}), "
+        f"(SELECT count(*) FROM scans WHERE ok = 0 AND client = ? AND at > ? AND {_GUESSED})",
         [station, since, client, since]).fetchone()
     return max(by_station, by_client) >= limits.max_failed
 

@@ -76,7 +76,7 @@ class FastScan:
         if not body:
             return 400, {"result": "bad_request", "message": api.SCAN_BODY_HINT}
         outcome = api.scan(self.state.door, body, environ.get("REMOTE_ADDR") or "")
-        return outcome.status, api.outcome_body(outcome, api.attendee_fields(actor.role))
+        return outcome.status, api.outcome_body(outcome, api.attendee_fields(actor))
 
 
 def _json_object(data: bytes) -> dict[str, Any]:
