@@ -28,11 +28,11 @@ def state() -> Any:
 def actor() -> Actor:
     """The caller as an audit actor: who they are (token or PIN) and the station they name, if any."""
     who = auth.current_actor()
-    station = clean(_body().get("station") or request.args.get("station") or "", 40)
+    station = clean(json_body().get("station") or request.args.get("station") or "", 40)
     return dataclasses.replace(who, at_station=station) if station else who
 
 
-def _body() -> dict[str, Any]:
+def json_body() -> dict[str, Any]:
     """The JSON object sent, or {} for anything else (not JSON, not an object, nested past reason)."""
     if not request.is_json:
         return {}
@@ -41,6 +41,17 @@ def _body() -> dict[str, Any]:
     except RecursionError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _flag(body: dict[str, Any], key: str) -> bool | None:
+    """A yes/no field: JSON true or false, false when absent; None for anything else, so that the
+    text "false" is refused rather than taken as yes."""
+    value = body.get(key, False)
+    return value if isinstance(value, bool) else None
+
+
+def _not_a_flag(key: str) -> Response:
+    return error(422, "invalid", f"{key} must be true or false.")
 
 
 def _attendee_fields() -> tuple[str, ...]:
@@ -95,7 +106,7 @@ def post_checkin() -> Response:
 
     Scans with a bearer token and a plain JSON body are answered before Flask by kiosk.fast_scan,
     with the same functions; this view answers the rest (browser sessions, odd requests)."""
-    body = _body()
+    body = json_body()
     if not body:
         return error(400, "bad_request", SCAN_BODY_HINT)
     return outcome_response(scan(state().door, body, request.remote_addr or ""))
@@ -129,14 +140,17 @@ def get_attendee(attendee_id: int) -> Response:
 @bp.post("/attendees")
 @require("volunteer")
 def post_walk_in() -> Response:
-    body = _body()
+    body = json_body()
     name = body.get("name")
     if not isinstance(name, str) or not clean(name):
         return error(422, "invalid", "A walk-in needs a name.")
     email, company = body.get("email"), body.get("company")
     if any(v is not None and not isinstance(v, str) for v in (email, company)):
         return error(422, "invalid", "Email and company must be text.")
-    attendee_id, outcome = state().door.walk_in(name, email, company, bool(body.get("check_in")), actor())
+    check_in = _flag(body, "check_in")
+    if check_in is None:
+        return _not_a_flag("check_in")
+    attendee_id, outcome = state().door.walk_in(name, email, company, check_in, actor())
     with state().store.read() as db:
         person = attendees.as_dict(attendees.get(db, state().door.event, attendee_id))
     result = {"result": "registered", "attendee": person}
@@ -151,7 +165,10 @@ def post_walk_in() -> Response:
 @require("volunteer")
 def post_manual_checkin(attendee_id: int) -> Response:
     """Check someone in from search, e.g. a lost QR code; `override` admits a waitlisted person."""
-    return outcome_response(state().door.manual_check_in(attendee_id, actor(), bool(_body().get("override"))))
+    override = _flag(json_body(), "override")
+    if override is None:
+        return _not_a_flag("override")
+    return outcome_response(state().door.manual_check_in(attendee_id, actor(), override))
 
 
 @bp.get("/attendees/<int:attendee_id>/badge.png")
@@ -268,11 +285,11 @@ def get_tokens() -> Response:
 @bp.post("/tokens")
 @require("organizer")
 def post_token() -> Response:
-    role = _body().get("role")
+    role = json_body().get("role")
     if role not in auth.ROLE_RANK:
         return error(422, "invalid", "role must be kiosk, volunteer or organizer.")
     with state().store.write() as db:
-        token = auth.create_token(db, role, clean(_body().get("label", ""), 60))
+        token = auth.create_token(db, role, clean(json_body().get("label", ""), 60))
         audit.record(db, actor(), "token_create", state().door.event.id, role=role)
     response = jsonify({"result": "created", "role": role, "token": token})
     response.status_code = 201

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.routing import IntegerConverter
 
 from . import auth, checkin, config, tickets
 from .config import Settings
@@ -32,6 +33,15 @@ class SessionCookies(SecureCookieSessionInterface):
         if cached is None or cached[0] != app.secret_key:
             cached = self._signer = (app.secret_key, super().get_signing_serializer(app))
         return cached[1]
+
+
+class RowId(IntegerConverter):
+    """``<int:...>`` in every route: an id SQLite can hold. A larger number is no row (404), where
+    Werkzeug's own converter would pass it on and SQLite would fail with an overflow (500)."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = 2**63 - 1,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 @dataclass
@@ -70,6 +80,7 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
     state = KioskState(settings=settings, store=store, door=door, master=master, login_limiter=auth.LoginLimiter(),
                        printers=PrinterBoard(store, door.event, settings.printers, door.feed))
     app.extensions["kiosk"] = state
+    app.url_map.converters["int"] = RowId
     app.session_interface = SessionCookies()
     app.config.update(
         SECRET_KEY=tickets.derive_key(master, "flask-session"),

@@ -73,6 +73,7 @@ class TokenCache:
 
     def __init__(self, ttl: float = 5.0) -> None:
         self.ttl = ttl
+        self.generation = 0  # counts clear()s: open websockets check their sign-in again when it moves
         self._entries: dict[str, tuple[float, Actor | None]] = {}
         self._lock = threading.Lock()
 
@@ -90,8 +91,10 @@ class TokenCache:
         return found
 
     def clear(self) -> None:
+        """Forget every token's role (a token was revoked here), and let open sockets know."""
         with self._lock:
             self._entries.clear()
+            self.generation += 1
 
 
 class LoginLimiter:
@@ -168,6 +171,13 @@ def _resolve_actor() -> Actor | None:
     g.auth_via = "cookie"
     label = f"token:{session['token_id']}" if session.get("token_id") is not None else f"pin:{role}"
     return Actor(role, label)
+
+
+def still_allowed(role: str) -> bool:
+    """Whether the caller of a long-lived request (a websocket) may still act as `role`: resolved
+    afresh, so a token revoked or expired since the socket opened no longer counts."""
+    g.pop("actor", None)
+    return allowed(current_actor(), role)
 
 
 def allowed(actor: Actor | None, role: str) -> bool:

@@ -10,6 +10,7 @@ nonce safe: it is answered from the stored row and writes nothing new.
 from __future__ import annotations
 
 import json
+import reprlib
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -94,11 +95,12 @@ class Outcome:
 def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits, raw_code: Any,
          station: str, nonce: str | None, client: str) -> Outcome:
     """Check in whoever `raw_code` belongs to, or say plainly why not."""
+    code = normalise(raw_code)
+    logged = code if code is not None else _printable(raw_code)
     if nonce:
-        previous = _replay(db, event, nonce)
+        previous = _replay(db, event, nonce, logged)
         if previous:
             return previous
-    code = normalise(raw_code)
     if code is None:
         outcome = refusal("invalid_code")
     elif _too_many_failures(db, limits, station, client):
@@ -107,7 +109,7 @@ def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits,
         outcome = _admit(db, event, master, code, station)
     if outcome.result in GUESSES:
         limits.failed(station, client)
-    return _log(db, event, outcome, station, nonce, code if code is not None else _printable(raw_code), client)
+    return _log(db, event, outcome, station, nonce, logged, client)
 
 
 def normalise(raw: Any) -> str | None:
@@ -124,9 +126,13 @@ def normalise(raw: Any) -> str | None:
     return text
 
 
+_TRACE = reprlib.Repr()  # bounded at every level; Python 3.11's Repr() takes no keyword arguments
+_TRACE.maxlevel, _TRACE.maxstring, _TRACE.maxother, _TRACE.maxlist, _TRACE.maxdict = 3, 100, 100, 4, 4
+
+
 def _printable(raw: Any) -> str:
-    """What to store of a refused scan: a bounded, printable trace of it."""
-    return repr(raw)[:120]
+    """What to store of a refused scan: a bounded, printable trace of it (however deeply nested)."""
+    return _TRACE.repr(raw)[:120]
 
 
 def _admit(db: sqlite_utils.Database, event: Event, master: bytes, code: str, station: str) -> Outcome:
@@ -213,8 +219,13 @@ def _too_many_failures(db: sqlite_utils.Database, limits: Limits, station: str, 
     return max(by_station, by_client) >= limits.max_failed
 
 
-def _replay(db: sqlite_utils.Database, event: Event, nonce: str) -> Outcome | None:
-    row = db.execute("SELECT * FROM scans WHERE event_id = ? AND nonce = ?", [event.id, nonce[:MAX_NONCE_CHARS]]).fetchone()
+def _replay(db: sqlite_utils.Database, event: Event, nonce: str, code: str) -> Outcome | None:
+    """The stored answer to an earlier scan of this code with this nonce: a retry.
+
+    The code is part of the key: a station whose nonce counter restarted sends a nonce again
+    with somebody else's ticket, and that person must be checked in, not greeted as the first."""
+    row = db.execute("SELECT * FROM scans WHERE event_id = ? AND nonce = ? AND code = ?",
+                     [event.id, nonce[:MAX_NONCE_CHARS], code[:MAX_CODE_CHARS]]).fetchone()
     if row is None:
         return None
     person = attendees.get(db, event, row["attendee_id"]) if row["attendee_id"] else None

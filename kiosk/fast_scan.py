@@ -80,7 +80,7 @@ class FastScan:
 
 
 def _json_object(data: bytes) -> dict[str, Any]:
-    """The JSON object sent, or {} for anything else (as the Flask view's ``_body``)."""
+    """The JSON object sent, or {} for anything else (as ``api.json_body`` in the Flask views)."""
     try:
         value = json.loads(data)
     except (ValueError, RecursionError):

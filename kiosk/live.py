@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import time
 from typing import Any
 
 import zxingcpp
@@ -28,6 +29,8 @@ WAIT_SECONDS = 1.0  # how soon a handler notices its phone has gone (a hung-up s
 WS_ROLES: dict[str, str | None] = {}
 MAX_FRAME_BYTES = 1_500_000
 MAX_FRAME_PIXELS = 4_000_000  # a 2560x1440 webcam frame fits
+RECHECK_SECONDS = 2.0  # how soon an open socket notices that its token was revoked or has expired
+POLICY_VIOLATION = 1008  # websocket close code: the credentials no longer hold
 
 
 def ws_route(path: str, role: str | None):
@@ -46,6 +49,30 @@ def _authorise() -> Any:
 
     role = WS_ROLES.get(request.endpoint or "")
     return auth.check(role) if role else None
+
+
+class _SignIn:
+    """The credentials a socket opened with, checked again while it stays open: at once after a
+    token is revoked through this server, and every few seconds for one revoked by `kiosk token
+    revoke` or expired. Revoking a lost phone's token must stop names reaching it, not only new
+    connections."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+        self._tokens = current_app.extensions["kiosk"].token_cache
+        self._generation = self._tokens.generation
+        self._next_check = time.monotonic() + RECHECK_SECONDS
+
+    def lapsed(self) -> bool:
+        now = time.monotonic()
+        if now < self._next_check and self._generation == self._tokens.generation:
+            return False
+        self._generation, self._next_check = self._tokens.generation, now + RECHECK_SECONDS
+        return not auth.still_allowed(self.role)
+
+
+def _close_lapsed(ws) -> None:
+    ws.close(reason=POLICY_VIOLATION, message="Your sign-in was revoked or has expired.")
 
 
 def _feed():
@@ -70,10 +97,13 @@ def headcount(ws) -> None:
 def live(ws) -> None:
     """Volunteers: the headcount plus each arrival, undo, walk-in, import and printer change."""
     feed = _feed()
+    sign_in = _SignIn("volunteer")
     with _hung_up_is_normal():
         sent = _send_snapshot(ws, feed)
         while ws.connected:
             feed.wait(sent, WAIT_SECONDS)
+            if sign_in.lapsed():
+                return _close_lapsed(ws)
             changes = feed.since(sent)
             if changes is None:  # fell behind the log: start again from the current state
                 sent = _send_snapshot(ws, feed)
@@ -104,9 +134,12 @@ def _hung_up_is_normal():
 @ws_route("/ws/camera", "kiosk")
 def camera(ws) -> None:
     """Webcam frames (JPEG or PNG bytes) in, decoded QR texts out; the page then scans them like a key-in."""
+    sign_in = _SignIn("kiosk")
     with _hung_up_is_normal():
         while True:
             frame = ws.receive()
+            if sign_in.lapsed():
+                return _close_lapsed(ws)
             if frame is None:
                 continue
             if isinstance(frame, str) or len(frame) > MAX_FRAME_BYTES:

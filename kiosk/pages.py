@@ -12,6 +12,7 @@ import qrcode.image.svg
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
 
 from . import audit, auth, clock
+from .api import json_body
 from .audit import Actor
 from .auth import require
 from .network import lan_addresses
@@ -122,8 +123,7 @@ def organizer() -> str:
 def create_pairing() -> Response:
     """A token plus the QR of its /pair link, so a phone opens the kiosk or console signed in."""
     who = auth.current_actor()
-    body = request.get_json(silent=True) if request.is_json else None
-    role = body.get("role", "kiosk") if isinstance(body, dict) else "kiosk"
+    role = json_body().get("role", "kiosk")
     if role not in ("kiosk", "volunteer") or not auth.allowed(who, role):
         return jsonify({"result": "forbidden", "message": "You can pair phones as kiosk or volunteer."}), 403
     with state().store.write() as db:

@@ -53,6 +53,7 @@ def test_lower_case_and_padded_scan_of_our_code_is_accepted(server):
     lambda c: c[:-1] + ("A" if c[-1] != "A" else "B"),          # MAC altered
     lambda c: c[:3] + ("Z" if c[3] != "Z" else "Y") + c[4:],   # serial altered: MAC no longer matches
     lambda c: c[:-4],                                         # truncated
+    lambda c: "K0" + c[1:],                                   # event id padded: "K01-..." is not what we printed
 ])
 def test_altered_codes_are_invalid(server, mutate):
     code = server.people()[0]["ticket_code"]
@@ -130,6 +131,20 @@ def test_retry_with_same_nonce_is_answered_as_first_time_and_writes_nothing(serv
         assert db.execute("SELECT count(*) FROM scans").fetchone()[0] == scans_before
         assert db.execute("SELECT count(*) FROM print_jobs").fetchone()[0] == 1
     assert server.scan(code, nonce=str(uuid.uuid4())).json()["result"] == "already_checked_in"
+
+
+def test_a_nonce_sent_again_with_another_code_checks_that_person_in(server):
+    """A station whose nonce counter restarted: the second person is not greeted as the first."""
+    first, second = server.people()[21:23]
+    assert server.scan(first["ticket_code"], nonce="door-1:1").status_code == 201
+    answer = server.scan(second["ticket_code"], nonce="door-1:1")
+    assert answer.status_code == 201 and answer.json()["attendee"]["id"] == second["id"]
+    retry = server.scan(second["ticket_code"], nonce="door-1:1")
+    assert retry.status_code == 201 and retry.json()["checked_in_at"] == answer.json()["checked_in_at"]
+    with server.state.store.read() as db:
+        assert db.execute("SELECT count(*) FROM scans WHERE nonce = 'door-1:1'").fetchone()[0] == 2
+        assert db.execute("SELECT count(*) FROM print_jobs").fetchone()[0] == 2
+    assert server.get("/api/headcount", None).json()["checked_in"] == 2
 
 
 def test_undo_is_audited_and_lets_them_scan_again(server):

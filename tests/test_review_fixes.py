@@ -10,6 +10,8 @@ import requests
 from PIL import Image
 from websockets.sync.client import connect
 
+import pytest
+
 from kiosk import auth, clock
 from printers import queue as print_queue
 
@@ -78,3 +80,62 @@ def test_a_badge_undone_while_it_was_being_sent_is_not_printed_later(make_server
         print_queue.requeue(db, job, "The printer refused the connection.")
         status = db.execute("SELECT status FROM print_jobs WHERE id = ?", [job]).fetchone()[0]
     assert status == "cancelled"
+
+
+@pytest.mark.parametrize("depth", [100, 900, 940, 960, 990])
+def test_a_code_nested_just_under_the_parsers_limit_is_refused_not_a_500(server, depth):
+    from test_access_control import pin_session
+
+    body = '{"code": ' + "[" * depth + "]" * depth + ', "station": "door-1"}'
+    browser, csrf = pin_session(server, "kiosk")
+    for session, headers in ((server.client("kiosk"), {}), (browser, {"X-CSRF-Token": csrf})):  # fast path, Flask view
+        response = session.post(server.url + "/api/checkins", data=body, timeout=10,
+                                headers={"Content-Type": "application/json", **headers})
+        assert response.status_code in (400, 422), response.text
+        assert response.json()["result"] in ("bad_request", "invalid_code")
+
+
+def test_a_pairing_role_nested_deeply_is_refused_not_a_500(server):
+    body = '{"role": ' + "[" * 960 + "]" * 960 + "}"
+    response = server.client("volunteer").post(server.url + "/api/pairings", data=body, timeout=10,
+                                               headers={"Content-Type": "application/json"})
+    assert response.status_code in (201, 400, 403, 422), response.text
+
+
+@pytest.mark.parametrize("method, path", [
+    ("DELETE", "/api/checkins/{n}"), ("GET", "/api/attendees/{n}"), ("GET", "/api/attendees/{n}/badge.png"),
+    ("POST", "/api/attendees/{n}/checkin"), ("POST", "/api/attendees/{n}/badge"), ("DELETE", "/api/tokens/{n}"),
+])
+def test_an_id_too_large_for_sqlite_is_not_found_not_a_500(server, method, path):
+    for n in (2**63 - 1, 2**63, 10**30):
+        response = server.client("organizer").request(method, server.url + path.format(n=n), json={}, timeout=10)
+        assert response.status_code == 404, (n, response.status_code, response.text[:200])
+
+
+def test_yes_or_no_fields_must_be_true_or_false_not_text(server):
+    waitlisted = server.people(attending=False)[0]
+    refused = server.post(f"/api/attendees/{waitlisted['id']}/checkin", "volunteer", json={"override": "false"})
+    assert refused.status_code == 422 and "override" in refused.json()["message"]
+    walk_in = server.post("/api/attendees", "volunteer", json={"name": "Text Flag", "check_in": "false"})
+    assert walk_in.status_code == 422 and "check_in" in walk_in.json()["message"]
+    assert server.get("/api/headcount", None).json()["checked_in"] == 0
+    assert server.get("/api/attendees", "volunteer", params={"q": "Text Flag"}).json()["attendees"] == []
+    plain = server.post("/api/attendees", "volunteer", json={"name": "No Flag"})
+    assert plain.status_code == 201 and plain.json()["attendee"]["checked_in_at"] is None
+
+
+def test_revoking_a_token_closes_its_open_live_feed(server):
+    from websockets.exceptions import ConnectionClosed
+
+    token = server.post("/api/tokens", json={"role": "volunteer", "label": "lost phone"}).json()["token"]
+    token_id = server.get("/api/tokens").json()["tokens"][-1]["id"]
+    with connect(f"{server.ws_url}/ws/live?token={token}", open_timeout=5) as ws:
+        assert json.loads(ws.recv(timeout=5))["type"] == "snapshot"
+        assert server.delete(f"/api/tokens/{token_id}").json()["result"] == "revoked"
+        server.post("/api/attendees", "volunteer", json={"name": "Private Person", "email": "private@example.org"})
+        received = []
+        with pytest.raises(ConnectionClosed):
+            while True:
+                received.append(ws.recv(timeout=6))
+    assert ws.close_code == 1008
+    assert not any("private@example.org" in message for message in received)
