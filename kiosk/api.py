@@ -94,9 +94,16 @@ def error(status: int, result: str, message: str) -> Response:
     return response
 
 
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> Response:
-    return error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
+@bp.app_errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response | HTTPException:
+    """Errors under /api/ answer JSON, including paths and methods no route takes (a script reads
+    `result` either way); pages keep Flask's HTML error pages."""
+    if not request.path.startswith(bp.url_prefix + "/"):
+        return exc
+    response = error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
+    if exc.code == 405:
+        response.headers["Allow"] = exc.get_response().headers.get("Allow", "")
+    return response
 
 
 @bp.post("/checkins")

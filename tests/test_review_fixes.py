@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 
 import requests
 from PIL import Image
@@ -124,18 +125,46 @@ def test_yes_or_no_fields_must_be_true_or_false_not_text(server):
     assert plain.status_code == 201 and plain.json()["attendee"]["checked_in_at"] is None
 
 
-def test_revoking_a_token_closes_its_open_live_feed(server):
+def _closed_by_server(ws, seconds: float) -> list[str]:
+    """Read until the server closes the socket (failing after `seconds`); returns what arrived."""
     from websockets.exceptions import ConnectionClosed
 
-    token = server.post("/api/tokens", json={"role": "volunteer", "label": "lost phone"}).json()["token"]
-    token_id = server.get("/api/tokens").json()["tokens"][-1]["id"]
-    with connect(f"{server.ws_url}/ws/live?token={token}", open_timeout=5) as ws:
-        assert json.loads(ws.recv(timeout=5))["type"] == "snapshot"
-        assert server.delete(f"/api/tokens/{token_id}").json()["result"] == "revoked"
-        server.post("/api/attendees", "volunteer", json={"name": "Private Person", "email": "private@example.org"})
-        received = []
-        with pytest.raises(ConnectionClosed):
-            while True:
-                received.append(ws.recv(timeout=6))
+    received: list[str] = []
+    with pytest.raises(ConnectionClosed):
+        deadline = time.monotonic() + seconds
+        while True:
+            received.append(ws.recv(timeout=max(deadline - time.monotonic(), 0.01)))
     assert ws.close_code == 1008
-    assert not any("private@example.org" in message for message in received)
+    return received
+
+
+def test_revoking_a_token_closes_its_open_live_feed(kiosk_process):
+    """At once when revoked through the server; within seconds when revoked with the CLI."""
+    from conftest import run_kiosk
+
+    proc, tokens = kiosk_process(seed=False)
+    organizer = {"Authorization": f"Bearer {tokens['organizer']}"}
+    phones = [requests.post(proc.url + "/api/tokens", json={"role": "volunteer", "label": f"phone {n}"}, headers=organizer,
+                            timeout=10).json()["token"] for n in (1, 2)]
+    ids = [t["id"] for t in requests.get(proc.url + "/api/tokens", headers=organizer, timeout=10).json()["tokens"][-2:]]
+    ws_url = proc.url.replace("http://", "ws://")
+    with connect(f"{ws_url}/ws/live?token={phones[0]}", open_timeout=5) as ws:
+        assert json.loads(ws.recv(timeout=5))["type"] == "snapshot"
+        assert requests.delete(f"{proc.url}/api/tokens/{ids[0]}", headers=organizer, timeout=10).json()["result"] == "revoked"
+        requests.post(proc.url + "/api/attendees", json={"name": "Private Person", "email": "private@example.org"},
+                      headers={"Authorization": f"Bearer {tokens['volunteer']}"}, timeout=10)
+        assert not any("private@example.org" in message for message in _closed_by_server(ws, 3))
+    with connect(f"{ws_url}/ws/live?token={phones[1]}", open_timeout=5) as ws:
+        assert json.loads(ws.recv(timeout=5))["type"] == "snapshot"
+        run_kiosk(proc.config_path, "token", "revoke", str(ids[1]))
+        _closed_by_server(ws, 12)
+
+
+def test_unknown_api_paths_and_methods_answer_json_and_pages_html(server):
+    missing = server.get("/api/no-such-thing")
+    assert missing.status_code == 404 and missing.json()["result"] == "not_found"
+    wrong_method = server.client("organizer").put(server.url + "/api/headcount", timeout=10)
+    assert wrong_method.status_code == 405 and wrong_method.json()["result"] == "method_not_allowed"
+    assert "GET" in wrong_method.headers["Allow"]
+    page = server.get("/no-such-page", None)
+    assert page.status_code == 404 and page.headers["Content-Type"].startswith("text/html")
