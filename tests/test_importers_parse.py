@@ -348,6 +348,20 @@ def test_values_are_kept_as_text_and_control_characters_dropped(tmp_path: Path) 
     assert person.name == "Ada Lovelace" and person.company == '=HYPERLINK("x")'
 
 
+@pytest.mark.parametrize(("raw", "stored"), [
+    ("محمد\u200cرضا", "محمد\u200cرضا"),  # Persian ZWNJ
+    ("Sam 👩\u200d💻 Lee", "Sam 👩\u200d💻 Lee"),  # one emoji
+    ("🏳\ufe0f\u200d🌈 Kim", "🏳\ufe0f\u200d🌈 Kim"),  # variation selector
+    ("A\u200bda Lovelace", "Ada Lovelace"),  # zero-width space
+    ("\u202eAda\u202c \u2066Lovelace\u2069", "Ada Lovelace"),  # bidi override and isolate
+    ("\u200dAda \u200cLovelace\u200c", "Ada Lovelace"),  # joiners joining nothing
+])
+def test_stored_names_keep_joiners_inside_words_and_drop_other_invisibles(raw: str, stored: str) -> None:
+    from kiosk.textnorm import clean
+
+    assert clean(raw) == stored
+
+
 def test_vietnamese_names_are_nfc_normalised(tmp_path: Path) -> None:
     decomposed = "Nguye\u0302\u0303n"
     (person,) = read_attendee_file(write(tmp_path, "l.csv", f"Name\n{decomposed} Khai\n")).people
