@@ -368,6 +368,78 @@ def test_vietnamese_names_are_nfc_normalised(tmp_path: Path) -> None:
     assert person.name == "Nguyễn Khai"
 
 
+# --- workbooks -----------------------------------------------------------------------------
+
+
+def _workbook(path: Path, sheets: dict[str, list[list]], active: int = 0,
+              merge: str | None = None) -> Path:
+    """An .xlsx with the given sheets (name: rows), the ``active`` one selected as Excel saves it."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        if merge:
+            sheet.merge_cells(merge)
+    book.active = active
+    book.save(path)
+    return path
+
+
+def _with_dimension(path: Path, ref: str) -> Path:
+    """The same workbook with its first sheet claiming the size ``ref``, as some programs write it."""
+    import re
+
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = re.sub(r'<dimension ref="[^"]*" ?/>', f'<dimension ref="{ref}"/>',
+                                                xml).encode()
+    assert f'<dimension ref="{ref}"/>' in parts["xl/worksheets/sheet1.xml"].decode()
+    path.write_bytes(_zip_bytes(parts))
+    return path
+
+
+PEOPLE_ROWS = [["Name", "Email"], *([f"Person {n}", f"p{n}@example.org"] for n in range(1, 6))]
+
+
+@pytest.mark.parametrize("ref", ["A1:B3", "A1"])
+def test_xlsx_rows_beyond_a_stale_dimension_are_read(ref: str, tmp_path: Path) -> None:
+    path = _with_dimension(_workbook(tmp_path / "l.xlsx", {"Guests": PEOPLE_ROWS}), ref)
+    assert [p.name for p in read_attendee_file(path).people] == [f"Person {n}" for n in range(1, 6)]
+
+
+def test_xlsx_reads_the_active_sheet_first(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "l.xlsx", {"Summary": [["Name", "Count"], ["Total", 2]],
+                                           "Guests": [["Name"], ["Ada"], ["Grace"]]}, active=1)
+    assert [p.name for p in read_attendee_file(path).people] == ["Ada", "Grace"]
+
+
+def test_xlsx_falls_back_to_another_sheet_with_a_list(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "l.xlsx", {"Notes": [["Bring name badges"], ["Doors at 18:30"]],
+                                           "Guests": [["Name", "Email"], ["Ada", "ada@example.org"]]})
+    (person,) = read_attendee_file(path).people
+    assert (person.name, person.email) == ("Ada", "ada@example.org")
+
+
+def test_xlsx_header_below_a_merged_title_row(tmp_path: Path) -> None:
+    rows = [["PyData meetup, 2 May", None], ["Name", "Company"], ["Ada Lovelace", "Engines"]]
+    path = _workbook(tmp_path / "l.xlsx", {"Guests": rows}, merge="A1:B1")
+    (person,) = read_attendee_file(path).people
+    assert (person.name, person.company, person.line) == ("Ada Lovelace", "Engines", 3)
+
+
+def test_xlsx_errors_name_the_sheet(tmp_path: Path) -> None:
+    no_names = _workbook(tmp_path / "a.xlsx", {"Guests": [["Email"], ["ada@example.org"]]})
+    assert str(refused(no_names)).startswith("a.xlsx sheet 'Guests' line 1: has no name column")
+    bad_row = _workbook(tmp_path / "b.xlsx", {"Guests": [["Name", "Email"], ["Ada", "a@x.org"],
+                                                         [None, "b@x.org"]]})
+    assert str(refused(bad_row)).startswith("b.xlsx sheet 'Guests' line 3: the name is empty")
+
+
 # --- choosing the source -------------------------------------------------------------------
 
 
@@ -400,7 +472,7 @@ def test_progress_is_reported_up_to_the_total(tmp_path: Path) -> None:
 # --- files that must be refused ------------------------------------------------------------
 
 
-def _zip_bytes(names: dict[str, str]) -> bytes:
+def _zip_bytes(names: dict[str, str | bytes]) -> bytes:
     """A ZIP archive holding the given text files."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -9,6 +9,7 @@ Anything unreadable raises :class:`ImportFileError` naming the line.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -16,6 +17,7 @@ import os
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .model import ImportFileError
@@ -25,6 +27,8 @@ MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 50_000
 MAX_COLUMNS = 500
 MAX_CSV_FIELD = 131_072  # the csv module's own default, stated so the message can quote it
+# Rows a workbook may have above its header: a merged title, a date line, a blank-looking note.
+MAX_TITLE_ROWS = 3
 
 DELIMITERS = (",", ";", "\t")
 
@@ -67,13 +71,34 @@ class Table:
     rows: list[Row]
     delimiter: str | None = None
     encoding: str | None = None
+    sheet: str | None = None  # the worksheet's name, for an .xlsx workbook
 
 
 def read_table(path: str | os.PathLike[str]) -> Table:
-    """Read a delimited text file or an .xlsx workbook into a :class:`Table`."""
+    """Read a delimited text file or an .xlsx workbook into a :class:`Table` (its likeliest reading)."""
+    tables = table_candidates(path)
+    try:
+        return next(tables)
+    finally:
+        tables.close()
+
+
+def table_candidates(path: str | os.PathLike[str]) -> Iterator[Table]:
+    """Every plausible reading of the file, likeliest first; the caller keeps the first it understands.
+
+    A text file has one. A workbook has one per sheet (the active sheet first) and per
+    row that may be its header (a title row or two can sit above it). Raises
+    ImportFileError when the file has no reading at all.
+    """
     data = _read_bytes(path)
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path, data)
+        yield from _xlsx_tables(path, data)
+        return
+    yield _read_text(path, data)
+
+
+def _read_text(path: str | os.PathLike[str], data: bytes) -> Table:
+    """A delimited text file as a table, or the reason it is not one."""
     for signature, reason in _BINARY_SIGNATURES:
         if data.startswith(signature):
             raise ImportFileError(path, 1, reason)
@@ -263,23 +288,69 @@ def _finish(path, kind: str, header: list[str], header_line: int, rows: list[Row
 # --- xlsx ---------------------------------------------------------------------------------
 
 
-def _read_xlsx(path: str | os.PathLike[str], data: bytes) -> Table:
-    """Read the first worksheet of an .xlsx workbook; other ZIP files are refused."""
+def _xlsx_tables(path: str | os.PathLike[str], data: bytes) -> Iterator[Table]:
+    """Each header candidate of each worksheet, the active sheet first; other ZIP files are refused."""
     _check_xlsx_archive(path, data)
+    first_error: ImportFileError | None = None
+    found = False
+    with _open_workbook(path, data) as workbook:
+        for sheet in _sheets_active_first(workbook):
+            try:
+                texts = _sheet_rows(path, sheet)
+            except ImportFileError as exc:
+                first_error = first_error or exc
+                continue
+            for skip in range(min(MAX_TITLE_ROWS + 1, max(len(texts), 1))):
+                try:
+                    table = _xlsx_table(path, texts, sheet.title, skip)
+                except ImportFileError as exc:
+                    first_error = first_error or exc
+                    continue
+                found = True
+                yield table
+    if not found:
+        raise first_error or ImportFileError(path, 1, "the workbook has no worksheet")
+
+
+@contextlib.contextmanager
+def _open_workbook(path: str | os.PathLike[str], data: bytes) -> Iterator[object]:
+    """A read-only openpyxl workbook, closed afterwards; a broken one is a clear error."""
     try:
         from openpyxl import load_workbook
 
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            raw_rows = _nonblank_sheet_rows(path, sheet.iter_rows(values_only=True))
-        finally:
-            workbook.close()
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
+        raise ImportFileError(path, 1, f"could not be read as an .xlsx workbook ({exc})") from exc
+    try:
+        yield workbook
+    finally:
+        workbook.close()
+
+
+def _sheets_active_first(workbook) -> list:
+    """Worksheets in the order to try: the one the organiser last looked at, then the rest."""
+    sheets = list(workbook.worksheets)
+    active = workbook.active
+    if active in sheets:
+        sheets.remove(active)
+        sheets.insert(0, active)
+    return sheets
+
+
+def _sheet_rows(path: str | os.PathLike[str], sheet) -> list[tuple[int, list[object]]]:
+    """A sheet's non-blank rows, read past its stored size.
+
+    Read-only mode trusts the sheet's <dimension> element, which some programs write
+    wrongly (too small): without the reset, rows beyond it would vanish silently.
+    """
+    try:
+        sheet.reset_dimensions()
+        return _nonblank_sheet_rows(path, sheet.title, sheet.iter_rows(values_only=True))
     except ImportFileError:
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
-        raise ImportFileError(path, 1, f"could not be read as an .xlsx workbook ({exc})") from exc
-    return _xlsx_table(path, raw_rows)
+        raise ImportFileError(path, 1, f"could not be read as an .xlsx workbook ({exc})",
+                              sheet=sheet.title) from exc
 
 
 def _check_xlsx_archive(path: str | os.PathLike[str], data: bytes) -> None:
@@ -296,30 +367,41 @@ def _check_xlsx_archive(path: str | os.PathLike[str], data: bytes) -> None:
         raise ImportFileError(path, 1, "is too large once unpacked")
 
 
-def _nonblank_sheet_rows(path: str | os.PathLike[str], rows) -> list[tuple[int, list[object]]]:
-    """(row number, values) of rows holding anything; blank formatted rows cost nothing."""
-    kept: list[tuple[int, list[object]]] = []
+def _nonblank_sheet_rows(path: str | os.PathLike[str], sheet: str,
+                         rows) -> list[tuple[int, list[str]]]:
+    """(row number, cell texts) of rows holding anything; blank formatted rows cost nothing."""
+    kept: list[tuple[int, list[str]]] = []
     for number, values in enumerate(rows, start=1):
         if any(value is not None and str(value).strip() for value in values):
-            kept.append((number, list(values)))
-            if len(kept) > MAX_ROWS + 1:
-                raise ImportFileError(path, number, f"has more than {MAX_ROWS} rows")
+            kept.append((number, [_xlsx_text(value) for value in values]))
+            if len(kept) > MAX_ROWS + MAX_TITLE_ROWS + 1:
+                raise ImportFileError(path, number, f"has more than {MAX_ROWS} rows", sheet=sheet)
     return kept
 
 
-def _xlsx_table(path: str | os.PathLike[str], raw_rows: list[tuple[int, list[object]]]) -> Table:
-    """Header and rows from worksheet values; cells right of the header are ignored."""
-    texts = [(line, [_xlsx_text(value) for value in values]) for line, values in raw_rows]
-    header_line, header = _take_header(path, iter(texts))
+def _xlsx_table(path: str | os.PathLike[str], texts: list[tuple[int, list[str]]], sheet: str,
+                skip: int = 0) -> Table:
+    """Header and rows from a sheet's cell texts, the header being the non-blank row after ``skip``.
+
+    Cells right of the header are ignored.
+    """
+    if not texts:
+        raise ImportFileError(path, 1, "the sheet is empty", sheet=sheet)
+    header_line, header = _take_header(path, iter(texts[skip:]))
     width = len(header)
     rows: list[Row] = []
     for line, cells in texts:
         if line <= header_line or not any(cell.strip() for cell in cells[:width]):
             continue
         if len(rows) >= MAX_ROWS:
-            raise ImportFileError(path, line, f"has more than {MAX_ROWS} rows")
+            raise ImportFileError(path, line, f"has more than {MAX_ROWS} rows", sheet=sheet)
         rows.append(Row(line, (cells + [""] * width)[:width]))
-    return _finish(path, "xlsx", header, header_line, rows, None)
+    if not rows:
+        raise ImportFileError(path, header_line + 1, "there are no attendee rows below the header",
+                              sheet=sheet)
+    table = Table(os.fspath(path), "xlsx", header, header_line, rows, None)
+    table.sheet = sheet
+    return table
 
 
 def _xlsx_text(value: object) -> str:
