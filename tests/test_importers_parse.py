@@ -274,7 +274,9 @@ def test_pretix_comma_and_semicolon_exports_agree() -> None:
 def test_pretix_positions_secrets_and_statuses() -> None:
     people = load("pretix_comma.csv").people
     ada, grace = people[0], people[1]
-    assert (ada.external_id, grace.external_id) == ("pretix:ABC12-1", "pretix:ABC12-2")
+    assert ada.external_id.startswith("pretix:ABC12-secret-")
+    assert grace.external_id.startswith("pretix:ABC12-secret-") and grace.external_id != ada.external_id
+    assert "hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq" not in ada.external_id  # the key is not a door code
     assert ada.codes == ["pretix:hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq"]
     assert (ada.first_name, ada.last_name) == ("Ada", "Lovelace")
     assert grace.role == "speaker" and grace.ticket_type == "Speaker ticket"
@@ -289,6 +291,53 @@ def test_pretix_name_parts_without_a_full_name_column(tmp_path: Path) -> None:
                  "name;Product;Status\nAB1CD;Νίκος;Παπαδόπουλος;Ticket;canceled\n")
     (person,) = read_attendee_file(path).people
     assert person.name == "Νίκος Παπαδόπουλος" and not person.attending
+
+
+PRETIX_HEADER = "Order code,Attendee name,Product,Secret,E-mail\n"
+ADA_ROW = "ABC12,Ada Lovelace,Regular,hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq,ada@example.org\n"
+GRACE_ROW = "ABC12,Grace Hopper,Regular,u7pz2kwr9mh4dxqtb6ns3gcv8yjfea5e,grace@example.com\n"
+
+
+def test_pretix_people_keep_their_key_when_the_list_is_re_sorted(tmp_path: Path) -> None:
+    """pretix sorts by name: renaming Grace to Alan puts her first in her order."""
+    first = read_attendee_file(write(tmp_path, "v1.csv", PRETIX_HEADER + ADA_ROW + GRACE_ROW))
+    renamed = GRACE_ROW.replace("Grace Hopper", "Alan Turing")
+    second = read_attendee_file(write(tmp_path, "v2.csv", PRETIX_HEADER + renamed + ADA_ROW))
+    before = {p.codes[0]: p.external_id for p in first.people}
+    after = {p.codes[0]: p.external_id for p in second.people}
+    assert before == after and len(set(after.values())) == 2
+
+
+def test_pretix_position_id_wins_over_the_secret(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", "Order code,Position ID,Attendee name,Secret\n"
+                 "ABC12,7,Ada,hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq\n")
+    assert read_attendee_file(path).people[0].external_id == "pretix:ABC12-7"
+
+
+def test_pretix_event_without_attendee_names_uses_the_email_or_the_order(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", "Order code,Attendee name,Product,Secret,E-mail\n"
+                 "ABC12,,Free,hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq,ada@example.org\n"
+                 "QWE7R,,Free,u7pz2kwr9mh4dxqtb6ns3gcv8yjfea5e,\n"
+                 "XYZ9A,Grace Hopper,Free,,grace@example.com\n")
+    people = read_attendee_file(path).people
+    assert [p.name for p in people] == ["ada@example.org", "Order QWE7R", "Grace Hopper"]
+    assert people[0].email == "ada@example.org" and people[1].first_name == "Order"
+
+
+def test_pretix_german_export(tmp_path: Path) -> None:
+    """Titles as pretix's German translation (locale/de/LC_MESSAGES/django.po) writes them."""
+    path = write(tmp_path, "p.csv", "Bestellnummer;Name Teilnehmer*in;Produkt;Preis;Secret;"
+                 "E-Mail;Firma;Gesperrt\n"
+                 "ABC12;Ada Lovelace;Ticket;25,00;hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq;ada@example.org;AE;Nein\n"
+                 "QWE7R;Grace Hopper;Ticket;25,00;u7pz2kwr9mh4dxqtb6ns3gcv8yjfea5e;grace@example.com;"
+                 "Navy;Ja\n")
+    batch = read_attendee_file(path)
+    ada, grace = batch.people
+    assert batch.source == "pretix"
+    assert (ada.name, ada.email, ada.company, ada.ticket_type) == (
+        "Ada Lovelace", "ada@example.org", "AE", "Ticket")
+    assert ada.codes == ["pretix:hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq"] and ada.attending
+    assert not grace.attending and "Blocked" in grace.platform_status
 
 
 # --- plain lists ---------------------------------------------------------------------------
