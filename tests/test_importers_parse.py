@@ -366,8 +366,21 @@ def test_plain_ids_prefer_email_then_name_and_stay_unique(tmp_path: Path) -> Non
     path = write(tmp_path, "list.csv", "Name;E-mail\nSiobhán Ó Briain;family@example.ie\n"
                  "Cian Ó Briain;FAMILY@example.ie\nJane Doe;\nJane  Doe;n/a\n")
     ids = [p.external_id for p in read_attendee_file(path).people]
-    assert ids == ["csv:email:family@example.ie", "csv:email:family@example.ie#2",
+    assert ids == ["csv:email:family@example.ie:name:siobhan o briain",
+                   "csv:email:family@example.ie:name:cian o briain",
                    "csv:name:jane doe", "csv:name:jane doe#2"]
+
+
+def test_plain_family_sharing_an_email_keeps_its_keys_when_re_sorted(tmp_path: Path) -> None:
+    rows = ["Ann Smith,family@example.org", "Bob Smith,family@example.org", "Cy Jones,cy@example.org"]
+    first = read_attendee_file(write(tmp_path, "v1.csv", "Name,Email\n" + "\n".join(rows) + "\n"))
+    resorted = [rows[1], "Baby Smith,family@example.org", rows[0], "Cy Jonnes,cy@example.org"]
+    second = read_attendee_file(write(tmp_path, "v2.csv", "Name,Email\n" + "\n".join(resorted) + "\n"))
+    before = {p.name: p.external_id for p in first.people}
+    after = {p.name: p.external_id for p in second.people}
+    assert after["Ann Smith"] == before["Ann Smith"] and after["Bob Smith"] == before["Bob Smith"]
+    assert after["Baby Smith"] not in before.values()
+    assert after["Cy Jonnes"] == before["Cy Jones"] == "csv:email:cy@example.org"  # a typo fixed
 
 
 @pytest.mark.parametrize("header", ["Name", "FULL NAME", "Attendee name", "first name,last name",
