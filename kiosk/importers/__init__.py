@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
 from .common import Columns, RowParser
 from .detect import PARSERS, detect_source
@@ -29,11 +30,13 @@ __all__ = [
     "ImportFileError",
     "ImportedPerson",
     "read_attendee_file",
+    "with_progress",
 ]
 
 SOURCES = ("auto", "meetup", "eventbrite", "luma", "tito", "pretix", "csv")
 
 ProgressCallback = Callable[[int, int], None]
+T = TypeVar("T")
 
 # Progress is reported about this many times per file, whatever its size.
 _PROGRESS_STEPS = 50
@@ -81,16 +84,22 @@ def _choose_table(path: str | os.PathLike[str], source: str) -> tuple[Table, str
 def _parse_rows(table: Table, parse_row: Callable, progress: ProgressCallback | None
                 ) -> list[ImportedPerson]:
     """Every row as a person, reporting progress at even intervals."""
-    total = len(table.rows)
+    return [parse_row(row) for row in with_progress(table.rows, progress)]
+
+
+def with_progress(items: Sequence[T], progress: ProgressCallback | None) -> Iterator[T]:
+    """The items one by one, calling ``progress(done, total)`` about 50 times, and at the end.
+
+    Each call comes after the item's work is done, so a bar never runs ahead of it.
+    """
+    total = len(items)
     step = max(1, total // _PROGRESS_STEPS)
-    people: list[ImportedPerson] = []
     if progress:
         progress(0, total)
-    for done, row in enumerate(table.rows, start=1):
-        people.append(parse_row(row))
+    for done, item in enumerate(items, start=1):
+        yield item
         if progress and (done % step == 0 or done == total):
             progress(done, total)
-    return people
 
 
 def _check_unique(table: Table, people: list[ImportedPerson]) -> None:
