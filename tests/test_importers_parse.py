@@ -151,6 +151,32 @@ def test_meetup_v2_in_utf8_updates_the_same_members() -> None:
     assert added == {"meetup:90123456"} and new["Łukasz Żółć"].attending
 
 
+MEETUP_TSV_HEADER = "Name\tUser ID\tRSVP\tAnything the hosts should know?\r\n"
+
+
+def test_meetup_stray_quote_does_not_swallow_the_rows_below(tmp_path: Path) -> None:
+    rows = ['Ada\tuser 1\tYes\t"Vegetarian or vegan food please', "Bob\tuser 2\tYes\t",
+            'Cy\tuser 3\tYes\tbringing a laptop, 13"', "Di\tuser 4\tYes\t"]
+    text = MEETUP_TSV_HEADER + "\r\n".join(rows) + "\r\n"
+    people = read_attendee_file(write(tmp_path, "m.xls", b"\xff\xfe" + text.encode("utf-16-le"))).people
+    assert [p.name for p in people] == ["Ada", "Bob", "Cy", "Di"]
+    assert [p.line for p in people] == [2, 3, 4, 5]
+
+
+def test_tab_file_with_real_quoted_cells_is_read_as_csv(tmp_path: Path) -> None:
+    text = ('Name\tCompany\tNote\n"Ada Lovelace"\t"Engines\tLtd"\t"two\nlines"\n'
+            'Bob\t"Say ""hi"""\t\n')
+    ada, bob = read_attendee_file(write(tmp_path, "l.tsv", text)).people
+    assert (ada.name, ada.company, bob.company) == ("Ada Lovelace", "Engines Ltd", 'Say "hi"')
+
+
+def test_tab_file_whose_quotes_would_lose_rows_is_refused(tmp_path: Path) -> None:
+    text = ('Name\tUser ID\tNote\nAda\tuser 1\t"starts here\nBob\tuser 2\n'
+            'Cy\tuser 3\tends"\nDi\tuser 4\tx\ty\n')
+    error = refused(write(tmp_path, "m.tsv", text))
+    assert error.line == 2 and "quote mark" in error.reason
+
+
 # --- Eventbrite ----------------------------------------------------------------------------
 
 

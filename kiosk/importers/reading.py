@@ -201,14 +201,10 @@ def _read_delimited(path: str | os.PathLike[str], text: str) -> Table:
     """Parse delimited text, checking every row's width against the header."""
     first_line = next((line for line in io.StringIO(text) if line.strip()), "")
     delimiter = sniff_delimiter(first_line)
-    try:
+    if delimiter == "\t":
+        records = iter(_tab_records(path, text))
+    else:
         records = iter(_csv_records(path, text, delimiter, csv.QUOTE_MINIMAL))
-    except ImportFileError:
-        if delimiter != "\t":
-            raise
-        # Meetup writes tab-separated text without CSV quoting, so an answer that begins
-        # with a quote mark is literal text, not the start of a quoted field.
-        records = iter(_csv_records(path, text, delimiter, csv.QUOTE_NONE))
     header_line, header = _take_header(path, records)
     width = len(header)
     rows: list[Row] = []
@@ -219,6 +215,59 @@ def _read_delimited(path: str | os.PathLike[str], text: str) -> Table:
         if len(rows) > MAX_ROWS:
             raise ImportFileError(path, line, f"has more than {MAX_ROWS} rows")
     return _finish(path, "csv", header, header_line, rows, delimiter)
+
+
+def _tab_records(path: str | os.PathLike[str], text: str) -> list[tuple[int, list[str]]]:
+    """Tab-separated records, with or without CSV quoting, whichever the file really uses.
+
+    Meetup writes tabs without CSV quoting, so an answer that begins with a quote mark
+    is literal text; read as CSV, that quote would swallow the rows up to the next quote
+    mark, silently. So both readings are made: the one whose rows all fit the header
+    wins, the unquoted one first. When neither fits and they disagree on how many rows
+    there are, the file is refused at the line where they part, rather than lose rows.
+    """
+    plain = [(line, [_unquote(cell) for cell in cells])
+             for line, cells in _csv_records(path, text, "\t", csv.QUOTE_NONE)]
+    try:
+        quoted = _csv_records(path, text, "\t", csv.QUOTE_MINIMAL)
+    except ImportFileError:
+        return plain
+    if _rectangular(plain):
+        return plain
+    if _rectangular(quoted) or len(_nonblank(quoted)) == len(_nonblank(plain)):
+        return quoted
+    line = _parting_line(_nonblank(quoted), _nonblank(plain))
+    raise ImportFileError(path, line, "has a quote mark that opens a cell running over several lines, "
+                          "so rows below it would be lost; remove the stray '\"' (or close it) and import again")
+
+
+def _unquote(cell: str) -> str:
+    """A fully quoted cell's text without its quotes ("" inside meaning one quote mark)."""
+    if len(cell) >= 2 and cell.startswith('"') and cell.endswith('"'):
+        return cell[1:-1].replace('""', '"')
+    return cell
+
+
+def _nonblank(records: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """The records holding anything (blank lines are skipped everywhere)."""
+    return [record for record in records if any(cell.strip() for cell in record[1])]
+
+
+def _rectangular(records: list[tuple[int, list[str]]]) -> bool:
+    """Whether every row fits the header's width (empty trailing cells allowed, as _fit_width does)."""
+    rows = _nonblank(records)
+    if not rows:
+        return False
+    width = len(_header_titles(rows[0][1]))
+    return all(_fitted(cells, width) is not None for _, cells in rows[1:])
+
+
+def _parting_line(quoted: list[tuple[int, list[str]]], plain: list[tuple[int, list[str]]]) -> int:
+    """The line of the quoted record that swallowed the lines after it."""
+    for index, ((quoted_line, _), (plain_line, _)) in enumerate(zip(quoted, plain)):
+        if quoted_line != plain_line:
+            return quoted[max(index - 1, 0)][0]
+    return quoted[-1][0] if quoted else 1
 
 
 def _csv_records(path: str | os.PathLike[str], text: str, delimiter: str,
@@ -256,25 +305,37 @@ def _take_header(path: str | os.PathLike[str], records) -> tuple[int, list[str]]
     """The first non-blank record, trailing empty titles dropped (a trailing delimiter)."""
     for line, cells in records:
         if any(cell.strip() for cell in cells):
-            header = [" ".join(cell.split()) for cell in cells]
-            while header and not header[-1]:
-                header.pop()
+            header = _header_titles(cells)
             if len(header) > MAX_COLUMNS:
                 raise ImportFileError(path, line, f"has more than {MAX_COLUMNS} columns")
             return line, header
     raise ImportFileError(path, 1, "the file is empty")
 
 
-def _fit_width(path: str | os.PathLike[str], line: int, cells: list[str], width: int) -> list[str]:
-    """Cells trimmed of empty trailing extras; any other width mismatch is an error."""
+def _header_titles(cells: list[str]) -> list[str]:
+    """Whitespace-normalised titles, trailing empty ones dropped (a trailing delimiter)."""
+    header = [" ".join(cell.split()) for cell in cells]
+    while header and not header[-1]:
+        header.pop()
+    return header
+
+
+def _fitted(cells: list[str], width: int) -> list[str] | None:
+    """Cells trimmed of empty trailing extras to the header's width, or None if they do not fit."""
     if len(cells) > width and not any(cell.strip() for cell in cells[width:]):
         cells = cells[:width]
-    if len(cells) != width:
+    return cells if len(cells) == width else None
+
+
+def _fit_width(path: str | os.PathLike[str], line: int, cells: list[str], width: int) -> list[str]:
+    """Cells trimmed of empty trailing extras; any other width mismatch is an error."""
+    fitted = _fitted(cells, width)
+    if fitted is None:
         raise ImportFileError(
             path, line, f"has {len(cells)} field{'s' if len(cells) != 1 else ''} but the header "
             f"has {width}; "
             "a value probably contains an unquoted delimiter or a line break")
-    return cells
+    return fitted
 
 
 def _finish(path, kind: str, header: list[str], header_line: int, rows: list[Row],
