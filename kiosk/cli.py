@@ -118,13 +118,7 @@ def _announce(settings: config.Settings, host: str | None, port: int | None) -> 
 @pass_ctx
 def import_(ctx: Context, file: str, source: str, remove_missing: bool) -> None:
     """Import or re-import an attendee list; a re-import never loses a check-in."""
-    with ctx.door() as door, click.progressbar(length=1, label="Reading", file=sys.stderr) as bar:
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage != bar.label:  # a new stage starts the bar again
-                bar.label, bar.pos = stage, 0
-            bar.length = max(total, 1)
-            bar.update(done - bar.pos)
-
+    with ctx.door() as door, StageBars() as progress:
         try:
             summary = door.import_file(file, source, CLI, progress=progress, remove_missing=remove_missing)
         except importers.ImportFileError as exc:
@@ -134,6 +128,27 @@ def import_(ctx: Context, file: str, source: str, remove_missing: bool) -> None:
                f"{summary.kept_check_ins} check-ins kept")
     if summary.missing:
         click.echo(missing_sentence(summary))
+
+
+class StageBars(contextlib.ExitStack):
+    """A progress bar per stage of an import ("Reading", then "Writing"), each with its own total.
+
+    Writing a large list takes longer than reading it, so one bar that ended with the
+    reading would sit at 100 % while most of the work was still to come.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stage: str | None = None
+        self.bar: Any = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            if self.bar is not None:
+                self.bar.render_finish()
+            self.stage = stage
+            self.bar = self.enter_context(click.progressbar(length=max(total, 1), label=stage, file=sys.stderr))
+        self.bar.update(done - self.bar.pos)
 
 
 def missing_sentence(summary: attendees.ImportSummary) -> str:
