@@ -156,10 +156,10 @@ def missing_sentence(summary: attendees.ImportSummary) -> str:
     names = ", ".join(summary.missing_names)
     more = summary.missing - len(summary.missing_names)
     listed = f"{names} and {more} more" if more else names
-    people = "person" if summary.missing == 1 else "people"
+    people, were = ("person", "was") if summary.missing == 1 else ("people", "were")
     if summary.missing_removed:
-        return f"{summary.missing} {people} from earlier lists not in this file were marked not attending: {listed}"
-    return (f"{summary.missing} {people} from earlier lists not in this file were left as they were "
+        return f"{summary.missing} {people} from earlier lists not in this file {were} marked not attending: {listed}"
+    return (f"{summary.missing} {people} from earlier lists not in this file {were} left as they were "
             f"(still expected): {listed}. If they cancelled, import again with --remove-missing.")
 
 

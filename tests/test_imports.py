@@ -285,7 +285,7 @@ def test_cli_reports_missing_people_and_removes_them_on_request(tmp_path):
     config = write_config(tmp_path)
     run_kiosk(config, "import", str(_written(tmp_path, "v1.csv", PRETIX_HEADER + ADA + GRACE)))
     kept = run_kiosk(config, "import", str(_written(tmp_path, "v2.csv", PRETIX_HEADER + ADA)))
-    assert "1 person from earlier lists not in this file were left as they were" in kept.stdout
+    assert "1 person from earlier lists not in this file was left as they were" in kept.stdout
     assert "Grace Hopper" in kept.stdout and "--remove-missing" in kept.stdout
     removed = run_kiosk(config, "import", "--remove-missing", str(tmp_path / "v2.csv"))
     assert "marked not attending: Grace Hopper" in removed.stdout

@@ -40,10 +40,10 @@ function missingSentence(d) {
   if (!d.missing) return "";
   const more = d.missing - d.missing_names.length;
   const names = d.missing_names.join(", ") + (more ? ` and ${more} more` : "");
-  const people = d.missing === 1 ? "person" : "people";
+  const [people, were] = d.missing === 1 ? ["person", "was"] : ["people", "were"];
   return d.missing_removed
-    ? ` ${d.missing} ${people} from earlier lists not in this file were marked not attending: ${names}.`
-    : ` ${d.missing} ${people} from earlier lists not in this file were left as they were (still expected): ${names}. If they cancelled, import again with the box above ticked.`;
+    ? ` ${d.missing} ${people} from earlier lists not in this file ${were} marked not attending: ${names}.`
+    : ` ${d.missing} ${people} from earlier lists not in this file ${were} left as they were (still expected): ${names}. If they cancelled, import again with the box above ticked.`;
 }
 
 // --- tokens ---
