@@ -231,7 +231,7 @@ def arrivals() -> Response:
 @bp.post("/imports")
 @require("organizer")
 def post_import() -> Response:
-    """Upload an attendee list (multipart field `file`, optional `source`)."""
+    """Upload an attendee list (multipart field `file`, optional `source` and `remove_missing`)."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return error(400, "bad_request", "Attach the attendee list as the form field 'file'.")
@@ -242,7 +242,8 @@ def post_import() -> Response:
         path = Path(tmp) / _safe_name(upload.filename)
         upload.save(path)
         try:
-            summary = state().door.import_file(path, source, actor())
+            summary = state().door.import_file(path, source, actor(),
+                                               remove_missing=request.form.get("remove_missing") in ("1", "true", "on"))
         except importers.ImportFileError as exc:
             return error(422, "import_failed", f"{exc} Nothing was imported.")
     return jsonify({"result": "imported", **summary.as_dict()})

@@ -8,11 +8,11 @@ touches it, which is how a re-import can never lose or duplicate an arrival.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import sqlite_utils
 
-from . import clock, tickets
+from . import clock, importers, tickets
 from .events import Event
 from .importers import ImportBatch, ImportedPerson
 from .textnorm import clean, fold
@@ -78,24 +78,34 @@ def _escape_like(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def insert(db: sqlite_utils.Database, event: Event, master: bytes, fields: dict[str, Any]) -> int:
-    """Insert one person with a fresh signed ticket code; returns the new id."""
+def insert(db: sqlite_utils.Database, event: Event, master: bytes, fields: dict[str, Any],
+           codes_in_use: set[str] | None = None) -> int:
+    """Insert one person with a fresh signed ticket code; returns the new id.
+
+    ``codes_in_use`` (every ticket code in the database, kept up to date here) spares
+    a lookup per insert when a whole list is imported.
+    """
     now = clock.now_iso()
     first, last = split_name(fields["name"])
     row = {
-        "event_id": event.id, "first_name": first, "last_name": last,
-        "created_at": now, "updated_at": now, **fields,
-        "ticket_code": _unused_code(db, event, master),
+        "event_id": event.id, "first_name": first, "last_name": last, "created_at": now, "updated_at": now,
         "search_text": search_text(fields["name"], fields.get("email"), fields.get("company")),
+        **fields, "ticket_code": _unused_code(db, event, master, codes_in_use),
     }
-    return db["attendees"].insert(row).last_pk
+    columns, marks = ", ".join(row), ", ".join("?" * len(row))
+    return db.execute(f"INSERT INTO attendees ({columns}) VALUES ({marks})", list(row.values())).lastrowid
 
 
-def _unused_code(db: sqlite_utils.Database, event: Event, master: bytes) -> str:
+def _unused_code(db: sqlite_utils.Database, event: Event, master: bytes,
+                 codes_in_use: set[str] | None = None) -> str:
     """A fresh code no one has yet: random serials can collide, however rarely."""
     while True:
         code = tickets.new_code(master, event.id)
-        if by_ticket_code(db, code) is None:
+        if codes_in_use is None:
+            if by_ticket_code(db, code) is None:
+                return code
+        elif code not in codes_in_use:
+            codes_in_use.add(code)
             return code
 
 
@@ -121,50 +131,145 @@ class ImportSummary:
     unchanged: int = 0
     not_attending: int = 0
     kept_check_ins: int = 0
+    missing: int = 0  # still expected from an earlier list of this platform, but not in this file
+    missing_removed: bool = False  # whether those were marked not attending
+    missing_names: list[str] = field(default_factory=list)  # the first few of them, by name
     added_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
+        """The summary for the organiser who imported (names of missing people included)."""
         return {k: v for k, v in self.__dict__.items() if k != "added_ids"}
+
+    def counts(self) -> dict[str, Any]:
+        """The summary without names: for the audit trail and the screens' live feed."""
+        return {k: v for k, v in self.as_dict().items() if k != "missing_names"}
 
 
 UPDATABLE = ("name", "first_name", "last_name", "email", "company", "role", "ticket_type",
              "attending", "platform_status", "guests", "search_text")
 
+MISSING_STATUS = "Not in the latest list"
+MISSING_NAMES_SHOWN = 5
 
-def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: ImportBatch) -> ImportSummary:
+Progress = Callable[[int, int], None]
+
+
+def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: ImportBatch,
+                 remove_missing: bool = False, progress: Progress | None = None) -> ImportSummary:
     """Add new people, update known ones by their platform id; never touch a check-in.
 
-    Runs inside the caller's write transaction, so a failure part-way imports nothing.
+    People of the same platform who are not in the file are counted and named in the
+    summary; with ``remove_missing`` they are also marked not attending (pretix leaves
+    cancelled orders out of its list). Runs inside the caller's write transaction, so a
+    failure part-way imports nothing. ``progress(done, total)`` follows the rows.
     """
     summary = ImportSummary(source=batch.source)
+    _check_distinct_keys(batch)
     existing = {r["external_id"]: r for r in db.execute("SELECT * FROM attendees WHERE event_id = ?", [event.id])}
-    seen: dict[str, int] = {}
-    for person in batch.people:
-        external_id = _unique_key(person.external_id, seen)
-        fields = _fields(person, batch.source, external_id)
+    stored_codes = _door_codes(db, event)
+    adopted = _adopted_by_door_code(batch, existing, stored_codes)
+    codes_in_use = {row[0] for row in db.execute("SELECT ticket_code FROM attendees")}
+    for person in importers.with_progress(batch.people, progress):
+        fields = _fields(person, batch.source, person.external_id)
         summary.not_attending += 0 if person.attending else 1
-        old = existing.get(external_id)
+        old = existing.get(person.external_id) or adopted.get(person.external_id)
         if old is None:
-            attendee_id = insert(db, event, master, fields)
+            attendee_id = insert(db, event, master, fields, codes_in_use)
             summary.added += 1
             summary.added_ids.append(attendee_id)
         else:
             attendee_id = old["id"]
-            changes = {k: fields[k] for k in UPDATABLE if old[k] != fields[k]}
-            if changes:
-                db["attendees"].update(attendee_id, {**changes, "updated_at": clock.now_iso()})
-                summary.updated += 1
-            else:
-                summary.unchanged += 1
+            changed = _update(db, old, fields)
+            summary.updated += 1 if changed else 0
+            summary.unchanged += 0 if changed else 1
             summary.kept_check_ins += 1 if old["checked_in_at"] else 0
-        _replace_door_codes(db, event, attendee_id, person.codes)
+        stored = stored_codes.get(attendee_id, [])
+        if set(person.codes) != set(stored):
+            _replace_door_codes(db, event, attendee_id, person.codes, had_codes=bool(stored))
+    _handle_missing(db, batch, existing, adopted, remove_missing, summary)
     return summary
 
 
-def _unique_key(key: str, seen: dict[str, int]) -> str:
-    """Two rows with one key (a shared email in a plain CSV) stay two people."""
-    seen[key] = seen.get(key, 0) + 1
-    return key if seen[key] == 1 else f"{key}#{seen[key]}"
+def _check_distinct_keys(batch: ImportBatch) -> None:
+    """Every row must have its own key: numbering repeats in file order would let a re-sorted
+    list hand one person's record and check-in to another (the importers make keys unique)."""
+    seen: set[str] = set()
+    for person in batch.people:
+        if person.external_id in seen:
+            raise ValueError(f"two people in one batch share the key {person.external_id!r}")
+        seen.add(person.external_id)
+
+
+def _door_codes(db: sqlite_utils.Database, event: Event) -> dict[int, list[str]]:
+    """Each attendee's stored door codes, read once so unchanged people cost no writes."""
+    codes: dict[int, list[str]] = {}
+    for attendee_id, code in db.execute("SELECT attendee_id, code FROM door_codes WHERE event_id = ?", [event.id]):
+        codes.setdefault(attendee_id, []).append(code)
+    return codes
+
+
+def _adopted_by_door_code(batch: ImportBatch, existing: dict[str, Any],
+                          stored_codes: dict[int, list[str]]) -> dict[str, Any]:
+    """Stored people a new key belongs to, found by the platform ticket code they share.
+
+    When a platform's key changes form (pretix positions were once keyed by their
+    place in the order, now by the secret), the ticket's own code still says who it is.
+    Only people of the same platform whose old key is not in this file are adopted.
+    """
+    keys = {person.external_id for person in batch.people}
+    by_id = {row["id"]: row for key, row in existing.items() if key not in keys}
+    owner = {code: by_id[attendee_id] for attendee_id, codes in stored_codes.items()
+             if attendee_id in by_id for code in codes}
+    adopted: dict[str, Any] = {}
+    for person in batch.people:
+        if person.external_id in existing:
+            continue
+        row = next((owner[code] for code in person.codes if code in owner), None)
+        if row is not None and _platform(row["external_id"]) == _platform(person.external_id):
+            adopted[person.external_id] = row
+            owner = {code: r for code, r in owner.items() if r["id"] != row["id"]}
+    return adopted
+
+
+def _platform(key: str) -> str:
+    """The platform part of a key ("pretix" of "pretix:ABC12-1"; "csv" for CSV and XLSX lists)."""
+    return key.split(":", 1)[0]
+
+
+def _update(db: sqlite_utils.Database, old: Any, fields: dict[str, Any]) -> bool:
+    """Write what the list changed about a known person (and an adopted key); False if nothing did."""
+    changes = {k: fields[k] for k in (*UPDATABLE, "external_id") if old[k] != fields[k]}
+    if not changes:
+        return False
+    changes["updated_at"] = clock.now_iso()
+    assignments = ", ".join(f"{column} = ?" for column in changes)
+    db.execute(f"UPDATE attendees SET {assignments} WHERE id = ?", [*changes.values(), old["id"]])
+    return True
+
+
+def _handle_missing(db: sqlite_utils.Database, batch: ImportBatch, existing: dict[str, Any],
+                    adopted: dict[str, Any], remove: bool, summary: ImportSummary) -> None:
+    """Count (and name) people an earlier list of this platform expected who are not in this one.
+
+    They stay as they are unless ``remove``: a second check-in list may hold only some
+    products, so absence alone does not prove a cancellation. Removing them only marks
+    them not attending; a check-in that happened stays.
+    """
+    keys = {person.external_id for person in batch.people}
+    platforms = {_platform(key) for key in keys}
+    adopted_ids = {row["id"] for row in adopted.values()}
+    missing = sorted((row for key, row in existing.items()
+                      if key not in keys and _platform(key) in platforms and row["attending"]
+                      and row["id"] not in adopted_ids and not row["is_walk_in"]),
+                     key=lambda row: fold(row["name"]))
+    summary.missing = len(missing)
+    summary.missing_names = [row["name"] for row in missing[:MISSING_NAMES_SHOWN]]
+    summary.missing_removed = remove and bool(missing)
+    if summary.missing_removed:
+        ids = [row["id"] for row in missing]
+        marks = ",".join("?" * len(ids))
+        db.execute(f"UPDATE attendees SET attending = 0, platform_status = ?, updated_at = ? WHERE id IN ({marks})",
+                   [MISSING_STATUS, clock.now_iso(), *ids])
 
 
 def _fields(person: ImportedPerson, source: str, external_id: str) -> dict[str, Any]:
@@ -180,8 +285,11 @@ def _fields(person: ImportedPerson, source: str, external_id: str) -> dict[str, 
     }
 
 
-def _replace_door_codes(db: sqlite_utils.Database, event: Event, attendee_id: int, codes: list[str]) -> None:
-    db.execute("DELETE FROM door_codes WHERE attendee_id = ?", [attendee_id])
+def _replace_door_codes(db: sqlite_utils.Database, event: Event, attendee_id: int, codes: list[str],
+                        had_codes: bool = True) -> None:
+    """Store a person's door codes; the delete (a scan of the table) only when they had some."""
+    if had_codes:
+        db.execute("DELETE FROM door_codes WHERE attendee_id = ?", [attendee_id])
     for code in dict.fromkeys(codes):
         db.execute("INSERT OR REPLACE INTO door_codes (event_id, code, attendee_id) VALUES (?, ?, ?)",
                    [event.id, code, attendee_id])

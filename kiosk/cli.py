@@ -112,21 +112,55 @@ def _announce(settings: config.Settings, host: str | None, port: int | None) -> 
 @cli.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--source", type=click.Choice(importers.SOURCES), default="auto", show_default=True)
+@click.option("--remove-missing", is_flag=True,
+              help="mark people of this platform who are no longer in the list not attending "
+                   "(check-ins are kept); without it they are only reported")
 @pass_ctx
-def import_(ctx: Context, file: str, source: str) -> None:
+def import_(ctx: Context, file: str, source: str, remove_missing: bool) -> None:
     """Import or re-import an attendee list; a re-import never loses a check-in."""
-    with ctx.door() as door, click.progressbar(length=1, label="Reading", file=sys.stderr) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.length = max(total, 1)
-            bar.update(done - bar.pos)
-
+    with ctx.door() as door, StageBars() as progress:
         try:
-            summary = door.import_file(file, source, CLI, progress=progress)
+            summary = door.import_file(file, source, CLI, progress=progress, remove_missing=remove_missing)
         except importers.ImportFileError as exc:
             raise click.ClickException(f"{exc} Nothing was imported.") from None
     click.echo(f"Imported {Path(file).name} ({summary.source}): {summary.added} added, {summary.updated} updated, "
                f"{summary.unchanged} unchanged, {summary.not_attending} not attending, "
                f"{summary.kept_check_ins} check-ins kept")
+    if summary.missing:
+        click.echo(missing_sentence(summary))
+
+
+class StageBars(contextlib.ExitStack):
+    """A progress bar per stage of an import ("Reading", then "Writing"), each with its own total.
+
+    Writing a large list takes longer than reading it, so one bar that ended with the
+    reading would sit at 100 % while most of the work was still to come.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stage: str | None = None
+        self.bar: Any = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            if self.bar is not None:
+                self.bar.render_finish()
+            self.stage = stage
+            self.bar = self.enter_context(click.progressbar(length=max(total, 1), label=stage, file=sys.stderr))
+        self.bar.update(done - self.bar.pos)
+
+
+def missing_sentence(summary: attendees.ImportSummary) -> str:
+    """What happened to people of earlier lists who are not in this file, naming the first few."""
+    names = ", ".join(summary.missing_names)
+    more = summary.missing - len(summary.missing_names)
+    listed = f"{names} and {more} more" if more else names
+    people, were = ("person", "was") if summary.missing == 1 else ("people", "were")
+    if summary.missing_removed:
+        return f"{summary.missing} {people} from earlier lists not in this file {were} marked not attending: {listed}"
+    return (f"{summary.missing} {people} from earlier lists not in this file {were} left as they were "
+            f"(still expected): {listed}. If they cancelled, import again with --remove-missing.")
 
 
 @cli.command(name="attendees")

@@ -106,15 +106,25 @@ class Door:
         return job_id
 
     def import_file(self, path: str | Path, source: str, actor: Actor,
-                    progress: Callable[[int, int], None] | None = None) -> attendees.ImportSummary:
-        """Parse the whole file first (bad files import nothing), then upsert in one transaction."""
-        batch = importers.read_attendee_file(path, source=source, progress=progress)
+                    progress: Callable[[str, int, int], None] | None = None,
+                    remove_missing: bool = False) -> attendees.ImportSummary:
+        """Parse the whole file first (bad files import nothing), then upsert in one transaction.
+
+        ``progress(stage, done, total)`` follows both stages, "Reading" then "Writing":
+        writing a large list takes far longer than reading it. ``remove_missing`` marks
+        people of this platform who are no longer in the list not attending.
+        """
+        def stage(name: str) -> Callable[[int, int], None] | None:
+            return (lambda done, total: progress(name, done, total)) if progress else None
+
+        batch = importers.read_attendee_file(path, source=source, progress=stage("Reading"))
         with self.store.serialised():
             with self.store.write() as db:
-                summary = attendees.upsert_batch(db, self.event, self.master, batch)
-                audit.record(db, actor, "import", self.event.id, file=Path(path).name, **summary.as_dict())
+                summary = attendees.upsert_batch(db, self.event, self.master, batch,
+                                                 remove_missing=remove_missing, progress=stage("Writing"))
+                audit.record(db, actor, "import", self.event.id, file=Path(path).name, **summary.counts())
                 counts = headcount(db, self.event)
-            self.feed.publish("import", summary.as_dict(), counts)
+            self.feed.publish("import", summary.counts(), counts)
         return summary
 
     def external_change(self) -> None:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _SPECIAL = str.maketrans({"ø": "o", "đ": "d", "ł": "l", "æ": "ae", "œ": "oe", "ı": "i", "þ": "th"})
+
+# Zero-width non-joiner and joiner are part of the text: Persian "محمد‌رضا" is one word with a
+# ZWNJ, and "👩‍💻" is one emoji with a ZWJ. Every other format character (zero-width space,
+# bidi overrides and isolates...) is invisible and could make a name read differently.
+_JOINERS = frozenset("\u200c\u200d")
+# A joiner joins two visible characters; at the edge of a word it is only a hidden mark.
+_LOOSE_JOINER = re.compile(r"(?:(?<=\s)|^)[\u200c\u200d]+|[\u200c\u200d]+(?=\s|$)")
 
 
 def fold(text: str | None) -> str:
@@ -16,10 +24,22 @@ def fold(text: str | None) -> str:
 
 
 def clean(text: object, limit: int = 200) -> str:
-    """A single-line display string: control characters removed, whitespace collapsed, length capped."""
+    """A single-line display string: control characters removed, whitespace collapsed, length capped.
+
+    Controls (line breaks, tabs) become spaces; invisible format characters are dropped,
+    except the joiners inside a word, which change how the name is written.
+    """
     if text is None:
         return ""
     if isinstance(text, str) and text.isascii() and text.isprintable():  # the usual station name: no control chars
         return " ".join(text.split())[:limit]
-    value = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in str(text))
-    return " ".join(value.split())[:limit]
+    value = "".join(_visible(ch) for ch in str(text))
+    return _LOOSE_JOINER.sub("", " ".join(value.split()))[:limit]
+
+
+def _visible(ch: str) -> str:
+    """One character as shown: itself, a space for a control, nothing for a hidden format mark."""
+    category = unicodedata.category(ch)
+    if category[0] != "C" or ch in _JOINERS:
+        return ch
+    return "" if category == "Cf" else " "

@@ -151,6 +151,32 @@ def test_meetup_v2_in_utf8_updates_the_same_members() -> None:
     assert added == {"meetup:90123456"} and new["Łukasz Żółć"].attending
 
 
+MEETUP_TSV_HEADER = "Name\tUser ID\tRSVP\tAnything the hosts should know?\r\n"
+
+
+def test_meetup_stray_quote_does_not_swallow_the_rows_below(tmp_path: Path) -> None:
+    rows = ['Ada\tuser 1\tYes\t"Vegetarian or vegan food please', "Bob\tuser 2\tYes\t",
+            'Cy\tuser 3\tYes\tbringing a laptop, 13"', "Di\tuser 4\tYes\t"]
+    text = MEETUP_TSV_HEADER + "\r\n".join(rows) + "\r\n"
+    people = read_attendee_file(write(tmp_path, "m.xls", b"\xff\xfe" + text.encode("utf-16-le"))).people
+    assert [p.name for p in people] == ["Ada", "Bob", "Cy", "Di"]
+    assert [p.line for p in people] == [2, 3, 4, 5]
+
+
+def test_tab_file_with_real_quoted_cells_is_read_as_csv(tmp_path: Path) -> None:
+    text = ('Name\tCompany\tNote\n"Ada Lovelace"\t"Engines\tLtd"\t"two\nlines"\n'
+            'Bob\t"Say ""hi"""\t\n')
+    ada, bob = read_attendee_file(write(tmp_path, "l.tsv", text)).people
+    assert (ada.name, ada.company, bob.company) == ("Ada Lovelace", "Engines Ltd", 'Say "hi"')
+
+
+def test_tab_file_whose_quotes_would_lose_rows_is_refused(tmp_path: Path) -> None:
+    text = ('Name\tUser ID\tNote\nAda\tuser 1\t"starts here\nBob\tuser 2\n'
+            'Cy\tuser 3\tends"\nDi\tuser 4\tx\ty\n')
+    error = refused(write(tmp_path, "m.tsv", text))
+    assert error.line == 2 and "quote mark" in error.reason
+
+
 # --- Eventbrite ----------------------------------------------------------------------------
 
 
@@ -274,7 +300,9 @@ def test_pretix_comma_and_semicolon_exports_agree() -> None:
 def test_pretix_positions_secrets_and_statuses() -> None:
     people = load("pretix_comma.csv").people
     ada, grace = people[0], people[1]
-    assert (ada.external_id, grace.external_id) == ("pretix:ABC12-1", "pretix:ABC12-2")
+    assert ada.external_id.startswith("pretix:ABC12-secret-")
+    assert grace.external_id.startswith("pretix:ABC12-secret-") and grace.external_id != ada.external_id
+    assert "hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq" not in ada.external_id  # the key is not a door code
     assert ada.codes == ["pretix:hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq"]
     assert (ada.first_name, ada.last_name) == ("Ada", "Lovelace")
     assert grace.role == "speaker" and grace.ticket_type == "Speaker ticket"
@@ -289,6 +317,53 @@ def test_pretix_name_parts_without_a_full_name_column(tmp_path: Path) -> None:
                  "name;Product;Status\nAB1CD;Νίκος;Παπαδόπουλος;Ticket;canceled\n")
     (person,) = read_attendee_file(path).people
     assert person.name == "Νίκος Παπαδόπουλος" and not person.attending
+
+
+PRETIX_HEADER = "Order code,Attendee name,Product,Secret,E-mail\n"
+ADA_ROW = "ABC12,Ada Lovelace,Regular,hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq,ada@example.org\n"
+GRACE_ROW = "ABC12,Grace Hopper,Regular,u7pz2kwr9mh4dxqtb6ns3gcv8yjfea5e,grace@example.com\n"
+
+
+def test_pretix_people_keep_their_key_when_the_list_is_re_sorted(tmp_path: Path) -> None:
+    """pretix sorts by name: renaming Grace to Alan puts her first in her order."""
+    first = read_attendee_file(write(tmp_path, "v1.csv", PRETIX_HEADER + ADA_ROW + GRACE_ROW))
+    renamed = GRACE_ROW.replace("Grace Hopper", "Alan Turing")
+    second = read_attendee_file(write(tmp_path, "v2.csv", PRETIX_HEADER + renamed + ADA_ROW))
+    before = {p.codes[0]: p.external_id for p in first.people}
+    after = {p.codes[0]: p.external_id for p in second.people}
+    assert before == after and len(set(after.values())) == 2
+
+
+def test_pretix_position_id_wins_over_the_secret(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", "Order code,Position ID,Attendee name,Secret\n"
+                 "ABC12,7,Ada,hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq\n")
+    assert read_attendee_file(path).people[0].external_id == "pretix:ABC12-7"
+
+
+def test_pretix_event_without_attendee_names_uses_the_email_or_the_order(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", "Order code,Attendee name,Product,Secret,E-mail\n"
+                 "ABC12,,Free,hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq,ada@example.org\n"
+                 "QWE7R,,Free,u7pz2kwr9mh4dxqtb6ns3gcv8yjfea5e,\n"
+                 "XYZ9A,Grace Hopper,Free,,grace@example.com\n")
+    people = read_attendee_file(path).people
+    assert [p.name for p in people] == ["ada@example.org", "Order QWE7R", "Grace Hopper"]
+    assert people[0].email == "ada@example.org" and people[1].first_name == "Order"
+
+
+def test_pretix_german_export(tmp_path: Path) -> None:
+    """Titles as pretix's German translation (locale/de/LC_MESSAGES/django.po) writes them."""
+    path = write(tmp_path, "p.csv", "Bestellnummer;Name Teilnehmer*in;Produkt;Preis;Secret;"
+                 "E-Mail;Firma;Gesperrt\n"
+                 "ABC12;Ada Lovelace;Ticket;25,00;hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq;ada@example.org;AE;Nein\n"
+                 "QWE7R;Grace Hopper;Ticket;25,00;u7pz2kwr9mh4dxqtb6ns3gcv8yjfea5e;grace@example.com;"
+                 "Navy;Ja\n")
+    batch = read_attendee_file(path)
+    ada, grace = batch.people
+    assert batch.source == "pretix"
+    assert (ada.name, ada.email, ada.company, ada.ticket_type) == (
+        "Ada Lovelace", "ada@example.org", "AE", "Ticket")
+    assert ada.codes == ["pretix:hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq"] and ada.attending
+    assert not grace.attending and "Blocked" in grace.platform_status
 
 
 # --- plain lists ---------------------------------------------------------------------------
@@ -317,8 +392,21 @@ def test_plain_ids_prefer_email_then_name_and_stay_unique(tmp_path: Path) -> Non
     path = write(tmp_path, "list.csv", "Name;E-mail\nSiobhán Ó Briain;family@example.ie\n"
                  "Cian Ó Briain;FAMILY@example.ie\nJane Doe;\nJane  Doe;n/a\n")
     ids = [p.external_id for p in read_attendee_file(path).people]
-    assert ids == ["csv:email:family@example.ie", "csv:email:family@example.ie#2",
+    assert ids == ["csv:email:family@example.ie:name:siobhan o briain",
+                   "csv:email:family@example.ie:name:cian o briain",
                    "csv:name:jane doe", "csv:name:jane doe#2"]
+
+
+def test_plain_family_sharing_an_email_keeps_its_keys_when_re_sorted(tmp_path: Path) -> None:
+    rows = ["Ann Smith,family@example.org", "Bob Smith,family@example.org", "Cy Jones,cy@example.org"]
+    first = read_attendee_file(write(tmp_path, "v1.csv", "Name,Email\n" + "\n".join(rows) + "\n"))
+    resorted = [rows[1], "Baby Smith,family@example.org", rows[0], "Cy Jonnes,cy@example.org"]
+    second = read_attendee_file(write(tmp_path, "v2.csv", "Name,Email\n" + "\n".join(resorted) + "\n"))
+    before = {p.name: p.external_id for p in first.people}
+    after = {p.name: p.external_id for p in second.people}
+    assert after["Ann Smith"] == before["Ann Smith"] and after["Bob Smith"] == before["Bob Smith"]
+    assert after["Baby Smith"] not in before.values()
+    assert after["Cy Jonnes"] == before["Cy Jones"] == "csv:email:cy@example.org"  # a typo fixed
 
 
 @pytest.mark.parametrize("header", ["Name", "FULL NAME", "Attendee name", "first name,last name",
@@ -348,10 +436,96 @@ def test_values_are_kept_as_text_and_control_characters_dropped(tmp_path: Path) 
     assert person.name == "Ada Lovelace" and person.company == '=HYPERLINK("x")'
 
 
+@pytest.mark.parametrize(("raw", "stored"), [
+    ("محمد\u200cرضا", "محمد\u200cرضا"),  # Persian ZWNJ
+    ("Sam 👩\u200d💻 Lee", "Sam 👩\u200d💻 Lee"),  # one emoji
+    ("🏳\ufe0f\u200d🌈 Kim", "🏳\ufe0f\u200d🌈 Kim"),  # variation selector
+    ("A\u200bda Lovelace", "Ada Lovelace"),  # zero-width space
+    ("\u202eAda\u202c \u2066Lovelace\u2069", "Ada Lovelace"),  # bidi override and isolate
+    ("\u200dAda \u200cLovelace\u200c", "Ada Lovelace"),  # joiners joining nothing
+])
+def test_stored_names_keep_joiners_inside_words_and_drop_other_invisibles(raw: str, stored: str) -> None:
+    from kiosk.textnorm import clean
+
+    assert clean(raw) == stored
+
+
 def test_vietnamese_names_are_nfc_normalised(tmp_path: Path) -> None:
     decomposed = "Nguye\u0302\u0303n"
     (person,) = read_attendee_file(write(tmp_path, "l.csv", f"Name\n{decomposed} Khai\n")).people
     assert person.name == "Nguyễn Khai"
+
+
+# --- workbooks -----------------------------------------------------------------------------
+
+
+def _workbook(path: Path, sheets: dict[str, list[list]], active: int = 0,
+              merge: str | None = None) -> Path:
+    """An .xlsx with the given sheets (name: rows), the ``active`` one selected as Excel saves it."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        if merge:
+            sheet.merge_cells(merge)
+    book.active = active
+    book.save(path)
+    return path
+
+
+def _with_dimension(path: Path, ref: str) -> Path:
+    """The same workbook with its first sheet claiming the size ``ref``, as some programs write it."""
+    import re
+
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = re.sub(r'<dimension ref="[^"]*" ?/>', f'<dimension ref="{ref}"/>',
+                                                xml).encode()
+    assert f'<dimension ref="{ref}"/>' in parts["xl/worksheets/sheet1.xml"].decode()
+    path.write_bytes(_zip_bytes(parts))
+    return path
+
+
+PEOPLE_ROWS = [["Name", "Email"], *([f"Person {n}", f"p{n}@example.org"] for n in range(1, 6))]
+
+
+@pytest.mark.parametrize("ref", ["A1:B3", "A1"])
+def test_xlsx_rows_beyond_a_stale_dimension_are_read(ref: str, tmp_path: Path) -> None:
+    path = _with_dimension(_workbook(tmp_path / "l.xlsx", {"Guests": PEOPLE_ROWS}), ref)
+    assert [p.name for p in read_attendee_file(path).people] == [f"Person {n}" for n in range(1, 6)]
+
+
+def test_xlsx_reads_the_active_sheet_first(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "l.xlsx", {"Summary": [["Name", "Count"], ["Total", 2]],
+                                           "Guests": [["Name"], ["Ada"], ["Grace"]]}, active=1)
+    assert [p.name for p in read_attendee_file(path).people] == ["Ada", "Grace"]
+
+
+def test_xlsx_falls_back_to_another_sheet_with_a_list(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "l.xlsx", {"Notes": [["Bring name badges"], ["Doors at 18:30"]],
+                                           "Guests": [["Name", "Email"], ["Ada", "ada@example.org"]]})
+    (person,) = read_attendee_file(path).people
+    assert (person.name, person.email) == ("Ada", "ada@example.org")
+
+
+def test_xlsx_header_below_a_merged_title_row(tmp_path: Path) -> None:
+    rows = [["PyData meetup, 2 May", None], ["Name", "Company"], ["Ada Lovelace", "Engines"]]
+    path = _workbook(tmp_path / "l.xlsx", {"Guests": rows}, merge="A1:B1")
+    (person,) = read_attendee_file(path).people
+    assert (person.name, person.company, person.line) == ("Ada Lovelace", "Engines", 3)
+
+
+def test_xlsx_errors_name_the_sheet(tmp_path: Path) -> None:
+    no_names = _workbook(tmp_path / "a.xlsx", {"Guests": [["Email"], ["ada@example.org"]]})
+    assert str(refused(no_names)).startswith("a.xlsx sheet 'Guests' line 1: has no name column")
+    bad_row = _workbook(tmp_path / "b.xlsx", {"Guests": [["Name", "Email"], ["Ada", "a@x.org"],
+                                                         [None, "b@x.org"]]})
+    assert str(refused(bad_row)).startswith("b.xlsx sheet 'Guests' line 3: the name is empty")
 
 
 # --- choosing the source -------------------------------------------------------------------
@@ -386,7 +560,7 @@ def test_progress_is_reported_up_to_the_total(tmp_path: Path) -> None:
 # --- files that must be refused ------------------------------------------------------------
 
 
-def _zip_bytes(names: dict[str, str]) -> bytes:
+def _zip_bytes(names: dict[str, str | bytes]) -> bytes:
     """A ZIP archive holding the given text files."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

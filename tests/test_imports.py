@@ -163,3 +163,132 @@ def test_cli_import_while_server_runs_reaches_the_screens(empty_server, tmp_path
     while time.monotonic() < deadline and empty_server.get("/api/headcount", None).json()["expected"] == 0:
         time.sleep(0.1)
     assert empty_server.get("/api/headcount", None).json()["expected"] > 0
+
+
+# --- re-imports that must not move a check-in or forget a cancellation ----------------------
+
+PRETIX_HEADER = "Order code,Attendee name,Product,Secret,E-mail\n"
+ADA_SECRET, GRACE_SECRET = "hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq", "u7pz2kwr9mh4dxqtb6ns3gcv8yjfea5e"
+ADA = f"ABC12,Ada Lovelace,Regular,{ADA_SECRET},ada@example.org\n"
+GRACE = f"ABC12,Grace Hopper,Regular,{GRACE_SECRET},grace@example.com\n"
+
+
+def upload_text(server, tmp_path: Path, name: str, text: str, **form: str):
+    """Upload a list written on the spot, with extra form fields."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with path.open("rb") as fh:
+        return server.post("/api/imports", files={"file": (path.name, fh)}, data={"source": "auto", **form})
+
+
+def test_pretix_re_sorted_list_keeps_each_check_in_with_its_ticket(empty_server, tmp_path):
+    upload_text(empty_server, tmp_path, "v1.csv", PRETIX_HEADER + ADA + GRACE)
+    assert empty_server.scan(ADA_SECRET).status_code == 201
+    renamed = GRACE.replace("Grace Hopper", "Alan Turing")  # pretix sorts by name: Alan comes first
+    upload_text(empty_server, tmp_path, "v2.csv", PRETIX_HEADER + renamed + ADA)
+    people = by_name(empty_server)
+    assert people["Ada Lovelace"]["checked_in_at"] and not people["Alan Turing"]["checked_in_at"]
+    assert empty_server.scan(ADA_SECRET).json()["result"] == "already_checked_in"
+    assert empty_server.scan(GRACE_SECRET).json()["result"] == "checked_in"
+
+
+def test_pretix_people_keyed_the_old_way_are_found_by_their_secret(empty_server, tmp_path):
+    from kiosk import attendees
+    from kiosk.importers import ImportBatch
+
+    old = read_attendee_file(_written(tmp_path, "v0.csv", PRETIX_HEADER + ADA + GRACE))
+    for n, person in enumerate(old.people, start=1):
+        person.external_id = f"pretix:ABC12-{n}"  # as imports before the secret key stored them
+    with empty_server.state.store.write() as db:
+        attendees.upsert_batch(db, empty_server.state.door.event, empty_server.state.door.master,
+                               ImportBatch("pretix", "v0.csv", old.people))
+    ids = {p["name"]: p["id"] for p in by_name(empty_server).values()}
+    summary = upload_text(empty_server, tmp_path, "v1.csv", PRETIX_HEADER + GRACE + ADA).json()
+    assert (summary["added"], summary["missing"]) == (0, 0)
+    assert {p["name"]: p["id"] for p in by_name(empty_server).values()} == ids
+
+
+def _written(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_people_missing_from_a_re_import_are_reported_and_kept(empty_server, tmp_path):
+    upload_text(empty_server, tmp_path, "v1.csv", PRETIX_HEADER + ADA + GRACE)
+    summary = upload_text(empty_server, tmp_path, "v2.csv", PRETIX_HEADER + ADA).json()
+    assert (summary["missing"], summary["missing_names"], summary["missing_removed"]) == (
+        1, ["Grace Hopper"], False)
+    assert by_name(empty_server)["Grace Hopper"]["status"] == "attending"
+
+
+def test_remove_missing_refuses_them_at_the_door_and_keeps_check_ins(empty_server, tmp_path):
+    third = "QWE7R,Cy Young,Regular,ab2cd3ef4gh5jk6mn7pq8rs9tu2vw3xy,cy@example.org\n"
+    upload_text(empty_server, tmp_path, "v1.csv", PRETIX_HEADER + ADA + GRACE + third)
+    assert empty_server.scan(ADA_SECRET).status_code == 201
+    summary = upload_text(empty_server, tmp_path, "v2.csv", PRETIX_HEADER + third,
+                          remove_missing="1").json()
+    assert (summary["missing"], summary["missing_removed"]) == (2, True)
+    people = by_name(empty_server)
+    assert people["Grace Hopper"]["status"] == "not_attending"
+    assert people["Grace Hopper"]["platform_status"] == "Not in the latest list"
+    assert people["Ada Lovelace"]["checked_in_at"]  # her arrival stays on record
+    assert empty_server.scan(GRACE_SECRET).json()["result"] == "not_attending"
+    assert people["Cy Young"]["status"] == "attending"
+    back = upload_text(empty_server, tmp_path, "v3.csv", PRETIX_HEADER + GRACE + third).json()
+    assert by_name(empty_server)["Grace Hopper"]["status"] == "attending"
+    assert back["missing"] == 0  # Ada, already marked, is not reported again
+
+
+def test_plain_family_sharing_an_email_keeps_its_check_in_when_re_sorted(empty_server, tmp_path):
+    upload_text(empty_server, tmp_path, "v1.csv", "Name,Email\nAnn Smith,family@example.org\n"
+                "Bob Smith,family@example.org\n")
+    ann = by_name(empty_server)["Ann Smith"]
+    assert empty_server.scan(ann["ticket_code"]).status_code == 201
+    upload_text(empty_server, tmp_path, "v2.csv", "Name,Email\nBob Smith,family@example.org\n"
+                "Ann Smith,family@example.org\n")
+    people = by_name(empty_server)
+    assert people["Ann Smith"]["checked_in_at"] and not people["Bob Smith"]["checked_in_at"]
+    assert people["Ann Smith"]["ticket_code"] == ann["ticket_code"]
+
+
+def test_a_batch_with_a_repeated_key_is_refused_not_numbered(empty_server):
+    from kiosk import attendees
+    from kiosk.importers import ImportBatch
+
+    people = read_attendee_file(IMPORTS / "plain.csv").people[:2]
+    people[1].external_id = people[0].external_id
+    with pytest.raises(ValueError, match="share the key"):
+        with empty_server.state.store.write() as db:
+            attendees.upsert_batch(db, empty_server.state.door.event, empty_server.state.door.master,
+                                   ImportBatch("csv", "plain.csv", people))
+    assert count(empty_server) == 0
+
+
+def test_import_progress_covers_writing_to_the_database(empty_server, tmp_path):
+    from kiosk.audit import CLI
+
+    rows = "".join(f"Person {n},p{n}@example.org\n" for n in range(1, 301))
+    calls: list[tuple[str, int, int]] = []
+    empty_server.state.door.import_file(_written(tmp_path, "big.csv", "Name,Email\n" + rows), "auto", CLI,
+                                        progress=lambda stage, done, total: calls.append((stage, done, total)))
+    stages = [stage for stage, _, _ in calls]
+    assert stages.index("Writing") > stages.index("Reading") and set(stages) == {"Reading", "Writing"}
+    assert calls[-1] == ("Writing", 300, 300)
+    assert [done for stage, done, _ in calls if stage == "Writing"] == sorted(
+        done for stage, done, _ in calls if stage == "Writing")
+
+
+def test_cli_reports_missing_people_and_removes_them_on_request(tmp_path):
+    from conftest import write_config
+
+    config = write_config(tmp_path)
+    run_kiosk(config, "import", str(_written(tmp_path, "v1.csv", PRETIX_HEADER + ADA + GRACE)))
+    kept = run_kiosk(config, "import", str(_written(tmp_path, "v2.csv", PRETIX_HEADER + ADA)))
+    assert "1 person from earlier lists not in this file was left as they were" in kept.stdout
+    assert "Grace Hopper" in kept.stdout and "--remove-missing" in kept.stdout
+    removed = run_kiosk(config, "import", "--remove-missing", str(tmp_path / "v2.csv"))
+    assert "marked not attending: Grace Hopper" in removed.stdout
+    listed = {p["name"]: p for p in json.loads(run_kiosk(config, "attendees", "--format", "json").stdout)}
+    assert listed["Grace Hopper"]["status"] == "not_attending"
+    assert listed["Ada Lovelace"]["status"] == "attending"

@@ -14,13 +14,15 @@ produces for what a scanner reads.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
 
-from .common import Columns
+from .common import Columns, RowParser
 from .detect import PARSERS, detect_source
 from .model import ImportBatch, ImportedPerson, ImportFileError
-from .reading import Table, read_table
+from .reading import Table, table_candidates
 
 __all__ = [
     "SOURCES",
@@ -28,11 +30,13 @@ __all__ = [
     "ImportFileError",
     "ImportedPerson",
     "read_attendee_file",
+    "with_progress",
 ]
 
 SOURCES = ("auto", "meetup", "eventbrite", "luma", "tito", "pretix", "csv")
 
 ProgressCallback = Callable[[int, int], None]
+T = TypeVar("T")
 
 # Progress is reported about this many times per file, whatever its size.
 _PROGRESS_STEPS = 50
@@ -48,29 +52,54 @@ def read_attendee_file(path: str | os.PathLike[str], source: str = "auto",
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
-    table = read_table(path)
-    columns = Columns(table)
-    chosen = detect_source(columns) if source == "auto" else source
-    parse_row = PARSERS[chosen].row_parser(columns)
-    people = _parse_rows(table, parse_row, progress)
-    _check_unique(table, people)
+    table, chosen, parse_row = _choose_table(path, source)
+    try:
+        people = _parse_rows(table, parse_row, progress)
+        _check_unique(table, people)
+    except ImportFileError as exc:
+        raise exc.in_sheet(table.sheet) from None
     batch_source = "xlsx" if chosen == "csv" and table.kind == "xlsx" else chosen
     return ImportBatch(source=batch_source, path=os.fspath(path), people=people)
+
+
+def _choose_table(path: str | os.PathLike[str], source: str) -> tuple[Table, str, RowParser]:
+    """The first reading of the file whose header the format understands, with its row parser.
+
+    A workbook offers several readings (other sheets, a header under a title row); when
+    none fits, the error is the one about the likeliest reading, naming its sheet.
+    """
+    first_error: ImportFileError | None = None
+    with contextlib.closing(table_candidates(path)) as tables:
+        for table in tables:
+            columns = Columns(table)
+            chosen = detect_source(columns) if source == "auto" else source
+            try:
+                return table, chosen, PARSERS[chosen].row_parser(columns)
+            except ImportFileError as exc:
+                first_error = first_error or exc.in_sheet(table.sheet)
+    assert first_error is not None  # table_candidates raises rather than yield nothing
+    raise first_error
 
 
 def _parse_rows(table: Table, parse_row: Callable, progress: ProgressCallback | None
                 ) -> list[ImportedPerson]:
     """Every row as a person, reporting progress at even intervals."""
-    total = len(table.rows)
+    return [parse_row(row) for row in with_progress(table.rows, progress)]
+
+
+def with_progress(items: Sequence[T], progress: ProgressCallback | None) -> Iterator[T]:
+    """The items one by one, calling ``progress(done, total)`` about 50 times, and at the end.
+
+    Each call comes after the item's work is done, so a bar never runs ahead of it.
+    """
+    total = len(items)
     step = max(1, total // _PROGRESS_STEPS)
-    people: list[ImportedPerson] = []
     if progress:
         progress(0, total)
-    for done, row in enumerate(table.rows, start=1):
-        people.append(parse_row(row))
+    for done, item in enumerate(items, start=1):
+        yield item
         if progress and (done % step == 0 or done == total):
             progress(done, total)
-    return people
 
 
 def _check_unique(table: Table, people: list[ImportedPerson]) -> None:

@@ -152,7 +152,7 @@ def parse_count(table: Table, row: Row, value: str, label: str, maximum: int = 9
 
 COMPANY_TITLES: tuple[str, ...] = (
     "Company", "Company Name", "Company name", "Organisation", "Organization", "Organisation name",
-    "Organization name", "Org", "Employer", "Affiliation", "Firm",
+    "Organization name", "Org", "Employer", "Affiliation", "Firm", "Firma",
 )
 COMPANY_WORDS: tuple[str, ...] = (
     "company", "organisation", "organization", "employer", "affiliation", "work for",

@@ -37,10 +37,21 @@ class ImportBatch:
 class ImportFileError(ValueError):
     """Anything wrong with an attendee file; the message names the file and, when known, the line."""
 
-    def __init__(self, path: str | os.PathLike[str], line: int | None, reason: str) -> None:
+    def __init__(self, path: str | os.PathLike[str], line: int | None, reason: str,
+                 sheet: str | None = None) -> None:
         self.path = os.fspath(path)
         self.line = line
         self.reason = reason
-        name = os.path.basename(self.path) or self.path
-        where = f"{name} line {line}" if line is not None else name
+        self.sheet = sheet
+        where = os.path.basename(self.path) or self.path
+        if sheet is not None:
+            where += f" sheet {sheet!r}"
+        if line is not None:
+            where += f" line {line}"
         super().__init__(f"{where}: {reason}")
+
+    def in_sheet(self, sheet: str | None) -> "ImportFileError":
+        """The same error naming the worksheet, so the organiser knows which tab to fix."""
+        if sheet is None or self.sheet is not None:
+            return self
+        return ImportFileError(self.path, self.line, self.reason, sheet=sheet)

@@ -3,8 +3,11 @@
 All it needs is a name column (Name / Full name / First name + Last name, any
 case, a few common variants). Email, company, status, ticket type, role, guests
 and a ticket code column are used when present. People are keyed by their
-ticket code, else their email, else their name; a key that repeats in the file
-gets "#2", "#3"... in file order, so families sharing one email stay apart.
+ticket code, else their email, else their name. An email that several rows
+share (a family registering together) keys each of them on email and name, so
+a re-sorted list cannot swap them; an email used once keys on the email alone,
+so a corrected name updates the same person. Only rows that are identical in
+both get "#2", "#3"... in file order: nothing tells those apart anyway.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..platform_codes import plain_key
+from ..textnorm import fold
 from .common import (
     Columns, RowParser, build_person, find_company, normalise_email, parse_count, person_name,
     single_code,
@@ -51,6 +55,7 @@ def row_parser(columns: Columns) -> RowParser:
     role = columns.find("Role", "Attendee type")
     guests = columns.find("Guests", "Plus ones", "+1")
     company = find_company(columns, skip=(full, first, last, email))
+    shared_emails = _shared_emails(columns, email)
     seen: Counter[str] = Counter()
 
     def door_codes(row: Row) -> list[str]:
@@ -60,9 +65,11 @@ def row_parser(columns: Columns) -> RowParser:
                            "cannot type (use letters, digits and - _ . : / + = #)")
 
     def external_id(name: str, email_address: str | None, keys: list[str]) -> str:
-        """csv:code:/csv:email:/csv:name:, made unique within the file in file order."""
+        """csv:code:/csv:email:/csv:name:, independent of the row's place in the file."""
         if keys:
             base = f"csv:{keys[0]}"
+        elif email_address in shared_emails:
+            base = f"csv:email:{email_address}:name:{fold(name)}"
         elif email_address:
             base = f"csv:email:{email_address}"
         else:
@@ -82,3 +89,9 @@ def row_parser(columns: Columns) -> RowParser:
             ticket=ticket, role_hints=(columns.cell(row, role),))
 
     return parse
+
+
+def _shared_emails(columns: Columns, email: int | None) -> set[str]:
+    """Addresses on more than one row of the file (read once, before any row is parsed)."""
+    counts = Counter(normalise_email(columns.cell(row, email)) for row in columns.table.rows)
+    return {address for address, count in counts.items() if address and count > 1}

@@ -7,10 +7,20 @@ Automatically checked in, Paid (only when pending orders are included), Secret
 (only when "Include QR-code secret" was ticked), E-mail, Phone number, question
 answers, Company, Voucher code, Order date, ..., Blocked, Valid from, Valid until.
 The Secret is exactly what the ticket's QR code holds.
+
+The check-in list is sorted by attendee name and has no position id, so a row's
+place within its order changes when a ticket is renamed or a position cancelled.
+People are therefore keyed on the Secret (hashed: the key is not a door code),
+and only without one on the order code and the row's place in the order.
+
+Titles are also accepted in German, as pretix's own translation (locale/de
+django.po) writes them: Bestellnummer, Name Teilnehmer*in, Produkt, Secret,
+E-Mail, E-Mail Teilnehmer*in, Firma, Position, Status, Gesperrt.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 
@@ -30,11 +40,20 @@ _GIVEN_PARTS = ("given name", "first name", "calling name")
 _FAMILY_PARTS = ("family name", "last name", "surname")
 _NO = frozenset({"no", "false", "0", "nein", "non"})
 
+# Column titles in English and as pretix's German translation writes them.
+ORDER_TITLES = ("Order code", "Bestellnummer")
+NAME_TITLES = ("Attendee name", "Name Teilnehmer*in", "Name")
+PRODUCT_TITLES = ("Product", "Item", "Produkt")
+SECRET_TITLES = ("Secret", "Ticket secret")
+EMAIL_TITLES = ("E-mail", "Email", "Attendee email", "E-Mail Teilnehmer*in")
+POSITION_TITLES = ("Position ID", "Position")
+BLOCKED_TITLES = ("Blocked", "Gesperrt")
+
 
 def looks_like(columns: Columns) -> bool:
     """pretix's order code next to its attendee or product columns."""
-    return columns.find("Order code") is not None and (
-        columns.find("Attendee name", "Product", "Secret") is not None)
+    return columns.find(*ORDER_TITLES) is not None and (
+        columns.find(*NAME_TITLES[:2], *PRODUCT_TITLES, *SECRET_TITLES) is not None)
 
 
 def _name_parts(columns: Columns) -> dict[str, int]:
@@ -46,21 +65,21 @@ def _name_parts(columns: Columns) -> dict[str, int]:
 def row_parser(columns: Columns) -> RowParser:
     """Map pretix's columns once, then turn each order position into a person."""
     table = columns.table
-    order = columns.require("order code", "Order code")
-    full = columns.find("Attendee name", "Name")
+    order = columns.require("order code", *ORDER_TITLES)
+    full = columns.find(*NAME_TITLES)
     parts = _name_parts(columns)
     if full is None and not parts:
-        columns.require("attendee name", "Attendee name")
+        columns.require("attendee name", *NAME_TITLES[:2])
     given = next((parts[p] for p in _GIVEN_PARTS if p in parts), None)
     family = next((parts[p] for p in _FAMILY_PARTS if p in parts), None)
-    email = columns.find("E-mail", "Email", "Attendee email")
+    email = columns.find(*EMAIL_TITLES)
     company = find_company(columns, skip=parts.values())
-    product = columns.find("Product", "Item")
-    secret = columns.find("Secret", "Ticket secret")
+    product = columns.find(*PRODUCT_TITLES)
+    secret = columns.find(*SECRET_TITLES)
     paid = columns.find("Paid")
     status = columns.find("Status", "Order status")
-    blocked = columns.find("Blocked")
-    position = columns.find("Position ID", "Position")
+    blocked = columns.find(*BLOCKED_TITLES)
+    position = columns.find(*POSITION_TITLES)
     seen_orders: Counter[str] = Counter()
 
     def status_of(row: Row) -> tuple[bool, str]:
@@ -81,31 +100,45 @@ def row_parser(columns: Columns) -> RowParser:
         return attending, "; ".join(texts)
 
     def external_id(row: Row, code: str) -> str:
-        """pretix:<ORDER>-<position>, the position counted within the order when not exported."""
+        """The position's stable key: its Position ID, else its secret, else its place in the order.
+
+        Only the last one moves when the list is re-sorted, so it is the last resort.
+        """
         seen_orders[code] += 1
-        number = columns.cell(row, position) or str(seen_orders[code])
-        if not number.isdigit():
-            raise fail(table, row, f"the Position ID {number!r} is not a number")
-        return f"{SOURCE}:{code}-{int(number)}"
+        number = columns.cell(row, position)
+        if number:
+            if not number.isdigit():
+                raise fail(table, row, f"the Position ID {number!r} is not a number")
+            return f"{SOURCE}:{code}-{int(number)}"
+        ticket_secret = columns.cell(row, secret)
+        if ticket_secret:
+            digest = hashlib.sha256(ticket_secret.encode("utf-8")).hexdigest()[:20]
+            return f"{SOURCE}:{code}-secret-{digest}"
+        return f"{SOURCE}:{code}-{seen_orders[code]}"
 
     def codes(row: Row) -> list[str]:
         """The QR secret, when the export includes it; the message never echoes the secret."""
         return single_code(columns, row, secret, pretix_key,
                            lambda _: "the Secret is not a pretix ticket secret")
 
+    def names(row: Row, code: str) -> tuple[str, str, str]:
+        """The attendee's name; an event that asks none has only the email, or just the order."""
+        full_name = columns.cell(row, full) or join_name(
+            *(columns.cell(row, index) for index in parts.values()))
+        given_name, family_name = columns.cells(row, given, family)
+        if not (full_name or given_name or family_name):
+            full_name = columns.cell(row, email) or f"Order {code}"
+        return person_name(table, row, full_name, given_name, family_name)
+
     def parse(row: Row) -> ImportedPerson:
         code = columns.cell(row, order).upper()
         if not _ORDER_CODE.fullmatch(code):
             raise fail(table, row, f"the Order code {code!r} is not a pretix order code")
-        full_name = columns.cell(row, full) or join_name(
-            *(columns.cell(row, index) for index in parts.values()))
-        names = person_name(table, row, full_name, *columns.cells(row, given, family))
         attending, status_text = status_of(row)
         ticket = columns.cell(row, product)
         return build_person(
-            row, names, email=columns.cell(row, email), company=columns.cell(row, company),
-            status=status_text, attending=attending, external_id=external_id(row, code),
-            codes=codes(row), ticket=ticket)
+            row, names(row, code), email=columns.cell(row, email),
+            company=columns.cell(row, company), status=status_text, attending=attending,
+            external_id=external_id(row, code), codes=codes(row), ticket=ticket)
 
     return parse
-

@@ -9,6 +9,7 @@ Anything unreadable raises :class:`ImportFileError` naming the line.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -16,6 +17,7 @@ import os
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .model import ImportFileError
@@ -25,6 +27,8 @@ MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 50_000
 MAX_COLUMNS = 500
 MAX_CSV_FIELD = 131_072  # the csv module's own default, stated so the message can quote it
+# Rows a workbook may have above its header: a merged title, a date line, a blank-looking note.
+MAX_TITLE_ROWS = 3
 
 DELIMITERS = (",", ";", "\t")
 
@@ -67,13 +71,34 @@ class Table:
     rows: list[Row]
     delimiter: str | None = None
     encoding: str | None = None
+    sheet: str | None = None  # the worksheet's name, for an .xlsx workbook
 
 
 def read_table(path: str | os.PathLike[str]) -> Table:
-    """Read a delimited text file or an .xlsx workbook into a :class:`Table`."""
+    """Read a delimited text file or an .xlsx workbook into a :class:`Table` (its likeliest reading)."""
+    tables = table_candidates(path)
+    try:
+        return next(tables)
+    finally:
+        tables.close()
+
+
+def table_candidates(path: str | os.PathLike[str]) -> Iterator[Table]:
+    """Every plausible reading of the file, likeliest first; the caller keeps the first it understands.
+
+    A text file has one. A workbook has one per sheet (the active sheet first) and per
+    row that may be its header (a title row or two can sit above it). Raises
+    ImportFileError when the file has no reading at all.
+    """
     data = _read_bytes(path)
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path, data)
+        yield from _xlsx_tables(path, data)
+        return
+    yield _read_text(path, data)
+
+
+def _read_text(path: str | os.PathLike[str], data: bytes) -> Table:
+    """A delimited text file as a table, or the reason it is not one."""
     for signature, reason in _BINARY_SIGNATURES:
         if data.startswith(signature):
             raise ImportFileError(path, 1, reason)
@@ -176,14 +201,10 @@ def _read_delimited(path: str | os.PathLike[str], text: str) -> Table:
     """Parse delimited text, checking every row's width against the header."""
     first_line = next((line for line in io.StringIO(text) if line.strip()), "")
     delimiter = sniff_delimiter(first_line)
-    try:
+    if delimiter == "\t":
+        records = iter(_tab_records(path, text))
+    else:
         records = iter(_csv_records(path, text, delimiter, csv.QUOTE_MINIMAL))
-    except ImportFileError:
-        if delimiter != "\t":
-            raise
-        # Meetup writes tab-separated text without CSV quoting, so an answer that begins
-        # with a quote mark is literal text, not the start of a quoted field.
-        records = iter(_csv_records(path, text, delimiter, csv.QUOTE_NONE))
     header_line, header = _take_header(path, records)
     width = len(header)
     rows: list[Row] = []
@@ -194,6 +215,59 @@ def _read_delimited(path: str | os.PathLike[str], text: str) -> Table:
         if len(rows) > MAX_ROWS:
             raise ImportFileError(path, line, f"has more than {MAX_ROWS} rows")
     return _finish(path, "csv", header, header_line, rows, delimiter)
+
+
+def _tab_records(path: str | os.PathLike[str], text: str) -> list[tuple[int, list[str]]]:
+    """Tab-separated records, with or without CSV quoting, whichever the file really uses.
+
+    Meetup writes tabs without CSV quoting, so an answer that begins with a quote mark
+    is literal text; read as CSV, that quote would swallow the rows up to the next quote
+    mark, silently. So both readings are made: the one whose rows all fit the header
+    wins, the unquoted one first. When neither fits and they disagree on how many rows
+    there are, the file is refused at the line where they part, rather than lose rows.
+    """
+    plain = [(line, [_unquote(cell) for cell in cells])
+             for line, cells in _csv_records(path, text, "\t", csv.QUOTE_NONE)]
+    try:
+        quoted = _csv_records(path, text, "\t", csv.QUOTE_MINIMAL)
+    except ImportFileError:
+        return plain
+    if _rectangular(plain):
+        return plain
+    if _rectangular(quoted) or len(_nonblank(quoted)) == len(_nonblank(plain)):
+        return quoted
+    line = _parting_line(_nonblank(quoted), _nonblank(plain))
+    raise ImportFileError(path, line, "has a quote mark that opens a cell running over several lines, "
+                          "so rows below it would be lost; remove the stray '\"' (or close it) and import again")
+
+
+def _unquote(cell: str) -> str:
+    """A fully quoted cell's text without its quotes ("" inside meaning one quote mark)."""
+    if len(cell) >= 2 and cell.startswith('"') and cell.endswith('"'):
+        return cell[1:-1].replace('""', '"')
+    return cell
+
+
+def _nonblank(records: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """The records holding anything (blank lines are skipped everywhere)."""
+    return [record for record in records if any(cell.strip() for cell in record[1])]
+
+
+def _rectangular(records: list[tuple[int, list[str]]]) -> bool:
+    """Whether every row fits the header's width (empty trailing cells allowed, as _fit_width does)."""
+    rows = _nonblank(records)
+    if not rows:
+        return False
+    width = len(_header_titles(rows[0][1]))
+    return all(_fitted(cells, width) is not None for _, cells in rows[1:])
+
+
+def _parting_line(quoted: list[tuple[int, list[str]]], plain: list[tuple[int, list[str]]]) -> int:
+    """The line of the quoted record that swallowed the lines after it."""
+    for index, ((quoted_line, _), (plain_line, _)) in enumerate(zip(quoted, plain)):
+        if quoted_line != plain_line:
+            return quoted[max(index - 1, 0)][0]
+    return quoted[-1][0] if quoted else 1
 
 
 def _csv_records(path: str | os.PathLike[str], text: str, delimiter: str,
@@ -231,25 +305,37 @@ def _take_header(path: str | os.PathLike[str], records) -> tuple[int, list[str]]
     """The first non-blank record, trailing empty titles dropped (a trailing delimiter)."""
     for line, cells in records:
         if any(cell.strip() for cell in cells):
-            header = [" ".join(cell.split()) for cell in cells]
-            while header and not header[-1]:
-                header.pop()
+            header = _header_titles(cells)
             if len(header) > MAX_COLUMNS:
                 raise ImportFileError(path, line, f"has more than {MAX_COLUMNS} columns")
             return line, header
     raise ImportFileError(path, 1, "the file is empty")
 
 
-def _fit_width(path: str | os.PathLike[str], line: int, cells: list[str], width: int) -> list[str]:
-    """Cells trimmed of empty trailing extras; any other width mismatch is an error."""
+def _header_titles(cells: list[str]) -> list[str]:
+    """Whitespace-normalised titles, trailing empty ones dropped (a trailing delimiter)."""
+    header = [" ".join(cell.split()) for cell in cells]
+    while header and not header[-1]:
+        header.pop()
+    return header
+
+
+def _fitted(cells: list[str], width: int) -> list[str] | None:
+    """Cells trimmed of empty trailing extras to the header's width, or None if they do not fit."""
     if len(cells) > width and not any(cell.strip() for cell in cells[width:]):
         cells = cells[:width]
-    if len(cells) != width:
+    return cells if len(cells) == width else None
+
+
+def _fit_width(path: str | os.PathLike[str], line: int, cells: list[str], width: int) -> list[str]:
+    """Cells trimmed of empty trailing extras; any other width mismatch is an error."""
+    fitted = _fitted(cells, width)
+    if fitted is None:
         raise ImportFileError(
             path, line, f"has {len(cells)} field{'s' if len(cells) != 1 else ''} but the header "
             f"has {width}; "
             "a value probably contains an unquoted delimiter or a line break")
-    return cells
+    return fitted
 
 
 def _finish(path, kind: str, header: list[str], header_line: int, rows: list[Row],
@@ -263,23 +349,69 @@ def _finish(path, kind: str, header: list[str], header_line: int, rows: list[Row
 # --- xlsx ---------------------------------------------------------------------------------
 
 
-def _read_xlsx(path: str | os.PathLike[str], data: bytes) -> Table:
-    """Read the first worksheet of an .xlsx workbook; other ZIP files are refused."""
+def _xlsx_tables(path: str | os.PathLike[str], data: bytes) -> Iterator[Table]:
+    """Each header candidate of each worksheet, the active sheet first; other ZIP files are refused."""
     _check_xlsx_archive(path, data)
+    first_error: ImportFileError | None = None
+    found = False
+    with _open_workbook(path, data) as workbook:
+        for sheet in _sheets_active_first(workbook):
+            try:
+                texts = _sheet_rows(path, sheet)
+            except ImportFileError as exc:
+                first_error = first_error or exc
+                continue
+            for skip in range(min(MAX_TITLE_ROWS + 1, max(len(texts), 1))):
+                try:
+                    table = _xlsx_table(path, texts, sheet.title, skip)
+                except ImportFileError as exc:
+                    first_error = first_error or exc
+                    continue
+                found = True
+                yield table
+    if not found:
+        raise first_error or ImportFileError(path, 1, "the workbook has no worksheet")
+
+
+@contextlib.contextmanager
+def _open_workbook(path: str | os.PathLike[str], data: bytes) -> Iterator[object]:
+    """A read-only openpyxl workbook, closed afterwards; a broken one is a clear error."""
     try:
         from openpyxl import load_workbook
 
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            raw_rows = _nonblank_sheet_rows(path, sheet.iter_rows(values_only=True))
-        finally:
-            workbook.close()
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
+        raise ImportFileError(path, 1, f"could not be read as an .xlsx workbook ({exc})") from exc
+    try:
+        yield workbook
+    finally:
+        workbook.close()
+
+
+def _sheets_active_first(workbook) -> list:
+    """Worksheets in the order to try: the one the organiser last looked at, then the rest."""
+    sheets = list(workbook.worksheets)
+    active = workbook.active
+    if active in sheets:
+        sheets.remove(active)
+        sheets.insert(0, active)
+    return sheets
+
+
+def _sheet_rows(path: str | os.PathLike[str], sheet) -> list[tuple[int, list[object]]]:
+    """A sheet's non-blank rows, read past its stored size.
+
+    Read-only mode trusts the sheet's <dimension> element, which some programs write
+    wrongly (too small): without the reset, rows beyond it would vanish silently.
+    """
+    try:
+        sheet.reset_dimensions()
+        return _nonblank_sheet_rows(path, sheet.title, sheet.iter_rows(values_only=True))
     except ImportFileError:
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
-        raise ImportFileError(path, 1, f"could not be read as an .xlsx workbook ({exc})") from exc
-    return _xlsx_table(path, raw_rows)
+        raise ImportFileError(path, 1, f"could not be read as an .xlsx workbook ({exc})",
+                              sheet=sheet.title) from exc
 
 
 def _check_xlsx_archive(path: str | os.PathLike[str], data: bytes) -> None:
@@ -296,30 +428,41 @@ def _check_xlsx_archive(path: str | os.PathLike[str], data: bytes) -> None:
         raise ImportFileError(path, 1, "is too large once unpacked")
 
 
-def _nonblank_sheet_rows(path: str | os.PathLike[str], rows) -> list[tuple[int, list[object]]]:
-    """(row number, values) of rows holding anything; blank formatted rows cost nothing."""
-    kept: list[tuple[int, list[object]]] = []
+def _nonblank_sheet_rows(path: str | os.PathLike[str], sheet: str,
+                         rows) -> list[tuple[int, list[str]]]:
+    """(row number, cell texts) of rows holding anything; blank formatted rows cost nothing."""
+    kept: list[tuple[int, list[str]]] = []
     for number, values in enumerate(rows, start=1):
         if any(value is not None and str(value).strip() for value in values):
-            kept.append((number, list(values)))
-            if len(kept) > MAX_ROWS + 1:
-                raise ImportFileError(path, number, f"has more than {MAX_ROWS} rows")
+            kept.append((number, [_xlsx_text(value) for value in values]))
+            if len(kept) > MAX_ROWS + MAX_TITLE_ROWS + 1:
+                raise ImportFileError(path, number, f"has more than {MAX_ROWS} rows", sheet=sheet)
     return kept
 
 
-def _xlsx_table(path: str | os.PathLike[str], raw_rows: list[tuple[int, list[object]]]) -> Table:
-    """Header and rows from worksheet values; cells right of the header are ignored."""
-    texts = [(line, [_xlsx_text(value) for value in values]) for line, values in raw_rows]
-    header_line, header = _take_header(path, iter(texts))
+def _xlsx_table(path: str | os.PathLike[str], texts: list[tuple[int, list[str]]], sheet: str,
+                skip: int = 0) -> Table:
+    """Header and rows from a sheet's cell texts, the header being the non-blank row after ``skip``.
+
+    Cells right of the header are ignored.
+    """
+    if not texts:
+        raise ImportFileError(path, 1, "the sheet is empty", sheet=sheet)
+    header_line, header = _take_header(path, iter(texts[skip:]))
     width = len(header)
     rows: list[Row] = []
     for line, cells in texts:
         if line <= header_line or not any(cell.strip() for cell in cells[:width]):
             continue
         if len(rows) >= MAX_ROWS:
-            raise ImportFileError(path, line, f"has more than {MAX_ROWS} rows")
+            raise ImportFileError(path, line, f"has more than {MAX_ROWS} rows", sheet=sheet)
         rows.append(Row(line, (cells + [""] * width)[:width]))
-    return _finish(path, "xlsx", header, header_line, rows, None)
+    if not rows:
+        raise ImportFileError(path, header_line + 1, "there are no attendee rows below the header",
+                              sheet=sheet)
+    table = Table(os.fspath(path), "xlsx", header, header_line, rows, None)
+    table.sheet = sheet
+    return table
 
 
 def _xlsx_text(value: object) -> str:

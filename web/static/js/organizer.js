@@ -24,8 +24,8 @@ async function importList(event) {
     const answer = await request("POST", "/api/imports", { form: new FormData(form), timeout: 120000 });
     const d = answer.data;
     say(status, answer.ok
-      ? `Imported from ${d.source}: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.not_attending} not attending, ${d.kept_check_ins} check-ins kept.`
-      : messageOf(answer), answer.ok ? "good" : "bad");
+      ? `Imported from ${d.source}: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.not_attending} not attending, ${d.kept_check_ins} check-ins kept.${missingSentence(d)}`
+      : messageOf(answer), answer.ok ? (d.missing && !d.missing_removed ? "" : "good") : "bad");
     if (answer.ok) loadAudit();
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
@@ -33,6 +33,17 @@ async function importList(event) {
   } finally {
     button.disabled = false;
   }
+}
+
+/** People of earlier lists who are not in this file: kept, or marked not attending. */
+function missingSentence(d) {
+  if (!d.missing) return "";
+  const more = d.missing - d.missing_names.length;
+  const names = d.missing_names.join(", ") + (more ? ` and ${more} more` : "");
+  const [people, were] = d.missing === 1 ? ["person", "was"] : ["people", "were"];
+  return d.missing_removed
+    ? ` ${d.missing} ${people} from earlier lists not in this file ${were} marked not attending: ${names}.`
+    : ` ${d.missing} ${people} from earlier lists not in this file ${were} left as they were (still expected): ${names}. If they cancelled, import again with the box above ticked.`;
 }
 
 // --- tokens ---
