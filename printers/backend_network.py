@@ -20,6 +20,7 @@ from printers import escpos_lib
 from printers.status import PrinterError, PrinterStatus, query_status
 
 STATUS_TIMEOUT = 1.0   # an answering printer replies in milliseconds
+RECEIPT_TIMEOUT = 10.0  # after a job, its answer waits until the printer has read the whole badge
 DRAIN_TIMEOUT = 1.0    # wait for the printer to close after our FIN
 
 
@@ -34,13 +35,18 @@ class NetworkBackend:
         self._answers_status: bool | None = None  # None until we have asked once
 
     def send(self, job: bytes, job_id: str, preview: Image.Image | None = None) -> None:
-        """Connect, check paper, write the job in one go, close politely."""
+        """Connect, check paper, write the job in one go, make sure it arrived, close politely.
+
+        A finished write only means the bytes are in our kernel's buffers: a 12 KB badge fits
+        there whole. So the printer is asked once more after the job (where it answers), and
+        a printer that hung up in the middle of a badge is a failed job, sent again later."""
         printer = self._connect(self.timeout)
         try:
             self._preflight(printer)
             printer.device.settimeout(self.timeout)
             printer._raw(job)
-            _linger_close(printer.device)
+            received = self._receipt(printer)
+            _linger_close(printer.device, received)
         except PrinterError:
             raise
         except OSError as exc:
@@ -77,18 +83,60 @@ class NetworkBackend:
         if self._answers_status is False:
             return
         printer.device.settimeout(min(self.timeout, STATUS_TIMEOUT))
-        found = query_status(printer, f"The printer at {self.host}:{self.port}")
+        found = self._ask(printer)
         self._answers_status = found is not None
-        if found is not None and (not found.online or found.paper == "out"):
-            reason = "paper_out" if found.paper == "out" else "offline"
-            raise PrinterError(found.detail, reason)
+        _refuse_unless_ready(found)
+
+    def _receipt(self, printer: Any) -> bool:
+        """After the job, ask again (printers that answer only): True when the printer answered.
+
+        A printer answers DLE EOT as it reads it, after every byte sent before it, so an answer
+        means the whole badge arrived. Paper that ran out meanwhile fails the job: the badge
+        was cut short and is printed again once there is paper."""
+        if not self._answers_status:
+            return False
+        printer.device.settimeout(RECEIPT_TIMEOUT)
+        found = self._ask(printer)
+        _refuse_unless_ready(found)
+        return found is not None
+
+    def _ask(self, printer: Any) -> PrinterStatus | None:
+        """The printer's status, None when it stays silent; a hang-up instead of an answer is a
+        dropped connection (PrinterError), not a printer that never answers."""
+        where = f"The printer at {self.host}:{self.port}"
+        found = query_status(printer, where)
+        if found is None and _hung_up(printer.device):
+            raise _explain(ConnectionResetError(), self.host, self.port, self.timeout, sending=True)
+        return found
 
 
-def _linger_close(sock: socket.socket) -> None:
+def _refuse_unless_ready(found: PrinterStatus | None) -> None:
+    """PrinterError when the printer said it cannot print (no paper, cover open); silence passes."""
+    if found is not None and (not found.online or found.paper == "out"):
+        raise PrinterError(found.detail, "paper_out" if found.paper == "out" else "offline")
+
+
+def _hung_up(sock: socket.socket) -> bool:
+    """Whether the printer has closed the connection: a read would end at once, or fails."""
+    timeout = sock.gettimeout()
+    sock.settimeout(0.0)
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        return True
+    finally:
+        sock.settimeout(timeout)
+
+
+def _linger_close(sock: socket.socket, received: bool) -> None:
     """Half-close and read until the printer hangs up.
 
     Closing a socket with unread input (status bytes, automatic status back)
-    sends a RST, which can throw away the tail of the job still in flight.
+    sends a RST, which can throw away the tail of the job still in flight. A reset
+    from the printer's side, when it has not confirmed the job (``received``), means
+    it closed with part of the badge unread: the job failed.
     """
     try:
         sock.shutdown(socket.SHUT_WR)
@@ -97,8 +145,11 @@ def _linger_close(sock: socket.socket) -> None:
             sock.settimeout(max(0.01, deadline - time.monotonic()))
             if not sock.recv(4096):
                 return
+    except (ConnectionResetError, BrokenPipeError):
+        if not received:
+            raise
     except OSError:
-        pass  # the job is out; a slow or rude hang-up is not a failed print
+        pass  # the job is out; a slow hang-up is not a failed print
 
 
 def _explain(exc: OSError, host: str, port: int, timeout: float, sending: bool) -> PrinterError:

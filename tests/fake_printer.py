@@ -9,6 +9,9 @@ printer is off) and back again on the same port with ``resume()``.
 Status queries at the very start of a connection are a status check, not
 print data: they are counted in ``status_queries`` and left out of the job.
 
+``drop_after`` makes it hang up (a reset, as when its network card or print server
+fails) once it has read that many bytes of a job, answering status queries before that.
+
 ``speed_mm_s`` makes it take as long as a real thermal printer: after a job it
 keeps the connection until the paper has moved (576-dot raster lines at 8 dots
 per mm, plus the cut), one job at a time, answering status queries meanwhile as a
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import socket
 import socketserver
+import struct
 import threading
 import time
 
@@ -36,9 +40,10 @@ class FakePrinter:
     """Start with ``with FakePrinter() as printer:``; connect to ``printer.host, printer.port``."""
 
     def __init__(self, mode: str = "normal", paper: str = "ok", cover_open: bool = False,
-                 speed_mm_s: float | None = None) -> None:
+                 speed_mm_s: float | None = None, drop_after: int | None = None) -> None:
         self.host = "127.0.0.1"
         self.speed_mm_s = speed_mm_s
+        self.drop_after = drop_after
         self._paper_path = threading.Lock()  # one job on paper at a time
         self.port = 0
         self.mode = mode if mode != "refusing" else "normal"
@@ -163,6 +168,10 @@ class FakePrinter:
                 if not chunk:
                     break
                 data += chunk
+                if self.drop_after is not None and len(data) >= self.drop_after:
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    conn.close()  # unanswered, with unread input and no linger: a reset
+                    break
                 scanned = self._answer_queries(conn, data, scanned)
         except OSError:
             pass
@@ -199,13 +208,17 @@ class FakePrinter:
         return 0x12
 
     def _record(self, data: bytes) -> None:
-        """Split off leading status queries; the rest, if any, is a job."""
+        """Split off the status queries before and after the job; the rest, if any, is a job."""
         i, queries = 0, []
         while data[i:i + 2] == b"\x10\x04" and len(data) >= i + 3:
             queries.append(data[i + 2])
             i += 3
+        end = len(data)
+        while end - 3 >= i and data[end - 3:end - 1] == b"\x10\x04" and data[end - 1] in (1, 2, 3, 4):
+            queries.append(data[end - 1])
+            end -= 3
         with self._cond:
             self._queries.extend(queries)
-            if data[i:]:
-                self._jobs.append(data[i:])
+            if data[i:end]:
+                self._jobs.append(data[i:end])
             self._cond.notify_all()

@@ -143,6 +143,33 @@ def test_printer_that_stops_reading_times_out(job: bytes) -> None:
             conn.close()
 
 
+@pytest.mark.parametrize("mode", ["normal", "silent"])
+def test_printer_that_hangs_up_in_the_middle_of_a_badge_fails_the_job(job: bytes, mode: str) -> None:
+    """The whole badge fits in the socket buffers, so a finished write proves nothing."""
+    with FakePrinter(mode=mode, drop_after=2000) as fake:
+        with pytest.raises(PrinterError) as failed:
+            network(fake).send(job, "job-1")
+    assert failed.value.reason == "dropped" and "dropped the connection" in str(failed.value)
+
+
+def test_printer_that_hangs_up_instead_of_answering_is_still_asked_next_time(job: bytes) -> None:
+    with FakePrinter(drop_after=1) as fake:
+        backend = network(fake)
+        with pytest.raises(PrinterError) as failed:
+            backend.send(job, "job-1")
+        assert failed.value.reason == "dropped"
+        fake.drop_after, fake.paper = None, "out"
+        with pytest.raises(PrinterError) as refused:  # not mistaken for a printer that never answers
+            backend.send(job, "job-2")
+        assert refused.value.reason == "paper_out" and fake.jobs == []
+
+
+def test_a_whole_badge_is_confirmed_and_recorded_exactly(printer: FakePrinter, job: bytes) -> None:
+    network(printer).send(job, "job-1")
+    assert printer.wait_for_jobs(1) == [job]
+    assert printer.status_queries.count(1) == 2  # asked before the badge and again after it
+
+
 def test_file_backend_writes_job_and_preview(tmp_path: Path, job: bytes) -> None:
     backend = open_backend({"backend": "file", "path": "badges"}, tmp_path)
     assert backend.wants_preview
