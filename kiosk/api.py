@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import sqlite3
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from . import attendees, audit, auth, importers, reports
 from .audit import Actor
 from .auth import require
 from .checkin import Outcome
+from .db import is_busy
 from .textnorm import clean
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -88,9 +90,26 @@ def scan(door: Any, body: dict[str, Any], client: str) -> Outcome:
     return door.scan(body.get("code"), station, nonce, client)
 
 
+BUSY = {"result": "busy", "message": "The door is busy for a moment (a large list is being imported): "
+                                    "the scan is kept and sent again."}
+BUSY_RETRY_AFTER = "2"  # seconds, for the Retry-After header
+
+
 def error(status: int, result: str, message: str) -> Response:
     response = jsonify({"result": result, "message": message})
     response.status_code = status
+    return response
+
+
+@bp.app_errorhandler(sqlite3.OperationalError)
+def _database_error(exc: sqlite3.OperationalError) -> Response:
+    """Another process (a large `kiosk import`) held the write lock past our wait: 503, which the
+    kiosk page treats as "no answer yet" and sends again with the same nonce. Anything else is
+    the 500 it is (Flask logs it and the handler below answers it)."""
+    if not is_busy(exc):
+        raise exc
+    response = error(503, **BUSY)
+    response.headers["Retry-After"] = BUSY_RETRY_AFTER
     return response
 
 

@@ -99,7 +99,7 @@ class Store:
         try:
             self._writer.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            if not _is_busy(exc):
+            if not is_busy(exc):
                 raise
             off_hub(self._begin_when_free)
 
@@ -114,7 +114,7 @@ class Store:
                 self._writer.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or time.monotonic() >= deadline:
+                if not is_busy(exc) or time.monotonic() >= deadline:
                     raise
             real_sleep(BUSY_RETRY_SECONDS)
 
@@ -164,7 +164,10 @@ class Store:
         self._writer.close()
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
+def is_busy(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite saying another connection holds the lock (past our wait for it)."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
     return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY or "locked" in str(exc)
 
 

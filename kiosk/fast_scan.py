@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable
 from werkzeug.exceptions import InternalServerError
 
 from . import api, auth
+from .db import is_busy
 
 log = logging.getLogger("kiosk.fast_scan")
 
@@ -43,14 +44,14 @@ class FastScan:
         token, length = self._takes(environ)
         if token is None:
             return self.inner(environ, start_response)
+        headers = []
         try:
             status, body = self._answer(environ, token, length)
-        except Exception:  # noqa: BLE001 - answered like Flask's own 500 on the API, and logged
-            log.exception("check-in failed")
-            status, body = 500, {"result": "internal_server_error", "message": InternalServerError.description}
+        except Exception as exc:  # noqa: BLE001 - answered as the Flask views answer it (api.py), and logged
+            status, body, headers = _failure(exc)
         data = (self.json.dumps(body, separators=(",", ":")) + "\n").encode()  # as jsonify
         start_response(f"{status} {HTTPStatus(status).phrase}",
-                       [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+                       [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *headers])
         return [data]
 
     @staticmethod
@@ -77,6 +78,15 @@ class FastScan:
             return 400, {"result": "bad_request", "message": api.SCAN_BODY_HINT}
         outcome = api.scan(self.state.door, body, environ.get("REMOTE_ADDR") or "")
         return outcome.status, api.outcome_body(outcome, api.attendee_fields(actor))
+
+
+def _failure(exc: Exception) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+    """503 when another process held the database past our wait (try again), else a logged 500."""
+    if is_busy(exc):
+        log.warning("check-in answered 503: %s", exc)
+        return 503, api.BUSY, [("Retry-After", api.BUSY_RETRY_AFTER)]
+    log.error("check-in failed", exc_info=exc)
+    return 500, {"result": "internal_server_error", "message": InternalServerError.description}, []
 
 
 def _json_object(data: bytes) -> dict[str, Any]:

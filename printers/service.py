@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -58,6 +59,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from kiosk import clock
+from kiosk.db import is_busy
 from kiosk.config import PrinterSettings
 
 from . import queue as print_queue
@@ -77,6 +79,7 @@ TICK_SAVE_EVERY = 1.0  # during a run of badges, "last printed at" is stored at 
 IDLE_WAIT = 1.0        # longest sleep between two cheap "anything due?" reads when nothing wakes us
 MAX_BACKOFF = 30.0
 CLOSE_TIMEOUT = 5.0    # at shutdown, time for a job being sent to finish and be marked printed
+MUST_WRITE_RETRY = 0.5  # pause before trying again to settle a job while another process holds the lock
 
 
 class Unprintable(Exception):
@@ -353,22 +356,38 @@ class PrinterPool:
     def done(self, job: Any, then_claim: print_queue.Route | None = None) -> Any:
         """Mark a job printed and, in the same transaction, claim the next one for `then_claim`:
         one write per badge, not two, so a fast printer takes the write lock from the door half as often."""
-        with self.store.write() as db:
+        def mark(db: Any) -> Any:
             print_queue.mark_printed(db, job["id"])
             return print_queue.claim(db, self.event.id, then_claim) if then_claim is not None else None
 
+        return self._must_write(mark)
+
     def unclaim(self, job: Any) -> None:
-        with self.store.write() as db:
-            print_queue.unclaim(db, job["id"])
+        self._must_write(lambda db: print_queue.unclaim(db, job["id"]))
 
     def requeue(self, job: Any, error: str) -> None:
-        with self.store.write() as db:
-            print_queue.requeue(db, job["id"], error)
+        self._must_write(lambda db: print_queue.requeue(db, job["id"], error))
 
     def settle(self, job: Any, status: str, error: str) -> None:
         log.warning("print job %s %s: %s", job["id"], status, error)
-        with self.store.write() as db:
-            print_queue.settle(db, job["id"], status, error)
+        self._must_write(lambda db: print_queue.settle(db, job["id"], status, error))
+
+    def _must_write(self, work: Callable[[Any], T]) -> T:
+        """A write that settles a claimed job, tried until it succeeds.
+
+        Another process (a large `kiosk import`) may hold the write lock longer than the
+        store waits for it. Given up, the job would stay "printing": not printed all
+        evening, or printed twice after the next start. The print process has nothing
+        better to do than wait."""
+        while True:
+            try:
+                with self.store.write() as db:
+                    return work(db)
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                log.warning("print queue: the database stays locked (%s); trying again", exc)
+                time.sleep(MUST_WRITE_RETRY)
 
     def render(self, job: Any, profile: str, with_preview: bool) -> tuple[bytes, Any]:
         """The ESC/POS bytes of a job, and its preview image when the backend stores one."""

@@ -253,3 +253,26 @@ def test_stations_without_recent_failures_are_not_counted_and_others_are(monkeyp
     assert not limits.may_be_over("door-2", "10.0.0.2")
     clock_now[0] += 61
     assert not limits.may_be_over("door-1", "10.0.0.1")
+
+
+def test_a_scan_while_another_process_holds_the_database_is_503_and_can_be_sent_again(server, monkeypatch):
+    """A large `kiosk import` beside the server: the kiosk keeps the scan and sends it again."""
+    import sqlite3
+
+    from kiosk import db as kiosk_db
+    from test_access_control import pin_session
+
+    code = server.people()[40]["ticket_code"]
+    browser, csrf = pin_session(server, "kiosk")
+    monkeypatch.setattr(kiosk_db, "BUSY_TIMEOUT_MS", 100)
+    other = sqlite3.connect(str(server.state.settings.database), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    by_token = server.scan(code, nonce="n-40")  # answered in front of Flask (fast_scan)
+    by_browser = browser.post(server.url + "/api/checkins", json={"code": code, "station": "door-1", "nonce": "n-40"},
+                              headers={"X-CSRF-Token": csrf}, timeout=10)  # the Flask view
+    other.execute("COMMIT")
+    for busy in (by_token, by_browser):
+        assert busy.status_code == 503 and busy.json()["result"] == "busy", busy.text
+        assert busy.headers["Retry-After"] and busy.json()["message"]
+    assert server.get("/api/headcount", None).json()["checked_in"] == 0
+    assert server.scan(code, nonce="n-40").status_code == 201

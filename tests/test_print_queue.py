@@ -347,3 +347,29 @@ def test_a_job_claimed_for_next_goes_back_when_the_worker_stops(make_server):
         print_queue.unclaim(db, job["id"])
     row = job_rows(srv)[-1]
     assert (row["status"], row["printer"], row["attempts"]) == ("queued", None, 0)
+
+
+def test_a_printed_badge_is_recorded_even_when_an_import_holds_the_lock_past_the_wait(make_server, monkeypatch):
+    """Given up, the job would stay "printing": not printed all evening, or printed twice at the next start."""
+    import sqlite3
+
+    from kiosk import db as kiosk_db
+    from printers import queue as print_queue
+
+    srv = make_server(printer='backend = "none"')
+    pool = srv.state.print_pool
+    with srv.state.store.write() as db:
+        job_id = print_queue.enqueue(db, srv.state.door.event.id, srv.people()[0]["id"], station="door-1", reason="test")
+    wait_until(lambda: job_rows(srv)[-1]["status"] == "printed", what="the badge printed")
+    with srv.state.store.write() as db:
+        db.execute("UPDATE print_jobs SET status = 'printing' WHERE id = ?", [job_id])
+    monkeypatch.setattr(kiosk_db, "BUSY_TIMEOUT_MS", 100)
+    other = sqlite3.connect(str(srv.state.settings.database), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # `kiosk import` writing a long list
+    finished = threading.Event()
+    worker = threading.Thread(target=lambda: (pool.done({"id": job_id}), finished.set()), daemon=True)
+    worker.start()
+    assert not finished.wait(0.8)  # several of the store's waits have run out meanwhile
+    other.execute("COMMIT")
+    assert finished.wait(5)
+    assert job_rows(srv)[-1]["status"] == "printed"
