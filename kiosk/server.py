@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from printers.supervisor import PrintProcess
 
+from . import serving_lock
 from .config import Settings
 
 log = logging.getLogger("kiosk.server")
@@ -35,7 +36,8 @@ def gunicorn_available() -> bool:
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
-    """Serve until interrupted, with HTTPS when the config asks for it."""
+    """Serve until interrupted, with HTTPS when the config asks for it; one server per database."""
+    lock = serving_lock.hold(settings.database)  # noqa: F841 - held open until the server exits
     host = host or settings.host
     port = settings.port if port is None else port
     certfile, keyfile = _tls_files(settings)

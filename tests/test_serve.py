@@ -76,3 +76,19 @@ def test_demo_prints_urls_and_tokens_and_serves_the_seed_evening(tmp_path):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
+
+
+def test_a_second_server_on_the_same_database_refuses_to_start_and_a_killed_one_lets_go(kiosk_process):
+    """Two servers would run two print processes on one queue: badges printed twice."""
+    proc, _ = kiosk_process(seed=False)
+    second = subprocess.run(kiosk_cmd("--config", str(proc.config_path), "serve", "--port", str(free_port())),
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert second.returncode == 2
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1 and "already serving" in lines[0] and str(proc.proc.pid) in lines[0], second.stderr
+    proc.kill()  # SIGKILL: no chance to clean up, yet the lock goes with the process
+    again = KioskProcess(proc.config_path, free_port()).start()
+    try:
+        assert requests.get(again.url + "/api/headcount", timeout=5).status_code == 200
+    finally:
+        again.stop()
