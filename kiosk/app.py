@@ -14,7 +14,7 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.routing import IntegerConverter
 
-from . import auth, checkin, config, tickets
+from . import auth, checkin, config, process_locks, tickets
 from .config import Settings
 from .db import Store
 from .door import Door
@@ -78,7 +78,8 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
     door = Door.open(store, settings.event, master,
                      checkin.Limits(settings.max_failed_scans, settings.failed_scan_window))
     state = KioskState(settings=settings, store=store, door=door, master=master, login_limiter=auth.LoginLimiter(),
-                       printers=PrinterBoard(store, door.event, settings.printers, door.feed))
+                       printers=PrinterBoard(store, door.event, settings.printers, door.feed,
+                                             None if print_threads else process_locks.printing(settings.database)))
     app.extensions["kiosk"] = state
     app.url_map.converters["int"] = RowId
     app.session_interface = SessionCookies()
@@ -121,12 +122,12 @@ def _watch_other_processes(state: KioskState, interval: float = 1.0) -> None:
     while not state.stop.wait(interval):
         try:
             version = state.store.data_version()
+            if version != last:
+                last = version
+                state.door.external_change()
+            state.printers.publish_changes()  # also when nothing was written: the print process may have stopped
         except Exception:  # a closed store at shutdown; the next loop ends
             continue
-        if version != last:
-            last = version
-            state.door.external_change()
-            state.printers.publish_changes()
 
 
 def _configure_logging() -> None:

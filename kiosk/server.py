@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from printers.supervisor import PrintProcess
 
-from . import serving_lock
+from . import process_locks
 from .config import Settings
 
 log = logging.getLogger("kiosk.server")
@@ -37,7 +37,7 @@ def gunicorn_available() -> bool:
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     """Serve until interrupted, with HTTPS when the config asks for it; one server per database."""
-    lock = serving_lock.hold(settings.database)  # noqa: F841 - held open until the server exits
+    lock = process_locks.hold_serving(settings.database)  # noqa: F841 - held open until the server exits
     host = host or settings.host
     port = settings.port if port is None else port
     certfile, keyfile = _tls_files(settings)
@@ -119,7 +119,7 @@ def _serve_gunicorn(settings: Settings, host: str, port: int, certfile: str | No
         _quiet_garbage_collector()
         return app
 
-    run_gunicorn(build, gunicorn_options(host, port, certfile, keyfile), companion=PrintProcess(settings.path))
+    run_gunicorn(build, gunicorn_options(host, port, certfile, keyfile), companion=PrintProcess(settings))
 
 
 def _quiet_garbage_collector() -> None:

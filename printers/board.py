@@ -11,10 +11,12 @@ second) when a print process wrote it.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from kiosk import process_locks
 from kiosk.config import PrinterSettings
 
 from . import queue as print_queue
@@ -24,11 +26,19 @@ from .offload import off_hub
 from .service import PrinterState, badge_info
 
 
+PRINT_PROCESS_DOWN = ("The print process is not running, so no badge prints: the server starts it again "
+                      "within seconds (its log says why it stopped). Badges wait in the queue meanwhile.")
+
+
 class PrinterBoard:
     """What GET /api/printers, badge.png and the "printer" messages show; no printer is touched."""
 
-    def __init__(self, store: Any, event: Any, printers: tuple[PrinterSettings, ...], feed: Any) -> None:
+    def __init__(self, store: Any, event: Any, printers: tuple[PrinterSettings, ...], feed: Any,
+                 print_process: Path | None = None) -> None:
+        """`print_process`: the lock a separate print process holds while it runs (``kiosk serve``);
+        None when the print workers are threads of this process."""
         self.store, self.event, self.feed = store, event, feed
+        self.print_process = print_process
         self.printers = {p.name: p for p in printers}
         self.routes = print_queue.routes({p.name: p.stations for p in printers})
         self._sent: dict[str, dict[str, Any]] = {}
@@ -37,16 +47,26 @@ class PrinterBoard:
     def describe(self) -> list[dict[str, Any]]:
         """Every configured printer, in config order."""
         with self.store.read() as db:
-            stored = states.load(db)
-            return [self._describe(db, name, stored.get(name)) for name in self.printers]
+            shown = self._shown(db)
+            return [self._describe(db, name, shown.get(name)) for name in self.printers]
 
     def publish_changes(self) -> None:
-        """A "printer" message for each printer whose stored state differs from the last one sent."""
+        """A "printer" message for each printer whose shown state differs from the last one sent
+        (called every second: a print process that stopped changes no row, yet must show)."""
         with self._lock, self.store.read() as db:
-            for name, state in states.load(db).items():
+            for name, state in self._shown(db).items():
                 if name in self.printers and state != self._sent.get(name):
                     self._sent[name] = state
                     self.feed.publish("printer", self._describe(db, name, state))
+
+    def _shown(self, db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+        """The stored states, each marked offline while the print process that writes them is not running."""
+        stored = states.load(db)
+        if self.print_process is None or process_locks.is_held(self.print_process):
+            return stored
+        return {name: {**stored.get(name, PrinterState(name, p.backend, p.profile).as_dict()),
+                       "online": False, "busy": False, "last_error": PRINT_PROCESS_DOWN}
+                for name, p in self.printers.items()}
 
     def preview(self, attendee_id: int, printer: str | None = None) -> Any:
         """The badge image exactly as the named (or first) printer will print it, drawn off the gevent hub."""

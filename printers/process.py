@@ -17,11 +17,14 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import pickle
 import signal
+import sys
 import threading
 import time
+from typing import Any
 
-from kiosk import config, events
+from kiosk import config, events, process_locks
 from kiosk.db import Store
 
 from .service import PrinterPool
@@ -30,6 +33,7 @@ log = logging.getLogger("kiosk.printers")
 POLL_EVERY = 0.2       # seconds between two looks at data_version: a new badge starts within this
 PARENT_EVERY = 0.5     # seconds between two checks that the master is still there
 NICENESS = 19          # the lowest: printing may wait a moment, the door may not (bench/RESULTS.md)
+START_FAILED_PAUSE = 5.0  # seconds before a print process that cannot start exits (and is started again)
 
 
 class InPrintProcess:
@@ -58,15 +62,27 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, lambda *_: stop.set())
     os.nice(NICENESS)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = config.load(args.config)
+    settings = pickle.load(sys.stdin.buffer) if args.settings_on_stdin else config.load(args.config)
+    alive = process_locks.hold(process_locks.printing(settings.database))  # noqa: F841 - the web looks at it
+    try:
+        pool = _start_pool(settings, stop)
+    except Exception as exc:  # noqa: BLE001 - one line, then a pause: a restart every second would flood the log
+        log.error("the print process cannot start: %s", exc)
+        if alive is not None:
+            alive.close()  # the console shows at once that nothing prints
+        stop.wait(START_FAILED_PAUSE)
+        return 1
+    _wait_for_stop(stop, args.parent or os.getppid())
+    pool.close()
+    return 0
+
+
+def _start_pool(settings: Any, stop: threading.Event) -> PrinterPool:
     store = Store(settings.database)
     with store.write() as db:  # the same as the web process does: whoever starts first, tonight is current
         event = events.ensure_current(db, settings.event)
     pool = PrinterPool(store, event, settings.printers, settings.base_dir, InPrintProcess(store, stop), stop=stop)
-    pool.start()
-    _wait_for_stop(stop, args.parent or os.getppid())
-    pool.close()
-    return 0
+    return pool.start()
 
 
 def _wait_for_stop(stop: threading.Event, parent: int) -> None:
@@ -79,7 +95,10 @@ def _wait_for_stop(stop: threading.Event, parent: int) -> None:
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m printers.process", description=main.__doc__)
-    parser.add_argument("--config", required=True, help="the kiosk's config.toml")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--config", help="the kiosk's config.toml")
+    source.add_argument("--settings-on-stdin", action="store_true",
+                        help="read the server's own settings, pickled, from stdin (how the server starts it)")
     parser.add_argument("--parent", type=int, default=0, help="pid of the server's master (default: our parent)")
     return parser.parse_args(argv)
 

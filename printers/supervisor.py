@@ -1,6 +1,10 @@
 """The print process as the server's master keeps it: started with the server, started again
 if it dies, stopped with the server.
 
+It is handed the master's own settings (pickled on its stdin), not the config file's path: the
+file may have been edited since the server started, and a restarted print process must go on
+printing tonight's badges the way the server was started, not crash on a typo made meanwhile.
+
 The master calls ``keep_alive`` each time its loop turns (gunicorn: at least once
 a second), so a crashed or killed print process is back within about a second.
 Jobs live in SQLite, so a restart loses none; a job the dead process had claimed
@@ -12,10 +16,11 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import subprocess
 import sys
 import time
-from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("kiosk.printers")
 RESTART_EVERY = 1.0    # at most one start a second: a process that dies at once must not spin
@@ -25,8 +30,8 @@ STOP_TIMEOUT = 8.0     # the badge being sent is finished first (service.CLOSE_T
 class PrintProcess:
     """One `python -m printers.process` child of the master."""
 
-    def __init__(self, config_path: str | os.PathLike) -> None:
-        self.config_path = Path(config_path)
+    def __init__(self, settings: Any) -> None:
+        self.settings = pickle.dumps(settings)  # what the server started with, not what config.toml says now
         self.proc: subprocess.Popen | None = None
         self.started_at = float("-inf")
         self.stopping = False
@@ -37,10 +42,14 @@ class PrintProcess:
             return
         if self.proc is not None:
             log.warning("the print process (pid %s) is gone: starting it again", self.proc.pid)
-        command = [sys.executable, "-m", "printers.process", "--config", str(self.config_path),
-                   "--parent", str(os.getpid())]
-        self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        command = [sys.executable, "-m", "printers.process", "--settings-on-stdin", "--parent", str(os.getpid())]
+        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE)
         self.started_at = time.monotonic()
+        try:
+            self.proc.stdin.write(self.settings)  # a few KB: fits the pipe, never blocks the master
+            self.proc.stdin.close()
+        except OSError:  # it died at once; the next turn starts it again
+            pass
 
     def running(self) -> bool:
         """Whether it still runs. gunicorn's master reaps any child, ours too: poll() then just says 0."""

@@ -218,3 +218,45 @@ def test_printing_in_the_other_process_wakes_no_screen_with_a_refresh(door):
                     break
         assert kinds.count("checked_in") == 3 and "printer" in kinds
         assert "refresh" not in kinds, kinds
+
+
+def test_a_restarted_print_process_keeps_the_servers_settings_not_an_edited_config(door):
+    """Someone edits config.toml mid-evening (a typo); the print process dies: badges still print."""
+    with FakePrinter() as fake:
+        srv = door(fake)
+        master = psutil.Process(srv.proc.proc.pid)
+        text = srv.proc.config_path.read_text()
+        srv.proc.config_path.write_text(text.replace(f"port = {fake.port}", 'port = "91OO"'))
+        old = print_process(master)
+        old.kill()
+        print_process(master, not_pid=old.pid)
+        codes = srv.codes(3)
+        timed_check_ins(srv.scan, codes, "after a restart with an edited config")
+        assert_printed_once(fake, codes)
+
+
+def test_the_console_says_when_the_print_process_cannot_run_and_when_it_is_back(kiosk_process, tmp_path):
+    """A print process that cannot start (its badge folder became a file) must not look online."""
+    from printers.board import PRINT_PROCESS_DOWN
+
+    proc, tokens = kiosk_process(seed=False, printer='backend = "file"\npath = "badges"')
+    volunteer = {"Authorization": f"Bearer {tokens['volunteer']}"}
+
+    def shown() -> dict[str, Any]:
+        [printer] = requests.get(proc.url + "/api/printers", headers=volunteer, timeout=5).json()["printers"]
+        return printer
+
+    wait_until(lambda: shown()["online"] is True, what="the file printer online")
+    master = psutil.Process(proc.proc.pid)
+    folder = proc.config_path.parent / "badges"
+    if folder.is_dir():
+        folder.rmdir()  # empty: nobody checked in yet
+    folder.write_text("not a folder")
+    old = print_process(master)
+    with connect(f"{proc.url.replace('http', 'ws')}/ws/live?token={tokens['volunteer']}", open_timeout=5) as ws:
+        old.kill()
+        down = recv_until(ws, lambda m: m.get("type") == "printer" and m["online"] is False, timeout=10)
+        assert down["last_error"] == PRINT_PROCESS_DOWN
+        assert shown()["online"] is False and shown()["last_error"] == PRINT_PROCESS_DOWN
+        folder.unlink()
+        recv_until(ws, lambda m: m.get("type") == "printer" and m["online"] is True, timeout=15)

@@ -1,0 +1,94 @@
+"""Locks that say which of the kiosk's processes run on a database file.
+
+One server per file: a second `kiosk serve` on the same file would start a second
+print process on the same queue; it would take the job the first one is printing
+for an interrupted one and print it again, and the two would overwrite each other's
+printer states. So a server holds ``<database>.serving`` for as long as it runs.
+
+The print process holds ``<database>.printing``: the web worker looks at it to tell
+volunteers when no badge can print because that process is not running.
+
+Both are flock()s: the kernel drops them when the process ends, however it ends
+(kill -9 included), so a lock never outlives its owner.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import IO
+
+import click
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; Werkzeug serves there, with the print workers as threads
+    fcntl = None  # type: ignore[assignment]
+
+
+class Held(Exception):
+    """Another process holds the lock; ``pid`` is what it wrote there."""
+
+    def __init__(self, path: Path, pid: str) -> None:
+        super().__init__(f"{path} is held by pid {pid}")
+        self.pid = pid
+
+
+class AlreadyServing(click.ClickException):
+    """Another server runs on this database: one clear line, exit status 2."""
+
+    exit_code = 2
+
+
+def serving(database: Path) -> Path:
+    return database.with_name(database.name + ".serving")
+
+
+def printing(database: Path) -> Path:
+    return database.with_name(database.name + ".printing")
+
+
+def hold_serving(database: Path) -> IO[str] | None:
+    """Take the database's serving lock, or raise AlreadyServing naming the other server's pid.
+
+    Keep the returned file open for as long as the server runs: closing it releases the lock."""
+    try:
+        return hold(serving(database))
+    except Held as taken:
+        raise AlreadyServing(f"another `kiosk serve` (pid {taken.pid}) is already serving {database}: "
+                             "stop it first, or give this one a database of its own ([storage] database)") from None
+
+
+def hold(path: Path) -> IO[str] | None:
+    """Lock `path` for this process (it then holds our pid); Held when another process has it.
+    None where flock does not exist."""
+    if fcntl is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)  # a first start: the database's folder is not made yet
+    handle = open(path, "a+", encoding="ascii")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        pid = handle.read().strip() or "unknown"
+        handle.close()
+        raise Held(path, pid) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def is_held(path: Path) -> bool:
+    """Whether some process holds the lock on `path` (True where flock does not exist: we cannot tell)."""
+    if fcntl is None:
+        return True
+    if not path.parent.is_dir():
+        return False
+    try:
+        with open(path, "a+", encoding="ascii") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    return False
