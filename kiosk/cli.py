@@ -20,7 +20,7 @@ from .door import Door
 class Context:
     """Settings plus a lazily opened store and door for one command."""
 
-    def __init__(self, config_path: str | None) -> None:
+    def __init__(self, config_path: str | None = None) -> None:
         self.config_path = config_path
         self._settings: config.Settings | None = None
 
@@ -44,13 +44,40 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-@click.group()
-@click.option("--config", "config_path", envvar="KIOSK_CONFIG", type=click.Path(dir_okay=False),
-              help="config file (default: KIOSK_CONFIG or ./config.toml of the project)")
+def _remember_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """Store --config on the one Context all levels share, so the last --config typed wins
+    wherever it stands (`kiosk --config C token create` or `kiosk token create --config C`)."""
+    if value is not None:
+        ctx.ensure_object(Context).config_path = value
+
+
+def config_option(envvar: str | None = None) -> click.Option:
+    """The --config option. Only the top level reads KIOSK_CONFIG: on a subcommand the variable
+    would overwrite a --config typed before the subcommand's name."""
+    return click.Option(["--config", "config_path"], envvar=envvar, show_envvar=envvar is not None,
+                        type=click.Path(dir_okay=False), expose_value=False, callback=_remember_config,
+                        help="config file (default: KIOSK_CONFIG or ./config.toml of the project)")
+
+
+class KioskGroup(click.Group):
+    """A group that gives each command added to it, nested groups included, its own --config.
+
+    The contract says every command takes --config PATH, and people type it after the command
+    name as often as before it; adding it here keeps one definition for every command."""
+
+    group_class = type  # subgroups (`printer`, `token`) are KioskGroups too
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not any(param.name == "config_path" for param in cmd.params):
+            cmd.params.append(config_option())
+        super().add_command(cmd, name)
+
+
+@click.group(cls=KioskGroup, params=[config_option(envvar="KIOSK_CONFIG")])
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None) -> None:
+def cli(ctx: click.Context) -> None:
     """Check-in kiosk and badge service for a meetup door."""
-    ctx.obj = Context(config_path)
+    ctx.ensure_object(Context)
 
 
 @cli.command()
