@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any, Iterator
@@ -30,10 +31,19 @@ class Context:
             self._settings = config.load(self.config_path)
         return self._settings
 
+    def open_store(self) -> Store:
+        """The store, or a ConfigError naming storage.database: what the config check cannot foresee
+        (a /proc path, a file that is not SQLite) would otherwise be a traceback."""
+        path = self.settings.database
+        try:
+            return Store(path)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise config.ConfigError(config.database_error(path, exc)) from None
+
     @contextlib.contextmanager
     def door(self) -> Iterator[Door]:
         s = self.settings
-        store = Store(s.database)
+        store = self.open_store()
         try:
             master = tickets.load_or_create_secret(s.secret, s.secret_file)
             yield Door.open(store, s.event, master, checkin.Limits(s.max_failed_scans, s.failed_scan_window))
@@ -89,6 +99,7 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     from .server import serve as run
 
     settings = ctx.settings
+    ctx.open_store().close()  # a database that cannot be opened stops here, not in gunicorn's worker
     _announce(settings, host, port)
     run(settings, host, port)
 

@@ -103,7 +103,7 @@ def parse(raw: Mapping[str, Any], path: Path) -> Settings:
         https=https,
         certfile=_opt_path(server, "server.certfile", base),
         keyfile=_opt_path(server, "server.keyfile", base),
-        database=_path(storage, "storage.database", base, "data/kiosk.db"),
+        database=_database(storage, base),
         printers=_printers(raw, base),
         secret=_opt_str(security, "security.secret"),
         pins=_pins(security),
@@ -161,6 +161,38 @@ def _port(sec: Mapping[str, Any], dotted: str, default: int) -> int:
 
 def _path(sec: Mapping[str, Any], dotted: str, base: Path, default: str) -> Path:
     return (base / _str(sec, dotted, default)).resolve()
+
+
+def _database(storage: Mapping[str, Any], base: Path) -> Path:
+    """storage.database, checked before anything opens it: a folder, or a place the kiosk cannot
+    write (SQLite also writes -wal and -shm files beside the database), would otherwise surface
+    as a traceback from deep in the store, or as a server worker that fails to boot."""
+    path = _path(storage, "storage.database", base, "data/kiosk.db")
+    problem = _database_problem(path)
+    if problem:
+        raise ConfigError(database_error(path, problem))
+    return path
+
+
+def database_error(path: Path, problem: object) -> str:
+    """The one line for a database path that cannot be used (the CLI uses it for SQLite's errors too)."""
+    return f"storage.database: cannot open {path} as a database: {problem}"
+
+
+def _database_problem(path: Path) -> str | None:
+    """Why the database at `path` could not be opened for writing, or None when it looks usable."""
+    if path.is_dir():
+        return "it is a folder"
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        return "the file is read-only"
+    folder = path.parent
+    while not folder.exists():  # the store creates missing folders: the nearest existing one decides
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"{folder} is a file, not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder {folder} is read-only"
+    return None
 
 
 def _opt_path(sec: Mapping[str, Any], dotted: str, base: Path) -> Path | None:
