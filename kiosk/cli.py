@@ -29,6 +29,9 @@ class Context:
     def settings(self) -> config.Settings:
         if self._settings is None:
             self._settings = config.load(self.config_path)
+            for name in self._settings.unknown_sections:
+                click.echo(f"kiosk: config warning: {self._settings.path}: {name} is not a kiosk setting "
+                           f"and is ignored (kiosk sections: {', '.join(config.SECTIONS)})", err=True)
         return self._settings
 
     def open_store(self) -> Store:
