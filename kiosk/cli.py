@@ -223,22 +223,45 @@ def write_tickets(ctx: Context, folder: str) -> None:
 
     with ctx.door() as door, door.store.read() as db:
         rows = reports.attendee_rows(db, door.event)
-    count, sheet = write(Path(folder), rows, door.event.name, door.event.date_label)
+    with _writing(folder):
+        count, sheet = write(Path(folder), rows, door.event.name, door.event.date_label)
     click.echo(f"Wrote {count} tickets to {folder} and the printable sheet {sheet}")
 
 
+@contextlib.contextmanager
+def _writing(target: str) -> Iterator[None]:
+    """An output path the kiosk cannot write (a missing folder, /proc, a file where a folder
+    should be) as one line naming it, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {exc.filename or target}: {exc.strerror or exc}") from None
+
+
+REPORT_FORMATS = {".csv": "csv", ".json": "json"}
+
+
+def _report_format(_ctx: click.Context, _param: click.Parameter, file: str) -> str:
+    """Refuse a name the report would not match: a `.txt` or `.xlsx` holding CSV misleads whoever opens it."""
+    if Path(file).suffix.lower() not in REPORT_FORMATS:
+        raise click.BadParameter(f"{file} must end in .csv or .json (.json is the full report with the event "
+                                 "and counts)")
+    return file
+
+
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False), callback=_report_format)
 @pass_ctx
 def export(ctx: Context, file: str) -> None:
     """Write the attendance report (.csv, or .json for the full report)."""
-    fmt = "json" if file.lower().endswith(".json") else "csv"
     with ctx.door() as door:
-        with door.store.write() as db:
-            audit.record(db, CLI, "export", door.event.id, file=Path(file).name)
         with door.store.read() as db:
-            Path(file).write_text(reports.attendance(db, door.event, fmt), encoding="utf-8")
+            report = reports.attendance(db, door.event, REPORT_FORMATS[Path(file).suffix.lower()])
             counts = door.headcount()
+        with _writing(file):
+            Path(file).write_text(report, encoding="utf-8")
+        with door.store.write() as db:  # only once the file exists: the trail says what was written
+            audit.record(db, CLI, "export", door.event.id, file=Path(file).name)
     click.echo(f"Wrote {file}: {counts['checked_in']} checked in of {counts['expected']} expected, "
                f"{counts['walk_ins']} walk-ins")
 

@@ -4,7 +4,9 @@ port) stop a command with one line that says what and where, never a traceback."
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Iterator
@@ -69,3 +71,46 @@ def test_a_file_that_is_not_a_database_is_one_line_naming_the_key(tmp_path):
     result = run_kiosk(config, "attendees", check=False)
     assert result.returncode == 2 and "storage.database" in one_line(result)
     assert str(tmp_path / "notes.db") in result.stderr
+
+
+def export_entries(config: Path) -> int:
+    """How many `export` lines the audit trail holds."""
+    with sqlite3.connect(config.parent / "data" / "kiosk.db") as db:
+        return db.execute("SELECT count(*) FROM audit WHERE action = 'export'").fetchone()[0]
+
+
+@pytest.mark.parametrize("target", ["/nonexistent-dir/report.csv", "/proc/report.json"])
+def test_export_to_a_path_that_cannot_be_written_is_one_line_and_no_audit_entry(tmp_path, target):
+    config = write_config(tmp_path)
+    run_kiosk(config, "demo", "--no-serve")
+    result = run_kiosk(config, "export", target, check=False)
+    assert result.returncode != 0
+    assert one_line(result).startswith(f"Error: cannot write {target}: ")
+    assert export_entries(config) == 0
+
+
+def test_export_writes_then_audits(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "demo", "--no-serve")
+    result = run_kiosk(config, "export", str(tmp_path / "Report.JSON"))
+    assert "237 expected" in result.stdout and json.loads((tmp_path / "Report.JSON").read_text())
+    assert export_entries(config) == 1
+
+
+def test_export_refuses_an_extension_it_does_not_write(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "attendees")
+    result = run_kiosk(config, "export", str(tmp_path / "report.txt"), check=False)
+    assert result.returncode == 2 and ".csv" in result.stderr and ".json" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "report.txt").exists() and export_entries(config) == 0
+
+
+@pytest.mark.parametrize("target", ["/proc/tickets", "{tmp}/config.toml/tickets"])
+def test_tickets_to_a_folder_that_cannot_be_written_is_one_line(tmp_path, target):
+    config = write_config(tmp_path)
+    run_kiosk(config, "demo", "--no-serve")
+    folder = target.format(tmp=tmp_path)
+    result = run_kiosk(config, "tickets", folder, check=False)
+    assert result.returncode != 0
+    assert one_line(result).startswith("Error: cannot write ") and folder in result.stderr
