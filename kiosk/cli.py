@@ -99,12 +99,8 @@ def cli(ctx: click.Context) -> None:
 @pass_ctx
 def serve(ctx: Context, host: str | None, port: int | None) -> None:
     """Run the server (pages, API, websockets) with gunicorn + gevent."""
-    from .server import serve as run
-
-    settings = ctx.settings
     ctx.open_store().close()  # a database that cannot be opened stops here, not in gunicorn's worker
-    _announce(settings, host, port)
-    run(settings, host, port)
+    _run_server(ctx.settings, host, port, {})
 
 
 @cli.command()
@@ -133,19 +129,31 @@ def demo(ctx: Context, host: str | None, port: int | None, serve: bool) -> None:
     for role, token in tokens.items():
         click.echo(f"{role} token: {token}")
     if serve:
-        base = _announce(settings, host, port)
-        for role, token in tokens.items():
-            click.echo(f"  {role:<10} {base}/pair?token={token}")
-        from .server import serve as run
-
-        run(settings, host, port)
+        _run_server(settings, host, port, tokens)
 
 
-def _announce(settings: config.Settings, host: str | None, port: int | None) -> str:
+def _run_server(settings: config.Settings, host: str | None, port: int | None, tokens: dict[str, str]) -> None:
+    """Check that the address is free, say where the pages are (with a pairing link per token), serve.
+
+    The check comes first so that a port in use is one line, and no "Serving on" before it."""
+    from . import server
+
+    host = host or settings.host
+    port = settings.port if port is None else port
+    try:
+        server.check_address(host, port)
+    except server.CannotListen as exc:
+        raise click.ClickException(str(exc)) from None
+    base = _announce(settings, host, port)
+    for role, token in tokens.items():
+        click.echo(f"  {role:<10} {base}/pair?token={token}")
+    server.serve(settings, host, port)
+
+
+def _announce(settings: config.Settings, host: str, port: int) -> str:
     scheme = "https" if settings.https else "http"
-    shown = host or settings.host
-    shown = "127.0.0.1" if shown in ("0.0.0.0", "::") else shown
-    base = f"{scheme}://{shown}:{port or settings.port}"
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base = f"{scheme}://{shown}:{port}"
     click.echo(f"Serving on {base}: kiosk {base}/kiosk  display {base}/display  volunteers {base}/volunteer")
     return base
 

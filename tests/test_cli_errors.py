@@ -6,8 +6,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -114,3 +116,32 @@ def test_tickets_to_a_folder_that_cannot_be_written_is_one_line(tmp_path, target
     result = run_kiosk(config, "tickets", folder, check=False)
     assert result.returncode != 0
     assert one_line(result).startswith("Error: cannot write ") and folder in result.stderr
+
+
+@contextlib.contextmanager
+def busy_port() -> Iterator[int]:
+    """A loopback port another program is listening on."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        yield busy.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", [("serve",), ("demo",)])
+def test_serving_on_a_port_in_use_is_one_line_naming_the_address(tmp_path, command):
+    with busy_port() as port:
+        config = write_config(tmp_path, port=port)
+        started = time.monotonic()
+        result = run_kiosk(config, *command, check=False, timeout=30)
+        took = time.monotonic() - started
+    line = one_line(result)
+    assert result.returncode != 0 and f"127.0.0.1:{port}" in line and "in use" in line
+    assert took < 4, f"gave up after {took:.1f} s"
+    assert "Serving on" not in result.stdout
+
+
+def test_the_port_given_with_the_option_is_the_one_checked(tmp_path):
+    config = write_config(tmp_path)
+    with busy_port() as port:
+        result = run_kiosk(config, "serve", "--host", "127.0.0.1", "--port", str(port), check=False, timeout=30)
+    assert result.returncode != 0 and f"127.0.0.1:{port}" in one_line(result)
