@@ -67,6 +67,15 @@ def test_a_read_only_database_file_is_one_line_naming_the_key(tmp_path):
             assert result.returncode == 2 and "storage.database" in one_line(result)
 
 
+def test_a_read_only_folder_for_a_new_database_is_one_line_naming_the_folder(tmp_path):
+    config = with_database(tmp_path, "locked/kiosk.db")
+    (tmp_path / "locked").mkdir()
+    with read_only(tmp_path / "locked"):
+        result = run_kiosk(config, "attendees", check=False)
+    assert result.returncode == 2 and "storage.database" in one_line(result)
+    assert f"the folder {tmp_path / 'locked'} is read-only" in result.stderr
+
+
 def test_a_file_that_is_not_a_database_is_one_line_naming_the_key(tmp_path):
     config = with_database(tmp_path, "notes.db")
     (tmp_path / "notes.db").write_bytes(b"these are notes, not SQLite " * 100)
