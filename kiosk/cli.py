@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any, Iterator
@@ -20,7 +21,7 @@ from .door import Door
 class Context:
     """Settings plus a lazily opened store and door for one command."""
 
-    def __init__(self, config_path: str | None) -> None:
+    def __init__(self, config_path: str | None = None) -> None:
         self.config_path = config_path
         self._settings: config.Settings | None = None
 
@@ -28,12 +29,24 @@ class Context:
     def settings(self) -> config.Settings:
         if self._settings is None:
             self._settings = config.load(self.config_path)
+            for name in self._settings.unknown_sections:
+                click.echo(f"kiosk: config warning: {self._settings.path}: {name} is not a kiosk setting "
+                           f"and is ignored (kiosk sections: {', '.join(config.SECTIONS)})", err=True)
         return self._settings
+
+    def open_store(self) -> Store:
+        """The store, or a ConfigError naming storage.database: what the config check cannot foresee
+        (a /proc path, a file that is not SQLite) would otherwise be a traceback."""
+        path = self.settings.database
+        try:
+            return Store(path)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise config.ConfigError(config.database_error(path, exc)) from None
 
     @contextlib.contextmanager
     def door(self) -> Iterator[Door]:
         s = self.settings
-        store = Store(s.database)
+        store = self.open_store()
         try:
             master = tickets.load_or_create_secret(s.secret, s.secret_file)
             yield Door.open(store, s.event, master, checkin.Limits(s.max_failed_scans, s.failed_scan_window))
@@ -44,13 +57,40 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-@click.group()
-@click.option("--config", "config_path", envvar="KIOSK_CONFIG", type=click.Path(dir_okay=False),
-              help="config file (default: KIOSK_CONFIG or ./config.toml of the project)")
+def _remember_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """Store --config on the one Context all levels share, so the last --config typed wins
+    wherever it stands (`kiosk --config C token create` or `kiosk token create --config C`)."""
+    if value is not None:
+        ctx.ensure_object(Context).config_path = value
+
+
+def config_option(envvar: str | None = None) -> click.Option:
+    """The --config option. Only the top level reads KIOSK_CONFIG: on a subcommand the variable
+    would overwrite a --config typed before the subcommand's name."""
+    return click.Option(["--config", "config_path"], envvar=envvar, show_envvar=envvar is not None,
+                        type=click.Path(dir_okay=False), expose_value=False, callback=_remember_config,
+                        help="config file (default: KIOSK_CONFIG or ./config.toml of the project)")
+
+
+class KioskGroup(click.Group):
+    """A group that gives each command added to it, nested groups included, its own --config.
+
+    The contract says every command takes --config PATH, and people type it after the command
+    name as often as before it; adding it here keeps one definition for every command."""
+
+    group_class = type  # subgroups (`printer`, `token`) are KioskGroups too
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not any(param.name == "config_path" for param in cmd.params):
+            cmd.params.append(config_option())
+        super().add_command(cmd, name)
+
+
+@click.group(cls=KioskGroup, params=[config_option(envvar="KIOSK_CONFIG")])
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None) -> None:
+def cli(ctx: click.Context) -> None:
     """Check-in kiosk and badge service for a meetup door."""
-    ctx.obj = Context(config_path)
+    ctx.ensure_object(Context)
 
 
 @cli.command()
@@ -59,11 +99,8 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 @pass_ctx
 def serve(ctx: Context, host: str | None, port: int | None) -> None:
     """Run the server (pages, API, websockets) with gunicorn + gevent."""
-    from .server import serve as run
-
-    settings = ctx.settings
-    _announce(settings, host, port)
-    run(settings, host, port)
+    ctx.open_store().close()  # a database that cannot be opened stops here, not in gunicorn's worker
+    _run_server(ctx.settings, host, port, {})
 
 
 @cli.command()
@@ -92,19 +129,31 @@ def demo(ctx: Context, host: str | None, port: int | None, serve: bool) -> None:
     for role, token in tokens.items():
         click.echo(f"{role} token: {token}")
     if serve:
-        base = _announce(settings, host, port)
-        for role, token in tokens.items():
-            click.echo(f"  {role:<10} {base}/pair?token={token}")
-        from .server import serve as run
-
-        run(settings, host, port)
+        _run_server(settings, host, port, tokens)
 
 
-def _announce(settings: config.Settings, host: str | None, port: int | None) -> str:
+def _run_server(settings: config.Settings, host: str | None, port: int | None, tokens: dict[str, str]) -> None:
+    """Check that the address is free, say where the pages are (with a pairing link per token), serve.
+
+    The check comes first so that a port in use is one line, and no "Serving on" before it."""
+    from . import server
+
+    host = host or settings.host
+    port = settings.port if port is None else port
+    try:
+        server.check_address(host, port)
+    except server.CannotListen as exc:
+        raise click.ClickException(str(exc)) from None
+    base = _announce(settings, host, port)
+    for role, token in tokens.items():
+        click.echo(f"  {role:<10} {base}/pair?token={token}")
+    server.serve(settings, host, port)
+
+
+def _announce(settings: config.Settings, host: str, port: int) -> str:
     scheme = "https" if settings.https else "http"
-    shown = host or settings.host
-    shown = "127.0.0.1" if shown in ("0.0.0.0", "::") else shown
-    base = f"{scheme}://{shown}:{port or settings.port}"
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base = f"{scheme}://{shown}:{port}"
     click.echo(f"Serving on {base}: kiosk {base}/kiosk  display {base}/display  volunteers {base}/volunteer")
     return base
 
@@ -182,22 +231,45 @@ def write_tickets(ctx: Context, folder: str) -> None:
 
     with ctx.door() as door, door.store.read() as db:
         rows = reports.attendee_rows(db, door.event)
-    count, sheet = write(Path(folder), rows, door.event.name, door.event.date_label)
+    with _writing(folder):
+        count, sheet = write(Path(folder), rows, door.event.name, door.event.date_label)
     click.echo(f"Wrote {count} tickets to {folder} and the printable sheet {sheet}")
 
 
+@contextlib.contextmanager
+def _writing(target: str) -> Iterator[None]:
+    """An output path the kiosk cannot write (a missing folder, /proc, a file where a folder
+    should be) as one line naming it, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {exc.filename or target}: {exc.strerror or exc}") from None
+
+
+REPORT_FORMATS = {".csv": "csv", ".json": "json"}
+
+
+def _report_format(_ctx: click.Context, _param: click.Parameter, file: str) -> str:
+    """Refuse a name the report would not match: a `.txt` or `.xlsx` holding CSV misleads whoever opens it."""
+    if Path(file).suffix.lower() not in REPORT_FORMATS:
+        raise click.BadParameter(f"{file} must end in .csv or .json (.json is the full report with the event "
+                                 "and counts)")
+    return file
+
+
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False), callback=_report_format)
 @pass_ctx
 def export(ctx: Context, file: str) -> None:
     """Write the attendance report (.csv, or .json for the full report)."""
-    fmt = "json" if file.lower().endswith(".json") else "csv"
     with ctx.door() as door:
-        with door.store.write() as db:
-            audit.record(db, CLI, "export", door.event.id, file=Path(file).name)
         with door.store.read() as db:
-            Path(file).write_text(reports.attendance(db, door.event, fmt), encoding="utf-8")
+            report = reports.attendance(db, door.event, REPORT_FORMATS[Path(file).suffix.lower()])
             counts = door.headcount()
+        with _writing(file):
+            Path(file).write_text(report, encoding="utf-8")
+        with door.store.write() as db:  # only once the file exists: the trail says what was written
+            audit.record(db, CLI, "export", door.event.id, file=Path(file).name)
     click.echo(f"Wrote {file}: {counts['checked_in']} checked in of {counts['expected']} expected, "
                f"{counts['walk_ins']} walk-ins")
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 ROLES = ("kiosk", "volunteer", "organizer")
+SECTIONS = ("event", "server", "storage", "printer", "printers", "security")
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 
 
@@ -65,6 +66,13 @@ class Settings:
         return self.path.parent
 
     @property
+    def unknown_sections(self) -> list[str]:
+        """Top-level tables and keys the kiosk does not read, as `[name]` or `name`: a misspelt
+        `[printr]` would otherwise mean no printer without a word. Not an error, because a config
+        may carry sections for other tools."""
+        return [f"[{name}]" if isinstance(value, Mapping) else name for name, value in self.extra.items()]
+
+    @property
     def secret_file(self) -> Path:
         """Where a generated ticket-signing secret is kept: beside the database."""
         return self.database.with_name(self.database.name + ".secret")
@@ -103,13 +111,13 @@ def parse(raw: Mapping[str, Any], path: Path) -> Settings:
         https=https,
         certfile=_opt_path(server, "server.certfile", base),
         keyfile=_opt_path(server, "server.keyfile", base),
-        database=_path(storage, "storage.database", base, "data/kiosk.db"),
+        database=_database(storage, base),
         printers=_printers(raw, base),
         secret=_opt_str(security, "security.secret"),
         pins=_pins(security),
         max_failed_scans=_int(security, "security.max_failed_scans", 20, minimum=1),
         failed_scan_window=_int(security, "security.failed_scan_window", 60, minimum=1),
-        extra={k: v for k, v in raw.items() if k not in {"event", "server", "storage", "printer", "printers", "security"}},
+        extra={k: v for k, v in raw.items() if k not in SECTIONS},
     )
 
 
@@ -161,6 +169,38 @@ def _port(sec: Mapping[str, Any], dotted: str, default: int) -> int:
 
 def _path(sec: Mapping[str, Any], dotted: str, base: Path, default: str) -> Path:
     return (base / _str(sec, dotted, default)).resolve()
+
+
+def _database(storage: Mapping[str, Any], base: Path) -> Path:
+    """storage.database, checked before anything opens it: a folder, or a place the kiosk cannot
+    write (SQLite also writes -wal and -shm files beside the database), would otherwise surface
+    as a traceback from deep in the store, or as a server worker that fails to boot."""
+    path = _path(storage, "storage.database", base, "data/kiosk.db")
+    problem = _database_problem(path)
+    if problem:
+        raise ConfigError(database_error(path, problem))
+    return path
+
+
+def database_error(path: Path, problem: object) -> str:
+    """The one line for a database path that cannot be used (the CLI uses it for SQLite's errors too)."""
+    return f"storage.database: cannot open {path} as a database: {problem}"
+
+
+def _database_problem(path: Path) -> str | None:
+    """Why the database at `path` could not be opened for writing, or None when it looks usable."""
+    if path.is_dir():
+        return "it is a folder"
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        return "the file is read-only"
+    folder = path.parent
+    while not folder.exists():  # the store creates missing folders: the nearest existing one decides
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"{folder} is a file, not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder {folder} is read-only"
+    return None
 
 
 def _opt_path(sec: Mapping[str, Any], dotted: str, base: Path) -> Path | None:
@@ -221,13 +261,28 @@ def _printers(raw: Mapping[str, Any], base: Path) -> tuple[PrinterSettings, ...]
         tables.append((name, f"printers.{name}", sec))
     if not tables:
         tables.append(("default", "printer", {"backend": "none"}))
+    _check_unique_names(tables)
     return tuple(_printer(name, prefix, sec, base) for name, prefix, sec in tables)
+
+
+def _check_unique_names(tables: list[tuple[str, str, Mapping[str, Any]]]) -> None:
+    """Printer states and the console are keyed by name: two printers called the same would show
+    as one card, and one printer's failure would hide behind the other's state."""
+    first: dict[str, str] = {}
+    for name, prefix, _ in tables:
+        if name in first:
+            raise ConfigError(f"{prefix}: a printer named {name!r} is already defined by [{first[name]}]; "
+                              "give each printer its own name")
+        first[name] = prefix
 
 
 def _printer(name: str, prefix: str, sec: Mapping[str, Any], base: Path) -> PrinterSettings:
     """Checked by the printers package itself (nothing connects), so its rules live in one place."""
-    from printers.connections import PrinterConfigError, open_backend
+    from printers.connections import BACKENDS, PrinterConfigError, open_backend
 
+    if sec and "backend" not in sec:  # keys for a printer but no backend would silently mean "none"
+        raise ConfigError(f"{prefix}.backend is required when [{prefix}] has other keys "
+                          f"(one of {', '.join(BACKENDS)})")
     try:
         open_backend(sec, base, prefix)
     except PrinterConfigError as exc:

@@ -12,7 +12,9 @@ with the print workers as threads of its one process.
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import sys
 from typing import Any, Callable
 
@@ -45,6 +47,27 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
         _serve_gunicorn(settings, host, port, certfile, keyfile)
     else:
         _serve_werkzeug(settings, host, port, certfile, keyfile)
+
+
+class CannotListen(Exception):
+    """The address to serve on cannot be taken; the message is the one line to show."""
+
+
+def check_address(host: str, port: int) -> None:
+    """Bind the address once, the way gunicorn will (SO_REUSEADDR), and let it go again.
+
+    gunicorn meets a port in use by retrying five times over five seconds and logging eleven
+    lines; this says the same in one line, at once, before anything starts."""
+    shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:  # also socket.gaierror: a host name that does not resolve
+        reason = "address already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+        raise CannotListen(f"cannot listen on {shown}: {reason}") from None
 
 
 def _tls_files(settings: Settings) -> tuple[str | None, str | None]:

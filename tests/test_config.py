@@ -75,3 +75,43 @@ def test_the_demo_config_loads():
     assert settings.event.sponsors == ("Gamesys", "Tecknuovo")
     assert [t for t, _ in settings.event.schedule] == ["18:30", "19:00", "19:10", "19:50", "20:30"]
     assert settings.printers[0].backend == "file"
+
+
+@pytest.mark.parametrize("table,key", [
+    ('[printer]\nhost = "192.168.1.50"\nport = 9100', "printer.backend"),
+    ('[printer]\nbackend = "none"\n\n[printers.door]\nhost = "192.168.1.51"', "printers.door.backend"),
+])
+def test_a_printer_table_with_keys_but_no_backend_names_the_backend_key(tmp_path, table, key):
+    path = write_config(tmp_path)
+    path.write_text(path.read_text().replace('[printer]\nbackend = "none"', table))
+    for command in (("printer", "test"), ("printer", "status"), ("serve",)):
+        result = run_kiosk(path, *command, check=False, timeout=30)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1 and f"{key} is required" in lines[0], result.stderr
+
+
+def test_an_empty_printer_table_still_means_no_printer(tmp_path):
+    settings = config.load(write_config(tmp_path, printer=""))
+    assert [(p.name, p.backend) for p in settings.printers] == [("default", "none")]
+
+
+def test_an_unknown_section_is_one_warning_and_the_command_still_runs(tmp_path):
+    path = write_config(tmp_path, printer='backend = "none"', extra='\n[printr]\nbackend = "file"\n')
+    result = run_kiosk(path, "attendees", "--format", "json")
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "warning" in lines[0] and "[printr]" in lines[0], result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_known_sections_give_no_warning(tmp_path):
+    path = write_config(tmp_path, extra='\n[printers.door]\nbackend = "none"\n')
+    assert run_kiosk(path, "attendees").stderr == ""
+
+
+def test_two_printers_with_the_same_name_are_a_config_error(tmp_path):
+    path = write_config(tmp_path, printer='backend = "file"\npath = "badges"',
+                        extra='\n[printers.default]\nbackend = "network"\nhost = "127.0.0.1"\n')
+    result = run_kiosk(path, "printer", "status", check=False)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert "printers.default" in lines[0] and "'default'" in lines[0] and "[printer]" in lines[0]

@@ -1,0 +1,156 @@
+"""Things that go wrong around the kiosk (an unusable database path, an unwritable output, a busy
+port) stop a command with one line that says what and where, never a traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from conftest import run_kiosk, write_config
+
+
+def one_line(result: subprocess.CompletedProcess) -> str:
+    """The single line a failed command printed on stderr (fails if there are more, or a traceback)."""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
+def with_database(folder: Path, database: str) -> Path:
+    config = write_config(folder)
+    config.write_text(config.read_text().replace('database = "data/kiosk.db"', f'database = "{database}"'))
+    return config
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """Make a file unwritable, even for root (chattr +i) where the file system allows it."""
+    if os.geteuid() == 0:
+        if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+            pytest.skip("chattr +i is not available here")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+    else:
+        path.chmod(0o444)
+        yield
+
+
+@pytest.mark.parametrize("command", [("attendees",), ("token", "create", "--role", "kiosk"), ("serve",)])
+@pytest.mark.parametrize("database", ["{tmp}", "/proc/kiosk.db", "config.toml/kiosk.db"])
+def test_a_database_path_that_cannot_be_opened_is_one_line_naming_the_key(tmp_path, command, database):
+    config = with_database(tmp_path, database.format(tmp=tmp_path))
+    result = run_kiosk(config, *command, check=False, timeout=30)
+    line = one_line(result)
+    assert result.returncode == 2
+    assert line.startswith("kiosk: config error: storage.database: cannot open ") and "as a database" in line
+    assert "Worker failed to boot" not in result.stderr
+
+
+def test_a_read_only_database_file_is_one_line_naming_the_key(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "attendees")
+    database = tmp_path / "data" / "kiosk.db"
+    with read_only(database):
+        for command in (("attendees",), ("serve",)):
+            result = run_kiosk(config, *command, check=False, timeout=30)
+            assert result.returncode == 2 and "storage.database" in one_line(result)
+
+
+def test_a_read_only_folder_for_a_new_database_is_one_line_naming_the_folder(tmp_path):
+    config = with_database(tmp_path, "locked/kiosk.db")
+    (tmp_path / "locked").mkdir()
+    with read_only(tmp_path / "locked"):
+        result = run_kiosk(config, "attendees", check=False)
+    assert result.returncode == 2 and "storage.database" in one_line(result)
+    assert f"the folder {tmp_path / 'locked'} is read-only" in result.stderr
+
+
+def test_a_file_that_is_not_a_database_is_one_line_naming_the_key(tmp_path):
+    config = with_database(tmp_path, "notes.db")
+    (tmp_path / "notes.db").write_bytes(b"these are notes, not SQLite " * 100)
+    result = run_kiosk(config, "attendees", check=False)
+    assert result.returncode == 2 and "storage.database" in one_line(result)
+    assert str(tmp_path / "notes.db") in result.stderr
+
+
+def export_entries(config: Path) -> int:
+    """How many `export` lines the audit trail holds."""
+    with sqlite3.connect(config.parent / "data" / "kiosk.db") as db:
+        return db.execute("SELECT count(*) FROM audit WHERE action = 'export'").fetchone()[0]
+
+
+@pytest.mark.parametrize("target", ["/nonexistent-dir/report.csv", "/proc/report.json"])
+def test_export_to_a_path_that_cannot_be_written_is_one_line_and_no_audit_entry(tmp_path, target):
+    config = write_config(tmp_path)
+    run_kiosk(config, "demo", "--no-serve")
+    result = run_kiosk(config, "export", target, check=False)
+    assert result.returncode != 0
+    assert one_line(result).startswith(f"Error: cannot write {target}: ")
+    assert export_entries(config) == 0
+
+
+def test_export_writes_then_audits(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "demo", "--no-serve")
+    result = run_kiosk(config, "export", str(tmp_path / "Report.JSON"))
+    assert "237 expected" in result.stdout and json.loads((tmp_path / "Report.JSON").read_text())
+    assert export_entries(config) == 1
+
+
+def test_export_refuses_an_extension_it_does_not_write(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "attendees")
+    result = run_kiosk(config, "export", str(tmp_path / "report.txt"), check=False)
+    assert result.returncode == 2 and ".csv" in result.stderr and ".json" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "report.txt").exists() and export_entries(config) == 0
+
+
+@pytest.mark.parametrize("target", ["/proc/tickets", "{tmp}/config.toml/tickets"])
+def test_tickets_to_a_folder_that_cannot_be_written_is_one_line(tmp_path, target):
+    config = write_config(tmp_path)
+    run_kiosk(config, "demo", "--no-serve")
+    folder = target.format(tmp=tmp_path)
+    result = run_kiosk(config, "tickets", folder, check=False)
+    assert result.returncode != 0
+    assert one_line(result).startswith("Error: cannot write ") and folder in result.stderr
+
+
+@contextlib.contextmanager
+def busy_port() -> Iterator[int]:
+    """A loopback port another program is listening on."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        yield busy.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", [("serve",), ("demo",)])
+def test_serving_on_a_port_in_use_is_one_line_naming_the_address(tmp_path, command):
+    with busy_port() as port:
+        config = write_config(tmp_path, port=port)
+        started = time.monotonic()
+        result = run_kiosk(config, *command, check=False, timeout=30)
+        took = time.monotonic() - started
+    line = one_line(result)
+    assert result.returncode != 0 and f"127.0.0.1:{port}" in line and "in use" in line
+    assert took < 4, f"gave up after {took:.1f} s"
+    assert "Serving on" not in result.stdout
+
+
+def test_the_port_given_with_the_option_is_the_one_checked(tmp_path):
+    config = write_config(tmp_path)
+    with busy_port() as port:
+        result = run_kiosk(config, "serve", "--host", "127.0.0.1", "--port", str(port), check=False, timeout=30)
+    assert result.returncode != 0 and f"127.0.0.1:{port}" in one_line(result)
