@@ -86,9 +86,19 @@ def gunicorn_options(host: str, port: int, certfile: str | None = None, keyfile:
         "workers": 1, "worker_class": "gevent", "worker_connections": 2000,
         "timeout": 120, "graceful_timeout": 5, "keepalive": 75,
         "accesslog": None, "errorlog": "-", "loglevel": "warning",
-        "certfile": certfile, "keyfile": keyfile,
+        "certfile": certfile, "keyfile": keyfile, "worker_exit": _close_logging,
     }
     return {key: value for key, value in options.items() if value is not None}
+
+
+def _close_logging(server: Any, worker: Any) -> None:
+    """The worker is done: close its log handlers now, while gevent still works.
+
+    Left to the interpreter's teardown, a handler's weakref callback takes logging's lock
+    through gevent's already dismantled thread module, and every stop of the server ended
+    with a traceback on the organiser's terminal."""
+    logging.shutdown()
+    logging._handlerList.clear()  # the weakrefs whose callbacks would run during teardown
 
 
 def run_gunicorn(app_factory: Callable[[], Any], options: dict[str, Any],

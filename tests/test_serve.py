@@ -92,3 +92,14 @@ def test_a_second_server_on_the_same_database_refuses_to_start_and_a_killed_one_
         assert requests.get(again.url + "/api/headcount", timeout=5).status_code == 200
     finally:
         again.stop()
+
+
+def test_stopping_the_server_prints_no_traceback(tmp_path):
+    """Every evening ends with Ctrl-C or SIGTERM: the organiser's terminal must stay clean."""
+    port = free_port()
+    proc = KioskProcess(write_config(tmp_path, port=port), port).start()
+    assert requests.get(proc.url + "/api/headcount", timeout=5).status_code == 200
+    os.killpg(proc.proc.pid, signal.SIGTERM)
+    _, stderr = proc.proc.communicate(timeout=20)
+    assert proc.proc.returncode == 0
+    assert b"Traceback" not in stderr and b"Exception ignored" not in stderr, stderr.decode()[-2000:]
