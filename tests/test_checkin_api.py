@@ -210,13 +210,18 @@ def test_non_json_body_is_a_clear_400(server):
     assert "JSON" in response.json()["message"]
 
 
-def test_code_guessing_is_slowed_down(make_server):
+def test_code_guessing_is_slowed_down_but_a_genuine_ticket_still_gets_in(make_server):
     srv = make_server(max_failed_scans=5)
     for i in range(5):
         assert srv.scan(f"GUESS-{i}", station="door-7").json()["result"] in ("unknown_code", "invalid_code")
-    blocked = srv.scan(srv.people()[0]["ticket_code"], station="door-7")
+    blocked = srv.scan("GIAO-1", station="door-7")  # a Tito-style reference: guessable
     assert (blocked.status_code, blocked.json()["result"]) == (429, "too_many_attempts")
+    code = srv.people()[1]["ticket_code"]
+    forged = srv.scan(code[:-1] + ("1" if code.endswith("0") else "0"), station="door-7")
+    assert forged.status_code == 429
     assert srv.get("/api/headcount", None).json()["checked_in"] == 0
+    genuine = srv.scan(srv.people()[0]["ticket_code"], station="door-7")  # 65 bits of MAC: not a guess
+    assert genuine.status_code == 201
 
 
 def test_code_guessing_limit_holds_across_a_restart(make_server):
@@ -234,7 +239,7 @@ def test_code_guessing_limit_holds_across_a_restart(make_server):
     assert not reopened.limits.may_be_over("door-99", "10.0.0.99")  # never failed: not counted
     for i in range(2):
         assert reopened.scan(f"AGAIN-{i}", "door-7", None, "10.0.0.9").result in ("unknown_code", "invalid_code")
-    blocked = reopened.scan(srv.people()[0]["ticket_code"], "door-7", None, "10.0.0.9")
+    blocked = reopened.scan("AGAIN-3", "door-7", None, "10.0.0.9")
     assert blocked.result == "too_many_attempts"
     elsewhere = reopened.scan(srv.people()[0]["ticket_code"], "door-8", None, "10.0.0.10")
     assert elsewhere.result == "checked_in"
