@@ -264,7 +264,7 @@ def post_import() -> Response:
             summary = state().door.import_file(path, source, actor(),
                                                remove_missing=request.form.get("remove_missing") in ("1", "true", "on"))
         except importers.ImportFileError as exc:
-            return error(422, "import_failed", f"{exc} Nothing was imported.")
+            return error(422, "import_failed", exc.nothing_imported())
     return jsonify({"result": "imported", **summary.as_dict()})
 
 

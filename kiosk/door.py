@@ -23,6 +23,15 @@ from .group_commit import GroupCommit
 from .headcount import headcount
 
 
+CONSOLE_STATION = "volunteer console"
+
+
+def console_station(actor: Actor) -> str:
+    """Where a volunteer's check-in happened, as the card and the feed show it: the station they
+    named, else the console. Never the actor label ("pin:volunteer"): who did it is in the audit."""
+    return actor.at_station or CONSOLE_STATION
+
+
 @dataclass
 class Door:
     store: Store
@@ -64,11 +73,12 @@ class Door:
                 person = attendees.get(db, self.event, attendee_id)
                 if person is None:
                     return checkin.Outcome("not_found", 404, {"result": "not_found", "message": "No such attendee tonight."})
-                outcome = checkin.arrive(db, self.event, person, actor.station, override=override)
+                station = console_station(actor)
+                outcome = checkin.arrive(db, self.event, person, station, override=override)
                 if outcome.changed:
                     audit.record(db, actor, "manual_check_in", self.event.id, attendee_id, override=override)
             if outcome.changed:
-                self._publish_arrival(outcome, actor.station, manual=True)
+                self._publish_arrival(outcome, station, manual=True)
         return outcome
 
     def undo(self, attendee_id: int, actor: Actor) -> checkin.Outcome:
@@ -88,7 +98,8 @@ class Door:
                 audit.record(db, actor, "walk_in", self.event.id, attendee_id, check_in=check_in)
                 outcome = None
                 if check_in:
-                    outcome = checkin.arrive(db, self.event, attendees.get(db, self.event, attendee_id), actor.station)
+                    outcome = checkin.arrive(db, self.event, attendees.get(db, self.event, attendee_id),
+                                             console_station(actor))
                 person = attendees.get(db, self.event, attendee_id)
                 counts = headcount(db, self.event)
             self.feed.publish("walk_in", {"attendee": attendees.as_dict(person),
