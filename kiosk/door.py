@@ -57,11 +57,19 @@ class Door:
         with self.store.read() as db:
             return headcount(db, self.event)
 
-    def scan(self, code: Any, station: str, nonce: str | None, client: str) -> checkin.Outcome:
-        """A scanner read something at a station (scans arriving together share a commit)."""
+    def scan(self, code: Any, station: str, nonce: str | None, client: str,
+             late: bool = False, saved_at: str = "") -> checkin.Outcome:
+        """A scanner read something at a station (scans arriving together share a commit).
+
+        `late`: a kiosk saved this scan while the server was out of reach and let the person in on
+        trust; if it is refused now, the volunteers are told (their live feed, never the public
+        headcount), since the kiosk's own screen has moved on to other people. A retry answered
+        from the log (replayed) counts too: its first answer may never have reached the kiosk."""
         def publish(outcome: checkin.Outcome) -> None:
             if outcome.changed and not outcome.replayed:
                 self._publish_arrival(outcome, station)
+            elif late and outcome.result != "checked_in":
+                self._publish_late_refusal(outcome, code, station, saved_at)
 
         return self.scans.run(
             lambda db: checkin.scan(db, self.event, self.master, self.limits, code, station, nonce, client), publish)
@@ -146,6 +154,13 @@ class Door:
             counts = self.headcount()
             if counts != self.feed.headcount:
                 self.feed.publish("refresh", {}, counts)
+
+    def _publish_late_refusal(self, outcome: checkin.Outcome, code: Any, station: str, saved_at: str) -> None:
+        person = attendees.as_dict(outcome.attendee) if outcome.attendee is not None else None
+        self.feed.publish("late_refusal", {
+            "result": outcome.result, "station": station, "saved_at": saved_at or None, "attendee": person,
+            "code": code[:60] if isinstance(code, str) else "", "checked_in_at": outcome.body.get("checked_in_at"),
+        })
 
     def _publish_arrival(self, outcome: checkin.Outcome, station: str, manual: bool = False) -> None:
         self.feed.publish("checked_in", {

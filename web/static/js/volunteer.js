@@ -62,6 +62,9 @@ function onLive(message) {
     case "print_queued":
       printersSoon();
       return;
+    case "late_refusal":
+      feed.add(message);
+      return;
     case "import":
     case "refresh":
       feed.add(message);
