@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
+import tomllib
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from browser import (camera_args, chromium, new_context, pair, pin_login, pw, scanner_type,  # noqa: F401
                      signed_in_page, start_chromium, watch_page, write_qr_y4m)
+from conftest import ROOT
 from kiosk.checkin import MESSAGES
 
 
@@ -260,4 +264,28 @@ def test_scans_saved_during_an_outage_promise_nothing_and_late_refusals_stay_lis
         expect(problems.nth(1)).to_contain_text(re.compile(r"A scan saved at door-1 at \d{1,2}:\d\d\D* was refused: already checked in at"))
         expect(problems.nth(1)).to_contain_text(reused["name"])
         expect(problems.nth(0)).to_contain_text("was refused: not a valid ticket")
+        watch.assert_clean()
+
+
+# The demo evening's five items (config.toml), as the kiosk shows them on the night.
+DEMO_SCHEDULE = "[" + ", ".join(f"{{ time = {json.dumps(item['time'])}, title = {json.dumps(item['title'])} }}" for item in
+                                tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))["event"]["schedule"]) + "]"
+
+# Whatever of the idle screen is cut off by the viewport or covered (by the bar along the bottom).
+NOT_SEEN = """() => [...document.querySelectorAll('.event-name, #scan-prompt, .schedule li, .sponsors li')].filter((el) => {
+  const r = el.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  const inside = r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
+  return !(inside && hit && el.contains(hit));
+}).map((el) => el.textContent)"""
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (1366, 657), (1366, 768), (1920, 1080)])
+def test_idle_screen_shows_the_whole_schedule_and_the_sponsors_at_laptop_sizes(make_server, chromium, width, height):
+    srv = make_server(seed=False, schedule=DEMO_SCHEDULE)
+    assert len(tomllib.loads(f"s = {DEMO_SCHEDULE}")["s"]) == 5
+    with signed_in_page(chromium, srv, "kiosk", viewport={"width": width, "height": height}) as (page, watch):
+        expect(page.locator(".schedule li")).to_have_count(5)
+        expect(page.locator(".sponsors li")).to_have_text(["Gamesys", "Tecknuovo"])
+        assert page.evaluate(NOT_SEEN) == []
         watch.assert_clean()
