@@ -289,3 +289,25 @@ def test_idle_screen_shows_the_whole_schedule_and_the_sponsors_at_laptop_sizes(m
         expect(page.locator(".sponsors li")).to_have_text(["Gamesys", "Tecknuovo"])
         assert page.evaluate(NOT_SEEN) == []
         watch.assert_clean()
+
+
+def test_a_scan_while_the_settings_are_open_is_still_a_scan_and_enter_saves_a_typed_station(server, chromium):
+    person = server.people()[74]
+    with signed_in_page(chromium, server, "kiosk") as (page, watch):
+        page.get_by_role("button", name=re.compile("Station")).click()
+        station = page.locator("#station-input")
+        expect(station).to_be_focused()
+        scanner_type(page, person["ticket_code"])  # the next person scans while the volunteer looks
+        expect_greeting(page, person)
+        expect(page.locator("#settings-dialog")).to_be_hidden()
+        assert attendee(server, person["id"])["checked_in_station"] == "door-1"  # the station did not change
+        expect(page.locator("#station-name")).to_have_text("door-1")
+
+        # A volunteer typing a station name and pressing Enter saves it (it used to press Cancel).
+        page.get_by_role("button", name=re.compile("Station")).click()
+        station.fill("")
+        page.keyboard.type("side-door", delay=90)
+        page.keyboard.press("Enter")
+        expect(page.locator("#settings-dialog")).to_be_hidden()
+        expect(page.locator("#station-name")).to_have_text("side-door")
+        watch.assert_clean()

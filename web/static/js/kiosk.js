@@ -273,12 +273,19 @@ function setUpSettings() {
     stationInput.value = station();
     dialog.showModal();
   });
-  $("#settings-form").addEventListener("submit", (event) => {
-    if (event.submitter?.value !== "save") return; // Cancel closes the dialog and changes nothing
+  // Save is the form's only submit button, so Enter in the station field saves; Cancel and Escape
+  // close the dialog and change nothing.
+  $("#settings-cancel").addEventListener("click", closeSettings);
+  $("#settings-form").addEventListener("submit", () => {
     setStation(stationInput.value);
     localStorage.setItem("kiosk.sound", soundInput.checked ? "on" : "off");
     setSoundEnabled(soundInput.checked);
   });
+}
+
+function closeSettings() {
+  const dialog = $("#settings-dialog");
+  if (dialog.open) dialog.close();
 }
 
 // --- start ---
@@ -289,7 +296,10 @@ function start() {
   setStation(station());
   setUpSettings();
   unlockOnGesture();
-  listenForScans((code, info) => scan(code, info), { input: $("#manual-code"), isComplete: (code) => TICKET_SHAPE.test(code) });
+  listenForScans((code, info) => {
+    closeSettings(); // a scan while a volunteer has the settings open: the person must see their answer
+    scan(code, info);
+  }, { isComplete: (code) => TICKET_SHAPE.test(code) });
   $("#manual-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const input = $("#manual-code");
