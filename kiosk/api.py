@@ -87,7 +87,9 @@ def scan(door: Any, body: dict[str, Any], client: str) -> Outcome:
     station = clean(body.get("station") or "door", 40) or "door"
     nonce = body.get("nonce")
     nonce = clean(nonce, 100) if isinstance(nonce, (str, int)) and str(nonce).strip() else None
-    return door.scan(body.get("code"), station, nonce, client)
+    saved_at = clean(body["saved_at"], 40) if isinstance(body.get("saved_at"), str) else ""
+    late = body.get("late") is True or bool(saved_at)
+    return door.scan(body.get("code"), station, nonce, client, late=late, saved_at=saved_at)
 
 
 BUSY = {"result": "busy", "message": "The door is busy for a moment (a large list is being imported): "
@@ -227,6 +229,19 @@ def printers() -> Response:
     return jsonify({"printers": state().printers.describe()})
 
 
+@bp.get("/csrf")
+def get_csrf() -> Response:
+    """The CSRF token of the caller's own session, and its role (null when signed out).
+
+    Public: the token is tied to the session cookie, and another site's page cannot read this
+    answer (same-origin). A page open before a sign-in in another tab holds the old session's
+    token; it asks here once when a change is refused with "csrf" (web/static/js/api.js)."""
+    who = auth.current_actor()
+    response = jsonify({"csrf": auth.csrf_token(), "role": who.role if who else None})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/headcount")
 def get_headcount() -> Response:
     """Public: counts only."""
@@ -264,7 +279,7 @@ def post_import() -> Response:
             summary = state().door.import_file(path, source, actor(),
                                                remove_missing=request.form.get("remove_missing") in ("1", "true", "on"))
         except importers.ImportFileError as exc:
-            return error(422, "import_failed", f"{exc} Nothing was imported.")
+            return error(422, "import_failed", exc.nothing_imported())
     return jsonify({"result": "imported", **summary.as_dict()})
 
 

@@ -170,7 +170,9 @@ def arrive(db: sqlite_utils.Database, event: Event, person: Any, station: str, o
         }, attendee=person)
     if not person["attending"] and not override:
         return refusal("not_attending", attendee=person)
-    if event.capacity and headcount(db, event)["checked_in"] >= event.capacity:
+    # A volunteer's override also admits past capacity: they can see the room (someone just left,
+    # a speaker's guest) and the kiosk cannot; it is audited with override=true.
+    if not override and event.capacity and headcount(db, event)["checked_in"] >= event.capacity:
         return refusal("capacity_reached", attendee=person)
     at = clock.now_iso()
     db.execute("UPDATE attendees SET checked_in_at = ?, checked_in_station = ? WHERE id = ?", [at, station, person["id"]])

@@ -171,7 +171,7 @@ def import_(ctx: Context, file: str, source: str, remove_missing: bool) -> None:
         try:
             summary = door.import_file(file, source, CLI, progress=progress, remove_missing=remove_missing)
         except importers.ImportFileError as exc:
-            raise click.ClickException(f"{exc} Nothing was imported.") from None
+            raise click.ClickException(exc.nothing_imported()) from None
     click.echo(f"Imported {Path(file).name} ({summary.source}): {summary.added} added, {summary.updated} updated, "
                f"{summary.unchanged} unchanged, {summary.not_attending} not attending, "
                f"{summary.kept_check_ins} check-ins kept")

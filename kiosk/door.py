@@ -23,6 +23,15 @@ from .group_commit import GroupCommit
 from .headcount import headcount
 
 
+CONSOLE_STATION = "volunteer console"
+
+
+def console_station(actor: Actor) -> str:
+    """Where a volunteer's check-in happened, as the card and the feed show it: the station they
+    named, else the console. Never the actor label ("pin:volunteer"): who did it is in the audit."""
+    return actor.at_station or CONSOLE_STATION
+
+
 @dataclass
 class Door:
     store: Store
@@ -48,11 +57,19 @@ class Door:
         with self.store.read() as db:
             return headcount(db, self.event)
 
-    def scan(self, code: Any, station: str, nonce: str | None, client: str) -> checkin.Outcome:
-        """A scanner read something at a station (scans arriving together share a commit)."""
+    def scan(self, code: Any, station: str, nonce: str | None, client: str,
+             late: bool = False, saved_at: str = "") -> checkin.Outcome:
+        """A scanner read something at a station (scans arriving together share a commit).
+
+        `late`: a kiosk saved this scan while the server was out of reach and let the person in on
+        trust; if it is refused now, the volunteers are told (their live feed, never the public
+        headcount), since the kiosk's own screen has moved on to other people. A retry answered
+        from the log (replayed) counts too: its first answer may never have reached the kiosk."""
         def publish(outcome: checkin.Outcome) -> None:
             if outcome.changed and not outcome.replayed:
                 self._publish_arrival(outcome, station)
+            elif late and outcome.result != "checked_in":
+                self._publish_late_refusal(outcome, code, station, saved_at)
 
         return self.scans.run(
             lambda db: checkin.scan(db, self.event, self.master, self.limits, code, station, nonce, client), publish)
@@ -64,11 +81,12 @@ class Door:
                 person = attendees.get(db, self.event, attendee_id)
                 if person is None:
                     return checkin.Outcome("not_found", 404, {"result": "not_found", "message": "No such attendee tonight."})
-                outcome = checkin.arrive(db, self.event, person, actor.station, override=override)
+                station = console_station(actor)
+                outcome = checkin.arrive(db, self.event, person, station, override=override)
                 if outcome.changed:
                     audit.record(db, actor, "manual_check_in", self.event.id, attendee_id, override=override)
             if outcome.changed:
-                self._publish_arrival(outcome, actor.station, manual=True)
+                self._publish_arrival(outcome, station, manual=True)
         return outcome
 
     def undo(self, attendee_id: int, actor: Actor) -> checkin.Outcome:
@@ -88,7 +106,8 @@ class Door:
                 audit.record(db, actor, "walk_in", self.event.id, attendee_id, check_in=check_in)
                 outcome = None
                 if check_in:
-                    outcome = checkin.arrive(db, self.event, attendees.get(db, self.event, attendee_id), actor.station)
+                    outcome = checkin.arrive(db, self.event, attendees.get(db, self.event, attendee_id),
+                                             console_station(actor))
                 person = attendees.get(db, self.event, attendee_id)
                 counts = headcount(db, self.event)
             self.feed.publish("walk_in", {"attendee": attendees.as_dict(person),
@@ -135,6 +154,13 @@ class Door:
             counts = self.headcount()
             if counts != self.feed.headcount:
                 self.feed.publish("refresh", {}, counts)
+
+    def _publish_late_refusal(self, outcome: checkin.Outcome, code: Any, station: str, saved_at: str) -> None:
+        person = attendees.as_dict(outcome.attendee) if outcome.attendee is not None else None
+        self.feed.publish("late_refusal", {
+            "result": outcome.result, "station": station, "saved_at": saved_at or None, "attendee": person,
+            "code": code[:60] if isinstance(code, str) else "", "checked_in_at": outcome.body.get("checked_in_at"),
+        })
 
     def _publish_arrival(self, outcome: checkin.Outcome, station: str, manual: bool = False) -> None:
         self.feed.publish("checked_in", {

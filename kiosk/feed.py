@@ -25,7 +25,7 @@ LOG_SIZE = 1000
 @dataclass(frozen=True)
 class Change:
     version: int
-    kind: str          # checked_in | undone | walk_in | import | printer | refresh | print_queued
+    kind: str          # checked_in | undone | walk_in | import | printer | refresh | print_queued | late_refusal
     data: dict[str, Any]
 
 

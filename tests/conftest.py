@@ -49,9 +49,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+ONE_TALK = '[{ time = "19:10", title = "Networking Monitoring at Scale" }]'
+
+
 def write_config(folder: Path, port: int = 0, capacity: int = 0, printer: str = "backend = \"none\"",
-                 extra: str = "", max_failed_scans: int = 1000) -> Path:
-    """A config for one test: loopback only, its own database, a fixed secret."""
+                 extra: str = "", max_failed_scans: int = 1000, schedule: str = ONE_TALK) -> Path:
+    """A config for one test: loopback only, its own database, a fixed secret; `schedule` is TOML."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "config.toml"
     path.write_text(f"""
@@ -61,7 +64,7 @@ starts_at = "2026-11-26T18:30:00+00:00"
 doors_open = "18:30"
 capacity = {capacity}
 sponsors = ["Gamesys", "Tecknuovo"]
-schedule = [{{ time = "19:10", title = "Networking Monitoring at Scale" }}]
+schedule = {schedule}
 
 [server]
 host = "127.0.0.1"

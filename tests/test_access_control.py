@@ -13,9 +13,10 @@ import requests
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from conftest import PINS
 from kiosk import auth, live
 
-PUBLIC = {"/", "/login", "/logout", "/pair", "/display", "/api/headcount", "/api/event",
+PUBLIC = {"/", "/login", "/logout", "/pair", "/display", "/api/headcount", "/api/event", "/api/csrf",
           "/static/<path:filename>", "/ws/headcount"}
 WEAKER = {"kiosk": None, "volunteer": "kiosk", "organizer": "volunteer"}
 
@@ -92,8 +93,6 @@ def test_websocket_accepts_token_in_query_and_header(server):
 
 def pin_session(server, role: str) -> tuple[requests.Session, str]:
     """A browser-like session logged in with the role's PIN; returns it with its CSRF token."""
-    from conftest import PINS
-
     session = requests.Session()
     page = session.get(server.url + "/login", timeout=10).text
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
@@ -114,6 +113,24 @@ def test_pin_login_gives_a_session_and_changes_need_csrf(server):
     assert session.get(server.url + "/api/export", timeout=10).status_code == 403
 
 
+def test_csrf_endpoint_gives_the_current_sessions_token_after_a_new_sign_in(server):
+    stranger = requests.get(server.url + "/api/csrf", timeout=10).json()
+    assert stranger["role"] is None and stranger["csrf"]
+    session, old = pin_session(server, "kiosk")
+    # signed in again (another tab): a new session with a new token; the page still holds `old`
+    page = session.get(server.url + "/login", timeout=10).text
+    login_csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    session.post(server.url + "/login", data={"pin": PINS["kiosk"], "csrf": login_csrf}, timeout=10)
+    body = {"code": server.people()[0]["ticket_code"], "station": "door-1"}
+    stale = session.post(server.url + "/api/checkins", json=body, headers={"X-CSRF-Token": old}, timeout=10)
+    assert (stale.status_code, stale.json()["result"]) == (403, "csrf")
+    fresh = session.get(server.url + "/api/csrf", timeout=10)
+    assert fresh.json()["role"] == "kiosk" and fresh.json()["csrf"] != old
+    assert fresh.headers["Cache-Control"] == "no-store"
+    retried = session.post(server.url + "/api/checkins", json=body, headers={"X-CSRF-Token": fresh.json()["csrf"]}, timeout=10)
+    assert retried.status_code == 201
+
+
 def test_wrong_pins_are_rate_limited(server):
     session = requests.Session()
     page = session.get(server.url + "/login", timeout=10).text
@@ -121,8 +138,6 @@ def test_wrong_pins_are_rate_limited(server):
     statuses = [session.post(server.url + "/login", data={"pin": "0000", "csrf": csrf}, timeout=10).status_code
                 for _ in range(6)]
     assert statuses[:5] == [401] * 5 and statuses[5] == 429
-    from conftest import PINS
-
     right = session.post(server.url + "/login", data={"pin": PINS["organizer"], "csrf": csrf}, timeout=10)
     assert right.status_code == 429
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
+import tomllib
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from browser import (camera_args, chromium, new_context, pair, pw, scanner_type, signed_in_page,  # noqa: F401
-                     start_chromium, watch_page, write_qr_y4m)
+from browser import (camera_args, chromium, new_context, pair, pin_login, pw, scanner_type,  # noqa: F401
+                     signed_in_page, start_chromium, watch_page, write_qr_y4m)
+from conftest import ROOT
 from kiosk.checkin import MESSAGES
 
 
@@ -135,7 +139,7 @@ def test_scan_is_kept_and_retried_with_its_nonce_when_the_server_does_not_answer
         page.route("**/api/checkins", flaky)
         scanner_type(page, person["ticket_code"])
         expect(page.locator("#kiosk")).to_have_attribute("data-state", "saved")
-        expect(page.locator("#result-message")).to_have_text("Saved your scan — the network is slow, we'll confirm in a moment.")
+        expect(page.locator("#result-message")).to_have_text("Saved — we'll confirm as soon as the network is back.")
         expect(page.locator("#pending")).to_have_text("1 scan waiting for the network")
         expect(page.locator("#pending")).to_be_hidden(timeout=15_000)
         expect(page.locator("#toast")).to_contain_text(f"Confirmed: {person['first_name']} is checked in")
@@ -157,7 +161,8 @@ def test_a_saved_scan_survives_a_reload_and_a_server_error(server, chromium):
         assert attendee(server, person["id"])["checked_in_at"] is None
         page.unroute("**/api/checkins")
         expect(page.locator("#pending")).to_be_hidden(timeout=20_000)
-        expect(page.locator("#result-title")).to_have_text(f"Welcome, {person['first_name']}!")  # idle kiosk: greeted
+        expect(page.locator("#toast")).to_contain_text(f"Confirmed: {person['first_name']} is checked in")
+        expect(page.locator("#kiosk")).to_have_attribute("data-state", "idle")  # a late answer is no greeting
         assert attendee(server, person["id"])["checked_in_at"]
         watch.assert_clean()
 
@@ -195,3 +200,114 @@ def test_a_ticket_shown_to_the_webcam_checks_in_once(server, pw, tmp_path):
         watch.assert_clean()
     finally:
         browser.close()
+
+
+def test_a_kiosk_tab_works_again_once_the_kiosk_is_signed_in_again_in_another_tab(server, chromium):
+    waiting, fresh = server.people()[70], server.people()[71]
+    context = new_context(chromium, server)
+    try:
+        page = context.new_page()
+        watch = watch_page(page)
+        pin_login(page, "kiosk", "/kiosk")
+        context.request.post("/logout")  # "Sign this kiosk out" in another tab
+        scanner_type(page, waiting["ticket_code"])
+        expect(page.locator("#kiosk")).to_have_attribute("data-state", "signed_out")
+        link = page.get_by_role("link", name="Sign in")
+        expect(link).to_be_visible()
+        expect(link).to_have_attribute("href", "/login?next=/kiosk")
+        expect(page.locator("#pending")).to_have_text("1 scan waiting: kiosk signed out")
+
+        pin_login(context.new_page(), "kiosk", "/display")  # a new session, with a new CSRF token
+        scanner_type(page, fresh["ticket_code"])
+        expect_greeting(page, fresh)
+        expect(link).to_be_hidden()
+        expect(page.locator("#pending")).to_be_hidden(timeout=20_000)  # the saved scan went through too
+        assert attendee(server, waiting["id"])["checked_in_at"] and attendee(server, fresh["id"])["checked_in_at"]
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+def test_scans_saved_during_an_outage_promise_nothing_and_late_refusals_stay_listed(server, chromium):
+    newcomer, reused = server.people()[72], server.people()[73]
+    server.scan(reused["ticket_code"])
+    forged = "K1-ZZZZZZZZ-ZZZZZZZZZZZZZ"
+    with signed_in_page(chromium, server, "volunteer") as (console, _), \
+            signed_in_page(chromium, server, "kiosk") as (page, watch):
+        page.route("**/api/checkins", lambda route: route.abort("connectionrefused"))
+        scanner_type(page, newcomer["ticket_code"])
+        expect(page.locator("#kiosk")).to_have_attribute("data-state", "saved")
+        expect(page.locator("#result-message")).to_have_text("Saved — we'll confirm as soon as the network is back.")
+        expect(page.locator("#result-sub")).to_have_text("Please go in; a volunteer may check your ticket.")
+        for code in (reused["ticket_code"], forged):
+            scanner_type(page, code)
+        expect(page.locator("#pending")).to_have_text("3 scans waiting for the network")
+        expect(page.locator("#kiosk")).to_have_attribute("data-state", "idle", timeout=10_000)
+        # from now on the screen belongs to whoever is in front of it: record any change of it
+        page.evaluate("""() => { window.states = [];
+          new MutationObserver(() => states.push(kiosk.dataset.state)).observe(kiosk, {attributes: true}); }""")
+        page.unroute("**/api/checkins")
+        page.evaluate("dispatchEvent(new Event('online'))")  # the network is back
+        expect(page.locator("#pending")).to_be_hidden(timeout=15_000)
+        expect(page.locator("#toast")).to_contain_text(f"Confirmed: {newcomer['first_name']} is checked in")
+        panel = page.locator("#late-refusals")
+        expect(panel.locator("h2")).to_have_text("2 saved scans were refused — see a volunteer")
+        expect(panel.locator("li")).to_have_text([f"{reused['name']} — Already checked in", f"{forged} — Not a valid ticket"])
+        page.wait_for_timeout(7000)  # longer than a toast lives
+        expect(panel).to_be_visible()
+        assert page.evaluate("window.states") == []  # no late answer took over the screen
+        panel.get_by_role("button", name="Dismiss").click()
+        expect(panel).to_be_hidden()
+        assert attendee(server, newcomer["id"])["checked_in_at"]
+        problems = console.locator('#feed .feed-item[data-kind="problem"]')
+        expect(problems).to_have_count(2)
+        expect(problems.nth(1)).to_contain_text(re.compile(r"A scan saved at door-1 at \d{1,2}:\d\d\D* was refused: already checked in at"))
+        expect(problems.nth(1)).to_contain_text(reused["name"])
+        expect(problems.nth(0)).to_contain_text("was refused: not a valid ticket")
+        watch.assert_clean()
+
+
+# The demo evening's five items (config.toml), as the kiosk shows them on the night.
+DEMO_SCHEDULE = "[" + ", ".join(f"{{ time = {json.dumps(item['time'])}, title = {json.dumps(item['title'])} }}" for item in
+                                tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))["event"]["schedule"]) + "]"
+
+# Whatever of the idle screen is cut off by the viewport or covered (by the bar along the bottom).
+NOT_SEEN = """() => [...document.querySelectorAll('.event-name, #scan-prompt, .schedule li, .sponsors li')].filter((el) => {
+  const r = el.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  const inside = r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
+  return !(inside && hit && el.contains(hit));
+}).map((el) => el.textContent)"""
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (1366, 657), (1366, 768), (1920, 1080)])
+def test_idle_screen_shows_the_whole_schedule_and_the_sponsors_at_laptop_sizes(make_server, chromium, width, height):
+    srv = make_server(seed=False, schedule=DEMO_SCHEDULE)
+    assert len(tomllib.loads(f"s = {DEMO_SCHEDULE}")["s"]) == 5
+    with signed_in_page(chromium, srv, "kiosk", viewport={"width": width, "height": height}) as (page, watch):
+        expect(page.locator(".schedule li")).to_have_count(5)
+        expect(page.locator(".sponsors li")).to_have_text(["Gamesys", "Tecknuovo"])
+        assert page.evaluate(NOT_SEEN) == []
+        watch.assert_clean()
+
+
+def test_a_scan_while_the_settings_are_open_is_still_a_scan_and_enter_saves_a_typed_station(server, chromium):
+    person = server.people()[74]
+    with signed_in_page(chromium, server, "kiosk") as (page, watch):
+        page.get_by_role("button", name=re.compile("Station")).click()
+        station = page.locator("#station-input")
+        expect(station).to_be_focused()
+        scanner_type(page, person["ticket_code"])  # the next person scans while the volunteer looks
+        expect_greeting(page, person)
+        expect(page.locator("#settings-dialog")).to_be_hidden()
+        assert attendee(server, person["id"])["checked_in_station"] == "door-1"  # the station did not change
+        expect(page.locator("#station-name")).to_have_text("door-1")
+
+        # A volunteer typing a station name and pressing Enter saves it (it used to press Cancel).
+        page.get_by_role("button", name=re.compile("Station")).click()
+        station.fill("")
+        page.keyboard.type("side-door", delay=90)
+        page.keyboard.press("Enter")
+        expect(page.locator("#settings-dialog")).to_be_hidden()
+        expect(page.locator("#station-name")).to_have_text("side-door")
+        watch.assert_clean()

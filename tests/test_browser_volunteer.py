@@ -96,7 +96,9 @@ def test_not_attending_needs_admit_anyway(server, chromium):
     card = page.locator(f'#results > li[data-id="{declined["id"]}"]')
     expect(card).to_contain_text("Not attending")
     card.get_by_role("button", name="Check in").click()
-    expect(card.locator(".person-msg")).to_contain_text("not active")
+    expect(card.locator(".person-msg")).to_have_text(
+        "Not coming on the list (cancelled, declined or waitlisted). Admit anyway")  # a volunteer's sentence
+    expect(card.locator(".person-msg")).not_to_contain_text("Please see a volunteer")
     assert attendee(server, declined["id"])["checked_in_at"] is None
     card.get_by_role("button", name="Admit anyway").click()
     expect(card).to_contain_text("Admitted and checked in")
@@ -171,5 +173,29 @@ def test_pairing_qr_signs_a_phone_in_as_kiosk(server, chromium):
     expect(phone_page).to_have_url(re.compile(r"/kiosk$"))
     expect(phone_page.locator("#scan-prompt")).to_be_visible()
     phone.close()
+    watch.assert_clean()
+    context.close()
+
+
+def test_at_capacity_a_walk_in_is_registered_and_a_volunteer_can_still_admit_them(make_server, chromium):
+    srv = make_server(capacity=1)
+    srv.scan(srv.people()[0]["ticket_code"])
+    context, page, watch = console(chromium, srv)
+    form = page.locator("#walkin-form")
+    form.get_by_label("Name").fill("Late Walker")
+    form.get_by_label("Email").fill("late.walker@example.org")
+    form.get_by_role("button", name="Check in and print").click()
+    status = page.locator("#walkin-status")
+    expect(status).to_contain_text("Late Walker is registered, not checked in: the venue is full.")
+    expect(status).not_to_contain_text("Please see a volunteer")
+    card = page.locator("#results > li").filter(has_text="Late Walker")
+    expect(card).to_have_count(1)  # their card is put in front of the volunteer
+    card.get_by_role("button", name="Check in").click()
+    expect(card.locator(".person-msg")).to_contain_text("The venue is full.")
+    card.get_by_role("button", name="Admit anyway").click()
+    expect(card).to_contain_text("Admitted and checked in")
+    expect(card).to_contain_text("volunteer console")  # where, not "pin:volunteer"
+    expect(page.locator("#feed")).not_to_contain_text("pin:volunteer")
+    assert srv.get("/api/headcount", None).json()["checked_in"] == 2
     watch.assert_clean()
     context.close()

@@ -281,3 +281,20 @@ def test_a_scan_while_another_process_holds_the_database_is_503_and_can_be_sent_
         assert busy.headers["Retry-After"] and busy.json()["message"]
     assert server.get("/api/headcount", None).json()["checked_in"] == 0
     assert server.scan(code, nonce="n-40").status_code == 201
+
+
+def test_a_volunteers_override_admits_past_capacity_and_the_station_is_the_console(make_server):
+    srv = make_server(capacity=1)
+    people = srv.people()
+    assert srv.scan(people[0]["ticket_code"]).status_code == 201
+    url = f"/api/attendees/{people[1]['id']}/checkin"
+    refused = srv.post(url, "volunteer", json={})
+    assert (refused.status_code, refused.json()["result"]) == (409, "capacity_reached")
+    admitted = srv.post(url, "volunteer", json={"override": True})
+    assert admitted.status_code == 201
+    # the card shows where it happened, not the actor label ("token:2", "pin:volunteer")
+    assert admitted.json()["station"] == "volunteer console"
+    assert admitted.json()["attendee"]["checked_in_station"] == "volunteer console"
+    named = srv.post(f"/api/attendees/{people[2]['id']}/checkin", "volunteer", json={"override": True, "station": "desk"})
+    assert named.json()["station"] == "desk"
+    assert srv.get("/api/headcount", None).json()["checked_in"] == 3

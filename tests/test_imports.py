@@ -292,3 +292,12 @@ def test_cli_reports_missing_people_and_removes_them_on_request(tmp_path):
     listed = {p["name"]: p for p in json.loads(run_kiosk(config, "attendees", "--format", "json").stdout)}
     assert listed["Grace Hopper"]["status"] == "not_attending"
     assert listed["Ada Lovelace"]["status"] == "attending"
+
+
+def test_a_refused_file_reads_as_two_sentences_on_the_web_and_the_command_line(empty_server, tmp_path):
+    bad = tmp_path / "bad_email.csv"
+    bad.write_text("Name,Email\nAda Lovelace,ada@example.org\n,nobody@example.org\n", encoding="utf-8")
+    expected = "bad_email.csv line 3: the name is empty. Nothing was imported."
+    assert upload(empty_server, "", path=bad).json()["message"] == expected
+    result = run_kiosk(empty_server.config_path, "import", str(bad), check=False)
+    assert result.returncode != 0 and expected in result.stderr

@@ -114,3 +114,32 @@ def test_a_stalled_client_does_not_delay_the_others(kiosk_process):
     for sock in stalled:
         sock.close()
     assert worst < 0.5, f"a reading client waited {worst:.3f}s for a count"
+
+
+def test_a_late_scan_refused_reaches_the_volunteers_feed_but_not_the_public_headcount(server):
+    people = server.people()
+    server.scan(people[0]["ticket_code"])  # already in: a reused ticket
+    late = {"station": "door-1", "late": True, "saved_at": "2026-11-26T18:42:00.000Z"}
+    with connect(f"{server.ws_url}/ws/live?token={server.tokens['volunteer']}", open_timeout=5) as live, \
+            connect(server.ws_url + "/ws/headcount", open_timeout=5) as public:
+        assert recv_json(live)["type"] == "snapshot"
+        first_count = public.recv(timeout=5)
+        server.post("/api/checkins", "kiosk", json={"code": "K1-ZZZZZZZZ-ZZZZZZZZZZZZZ", "nonce": "n1", **late})
+        server.post("/api/checkins", "kiosk", json={"code": people[0]["ticket_code"], "nonce": "n2", **late})
+        server.post("/api/checkins", "kiosk", json={"code": people[1]["ticket_code"], "nonce": "n3", **late})
+        server.scan("K1-YYYYYYYY-YYYYYYYYYYYYY")  # refused but not late: the kiosk showed it at once
+        refusals = [recv_until(live, lambda m: m["type"] == "late_refusal") for _ in range(2)]
+        assert [(m["result"], m["station"], m["saved_at"]) for m in refusals] == [
+            ("invalid_code", "door-1", late["saved_at"]), ("already_checked_in", "door-1", late["saved_at"])]
+        assert refusals[1]["attendee"]["name"] == people[0]["name"]
+        arrival = recv_until(live, lambda m: m["type"] in ("checked_in", "late_refusal"))
+        assert arrival["type"] == "checked_in"  # the late scan that was fine is an ordinary arrival
+        public_frames = [json.loads(public.recv(timeout=5))]
+        assert public_frames[0]["checked_in"] == json.loads(first_count)["checked_in"] + 1
+        assert "late_refusal" not in first_count + json.dumps(public_frames)
+        time.sleep(0.5)
+        try:
+            extra = live.recv(timeout=0.5)
+        except TimeoutError:
+            extra = None
+        assert extra is None or json.loads(extra)["type"] != "late_refusal"  # the plain refusal is not announced

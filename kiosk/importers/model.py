@@ -55,3 +55,12 @@ class ImportFileError(ValueError):
         if sheet is None or self.sheet is not None:
             return self
         return ImportFileError(self.path, self.line, self.reason, sheet=sheet)
+
+    def nothing_imported(self) -> str:
+        """The message plus "Nothing was imported." as its own sentence: reasons are written
+        without a closing full stop (they follow "file line 4:"), so one is added here, once,
+        for the web upload and the command line alike."""
+        text = str(self).rstrip()
+        if not text.endswith((".", "!", "?")):
+            text += "."
+        return f"{text} Nothing was imported."

@@ -16,8 +16,22 @@ export function csrfToken() {
 }
 
 /**
+ * Ask the server for the CSRF token of this browser's current session and keep it in the meta tag.
+ * A sign-in in another tab starts a new session with a new token: a page opened before it still
+ * holds the old one and would be refused ("csrf") on every change until someone reloads it.
+ */
+async function refreshCsrfToken(timeout) {
+  const answer = await send("GET", "/api/csrf", {}, timeout);
+  const token = answer.ok && typeof answer.data.csrf === "string" ? answer.data.csrf : "";
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  if (token && meta) meta.content = token;
+  return token;
+}
+
+/**
  * request("POST", "/api/checkins", {json: {...}}) -> {status, ok, data}
  * Options: json (a body to send as JSON), form (FormData), timeout in ms.
+ * A change refused for a stale CSRF token is sent once more with the session's current token.
  */
 export async function request(method, url, { json, form, timeout = 8000 } = {}) {
   const headers = { Accept: "application/json" };
@@ -28,7 +42,18 @@ export async function request(method, url, { json, form, timeout = 8000 } = {}) 
   } else if (form) {
     body = form; // the browser sets the multipart boundary itself
   }
-  if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken();
+  const unsafe = method !== "GET" && method !== "HEAD";
+  if (unsafe) headers["X-CSRF-Token"] = csrfToken();
+  const answer = await send(method, url, { headers, body }, timeout);
+  if (!unsafe || answer.status !== 403 || answer.data.result !== "csrf") return answer;
+  const fresh = await refreshCsrfToken(timeout);
+  if (!fresh) return answer;
+  headers["X-CSRF-Token"] = fresh;
+  return send(method, url, { headers, body }, timeout);
+}
+
+/** One fetch with a timeout: {status, ok, data}, or NetworkError when no answer came. */
+async function send(method, url, { headers = { Accept: "application/json" }, body } = {}, timeout) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeout);
   let response;

@@ -1,7 +1,7 @@
 // The kiosk facing the queue: scan (scanner, camera or typed code) -> POST /api/checkins ->
 // a full-screen greeting or refusal with its own colour and sound -> back to "Scan your ticket".
 
-import { $, setText, uuid } from "./dom.js";
+import { $, h, setText, uuid } from "./dom.js";
 import { post } from "./api.js";
 import { listenForScans } from "./scanner.js";
 import { CameraScanner } from "./camera.js";
@@ -29,16 +29,21 @@ const ICONS = {
 };
 // Our own tickets (kiosk/tickets.py): a burst of this shape is whole and can go at once.
 const TICKET_SHAPE = /^K[0-9A-Z]{1,6}-[0-9A-Z]{8}-[0-9A-Z]{13}$/i;
-const SAVED_MESSAGE = "Saved your scan — the network is slow, we'll confirm in a moment.";
+// Honest while the server is out of reach: the scan is kept, but nobody has checked the ticket yet.
+const SAVED_MESSAGE = "Saved — we'll confirm as soon as the network is back.";
+const SAVED_SUB = "Please go in; a volunteer may check your ticket.";
 const SIGNED_OUT_MESSAGE = "Your scan is saved. Please ask a volunteer to sign this kiosk in again.";
 
 const main = $("#kiosk");
 const view = { idle: $("#idle-view"), result: $("#result-view"), icon: $("#result-icon"), title: $("#result-title"),
-  message: $("#result-message"), sub: $("#result-sub"), pending: $("#pending"), toast: $("#toast") };
+  message: $("#result-message"), sub: $("#result-sub"), signIn: $("#signin-link"), pending: $("#pending"),
+  toast: $("#toast"), refusals: $("#late-refusals"), refusalsTitle: $("#late-refusals-title"),
+  refusalsList: $("#late-refusals-list") };
 let lastScan = 0;       // sequence number of the newest scan
 let lastShown = 0;      // the newest scan whose answer is on screen: older answers must not cover it
 let backToIdle = null;
 let signedOut = false;
+const lateRefusals = []; // saved scans the server refused later: listed until a volunteer dismisses them
 
 // Timings for the bench (bench/scan_to_greeting.py): key press to greeting on screen.
 const metrics = [];
@@ -71,24 +76,38 @@ async function scan(raw, { startedAt = performance.now(), via = "typed" } = {}) 
     outbox.kick(); // the network works: anything still waiting can go now
     if (seq >= lastShown) showAnswer(outcome.answer.data, seq);
   } else {
-    signedOut = outcome.kind === "signed_out";
     outbox.add(item);
     if (seq >= lastShown) showSaved(outcome.kind, seq);
   }
   recordTiming(code, via, startedAt, outcome);
 }
 
-/** One attempt: {kind: "answer"} when the server decided, else why we must try again later. */
-async function send(item) {
+/**
+ * One attempt: {kind: "answer"} when the server decided, else why we must try again later.
+ * `late`: the scan comes from the outbox, so the person was let in on trust earlier; the server
+ * tells the volunteers if it refuses it (a stale CSRF token is renewed by api.js itself).
+ */
+async function send(item, late = false) {
+  const body = { code: item.code, station: item.station, nonce: item.nonce };
+  if (late) Object.assign(body, { late: true, saved_at: new Date(item.savedAt || Date.now()).toISOString() });
   let answer;
   try {
-    answer = await post("/api/checkins", item, { timeout: REQUEST_TIMEOUT });
+    answer = await post("/api/checkins", body, { timeout: REQUEST_TIMEOUT });
   } catch {
     return { kind: "lost" }; // no answer: network down, server gone, or too slow
   }
   if (answer.status >= 500) return { kind: "lost", answer };
-  if (answer.status === 401 || answer.status === 403) return { kind: "signed_out", answer };
-  return { kind: "answer", answer };
+  const kind = answer.status === 401 || answer.status === 403 ? "signed_out" : "answer";
+  setSignedOut(kind === "signed_out");
+  return { kind, answer };
+}
+
+/** Signed in again (an answer came): leave the signed-out screen, which waits for this. */
+function setSignedOut(value) {
+  if (value === signedOut) return;
+  signedOut = value;
+  if (!value && main.dataset.state === "signed_out") showIdle();
+  showPending(outbox.count);
 }
 
 // --- what the queue sees ---
@@ -106,7 +125,7 @@ function showAnswer(data, seq) {
 
 function showSaved(kind, seq) {
   if (kind === "signed_out") show("signed_out", seq, TITLES.signed_out, SIGNED_OUT_MESSAGE, "");
-  else show("saved", seq, TITLES.saved, SAVED_MESSAGE, "You can go in.");
+  else show("saved", seq, TITLES.saved, SAVED_MESSAGE, SAVED_SUB);
 }
 
 function showChecking() {
@@ -117,6 +136,7 @@ function showChecking() {
   setText(view.title, "Checking…");
   setText(view.message, "");
   setText(view.sub, "");
+  view.signIn.hidden = true;
 }
 
 function show(kind, seq, title, message, sub) {
@@ -130,7 +150,10 @@ function show(kind, seq, title, message, sub) {
   view.result.hidden = false;
   beep(kind);
   clearTimeout(backToIdle);
-  backToIdle = setTimeout(showIdle, SHOW_FOR[kind] || SHOW_REFUSAL);
+  // Signed out, the kiosk can do nothing for the queue: the screen with its "Sign in" link stays
+  // until an answer comes back (setSignedOut).
+  view.signIn.hidden = kind !== "signed_out";
+  if (kind !== "signed_out") backToIdle = setTimeout(showIdle, SHOW_FOR[kind] || SHOW_REFUSAL);
 }
 
 function showIdle() {
@@ -158,12 +181,11 @@ function recordTiming(code, via, startedAt, outcome) {
 
 const outbox = new Outbox({
   send: async (item) => {
-    const outcome = await send(item);
-    signedOut = outcome.kind === "signed_out";
+    const outcome = await send(item, true);
     return { done: outcome.kind === "answer", answer: outcome.answer };
   },
   onChange: (count) => showPending(count),
-  onSettled: (item, answer) => settled(answer.data),
+  onSettled: (item, answer) => settled(item, answer.data),
 });
 
 function showPending(count) {
@@ -172,17 +194,33 @@ function showPending(count) {
   setText(view.pending, signedOut ? `${what} waiting: kiosk signed out` : `${what} waiting for the network`);
 }
 
-/** A saved scan finally got its answer: greet if nobody else is on screen, else a quiet note. */
-function settled(data) {
-  const first = firstName(data.attendee);
-  if (main.dataset.state === "idle") {
-    showAnswer(data, lastShown); // not a new sequence number: a scan in flight still wins
-    setText(view.sub, "Confirmed now.");
-    return;
-  }
-  const note = data.result === "checked_in" ? `Confirmed: ${first || "a saved scan"} is checked in.`
-    : `A saved scan: ${data.message || data.result}`;
-  toast(note);
+/**
+ * A saved scan finally got its answer. Never full screen: that person went in long ago, and
+ * whoever stands at the kiosk now must not be greeted or refused in their place. A confirmation
+ * is a passing note; a refusal stays listed until a volunteer dismisses it.
+ */
+function settled(item, data) {
+  if (data.result === "checked_in") toast(`Confirmed: ${firstName(data.attendee) || "a saved scan"} is checked in.`);
+  else addLateRefusal(item, data);
+}
+
+function addLateRefusal(item, data) {
+  const who = typeof data.attendee?.name === "string" && data.attendee.name ? data.attendee.name : item.code.slice(0, 40);
+  lateRefusals.push({ who, why: TITLES[data.result] || "Refused" });
+  showLateRefusals();
+}
+
+function showLateRefusals() {
+  const n = lateRefusals.length;
+  view.refusals.hidden = n === 0;
+  setText(view.refusalsTitle, `${n === 1 ? "1 saved scan was" : `${n} saved scans were`} refused — see a volunteer`);
+  view.refusalsList.replaceChildren(...lateRefusals.map(({ who, why }) =>
+    h("li", {}, h("strong", { text: who }), ` — ${why}`)));
+}
+
+function dismissLateRefusals() {
+  lateRefusals.length = 0;
+  showLateRefusals();
 }
 
 function toast(text) {
@@ -235,12 +273,19 @@ function setUpSettings() {
     stationInput.value = station();
     dialog.showModal();
   });
-  $("#settings-form").addEventListener("submit", (event) => {
-    if (event.submitter?.value !== "save") return; // Cancel closes the dialog and changes nothing
+  // Save is the form's only submit button, so Enter in the station field saves; Cancel and Escape
+  // close the dialog and change nothing.
+  $("#settings-cancel").addEventListener("click", closeSettings);
+  $("#settings-form").addEventListener("submit", () => {
     setStation(stationInput.value);
     localStorage.setItem("kiosk.sound", soundInput.checked ? "on" : "off");
     setSoundEnabled(soundInput.checked);
   });
+}
+
+function closeSettings() {
+  const dialog = $("#settings-dialog");
+  if (dialog.open) dialog.close();
 }
 
 // --- start ---
@@ -251,7 +296,10 @@ function start() {
   setStation(station());
   setUpSettings();
   unlockOnGesture();
-  listenForScans((code, info) => scan(code, info), { input: $("#manual-code"), isComplete: (code) => TICKET_SHAPE.test(code) });
+  listenForScans((code, info) => {
+    closeSettings(); // a scan while a volunteer has the settings open: the person must see their answer
+    scan(code, info);
+  }, { isComplete: (code) => TICKET_SHAPE.test(code) });
   $("#manual-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const input = $("#manual-code");
@@ -260,6 +308,7 @@ function start() {
     scan(code, { via: "typed" });
   });
   $("#camera-toggle").addEventListener("click", toggleCamera);
+  $("#late-refusals-dismiss").addEventListener("click", dismissLateRefusals);
   outbox.start();
   startCameraIfWanted();
 }

@@ -1,6 +1,7 @@
 // The volunteers' running list of what happens at the door, newest first.
 
 import { h, clockTime } from "./dom.js";
+import { refusalReason } from "./reasons.js";
 
 const MAX_ITEMS = 200; // a long evening on a phone: keep the page light
 
@@ -26,6 +27,8 @@ export class LiveFeed {
         return this.note("note", `Attendee list imported: ${message.added ?? 0} added, ${message.updated ?? 0} updated.`);
       case "refresh":
         return this.note("note", "The attendee list changed on the server.");
+      case "late_refusal":
+        return this.note("problem", lateRefusalText(message));
       default:
         return false;
     }
@@ -56,4 +59,13 @@ export class LiveFeed {
     while (this.list.children.length > MAX_ITEMS) this.list.lastElementChild.remove();
     this.empty.hidden = true;
   }
+}
+
+/** "A scan saved at door-1 at 18:42 was refused: not a valid ticket (Ada Lovelace)": the kiosk let
+ * that person in on trust while the server was out of reach, so a volunteer should find them. */
+function lateRefusalText(message) {
+  const when = clockTime(message.saved_at);
+  const where = `${message.station ? ` at ${message.station}` : ""}${when ? ` at ${when}` : ""}`;
+  const who = message.attendee?.name || message.code;
+  return `A scan saved${where} was refused: ${refusalReason(message)}${who ? ` (${who})` : ""}`;
 }

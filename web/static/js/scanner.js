@@ -1,6 +1,9 @@
 // USB and Bluetooth barcode scanners pretend to be keyboards: they "type" the code very fast,
 // usually followed by Enter. We listen on the whole window (the kiosk never depends on a
 // focused text box) and tell a scanner from a person by the time between keys.
+// A burst typed into a text box is taken back out of it: the scanner's text is not the person's.
+// Boxes marked [data-no-scan] (the settings dialog) belong to a volunteer typing: there only a
+// burst ending with Enter counts as a scan, so the Enter never submits the volunteer's form.
 
 const DEFAULTS = {
   maxGap: 35,     // ms: the typical (median) gap of a scanner burst; scanners send a key every 1-20 ms
@@ -14,21 +17,23 @@ const DEFAULTS = {
 /**
  * Calls onScan(code, {startedAt, via}) for each scanner burst; startedAt is the
  * performance.now()-based time of the key that ended it (the Enter keydown, or the last key).
- * `input` (optional) is the visible text box: a burst typed into it is removed from it again.
  * Returns a function that stops listening.
  */
-export function listenForScans(onScan, { input = null, ...options } = {}) {
+export function listenForScans(onScan, options = {}) {
   const { maxGap, minLength, silence, firstKeyGrace, longSilence, isComplete } = { ...DEFAULTS, ...options };
   let buffer = "";
   let gaps = [];
   let lastAt = -Infinity;
   let silenceTimer = null;
-  let intoInput = false;
+  let field = null;       // the text box the burst went into, if any
+  let fieldBefore = "";   // what it held before the burst
+  let guarded = false;    // the burst went into a [data-no-scan] box: only an Enter ends it as a scan
 
   function reset() {
     buffer = "";
     gaps = [];
-    intoInput = false;
+    field = null;
+    guarded = false;
     clearTimeout(silenceTimer);
   }
 
@@ -42,15 +47,13 @@ export function listenForScans(onScan, { input = null, ...options } = {}) {
 
   function finish(endedAt, via) {
     const code = buffer;
-    const typedIntoInput = intoInput;
+    if (field) field.value = fieldBefore;
     reset();
-    if (typedIntoInput && input) input.value = ""; // the scanner's text is not the person's
     onScan(code, { startedAt: endedAt, via });
   }
 
   function onKeyDown(event) {
     if (event.isComposing || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (event.target instanceof Element && event.target.closest("[data-no-scan]")) return;
     const now = event.timeStamp || performance.now();
     if (event.key === "Enter") {
       if (now - lastAt <= longSilence && looksScanned()) {
@@ -67,20 +70,28 @@ export function listenForScans(onScan, { input = null, ...options } = {}) {
     // still be the start of this burst (so the first character is never lost).
     if (gap > (buffer.length === 1 ? firstKeyGrace : longSilence)) reset();
     else if (buffer) gaps.push(gap);
+    if (!buffer) startBurst(event.target);
     lastAt = now;
     buffer += event.key;
-    intoInput ||= input !== null && event.target === input;
     clearTimeout(silenceTimer);
     // Quiet after a burst: a scanner without an Enter suffix has finished. A burst that is not a
     // whole code by its shape gets a longer pause first: a scanner that stalls for 100 ms in
     // the middle of a code must not send it in two halves. Anything else stays in the buffer;
     // the gap before the next key decides whether it belongs to it.
     silenceTimer = setTimeout(function quiet() {
-      if (!looksScanned()) return;
+      if (guarded || !looksScanned()) return;
       const waited = performance.now() - lastAt;
       if (isComplete(buffer) || waited >= longSilence) return finish(lastAt, "silence");
       silenceTimer = setTimeout(quiet, longSilence - waited);
     }, silence);
+  }
+
+  /** Remember where a burst is typed (its first key is not in the box yet: this is keydown). */
+  function startBurst(target) {
+    const box = target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement ? target : null;
+    field = box;
+    fieldBefore = box ? box.value : "";
+    guarded = target instanceof Element && target.closest("[data-no-scan]") !== null;
   }
 
   // Capture phase: we see the keys before any focused element can stop them.

@@ -5,6 +5,7 @@
 import { h, setText, clockTime, debounce } from "./dom.js";
 import { get, post, del, messageOf, NetworkError } from "./api.js";
 import { confirmDialog, showBadge } from "./modal.js";
+import { refusalSentence } from "./reasons.js";
 
 const NO_ANSWER = "No answer from the server. Check the Wi-Fi and try again.";
 const LIMIT = 25;
@@ -113,12 +114,13 @@ export class Search {
     if (!answer) return;
     const data = answer.data;
     if (answer.status === 201) this.update(data.attendee, override ? "Admitted and checked in. Badge printing." : "Checked in. Badge printing.", "good");
-    else if (data.result === "already_checked_in") this.update(data.attendee, messageOf(answer), "info");
-    else if (data.result === "not_attending") this.offerOverride(person, messageOf(answer));
-    else this.say(person, messageOf(answer), "bad");
+    else if (data.result === "already_checked_in") this.update(data.attendee, refusalSentence(data), "info");
+    else if (data.result === "not_attending" || data.result === "capacity_reached") this.offerOverride(person, refusalSentence(data));
+    else this.say(person, refusalSentence(data), "bad");
   }
 
-  /** 409 not_attending: the volunteer may still let them in (e.g. a waitlisted speaker's guest). */
+  /** 409 not_attending or capacity_reached: the volunteer may still let them in (a waitlisted
+   * speaker's guest; someone just left a full room). The kiosk cannot judge that; they can. */
   offerOverride(person, message) {
     const card = this.cardOf(person);
     if (!card) return;

@@ -6,6 +6,7 @@ import { $, $$, h, setText, throttle } from "./dom.js";
 import { get, post, messageOf, NetworkError } from "./api.js";
 import { LiveSocket } from "./live.js";
 import { Search } from "./search.js";
+import { refusalReason } from "./reasons.js";
 import { LiveFeed } from "./livefeed.js";
 import { drawArrivals } from "./chart.js";
 import { Printers } from "./printers.js";
@@ -62,6 +63,9 @@ function onLive(message) {
     case "print_queued":
       printersSoon();
       return;
+    case "late_refusal":
+      feed.add(message);
+      return;
     case "import":
     case "refresh":
       feed.add(message);
@@ -112,7 +116,10 @@ async function registerWalkIn(event) {
     status.dataset.tone = answer.ok ? (checkedIn ? "good" : "warn") : "bad";
     setText(status, !answer.ok ? messageOf(answer)
       : checkedIn ? `${answer.data.attendee.name} is registered and checked in. Badge printing.`
-        : `${answer.data.attendee.name} is registered, not checked in: ${answer.data.message || answer.data.check_in}`);
+        : `${answer.data.attendee.name} is registered, not checked in: ${refusalReason({ ...answer.data, result: answer.data.check_in })}. `
+          + "Their card is under Find someone, with Admit anyway.");
+    // Not let in (the venue is full): their card in search offers "Admit anyway".
+    if (answer.ok && answer.data.check_in && !checkedIn) search.searchFor(answer.data.attendee.email || answer.data.attendee.name);
     if (answer.ok) {
       form.reset();
       form.elements.name.focus();
