@@ -199,3 +199,27 @@ def test_at_capacity_a_walk_in_is_registered_and_a_volunteer_can_still_admit_the
     assert srv.get("/api/headcount", None).json()["checked_in"] == 2
     watch.assert_clean()
     context.close()
+
+
+def test_walk_in_can_be_registered_only_and_a_namesake_on_the_list_is_shown_first(server, chromium):
+    """Someone who "has no ticket" is often on the list already: show them before making a duplicate."""
+    listed = server.people()[12]
+    context, page, watch = console(chromium, server)
+    form = page.locator("#walkin-form")
+    form.get_by_label("Name").fill(listed["name"].upper())  # case and accents do not hide them
+    form.get_by_role("button", name="Register only").click()
+    status = page.locator("#walkin-status")
+    expect(status).to_contain_text(f"{listed['name']} is already on the list")
+    card = page.locator("#results > li").filter(has_text=listed["name"])
+    expect(card.first).to_be_visible()
+    assert len(server.get("/api/attendees", params={"q": listed["name"], "limit": 50}).json()["attendees"]) >= 1
+    walk_ins = lambda: [p for p in server.get("/api/attendees", params={"q": listed["name"], "limit": 50}).json()["attendees"]
+                        if p["is_walk_in"]]
+    assert walk_ins() == []
+    form.get_by_role("button", name="Register only").click()  # a second press: somebody else of that name
+    expect(status).to_have_text(f"{listed['name'].upper()} is registered, not checked in.")
+    [new] = walk_ins()
+    assert new["checked_in_at"] is None
+    assert server.get("/api/headcount", None).json()["checked_in"] == 0
+    watch.assert_clean()
+    context.close()

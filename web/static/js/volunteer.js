@@ -97,39 +97,75 @@ function onOpen(isReconnect) {
 
 // --- walk-ins ---
 
+/** Case and accents ignored, as the server's search does: "zoe walker" is "Zoë Walker". */
+function folded(text) {
+  return String(text || "").normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().replace(/\s+/g, " ").trim();
+}
+
+/** People already on tonight's list with this name or email: a walk-in is often someone who lost their ticket. */
+async function sameNameOrEmail(name, email) {
+  const answer = await get(`/api/attendees?q=${encodeURIComponent(email || name)}&limit=50`);
+  if (!answer.ok) return [];
+  return (answer.data.attendees || []).filter((p) => folded(p.name) === folded(name) || (email && folded(p.email) === folded(email)));
+}
+
+function walkInBody(form, checkIn) {
+  const value = (field) => form.elements[field].value.trim() || null;
+  return { name: form.elements.name.value.trim(), email: value("email"), company: value("company"), check_in: checkIn };
+}
+
 async function registerWalkIn(event) {
   event.preventDefault();
   const form = event.currentTarget;
   const status = $("#walkin-status");
-  const name = form.elements.name.value.trim();
-  if (!name) {
+  const body = walkInBody(form, event.submitter?.value !== "register");
+  if (!body.name) {
     status.dataset.tone = "bad";
     setText(status, "A walk-in needs a name.");
     return form.elements.name.focus();
   }
-  const body = { name, email: form.elements.email.value.trim() || null, company: form.elements.company.value.trim() || null, check_in: true };
-  const button = form.querySelector("button[type=submit]");
-  button.disabled = true;
+  const buttons = $$("button[type=submit]", form);
+  buttons.forEach((b) => { b.disabled = true; });
   try {
-    const answer = await post("/api/attendees", body);
-    const checkedIn = answer.data.check_in === "checked_in";
-    status.dataset.tone = answer.ok ? (checkedIn ? "good" : "warn") : "bad";
-    setText(status, !answer.ok ? messageOf(answer)
-      : checkedIn ? `${answer.data.attendee.name} is registered and checked in. Badge printing.`
-        : `${answer.data.attendee.name} is registered, not checked in: ${refusalReason({ ...answer.data, result: answer.data.check_in })}. `
-          + "Their card is under Find someone, with Admit anyway.");
-    // Not let in (the venue is full): their card in search offers "Admit anyway".
-    if (answer.ok && answer.data.check_in && !checkedIn) search.searchFor(answer.data.attendee.email || answer.data.attendee.name);
-    if (answer.ok) {
-      form.reset();
-      form.elements.name.focus();
+    // The first press with these details looks for the same person on the list; pressing again registers anyway.
+    const details = JSON.stringify([body.name, body.email, body.company]);
+    if (form.dataset.confirmed !== details) {
+      const already = await sameNameOrEmail(body.name, body.email);
+      if (already.length) {
+        form.dataset.confirmed = details;
+        status.dataset.tone = "warn";
+        const first = already[0];
+        setText(status, `${first.name} is already on the list${first.checked_in_at ? " (checked in)" : ""}: their card is under Find someone. `
+          + "If this is somebody else, press the button again to register them.");
+        search.searchFor(body.email || body.name);
+        return;
+      }
     }
+    await sendWalkIn(form, body, status);
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
     status.dataset.tone = "bad";
     setText(status, "No answer from the server. Nothing was registered: try again.");
   } finally {
-    button.disabled = false;
+    buttons.forEach((b) => { b.disabled = false; });
+  }
+}
+
+async function sendWalkIn(form, body, status) {
+  const answer = await post("/api/attendees", body);
+  const checkedIn = answer.data.check_in === "checked_in";
+  status.dataset.tone = answer.ok ? (checkedIn || !body.check_in ? "good" : "warn") : "bad";
+  setText(status, !answer.ok ? messageOf(answer)
+    : checkedIn ? `${answer.data.attendee.name} is registered and checked in. Badge printing.`
+      : !body.check_in ? `${answer.data.attendee.name} is registered, not checked in.`
+        : `${answer.data.attendee.name} is registered, not checked in: ${refusalReason({ ...answer.data, result: answer.data.check_in })}. `
+          + "Their card is under Find someone, with Admit anyway.");
+  // Not let in (the venue is full): their card in search offers "Admit anyway".
+  if (answer.ok && answer.data.check_in && !checkedIn) search.searchFor(answer.data.attendee.email || answer.data.attendee.name);
+  if (answer.ok) {
+    delete form.dataset.confirmed;
+    form.reset();
+    form.elements.name.focus();
   }
 }
 
