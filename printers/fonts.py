@@ -182,8 +182,10 @@ def runs(text: str, bold: bool = False) -> list[tuple[str, Face]]:
 
     Spaces and combining marks stay in the current run; every other char takes
     its preferred face, so "王小明 (Acme)" puts the brackets with the Latin word.
+    A char no installed font can draw (most emoji) is left out, with the joiners
+    and modifiers that belong to it: a box on a badge reads as a printing fault.
     """
-    text = unicodedata.normalize("NFC", text)
+    text = drawable(text, bold)
     out: list[tuple[str, Face]] = []
     current: Face | None = None
     buf: list[str] = []
@@ -229,8 +231,35 @@ def font_for_text(text: str, size: int, bold: bool = False) -> ImageFont.FreeTyp
 
 
 def missing_chars(text: str, bold: bool = False) -> list[str]:
-    """Chars of ``text`` that no available font can draw (they would print as boxes)."""
-    return [ch for seg, face in runs(text, bold) for ch in seg if not covers(face, ch)]
+    """Chars of ``text`` that no available font can draw (runs() leaves them out)."""
+    return [ch for ch in unicodedata.normalize("NFC", text) if not is_neutral(ch) and not _drawable(ch, bold)]
+
+
+# What goes with a char we cannot draw: the joiner to its neighbour, emoji variation selectors
+# and skin tones. Left alone they would print as boxes themselves, or join nothing.
+_ATTACHED = {"\u200d", "\ufe0e", "\ufe0f", *map(chr, range(0x1F3FB, 0x1F400))}
+
+
+def drawable(text: str, bold: bool = False) -> str:
+    """NFC ``text`` without the chars no installed font draws, nor what is attached to them."""
+    text = unicodedata.normalize("NFC", text)
+    kept: list[str] = []
+    dropped = False
+    for ch in text:
+        if dropped and ch in _ATTACHED:
+            continue
+        dropped = not is_neutral(ch) and not _drawable(ch, bold)
+        if dropped:
+            while kept and kept[-1] == "\u200d":  # the joiner that led to it
+                kept.pop()
+        else:
+            kept.append(ch)
+    return "".join(kept)
+
+
+def _drawable(ch: str, bold: bool) -> bool:
+    face = face_for(ch, bold)
+    return not face.is_default or covers(face, ch)
 
 
 _generation = 0

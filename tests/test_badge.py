@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -112,12 +113,27 @@ def _notdef_free(char: str, face: fonts.Face) -> bool:
 @pytest.mark.parametrize("bold", [True, False])
 @pytest.mark.parametrize("name,_first", DEMO_NAMES)
 def test_every_name_renders_as_glyphs_not_boxes(name: str, _first: str, bold: bool) -> None:
+    assert "".join(run for run, _face in fonts.runs(name, bold)) == unicodedata.normalize("NFC", name)  # nothing left out
     for run, face in fonts.runs(name, bold):
         assert not face.is_default, f"no font installed for {run!r} (install fonts-dejavu-core, fonts-wqy-microhei)"
         for char in run:
             if not char.isspace():
                 assert _notdef_free(char, face), f"{char!r} of {name!r} would print as a box in {face.path}"
     assert fonts.missing_chars(name, bold) == []
+
+
+@pytest.mark.parametrize("bold", [True, False])
+def test_an_emoji_no_font_draws_is_left_out_with_its_joiner_not_printed_as_a_box(bold: bool) -> None:
+    name = "Sam 👩\u200d💻 Lee 👍🏽"
+    missing = fonts.missing_chars(name, bold)
+    if not missing:
+        pytest.skip("this machine has a colour-emoji font: nothing to leave out")
+    printed = "".join(run for run, _face in fonts.runs(name, bold))
+    assert printed.startswith("Sam ") and "Lee" in printed
+    assert not any(ch in printed for ch in missing) and "\u200d" not in printed
+    for run, face in fonts.runs(name, bold):
+        assert all(_notdef_free(ch, face) for ch in run if not ch.isspace())
+    assert fonts.runs("محمد\u200cرضا", bold)[0][0] == "محمد\u200cرضا"  # a joiner inside a word stays
 
 
 def test_han_and_latin_get_different_fonts() -> None:
