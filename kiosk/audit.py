@@ -40,7 +40,7 @@ def record(db: sqlite_utils.Database, actor: Actor, action: str, event_id: int |
 
 
 def entries(db: sqlite_utils.Database, event_id: int | None = None, limit: int = 500) -> list[dict[str, Any]]:
-    """Newest first; all events when event_id is None."""
-    where, params = ("WHERE event_id = ?", [event_id]) if event_id is not None else ("", [])
+    """Newest first: this event's lines plus those of no event (forget, tokens), or all when None."""
+    where, params = ("WHERE event_id = ? OR event_id IS NULL", [event_id]) if event_id is not None else ("", [])
     rows = db.execute(f"SELECT * FROM audit {where} ORDER BY id DESC LIMIT ?", [*params, limit])
     return [{**dict(r), "details": json.loads(r["details"])} for r in rows]

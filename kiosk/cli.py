@@ -379,14 +379,20 @@ def forget(ctx: Context, before: str | None, event_slug: str | None, yes: bool) 
             dt.date.fromisoformat(before)
         except ValueError:
             raise click.BadParameter("use YYYY-MM-DD", param_hint="--before") from None
-    if not yes:
-        click.confirm("Personal data of those events will be deleted for good. Go on?", abort=True)
     with ctx.door() as door:
-        with door.store.write() as db:
+        with door.store.read() as db:
             try:
-                result = forgetting.forget(db, before=before, event_slug=event_slug)
+                chosen = forgetting.past_events(db, door.event.id, before=before, event_slug=event_slug)
             except ValueError as exc:
                 raise click.ClickException(str(exc)) from None
+        if not chosen:
+            click.echo("No past evening to forget (tonight's and future ones are never forgotten).")
+            return
+        click.echo("Forgetting the people of: " + ", ".join(row["slug"] for row in chosen))
+        if not yes:
+            click.confirm("Their names, emails and companies will be deleted for good. Go on?", abort=True)
+        with door.store.write() as db:
+            result = forgetting.forget(db, [row["id"] for row in chosen])
             jobs = result.pop("print_jobs")
             audit.record(db, CLI, "forget", None, before=before, event=event_slug, **result)
         door.store.compact()

@@ -3,6 +3,11 @@
 The config's [event] describes tonight. At start-up it is created if new and made
 current, so moving the config to next month's date starts a fresh evening while
 every earlier one stays in the database for the series' statistics.
+
+One evening per date: an event is found by its date, so correcting tonight's name
+in the config (even at the door) renames the evening instead of starting an empty
+one in which every ticket would be refused. Two events on one day need two
+databases.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import sqlite_utils
 
@@ -65,13 +71,25 @@ def ensure_current(db: sqlite_utils.Database, settings: EventSettings) -> Event:
         "schedule": json.dumps([list(item) for item in settings.schedule]),
         "sponsors": json.dumps(list(settings.sponsors)),
     }
-    row = db.execute("SELECT id FROM events WHERE slug = ?", [slug]).fetchone()
+    row = db.execute("SELECT id FROM events WHERE slug = ?", [slug]).fetchone() or _same_date(db, slug)
     if row is None:
         db["events"].insert({"slug": slug, "created_at": clock.now_iso(), **fields})
     else:
-        db["events"].update(row[0], fields)
+        db["events"].update(row[0], {"slug": slug, **fields})
     db.execute("UPDATE events SET is_current = (slug = ?)", [slug])
     return current(db)
+
+
+def _same_date(db: sqlite_utils.Database, slug: str) -> Any:
+    """The evening already held on this slug's date (its name was since corrected), if any;
+    of several (databases from before this rule), the current one, else the latest."""
+    return db.execute("SELECT id FROM events WHERE substr(slug, 1, 10) = ? ORDER BY is_current DESC, id DESC LIMIT 1",
+                      [slug[:10]]).fetchone()
+
+
+def by_slug(db: sqlite_utils.Database, slug: str) -> Event | None:
+    row = db.execute("SELECT * FROM events WHERE slug = ?", [slug]).fetchone()
+    return from_row(row) if row else None
 
 
 def current(db: sqlite_utils.Database) -> Event:

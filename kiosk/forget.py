@@ -15,14 +15,29 @@ import sqlite_utils
 from . import clock
 
 
-def forget(db: sqlite_utils.Database, before: str | None = None, event_slug: str | None = None) -> dict[str, int]:
-    """Blank the personal data of events before a date (YYYY-MM-DD) or of one event; returns counts."""
-    if event_slug is not None:
-        ids = [r[0] for r in db.execute("SELECT id FROM events WHERE slug = ?", [event_slug])]
-        if not ids:
-            raise ValueError(f"no event with slug {event_slug!r}")
-    else:
-        ids = [r[0] for r in db.execute("SELECT id FROM events WHERE substr(starts_at, 1, 10) < ?", [before])]
+def past_events(db: sqlite_utils.Database, current_id: int, before: str | None = None,
+                event_slug: str | None = None) -> list[Any]:
+    """The evenings `kiosk forget` may blank: held before today and before `before`, or the one
+    named; never tonight's (the config's event, whose people are still expected at the door)
+    nor one still to come. ValueError says why a named one is refused."""
+    today = clock.now().date().isoformat()
+    if event_slug is None:
+        return db.execute("SELECT id, slug, name FROM events WHERE substr(starts_at, 1, 10) < ? AND "
+                          "substr(starts_at, 1, 10) < ? AND id != ? AND forgotten_at IS NULL ORDER BY starts_at",
+                          [before, today, current_id]).fetchall()
+    row = db.execute("SELECT id, slug, name, starts_at FROM events WHERE slug = ?", [event_slug]).fetchone()
+    if row is None:
+        raise ValueError(f"no event with slug {event_slug!r} (`kiosk events` lists them)")
+    if row["id"] == current_id:
+        raise ValueError(f"{event_slug} is tonight's event (the config's [event]): its people are still expected "
+                         "at the door. Point the config at another evening first.")
+    if row["starts_at"][:10] >= today:
+        raise ValueError(f"{event_slug} has not happened yet ({row['starts_at'][:10]})")
+    return [row]
+
+
+def forget(db: sqlite_utils.Database, ids: list[int]) -> dict[str, Any]:
+    """Blank the personal data of these events (see past_events); returns counts and their print jobs."""
     people = 0
     for event_id in ids:
         people += _forget_event(db, event_id)

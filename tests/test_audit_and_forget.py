@@ -46,8 +46,20 @@ def test_export_is_the_attendance_report(server):
     assert arrived == {p["name"] for p in people[:3]}
 
 
+PAST, LATER = "2025-10-30T18:30:00+00:00", "2099-12-03T18:30:00+00:00"
+
+
+def evening(config, starts_at: str, name: str = "Test Meetup") -> None:
+    """Point the config's [event] at another evening (as the organiser does each month)."""
+    text = config.read_text(encoding="utf-8")
+    text = "\n".join(f'starts_at = "{starts_at}"' if line.startswith("starts_at =") else
+                     f'name = "{name}"' if line.startswith("name =") else line for line in text.splitlines())
+    config.write_text(text + "\n", encoding="utf-8")
+
+
 def test_forget_blanks_people_of_past_events_and_keeps_counts(tmp_path):
     config = write_config(tmp_path, printer='backend = "file"\npath = "badges"')
+    evening(config, PAST)
     run_kiosk(config, "demo", "--no-serve")
     badges = tmp_path / "badges"
     badges.mkdir()
@@ -59,15 +71,19 @@ def test_forget_blanks_people_of_past_events_and_keeps_counts(tmp_path):
     people = json.loads(run_kiosk(config, "attendees", "--format", "json").stdout)
     kiosk_token = run_kiosk(config, "token", "create", "--role", "kiosk").stdout.splitlines()[-1]
     assert kiosk_token
+    evening(config, LATER)  # next month: the past evening is no longer the config's
     before = run_kiosk(config, "events").stdout
     result = run_kiosk(config, "forget", "--before", "2026-12-01", "--yes")
     assert f"Forgot {len(people)} people in 1 event" in result.stdout
+    evening(config, PAST)  # back to that evening, to look at it
     assert "2 badge files deleted" in result.stdout and not list(badges.iterdir())
     after_people = json.loads(run_kiosk(config, "attendees", "--format", "json").stdout)
     assert len(after_people) == len(people)
     assert all(p["name"] == "" and p["email"] is None and p["company"] is None for p in after_people)
-    assert "personal data forgotten" in run_kiosk(config, "events").stdout
-    assert before.split()[2:6] == run_kiosk(config, "events").stdout.split()[2:6]
+    listed = run_kiosk(config, "events").stdout
+    assert "personal data forgotten" in listed
+    past_line = lambda text: next(line for line in text.splitlines() if "2025-10-30" in line).strip("* ")
+    assert past_line(before).split()[1:6] == past_line(listed).split()[1:6]  # the counts are kept
     database = tmp_path / "data" / "kiosk.db"
     wal = database.with_name("kiosk.db-wal")
     raw = database.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
@@ -79,3 +95,43 @@ def test_forget_needs_a_scope(tmp_path):
     config = write_config(tmp_path)
     result = run_kiosk(config, "forget", "--yes", check=False)
     assert result.returncode != 0 and "--before" in result.stderr
+
+
+def test_forget_never_touches_tonights_or_a_future_evening(tmp_path):
+    """`--before` a date far ahead, or tonight's slug by mistake: the people at the door stay."""
+    config = write_config(tmp_path)
+    evening(config, LATER)
+    run_kiosk(config, "demo", "--no-serve")
+    people = json.loads(run_kiosk(config, "attendees", "--format", "json").stdout)
+    slug = run_kiosk(config, "events").stdout.split()[1]
+    named = run_kiosk(config, "forget", "--event", slug, "--yes", check=False)
+    assert named.returncode != 0 and "tonight's event" in named.stderr
+    ahead = run_kiosk(config, "forget", "--before", "2100-01-01", "--yes")
+    assert "No past evening to forget" in ahead.stdout
+    assert json.loads(run_kiosk(config, "attendees", "--format", "json").stdout) == people
+
+
+def test_correcting_tonights_name_renames_the_evening_and_keeps_its_people(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "demo", "--no-serve")
+    people = json.loads(run_kiosk(config, "attendees", "--format", "json").stdout)
+    evening(config, "2026-11-26T19:00:00+00:00", name="Test Meetup: Christmas special")
+    assert json.loads(run_kiosk(config, "attendees", "--format", "json").stdout) == people
+    listed = run_kiosk(config, "events").stdout.strip().splitlines()
+    assert len(listed) == 1 and "christmas-special" in listed[0]
+
+
+def test_forgetting_shows_in_the_organizers_audit_trail(tmp_path):
+    from conftest import start_in_process
+
+    config = write_config(tmp_path)
+    evening(config, PAST)
+    run_kiosk(config, "demo", "--no-serve")
+    evening(config, LATER)
+    run_kiosk(config, "forget", "--before", "2026-01-01", "--yes")
+    server = start_in_process(config)
+    try:
+        actions = [entry["action"] for entry in server.get("/api/audit").json()["audit"]]
+    finally:
+        server.stop()
+    assert "forget" in actions
