@@ -87,6 +87,9 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
         SECRET_KEY=tickets.derive_key(master, "flask-session"),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.https,
         SESSION_COOKIE_NAME="kiosk_session", PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=16),
+        # Only a change to the session sends the cookie: a page's request still in flight when its
+        # volunteer logs out must not answer with the old session and sign the phone back in.
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024, JSON_SORT_KEYS=False,
         SOCK_SERVER_OPTIONS={"ping_interval": 20, "max_message_size": 2 * 1024 * 1024},
     )

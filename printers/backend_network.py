@@ -145,11 +145,11 @@ def _linger_close(sock: socket.socket, received: bool) -> None:
             sock.settimeout(max(0.01, deadline - time.monotonic()))
             if not sock.recv(4096):
                 return
-    except (ConnectionResetError, BrokenPipeError):
-        if not received:
-            raise
-    except OSError:
-        pass  # the job is out; a slow hang-up is not a failed print
+    except OSError as exc:
+        reset = isinstance(exc, (ConnectionResetError, BrokenPipeError)) or exc.errno == errno.ENOTCONN
+        if reset and not received:  # ENOTCONN: the reset arrived before our shutdown
+            raise ConnectionResetError(exc.errno, exc.strerror) from exc
+        # otherwise the job is out; a slow hang-up is not a failed print
 
 
 def _explain(exc: OSError, host: str, port: int, timeout: float, sending: bool) -> PrinterError:

@@ -156,3 +156,12 @@ def test_display_page_needs_no_login(server):
     assert response.status_code == 200
     for person in server.people()[:50]:
         assert person["name"] not in response.text
+
+
+def test_a_request_in_flight_at_logout_cannot_sign_the_browser_back_in(server):
+    """Reads do not send the session cookie again; only logins and other session changes do."""
+    session, _ = pin_session(server, "volunteer")
+    read = session.get(server.url + "/api/attendees", timeout=10)
+    assert read.status_code == 200 and "kiosk_session" not in read.headers.get("Set-Cookie", "")
+    session.post(server.url + "/logout", data={}, timeout=10, allow_redirects=False)
+    assert session.get(server.url + "/api/attendees", timeout=10).status_code == 401
