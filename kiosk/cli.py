@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import json
@@ -266,16 +267,33 @@ def list_attendees(ctx: Context, fmt: str, event_slug: str | None) -> None:
 
 @cli.command(name="tickets")
 @click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--all", "everyone", is_flag=True,
+              help="also people the list says are not coming (their tickets are refused at the door)")
 @pass_ctx
-def write_tickets(ctx: Context, folder: str) -> None:
-    """Write each attendee's QR ticket as a PNG, plus sheet.pdf to print."""
-    from .ticket_images import write_tickets as write
+def write_tickets(ctx: Context, folder: str, everyone: bool) -> None:
+    """Write the QR ticket of each person who is coming as a PNG, plus sheet.pdf to print."""
+    from .ticket_images import remove_tickets, write_tickets as write
 
     with ctx.door() as door, door.store.read() as db:
         rows = reports.attendee_rows(db, door.event)
+    coming = [row for row in rows if everyone or row["status"] == "attending"]
+    left_out = [row for row in rows if not everyone and row["status"] != "attending"]
     with _writing(folder):
-        count, sheet = write(Path(folder), rows, door.event.name, door.event.date_label)
+        count, sheet = write(Path(folder), coming, door.event.name, door.event.date_label)
+        removed = remove_tickets(Path(folder), left_out)
     click.echo(f"Wrote {count} tickets to {folder} and the printable sheet {sheet}")
+    if left_out:
+        click.echo(left_out_sentence(left_out, removed))
+
+
+def left_out_sentence(left_out: list[dict[str, Any]], removed: int) -> str:
+    """Who got no ticket and why, so nobody wonders where a name went (and how to get them anyway)."""
+    reasons = collections.Counter(row["platform_status"] or "not attending" for row in left_out)
+    why = ", ".join(f"{reason}: {n}" for reason, n in reasons.most_common())
+    people, are = ("person", "is") if len(left_out) == 1 else ("people", "are")
+    gone = f"; removed {removed} ticket(s) of theirs from an earlier run" if removed else ""
+    return (f"Left out {len(left_out)} {people} the list says {are} not coming ({why}): the door would refuse "
+            f"their tickets{gone}. --all writes everyone's.")
 
 
 @contextlib.contextmanager
