@@ -292,14 +292,16 @@ def _safe_name(filename: str) -> str:
 @bp.get("/export")
 @require("organizer")
 def export() -> Response:
-    """The attendance report as CSV (or ?format=json)."""
+    """The attendance report as CSV (or ?format=json, ?format=xlsx); any other format is refused,
+    since a file named .pdf that holds CSV misleads whoever opens it."""
     fmt = request.args.get("format", "csv")
+    if fmt not in reports.FORMATS:
+        return error(400, "unknown_format", f"format must be one of {', '.join(reports.FORMATS)}")
     with state().store.write() as db:
         audit.record(db, actor(), "export", state().door.event.id, format=fmt)
     with state().store.read() as db:
-        text = reports.attendance(db, state().door.event, fmt)
-    mimetype = "application/json" if fmt == "json" else "text/csv"
-    return Response(text, mimetype=mimetype,
+        body = reports.attendance(db, state().door.event, fmt)
+    return Response(body, mimetype=reports.FORMATS[fmt],
                     headers={"Content-Disposition": f'attachment; filename="attendance-{state().door.event.slug}.{fmt}"'})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import json
@@ -12,10 +13,12 @@ from typing import Any, Iterator
 
 import click
 
-from . import attendees, audit, auth, checkin, config, forget as forgetting, importers, reports, tickets
+from . import attendees, audit, auth, checkin, config, events, forget as forgetting, importers, reports, tickets
 from .audit import CLI
 from .db import Store
 from .door import Door
+from .events import Event
+from .headcount import headcount
 
 
 class Context:
@@ -52,6 +55,37 @@ class Context:
             yield Door.open(store, s.event, master, checkin.Limits(s.max_failed_scans, s.failed_scan_window))
         finally:
             store.close()
+
+    @contextlib.contextmanager
+    def reading(self, event_slug: str | None) -> Iterator[tuple[Store, Event]]:
+        """The store and the event a report reads: the config's (made current, as every command
+        does), or with --event one named by its slug, read as it is: exporting November again
+        needs neither November's config back nor moving the door's current evening."""
+        if event_slug is None:
+            with self.door() as door:
+                yield door.store, door.event
+            return
+        store = self.open_store()
+        try:
+            with store.read() as db:
+                event = event_by_slug(db, event_slug)
+            yield store, event
+        finally:
+            store.close()
+
+
+def event_by_slug(db: Any, slug: str) -> Event:
+    """The event with this slug, or one error line listing the slugs there are (`kiosk events`)."""
+    known = {event.slug: event for event in events.all_events(db)}
+    if slug not in known:
+        there = ", ".join(known) if known else "none yet"
+        raise click.ClickException(f"no event {slug!r} in the database (see `kiosk events`); events: {there}")
+    return known[slug]
+
+
+def say_event(event: Event) -> None:
+    """Name the event on stderr, so a near-miss config (a new, empty evening) shows before anyone trusts the result."""
+    click.echo(f"Event: {event.name} ({event.starts_at[:10]})", err=True)
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -168,6 +202,7 @@ def _announce(settings: config.Settings, host: str, port: int) -> str:
 def import_(ctx: Context, file: str, source: str, remove_missing: bool) -> None:
     """Import or re-import an attendee list; a re-import never loses a check-in."""
     with ctx.door() as door, StageBars() as progress:
+        say_event(door.event)
         try:
             summary = door.import_file(file, source, CLI, progress=progress, remove_missing=remove_missing)
         except importers.ImportFileError as exc:
@@ -212,28 +247,53 @@ def missing_sentence(summary: attendees.ImportSummary) -> str:
             f"(still expected): {listed}. If they cancelled, import again with --remove-missing.")
 
 
+def event_option() -> Any:
+    """--event SLUG: read a past (or any) evening instead of the config's, without making it current."""
+    return click.option("--event", "event_slug", metavar="SLUG",
+                        help="an event's slug (see `kiosk events`) instead of the config's [event]; "
+                             "it is read, not made current")
+
+
 @cli.command(name="attendees")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@event_option()
 @pass_ctx
-def list_attendees(ctx: Context, fmt: str) -> None:
-    """List tonight's attendees."""
-    with ctx.door() as door, door.store.read() as db:
-        rows = reports.attendee_rows(db, door.event)
+def list_attendees(ctx: Context, fmt: str, event_slug: str | None) -> None:
+    """List tonight's attendees (or, with --event, another evening's)."""
+    with ctx.reading(event_slug) as (store, event), store.read() as db:
+        rows = reports.attendee_rows(db, event)
     click.echo(json.dumps(rows, ensure_ascii=False, indent=1) if fmt == "json" else reports.to_csv(rows), nl=fmt == "json")
 
 
 @cli.command(name="tickets")
 @click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--all", "everyone", is_flag=True,
+              help="also people the list says are not coming (their tickets are refused at the door)")
 @pass_ctx
-def write_tickets(ctx: Context, folder: str) -> None:
-    """Write each attendee's QR ticket as a PNG, plus sheet.pdf to print."""
-    from .ticket_images import write_tickets as write
+def write_tickets(ctx: Context, folder: str, everyone: bool) -> None:
+    """Write the QR ticket of each person who is coming as a PNG, plus sheet.pdf to print."""
+    from .ticket_images import remove_tickets, write_tickets as write
 
     with ctx.door() as door, door.store.read() as db:
         rows = reports.attendee_rows(db, door.event)
+    coming = [row for row in rows if everyone or row["status"] == "attending"]
+    left_out = [row for row in rows if not everyone and row["status"] != "attending"]
     with _writing(folder):
-        count, sheet = write(Path(folder), rows, door.event.name, door.event.date_label)
+        count, sheet = write(Path(folder), coming, door.event.name, door.event.date_label)
+        removed = remove_tickets(Path(folder), left_out)
     click.echo(f"Wrote {count} tickets to {folder} and the printable sheet {sheet}")
+    if left_out:
+        click.echo(left_out_sentence(left_out, removed))
+
+
+def left_out_sentence(left_out: list[dict[str, Any]], removed: int) -> str:
+    """Who got no ticket and why, so nobody wonders where a name went (and how to get them anyway)."""
+    reasons = collections.Counter(row["platform_status"] or "not attending" for row in left_out)
+    why = ", ".join(f"{reason}: {n}" for reason, n in reasons.most_common())
+    people, are = ("person", "is") if len(left_out) == 1 else ("people", "are")
+    gone = f"; removed {removed} ticket(s) of theirs from an earlier run" if removed else ""
+    return (f"Left out {len(left_out)} {people} the list says {are} not coming ({why}): the door would refuse "
+            f"their tickets{gone}. --all writes everyone's.")
 
 
 @contextlib.contextmanager
@@ -246,30 +306,34 @@ def _writing(target: str) -> Iterator[None]:
         raise click.ClickException(f"cannot write {exc.filename or target}: {exc.strerror or exc}") from None
 
 
-REPORT_FORMATS = {".csv": "csv", ".json": "json"}
-
-
 def _report_format(_ctx: click.Context, _param: click.Parameter, file: str) -> str:
-    """Refuse a name the report would not match: a `.txt` or `.xlsx` holding CSV misleads whoever opens it."""
-    if Path(file).suffix.lower() not in REPORT_FORMATS:
-        raise click.BadParameter(f"{file} must end in .csv or .json (.json is the full report with the event "
-                                 "and counts)")
+    """Refuse a name the report would not match: a `.txt` holding CSV misleads whoever opens it."""
+    if _suffix(file) not in reports.FORMATS:
+        raise click.BadParameter(f"{file} must end in .csv, .json or .xlsx (.json is the full report with the "
+                                 "event and counts; .xlsx opens in Excel with every name intact)")
     return file
+
+
+def _suffix(file: str) -> str:
+    """The report format a file name asks for: its extension, lower case, without the dot."""
+    return Path(file).suffix.lower().lstrip(".")
 
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False), callback=_report_format)
+@event_option()
 @pass_ctx
-def export(ctx: Context, file: str) -> None:
-    """Write the attendance report (.csv, or .json for the full report)."""
-    with ctx.door() as door:
-        with door.store.read() as db:
-            report = reports.attendance(db, door.event, REPORT_FORMATS[Path(file).suffix.lower()])
-            counts = door.headcount()
+def export(ctx: Context, file: str, event_slug: str | None) -> None:
+    """Write the attendance report (.csv, .xlsx, or .json for the full report)."""
+    with ctx.reading(event_slug) as (store, event):
+        with store.read() as db:
+            report = reports.attendance(db, event, _suffix(file))
+            counts = headcount(db, event)
         with _writing(file):
-            Path(file).write_text(report, encoding="utf-8")
-        with door.store.write() as db:  # only once the file exists: the trail says what was written
-            audit.record(db, CLI, "export", door.event.id, file=Path(file).name)
+            Path(file).write_bytes(report)
+        with store.write() as db:  # only once the file exists: the trail says what was written
+            audit.record(db, CLI, "export", event.id, file=Path(file).name)
+    say_event(event)  # after the write, so a path that cannot be written stays one error line
     click.echo(f"Wrote {file}: {counts['checked_in']} checked in of {counts['expected']} expected, "
                f"{counts['walk_ins']} walk-ins")
 

@@ -7,11 +7,17 @@ import io
 import json
 from typing import Any
 
+import openpyxl
 import sqlite_utils
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .events import Event
 from .headcount import headcount
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The report's formats and their mimetypes: the CLI (by file extension) and the API (?format=) accept these only.
+FORMATS = {"csv": "text/csv", "json": "application/json", "xlsx": XLSX_MIMETYPE}
 EXPORT_COLUMNS = ("id", "name", "email", "company", "role", "status", "platform_status", "source",
                   "is_walk_in", "guests", "ticket_code", "checked_in_at", "checked_in_station")
 
@@ -28,29 +34,64 @@ def attendee_rows(db: sqlite_utils.Database, event: Event) -> list[dict[str, Any
     return out
 
 
+def table(rows: list[dict[str, Any]], columns: tuple[str, ...] = EXPORT_COLUMNS) -> list[list[Any]]:
+    """The header and one row of cells per person, formula-looking text defused.
+
+    CSV and XLSX are both written from this, so a spreadsheet opened from either shows the same cells.
+    """
+    return [list(columns)] + [[_defuse(row.get(column)) for column in columns] for row in rows]
+
+
 def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] = EXPORT_COLUMNS) -> str:
-    """CSV with formula-looking cells defused, since organisers open this in a spreadsheet."""
+    """CSV with formula-looking cells defused, since organisers open this in a spreadsheet.
+
+    Plain UTF-8 with no BOM: scripts read it with the csv module; Excel users take the .xlsx.
+    """
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _defuse(v) for k, v in row.items()})
+    csv.writer(buffer, lineterminator="\n").writerows(table(rows, columns))
     return buffer.getvalue()
 
 
+def to_xlsx(rows: list[dict[str, Any]], columns: tuple[str, ...] = EXPORT_COLUMNS) -> bytes:
+    """A real workbook for Excel users, who otherwise see a UTF-8 CSV's names garbled as cp1252."""
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Attendance")
+    for values in table(rows, columns):
+        sheet.append([_xlsx_cell(sheet, value) for value in values])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    """Text as a string cell, never a formula, without the control characters XLSX cannot hold."""
+    if not isinstance(value, str):
+        return value
+    if not value:
+        return None
+    cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"
+    return cell
+
+
 def _defuse(value: Any) -> Any:
+    """Prefix a quote to text a spreadsheet would run as a formula (a name "=HYPERLINK(...)")."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return "" if value is None else value
 
 
-def attendance(db: sqlite_utils.Database, event: Event, fmt: str = "csv") -> str:
-    """The attendance report: one row per person with arrival time and station."""
+def attendance(db: sqlite_utils.Database, event: Event, fmt: str = "csv") -> bytes:
+    """The attendance report in one of FORMATS: one row per person with arrival time and station."""
     rows = attendee_rows(db, event)
     if fmt == "json":
         return json.dumps({"event": event.public(), "headcount": headcount(db, event), "attendees": rows},
-                          ensure_ascii=False, indent=1)
-    return to_csv(rows)
+                          ensure_ascii=False, indent=1).encode("utf-8")
+    if fmt == "xlsx":
+        return to_xlsx(rows)
+    if fmt == "csv":
+        return to_csv(rows).encode("utf-8")
+    raise ValueError(f"unknown report format {fmt!r}: use {', '.join(FORMATS)}")
 
 
 def arrivals_per_minute(db: sqlite_utils.Database, event: Event) -> list[dict[str, Any]]:

@@ -1,0 +1,115 @@
+"""The after-evening report: any evening by its slug, as CSV, JSON or a real XLSX workbook."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+
+from conftest import run_kiosk, write_config
+
+NAMES = ["Tomás Ó Briain", "Γιώργος Παπαδόπουλος", "陈静", "Сергей Иванов", '=HYPERLINK("http://x.test","hi")',
+         "+Acme", "@corp"]
+
+
+def people_csv(folder: Path) -> Path:
+    """A plain list whose names need Unicode intact and formulas defused."""
+    path = folder / "people.csv"
+    lines = ["name,email,status"] + [f'"{n.replace(chr(34), chr(34) * 2)}",p{i}@example.org,confirmed'
+                                       for i, n in enumerate(NAMES)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def next_month(config: Path) -> Path:
+    """The same database, the config moved on to December as the organiser does each month."""
+    text = config.read_text(encoding="utf-8").replace("Test Meetup", "Test Meetup: December")
+    path = config.with_name("december.toml")
+    path.write_text(text.replace("2026-11-26T18:30", "2026-12-17T18:30"), encoding="utf-8")
+    return path
+
+
+def current_slug(config: Path) -> str:
+    with sqlite3.connect(config.parent / "data" / "kiosk.db") as db:
+        return db.execute("SELECT slug FROM events WHERE is_current = 1").fetchone()[0]
+
+
+def test_a_past_evening_is_exported_and_listed_by_slug_without_becoming_current(tmp_path):
+    november = write_config(tmp_path)
+    run_kiosk(november, "import", str(people_csv(tmp_path)))
+    december = next_month(november)
+    run_kiosk(december, "events")
+    nov_slug = "2026-11-26-test-meetup"
+    assert current_slug(december) != nov_slug
+
+    result = run_kiosk(december, "export", "--event", nov_slug, str(tmp_path / "nov.csv"))
+    assert "Event: Test Meetup (2026-11-26)" in result.stderr.splitlines()
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "nov.csv").read_text(encoding="utf-8"))))
+    assert len(rows) == len(NAMES) and "Tomás Ó Briain" in {r["name"] for r in rows}
+    listed = json.loads(run_kiosk(december, "attendees", "--event", nov_slug, "--format", "json").stdout)
+    assert sorted(p["email"] for p in listed) == sorted(r["email"] for r in rows)
+    assert current_slug(december) == "2026-12-17-test-meetup-december"
+    assert json.loads(run_kiosk(december, "attendees", "--format", "json").stdout) == []
+
+
+def test_an_unknown_slug_is_one_line_naming_the_events_there_are(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "events")
+    for command in (["export", "--event", "2026-11-26-test-meetp", str(tmp_path / "r.csv")],
+                    ["attendees", "--event", "2026-11-26-test-meetp"]):
+        result = run_kiosk(config, *command, check=False)
+        assert result.returncode == 1 and result.stdout == ""
+        assert result.stderr.strip().splitlines() == [
+            "Error: no event '2026-11-26-test-meetp' in the database (see `kiosk events`); "
+            "events: 2026-11-26-test-meetup"]
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_import_and_export_name_the_event_they_used(tmp_path):
+    config = write_config(tmp_path)
+    imported = run_kiosk(config, "import", str(people_csv(tmp_path)))
+    exported = run_kiosk(config, "export", str(tmp_path / "r.json"))
+    for result in (imported, exported):
+        assert "Event: Test Meetup (2026-11-26)" in result.stderr.splitlines()
+
+
+def test_xlsx_export_holds_the_csv_rows_as_text_and_the_csv_has_no_bom(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "import", str(people_csv(tmp_path)))
+    run_kiosk(config, "export", str(tmp_path / "r.csv"))
+    run_kiosk(config, "export", str(tmp_path / "R.XLSX"))
+    raw = (tmp_path / "r.csv").read_bytes()
+    assert raw.startswith(b"id,name,")  # exactly UTF-8, no BOM: scripts read it with the csv module
+    csv_rows = list(csv.reader(io.StringIO(raw.decode("utf-8"))))
+    sheet = openpyxl.load_workbook(tmp_path / "R.XLSX").active
+    xlsx_rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    assert xlsx_rows == csv_rows
+    names = [row[1] for row in sheet.iter_rows(min_row=2)]
+    assert {c.value for c in names} >= {"Γιώργος Παπαδόπουλος", "陈静", "'=HYPERLINK(\"http://x.test\",\"hi\")"}
+    assert {c.data_type for c in names} == {"s"}  # text cells: nothing is run as a formula
+
+
+def test_export_refuses_other_extensions_naming_all_three(tmp_path):
+    config = write_config(tmp_path)
+    result = run_kiosk(config, "export", str(tmp_path / "report.xls"), check=False)
+    assert result.returncode == 2 and all(ext in result.stderr for ext in (".csv", ".json", ".xlsx"))
+    assert not (tmp_path / "report.xls").exists()
+
+
+def test_api_serves_xlsx_and_refuses_an_unknown_format(server):
+    response = server.get("/api/export?format=xlsx")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.headers["Content-Disposition"].endswith('.xlsx"')
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 1 + len(server.people()) + len(server.people(attending=False))
+
+    refused = server.get("/api/export?format=pdf")
+    assert refused.status_code == 400 and refused.json()["result"] == "unknown_format"
+    assert all(fmt in refused.json()["message"] for fmt in ("csv", "json", "xlsx"))
+    actions = [e["details"].get("format") for e in server.get("/api/audit").json()["audit"] if e["action"] == "export"]
+    assert actions == ["xlsx"]  # the refused export is not in the trail
