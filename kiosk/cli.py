@@ -267,17 +267,17 @@ def list_attendees(ctx: Context, fmt: str, event_slug: str | None) -> None:
 
 @cli.command(name="tickets")
 @click.argument("folder", type=click.Path(file_okay=False))
-@click.option("--all", "everyone", is_flag=True,
-              help="also people the list says are not coming (their tickets are refused at the door)")
+@click.option("--coming-only", is_flag=True,
+              help="leave out people the list says are not coming (the door would refuse their tickets)")
 @pass_ctx
-def write_tickets(ctx: Context, folder: str, everyone: bool) -> None:
-    """Write the QR ticket of each person who is coming as a PNG, plus sheet.pdf to print."""
+def write_tickets(ctx: Context, folder: str, coming_only: bool) -> None:
+    """Write each attendee's QR ticket as a PNG, plus sheet.pdf to print (the contract: one per attendee)."""
     from .ticket_images import remove_tickets, write_tickets as write
 
     with ctx.door() as door, door.store.read() as db:
         rows = reports.attendee_rows(db, door.event)
-    coming = [row for row in rows if everyone or row["status"] == "attending"]
-    left_out = [row for row in rows if not everyone and row["status"] != "attending"]
+    coming = [row for row in rows if not coming_only or row["status"] == "attending"]
+    left_out = [row for row in rows if coming_only and row["status"] != "attending"]
     with _writing(folder):
         count, sheet = write(Path(folder), coming, door.event.name, door.event.date_label)
         removed = remove_tickets(Path(folder), left_out)
@@ -293,7 +293,7 @@ def left_out_sentence(left_out: list[dict[str, Any]], removed: int) -> str:
     people, are = ("person", "is") if len(left_out) == 1 else ("people", "are")
     gone = f"; removed {removed} ticket(s) of theirs from an earlier run" if removed else ""
     return (f"Left out {len(left_out)} {people} the list says {are} not coming ({why}): the door would refuse "
-            f"their tickets{gone}. --all writes everyone's.")
+            f"their tickets{gone}. Without --coming-only everyone's is written.")
 
 
 @contextlib.contextmanager
