@@ -306,25 +306,19 @@ def _writing(target: str) -> Iterator[None]:
         raise click.ClickException(f"cannot write {exc.filename or target}: {exc.strerror or exc}") from None
 
 
-def _report_format(_ctx: click.Context, _param: click.Parameter, file: str) -> str:
-    """Refuse a name the report would not match: a `.txt` holding CSV misleads whoever opens it."""
-    if _suffix(file) not in reports.FORMATS:
-        raise click.BadParameter(f"{file} must end in .csv, .json or .xlsx (.json is the full report with the "
-                                 "event and counts; .xlsx opens in Excel with every name intact)")
-    return file
-
-
 def _suffix(file: str) -> str:
-    """The report format a file name asks for: its extension, lower case, without the dot."""
-    return Path(file).suffix.lower().lstrip(".")
+    """The report format a file name asks for: .json and .xlsx by their extension, CSV for any
+    other name (a script's `kiosk export attendance` or `report.txt` still gets the report)."""
+    suffix = Path(file).suffix.lower().lstrip(".")
+    return suffix if suffix in reports.FORMATS else "csv"
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False), callback=_report_format)
+@click.argument("file", type=click.Path(dir_okay=False))
 @event_option()
 @pass_ctx
 def export(ctx: Context, file: str, event_slug: str | None) -> None:
-    """Write the attendance report (.csv, .xlsx, or .json for the full report)."""
+    """Write the attendance report: .json (the full report), .xlsx, or CSV for any other name."""
     with ctx.reading(event_slug) as (store, event):
         with store.read() as db:
             report = reports.attendance(db, event, _suffix(file))
@@ -334,7 +328,8 @@ def export(ctx: Context, file: str, event_slug: str | None) -> None:
         with store.write() as db:  # only once the file exists: the trail says what was written
             audit.record(db, CLI, "export", event.id, file=Path(file).name)
     say_event(event)  # after the write, so a path that cannot be written stays one error line
-    click.echo(f"Wrote {file}: {counts['checked_in']} checked in of {counts['expected']} expected, "
+    as_csv = "" if Path(file).suffix.lower().lstrip(".") in reports.FORMATS else " (as CSV)"
+    click.echo(f"Wrote {file}{as_csv}: {counts['checked_in']} checked in of {counts['expected']} expected, "
                f"{counts['walk_ins']} walk-ins")
 
 

@@ -4,6 +4,8 @@ port) stop a command with one line that says what and where, never a traceback."
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import os
 import socket
@@ -108,13 +110,16 @@ def test_export_writes_then_audits(tmp_path):
     assert export_entries(config) == 1
 
 
-def test_export_refuses_an_extension_it_does_not_write(tmp_path):
+def test_export_to_any_other_name_writes_csv_and_says_so(tmp_path):
+    """A script's `kiosk export attendance` or `report.txt` still gets the report."""
     config = write_config(tmp_path)
-    run_kiosk(config, "attendees")
-    result = run_kiosk(config, "export", str(tmp_path / "report.txt"), check=False)
-    assert result.returncode == 2 and ".csv" in result.stderr and ".json" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert not (tmp_path / "report.txt").exists() and export_entries(config) == 0
+    run_kiosk(config, "demo", "--no-serve")
+    for name in ("report.txt", "attendance"):
+        result = run_kiosk(config, "export", str(tmp_path / name))
+        assert "(as CSV)" in result.stdout and "Traceback" not in result.stderr
+        rows = list(csv.DictReader(io.StringIO((tmp_path / name).read_text(encoding="utf-8"))))
+        assert len(rows) == len(json.loads(run_kiosk(config, "attendees", "--format", "json").stdout))
+    assert export_entries(config) == 2
 
 
 @pytest.mark.parametrize("target", ["/proc/tickets", "{tmp}/config.toml/tickets"])
