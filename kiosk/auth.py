@@ -208,11 +208,11 @@ def check(role: str, page: bool = False) -> Any:
         return redirect(url_for("pages.login", next=request.path))
     refused = role_refusal(actor, role)
     if refused is not None:
-        return _error(*refused)
+        return refuse(*refused)
     if request.method in UNSAFE_METHODS and g.get("auth_via") == "cookie":
         sent = request.headers.get("X-CSRF-Token", "") or request.form.get("csrf", "")
         if not sent or not hmac.compare_digest(sent.encode(), session.get("csrf", "").encode()):
-            return _error(403, "csrf", "This change is missing its CSRF token: reload the page and try again.")
+            return refuse(403, "csrf", "This change is missing its CSRF token: reload the page and try again.")
     return None
 
 
@@ -225,7 +225,8 @@ def role_refusal(actor: Actor | None, role: str) -> tuple[int, str, str] | None:
     return None
 
 
-def _error(status: int, result: str, message: str) -> Any:
+def refuse(status: int, result: str, message: str) -> Any:
+    """A refusal in the form the caller reads: JSON for the API and sockets, an error page otherwise."""
     if request.path.startswith("/api/") or request.path.startswith("/ws/") or request.accept_mimetypes.best == "application/json":
         response = jsonify({"result": result, "message": message})
         response.status_code = status

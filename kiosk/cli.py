@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 import click
 
-from . import attendees, audit, auth, checkin, config, events, forget as forgetting, importers, reports, tickets
+from . import attendees, audit, auth, checkin, config, events, forget as forgetting, importers, process_locks, reports, tickets
 from .audit import CLI
 from .db import Store
 from .door import Door
@@ -146,6 +146,7 @@ def demo(ctx: Context, host: str | None, port: int | None, serve: bool) -> None:
     """Seed the demo evening (237 attendees), make tokens, print the URLs and serve."""
     from .demo import demo_batch
 
+    serving = process_locks.hold_serving(ctx.settings.database) if serve else None  # before seeding or tokens
     with ctx.door() as door:
         with door.store.write() as db:
             summary = attendees.upsert_batch(db, door.event, door.master, demo_batch())
@@ -163,15 +164,19 @@ def demo(ctx: Context, host: str | None, port: int | None, serve: bool) -> None:
     for role, token in tokens.items():
         click.echo(f"{role} token: {token}")
     if serve:
-        _run_server(settings, host, port, tokens)
+        _run_server(settings, host, port, tokens, serving)
 
 
-def _run_server(settings: config.Settings, host: str | None, port: int | None, tokens: dict[str, str]) -> None:
-    """Check that the address is free, say where the pages are (with a pairing link per token), serve.
+def _run_server(settings: config.Settings, host: str | None, port: int | None, tokens: dict[str, str],
+                serving: Any = None) -> None:
+    """Check that this database has no server yet and the address is free, say where the pages
+    are (with a pairing link per token), serve.
 
-    The check comes first so that a port in use is one line, and no "Serving on" before it."""
+    The checks come first so that either is one line, and no "Serving on" before it. `serving`:
+    the database's serving lock when the caller took it already (demo, before seeding)."""
     from . import server
 
+    serving = serving or process_locks.hold_serving(settings.database)  # noqa: F841 - held while serving
     host = host or settings.host
     port = settings.port if port is None else port
     try:
@@ -391,6 +396,9 @@ def printer_test(ctx: Context, name: str | None) -> None:
     with ctx.door() as door:
         info = test_badge(door.event)
     for p in _printers(ctx, name):
+        if _no_printer(p):
+            failed = True
+            continue
         backend = open_backend({**p.options, "backend": p.backend, "profile": p.profile}, ctx.settings.base_dir)
         try:
             backend.send(build_job(info, p.profile), "test-badge", preview=render_preview(info, p.profile))
@@ -410,11 +418,23 @@ def printer_status(ctx: Context, name: str | None) -> None:
 
     failed = False
     for p in _printers(ctx, name):
+        if _no_printer(p):
+            failed = True
+            continue
         status = open_backend({**p.options, "backend": p.backend, "profile": p.profile}, ctx.settings.base_dir).status()
         failed |= not status.online
         click.echo(f"{p.name}: {'online' if status.online else 'NOT ANSWERING'}, paper {status.paper}"
                    + (f" ({status.detail})" if status.detail else ""))
     sys.exit(1 if failed else 0)
+
+
+def _no_printer(p: config.PrinterSettings) -> bool:
+    """backend = "none" has no printer to answer or print: say so, and let the exit status say it too
+    (a script asking "does the printer answer?" must not be told yes)."""
+    if p.backend != "none":
+        return False
+    click.echo(f"{p.name}: no printer (backend = \"none\"): badges are not printed", err=True)
+    return True
 
 
 def _printers(ctx: Context, name: str | None) -> list[config.PrinterSettings]:

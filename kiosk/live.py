@@ -12,9 +12,10 @@ import io
 import json
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import zxingcpp
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, g
 from PIL import Image, UnidentifiedImageError
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
@@ -48,7 +49,21 @@ def _authorise() -> Any:
     from flask import request
 
     role = WS_ROLES.get(request.endpoint or "")
-    return auth.check(role) if role else None
+    if not role:
+        return None
+    return auth.check(role) or _cross_site_refusal(request)
+
+
+def _cross_site_refusal(request: Any) -> Any:
+    """403 for a socket signed in by cookie but opened by another site's page.
+
+    Browsers send cookies with websocket handshakes and no CORS rule applies, so a page on
+    another port of this laptop (same site for SameSite) could read the live feed, names
+    included. Browsers always send Origin here; scripts with a token need none."""
+    origin = request.headers.get("Origin")
+    if g.get("auth_via") != "cookie" or not origin or urlsplit(origin).netloc.lower() == request.host.lower():
+        return None
+    return auth.refuse(403, "cross_site", "This live feed opens only from the kiosk's own pages.")
 
 
 class _SignIn:

@@ -20,7 +20,6 @@ from typing import Any, Callable
 
 from printers.supervisor import PrintProcess
 
-from . import process_locks
 from .config import Settings
 
 log = logging.getLogger("kiosk.server")
@@ -38,8 +37,10 @@ def gunicorn_available() -> bool:
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
-    """Serve until interrupted, with HTTPS when the config asks for it; one server per database."""
-    lock = process_locks.hold_serving(settings.database)  # noqa: F841 - held open until the server exits
+    """Serve until interrupted, with HTTPS when the config asks for it.
+
+    The caller holds the database's serving lock (process_locks.hold_serving) for as long as
+    this runs: one server per database, checked before anything is printed or seeded."""
     host = host or settings.host
     port = settings.port if port is None else port
     certfile, keyfile = _tls_files(settings)

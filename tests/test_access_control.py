@@ -165,3 +165,19 @@ def test_a_request_in_flight_at_logout_cannot_sign_the_browser_back_in(server):
     assert read.status_code == 200 and "kiosk_session" not in read.headers.get("Set-Cookie", "")
     session.post(server.url + "/logout", data={}, timeout=10, allow_redirects=False)
     assert session.get(server.url + "/api/attendees", timeout=10).status_code == 401
+
+
+def test_a_cookie_signed_live_feed_opens_only_from_the_kiosks_own_pages(server):
+    """Another site's page (another port of this laptop counts as the same site) must not read names."""
+    session, _ = pin_session(server, "volunteer")
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    own = server.url  # http://127.0.0.1:PORT, as the console's page sends it
+    with connect(server.ws_url + "/ws/live", additional_headers={"Cookie": cookie, "Origin": own}, open_timeout=5) as ws:
+        assert '"snapshot"' in ws.recv(timeout=5)
+    with pytest.raises(InvalidStatus) as refused:
+        connect(server.ws_url + "/ws/live", additional_headers={"Cookie": cookie, "Origin": "http://127.0.0.1:1"},
+                open_timeout=5)
+    assert refused.value.response.status_code == 403
+    with connect(f"{server.ws_url}/ws/live?token={server.tokens['volunteer']}",  # a token needs no Origin check
+                 additional_headers={"Origin": "http://elsewhere.example"}, open_timeout=5) as ws:
+        assert '"snapshot"' in ws.recv(timeout=5)

@@ -49,7 +49,7 @@ def read_only(path: Path) -> Iterator[None]:
 
 
 @pytest.mark.parametrize("command", [("attendees",), ("token", "create", "--role", "kiosk"), ("serve",)])
-@pytest.mark.parametrize("database", ["{tmp}", "/proc/kiosk.db", "config.toml/kiosk.db"])
+@pytest.mark.parametrize("database", ["{tmp}", "/proc/kiosk.db", "config.toml/kiosk.db", "{tmp}/no/such/kiosk.db"])
 def test_a_database_path_that_cannot_be_opened_is_one_line_naming_the_key(tmp_path, command, database):
     config = with_database(tmp_path, database.format(tmp=tmp_path))
     result = run_kiosk(config, *command, check=False, timeout=30)
@@ -57,6 +57,12 @@ def test_a_database_path_that_cannot_be_opened_is_one_line_naming_the_key(tmp_pa
     assert result.returncode == 2
     assert line.startswith("kiosk: config error: storage.database: cannot open ") and "as a database" in line
     assert "Worker failed to boot" not in result.stderr
+
+
+def test_a_first_run_makes_the_databases_own_folder(tmp_path):
+    config = with_database(tmp_path, "data/kiosk.db")
+    run_kiosk(config, "attendees")
+    assert (tmp_path / "data" / "kiosk.db").exists() and not (tmp_path / "no").exists()
 
 
 def test_a_read_only_database_file_is_one_line_naming_the_key(tmp_path):

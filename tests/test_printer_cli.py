@@ -31,3 +31,10 @@ def test_a_switched_off_printer_is_reported_with_exit_code_1(tmp_path):
     assert status.returncode == 1 and "NOT ANSWERING" in status.stdout and "refused" in status.stdout
     test = run_kiosk(config, "printer", "test", check=False)
     assert test.returncode == 1 and "refused" in test.stderr
+
+
+def test_no_printer_is_not_reported_as_a_printer_that_answers(tmp_path):
+    config = write_config(tmp_path, printer='backend = "none"')
+    for command in ("status", "test"):
+        result = run_kiosk(config, "printer", command, check=False)
+        assert result.returncode == 1 and "no printer" in result.stderr and "online" not in result.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import time
 
@@ -86,6 +87,12 @@ def test_a_second_server_on_the_same_database_refuses_to_start_and_a_killed_one_
     assert second.returncode == 2
     lines = second.stderr.strip().splitlines()
     assert len(lines) == 1 and "already serving" in lines[0] and str(proc.proc.pid) in lines[0], second.stderr
+    assert "Serving on" not in second.stdout
+    demo = subprocess.run(kiosk_cmd("--config", str(proc.config_path), "demo", "--port", str(free_port())),
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert demo.returncode == 2 and "already serving" in demo.stderr and "token" not in demo.stdout
+    with sqlite3.connect(proc.config_path.parent / "data" / "kiosk.db") as db:  # nothing seeded, no token made
+        assert db.execute("SELECT count(*) FROM tokens WHERE label = 'demo'").fetchone()[0] == 0
     proc.kill()  # SIGKILL: no chance to clean up, yet the lock goes with the process
     again = KioskProcess(proc.config_path, free_port()).start()
     try:
