@@ -194,11 +194,7 @@ def _database_problem(path: Path) -> str | None:
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
         return "the file is read-only"
     folder = path.parent
-    if not folder.exists() and not folder.parent.is_dir():
-        # The store makes the database's own folder (data/ on a first run), not a chain of them:
-        # a mistyped path must not start a new, empty database somewhere unexpected.
-        return f"the folder {folder.parent} does not exist"
-    while not folder.exists():
+    while not folder.exists():  # the store creates missing folders: the nearest existing one decides
         folder = folder.parent
     if not folder.is_dir():
         return f"{folder} is a file, not a folder"
