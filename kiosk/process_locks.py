@@ -15,6 +15,7 @@ Both are flock()s: the kernel drops them when the process ends, however it ends
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import IO
 
@@ -48,15 +49,25 @@ def printing(database: Path) -> Path:
     return database.with_name(database.name + ".printing")
 
 
-def hold_serving(database: Path) -> IO[str] | None:
+STARTUP_WAIT = 5.0  # a server killed a moment ago leaves its worker for a second or two
+RETRY_EVERY = 0.2
+
+
+def hold_serving(database: Path, wait: float = STARTUP_WAIT) -> IO[str] | None:
     """Take the database's serving lock, or raise AlreadyServing naming the other server's pid.
 
+    A server restarted right after a crash may find the old worker still finishing (its master
+    was killed, it notices within a second or two): so the lock is tried for `wait` seconds.
     Keep the returned file open for as long as the server runs: closing it releases the lock."""
-    try:
-        return hold(serving(database))
-    except Held as taken:
-        raise AlreadyServing(f"another `kiosk serve` (pid {taken.pid}) is already serving {database}: "
-                             "stop it first, or give this one a database of its own ([storage] database)") from None
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return hold(serving(database))
+        except Held as taken:
+            if time.monotonic() >= deadline:
+                raise AlreadyServing(f"another `kiosk serve` (pid {taken.pid}) is already serving {database}: stop "
+                                     "it first, or give this one a database of its own ([storage] database)") from None
+        time.sleep(RETRY_EVERY)
 
 
 def hold(path: Path) -> IO[str] | None:

@@ -16,11 +16,13 @@ import errno
 import logging
 import socket
 import sys
+import time
 from typing import Any, Callable
 
 from printers.supervisor import PrintProcess
 
 from .config import Settings
+from .process_locks import RETRY_EVERY, STARTUP_WAIT
 
 log = logging.getLogger("kiosk.server")
 
@@ -54,21 +56,30 @@ class CannotListen(Exception):
     """The address to serve on cannot be taken; the message is the one line to show."""
 
 
-def check_address(host: str, port: int) -> None:
+def check_address(host: str, port: int, wait: float = STARTUP_WAIT) -> None:
     """Bind the address once, the way gunicorn will (SO_REUSEADDR), and let it go again.
 
     gunicorn meets a port in use by retrying five times over five seconds and logging eleven
-    lines; this says the same in one line, at once, before anything starts."""
+    lines; this waits as long, quietly (the worker of a server killed a moment ago may still
+    hold the port), then says it in one line, before anything starts."""
     shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                                             flags=socket.AI_PASSIVE)[0]
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind(address)
-    except OSError as exc:  # also socket.gaierror: a host name that does not resolve
-        reason = "address already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
-        raise CannotListen(f"cannot listen on {shown}: {reason}") from None
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return _bind_once(host, port)
+        except OSError as exc:  # also socket.gaierror: a host name that does not resolve
+            in_use = exc.errno == errno.EADDRINUSE
+            if not in_use or time.monotonic() >= deadline:
+                reason = "address already in use" if in_use else (exc.strerror or str(exc))
+                raise CannotListen(f"cannot listen on {shown}: {reason}") from None
+        time.sleep(RETRY_EVERY)
+
+
+def _bind_once(host: str, port: int) -> None:
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(address)
 
 
 def _tls_files(settings: Settings) -> tuple[str | None, str | None]:

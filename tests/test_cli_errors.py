@@ -18,6 +18,7 @@ from typing import Iterator
 import pytest
 
 from conftest import run_kiosk, write_config
+from kiosk.process_locks import STARTUP_WAIT
 
 
 def one_line(result: subprocess.CompletedProcess) -> str:
@@ -156,7 +157,8 @@ def test_serving_on_a_port_in_use_is_one_line_naming_the_address(tmp_path, comma
         took = time.monotonic() - started
     line = one_line(result)
     assert result.returncode != 0 and f"127.0.0.1:{port}" in line and "in use" in line
-    assert took < 4, f"gave up after {took:.1f} s"
+    # It waits quietly for a crashed server's worker to let go (test_serve), then one line, no more.
+    assert took < STARTUP_WAIT + 5, f"gave up after {took:.1f} s"
     assert "Serving on" not in result.stdout
 
 

@@ -110,3 +110,24 @@ def test_stopping_the_server_prints_no_traceback(tmp_path):
     _, stderr = proc.proc.communicate(timeout=20)
     assert proc.proc.returncode == 0
     assert b"Traceback" not in stderr and b"Exception ignored" not in stderr, stderr.decode()[-2000:]
+
+
+def test_a_restart_right_after_a_crash_waits_for_the_old_worker_to_let_go(tmp_path):
+    """A killed master's worker lingers a second or two, holding the lock and the port."""
+    import socket
+    import threading
+
+    from kiosk import process_locks, server
+
+    database = tmp_path / "kiosk.db"
+    old_lock = process_locks.hold(process_locks.serving(database))
+    old_port = socket.socket()
+    old_port.bind(("127.0.0.1", 0))
+    old_port.listen()
+    port = old_port.getsockname()[1]
+    threading.Timer(1.0, lambda: (old_lock.close(), old_port.close())).start()
+    started = time.monotonic()
+    held = process_locks.hold_serving(database)
+    server.check_address("127.0.0.1", port)
+    assert held is not None and 0.8 < time.monotonic() - started < process_locks.STARTUP_WAIT
+    held.close()
