@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
-from . import attendees, audit, auth, importers, reports
+from . import attendees, audit, auth, events, importers, reports
 from .audit import Actor
 from .auth import require
 from .checkin import Outcome
@@ -293,16 +293,21 @@ def _safe_name(filename: str) -> str:
 @require("organizer")
 def export() -> Response:
     """The attendance report as CSV (or ?format=json, ?format=xlsx); any other format is refused,
-    since a file named .pdf that holds CSV misleads whoever opens it."""
+    since a file named .pdf that holds CSV misleads whoever opens it. ?event=SLUG reports an
+    earlier evening (slugs: `kiosk events`) without changing tonight's."""
     fmt = request.args.get("format", "csv")
     if fmt not in reports.FORMATS:
         return error(400, "unknown_format", f"format must be one of {', '.join(reports.FORMATS)}")
-    with state().store.write() as db:
-        audit.record(db, actor(), "export", state().door.event.id, format=fmt)
     with state().store.read() as db:
-        body = reports.attendance(db, state().door.event, fmt)
+        event = events.by_slug(db, request.args["event"]) if request.args.get("event") else state().door.event
+    if event is None:
+        return error(404, "not_found", "No event with that slug (`kiosk events` lists them).")
+    with state().store.write() as db:
+        audit.record(db, actor(), "export", event.id, format=fmt)
+    with state().store.read() as db:
+        body = reports.attendance(db, event, fmt)
     return Response(body, mimetype=reports.FORMATS[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="attendance-{state().door.event.slug}.{fmt}"'})
+                    headers={"Content-Disposition": f'attachment; filename="attendance-{event.slug}.{fmt}"'})
 
 
 @bp.get("/audit")

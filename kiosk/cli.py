@@ -274,17 +274,18 @@ def list_attendees(ctx: Context, fmt: str, event_slug: str | None) -> None:
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--coming-only", is_flag=True,
               help="leave out people the list says are not coming (the door would refuse their tickets)")
+@event_option()
 @pass_ctx
-def write_tickets(ctx: Context, folder: str, coming_only: bool) -> None:
+def write_tickets(ctx: Context, folder: str, coming_only: bool, event_slug: str | None) -> None:
     """Write each attendee's QR ticket as a PNG, plus sheet.pdf to print (the contract: one per attendee)."""
     from .ticket_images import remove_tickets, write_tickets as write
 
-    with ctx.door() as door, door.store.read() as db:
-        rows = reports.attendee_rows(db, door.event)
+    with ctx.reading(event_slug) as (store, event), store.read() as db:
+        rows = reports.attendee_rows(db, event)
     coming = [row for row in rows if not coming_only or row["status"] == "attending"]
     left_out = [row for row in rows if coming_only and row["status"] != "attending"]
     with _writing(folder):
-        count, sheet = write(Path(folder), coming, door.event.name, door.event.date_label)
+        count, sheet = write(Path(folder), coming, event.name, event.date_label)
         removed = remove_tickets(Path(folder), left_out)
     click.echo(f"Wrote {count} tickets to {folder} and the printable sheet {sheet}")
     if left_out:

@@ -106,3 +106,27 @@ def test_api_serves_xlsx_and_refuses_an_unknown_format(server):
     assert all(fmt in refused.json()["message"] for fmt in ("csv", "json", "xlsx"))
     actions = [e["details"].get("format") for e in server.get("/api/audit").json()["audit"] if e["action"] == "export"]
     assert actions == ["xlsx"]  # the refused export is not in the trail
+
+
+def test_tickets_and_the_api_report_of_a_past_evening_by_slug(tmp_path):
+    from conftest import start_in_process
+
+    november = write_config(tmp_path)
+    run_kiosk(november, "import", str(people_csv(tmp_path)))
+    december = next_month(november)
+    run_kiosk(december, "events")
+    nov_slug = "2026-11-26-test-meetup"
+    written = run_kiosk(december, "tickets", "--event", nov_slug, str(tmp_path / "nov-tickets"))
+    assert f"Wrote {len(NAMES)} tickets" in written.stdout and len(list((tmp_path / "nov-tickets").glob("*.png"))) == len(NAMES)
+    server = start_in_process(december)
+    try:
+        past = server.get("/api/export", params={"event": nov_slug})
+        tonight = server.get("/api/export")
+        unknown = server.get("/api/export", params={"event": "2026-11-26-no-such"})
+    finally:
+        server.stop()
+    assert past.status_code == 200 and len(list(csv.DictReader(io.StringIO(past.text)))) == len(NAMES)
+    assert nov_slug in past.headers["Content-Disposition"]
+    assert tonight.status_code == 200 and list(csv.DictReader(io.StringIO(tonight.text))) == []
+    assert unknown.status_code == 404
+    assert current_slug(december) == "2026-12-17-test-meetup-december"
