@@ -38,12 +38,20 @@ def current_slug(config: Path) -> str:
         return db.execute("SELECT slug FROM events WHERE is_current = 1").fetchone()[0]
 
 
-def test_a_past_evening_is_exported_and_listed_by_slug_without_becoming_current(tmp_path):
+NOV_SLUG = "2026-11-26-test-meetup"
+
+
+def november_then_december(tmp_path: Path) -> Path:
+    """November's list imported, then the config moved on to December (made current): December's config."""
     november = write_config(tmp_path)
     run_kiosk(november, "import", str(people_csv(tmp_path)))
     december = next_month(november)
     run_kiosk(december, "events")
-    nov_slug = "2026-11-26-test-meetup"
+    return december
+
+
+def test_a_past_evening_is_exported_and_listed_by_slug_without_becoming_current(tmp_path):
+    december, nov_slug = november_then_december(tmp_path), NOV_SLUG
     assert current_slug(december) != nov_slug
 
     result = run_kiosk(december, "export", "--event", nov_slug, str(tmp_path / "nov.csv"))
@@ -111,11 +119,7 @@ def test_api_serves_xlsx_and_refuses_an_unknown_format(server):
 def test_tickets_and_the_api_report_of_a_past_evening_by_slug(tmp_path):
     from conftest import start_in_process
 
-    november = write_config(tmp_path)
-    run_kiosk(november, "import", str(people_csv(tmp_path)))
-    december = next_month(november)
-    run_kiosk(december, "events")
-    nov_slug = "2026-11-26-test-meetup"
+    december, nov_slug = november_then_december(tmp_path), NOV_SLUG
     written = run_kiosk(december, "tickets", "--event", nov_slug, str(tmp_path / "nov-tickets"))
     assert f"Wrote {len(NAMES)} tickets" in written.stdout and len(list((tmp_path / "nov-tickets").glob("*.png"))) == len(NAMES)
     server = start_in_process(december)
