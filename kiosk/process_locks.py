@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable, TypeVar
 
 import click
 
@@ -51,6 +51,20 @@ def printing(database: Path) -> Path:
 
 STARTUP_WAIT = 5.0  # a server killed a moment ago leaves its worker for a second or two
 RETRY_EVERY = 0.2
+T = TypeVar("T")
+
+
+def retry_for(wait: float, attempt: Callable[[], T], gives_way: Callable[[Exception], bool]) -> T:
+    """`attempt()` again every RETRY_EVERY seconds while it fails in a way that `gives_way` (a
+    resource another process is about to let go of), for at most `wait` seconds; then its error."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return attempt()
+        except Exception as exc:
+            if not gives_way(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(RETRY_EVERY)
 
 
 def hold_serving(database: Path, wait: float = STARTUP_WAIT) -> IO[str] | None:
@@ -59,15 +73,11 @@ def hold_serving(database: Path, wait: float = STARTUP_WAIT) -> IO[str] | None:
     A server restarted right after a crash may find the old worker still finishing (its master
     was killed, it notices within a second or two): so the lock is tried for `wait` seconds.
     Keep the returned file open for as long as the server runs: closing it releases the lock."""
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            return hold(serving(database))
-        except Held as taken:
-            if time.monotonic() >= deadline:
-                raise AlreadyServing(f"another `kiosk serve` (pid {taken.pid}) is already serving {database}: stop "
-                                     "it first, or give this one a database of its own ([storage] database)") from None
-        time.sleep(RETRY_EVERY)
+    try:
+        return retry_for(wait, lambda: hold(serving(database)), lambda exc: isinstance(exc, Held))
+    except Held as taken:
+        raise AlreadyServing(f"another `kiosk serve` (pid {taken.pid}) is already serving {database}: stop "
+                             "it first, or give this one a database of its own ([storage] database)") from None
 
 
 def hold(path: Path) -> IO[str] | None:

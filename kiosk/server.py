@@ -16,13 +16,12 @@ import errno
 import logging
 import socket
 import sys
-import time
 from typing import Any, Callable
 
 from printers.supervisor import PrintProcess
 
 from .config import Settings
-from .process_locks import RETRY_EVERY, STARTUP_WAIT
+from .process_locks import STARTUP_WAIT, retry_for
 
 log = logging.getLogger("kiosk.server")
 
@@ -63,16 +62,11 @@ def check_address(host: str, port: int, wait: float = STARTUP_WAIT) -> None:
     lines; this waits as long, quietly (the worker of a server killed a moment ago may still
     hold the port), then says it in one line, before anything starts."""
     shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            return _bind_once(host, port)
-        except OSError as exc:  # also socket.gaierror: a host name that does not resolve
-            in_use = exc.errno == errno.EADDRINUSE
-            if not in_use or time.monotonic() >= deadline:
-                reason = "address already in use" if in_use else (exc.strerror or str(exc))
-                raise CannotListen(f"cannot listen on {shown}: {reason}") from None
-        time.sleep(RETRY_EVERY)
+    try:
+        retry_for(wait, lambda: _bind_once(host, port), lambda exc: getattr(exc, "errno", None) == errno.EADDRINUSE)
+    except OSError as exc:  # also socket.gaierror: a host name that does not resolve
+        reason = "address already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+        raise CannotListen(f"cannot listen on {shown}: {reason}") from None
 
 
 def _bind_once(host: str, port: int) -> None:
