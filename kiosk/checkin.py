@@ -41,6 +41,7 @@ MESSAGES = {
 STATUS = {"checked_in": 201, "already_checked_in": 200, "unknown_code": 404, "invalid_code": 422,
           "not_attending": 409, "capacity_reached": 409, "too_many_attempts": 429}
 GUESSES = ("unknown_code", "invalid_code")
+_ANSWER_JSON = json.JSONEncoder(ensure_ascii=False).encode  # made once: json.dumps(..., ensure_ascii=False) builds one per call
 _GUESSED = "result IN (" + ", ".join(f"'{result}'" for result in GUESSES) + ")"  # SQL: a scan that counts as a guess
 
 
@@ -97,6 +98,7 @@ def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits,
     """Check in whoever `raw_code` belongs to, or say plainly why not."""
     code = normalise(raw_code)
     logged = code if code is not None else _printable(raw_code)
+    at = clock.now_iso()  # one time for the arrival, its badge job and its log line
     if nonce:
         previous = _replay(db, event, nonce, logged)
         if previous:
@@ -106,12 +108,12 @@ def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits,
     elif _too_many_failures(db, limits, station, client) and not tickets.verify(master, code.upper()).genuine:
         # A genuine signed code cannot be a guess (65 bits of MAC): its holder is never held up
         # by someone else's misreads at the same station; guessable platform codes are.
-        return _log(db, event, refusal("too_many_attempts"), station, None, _printable(raw_code), client)
+        return _log(db, event, refusal("too_many_attempts"), station, None, _printable(raw_code), client, at)
     else:
-        outcome = _admit(db, event, master, code, station)
+        outcome = _admit(db, event, master, code, station, at)
     if outcome.result in GUESSES:
         limits.failed(station, client)
-    return _log(db, event, outcome, station, nonce, logged, client)
+    return _log(db, event, outcome, station, nonce, logged, client, at)
 
 
 def normalise(raw: Any) -> str | None:
@@ -137,11 +139,11 @@ def _printable(raw: Any) -> str:
     return _TRACE.repr(raw)[:120]
 
 
-def _admit(db: sqlite_utils.Database, event: Event, master: bytes, code: str, station: str) -> Outcome:
+def _admit(db: sqlite_utils.Database, event: Event, master: bytes, code: str, station: str, at: str) -> Outcome:
     person, refused = _resolve(db, event, master, code)
     if refused:
         return refused
-    return arrive(db, event, person, station)
+    return arrive(db, event, person, station, at=at)
 
 
 def _resolve(db: sqlite_utils.Database, event: Event, master: bytes, code: str) -> tuple[Any, Outcome | None]:
@@ -160,8 +162,11 @@ def _resolve(db: sqlite_utils.Database, event: Event, master: bytes, code: str) 
     return (person, None) if person else (None, refusal("unknown_code"))
 
 
-def arrive(db: sqlite_utils.Database, event: Event, person: Any, station: str, override: bool = False) -> Outcome:
-    """Mark a known person arrived: the one place a check-in is written, whatever the way in."""
+def arrive(db: sqlite_utils.Database, event: Event, person: Any, station: str, override: bool = False,
+           at: str | None = None) -> Outcome:
+    """Mark a known person arrived: the one place a check-in is written, whatever the way in.
+
+    `at`: the scan's time, when a scan brought them (else now)."""
     if person["checked_in_at"]:
         return Outcome("already_checked_in", 200, {
             "result": "already_checked_in", "checked_in_at": person["checked_in_at"],
@@ -174,9 +179,9 @@ def arrive(db: sqlite_utils.Database, event: Event, person: Any, station: str, o
     # a speaker's guest) and the kiosk cannot; it is audited with override=true.
     if not override and event.capacity and headcount(db, event)["checked_in"] >= event.capacity:
         return refusal("capacity_reached", attendee=person)
-    at = clock.now_iso()
+    at = at or clock.now_iso()
     db.execute("UPDATE attendees SET checked_in_at = ?, checked_in_station = ? WHERE id = ?", [at, station, person["id"]])
-    print_queue.enqueue(db, event.id, person["id"], station=station, reason="check-in")
+    print_queue.enqueue(db, event.id, person["id"], station=station, reason="check-in", at=at)
     person = {**dict(person), "checked_in_at": at, "checked_in_station": station}
     return Outcome("checked_in", 201, {
         "result": "checked_in", "checked_in_at": at, "station": station,
@@ -237,11 +242,11 @@ def _replay(db: sqlite_utils.Database, event: Event, nonce: str, code: str) -> O
 
 
 def _log(db: sqlite_utils.Database, event: Event, outcome: Outcome, station: str, nonce: str | None,
-         code: str, client: str) -> Outcome:
+         code: str, client: str, at: str) -> Outcome:
     db.execute(  # plain SQL: every scan is logged, and table.insert() introspects the table each time
         "INSERT INTO scans (event_id, at, station, code, nonce, result, ok, attendee_id, http_status, response, client) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [event.id, clock.now_iso(), station, code[:MAX_CODE_CHARS], nonce[:MAX_NONCE_CHARS] if nonce else None,
+        [event.id, at, station, code[:MAX_CODE_CHARS], nonce[:MAX_NONCE_CHARS] if nonce else None,
          outcome.result, 1 if outcome.status < 300 else 0, outcome.attendee["id"] if outcome.attendee else None,
-         outcome.status, json.dumps(outcome.body, ensure_ascii=False), client])
+         outcome.status, _ANSWER_JSON(outcome.body), client])
     return outcome

@@ -25,7 +25,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import sqlite_utils
 
@@ -323,15 +323,29 @@ def _count(row: str, sign: str) -> Iterator[str]:
     yield f"UPDATE event_counts SET {sets} WHERE event_id = {prefix}event_id;"
 
 
-def _trigger(name: str, when: str, *steps: tuple[str, str]) -> str:
-    body = "\n    ".join(line for row, sign in steps for line in _count(row, sign))
-    return f"CREATE TRIGGER IF NOT EXISTS {name} {when} ON attendees BEGIN\n    {body}\nEND;\n"
+def _recount_in_place() -> Iterator[str]:
+    """An attendee changed within its event (every check-in): one UPDATE, old part out, new part in."""
+    sets = ", ".join(f"{name} = {name} - ({rule.format(r='OLD.')}) + ({rule.format(r='NEW.')})"
+                     for name, rule in COUNTED.items())
+    yield f"UPDATE event_counts SET {sets} WHERE event_id = NEW.event_id;"
 
 
-SCHEMA += (_trigger("attendees_count_insert", "AFTER INSERT", ("NEW", "+"))
-           + _trigger("attendees_count_delete", "AFTER DELETE", ("OLD", "-"))
-           + _trigger("attendees_count_update", "AFTER UPDATE OF checked_in_at, attending, is_walk_in, event_id",
-                      ("OLD", "-"), ("NEW", "+")))
+def _steps(*steps: tuple[str, str]) -> Iterator[str]:
+    return (line for row, sign in steps for line in _count(row, sign))
+
+
+def _trigger(name: str, when: str, lines: Iterable[str], condition: str = "TRUE") -> str:
+    body = "\n    ".join(lines)
+    return f"CREATE TRIGGER IF NOT EXISTS {name} {when} ON attendees WHEN {condition} BEGIN\n    {body}\nEND;\n"
+
+
+_COUNTED_UPDATE = "AFTER UPDATE OF checked_in_at, attending, is_walk_in, event_id"
+SCHEMA += (_trigger("attendees_count_insert", "AFTER INSERT", _steps(("NEW", "+")))
+           + _trigger("attendees_count_delete", "AFTER DELETE", _steps(("OLD", "-")))
+           + "DROP TRIGGER IF EXISTS attendees_count_update;\n"  # databases from before the split below
+           + _trigger("attendees_count_change", _COUNTED_UPDATE, _recount_in_place(), "OLD.event_id = NEW.event_id")
+           + _trigger("attendees_count_move", _COUNTED_UPDATE, _steps(("OLD", "-"), ("NEW", "+")),
+                      "OLD.event_id IS NOT NEW.event_id"))
 
 RECOUNT = f"""
 BEGIN IMMEDIATE;

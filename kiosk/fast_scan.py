@@ -17,6 +17,7 @@ and the view ``api.post_checkin`` answers it.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from http import HTTPStatus
@@ -38,7 +39,10 @@ class FastScan:
     """WSGI middleware: answers plain bearer-token scans itself, hands everything else to `inner`."""
 
     def __init__(self, inner: WSGIApp, state: Any, json_provider: Any) -> None:
-        self.inner, self.state, self.json = inner, state, json_provider
+        self.inner, self.state = inner, state
+        # jsonify's settings, compact, in an encoder made once (json.dumps with options makes one per call)
+        self._encode = json.JSONEncoder(default=json_provider.default, ensure_ascii=json_provider.ensure_ascii,
+                                        sort_keys=json_provider.sort_keys, separators=(",", ":")).encode
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         token, length = self._takes(environ)
@@ -49,8 +53,8 @@ class FastScan:
             status, body = self._answer(environ, token, length)
         except Exception as exc:  # noqa: BLE001 - answered as the Flask views answer it (api.py), and logged
             status, body, headers = _failure(exc)
-        data = (self.json.dumps(body, separators=(",", ":")) + "\n").encode()  # as jsonify
-        start_response(f"{status} {HTTPStatus(status).phrase}",
+        data = (self._encode(body) + "\n").encode()  # as jsonify
+        start_response(_status_line(status),
                        [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *headers])
         return [data]
 
@@ -78,6 +82,11 @@ class FastScan:
             return 400, {"result": "bad_request", "message": api.SCAN_BODY_HINT}
         outcome = api.scan(self.state.door, body, environ.get("REMOTE_ADDR") or "")
         return outcome.status, api.outcome_body(outcome, api.attendee_fields(actor))
+
+
+@functools.cache
+def _status_line(status: int) -> str:
+    return f"{status} {HTTPStatus(status).phrase}"
 
 
 def _failure(exc: Exception) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:

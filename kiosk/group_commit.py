@@ -3,9 +3,15 @@
 A check-in is acknowledged only once its commit is on disk (``synchronous=FULL``),
 and that fsync is most of what a scan costs. While one batch is being committed,
 the scans that arrive queue up; when the commit returns, the first of them leads
-the next batch: one ``BEGIN IMMEDIATE``, each scan in its own SAVEPOINT (a scan
-that raises undoes only itself), one COMMIT. Every caller still gets its own
-answer, after its own data is durable, and changes reach the feed in commit order.
+the next batch: one ``BEGIN IMMEDIATE``, each scan's work, one COMMIT. Every caller
+still gets its own answer, after its own data is durable, and changes reach the
+feed in commit order.
+
+A scan that raises (a bug, a full disk) must undo only itself. Wrapping every scan
+in a SAVEPOINT would pay two statements per scan for a case that almost never
+happens, so a batch runs plain first; only when one of its scans raises is the
+whole transaction rolled back and the batch run again with a SAVEPOINT per scan.
+The work is pure database work (``kiosk.checkin``), so running it again is safe.
 
 With one scan at a time this is exactly one transaction per scan; with eight
 stations at once, about one per eight.
@@ -40,7 +46,11 @@ class _Turn(Generic[T]):
         self.result: Any = None
         self.error: BaseException | None = None
         self.done = self.leads = False
-        self.wake = threading.Event()
+        self.wake: threading.Event | None = None  # made only for a turn that has to wait for a leader
+
+
+class _TurnFailed(Exception):
+    """One turn of a batch run without savepoints raised: the batch is run again with them."""
 
 
 class GroupCommit:
@@ -58,13 +68,15 @@ class GroupCommit:
         turn: _Turn[T] = _Turn(work, after)
         with self._lock:
             self._waiting.append(turn)
-            if not self._busy:
+            if self._busy:
+                turn.wake = threading.Event()
+            else:
                 self._busy = turn.leads = True
         while not turn.done:
             if turn.leads:
                 self._lead()
             else:
-                turn.wake.wait()
+                turn.wake.wait()  # type: ignore[union-attr]  # a follower always has one
         if turn.error is not None:
             raise turn.error
         return turn.result
@@ -86,16 +98,15 @@ class GroupCommit:
                 if not turn.done:  # interrupted before an answer: never report success
                     turn.error = turn.error or RuntimeError("The write was interrupted.")
                     turn.done = True
-                turn.wake.set()
+                if turn.wake is not None:
+                    turn.wake.set()
             if successor is not None:
-                successor.wake.set()
+                successor.wake.set()  # type: ignore[union-attr]  # it queued behind a leader
 
     def _commit(self, batch: list[_Turn]) -> None:
         with self.store.serialised():
             try:
-                with self.store.write() as db:
-                    for turn in batch:
-                        _run_in_savepoint(db, turn)
+                self._write(batch)
             except Exception as exc:  # BEGIN or COMMIT failed: nothing of this batch was written
                 for turn in batch:
                     turn.error, turn.done = turn.error or exc, True
@@ -104,6 +115,30 @@ class GroupCommit:
                 turn.done = True
                 if turn.error is None and turn.after is not None:
                     _tell(turn)
+
+
+    def _write(self, batch: list[_Turn]) -> None:
+        """The batch in one transaction; see the module docstring for when savepoints are used."""
+        try:
+            with self.store.write() as db:
+                for turn in batch:
+                    _run_plain(db, turn)
+        except _TurnFailed:
+            if len(batch) == 1:  # its error is its answer; nobody else's work to keep
+                return
+            for turn in batch:
+                turn.result, turn.error = None, None
+            with self.store.write() as db:
+                for turn in batch:
+                    _run_in_savepoint(db, turn)
+
+
+def _run_plain(db: sqlite_utils.Database, turn: _Turn) -> None:
+    try:
+        turn.result = turn.work(db)
+    except Exception as exc:  # the whole transaction is rolled back; see GroupCommit._write
+        turn.error = exc
+        raise _TurnFailed from exc
 
 
 def _run_in_savepoint(db: sqlite_utils.Database, turn: _Turn) -> None:

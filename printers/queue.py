@@ -68,9 +68,9 @@ def routes(tied: dict[str, tuple[str, ...]]) -> dict[str, Route]:
 
 
 def enqueue(db: sqlite_utils.Database, event_id: int, attendee_id: int | None, station: str | None,
-            reason: str) -> int:
-    """Queue a badge (inside the caller's transaction); returns the job id."""
-    now = clock.now_iso()
+            reason: str, at: str | None = None) -> int:
+    """Queue a badge (inside the caller's transaction); returns the job id. `at`: when (default now)."""
+    now = at or clock.now_iso()
     return db.execute(  # plain SQL: this runs on every check-in, and table.insert() introspects the table
         "INSERT INTO print_jobs (event_id, attendee_id, station, reason, status, attempts, next_attempt_at, created_at) "
         "VALUES (?, ?, ?, ?, ?, 0, ?, ?)", [event_id, attendee_id, station, reason, QUEUED, now, now]).lastrowid

@@ -161,3 +161,26 @@ def test_a_killed_greenlet_lets_its_commit_finish_before_unwinding():
                           timeout=30)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "True"]
+
+
+def test_a_lone_failing_scan_writes_nothing_and_the_next_one_goes_through(store):
+    group = GroupCommit(store)
+
+    def failing(db: Any) -> None:
+        db.execute("INSERT INTO arrivals VALUES (1)")
+        raise ValueError("a bug in this scan")
+
+    with pytest.raises(ValueError, match="a bug"):
+        group.run(failing)
+    assert group.run(lambda db: db.execute("INSERT INTO arrivals VALUES (2)").lastrowid) == 2
+    with store.read() as db:
+        assert [r[0] for r in db.execute("SELECT n FROM arrivals")] == [2]
+
+
+def test_savepoints_are_used_only_after_a_scan_fails(store):
+    """The usual batch pays no SAVEPOINT per scan; one that raises gets the batch re-run with them."""
+    group, statements = GroupCommit(store), []
+    store._writer.set_trace_callback(statements.append)
+    group.run(lambda db: db.execute("INSERT INTO arrivals VALUES (1)").lastrowid)
+    assert not [s for s in statements if s.startswith("SAVEPOINT")]
+    assert "COMMIT" in statements
