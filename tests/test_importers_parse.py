@@ -456,6 +456,55 @@ def test_vietnamese_names_are_nfc_normalised(tmp_path: Path) -> None:
     assert person.name == "Nguyễn Khai"
 
 
+# --- Windows Excel's "CSV (Comma delimited)", which is Windows-1252 -------------------------
+
+
+def test_windows_excel_csv_is_read_as_windows_1252(tmp_path: Path) -> None:
+    text = ("Name,Company,Ticket type\r\nJosé Núñez,Café Olé,Early bird €15\r\n"
+            "Renée O’Brien,“Señor” Ltd,Speaker\r\n")
+    batch = read_attendee_file(write(tmp_path, "list.csv", text.encode("cp1252")))
+    jose, renee = batch.people
+    assert (jose.name, jose.company, jose.ticket_type) == ("José Núñez", "Café Olé", "Early bird €15")
+    assert (renee.name, renee.company, renee.role) == ("Renée O’Brien", "“Señor” Ltd", "speaker")
+    assert batch.encoding == "cp1252"
+
+
+
+@pytest.mark.parametrize(("name", "encoding"), [
+    ("eventbrite.csv", "utf-8"), ("meetup.xls", "utf-16-le"), ("plain.xlsx", None)])
+def test_the_batch_says_which_encoding_was_read(name: str, encoding: str | None) -> None:
+    assert load(name).encoding == encoding
+
+def _resaved_by_excel_on_windows(name: str, tmp_path: Path) -> Path:
+    """A fixture as Excel on Windows saves it: comma CSV in cp1252, rows it cannot encode left out."""
+    table = read_table(FIXTURES / name)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(table.header)
+    writer.writerows(row.cells for row in table.rows if _fits_cp1252(row.cells))
+    return write(tmp_path, Path(name).stem + ".csv", buffer.getvalue().encode("cp1252"))
+
+
+def _fits_cp1252(cells: list[str]) -> bool:
+    """Whether Windows-1252 can hold every cell (no Greek, Chinese, Vietnamese, Polish...)."""
+    try:
+        "".join(cells).encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", ["eventbrite.csv", "meetup.xls"])
+def test_platform_export_resaved_in_windows_1252_gives_the_same_people(name: str,
+                                                                       tmp_path: Path) -> None:
+    resaved = read_attendee_file(_resaved_by_excel_on_windows(name, tmp_path))
+    original = {p.external_id: _without_line(p) for p in load(name).people}
+    assert resaved.source == EXPECTED_SOURCE[name] and resaved.encoding == "cp1252"
+    assert {p.external_id: _without_line(p) for p in resaved.people} == {
+        p.external_id: original[p.external_id] for p in resaved.people}
+    assert any(not person.name.isascii() for person in resaved.people)  # José, Zoë survive
+
+
 # --- workbooks -----------------------------------------------------------------------------
 
 
@@ -582,7 +631,10 @@ BAD_FILES = [
     pytest.param(b"Name,Email\nAda,a@x\nBob,b@x,extra\n", 3, "3 fields", id="too-many-fields"),
     pytest.param(b"Name,Email\nAda,a@x\nBob\n", 3, "1 field", id="too-few-fields"),
     pytest.param(b"Name,Email\nAda,a@x\n  ,b@x\n", 3, "name is empty", id="empty-name"),
-    pytest.param("Name\nAda\nJosé\n".encode("latin-1"), 3, "UTF-8", id="latin-1"),
+    pytest.param("Name\nJosé\nBj".encode() + b"\xf6rk\n", 3, "not valid UTF-8", id="damaged-utf-8"),
+    pytest.param(b"Name\nCaf\xe9\nBad\x81byte\n", 3, "UTF-8 or Windows-1252",
+                 id="undefined-in-windows-1252"),
+    pytest.param(bytes(range(1, 256)) * 4, 1, "binary file", id="binary-without-nul"),
     pytest.param(b"Name,Email\nAda,a@x\n" + b"B" * 1001 + b",b@x\n", 3, "1001 characters",
                  id="long-cell"),
     pytest.param(b'Name,Email\nAda,a@x\n"Bob,b@x\nCy,c@x\n', 3, "never closed", id="open-quote"),
