@@ -366,6 +366,71 @@ def test_pretix_german_export(tmp_path: Path) -> None:
     assert not grace.attending and "Blocked" in grace.platform_status
 
 
+# The titles of a German check-in list with "include pending orders" ticked, in the order
+# pretix's exporter writes them, as pretix's German translation (locale/de django.po) has them.
+PRETIX_GERMAN_HEADER = (
+    "Bestellnummer;Name Teilnehmer*in;Teilnehmer*innenname: Titel;Teilnehmer*innenname: Vorname;"
+    "Teilnehmer*innenname: Nachname;Produkt;Preis;Eingecheckt;Ausgetreten;Automatisch eingecheckt;"
+    "bezahlt;Secret;E-Mail;Telefonnummer;Firma;Bestelldatum;Bestelluhrzeit;"
+    "Benötigt besondere Behandlung;Kommentar;Sitzplatz-ID\n")
+
+
+def _pretix_german_row(order: str, given: str, family: str, paid: str, secret: str,
+                       checked_in: str = "") -> str:
+    """One position of a German check-in list; pretix writes "Ja"/"Nein" for Yes/No."""
+    return (f"{order};{given} {family};;{given};{family};Ticket;25,00;{checked_in};;Nein;{paid};"
+            f"{secret};{order.lower()}@example.org;;Firma {family};2025-04-01;12:00:00;Nein;;\n")
+
+
+def test_pretix_german_export_with_a_pending_order(tmp_path: Path) -> None:
+    """An unpaid order ("bezahlt: Nein") must be refused at the door, as "Paid: No" is."""
+    path = write(tmp_path, "p.csv", PRETIX_GERMAN_HEADER
+                 + _pretix_german_row("ABC12", "Jürgen", "Groß", "Ja", "hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq",
+                                      checked_in="02.05.2025 18:01")
+                 + _pretix_german_row("QWE7R", "Zoë", "Ångström", "Nein", "u7pz2kwr9mh4dxqtb6ns3gcv8yjfea5e"))
+    batch = read_attendee_file(path)
+    paid, pending = batch.people
+    assert batch.source == "pretix"
+    assert (paid.first_name, paid.last_name, paid.attending) == ("Jürgen", "Groß", True)
+    assert (paid.email, paid.company) == ("abc12@example.org", "Firma Groß")
+    assert (pending.name, pending.attending, pending.platform_status) == (
+        "Zoë Ångström", False, "Paid: Nein")
+    assert pending.codes == ["pretix:u7pz2kwr9mh4dxqtb6ns3gcv8yjfea5e"]  # known, refused at the door
+
+
+def test_pretix_german_name_parts_without_a_full_name(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", "Bestellnummer;Teilnehmer*innenname: Rufname;"
+                 "Teilnehmer*innenname: Nachname;Produkt\nAB1CD;Siobhán;Ó Briain;Ticket\n")
+    (person,) = read_attendee_file(path).people
+    assert (person.name, person.first_name, person.last_name) == ("Siobhán Ó Briain", "Siobhán", "Ó Briain")
+
+
+def test_pretix_informal_german_titles(tmp_path: Path) -> None:
+    """The "Du" locale (de_Informal) titles the attendee's name and email differently."""
+    path = write(tmp_path, "p.csv", "Bestellnummer,Name des/der Teilnehmer*in,Produkt,"
+                 "Teilnehmer*innen-E-Mail,bezahlt\nABC12,Ada Lovelace,Ticket,Ada@Example.org,Nein\n")
+    batch = read_attendee_file(path)
+    (ada,) = batch.people
+    assert batch.source == "pretix"
+    assert (ada.name, ada.email, ada.attending) == ("Ada Lovelace", "ada@example.org", False)
+
+
+@pytest.mark.parametrize(("paid", "blocked", "attending"), [
+    ("Yes", "", True), ("No", "", False), ("Yes", "Yes", False),
+    ("Ja", "", True), ("Nein", "", False), ("Ja", "Ja", False), ("Ja", "Nein", True)])
+def test_pretix_yes_and_no_in_english_and_german(paid: str, blocked: str, attending: bool,
+                                                 tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", f"Order code,Attendee name,Paid,Blocked\nABC12,Ada,{paid},{blocked}\n")
+    assert read_attendee_file(path).people[0].attending is attending
+
+
+@pytest.mark.parametrize(("status", "attending"), [("Yes", True), ("Ja", True), ("No", False),
+                                                   ("Nein", False)])
+def test_a_plain_list_status_in_german(status: str, attending: bool, tmp_path: Path) -> None:
+    path = write(tmp_path, "l.csv", f"Name,Status\nAda Lovelace,{status}\n")
+    assert read_attendee_file(path).people[0].attending is attending
+
+
 # --- plain lists ---------------------------------------------------------------------------
 
 

@@ -233,6 +233,20 @@ def test_pretix_people_keyed_the_old_way_are_found_by_their_secret(empty_server,
     assert {p["name"]: p["id"] for p in by_name(empty_server).values()} == ids
 
 
+def test_german_pretix_list_with_a_pending_order_refuses_the_unpaid_ticket(empty_server, tmp_path):
+    """pretix titles its columns in the organiser's language: "bezahlt" is "Paid", "Nein" is "No"."""
+    german = ("Bestellnummer;Name Teilnehmer*in;Teilnehmer*innenname: Vorname;"
+              "Teilnehmer*innenname: Nachname;Produkt;Eingecheckt;bezahlt;Secret;E-Mail\n"
+              f"ABC12;Jürgen Groß;Jürgen;Groß;Ticket;;Ja;{ADA_SECRET};j@example.org\n"
+              f"QWE7R;Grace Hopper;Grace;Hopper;Ticket;;Nein;{GRACE_SECRET};grace@example.com\n")
+    summary = upload_text(empty_server, tmp_path, "pretix_de.csv", german).json()
+    assert (summary["source"], summary["added"], summary["not_attending"]) == ("pretix", 2, 1)
+    assert by_name(empty_server)["Grace Hopper"]["status"] == "not_attending"
+    refused = empty_server.scan(GRACE_SECRET)
+    assert (refused.status_code, refused.json()["result"]) == (409, "not_attending")
+    assert empty_server.scan(ADA_SECRET).json()["attendee"]["name"] == "Jürgen Groß"
+
+
 def _written(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
