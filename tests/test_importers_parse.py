@@ -366,6 +366,71 @@ def test_pretix_german_export(tmp_path: Path) -> None:
     assert not grace.attending and "Blocked" in grace.platform_status
 
 
+# The titles of a German check-in list with "include pending orders" ticked, in the order
+# pretix's exporter writes them, as pretix's German translation (locale/de django.po) has them.
+PRETIX_GERMAN_HEADER = (
+    "Bestellnummer;Name Teilnehmer*in;Teilnehmer*innenname: Titel;Teilnehmer*innenname: Vorname;"
+    "Teilnehmer*innenname: Nachname;Produkt;Preis;Eingecheckt;Ausgetreten;Automatisch eingecheckt;"
+    "bezahlt;Secret;E-Mail;Telefonnummer;Firma;Bestelldatum;Bestelluhrzeit;"
+    "Benötigt besondere Behandlung;Kommentar;Sitzplatz-ID\n")
+
+
+def _pretix_german_row(order: str, given: str, family: str, paid: str, secret: str,
+                       checked_in: str = "") -> str:
+    """One position of a German check-in list; pretix writes "Ja"/"Nein" for Yes/No."""
+    return (f"{order};{given} {family};;{given};{family};Ticket;25,00;{checked_in};;Nein;{paid};"
+            f"{secret};{order.lower()}@example.org;;Firma {family};2025-04-01;12:00:00;Nein;;\n")
+
+
+def test_pretix_german_export_with_a_pending_order(tmp_path: Path) -> None:
+    """An unpaid order ("bezahlt: Nein") must be refused at the door, as "Paid: No" is."""
+    path = write(tmp_path, "p.csv", PRETIX_GERMAN_HEADER
+                 + _pretix_german_row("ABC12", "Jürgen", "Groß", "Ja", "hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq",
+                                      checked_in="02.05.2025 18:01")
+                 + _pretix_german_row("QWE7R", "Zoë", "Ångström", "Nein", "u7pz2kwr9mh4dxqtb6ns3gcv8yjfea5e"))
+    batch = read_attendee_file(path)
+    paid, pending = batch.people
+    assert batch.source == "pretix"
+    assert (paid.first_name, paid.last_name, paid.attending) == ("Jürgen", "Groß", True)
+    assert (paid.email, paid.company) == ("abc12@example.org", "Firma Groß")
+    assert (pending.name, pending.attending, pending.platform_status) == (
+        "Zoë Ångström", False, "Paid: Nein")
+    assert pending.codes == ["pretix:u7pz2kwr9mh4dxqtb6ns3gcv8yjfea5e"]  # known, refused at the door
+
+
+def test_pretix_german_name_parts_without_a_full_name(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", "Bestellnummer;Teilnehmer*innenname: Rufname;"
+                 "Teilnehmer*innenname: Nachname;Produkt\nAB1CD;Siobhán;Ó Briain;Ticket\n")
+    (person,) = read_attendee_file(path).people
+    assert (person.name, person.first_name, person.last_name) == ("Siobhán Ó Briain", "Siobhán", "Ó Briain")
+
+
+def test_pretix_informal_german_titles(tmp_path: Path) -> None:
+    """The "Du" locale (de_Informal) titles the attendee's name and email differently."""
+    path = write(tmp_path, "p.csv", "Bestellnummer,Name des/der Teilnehmer*in,Produkt,"
+                 "Teilnehmer*innen-E-Mail,bezahlt\nABC12,Ada Lovelace,Ticket,Ada@Example.org,Nein\n")
+    batch = read_attendee_file(path)
+    (ada,) = batch.people
+    assert batch.source == "pretix"
+    assert (ada.name, ada.email, ada.attending) == ("Ada Lovelace", "ada@example.org", False)
+
+
+@pytest.mark.parametrize(("paid", "blocked", "attending"), [
+    ("Yes", "", True), ("No", "", False), ("Yes", "Yes", False),
+    ("Ja", "", True), ("Nein", "", False), ("Ja", "Ja", False), ("Ja", "Nein", True)])
+def test_pretix_yes_and_no_in_english_and_german(paid: str, blocked: str, attending: bool,
+                                                 tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", f"Order code,Attendee name,Paid,Blocked\nABC12,Ada,{paid},{blocked}\n")
+    assert read_attendee_file(path).people[0].attending is attending
+
+
+@pytest.mark.parametrize(("status", "attending"), [("Yes", True), ("Ja", True), ("No", False),
+                                                   ("Nein", False)])
+def test_a_plain_list_status_in_german(status: str, attending: bool, tmp_path: Path) -> None:
+    path = write(tmp_path, "l.csv", f"Name,Status\nAda Lovelace,{status}\n")
+    assert read_attendee_file(path).people[0].attending is attending
+
+
 # --- plain lists ---------------------------------------------------------------------------
 
 
@@ -454,6 +519,55 @@ def test_vietnamese_names_are_nfc_normalised(tmp_path: Path) -> None:
     decomposed = "Nguye\u0302\u0303n"
     (person,) = read_attendee_file(write(tmp_path, "l.csv", f"Name\n{decomposed} Khai\n")).people
     assert person.name == "Nguyễn Khai"
+
+
+# --- Windows Excel's "CSV (Comma delimited)", which is Windows-1252 -------------------------
+
+
+def test_windows_excel_csv_is_read_as_windows_1252(tmp_path: Path) -> None:
+    text = ("Name,Company,Ticket type\r\nJosé Núñez,Café Olé,Early bird €15\r\n"
+            "Renée O’Brien,“Señor” Ltd,Speaker\r\n")
+    batch = read_attendee_file(write(tmp_path, "list.csv", text.encode("cp1252")))
+    jose, renee = batch.people
+    assert (jose.name, jose.company, jose.ticket_type) == ("José Núñez", "Café Olé", "Early bird €15")
+    assert (renee.name, renee.company, renee.role) == ("Renée O’Brien", "“Señor” Ltd", "speaker")
+    assert batch.encoding == "cp1252"
+
+
+
+@pytest.mark.parametrize(("name", "encoding"), [
+    ("eventbrite.csv", "utf-8"), ("meetup.xls", "utf-16-le"), ("plain.xlsx", None)])
+def test_the_batch_says_which_encoding_was_read(name: str, encoding: str | None) -> None:
+    assert load(name).encoding == encoding
+
+def _resaved_by_excel_on_windows(name: str, tmp_path: Path) -> Path:
+    """A fixture as Excel on Windows saves it: comma CSV in cp1252, rows it cannot encode left out."""
+    table = read_table(FIXTURES / name)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(table.header)
+    writer.writerows(row.cells for row in table.rows if _fits_cp1252(row.cells))
+    return write(tmp_path, Path(name).stem + ".csv", buffer.getvalue().encode("cp1252"))
+
+
+def _fits_cp1252(cells: list[str]) -> bool:
+    """Whether Windows-1252 can hold every cell (no Greek, Chinese, Vietnamese, Polish...)."""
+    try:
+        "".join(cells).encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", ["eventbrite.csv", "meetup.xls"])
+def test_platform_export_resaved_in_windows_1252_gives_the_same_people(name: str,
+                                                                       tmp_path: Path) -> None:
+    resaved = read_attendee_file(_resaved_by_excel_on_windows(name, tmp_path))
+    original = {p.external_id: _without_line(p) for p in load(name).people}
+    assert resaved.source == EXPECTED_SOURCE[name] and resaved.encoding == "cp1252"
+    assert {p.external_id: _without_line(p) for p in resaved.people} == {
+        p.external_id: original[p.external_id] for p in resaved.people}
+    assert any(not person.name.isascii() for person in resaved.people)  # José, Zoë survive
 
 
 # --- workbooks -----------------------------------------------------------------------------
@@ -582,7 +696,10 @@ BAD_FILES = [
     pytest.param(b"Name,Email\nAda,a@x\nBob,b@x,extra\n", 3, "3 fields", id="too-many-fields"),
     pytest.param(b"Name,Email\nAda,a@x\nBob\n", 3, "1 field", id="too-few-fields"),
     pytest.param(b"Name,Email\nAda,a@x\n  ,b@x\n", 3, "name is empty", id="empty-name"),
-    pytest.param("Name\nAda\nJosé\n".encode("latin-1"), 3, "UTF-8", id="latin-1"),
+    pytest.param("Name\nJosé\nBj".encode() + b"\xf6rk\n", 3, "not valid UTF-8", id="damaged-utf-8"),
+    pytest.param(b"Name\nCaf\xe9\nBad\x81byte\n", 3, "UTF-8 or Windows-1252",
+                 id="undefined-in-windows-1252"),
+    pytest.param(bytes(range(1, 256)) * 4, 1, "binary file", id="binary-without-nul"),
     pytest.param(b"Name,Email\nAda,a@x\n" + b"B" * 1001 + b",b@x\n", 3, "1001 characters",
                  id="long-cell"),
     pytest.param(b'Name,Email\nAda,a@x\n"Bob,b@x\nCy,c@x\n', 3, "never closed", id="open-quote"),

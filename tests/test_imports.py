@@ -107,16 +107,41 @@ def test_reimport_changes_status_to_cancelled(empty_server):
     assert empty_server.scan(jose["ticket_code"]).json()["result"] == "not_attending"
 
 
-def test_binary_file_imports_nothing_and_says_why(empty_server, tmp_path):
+@pytest.mark.parametrize("data", [
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),  # a picture picked by mistake
+    bytes(range(1, 256)) * 4,  # no NUL byte, not UTF-8, full of control characters
+], ids=["png", "binary-without-nul"])
+def test_binary_file_imports_nothing_and_says_why(empty_server, tmp_path, data):
     upload(empty_server, "plain.csv")
     before = count(empty_server)
-    png = tmp_path / "attendees.csv"
-    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    response = upload(empty_server, "", path=png)
+    binary = tmp_path / "attendees.csv"
+    binary.write_bytes(data)
+    response = upload(empty_server, "", path=binary)
     assert response.status_code == 422
     assert "attendees.csv" in response.json()["message"]
     assert "Nothing was imported" in response.json()["message"]
     assert count(empty_server) == before
+
+
+def test_windows_excel_csv_imports_with_its_accents(empty_server, tmp_path):
+    """Excel on Windows saves "CSV (Comma delimited)" in Windows-1252, not UTF-8."""
+    excel = tmp_path / "list.csv"
+    excel.write_bytes("Name,Company\r\nJosé Núñez,Café €uro\r\nRenée O’Brien,Señor Ltd\r\n"
+                      .encode("cp1252"))
+    response = upload(empty_server, "", path=excel)
+    assert response.status_code == 200, response.text
+    people = by_name(empty_server)
+    assert people["José Núñez"]["company"] == "Café €uro"
+    assert people["Renée O’Brien"]["company"] == "Señor Ltd"
+
+
+def test_damaged_utf8_file_names_the_line_and_imports_nothing(empty_server, tmp_path):
+    damaged = tmp_path / "list.csv"
+    damaged.write_bytes("Name\nJosé Núñez\nBj".encode() + b"\xf6rk\n")  # one stray Latin-1 byte
+    response = upload(empty_server, "", path=damaged)
+    assert response.status_code == 422
+    assert "list.csv line 3: is not valid UTF-8 text" in response.json()["message"]
+    assert count(empty_server) == 0
 
 
 def test_malformed_row_names_the_line_and_imports_nothing(empty_server, tmp_path):
@@ -206,6 +231,20 @@ def test_pretix_people_keyed_the_old_way_are_found_by_their_secret(empty_server,
     summary = upload_text(empty_server, tmp_path, "v1.csv", PRETIX_HEADER + GRACE + ADA).json()
     assert (summary["added"], summary["missing"]) == (0, 0)
     assert {p["name"]: p["id"] for p in by_name(empty_server).values()} == ids
+
+
+def test_german_pretix_list_with_a_pending_order_refuses_the_unpaid_ticket(empty_server, tmp_path):
+    """pretix titles its columns in the organiser's language: "bezahlt" is "Paid", "Nein" is "No"."""
+    german = ("Bestellnummer;Name Teilnehmer*in;Teilnehmer*innenname: Vorname;"
+              "Teilnehmer*innenname: Nachname;Produkt;Eingecheckt;bezahlt;Secret;E-Mail\n"
+              f"ABC12;Jürgen Groß;Jürgen;Groß;Ticket;;Ja;{ADA_SECRET};j@example.org\n"
+              f"QWE7R;Grace Hopper;Grace;Hopper;Ticket;;Nein;{GRACE_SECRET};grace@example.com\n")
+    summary = upload_text(empty_server, tmp_path, "pretix_de.csv", german).json()
+    assert (summary["source"], summary["added"], summary["not_attending"]) == ("pretix", 2, 1)
+    assert by_name(empty_server)["Grace Hopper"]["status"] == "not_attending"
+    refused = empty_server.scan(GRACE_SECRET)
+    assert (refused.status_code, refused.json()["result"]) == (409, "not_attending")
+    assert empty_server.scan(ADA_SECRET).json()["attendee"]["name"] == "Jürgen Groß"
 
 
 def _written(tmp_path: Path, name: str, text: str) -> Path:

@@ -59,7 +59,8 @@ def read_attendee_file(path: str | os.PathLike[str], source: str = "auto",
     except ImportFileError as exc:
         raise exc.in_sheet(table.sheet) from None
     batch_source = "xlsx" if chosen == "csv" and table.kind == "xlsx" else chosen
-    return ImportBatch(source=batch_source, path=os.fspath(path), people=people)
+    return ImportBatch(source=batch_source, path=os.fspath(path), people=people,
+                       encoding=table.encoding)
 
 
 def _choose_table(path: str | os.PathLike[str], source: str) -> tuple[Table, str, RowParser]:

@@ -23,7 +23,10 @@ _NOT_ATTENDING_FRAGMENTS = (
     "wait", "pending", "invited", "reject", "expired", "transferred", "unpaid",
     "not approved", "unapproved", "blocked",
 )
-_NOT_ATTENDING_EXACT = frozenset({"no", "n", "false", "0", "not attending", "absent"})
+# What a yes/no cell says for "no". pretix writes its own _("No") in the organiser's language,
+# so a German export says "Nein" (pretix locale/de/LC_MESSAGES/django.po: msgid "No" -> "Nein").
+NO_WORDS = frozenset({"no", "n", "false", "0", "nein", "non"})
+_NOT_ATTENDING_EXACT = NO_WORDS | {"not attending", "absent"}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
 
@@ -132,6 +135,11 @@ def is_attending(status: str) -> bool:
     if text in _NOT_ATTENDING_EXACT:
         return False
     return not any(fragment in text for fragment in _NOT_ATTENDING_FRAGMENTS)
+
+
+def says_no(value: str) -> bool:
+    """Whether a yes/no cell says no ("No", "false", "0", German "Nein"); blank is not a no."""
+    return value.strip().casefold() in NO_WORDS
 
 
 def role_from(*values: str) -> str:

@@ -32,6 +32,10 @@ class ImportBatch:
     source: str  # meetup|eventbrite|luma|tito|pretix|csv|xlsx
     path: str
     people: list[ImportedPerson] = field(default_factory=list)
+    # The codec a text file was read with ("utf-8", "utf-16-le", "cp1252"...), None for .xlsx:
+    # a list read as Windows-1252 is worth saying, since only the organiser can tell whether
+    # that guess was right.
+    encoding: str | None = None
 
 
 class ImportFileError(ValueError):

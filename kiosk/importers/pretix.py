@@ -13,9 +13,10 @@ place within its order changes when a ticket is renamed or a position cancelled.
 People are therefore keyed on the Secret (hashed: the key is not a door code),
 and only without one on the order code and the row's place in the order.
 
-Titles are also accepted in German, as pretix's own translation (locale/de
-django.po) writes them: Bestellnummer, Name Teilnehmer*in, Produkt, Secret,
-E-Mail, E-Mail Teilnehmer*in, Firma, Position, Status, Gesperrt.
+Titles are also accepted in German, as pretix's own translations write them
+(pretix/pretix src/pretix/locale/de/LC_MESSAGES/django.po, and de_Informal for
+the "Du" locale, where it differs; see the titles below). A German export
+writes "Ja"/"Nein" for Yes/No, so an unpaid order reads "bezahlt: Nein".
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collections import Counter
 from ..platform_codes import pretix_key
 from .common import (
     Columns, RowParser, build_person, fail, find_company, is_attending, join_name, person_name,
-    single_code,
+    says_no, single_code,
 )
 from .model import ImportedPerson
 from .reading import Row
@@ -35,31 +36,47 @@ from .reading import Row
 SOURCE = "pretix"
 
 _ORDER_CODE = re.compile(r"[A-Z0-9]{3,16}")
-_NAME_PART_PREFIX = "attendee name: "
-_GIVEN_PARTS = ("given name", "first name", "calling name")
-_FAMILY_PARTS = ("family name", "last name", "surname")
-_NO = frozenset({"no", "false", "0", "nein", "non"})
 
-# Column titles in English and as pretix's German translation writes them.
+# Column titles in English and as pretix's German translations write them. The German ones
+# were looked up in pretix/pretix src/pretix/locale/de/LC_MESSAGES/django.po (msgid -> msgstr,
+# e.g. "Order code" -> "Bestellnummer", "Paid" -> "bezahlt") and, where the "Du" locale
+# differs, src/pretix/locale/de_Informal/LC_MESSAGES/django.po ("Attendee name" -> "Name
+# des/der Teilnehmer*in", "Attendee email" -> "Teilnehmer*innen-E-Mail").
 ORDER_TITLES = ("Order code", "Bestellnummer")
-NAME_TITLES = ("Attendee name", "Name Teilnehmer*in", "Name")
+ATTENDEE_NAME_TITLES = ("Attendee name", "Name Teilnehmer*in", "Name des/der Teilnehmer*in")
+NAME_TITLES = (*ATTENDEE_NAME_TITLES, "Name")
 PRODUCT_TITLES = ("Product", "Item", "Produkt")
 SECRET_TITLES = ("Secret", "Ticket secret")
-EMAIL_TITLES = ("E-mail", "Email", "Attendee email", "E-Mail Teilnehmer*in")
+EMAIL_TITLES = ("E-mail", "Email", "Attendee email", "E-Mail Teilnehmer*in",
+                "Teilnehmer*innen-E-Mail")
+PAID_TITLES = ("Paid", "bezahlt")
 POSITION_TITLES = ("Position ID", "Position")
+# "Gesperrt" was mapped before; the stored django.po (2021) predates the Blocked column.
 BLOCKED_TITLES = ("Blocked", "Gesperrt")
+
+# pretix writes one column per part of the event's name scheme, titled _("Attendee name:
+# {part}") with the part's label: "Teilnehmer*innenname: {part}" in German, the labels
+# "Given name"/"First name" -> "Vorname", "Calling name" -> "Rufname", "Family name" -> "Nachname".
+# Keys are compared case-folded (see header_key).
+_NAME_PART_PREFIXES = ("attendee name: ", "teilnehmer*innenname: ")
+_GIVEN_PARTS = ("given name", "first name", "calling name", "vorname", "rufname")
+_FAMILY_PARTS = ("family name", "last name", "surname", "nachname")
 
 
 def looks_like(columns: Columns) -> bool:
     """pretix's order code next to its attendee or product columns."""
     return columns.find(*ORDER_TITLES) is not None and (
-        columns.find(*NAME_TITLES[:2], *PRODUCT_TITLES, *SECRET_TITLES) is not None)
+        columns.find(*ATTENDEE_NAME_TITLES, *PRODUCT_TITLES, *SECRET_TITLES) is not None)
 
 
 def _name_parts(columns: Columns) -> dict[str, int]:
-    """The "Attendee name: <part>" columns, keyed by the lower-cased part label."""
-    return {key[len(_NAME_PART_PREFIX):]: index for index, key in enumerate(columns.keys)
-            if key.startswith(_NAME_PART_PREFIX)}
+    """The "Attendee name: <part>" columns, keyed by the lower-cased part label (any language)."""
+    parts: dict[str, int] = {}
+    for index, key in enumerate(columns.keys):
+        prefix = next((p for p in _NAME_PART_PREFIXES if key.startswith(p)), None)
+        if prefix is not None:
+            parts.setdefault(key[len(prefix):], index)
+    return parts
 
 
 def row_parser(columns: Columns) -> RowParser:
@@ -69,14 +86,14 @@ def row_parser(columns: Columns) -> RowParser:
     full = columns.find(*NAME_TITLES)
     parts = _name_parts(columns)
     if full is None and not parts:
-        columns.require("attendee name", *NAME_TITLES[:2])
+        columns.require("attendee name", *ATTENDEE_NAME_TITLES)
     given = next((parts[p] for p in _GIVEN_PARTS if p in parts), None)
     family = next((parts[p] for p in _FAMILY_PARTS if p in parts), None)
     email = columns.find(*EMAIL_TITLES)
     company = find_company(columns, skip=parts.values())
     product = columns.find(*PRODUCT_TITLES)
     secret = columns.find(*SECRET_TITLES)
-    paid = columns.find("Paid")
+    paid = columns.find(*PAID_TITLES)
     status = columns.find("Status", "Order status")
     blocked = columns.find(*BLOCKED_TITLES)
     position = columns.find(*POSITION_TITLES)
@@ -92,9 +109,9 @@ def row_parser(columns: Columns) -> RowParser:
         paid_text = columns.cell(row, paid)
         if paid_text:
             texts.append(f"Paid: {paid_text}")
-            attending = attending and paid_text.casefold() not in _NO
+            attending = attending and not says_no(paid_text)
         blocked_text = columns.cell(row, blocked)
-        if blocked_text and blocked_text.casefold() not in _NO:
+        if blocked_text and not says_no(blocked_text):
             texts.append("Blocked")
             attending = False
         return attending, "; ".join(texts)

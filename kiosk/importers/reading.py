@@ -38,6 +38,19 @@ _UNWANTED_CHARS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\u202a-\u202e\u2066-\u2069]"
 )
 
+# Byte order marks and the encoding each one declares.
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"),
+)
+# A well-formed multi-byte UTF-8 character (RFC 3629, no surrogates, no overlong forms).
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+# C0 controls other than tab and line breaks: text exported from a spreadsheet has none.
+_C0_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
 # Signatures of files people pick by mistake, so the error can say what the file is.
 _BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
@@ -135,27 +148,12 @@ def _read_bytes(path: str | os.PathLike[str]) -> bytes:
 
 
 def decode_text(path: str | os.PathLike[str], data: bytes) -> tuple[str, str]:
-    """Decode by BOM, then UTF-16 without BOM, then strict UTF-8; NUL bytes mean binary."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        encoding, body = "utf-8", data[3:]
-    elif data.startswith(b"\xff\xfe"):
-        encoding, body = "utf-16-le", data[2:]
-    elif data.startswith(b"\xfe\xff"):
-        encoding, body = "utf-16-be", data[2:]
-    elif b"\x00" in data:
-        encoding, body = _guess_utf16(data), data
-        if encoding is None:
-            raise ImportFileError(path, _line_of_byte(data, data.index(b"\x00")),
-                                  "contains NUL bytes: this is a binary file, not a text list")
-    else:
-        encoding, body = "utf-8", data
-    try:
-        text = body.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = body[: exc.start].decode(encoding, errors="replace").count("\n") + 1
-        raise ImportFileError(
-            path, line, f"is not valid {encoding.upper()} text (byte 0x{body[exc.start]:02X}); "
-            "save the file as 'CSV UTF-8' and import it again") from exc
+    """Decode by BOM, then UTF-16 without BOM, then strict UTF-8, then Windows-1252.
+
+    NUL bytes mean binary. Returns the text and the codec it was read with
+    (``"cp1252"`` for Excel's "CSV (Comma delimited)" on Windows).
+    """
+    text, encoding = _decode(path, data)
     if "\x00" in text:
         raise ImportFileError(path, text[: text.index("\x00")].count("\n") + 1,
                               "contains NUL characters: this is a binary file, not a text list")
@@ -163,6 +161,64 @@ def decode_text(path: str | os.PathLike[str], data: bytes) -> tuple[str, str]:
     if not text.strip():
         raise ImportFileError(path, 1, "the file is empty")
     return text, encoding
+
+
+def _decode(path: str | os.PathLike[str], data: bytes) -> tuple[str, str]:
+    """The text and its codec; only a file whose bytes declare nothing may be Windows-1252."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _decode_strictly(path, data[len(bom):], encoding), encoding
+    if b"\x00" in data:
+        encoding = _guess_utf16(data)
+        if encoding is None:
+            raise ImportFileError(path, _line_of_byte(data, data.index(b"\x00")),
+                                  "contains NUL bytes: this is a binary file, not a text list")
+        return _decode_strictly(path, data, encoding), encoding
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        return _decode_windows_1252(path, data, exc), "cp1252"
+
+
+def _decode_strictly(path: str | os.PathLike[str], body: bytes, encoding: str) -> str:
+    """The body in the encoding its BOM or byte pattern declared; no second guess."""
+    try:
+        return body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = body[: exc.start].decode(encoding, errors="replace").count("\n") + 1
+        raise _undecodable(path, line, encoding.upper(), body[exc.start]) from exc
+
+
+def _decode_windows_1252(path: str | os.PathLike[str], data: bytes,
+                         utf8_error: UnicodeDecodeError) -> str:
+    """Read a file that is not UTF-8 as Windows-1252, Excel's "CSV (Comma delimited)" on Windows.
+
+    Only when the bytes look like that: a file that also holds a well-formed
+    multi-byte UTF-8 character is a damaged UTF-8 file (cp1252 text almost never
+    forms one by chance), and reading it as cp1252 would turn every accent into
+    mojibake silently, so it is refused at its broken byte. Control characters
+    mean binary. Bytes cp1252 leaves undefined are refused too.
+    """
+    if _UTF8_MULTIBYTE.search(data):
+        raise _undecodable(path, _line_of_byte(data, utf8_error.start), "UTF-8",
+                           data[utf8_error.start]) from utf8_error
+    control = _C0_CONTROL.search(data)
+    if control:
+        raise ImportFileError(
+            path, _line_of_byte(data, control.start()),
+            f"is not UTF-8 text and has a control character (byte 0x{data[control.start()]:02X}): "
+            "this looks like a binary file, not a text list")
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise _undecodable(path, _line_of_byte(data, exc.start), "UTF-8 or Windows-1252",
+                           data[exc.start]) from exc
+
+
+def _undecodable(path: str | os.PathLike[str], line: int, encodings: str, byte: int) -> ImportFileError:
+    """The error for a byte no accepted encoding can read, with the fix the organiser can do."""
+    return ImportFileError(path, line, f"is not valid {encodings} text (byte 0x{byte:02X}); "
+                           "save the file as 'CSV UTF-8' and import it again")
 
 
 def _guess_utf16(data: bytes) -> str | None:

@@ -11,13 +11,15 @@ order's name stands in so the row still reaches the door list.
 from __future__ import annotations
 
 from ..platform_codes import tito_key
-from .common import Columns, RowParser, build_person, fail, find_company, is_attending, person_name
+from .common import (
+    NO_WORDS, Columns, RowParser, build_person, fail, find_company, is_attending, person_name,
+)
 from .model import ImportedPerson
 from .reading import Row
 
 SOURCE = "tito"
 
-_NOT_VOID = frozenset({"", "no", "false", "none", "0", "not void"})
+_NOT_VOID = NO_WORDS | {"", "none", "not void"}
 
 
 def looks_like(columns: Columns) -> bool:
