@@ -139,14 +139,23 @@ class ImportSummary:
     missing_removed: bool = False  # whether those were marked not attending
     missing_names: list[str] = field(default_factory=list)  # the first few of them, by name
     added_ids: list[int] = field(default_factory=list)
+    encoding: str | None = None  # how the file's text was read; None for a spreadsheet
 
     def as_dict(self) -> dict[str, Any]:
         """The summary for the organiser who imported (names of missing people included)."""
-        return {k: v for k, v in self.__dict__.items() if k != "added_ids"}
+        return {**{k: v for k, v in self.__dict__.items() if k != "added_ids"}, "encoding_note": self.encoding_note()}
 
     def counts(self) -> dict[str, Any]:
         """The summary without names: for the audit trail and the screens' live feed."""
-        return {k: v for k, v in self.as_dict().items() if k != "missing_names"}
+        return {k: v for k, v in self.as_dict().items() if k not in ("missing_names", "encoding_note")}
+
+    def encoding_note(self) -> str | None:
+        """A word for the organiser when the file was not Unicode: the one case where names may be wrong."""
+        return WINDOWS_1252_NOTE if self.encoding == "cp1252" else None
+
+
+WINDOWS_1252_NOTE = ("The file was read as Windows-1252, what Excel on Windows saves as \"CSV (Comma delimited)\": "
+                     "check that accented names look right.")
 
 
 UPDATABLE = ("name", "first_name", "last_name", "email", "company", "role", "ticket_type",
@@ -167,7 +176,7 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
     cancelled orders out of its list). Runs inside the caller's write transaction, so a
     failure part-way imports nothing. ``progress(done, total)`` follows the rows.
     """
-    summary = ImportSummary(source=batch.source)
+    summary = ImportSummary(source=batch.source, encoding=batch.encoding)
     _check_distinct_keys(batch)
     existing = {r["external_id"]: r for r in db.execute("SELECT * FROM attendees WHERE event_id = ?", [event.id])}
     stored_codes = _door_codes(db, event)

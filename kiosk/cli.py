@@ -217,6 +217,8 @@ def import_(ctx: Context, file: str, source: str, remove_missing: bool) -> None:
                f"{summary.kept_check_ins} check-ins kept")
     if summary.missing:
         click.echo(missing_sentence(summary))
+    if summary.encoding_note():
+        click.echo(summary.encoding_note())
 
 
 class StageBars(contextlib.ExitStack):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, run_kiosk
+from conftest import FIXTURES, run_kiosk, write_config
 from kiosk.importers import read_attendee_file
 
 IMPORTS = FIXTURES / "imports"
@@ -133,6 +133,18 @@ def test_windows_excel_csv_imports_with_its_accents(empty_server, tmp_path):
     people = by_name(empty_server)
     assert people["José Núñez"]["company"] == "Café €uro"
     assert people["Renée O’Brien"]["company"] == "Señor Ltd"
+    assert "Windows-1252" in response.json()["encoding_note"]  # the organiser is told to check the accents
+    assert response.json()["encoding"] == "cp1252"
+
+
+def test_the_cli_says_when_a_list_was_read_as_windows_1252(tmp_path):
+    config = write_config(tmp_path)
+    excel = tmp_path / "list.csv"
+    excel.write_bytes("Name\r\nJosé Núñez\r\n".encode("cp1252"))
+    result = run_kiosk(config, "import", str(excel))
+    assert "1 added" in result.stdout
+    assert "read as Windows-1252" in result.stdout
+    assert "Windows-1252" not in run_kiosk(config, "import", str(IMPORTS / "eventbrite.csv")).stdout
 
 
 def test_damaged_utf8_file_names_the_line_and_imports_nothing(empty_server, tmp_path):
@@ -154,8 +166,6 @@ def test_malformed_row_names_the_line_and_imports_nothing(empty_server, tmp_path
 
 
 def test_cli_import_shows_progress_and_lists_attendees_as_json(tmp_path):
-    from conftest import write_config
-
     config = write_config(tmp_path)
     result = run_kiosk(config, "import", str(IMPORTS / "eventbrite.csv"))
     assert "8 added" in result.stdout

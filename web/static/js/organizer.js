@@ -24,7 +24,7 @@ async function importList(event) {
     const answer = await request("POST", "/api/imports", { form: new FormData(form), timeout: 120000 });
     const d = answer.data;
     say(status, answer.ok
-      ? `Imported from ${d.source}: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.not_attending} not attending, ${d.kept_check_ins} check-ins kept.${missingSentence(d)}`
+      ? `Imported from ${d.source}: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.not_attending} not attending, ${d.kept_check_ins} check-ins kept.${missingSentence(d)}${d.encoding_note ? " " + d.encoding_note : ""}`
       : messageOf(answer), answer.ok ? (d.missing && !d.missing_removed ? "" : "good") : "bad");
     if (answer.ok) loadAudit();
   } catch (err) {
