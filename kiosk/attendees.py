@@ -15,6 +15,7 @@ import sqlite_utils
 from . import clock, importers, tickets
 from .events import Event
 from .importers import ImportBatch, ImportedPerson
+from .names import split_name
 from .textnorm import clean, fold
 
 KIOSK_FIELDS = ("id", "name", "first_name", "company", "role", "is_walk_in")
@@ -38,12 +39,6 @@ def as_dict(row: Any, fields: Iterable[str] = PUBLIC_FIELDS) -> dict[str, Any]:
 
 def search_text(name: str, email: str | None, company: str | None) -> str:
     return " ".join(fold(part) for part in (name, email, company) if part)
-
-
-def split_name(name: str) -> tuple[str, str]:
-    """First word and the rest: good enough for a greeting when a list has one name column."""
-    first, _, rest = name.partition(" ")
-    return first, rest
 
 
 def get(db: sqlite_utils.Database, event: Event, attendee_id: int) -> sqlite_utils.db.Table | Any:
@@ -287,9 +282,10 @@ def _handle_missing(db: sqlite_utils.Database, batch: ImportBatch, existing: dic
 
 def _fields(person: ImportedPerson, source: str, external_id: str) -> dict[str, Any]:
     name = clean(person.name)
-    first = clean(person.first_name) or split_name(name)[0]
+    split_first, split_last = split_name(name)
     return {
-        "name": name, "first_name": first, "last_name": clean(person.last_name) or split_name(name)[1],
+        "name": name, "first_name": clean(person.first_name) or split_first,
+        "last_name": clean(person.last_name) or split_last,
         "email": clean(person.email, 254).lower() or None, "company": clean(person.company) or None,
         "role": person.role, "ticket_type": clean(person.ticket_type) or None,
         "attending": 1 if person.attending else 0, "platform_status": clean(person.platform_status),

@@ -10,10 +10,11 @@ from __future__ import annotations
 import random
 
 from .importers import ImportBatch, ImportedPerson
+from .names import split_name
 
 ATTENDING = 237
 NOT_ATTENDING = 14
-SPEAKERS = [("Priya", "Raman", "Gamesys"), ("Tomás", "Ó Briain", "Tecknuovo")]
+SPEAKERS = [("Priya Raman", "Gamesys"), ("Tomás Ó Briain", "Tecknuovo")]
 
 FIRST = [
     "Sérgio", "João", "Zoë", "Chloé", "Łukasz", "Anaïs", "Björn", "Søren", "Ángel", "Ayşe", "Çağla", "Renée",
@@ -28,7 +29,9 @@ LAST = [
     "Johansson", "Nielsen", "Yılmaz", "Öztürk", "Sato", "Tanaka", "Kim", "Park", "Patel", "Sharma", "Khan",
     "Ahmed", "Hughes", "Evans", "Novák", "Dvořák", "Horváth", "Popescu", "Ionescu", "Schäfer", "Weiß",
 ]
+GREEK_FIRST = ["Γιώργος", "Ελένη", "Δημήτρης", "Μαρία"]
 GREEK_LAST = ["Παπαδόπουλος", "Οικονόμου", "Γεωργίου", "Νικολάου"]
+CYRILLIC_FIRST = ["Дмитрий", "Анна", "Ольга", "Сергей"]
 CYRILLIC_LAST = ["Иванов", "Смирнова", "Кузнецов", "Попова"]
 CHINESE_FULL = ["王小明", "李华", "张伟", "陈静", "刘洋", "杨帆"]
 VIETNAMESE_FULL = ["Nguyễn Thị Minh Khai", "Trần Văn Hùng", "Lê Thị Thu Hà", "Phạm Quốc Bảo", "Đặng Thùy Trâm"]
@@ -39,38 +42,38 @@ COMPANIES = [
 ]
 
 
-def _name(rng: random.Random, i: int) -> tuple[str, str]:
-    """A (first, last) pair; every seventh person has a Greek, Cyrillic, Chinese or Vietnamese name."""
+def _name(rng: random.Random, i: int) -> str:
+    """A full name as the list writes it; every seventh is Greek, Cyrillic, Chinese or Vietnamese."""
     kind = i % 7
     if kind == 3:
-        return rng.choice(["Γιώργος", "Ελένη", "Δημήτρης", "Μαρία"]), rng.choice(GREEK_LAST)
+        return f"{rng.choice(GREEK_FIRST)} {rng.choice(GREEK_LAST)}"
     if kind == 4:
-        return rng.choice(["Дмитрий", "Анна", "Ольга", "Сергей"]), rng.choice(CYRILLIC_LAST)
+        return f"{rng.choice(CYRILLIC_FIRST)} {rng.choice(CYRILLIC_LAST)}"
     if kind == 5 and i % 2:
-        return rng.choice(CHINESE_FULL), ""
+        return rng.choice(CHINESE_FULL)
     if kind == 5:
-        first, _, last = rng.choice(VIETNAMESE_FULL).partition(" ")
-        return first, last
-    return rng.choice(FIRST), rng.choice(LAST)
+        return rng.choice(VIETNAMESE_FULL)
+    return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
 
 
 def demo_batch(seed: int = 2026) -> ImportBatch:
     """The seed evening's attendee list, as if imported from the meetup's platform."""
     rng = random.Random(seed)
     people: list[ImportedPerson] = []
-    for n, (first, last, company) in enumerate(SPEAKERS, start=1):
-        people.append(_person(n, first, last, company, True, "speaker"))
+    for n, (name, company) in enumerate(SPEAKERS, start=1):
+        people.append(_person(n, name, company, True, "speaker"))
     for n in range(len(SPEAKERS) + 1, ATTENDING + NOT_ATTENDING + 1):
-        first, last = _name(rng, n)
+        name = _name(rng, n)
         attending = n <= ATTENDING
-        people.append(_person(n, first, last, rng.choice(COMPANIES), attending, "attendee", rng.random() < 0.08))
+        people.append(_person(n, name, rng.choice(COMPANIES), attending, "attendee", rng.random() < 0.08))
     return ImportBatch(source="demo", path="demo", people=people)
 
 
-def _person(n: int, first: str, last: str, company: str | None, attending: bool, role: str,
+def _person(n: int, name: str, company: str | None, attending: bool, role: str,
             guest: bool = False) -> ImportedPerson:
-    name = f"{first} {last}".strip()
-    slug = "".join(ch for ch in (first + "." + last).lower() if ch.isascii() and (ch.isalnum() or ch == "."))
+    """One row as a one-name-column platform gives it: first and last worked out as an import does."""
+    first, last = split_name(name)
+    slug = "".join(ch for ch in name.replace(" ", ".", 1).lower() if ch.isascii() and (ch.isalnum() or ch == "."))
     email = f"{slug.strip('.') or 'guest'}{n}@example.org"
     status = "Yes" if attending else ("Waitlist" if n % 2 else "No")
     return ImportedPerson(line=n + 1, name=name, first_name=first, last_name=last, email=email, company=company,
