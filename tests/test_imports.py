@@ -352,8 +352,6 @@ def test_a_refused_file_reads_as_two_sentences_on_the_web_and_the_command_line(e
     assert result.returncode != 0 and expected in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="importers/common.py splits one-column names itself, by the first "
-                   "word; it must call kiosk.names.split_name (patch handed over with branch greet-names)")
 def test_a_vietnamese_name_in_a_one_column_list_is_greeted_by_the_given_name(empty_server, tmp_path):
     upload_text(empty_server, tmp_path, "meetup-night.csv",
                 "Name,Email,Ticket code\nNguyễn Thị Minh Khai,khai@example.vn,VN-0001\n")

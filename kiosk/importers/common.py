@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
+from ..names import split_name
 from .model import ImportedPerson, ImportFileError
 from .reading import Row, Table
 
@@ -96,12 +97,6 @@ class RowParser(Protocol):
 def fail(table: Table, row: Row, reason: str) -> ImportFileError:
     """An error about one row, ready to raise."""
     return ImportFileError(table.path, row.line, reason)
-
-
-def split_name(full_name: str) -> tuple[str, str]:
-    """First and last name from a full name; a single word (e.g. 王小明) is all first name."""
-    parts = full_name.split(" ", 1)
-    return parts[0], parts[1] if len(parts) > 1 else ""
 
 
 def join_name(*parts: str) -> str:
