@@ -27,13 +27,15 @@ def clean(text: object, limit: int = 200) -> str:
     """A single-line display string: control characters removed, whitespace collapsed, length capped.
 
     Controls (line breaks, tabs) become spaces; invisible format characters are dropped,
-    except the joiners inside a word, which change how the name is written.
+    except the joiners inside a word, which change how the name is written. The result is
+    NFC, as imported names are: a name typed on a Mac may arrive decomposed ("e" + U+0301),
+    and must compare, sort and print as the same name.
     """
     if text is None:
         return ""
     if isinstance(text, str) and text.isascii() and text.isprintable():  # the usual station name: no control chars
         return " ".join(text.split())[:limit]
-    value = "".join(_visible(ch) for ch in str(text))
+    value = unicodedata.normalize("NFC", "".join(_visible(ch) for ch in str(text)))
     return _LOOSE_JOINER.sub("", " ".join(value.split()))[:limit]
 
 

@@ -80,3 +80,15 @@ def test_a_walk_in_is_greeted_by_the_given_name(empty_server):
 def test_the_demo_evening_greets_its_vietnamese_guests_by_given_name():
     vietnamese = {p.name: p.first_name for p in demo_batch().people if p.name.startswith(("Nguyễn", "Trần"))}
     assert vietnamese == {"Nguyễn Thị Minh Khai": "Khai", "Trần Văn Hùng": "Hùng"}
+
+
+def test_a_walk_in_typed_decomposed_is_stored_as_one_name(empty_server):
+    """A Mac may send "ễ" as "e" plus two combining marks: stored NFC, found and greeted like an imported name."""
+    decomposed = unicodedata.normalize("NFD", "Nguyễn Thị Minh Khai")
+    response = empty_server.post("/api/attendees", "volunteer", json={"name": decomposed, "check_in": True})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["attendee"]["name"] == unicodedata.normalize("NFC", decomposed) != decomposed
+    assert body["message"] == "Welcome, Khai! Your badge is printing."
+    found = empty_server.get("/api/attendees?q=" + "Nguyễn", "volunteer").json()["attendees"]
+    assert [p["name"] for p in found] == ["Nguyễn Thị Minh Khai"]
