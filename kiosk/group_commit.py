@@ -116,7 +116,6 @@ class GroupCommit:
                 if turn.error is None and turn.after is not None:
                     _tell(turn)
 
-
     def _write(self, batch: list[_Turn]) -> None:
         """The batch in one transaction; see the module docstring for when savepoints are used."""
         try:
