@@ -1,6 +1,8 @@
 // The volunteer console: live feed, search with actions, walk-ins, arrivals chart, printers and
-// phone pairing. Everything live comes over /ws/live; after a reconnect we fetch what we may
-// have missed (printers, arrivals, the open search) because the feed does not replay history.
+// phone pairing. Everything live comes over /ws/live. A reconnect asks for what happened since
+// the last message we got (?since=, the server's own clock), so arrivals made while the phone
+// was off the Wi-Fi or the server was restarting still appear in the feed; printers, the chart
+// and the open search are fetched again.
 
 import { $, $$, h, setText, throttle } from "./dom.js";
 import { get, post, messageOf, NetworkError } from "./api.js";
@@ -50,7 +52,14 @@ const printersSoon = throttle(loadPrinters, 3000); // queue counts move with eve
 
 // --- live ---
 
+let since = ""; // server_time of the newest live message: where a reconnect's catch-up starts
+
+function livePath() {
+  return since ? `/ws/live?since=${encodeURIComponent(since)}` : "/ws/live";
+}
+
 function onLive(message) {
+  if (typeof message.server_time === "string") since = message.server_time;
   renderCounts(message.headcount);
   switch (message.type) {
     case "snapshot":
@@ -89,7 +98,7 @@ function showConnection(state) {
 
 function onOpen(isReconnect) {
   if (!isReconnect) return;
-  feed.note("note", "Reconnected. Anything missed is in search and the counts.");
+  feed.note("note", "Reconnected: what happened meanwhile is listed above.");
   search.refresh();
   loadArrivals();
   loadPrinters();
@@ -207,7 +216,7 @@ async function copyPairLink() {
 $("#walkin-form").addEventListener("submit", registerWalkIn);
 $$("[data-pair]").forEach((b) => b.addEventListener("click", () => pair(b.dataset.pair)));
 $("#pair-copy").addEventListener("click", copyPairLink);
-new LiveSocket("/ws/live", { onMessage: onLive, onOpen, onStatus: showConnection }).start();
+new LiveSocket(livePath, { onMessage: onLive, onOpen, onStatus: showConnection, heartbeat: true }).start();
 loadArrivals();
 loadPrinters();
 setInterval(loadArrivals, 60000); // the chart's "now" moves on even when nobody arrives

@@ -1,0 +1,128 @@
+"""A real evening's network, through real browsers: the server restarted mid-evening, phones that
+lose Wi-Fi, answers lost on the way back, sockets that die without closing, two kiosks at once."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import requests
+from playwright.sync_api import Page, expect
+
+from browser import chromium, new_context, pair, pw, scanner_type, watch_page  # noqa: F401
+from conftest import wait_until
+
+
+class Remote:
+    """A `kiosk serve` subprocess seen the way the browser helpers expect a server (url, tokens)."""
+
+    def __init__(self, proc: Any, tokens: dict[str, str]) -> None:
+        self.proc, self.tokens, self.url = proc, tokens, proc.url
+
+    def api(self, method: str, path: str, role: str | None = "organizer", **kw: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
+        return requests.request(method, self.url + path, headers=headers, timeout=10, **kw)
+
+    def people(self) -> list[dict[str, Any]]:
+        found = self.api("GET", "/api/attendees?limit=500").json()["attendees"]
+        return sorted((p for p in found if p["status"] == "attending"), key=lambda p: p["id"])
+
+    def attendee(self, attendee_id: int) -> dict[str, Any]:
+        return self.api("GET", f"/api/attendees/{attendee_id}").json()["attendee"]
+
+    def scan_rows(self, code: str) -> list[tuple[str, str]]:
+        """(result, nonce) of every scan of `code` in the database, read beside the server."""
+        database = self.proc.config_path.parent / "data" / "kiosk.db"
+        with sqlite3.connect(database) as db:
+            return db.execute("SELECT result, nonce FROM scans WHERE code = ? ORDER BY id", [code]).fetchall()
+
+
+def open_page(browser: Any, remote: Remote, role: str | None, path: str = "") -> tuple[Any, Page, Any]:
+    """A context of its own (cookies, localStorage) signed in as `role`, or public at `path`."""
+    context = new_context(browser, remote)
+    page = context.new_page()
+    watch = watch_page(page)
+    if role:
+        pair(page, remote, role)
+    if path:
+        page.goto(path)
+    return context, page, watch
+
+
+def test_a_server_restart_mid_evening_loses_nothing_and_every_screen_catches_up(kiosk_process, chromium):
+    proc, tokens = kiosk_process()
+    remote = Remote(proc, tokens)
+    before, during = remote.people()[:1], remote.people()[1:4]
+    k_ctx, kiosk, k_watch = open_page(chromium, remote, "kiosk")
+    v_ctx, console, v_watch = open_page(chromium, remote, "volunteer")
+    d_ctx, display, d_watch = open_page(chromium, remote, None, "/display")
+    try:
+        expect(console.locator("#connection")).to_have_text("Live")
+        expect(display.locator("#checked-in")).to_have_text("0")
+        scanner_type(kiosk, before[0]["ticket_code"])
+        expect(kiosk.locator("#result-title")).to_have_text(f"Welcome, {before[0]['first_name']}!")
+        expect(display.locator("#checked-in")).to_have_text("1")
+
+        proc.kill()  # kill -9: no goodbye to any socket
+        expect(console.locator("#connection")).to_have_text("Reconnecting…")
+        expect(display.locator("#connection")).to_have_text("Reconnecting…")
+        for person in during:
+            scanner_type(kiosk, person["ticket_code"])
+            expect(kiosk.locator("#kiosk")).to_have_attribute("data-state", "saved")
+        expect(kiosk.locator("#pending")).to_have_text("3 scans waiting for the network")
+
+        proc.start()
+        # No reload anywhere: each page finds the server again by itself.
+        expect(kiosk.locator("#pending")).to_be_hidden(timeout=30_000)
+        expect(console.locator("#connection")).to_have_text("Live", timeout=30_000)
+        expect(display.locator("#connection")).to_have_text("Live", timeout=30_000)
+        expect(display.locator("#checked-in")).to_have_text("4")
+        expect(console.locator("#count-inside")).to_have_text("4")
+        for person in during:  # each saved scan sent until answered, and counted exactly once
+            assert remote.attendee(person["id"])["checked_in_at"]
+            rows = remote.scan_rows(person["ticket_code"])
+            assert [r for r, _ in rows] == ["checked_in"] and len({n for _, n in rows}) == 1, rows
+        # The arrivals the console did not see while it was away are in its feed now.
+        for person in before + during:
+            expect(console.locator("#feed")).to_contain_text(person["name"])
+        for watch in (k_watch, v_watch, d_watch):
+            watch.assert_clean()
+    finally:
+        for context in (k_ctx, v_ctx, d_ctx):
+            context.close()
+
+
+def console_page(browser: Any, server: Any) -> tuple[Any, Page, Any]:
+    """The volunteer console on its own phone, live."""
+    context, page, watch = open_page(browser, server, "volunteer")
+    expect(page.locator("#connection")).to_have_text("Live")
+    return context, page, watch
+
+
+def quick_heartbeat(server: Any, seconds: float = 1) -> None:
+    """Sockets that are silent for a few of these are dead: the pages notice in seconds, not minutes."""
+    server.app.config["LIVE_HEARTBEAT_SECONDS"] = seconds
+
+
+def test_a_phone_that_lost_wifi_notices_and_sees_the_arrivals_it_missed(server, chromium):
+    """Offline, the phone's socket does not close: nothing arrives on it any more. The console must
+    notice that by itself (no "Live" while deaf), then catch up on what it missed."""
+    quick_heartbeat(server)
+    missed = server.people()[5:8]
+    context, page, watch = console_page(chromium, server)
+    try:
+        context.set_offline(True)
+        expect(page.locator("#connection")).to_have_text("Reconnecting…")
+        for person in missed:
+            assert server.scan(person["ticket_code"], station="door-2").status_code == 201
+        server.post("/api/attendees", "volunteer", json={"name": "Wanda Walkin", "check_in": True})
+        context.set_offline(False)
+        expect(page.locator("#connection")).to_have_text("Live", timeout=20_000)
+        expect(page.locator("#count-inside")).to_have_text("4")
+        for person in missed:
+            expect(page.locator("#feed")).to_contain_text(person["name"])
+        expect(page.locator("#feed")).to_contain_text("Wanda Walkin")
+        watch.assert_clean()
+    finally:
+        context.close()
