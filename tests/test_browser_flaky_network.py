@@ -126,3 +126,55 @@ def test_a_phone_that_lost_wifi_notices_and_sees_the_arrivals_it_missed(server, 
         watch.assert_clean()
     finally:
         context.close()
+
+
+def answer_lost_once(page: Page, url: str, method: str = "POST") -> list[Any]:
+    """The first such request reaches the server and is done there, but its answer never comes
+    back (the phone walked out of range); later ones go through. Returns the bodies sent."""
+    sent: list[Any] = []
+
+    def handle(route: Any) -> None:
+        if route.request.method != method:
+            return route.continue_()
+        sent.append(route.request.post_data_json)
+        if len(sent) == 1:
+            route.fetch()
+            return route.abort("connectionreset")
+        route.continue_()
+
+    page.route(url, handle)
+    return sent
+
+
+def walk_ins_named(server: Any, name: str) -> list[dict[str, Any]]:
+    found = server.get("/api/attendees", params={"q": name, "limit": 50}).json()["attendees"]
+    return [p for p in found if p["is_walk_in"] and p["name"] == name]
+
+
+def test_a_walk_in_whose_answer_was_lost_is_not_registered_twice(server, chromium):
+    """Pressing again after "no answer" is what a volunteer does; it must not make a second person,
+    also when the name is a namesake of someone on the list (the second press skips that check)."""
+    namesake = server.people()[12]["name"]
+    context, page, watch = console_page(chromium, server)
+    try:
+        sent = answer_lost_once(page, "**/api/attendees")
+        form = page.locator("#walkin-form")
+        status = page.locator("#walkin-status")
+        form.get_by_label("Name").fill(namesake)
+        press = form.get_by_role("button", name="Check in and print")
+        press.click()
+        expect(status).to_contain_text("is already on the list")  # a namesake: press again to register
+        press.click()
+        expect(status).to_contain_text("No answer from the server")
+        expect(status).not_to_contain_text("Nothing was registered")  # it was, on the server
+        wait_until(lambda: walk_ins_named(server, namesake), what="the lost walk-in on the server")
+        press.click()  # what a volunteer does next
+        expect(status).to_contain_text(f"{namesake} was registered and checked in after all")
+        page.wait_for_timeout(500)
+        assert len(walk_ins_named(server, namesake)) == 1, walk_ins_named(server, namesake)
+        assert len(sent) == 1 and sent[0]["request_id"]
+        expect(form.get_by_label("Name")).to_have_value("")  # done: the form is ready for the next person
+        assert server.get("/api/headcount", None).json()["walk_ins"] == 1
+        watch.assert_clean()
+    finally:
+        context.close()
