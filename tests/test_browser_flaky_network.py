@@ -11,7 +11,17 @@ import requests
 from playwright.sync_api import Page, expect
 
 from browser import chromium, new_context, pair, pw, scanner_type, watch_page  # noqa: F401
-from conftest import wait_until
+
+
+def poll(page: Page, predicate: Any, what: str, timeout: float = 10.0) -> Any:
+    """wait_until for tests with routes: Playwright runs route handlers only while the test is in
+    one of its calls, so wait in the page, not in time.sleep."""
+    for _ in range(int(timeout * 10)):
+        value = predicate()
+        if value:
+            return value
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Remote:
@@ -47,6 +57,8 @@ def open_page(browser: Any, remote: Remote, role: str | None, path: str = "") ->
         pair(page, remote, role)
     if path:
         page.goto(path)
+    if role == "kiosk":
+        page.wait_for_function("window.kioskMetrics !== undefined")  # listening: no keystroke of a scan lost
     return context, page, watch
 
 
@@ -167,7 +179,7 @@ def test_a_walk_in_whose_answer_was_lost_is_not_registered_twice(server, chromiu
         press.click()
         expect(status).to_contain_text("No answer from the server")
         expect(status).not_to_contain_text("Nothing was registered")  # it was, on the server
-        wait_until(lambda: walk_ins_named(server, namesake), what="the lost walk-in on the server")
+        poll(page, lambda: walk_ins_named(server, namesake), "the lost walk-in on the server")
         press.click()  # what a volunteer does next
         expect(status).to_contain_text(f"{namesake} was registered and checked in after all")
         page.wait_for_timeout(500)
@@ -175,6 +187,79 @@ def test_a_walk_in_whose_answer_was_lost_is_not_registered_twice(server, chromiu
         assert len(sent) == 1 and sent[0]["request_id"]
         expect(form.get_by_label("Name")).to_have_value("")  # done: the form is ready for the next person
         assert server.get("/api/headcount", None).json()["walk_ins"] == 1
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+def kiosk_page(browser: Any, server: Any) -> tuple[Any, Page, Any]:
+    return open_page(browser, server, "kiosk")
+
+
+def save_offline(page: Page, codes: list[str]) -> None:
+    """Scans made while the kiosk cannot reach the server: each is kept in its outbox."""
+    page.route("**/api/checkins", lambda route: route.abort("connectionrefused"))
+    for code in codes:
+        scanner_type(page, code)
+        expect(page.locator("#kiosk")).to_have_attribute("data-state", "saved")
+    expect(page.locator("#pending")).to_contain_text(f"{len(codes)} scan")
+    page.unroute("**/api/checkins")
+
+
+def test_a_saved_scan_the_server_keeps_failing_on_neither_loops_nor_blocks_the_others(server, chromium):
+    broken, fine = server.people()[80], server.people()[81]
+    context, page, watch = kiosk_page(chromium, server)
+    try:
+        save_offline(page, [broken["ticket_code"], fine["ticket_code"]])
+        attempts: list[str] = []
+
+        def server_bug(route: Any) -> None:  # a 500 for this one ticket, every time
+            if route.request.post_data_json["code"] != broken["ticket_code"]:
+                return route.continue_()
+            attempts.append(route.request.post_data_json["nonce"])
+            route.fulfill(status=500, content_type="application/json",
+                          body='{"result": "internal_server_error", "message": "Internal Server Error"}')
+
+        page.route("**/api/checkins", server_bug)
+        page.evaluate("dispatchEvent(new Event('online'))")
+        # the scan saved after it is not held up behind it
+        poll(page, lambda: server.get(f"/api/attendees/{fine['id']}").json()["attendee"]["checked_in_at"],
+             "the second saved scan to go through")
+        # ... and it is given up after a few tries, listed for a volunteer, not retried all evening
+        panel = page.locator("#late-refusals")
+        expect(panel.locator("li")).to_have_text([f"{broken['ticket_code']} — The server could not check it"], timeout=60_000)
+        expect(page.locator("#pending")).to_be_hidden()
+        tries = len(attempts)
+        page.wait_for_timeout(3000)
+        assert len(attempts) == tries and 3 <= tries <= 10, attempts
+        assert page.evaluate("localStorage.getItem('kiosk.outbox.v1')") == "[]"
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+def test_a_saved_scan_answered_too_many_attempts_is_sent_again_not_dropped(server, chromium):
+    """429 says "this door, wait a minute", not "this ticket is bad": the person went in on trust."""
+    person = server.people()[82]
+    context, page, watch = kiosk_page(chromium, server)
+    try:
+        save_offline(page, [person["ticket_code"]])
+        answers: list[int] = []
+
+        def rate_limited_once(route: Any) -> None:
+            if not answers:
+                answers.append(429)
+                return route.fulfill(status=429, content_type="application/json",
+                                     body='{"result": "too_many_attempts", "message": "Please wait."}')
+            answers.append(0)
+            route.continue_()
+
+        page.route("**/api/checkins", rate_limited_once)
+        page.evaluate("dispatchEvent(new Event('online'))")
+        expect(page.locator("#toast")).to_contain_text(f"Confirmed: {person['first_name']} is checked in", timeout=20_000)
+        expect(page.locator("#late-refusals")).to_be_hidden()
+        assert server.get(f"/api/attendees/{person['id']}").json()["attendee"]["checked_in_at"]
+        assert answers[0] == 429 and len(answers) >= 2
         watch.assert_clean()
     finally:
         context.close()
