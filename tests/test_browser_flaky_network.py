@@ -263,3 +263,31 @@ def test_a_saved_scan_answered_too_many_attempts_is_sent_again_not_dropped(serve
         watch.assert_clean()
     finally:
         context.close()
+
+
+def test_two_kiosks_holding_the_same_saved_scan_check_in_once_and_both_say_so(server, chromium):
+    """Someone scanned at both doors while the Wi-Fi was down (or two tabs on one station)."""
+    person = server.people()[83]
+    first_ctx, first, first_watch = kiosk_page(chromium, server)
+    second_ctx, second, second_watch = kiosk_page(chromium, server)
+    try:
+        for page in (first, second):
+            save_offline(page, [person["ticket_code"]])
+        for page in (first, second):
+            page.evaluate("dispatchEvent(new Event('online'))")
+        for page in (first, second):
+            expect(page.locator("#pending")).to_be_hidden(timeout=20_000)
+        said = [page.locator("#toast").text_content() + "|" + page.locator("#late-refusals").text_content()
+                for page in (first, second)]
+        confirmed = [s for s in said if f"Confirmed: {person['first_name']} is checked in" in s]
+        refused = [s for s in said if "Already checked in" in s]
+        assert len(confirmed) == 1 and len(refused) == 1, said
+        with server.state.store.read() as db:
+            results = [r[0] for r in db.execute("SELECT result FROM scans WHERE code = ?", [person["ticket_code"]])]
+        assert sorted(results) == ["already_checked_in", "checked_in"], results
+        assert server.get("/api/headcount", None).json()["checked_in"] == 1
+        first_watch.assert_clean()
+        second_watch.assert_clean()
+    finally:
+        first_ctx.close()
+        second_ctx.close()
