@@ -3,11 +3,21 @@
 Each connection runs its own loop and sends the latest state itself (see feed.py):
 one phone that stops reading never delays another. flask-sock's ping_interval
 (SOCK_SERVER_OPTIONS) notices phones that vanished without closing.
+
+The other way round, a browser cannot see websocket pings: a socket whose Wi-Fi or NAT entry
+died stays "open" in the page for many minutes while nothing arrives. So both feeds send
+something at least every LIVE_HEARTBEAT_SECONDS (the headcount again, or a heartbeat), and the
+pages (web/static/js/live.js) drop a socket that has been silent for a few of those.
+
+A console that was away (Wi-Fi, a server restart) reconnects with ?since=<the server_time of
+the last message it got>; the live feed then sends what it missed from the database before
+going live, since the in-memory feed neither survives a restart nor is meant to replay history.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import json
 import time
@@ -15,14 +25,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import zxingcpp
-from flask import Blueprint, current_app, g
+from flask import Blueprint, current_app, g, request
 from PIL import Image, UnidentifiedImageError
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 
 from printers.offload import off_hub
 
-from . import auth
+from . import attendees, auth, clock
 
 bp = Blueprint("live", __name__)
 sock = Sock()
@@ -32,6 +42,18 @@ MAX_FRAME_BYTES = 1_500_000
 MAX_FRAME_PIXELS = 4_000_000  # a 2560x1440 webcam frame fits
 RECHECK_SECONDS = 2.0  # how soon an open socket notices that its token was revoked or has expired
 POLICY_VIOLATION = 1008  # websocket close code: the credentials no longer hold
+HEARTBEAT_SECONDS = 15  # default of app.config["LIVE_HEARTBEAT_SECONDS"]; base.html tells the pages
+MAX_CATCH_UP = 200  # the console keeps this many feed items anyway
+
+
+@bp.record_once
+def _defaults(setup: Any) -> None:
+    """The heartbeat is app config so that templates (the pages' timeout) and tests can read and set it."""
+    setup.app.config.setdefault("LIVE_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS)
+
+
+def _heartbeat_seconds() -> float:
+    return float(current_app.config.get("LIVE_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
 
 
 def ws_route(path: str, role: str | None):
@@ -46,8 +68,6 @@ def ws_route(path: str, role: str | None):
 @bp.before_request
 def _authorise() -> Any:
     """Refuse with 401/403 before the handshake: a refused socket never opens."""
-    from flask import request
-
     role = WS_ROLES.get(request.endpoint or "")
     if not role:
         return None
@@ -96,27 +116,33 @@ def _feed():
 
 @ws_route("/ws/headcount", None)
 def headcount(ws) -> None:
-    """Public: the headcount on connect and after every change of it. Counts only."""
+    """Public: the headcount on connect, after every change of it, and again when it has been
+    quiet for a heartbeat (so the display can tell a quiet door from a dead socket). Counts only."""
     feed = _feed()
-    sent = -1
+    sent, beat = -1, _Heartbeat()
     with _hung_up_is_normal():
         while ws.connected:
             version, text = feed.headcount_snapshot()
-            if version != sent:
+            if version != sent or beat.due():  # the same count again is the display's heartbeat
                 ws.send(text)
                 sent = version
-            feed.wait_headcount(sent, WAIT_SECONDS)
+                beat.sent()
+            feed.wait_headcount(sent, min(WAIT_SECONDS, beat.left()))
 
 
 @ws_route("/ws/live", "volunteer")
 def live(ws) -> None:
-    """Volunteers: the headcount plus each arrival, undo, walk-in, import and printer change."""
+    """Volunteers: the headcount plus each arrival, undo, walk-in, import and printer change;
+    on a reconnect (?since=) what was missed first, and a heartbeat when the door is quiet."""
     feed = _feed()
     sign_in = _SignIn("volunteer")
+    beat = _Heartbeat()
     with _hung_up_is_normal():
-        sent = _send_snapshot(ws, feed)
+        sent = feed.version  # first: a change made during the catch-up is sent live too (the page skips repeats)
+        _send_missed(ws, feed, request.args.get("since", ""))
+        _send_snapshot(ws, feed)
         while ws.connected:
-            feed.wait(sent, WAIT_SECONDS)
+            feed.wait(sent, min(WAIT_SECONDS, beat.left()))
             if sign_in.lapsed():
                 return _close_lapsed(ws)
             changes = feed.since(sent)
@@ -124,16 +150,77 @@ def live(ws) -> None:
                 sent = _send_snapshot(ws, feed)
                 continue
             for change in changes:
-                ws.send(json.dumps({"type": change.kind, "version": change.version, **change.data,
-                                    "headcount": feed.headcount}))
+                _send(ws, {"type": change.kind, "version": change.version, **change.data, "headcount": feed.headcount})
                 sent = change.version
+            if changes:
+                beat.sent()
+            elif beat.due():
+                _send(ws, {"type": "heartbeat", "headcount": feed.headcount})
+                beat.sent()
+
+
+class _Heartbeat:
+    """When this socket last sent anything: a silent one sends a heartbeat (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self.every = _heartbeat_seconds()
+        self._last = time.monotonic()
+
+    def sent(self) -> None:
+        self._last = time.monotonic()
+
+    def left(self) -> float:
+        return max(self._last + self.every - time.monotonic(), 0.01)
+
+    def due(self) -> bool:
+        return time.monotonic() - self._last >= self.every
+
+
+def _send(ws, message: dict[str, Any], server_time: str | None = None) -> None:
+    """One live-feed message, stamped with the server's clock: the console's ?since= on reconnect."""
+    ws.send(json.dumps({**message, "server_time": server_time or clock.now_iso()}))
+
+
+def _send_missed(ws, feed, since: str) -> None:
+    """What happened at the door after `since` (the console's last message), from the database,
+    before the snapshot: the snapshot's stamp then moves the console's `since` past all of it.
+
+    Arrivals are the people checked in since then who still are (kiosk scans, manual check-ins
+    and walk-ins alike); undos come from the audit trail. The console skips what it has already."""
+    if not _is_iso_time(since):
+        return
+    state = current_app.extensions["kiosk"]
+    event = state.door.event
+    with state.store.read() as db:
+        arrived = db.execute("SELECT * FROM attendees WHERE event_id = ? AND checked_in_at > ? "
+                             "ORDER BY checked_in_at DESC LIMIT ?", [event.id, since, MAX_CATCH_UP]).fetchall()
+        undone = db.execute("SELECT a.*, u.at AS undone_at FROM audit u JOIN attendees a ON a.id = u.attendee_id "
+                            "WHERE u.event_id = ? AND u.action = 'undo' AND u.at > ? ORDER BY u.at DESC LIMIT ?",
+                            [event.id, since, MAX_CATCH_UP]).fetchall()
+    missed = [(row["checked_in_at"], {"type": "checked_in", "attendee": attendees.as_dict(row),
+                                      "station": row["checked_in_station"], "at": row["checked_in_at"], "manual": False})
+              for row in arrived]
+    missed += [(row["undone_at"], {"type": "undone", "attendee": attendees.as_dict(row), "at": row["undone_at"]})
+               for row in undone]
+    # Oldest first, each stamped with its own time: a catch-up cut short resumes where it stopped.
+    for at, message in sorted(missed, key=lambda item: item[0]):
+        _send(ws, {**message, "catch_up": True, "headcount": feed.headcount}, server_time=at)
+
+
+def _is_iso_time(text: str) -> bool:
+    """A time the server itself sent (ISO 8601); anything else asks for no catch-up."""
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return bool(text) and len(text) <= 40
 
 
 def _send_snapshot(ws, feed) -> int:
     """The current headcount and printers; printers from the same place as GET /api/printers."""
     version = feed.version
     printers = current_app.extensions["kiosk"].printers.describe()
-    ws.send(json.dumps({"type": "snapshot", "headcount": feed.headcount, "printers": printers}))
+    _send(ws, {"type": "snapshot", "headcount": feed.headcount, "printers": printers})
     return version
 
 

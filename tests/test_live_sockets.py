@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from urllib.parse import quote
 
 import requests
 from websockets.sync.client import connect
@@ -143,3 +144,37 @@ def test_a_late_scan_refused_reaches_the_volunteers_feed_but_not_the_public_head
         except TimeoutError:
             extra = None
         assert extra is None or json.loads(extra)["type"] != "late_refusal"  # the plain refusal is not announced
+
+
+def test_a_quiet_door_still_sends_a_heartbeat_on_both_sockets(server):
+    """Browsers never see websocket pings: a page can tell a quiet door from a dead socket only
+    if something arrives now and then."""
+    server.app.config["LIVE_HEARTBEAT_SECONDS"] = 0.5
+    with connect(f"{server.ws_url}/ws/live?token={server.tokens['volunteer']}", open_timeout=5) as live, \
+            connect(server.ws_url + "/ws/headcount", open_timeout=5) as public:
+        assert recv_json(live)["type"] == "snapshot"
+        first = recv_json(public)
+        beat = recv_json(live, timeout=2)
+        assert beat["type"] == "heartbeat" and beat["headcount"]["checked_in"] == 0 and beat["server_time"]
+        assert recv_json(public, timeout=2) == first  # the same count again: the contract's object, nothing else
+
+
+def test_a_console_reconnecting_with_since_gets_what_it_missed_once(server):
+    people = server.people()
+    url = f"{server.ws_url}/ws/live?token={server.tokens['volunteer']}"
+    server.scan(people[0]["ticket_code"])
+    with connect(url, open_timeout=5) as ws:
+        since = recv_json(ws)["server_time"]
+    # away: two arrivals, one of them undone again, and a walk-in checked in
+    for person in people[1:3]:
+        server.scan(person["ticket_code"], station="door-2")
+    server.delete(f"/api/checkins/{people[2]['id']}", "volunteer")
+    server.post("/api/attendees", "volunteer", json={"name": "Wanda Walkin", "check_in": True})
+    with connect(f"{url}&since={quote(since)}", open_timeout=5) as ws:
+        messages = []
+        while not messages or messages[-1]["type"] != "snapshot":
+            messages.append(recv_json(ws))
+    missed = [(m["type"], m["attendee"]["name"]) for m in messages if m.get("catch_up")]
+    assert missed == [("checked_in", people[1]["name"]), ("undone", people[2]["name"]), ("checked_in", "Wanda Walkin")]
+    assert messages[-1]["headcount"]["checked_in"] == 3
+    assert all(m["server_time"] >= since for m in messages)

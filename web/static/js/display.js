@@ -44,4 +44,4 @@ function showConnection(state) {
   setText(label, state === "open" ? "Live" : wasOpen ? "Reconnecting…" : "Connecting…");
 }
 
-new LiveSocket("/ws/headcount", { onMessage: render, onStatus: showConnection }).start();
+new LiveSocket("/ws/headcount", { onMessage: render, onStatus: showConnection, heartbeat: true }).start();

@@ -22,6 +22,7 @@ const TITLES = {
   too_many_attempts: "Please wait a moment",
   saved: "Scan saved",
   signed_out: "Kiosk signed out",
+  server_error: "The server could not check it",
 };
 const ICONS = {
   checked_in: "✓", already_checked_in: "↻", unknown_code: "?", invalid_code: "✕", not_attending: "!",
@@ -96,7 +97,11 @@ async function send(item, late = false) {
   } catch {
     return { kind: "lost" }; // no answer: network down, server gone, or too slow
   }
-  if (answer.status >= 500) return { kind: "lost", answer };
+  // 503: busy for a moment (an import), so come back; any other 5xx: the server failed on it.
+  if (answer.status >= 500) return { kind: answer.status === 503 ? "lost" : "failed", answer };
+  // Too many unrecognised codes lately at this door: for a saved scan that is "wait", not a
+  // verdict on the ticket (the person went in long ago; their ticket was never looked at).
+  if (late && answer.status === 429) return { kind: "lost", answer };
   const kind = answer.status === 401 || answer.status === 403 ? "signed_out" : "answer";
   setSignedOut(kind === "signed_out");
   return { kind, answer };
@@ -182,10 +187,11 @@ function recordTiming(code, via, startedAt, outcome) {
 const outbox = new Outbox({
   send: async (item) => {
     const outcome = await send(item, true);
-    return { done: outcome.kind === "answer", answer: outcome.answer };
+    return { done: outcome.kind === "answer", failed: outcome.kind === "failed", answer: outcome.answer };
   },
   onChange: (count) => showPending(count),
   onSettled: (item, answer) => settled(item, answer.data),
+  onGaveUp: (item) => addLateRefusal(item, { result: "server_error" }),
 });
 
 function showPending(count) {

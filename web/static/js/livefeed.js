@@ -11,16 +11,18 @@ export class LiveFeed {
   /** onName(name): a name in the feed was tapped (the console searches for it). */
   constructor({ list, empty, onName }) {
     Object.assign(this, { list, empty, onName });
+    this.seen = new Set(); // arrivals and undos already listed: a reconnect's catch-up may repeat some
   }
 
-  /** One websocket message; returns true when it was something to list. */
+  /** One websocket message; returns true when it was something to list (false for a repeat). */
   add(message) {
     const person = message.attendee;
+    if (this.repeated(message)) return false;
     switch (message.type) {
       case "checked_in":
         return this.item("checked_in", message.at, person, [message.station, message.manual ? "by a volunteer" : ""]);
       case "undone":
-        return this.item("undone", null, person, ["check-in undone", message.by ? `by ${message.by}` : ""]);
+        return this.item("undone", message.at, person, ["check-in undone", message.by ? `by ${message.by}` : ""]);
       case "walk_in":
         return this.item("walk_in", null, person, [message.checked_in ? "walk-in, checked in" : "walk-in, registered"]);
       case "import":
@@ -32,6 +34,16 @@ export class LiveFeed {
       default:
         return false;
     }
+  }
+
+  /** An arrival (or undo) with its time is the same event however often it is sent. */
+  repeated(message) {
+    if (!message.at || !message.attendee || (message.type !== "checked_in" && message.type !== "undone")) return false;
+    const key = `${message.type}:${message.attendee.id}:${message.at}`;
+    if (this.seen.has(key)) return true;
+    this.seen.add(key);
+    if (this.seen.size > MAX_ITEMS * 2) this.seen.delete(this.seen.values().next().value); // oldest first
+    return false;
   }
 
   item(kind, at, person, meta) {

@@ -6,6 +6,10 @@
 const KEY = "kiosk.outbox.v1";
 const MIN_DELAY = 500;
 const MAX_DELAY = 15000;
+// A scan the server keeps failing on (HTTP 500: a bug, not a busy moment) is given up after this
+// many answers (about half a minute of back-off), so it neither loops all evening nor holds up
+// the scans saved after it. "No answer at all" never counts: the network may come back any time.
+const MAX_SERVER_ERRORS = 6;
 
 function load() {
   try {
@@ -22,12 +26,15 @@ function save(items) {
 
 export class Outbox {
   /**
-   * @param send async (scan) => {done: boolean, answer}; done=false means "no answer, try later"
+   * @param send async (scan) => {done, answer, failed}: done when the server decided; else
+   *   `failed` when it answered but could not decide (a server error: counts towards giving up),
+   *   neither when it was out of reach or asked us to come back later (try again, no limit)
    * @param onChange (count) => void, whenever the number of waiting scans changes
    * @param onSettled (scan, answer) => void, when a waiting scan finally got its answer
+   * @param onGaveUp (scan, answer) => void, when the server failed on a scan MAX_SERVER_ERRORS times
    */
-  constructor({ send, onChange, onSettled }) {
-    Object.assign(this, { send, onChange, onSettled });
+  constructor({ send, onChange, onSettled, onGaveUp }) {
+    Object.assign(this, { send, onChange, onSettled, onGaveUp });
     this.failures = 0;
     this.timer = null;
     this.flushing = false;
@@ -81,21 +88,37 @@ export class Outbox {
     }
     this.flushing = true;
     this.again = false;
+    let waiting = false; // some scan must be sent again later
     try {
       for (const scan of load()) { // oldest first: the order people arrived in
-        const { done, answer } = await this.send(scan);
-        if (!done) {
-          this.failures += 1;
-          this.flushSoon();
-          return;
+        const { done, answer, failed } = await this.send(scan);
+        if (done) {
+          this.remove(scan.nonce);
+          this.onSettled?.(scan, answer);
+        } else if (failed) {
+          waiting = !this.countServerError(scan, answer) || waiting; // this one failed; the next may not
+        } else {
+          waiting = true;
+          break; // out of reach: the rest would fare no better this round
         }
-        this.remove(scan.nonce);
-        this.failures = 0;
-        this.onSettled?.(scan, answer);
       }
     } finally {
       this.flushing = false;
     }
-    if (this.again && this.count) this.flushSoon(0);
+    this.failures = waiting ? this.failures + 1 : 0;
+    if (waiting) this.flushSoon();
+    else if (this.again && this.count) this.flushSoon(0);
+  }
+
+  /** One more server error for `scan`; true when that was its last chance and it was given up. */
+  countServerError(scan, answer) {
+    const errors = (scan.errors || 0) + 1;
+    if (errors >= MAX_SERVER_ERRORS) {
+      this.remove(scan.nonce);
+      this.onGaveUp?.(scan, answer);
+      return true;
+    }
+    save(load().map((s) => (s.nonce === scan.nonce ? { ...s, errors } : s))); // kept across a reload too
+    return false;
   }
 }

@@ -1,8 +1,10 @@
 // The volunteer console: live feed, search with actions, walk-ins, arrivals chart, printers and
-// phone pairing. Everything live comes over /ws/live; after a reconnect we fetch what we may
-// have missed (printers, arrivals, the open search) because the feed does not replay history.
+// phone pairing. Everything live comes over /ws/live. A reconnect asks for what happened since
+// the last message we got (?since=, the server's own clock), so arrivals made while the phone
+// was off the Wi-Fi or the server was restarting still appear in the feed; printers, the chart
+// and the open search are fetched again.
 
-import { $, $$, h, setText, throttle } from "./dom.js";
+import { $, $$, h, setText, throttle, uuid } from "./dom.js";
 import { get, post, messageOf, NetworkError } from "./api.js";
 import { LiveSocket } from "./live.js";
 import { Search } from "./search.js";
@@ -50,7 +52,14 @@ const printersSoon = throttle(loadPrinters, 3000); // queue counts move with eve
 
 // --- live ---
 
+let since = ""; // server_time of the newest live message: where a reconnect's catch-up starts
+
+function livePath() {
+  return since ? `/ws/live?since=${encodeURIComponent(since)}` : "/ws/live";
+}
+
 function onLive(message) {
+  if (typeof message.server_time === "string") since = message.server_time;
   renderCounts(message.headcount);
   switch (message.type) {
     case "snapshot":
@@ -89,7 +98,7 @@ function showConnection(state) {
 
 function onOpen(isReconnect) {
   if (!isReconnect) return;
-  feed.note("note", "Reconnected. Anything missed is in search and the counts.");
+  feed.note("note", "Reconnected: what happened meanwhile is listed above.");
   search.refresh();
   loadArrivals();
   loadPrinters();
@@ -114,6 +123,18 @@ function walkInBody(form, checkIn) {
   return { name: form.elements.name.value.trim(), email: value("email"), company: value("company"), check_in: checkIn };
 }
 
+/**
+ * A walk-in being registered: its details, who matched them before we sent it, and the id that
+ * names this one registration (sent as request_id, the same on every retry). When an answer is
+ * lost the server may well have registered them: the next press looks before it sends again.
+ */
+let attempt = null;
+
+function attemptFor(details) {
+  if (attempt?.details !== details) attempt = { details, before: null, uncertain: false, requestId: uuid() };
+  return attempt;
+}
+
 async function registerWalkIn(event) {
   event.preventDefault();
   const form = event.currentTarget;
@@ -126,13 +147,14 @@ async function registerWalkIn(event) {
   }
   const buttons = $$("button[type=submit]", form);
   buttons.forEach((b) => { b.disabled = true; });
+  const current = attemptFor(JSON.stringify([body.name, body.email, body.company]));
   try {
+    if (current.uncertain && await registeredAfterAll(form, body, current, status)) return;
     // The first press with these details looks for the same person on the list; pressing again registers anyway.
-    const details = JSON.stringify([body.name, body.email, body.company]);
-    if (form.dataset.confirmed !== details) {
+    if (current.before === null) {
       const already = await sameNameOrEmail(body.name, body.email);
+      current.before = new Set(already.map((p) => p.id));
       if (already.length) {
-        form.dataset.confirmed = details;
         status.dataset.tone = "warn";
         const first = already[0];
         setText(status, `${first.name} is already on the list${first.checked_in_at ? " (checked in)" : ""}: their card is under Find someone. `
@@ -141,14 +163,41 @@ async function registerWalkIn(event) {
         return;
       }
     }
-    await sendWalkIn(form, body, status);
+    await sendWalkIn(form, { ...body, request_id: current.requestId }, status);
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
+    current.uncertain = current.before !== null; // the POST may have gone out (a failed look-up sent nothing)
     status.dataset.tone = "bad";
-    setText(status, "No answer from the server. Nothing was registered: try again.");
+    setText(status, current.uncertain
+      ? `No answer from the server: ${body.name} may or may not be registered. Press the button again when the Wi-Fi is back: `
+        + "we look first, so nobody is registered twice."
+      : "No answer from the server. Nothing was registered: try again.");
   } finally {
     buttons.forEach((b) => { b.disabled = false; });
   }
+}
+
+/**
+ * After a lost answer: a walk-in with these details that was not there before we sent it is the
+ * one we registered. Say so and finish, instead of registering them a second time.
+ */
+async function registeredAfterAll(form, body, current, status) {
+  const ours = (await sameNameOrEmail(body.name, body.email)).find((p) => p.is_walk_in && !current.before.has(p.id));
+  if (!ours) return false;
+  const checkedIn = Boolean(ours.checked_in_at);
+  status.dataset.tone = checkedIn || !body.check_in ? "good" : "warn";
+  setText(status, `${ours.name} was registered${checkedIn ? " and checked in" : ", not checked in,"} after all`
+    + (body.check_in && !checkedIn ? ": their card is under Find someone." : "."));
+  if (body.check_in && !checkedIn) search.searchFor(ours.email || ours.name);
+  finishWalkIn(form);
+  return true;
+}
+
+/** The walk-in is done: an empty form for the next person, and no attempt left to retry. */
+function finishWalkIn(form) {
+  attempt = null;
+  form.reset();
+  form.elements.name.focus();
 }
 
 async function sendWalkIn(form, body, status) {
@@ -162,11 +211,7 @@ async function sendWalkIn(form, body, status) {
           + "Their card is under Find someone, with Admit anyway.");
   // Not let in (the venue is full): their card in search offers "Admit anyway".
   if (answer.ok && answer.data.check_in && !checkedIn) search.searchFor(answer.data.attendee.email || answer.data.attendee.name);
-  if (answer.ok) {
-    delete form.dataset.confirmed;
-    form.reset();
-    form.elements.name.focus();
-  }
+  if (answer.ok) finishWalkIn(form);
 }
 
 // --- pairing phones ---
@@ -207,7 +252,7 @@ async function copyPairLink() {
 $("#walkin-form").addEventListener("submit", registerWalkIn);
 $$("[data-pair]").forEach((b) => b.addEventListener("click", () => pair(b.dataset.pair)));
 $("#pair-copy").addEventListener("click", copyPairLink);
-new LiveSocket("/ws/live", { onMessage: onLive, onOpen, onStatus: showConnection }).start();
+new LiveSocket(livePath, { onMessage: onLive, onOpen, onStatus: showConnection, heartbeat: true }).start();
 loadArrivals();
 loadPrinters();
 setInterval(loadArrivals, 60000); // the chart's "now" moves on even when nobody arrives

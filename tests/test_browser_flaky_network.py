@@ -1,0 +1,293 @@
+"""A real evening's network, through real browsers: the server restarted mid-evening, phones that
+lose Wi-Fi, answers lost on the way back, sockets that die without closing, two kiosks at once."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import requests
+from playwright.sync_api import Page, expect
+
+from browser import chromium, new_context, pair, pw, scanner_type, watch_page  # noqa: F401
+
+
+def poll(page: Page, predicate: Any, what: str, timeout: float = 10.0) -> Any:
+    """wait_until for tests with routes: Playwright runs route handlers only while the test is in
+    one of its calls, so wait in the page, not in time.sleep."""
+    for _ in range(int(timeout * 10)):
+        value = predicate()
+        if value:
+            return value
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Remote:
+    """A `kiosk serve` subprocess seen the way the browser helpers expect a server (url, tokens)."""
+
+    def __init__(self, proc: Any, tokens: dict[str, str]) -> None:
+        self.proc, self.tokens, self.url = proc, tokens, proc.url
+
+    def api(self, method: str, path: str, role: str | None = "organizer", **kw: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
+        return requests.request(method, self.url + path, headers=headers, timeout=10, **kw)
+
+    def people(self) -> list[dict[str, Any]]:
+        found = self.api("GET", "/api/attendees?limit=500").json()["attendees"]
+        return sorted((p for p in found if p["status"] == "attending"), key=lambda p: p["id"])
+
+    def attendee(self, attendee_id: int) -> dict[str, Any]:
+        return self.api("GET", f"/api/attendees/{attendee_id}").json()["attendee"]
+
+    def scan_rows(self, code: str) -> list[tuple[str, str]]:
+        """(result, nonce) of every scan of `code` in the database, read beside the server."""
+        database = self.proc.config_path.parent / "data" / "kiosk.db"
+        with sqlite3.connect(database) as db:
+            return db.execute("SELECT result, nonce FROM scans WHERE code = ? ORDER BY id", [code]).fetchall()
+
+
+def open_page(browser: Any, remote: Remote, role: str | None, path: str = "") -> tuple[Any, Page, Any]:
+    """A context of its own (cookies, localStorage) signed in as `role`, or public at `path`."""
+    context = new_context(browser, remote)
+    page = context.new_page()
+    watch = watch_page(page)
+    if role:
+        pair(page, remote, role)
+    if path:
+        page.goto(path)
+    if role == "kiosk":
+        page.wait_for_function("window.kioskMetrics !== undefined")  # listening: no keystroke of a scan lost
+    return context, page, watch
+
+
+def test_a_server_restart_mid_evening_loses_nothing_and_every_screen_catches_up(kiosk_process, chromium):
+    proc, tokens = kiosk_process()
+    remote = Remote(proc, tokens)
+    before, during = remote.people()[:1], remote.people()[1:4]
+    k_ctx, kiosk, k_watch = open_page(chromium, remote, "kiosk")
+    v_ctx, console, v_watch = open_page(chromium, remote, "volunteer")
+    d_ctx, display, d_watch = open_page(chromium, remote, None, "/display")
+    try:
+        expect(console.locator("#connection")).to_have_text("Live")
+        expect(display.locator("#checked-in")).to_have_text("0")
+        scanner_type(kiosk, before[0]["ticket_code"])
+        expect(kiosk.locator("#result-title")).to_have_text(f"Welcome, {before[0]['first_name']}!")
+        expect(display.locator("#checked-in")).to_have_text("1")
+
+        proc.kill()  # kill -9: no goodbye to any socket
+        expect(console.locator("#connection")).to_have_text("Reconnecting…")
+        expect(display.locator("#connection")).to_have_text("Reconnecting…")
+        for person in during:
+            scanner_type(kiosk, person["ticket_code"])
+            expect(kiosk.locator("#kiosk")).to_have_attribute("data-state", "saved")
+        expect(kiosk.locator("#pending")).to_have_text("3 scans waiting for the network")
+
+        proc.start()
+        # No reload anywhere: each page finds the server again by itself.
+        expect(kiosk.locator("#pending")).to_be_hidden(timeout=30_000)
+        expect(console.locator("#connection")).to_have_text("Live", timeout=30_000)
+        expect(display.locator("#connection")).to_have_text("Live", timeout=30_000)
+        expect(display.locator("#checked-in")).to_have_text("4")
+        expect(console.locator("#count-inside")).to_have_text("4")
+        for person in during:  # each saved scan sent until answered, and counted exactly once
+            assert remote.attendee(person["id"])["checked_in_at"]
+            rows = remote.scan_rows(person["ticket_code"])
+            assert [r for r, _ in rows] == ["checked_in"] and len({n for _, n in rows}) == 1, rows
+        # The arrivals the console did not see while it was away are in its feed now.
+        for person in before + during:
+            expect(console.locator("#feed")).to_contain_text(person["name"])
+        for watch in (k_watch, v_watch, d_watch):
+            watch.assert_clean()
+    finally:
+        for context in (k_ctx, v_ctx, d_ctx):
+            context.close()
+
+
+def console_page(browser: Any, server: Any) -> tuple[Any, Page, Any]:
+    """The volunteer console on its own phone, live."""
+    context, page, watch = open_page(browser, server, "volunteer")
+    expect(page.locator("#connection")).to_have_text("Live")
+    return context, page, watch
+
+
+def quick_heartbeat(server: Any, seconds: float = 1) -> None:
+    """Sockets that are silent for a few of these are dead: the pages notice in seconds, not minutes."""
+    server.app.config["LIVE_HEARTBEAT_SECONDS"] = seconds
+
+
+def test_a_phone_that_lost_wifi_notices_and_sees_the_arrivals_it_missed(server, chromium):
+    """Offline, the phone's socket does not close: nothing arrives on it any more. The console must
+    notice that by itself (no "Live" while deaf), then catch up on what it missed."""
+    quick_heartbeat(server)
+    missed = server.people()[5:8]
+    context, page, watch = console_page(chromium, server)
+    try:
+        context.set_offline(True)
+        expect(page.locator("#connection")).to_have_text("Reconnecting…")
+        for person in missed:
+            assert server.scan(person["ticket_code"], station="door-2").status_code == 201
+        server.post("/api/attendees", "volunteer", json={"name": "Wanda Walkin", "check_in": True})
+        context.set_offline(False)
+        expect(page.locator("#connection")).to_have_text("Live", timeout=20_000)
+        expect(page.locator("#count-inside")).to_have_text("4")
+        for person in missed:
+            expect(page.locator("#feed")).to_contain_text(person["name"])
+        expect(page.locator("#feed")).to_contain_text("Wanda Walkin")
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+def answer_lost_once(page: Page, url: str, method: str = "POST") -> list[Any]:
+    """The first such request reaches the server and is done there, but its answer never comes
+    back (the phone walked out of range); later ones go through. Returns the bodies sent."""
+    sent: list[Any] = []
+
+    def handle(route: Any) -> None:
+        if route.request.method != method:
+            return route.continue_()
+        sent.append(route.request.post_data_json)
+        if len(sent) == 1:
+            route.fetch()
+            return route.abort("connectionreset")
+        route.continue_()
+
+    page.route(url, handle)
+    return sent
+
+
+def walk_ins_named(server: Any, name: str) -> list[dict[str, Any]]:
+    found = server.get("/api/attendees", params={"q": name, "limit": 50}).json()["attendees"]
+    return [p for p in found if p["is_walk_in"] and p["name"] == name]
+
+
+def test_a_walk_in_whose_answer_was_lost_is_not_registered_twice(server, chromium):
+    """Pressing again after "no answer" is what a volunteer does; it must not make a second person,
+    also when the name is a namesake of someone on the list (the second press skips that check)."""
+    namesake = server.people()[12]["name"]
+    context, page, watch = console_page(chromium, server)
+    try:
+        sent = answer_lost_once(page, "**/api/attendees")
+        form = page.locator("#walkin-form")
+        status = page.locator("#walkin-status")
+        form.get_by_label("Name").fill(namesake)
+        press = form.get_by_role("button", name="Check in and print")
+        press.click()
+        expect(status).to_contain_text("is already on the list")  # a namesake: press again to register
+        press.click()
+        expect(status).to_contain_text("No answer from the server")
+        expect(status).not_to_contain_text("Nothing was registered")  # it was, on the server
+        poll(page, lambda: walk_ins_named(server, namesake), "the lost walk-in on the server")
+        press.click()  # what a volunteer does next
+        expect(status).to_contain_text(f"{namesake} was registered and checked in after all")
+        page.wait_for_timeout(500)
+        assert len(walk_ins_named(server, namesake)) == 1, walk_ins_named(server, namesake)
+        assert len(sent) == 1 and sent[0]["request_id"]
+        expect(form.get_by_label("Name")).to_have_value("")  # done: the form is ready for the next person
+        assert server.get("/api/headcount", None).json()["walk_ins"] == 1
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+def kiosk_page(browser: Any, server: Any) -> tuple[Any, Page, Any]:
+    return open_page(browser, server, "kiosk")
+
+
+def save_offline(page: Page, codes: list[str]) -> None:
+    """Scans made while the kiosk cannot reach the server: each is kept in its outbox."""
+    page.route("**/api/checkins", lambda route: route.abort("connectionrefused"))
+    for code in codes:
+        scanner_type(page, code)
+        expect(page.locator("#kiosk")).to_have_attribute("data-state", "saved")
+    expect(page.locator("#pending")).to_contain_text(f"{len(codes)} scan")
+    page.unroute("**/api/checkins")
+
+
+def test_a_saved_scan_the_server_keeps_failing_on_neither_loops_nor_blocks_the_others(server, chromium):
+    broken, fine = server.people()[80], server.people()[81]
+    context, page, watch = kiosk_page(chromium, server)
+    try:
+        save_offline(page, [broken["ticket_code"], fine["ticket_code"]])
+        attempts: list[str] = []
+
+        def server_bug(route: Any) -> None:  # a 500 for this one ticket, every time
+            if route.request.post_data_json["code"] != broken["ticket_code"]:
+                return route.continue_()
+            attempts.append(route.request.post_data_json["nonce"])
+            route.fulfill(status=500, content_type="application/json",
+                          body='{"result": "internal_server_error", "message": "Internal Server Error"}')
+
+        page.route("**/api/checkins", server_bug)
+        page.evaluate("dispatchEvent(new Event('online'))")
+        # the scan saved after it is not held up behind it
+        poll(page, lambda: server.get(f"/api/attendees/{fine['id']}").json()["attendee"]["checked_in_at"],
+             "the second saved scan to go through")
+        # ... and it is given up after a few tries, listed for a volunteer, not retried all evening
+        panel = page.locator("#late-refusals")
+        expect(panel.locator("li")).to_have_text([f"{broken['ticket_code']} — The server could not check it"], timeout=60_000)
+        expect(page.locator("#pending")).to_be_hidden()
+        tries = len(attempts)
+        page.wait_for_timeout(3000)
+        assert len(attempts) == tries and 3 <= tries <= 10, attempts
+        assert page.evaluate("localStorage.getItem('kiosk.outbox.v1')") == "[]"
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+def test_a_saved_scan_answered_too_many_attempts_is_sent_again_not_dropped(server, chromium):
+    """429 says "this door, wait a minute", not "this ticket is bad": the person went in on trust."""
+    person = server.people()[82]
+    context, page, watch = kiosk_page(chromium, server)
+    try:
+        save_offline(page, [person["ticket_code"]])
+        answers: list[int] = []
+
+        def rate_limited_once(route: Any) -> None:
+            if not answers:
+                answers.append(429)
+                return route.fulfill(status=429, content_type="application/json",
+                                     body='{"result": "too_many_attempts", "message": "Please wait."}')
+            answers.append(0)
+            route.continue_()
+
+        page.route("**/api/checkins", rate_limited_once)
+        page.evaluate("dispatchEvent(new Event('online'))")
+        expect(page.locator("#toast")).to_contain_text(f"Confirmed: {person['first_name']} is checked in", timeout=20_000)
+        expect(page.locator("#late-refusals")).to_be_hidden()
+        assert server.get(f"/api/attendees/{person['id']}").json()["attendee"]["checked_in_at"]
+        assert answers[0] == 429 and len(answers) >= 2
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+def test_two_kiosks_holding_the_same_saved_scan_check_in_once_and_both_say_so(server, chromium):
+    """Someone scanned at both doors while the Wi-Fi was down (or two tabs on one station)."""
+    person = server.people()[83]
+    first_ctx, first, first_watch = kiosk_page(chromium, server)
+    second_ctx, second, second_watch = kiosk_page(chromium, server)
+    try:
+        for page in (first, second):
+            save_offline(page, [person["ticket_code"]])
+        for page in (first, second):
+            page.evaluate("dispatchEvent(new Event('online'))")
+        for page in (first, second):
+            expect(page.locator("#pending")).to_be_hidden(timeout=20_000)
+        said = [page.locator("#toast").text_content() + "|" + page.locator("#late-refusals").text_content()
+                for page in (first, second)]
+        confirmed = [s for s in said if f"Confirmed: {person['first_name']} is checked in" in s]
+        refused = [s for s in said if "Already checked in" in s]
+        assert len(confirmed) == 1 and len(refused) == 1, said
+        with server.state.store.read() as db:
+            results = [r[0] for r in db.execute("SELECT result FROM scans WHERE code = ?", [person["ticket_code"]])]
+        assert sorted(results) == ["already_checked_in", "checked_in"], results
+        assert server.get("/api/headcount", None).json()["checked_in"] == 1
+        first_watch.assert_clean()
+        second_watch.assert_clean()
+    finally:
+        first_ctx.close()
+        second_ctx.close()
