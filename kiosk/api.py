@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -79,6 +80,7 @@ def attendee_fields(who: Actor | None) -> tuple[str, ...]:
     return attendees.PUBLIC_FIELDS if auth.allowed(who, "volunteer") else attendees.KIOSK_FIELDS
 
 
+REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a walk-in registration's name on its retries (a UUID)
 SCAN_BODY_HINT = 'Send JSON like {"code": "...", "station": "door-1"}.'
 
 
@@ -178,14 +180,21 @@ def post_walk_in() -> Response:
     check_in = _flag(body, "check_in")
     if check_in is None:
         return _not_a_flag("check_in")
-    attendee_id, outcome = state().door.walk_in(name, email, company, check_in, actor())
+    request_id = body.get("request_id")
+    if request_id is not None and not (isinstance(request_id, str) and REQUEST_ID.fullmatch(request_id)):
+        return error(422, "invalid", "request_id must be 1 to 64 letters, digits, '-' or '_'.")
+    attendee_id, outcome, repeated = state().door.walk_in(name, email, company, check_in, actor(), request_id)
     with state().store.read() as db:
         person = attendees.as_dict(attendees.get(db, state().door.event, attendee_id))
-    result = {"result": "registered", "attendee": person}
+    result: dict[str, Any] = {"result": "registered", "attendee": person}
     if outcome is not None:
         result.update({k: v for k, v in outcome.body.items() if k != "result"}, check_in=outcome.result)
+    elif check_in and person["checked_in_at"]:  # a repeat: they were checked in the first time
+        result.update(check_in="checked_in", checked_in_at=person["checked_in_at"])
+    if repeated:
+        result["repeated"] = True
     response = jsonify(result)
-    response.status_code = 201
+    response.status_code = 200 if repeated else 201
     return response
 
 

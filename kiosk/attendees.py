@@ -109,17 +109,31 @@ def _unused_code(db: sqlite_utils.Database, event: Event, master: bytes,
 
 
 def add_walk_in(db: sqlite_utils.Database, event: Event, master: bytes, name: str,
-                email: str | None, company: str | None) -> int:
-    """Register someone who turned up without a ticket."""
+                email: str | None, company: str | None, request_id: str | None = None) -> int:
+    """Register someone who turned up without a ticket.
+
+    `request_id`: the console's name for this one registration, kept as the row's external id,
+    so that a retry after a lost answer finds it (``walk_in_by_request``) instead of adding a twin."""
     name = clean(name)
     if not name:
         raise ValueError("A walk-in needs a name.")
     serial = db.execute("SELECT count(*) + 1 FROM attendees WHERE event_id = ? AND is_walk_in = 1", [event.id]).fetchone()[0]
+    external_id = _walk_in_request(request_id) if request_id else f"walk-in:{clock.now_iso()}:{serial}"
     return insert(db, event, master, {
         "name": name, "email": clean(email, 254).lower() or None, "company": clean(company) or None,
-        "external_id": f"walk-in:{clock.now_iso()}:{serial}", "source": "walk-in", "is_walk_in": 1,
+        "external_id": external_id, "source": "walk-in", "is_walk_in": 1,
         "role": "attendee", "attending": 1,
     })
+
+
+def walk_in_by_request(db: sqlite_utils.Database, event: Event, request_id: str) -> Any:
+    """The walk-in an earlier registration with this request id made tonight, if any."""
+    return db.execute("SELECT * FROM attendees WHERE event_id = ? AND external_id = ?",
+                      [event.id, _walk_in_request(request_id)]).fetchone()
+
+
+def _walk_in_request(request_id: str) -> str:
+    return f"walk-in:request:{request_id}"
 
 
 @dataclass

@@ -98,21 +98,33 @@ class Door:
                                   outcome.body["headcount"])
         return outcome
 
-    def walk_in(self, name: str, email: str | None, company: str | None, check_in: bool, actor: Actor) -> tuple[int, checkin.Outcome | None]:
-        """Register someone without a ticket; optionally check them in (which prints a badge)."""
+    def walk_in(self, name: str, email: str | None, company: str | None, check_in: bool, actor: Actor,
+                request_id: str | None = None) -> tuple[int, checkin.Outcome | None, bool]:
+        """Register someone without a ticket; optionally check them in (which prints a badge).
+
+        Returns (attendee id, the check-in's outcome, whether this repeated an earlier request).
+        A repeat (same `request_id`: the console lost the first answer) registers nobody new; it
+        only checks the person in if they asked for that and are not in yet."""
         with self.store.serialised():
             with self.store.write() as db:
-                attendee_id = attendees.add_walk_in(db, self.event, self.master, name, email, company)
-                audit.record(db, actor, "walk_in", self.event.id, attendee_id, check_in=check_in)
+                earlier = attendees.walk_in_by_request(db, self.event, request_id) if request_id else None
+                if earlier is None:
+                    attendee_id = attendees.add_walk_in(db, self.event, self.master, name, email, company, request_id)
+                    audit.record(db, actor, "walk_in", self.event.id, attendee_id, check_in=check_in)
+                else:
+                    attendee_id = earlier["id"]
                 outcome = None
-                if check_in:
+                if check_in and not (earlier and earlier["checked_in_at"]):
                     outcome = checkin.arrive(db, self.event, attendees.get(db, self.event, attendee_id),
                                              console_station(actor))
                 person = attendees.get(db, self.event, attendee_id)
                 counts = headcount(db, self.event)
-            self.feed.publish("walk_in", {"attendee": attendees.as_dict(person),
-                                          "checked_in": bool(outcome and outcome.changed)}, counts)
-        return attendee_id, outcome
+            if earlier is None:
+                self.feed.publish("walk_in", {"attendee": attendees.as_dict(person),
+                                              "checked_in": bool(outcome and outcome.changed)}, counts)
+            elif outcome is not None and outcome.changed:
+                self._publish_arrival(outcome, console_station(actor), manual=True)
+        return attendee_id, outcome, earlier is not None
 
     def reprint(self, attendee_id: int, actor: Actor) -> int | None:
         """Queue another badge for someone: the only way a badge prints twice."""

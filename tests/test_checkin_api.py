@@ -298,3 +298,28 @@ def test_a_volunteers_override_admits_past_capacity_and_the_station_is_the_conso
     named = srv.post(f"/api/attendees/{people[2]['id']}/checkin", "volunteer", json={"override": True, "station": "desk"})
     assert named.json()["station"] == "desk"
     assert srv.get("/api/headcount", None).json()["checked_in"] == 3
+
+
+def test_a_walk_in_sent_again_with_its_request_id_is_registered_once(server):
+    """The console's answer was lost and it sends the same registration again: one person, one check-in."""
+    body = {"name": "Ines Duarte", "email": "ines@example.pt", "check_in": True, "request_id": str(uuid.uuid4())}
+    first = server.post("/api/attendees", "volunteer", json=body)
+    again = server.post("/api/attendees", "volunteer", json=body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["check_in"] == again.json()["check_in"] == "checked_in"
+    assert again.json()["repeated"] is True
+    assert again.json()["attendee"]["id"] == first.json()["attendee"]["id"]
+    assert again.json()["checked_in_at"] == first.json()["checked_in_at"]
+    found = server.get("/api/attendees?q=ines", "volunteer").json()["attendees"]
+    assert len(found) == 1
+    assert server.get("/api/headcount", None).json()["walk_ins"] == 1
+    other = server.post("/api/attendees", "volunteer", json={**body, "request_id": str(uuid.uuid4())})
+    assert other.status_code == 201 and other.json()["attendee"]["id"] != first.json()["attendee"]["id"]
+
+
+@pytest.mark.parametrize("request_id", ["", "x" * 65, "a b", 42, ["id"], {"id": 1}])
+def test_a_walk_in_with_a_malformed_request_id_registers_nobody(server, request_id):
+    answer = server.post("/api/attendees", "volunteer", json={"name": "Nobody", "request_id": request_id})
+    assert answer.status_code == 422
+    assert "request_id" in answer.json()["message"]
+    assert server.get("/api/attendees?q=Nobody", "volunteer").json()["attendees"] == []
