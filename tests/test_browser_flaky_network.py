@@ -291,3 +291,68 @@ def test_two_kiosks_holding_the_same_saved_scan_check_in_once_and_both_say_so(se
     finally:
         first_ctx.close()
         second_ctx.close()
+
+
+class HeldUndos:
+    """The console's live socket, with its "undone" messages held back until released: so a test
+    decides whether the feed or the volunteer's next press tells the card first."""
+
+    def __init__(self, context: Any) -> None:
+        self.held: list[Any] = []
+        self.page_side: Any = None
+        context.route_web_socket("**/ws/live**", self._route)
+
+    def _route(self, ws: Any) -> None:
+        self.page_side = ws
+        server_side = ws.connect_to_server()
+        server_side.on_message(lambda message: self.held.append(message) if '"type": "undone"' in str(message)
+                               else ws.send(message))
+
+    def release(self) -> None:
+        for message in self.held:
+            self.page_side.send(message)
+        self.held.clear()
+
+
+def undo_on_card(page: Page, person: dict[str, Any]) -> Any:
+    page.locator("#search").fill(person["email"])
+    card = page.locator(f'#results > li[data-id="{person["id"]}"]')
+    expect(card).to_have_attribute("data-status", "checked-in")
+    card.get_by_role("button", name="Undo").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="Undo check-in").click()
+    return card
+
+
+def test_an_undo_whose_answer_was_lost_ends_as_done_on_the_card(server, chromium):
+    """The undo went through but its answer was lost: the card must end up saying so, whether the
+    live feed tells it first or the volunteer presses Undo again (409 not_checked_in)."""
+    first, second = server.people()[30], server.people()[31]
+    for person in (first, second):
+        assert server.scan(person["ticket_code"]).status_code == 201
+    context = new_context(chromium, server)
+    feed = HeldUndos(context)
+    page = context.new_page()
+    watch = watch_page(page)
+    try:
+        pair(page, server, "volunteer")
+        expect(page.locator("#connection")).to_have_text("Live")
+
+        answer_lost_once(page, f"**/api/checkins/{first['id']}", "DELETE")
+        card = undo_on_card(page, first)
+        expect(card).to_contain_text("No answer from the server")
+        poll(page, lambda: feed.held, "the undo on the live feed")
+        feed.release()  # the feed says what the lost answer would have
+        expect(card).to_have_attribute("data-status", "expected")
+        expect(card).not_to_contain_text("No answer from the server")
+
+        answer_lost_once(page, f"**/api/checkins/{second['id']}", "DELETE")
+        card = undo_on_card(page, second)
+        expect(card).to_contain_text("No answer from the server")
+        card.get_by_role("button", name="Undo").click()  # pressed again, the feed still silent
+        page.locator("#confirm-dialog").get_by_role("button", name="Undo check-in").click()
+        expect(card.locator(".person-msg")).to_have_text("Check-in already undone.")
+        expect(card).to_have_attribute("data-status", "expected")
+        assert server.get(f"/api/attendees/{second['id']}").json()["attendee"]["checked_in_at"] is None
+        watch.assert_clean()
+    finally:
+        context.close()

@@ -73,6 +73,7 @@ export class Search {
     if (!person || !this.people.has(person.id)) return;
     this.people.set(person.id, person);
     if (message) this.notes.set(person.id, { message, tone });
+    else if (this.notes.get(person.id)?.message === NO_ANSWER) this.notes.delete(person.id); // the feed answered it
     this.cardOf(person)?.replaceWith(this.card(person));
   }
 
@@ -142,6 +143,9 @@ export class Search {
     const answer = await this.act(person, () => del(`/api/checkins/${person.id}`));
     if (!answer) return;
     if (answer.ok) this.update(answer.data.attendee, "Check-in undone.", "info");
+    // Pressed again after "no answer" (the first undo went through), or undone at another phone:
+    // what the volunteer wanted is done, and the card shows it.
+    else if (answer.data.result === "not_checked_in") this.update(answer.data.attendee, "Check-in already undone.", "info");
     else this.say(person, messageOf(answer), "bad");
   }
 
