@@ -356,3 +356,22 @@ def test_an_undo_whose_answer_was_lost_ends_as_done_on_the_card(server, chromium
         watch.assert_clean()
     finally:
         context.close()
+
+
+def test_a_console_whose_pairing_was_revoked_says_signed_out_not_reconnecting(server, chromium):
+    """A browser cannot see why its websocket is refused: the console asks who it is and says so."""
+    label = "revoked-phone"
+    token = server.post("/api/tokens", json={"role": "volunteer", "label": label}).json()["token"]
+    context = new_context(chromium, server)
+    page = context.new_page()
+    watch = watch_page(page)
+    try:
+        page.goto(f"/pair?token={token}")
+        expect(page.locator("#connection")).to_have_text("Live")
+        token_id = next(t["id"] for t in server.get("/api/tokens").json()["tokens"] if t["label"] == label)
+        assert server.delete(f"/api/tokens/{token_id}").status_code == 200
+        expect(page.locator("#connection")).to_have_text("Signed out: Sign in", timeout=15_000)
+        expect(page.locator("#connection a")).to_have_attribute("href", "/login?next=/volunteer")
+        watch.assert_clean()
+    finally:
+        context.close()

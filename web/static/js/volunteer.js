@@ -92,8 +92,36 @@ function onLive(message) {
 
 function showConnection(state) {
   const label = $("#connection");
+  if (state === "connecting" && label.dataset.state === "signed-out") return; // until a sign-in opens it again
   label.dataset.state = state;
   setText(label, state === "open" ? "Live" : state === "connecting" ? "Reconnecting…" : "Offline");
+  if (state === "connecting") noticeSignedOut();
+}
+
+const CONSOLE_ROLES = ["volunteer", "organizer"];
+let askingWhoWeAre = false;
+
+/**
+ * A browser cannot see why a websocket was refused, so a phone whose pairing was revoked or
+ * whose session ended would say "Reconnecting…" forever. Ask the server who this session is
+ * (GET /api/csrf); signed out, say so, with the way back in. Offline, the question fails
+ * quietly and the label stays "Reconnecting…", which is then the truth.
+ */
+async function noticeSignedOut() {
+  if (askingWhoWeAre) return;
+  askingWhoWeAre = true;
+  try {
+    const answer = await get("/api/csrf");
+    const label = $("#connection");
+    if (answer.ok && !CONSOLE_ROLES.includes(answer.data.role) && label.dataset.state !== "open") {
+      label.dataset.state = "signed-out";
+      label.replaceChildren("Signed out: ", h("a", { href: "/login?next=/volunteer", text: "Sign in" }));
+    }
+  } catch (err) {
+    if (!(err instanceof NetworkError)) throw err;
+  } finally {
+    askingWhoWeAre = false;
+  }
 }
 
 function onOpen(isReconnect) {
