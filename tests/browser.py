@@ -106,6 +106,8 @@ def pair(page: Page, server: Any, role: str) -> Page:
     """Sign the page's context in with the role's token (GET /pair), landing on the role's page."""
     page.goto(f"/pair?token={server.tokens[role]}")
     page.wait_for_url(re.compile(re.escape(HOME[role]) + r"$"))
+    if role == "kiosk":  # listening for the scanner: no keystroke of a first scan lost to a slow start
+        page.wait_for_function("window.kioskMetrics !== undefined")
     return page
 
 

@@ -57,8 +57,6 @@ def open_page(browser: Any, remote: Remote, role: str | None, path: str = "") ->
         pair(page, remote, role)
     if path:
         page.goto(path)
-    if role == "kiosk":
-        page.wait_for_function("window.kioskMetrics !== undefined")  # listening: no keystroke of a scan lost
     return context, page, watch
 
 
