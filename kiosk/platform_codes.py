@@ -10,6 +10,11 @@ attendee list was imported. Keys are namespaced strings:
 - ``pretix:<secret>``      the QR content of a pretix ticket (case-sensitive)
 - ``code:<CODE>``          a ticket code column of a plain CSV/XLSX list, upper-cased
 
+What a barcode scanner adds is taken off first: a leading AIM symbology identifier
+(``]Q1`` for QR, ``]C0`` for Code 128). A scanner typing with Caps Lock on inverts
+the case of every letter; where the inverted reading is still unambiguous it is
+accepted (see ``luma_key_from_url`` and ``caps_lock_keys``).
+
 Everything here is pure and total: hostile input (huge, binary, SQL, URLs to
 elsewhere) yields ``None`` or ``[]``, never an exception.
 """
@@ -21,6 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 __all__ = [
     "MAX_SCAN_LENGTH",
+    "caps_lock_keys",
     "eventbrite_barcode_key",
     "eventbrite_key",
     "luma_key",
@@ -29,6 +35,7 @@ __all__ = [
     "pretix_key",
     "scan_keys",
     "tito_key",
+    "without_aim_prefix",
 ]
 
 # A scanner never produces more than a few hundred characters for a ticket; anything longer
@@ -45,6 +52,17 @@ _TITO_REFERENCE = re.compile(r"[A-Z0-9]{3,8}-[0-9]{1,5}")
 _PRETIX_SECRET = re.compile(r"[A-Za-z0-9+/=]{8,256}")
 _PLAIN_CODE = re.compile(r"[A-Z0-9][A-Z0-9._:/+=#-]{0,127}")
 _WHITESPACE = re.compile(r"\s+")
+# "]" + symbology + modifier, e.g. "]Q1" (QR), "]C0" (Code 128), "]d2" (Data Matrix), "]E0" (EAN-13)
+_AIM_PREFIX = re.compile(r"\][A-Za-z][0-9A-Za-z](?=\S)")
+
+
+def without_aim_prefix(scanned: str) -> str:
+    """The read without a scanner's AIM symbology identifier in front.
+
+    Scanners with "transmit AIM ID" switched on put it before every code. No code of any
+    platform (nor ours) starts with "]", so taking it off never changes a real code."""
+    found = _AIM_PREFIX.match(scanned)
+    return scanned[found.end():] if found else scanned
 
 
 def eventbrite_key(order_number: str, attendee_number: str) -> str | None:
@@ -75,8 +93,16 @@ def luma_key_from_url(url: str) -> str | None:
     """Key of a Luma check-in link such as ``https://luma.com/check-in/evt-AbC?pk=g-XyZ``.
 
     Only Luma's own hosts and check-in path are accepted, so a link to anywhere
-    else can never impersonate a guest.
+    else can never impersonate a guest. A link read with Caps Lock on
+    (``HTTPS://LUMA.COM/CHECK-IN/EVT-aBc?PK=G-xYz``) is read back with every letter's
+    case swapped: the lower-case path and ``pk`` prove which of the two readings is
+    the link (never both), and the swap restores the case-sensitive guest key exactly.
     """
+    return _luma_key_from_url(url) or _luma_key_from_url(url.swapcase())
+
+
+def _luma_key_from_url(url: str) -> str | None:
+    """The body of luma_key_from_url, for one reading of the link."""
     text = url.strip()
     if len(text) > MAX_SCAN_LENGTH or not text.isascii() or _WHITESPACE.search(text):
         return None
@@ -138,10 +164,8 @@ def scan_keys(scanned: str) -> list[str]:
 
 def _scan_keys(scanned: str) -> list[str]:
     """The body of scan_keys, free to raise on surprises that scan_keys swallows."""
-    if not isinstance(scanned, str):
-        return []
-    text = scanned.strip()
-    if not text or len(text) > MAX_SCAN_LENGTH or not text.isprintable():
+    text = _scanned_text(scanned)
+    if not text:
         return []
     if "://" in text:
         key = luma_key_from_url(text)
@@ -151,7 +175,37 @@ def _scan_keys(scanned: str) -> list[str]:
         candidates.append(eventbrite_barcode_key(text))
     if _LUMA_BARE_KEY.fullmatch(text):
         candidates.append(luma_key(text))
+    elif _LUMA_BARE_KEY.fullmatch(text.swapcase()):  # "G-..." is a Luma key read with Caps Lock on
+        candidates.append(luma_key(text.swapcase()))
     candidates.append(tito_key(text))
     candidates.append(pretix_key(text))
     candidates.append(plain_key(text))
     return list(dict.fromkeys(key for key in candidates if key))
+
+
+def caps_lock_keys(scanned: str) -> list[str]:
+    """Keys of the same read with every letter's case swapped (a scanner typing with Caps Lock on),
+    for the case-sensitive codes only (pretix secrets) and only where they differ from scan_keys.
+
+    Nothing in a pretix secret tells which reading is the real one, so these are a second
+    try for the lookup: safe only when the two readings do not lead to two different people.
+    Everything else needs no second try: our codes, Tito references and plain codes are
+    upper-cased anyway, and a Luma link or key says by its shape which reading it is."""
+    try:
+        text = _scanned_text(scanned)
+        if not text or "://" in text or text == text.swapcase():
+            return []
+        key = pretix_key(text.swapcase())
+        return [key] if key and key not in scan_keys(text) else []
+    except Exception:  # noqa: BLE001 - hostile input must never take the door down
+        return []
+
+
+def _scanned_text(scanned: object) -> str:
+    """The read as a string worth parsing: stripped, without an AIM prefix; "" when it cannot be a code."""
+    if not isinstance(scanned, str):
+        return ""
+    text = without_aim_prefix(scanned.strip())
+    if len(text) > MAX_SCAN_LENGTH or not text.isprintable():
+        return ""
+    return text

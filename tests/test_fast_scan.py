@@ -73,6 +73,10 @@ def test_every_answer_matches_the_flask_view(server):
         {"code": absent[0]["ticket_code"]} if absent else {"code": ""},      # not attending
         {"code": ["a list"]},                                                # not text
         {"station": "door-1"},                                               # no code
+        {"code": "]Q1" + people[10]["ticket_code"]},                         # AIM identifier in front
+        {"code": people[10]["ticket_code"].lower() + "\r\n"},               # Caps Lock, CR+LF
+        {"code": "BEGIN:VCARD\nN:Doe;John\nEND:VCARD"},                       # a vCard
+        {"code": "]C0" + "9" * 25},                                           # Code 128, unknown
     ]
     for body in cases:
         fast, slow = by_token(body), by_session(body)
