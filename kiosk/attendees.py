@@ -50,13 +50,30 @@ def by_ticket_code(db: sqlite_utils.Database, code: str) -> Any:
 
 
 def by_door_codes(db: sqlite_utils.Database, event: Event, keys: list[str]) -> Any:
-    """The attendee a platform's own ticket code belongs to (Eventbrite, Luma, pretix, Tito)."""
+    """The attendee a platform's own ticket code belongs to (Eventbrite, Luma, pretix, Tito):
+    the one the first matching key names, `keys` being most specific first."""
+    found = _door_code_matches(db, event, keys)
+    return next((found[key] for key in keys if key in found), None)
+
+
+def by_door_codes_if_one(db: sqlite_utils.Database, event: Event, keys: list[str]) -> Any:
+    """The attendee `keys` lead to when they all lead to the same one, else None.
+
+    For readings that are guesses (a pretix secret typed with Caps Lock on, case swapped):
+    two people matched means the guess cannot tell them apart, and nobody is let in on it."""
+    people = {row["id"]: row for row in _door_code_matches(db, event, keys).values()}
+    return next(iter(people.values())) if len(people) == 1 else None
+
+
+def _door_code_matches(db: sqlite_utils.Database, event: Event, keys: list[str]) -> dict[str, Any]:
+    """{key: attendee row} for each of `keys` that is someone's door code tonight."""
     if not keys:
-        return None
+        return {}
     marks = ",".join("?" * len(keys))
-    return db.execute(
-        f"SELECT a.* FROM door_codes d JOIN attendees a ON a.id = d.attendee_id "
-        f"WHERE d.event_id = ? AND d.code IN ({marks}) LIMIT 1", [event.id, *keys]).fetchone()
+    rows = db.execute(
+        f"SELECT a.*, d.code AS door_code FROM door_codes d JOIN attendees a ON a.id = d.attendee_id "
+        f"WHERE d.event_id = ? AND d.code IN ({marks})", [event.id, *keys]).fetchall()
+    return {row["door_code"]: row for row in rows}
 
 
 def search(db: sqlite_utils.Database, event: Event, query: str, limit: int = 25) -> list[dict[str, Any]]:

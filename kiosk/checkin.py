@@ -120,7 +120,7 @@ def normalise(raw: Any) -> str | None:
     """The scanned text, stripped; None when it cannot be a code (binary, huge, control or format chars)."""
     if not isinstance(raw, str):
         return None
-    text = raw.strip(" \t\r\n")
+    text = platform_codes.without_aim_prefix(raw.strip(" \t\r\n"))  # "]Q1": a scanner's symbology id
     if not text or len(text) > MAX_CODE_CHARS:
         return None
     if text.isascii() and text.isprintable():  # every ticket code: no need to look at each character
@@ -156,9 +156,10 @@ def _resolve(db: sqlite_utils.Database, event: Event, master: bytes, code: str) 
         person = attendees.by_ticket_code(db, code.upper())
         return (person, None) if person else (None, refusal("unknown_code"))
     keys = platform_codes.scan_keys(code)
-    if not keys:
+    swapped = platform_codes.caps_lock_keys(code)  # the same read typed with Caps Lock on
+    if not keys and not swapped:
         return None, refusal("invalid_code")
-    person = attendees.by_door_codes(db, event, keys)
+    person = attendees.by_door_codes(db, event, keys) or attendees.by_door_codes_if_one(db, event, swapped)
     return (person, None) if person else (None, refusal("unknown_code"))
 
 
