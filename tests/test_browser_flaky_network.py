@@ -4,13 +4,12 @@ lose Wi-Fi, answers lost on the way back, sockets that die without closing, two 
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 import requests
 from playwright.sync_api import Page, expect
 
-from browser import chromium, new_context, pair, pw, scanner_type, watch_page  # noqa: F401
+from browser import chromium, new_context, pair, pw, scanner_type, signed_in_page, watch_page  # noqa: F401
 
 
 def poll(page: Page, predicate: Any, what: str, timeout: float = 10.0) -> Any:
@@ -206,8 +205,7 @@ def save_offline(page: Page, codes: list[str]) -> None:
 
 def test_a_saved_scan_the_server_keeps_failing_on_neither_loops_nor_blocks_the_others(server, chromium):
     broken, fine = server.people()[80], server.people()[81]
-    context, page, watch = kiosk_page(chromium, server)
-    try:
+    with signed_in_page(chromium, server, "kiosk") as (page, watch):
         save_offline(page, [broken["ticket_code"], fine["ticket_code"]])
         attempts: list[str] = []
 
@@ -232,15 +230,12 @@ def test_a_saved_scan_the_server_keeps_failing_on_neither_loops_nor_blocks_the_o
         assert len(attempts) == tries and 3 <= tries <= 10, attempts
         assert page.evaluate("localStorage.getItem('kiosk.outbox.v1')") == "[]"
         watch.assert_clean()
-    finally:
-        context.close()
 
 
 def test_a_saved_scan_answered_too_many_attempts_is_sent_again_not_dropped(server, chromium):
     """429 says "this door, wait a minute", not "this ticket is bad": the person went in on trust."""
     person = server.people()[82]
-    context, page, watch = kiosk_page(chromium, server)
-    try:
+    with signed_in_page(chromium, server, "kiosk") as (page, watch):
         save_offline(page, [person["ticket_code"]])
         answers: list[int] = []
 
@@ -259,8 +254,6 @@ def test_a_saved_scan_answered_too_many_attempts_is_sent_again_not_dropped(serve
         assert server.get(f"/api/attendees/{person['id']}").json()["attendee"]["checked_in_at"]
         assert answers[0] == 429 and len(answers) >= 2
         watch.assert_clean()
-    finally:
-        context.close()
 
 
 def test_two_kiosks_holding_the_same_saved_scan_check_in_once_and_both_say_so(server, chromium):
