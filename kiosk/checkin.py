@@ -97,7 +97,7 @@ def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits,
          station: str, nonce: str | None, client: str) -> Outcome:
     """Check in whoever `raw_code` belongs to, or say plainly why not."""
     code = normalise(raw_code)
-    logged = code if code is not None else _printable(raw_code)
+    logged = loggable(code, raw_code)
     at = clock.now_iso()  # one time for the arrival, its badge job and its log line
     if nonce:
         previous = _replay(db, event, nonce, logged)
@@ -108,7 +108,7 @@ def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits,
     elif _too_many_failures(db, limits, station, client) and not tickets.verify(master, code.upper()).genuine:
         # A genuine signed code cannot be a guess (65 bits of MAC): its holder is never held up
         # by someone else's misreads at the same station; guessable platform codes are.
-        return _log(db, event, refusal("too_many_attempts"), station, None, _printable(raw_code), client, at)
+        return _log(db, event, refusal("too_many_attempts"), station, None, logged, client, at)
     else:
         outcome = _admit(db, event, master, code, station, at)
     if outcome.result in GUESSES:
@@ -134,9 +134,20 @@ _TRACE = reprlib.Repr()  # bounded at every level; Python 3.11's Repr() takes no
 _TRACE.maxlevel, _TRACE.maxstring, _TRACE.maxother, _TRACE.maxlist, _TRACE.maxdict = 3, 100, 100, 4, 4
 
 
-def _printable(raw: Any) -> str:
-    """What to store of a refused scan: a bounded, printable trace of it (however deeply nested)."""
-    return _TRACE.repr(raw)[:120]
+TRACE_CHARS = 16
+
+
+def loggable(code: str | None, raw: Any) -> str:
+    """What the scan log keeps of a read (and the volunteers' feed shows of a late refusal).
+
+    A code of any ticket's shape is kept whole: a retry is matched on it, and a volunteer needs
+    it. Anything else only by its first characters and its length: scanners also read Wi-Fi QR
+    codes (password included) and business cards, and the door must not keep those."""
+    if code is not None and (tickets.OURS_RE.match(code.upper()) or platform_codes.scan_keys(code)):
+        return code
+    trace = code if code is not None else _TRACE.repr(raw)  # bounded and printable, however nested
+    length = len(raw) if isinstance(raw, str) else len(trace)
+    return trace if len(trace) <= TRACE_CHARS else f"{trace[:TRACE_CHARS]}… ({length} characters)"
 
 
 def _admit(db: sqlite_utils.Database, event: Event, master: bytes, code: str, station: str, at: str) -> Outcome:

@@ -171,7 +171,7 @@ class Door:
         person = attendees.as_dict(outcome.attendee) if outcome.attendee is not None else None
         self.feed.publish("late_refusal", {
             "result": outcome.result, "station": station, "saved_at": saved_at or None, "attendee": person,
-            "code": code[:60] if isinstance(code, str) else "", "checked_in_at": outcome.body.get("checked_in_at"),
+            "code": checkin.loggable(checkin.normalise(code), code)[:60], "checked_in_at": outcome.body.get("checked_in_at"),
         })
 
     def _publish_arrival(self, outcome: checkin.Outcome, station: str, manual: bool = False) -> None:

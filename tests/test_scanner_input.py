@@ -385,3 +385,19 @@ def test_other_junk_scanned_at_the_kiosk_is_refused_on_screen(door: Any, kiosk: 
     expect_state(page, "invalid_code")
     expect(page.locator("#result-title")).to_have_text("Not a valid ticket")
     assert len(scans(door)) == 1
+
+
+def test_a_scanned_wifi_code_or_business_card_is_not_kept_in_the_scan_log(server: Any) -> None:
+    """The log keeps ticket-shaped reads whole, anything else only by its start and length; a
+    retry of the same junk with its nonce is still answered from the log, not a 500."""
+    card = "\r\n".join(VCARD)
+    for junk in (WIFI, card):
+        for _ in range(2):
+            answer = server.scan(junk, nonce="junk-" + junk[:4])
+            assert (answer.status_code, answer.json()["result"]) == (422, "invalid_code"), answer.text
+    logged = [code for code, _ in scans(server)]
+    assert len(logged) == 2  # each retry answered from the first
+    assert not [code for code in logged if "horse" in code or "7700" in code]
+    assert logged[0] == f"{WIFI[:16]}… ({len(WIFI)} characters)"
+    luma = server.scan(LUMA_URL)
+    assert scans(server)[-1][0] == LUMA_URL, luma.text  # a ticket's shape: kept whole
