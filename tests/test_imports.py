@@ -177,8 +177,6 @@ def test_cli_import_shows_progress_and_lists_attendees_as_json(tmp_path):
 
 
 def test_cli_import_of_a_bad_file_fails_with_the_line(tmp_path):
-    from conftest import write_config
-
     config = write_config(tmp_path)
     bad = tmp_path / "bad.csv"
     bad.write_text("Name,Email\n,nobody@example.org\n", encoding="utf-8")
@@ -329,8 +327,6 @@ def test_import_progress_covers_writing_to_the_database(empty_server, tmp_path):
 
 
 def test_cli_reports_missing_people_and_removes_them_on_request(tmp_path):
-    from conftest import write_config
-
     config = write_config(tmp_path)
     run_kiosk(config, "import", str(_written(tmp_path, "v1.csv", PRETIX_HEADER + ADA + GRACE)))
     kept = run_kiosk(config, "import", str(_written(tmp_path, "v2.csv", PRETIX_HEADER + ADA)))
