@@ -31,6 +31,7 @@ class _EscposDeviceBackend(abc.ABC):
     """Open, check paper, write once, close: the shared life of a USB or serial job."""
 
     wants_preview = False
+    draws = True
     name = "device"
     profile = "TM-T20II"
 
@@ -135,6 +136,7 @@ class CupsBackend:
     """A CUPS queue fed raw ESC/POS: pycups when installed, else ``lp -o raw``."""
 
     wants_preview = False
+    draws = True
 
     def __init__(self, queue: str, timeout: float = 10.0, profile: str = "TM-T20II") -> None:
         self.queue, self.timeout, self.profile = queue, timeout, profile

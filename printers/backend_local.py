@@ -32,6 +32,7 @@ class FileBackend:
     """Writes jobs into a folder, created on first use."""
 
     wants_preview = True
+    draws = True
 
     def __init__(self, path: Path, profile: str = "TM-T20II") -> None:
         self.path, self.profile = Path(path), profile
@@ -81,6 +82,7 @@ class NoneBackend:
     """Prints nothing, always ready: for doors without a printer."""
 
     wants_preview = False
+    draws = False
     name = "none"
 
     def __init__(self, profile: str = "TM-T20II") -> None:

@@ -28,6 +28,7 @@ class NetworkBackend:
     """One TCP connection per job; ``timeout`` bounds connect and each send."""
 
     wants_preview = False
+    draws = True
 
     def __init__(self, host: str, port: int = 9100, timeout: float = 3.0, profile: str = "TM-T20II") -> None:
         self.host, self.port, self.timeout, self.profile = host, port, timeout, profile

@@ -7,7 +7,8 @@ contacted per job, so a printer switched on after the kiosk is simply found.
 
 Every backend: ``send(job, job_id, preview=None)`` writes one job in one call
 and raises PrinterError for every failure; ``status()`` never raises;
-``wants_preview`` says whether ``send`` stores the PNG preview (file backend).
+``wants_preview`` says whether ``send`` stores the PNG preview (file backend); ``draws`` is False
+only for the backend that throws jobs away, so no badge is drawn for it.
 """
 
 from __future__ import annotations

@@ -47,6 +47,7 @@ class Backend(Protocol):
     name: str
     profile: str
     wants_preview: bool  # True when send() stores a PNG of the badge beside the job
+    draws: bool  # False when send() throws the job away (no printer): the badge is not even drawn
 
     def send(self, job: bytes, job_id: str, preview: Image.Image | None = None) -> None:
         """Deliver one job in one write; PrinterError for every failure."""

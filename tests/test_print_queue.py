@@ -373,3 +373,19 @@ def test_a_printed_badge_is_recorded_even_when_an_import_holds_the_lock_past_the
     other.execute("COMMIT")
     assert finished.wait(5)
     assert job_rows(srv)[-1]["status"] == "printed"
+
+
+def test_a_door_without_a_printer_draws_no_badge(make_server, monkeypatch):
+    """backend "none": each check-in's badge job is done at once, and no badge is drawn for it
+    (drawing one costs 10-20 ms of CPU on the laptop at the door, for a badge nobody sees)."""
+    from printers import service
+
+    drawn: list[int] = []
+    real_render = service.PrinterPool.render
+    monkeypatch.setattr(service.PrinterPool, "render",
+                        lambda pool, job, *args: drawn.append(job["id"]) or real_render(pool, job, *args))
+    srv = make_server(printer='backend = "none"')
+    for person in srv.people()[:3]:
+        assert srv.scan(person["ticket_code"]).status_code == 201
+    wait_until(lambda: [r["status"] for r in job_rows(srv)] == ["printed"] * 3, what="three badge jobs done")
+    assert drawn == []
