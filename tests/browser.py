@@ -158,3 +158,9 @@ def refresh_counts(server: Any) -> None:
     """A test's own store.write() bypasses the Door, so the feed's cached headcount is stale;
     publish a refresh as `kiosk import` in another process would."""
     server.state.door.external_change()
+
+
+def quick_heartbeat(server: Any, seconds: float = 1) -> None:
+    """Sockets that are silent for a few of these are dead: the pages notice in seconds, not minutes.
+    Set before opening a page: the page reads the interval once, from its <meta name="live-heartbeat">."""
+    server.app.config["LIVE_HEARTBEAT_SECONDS"] = seconds

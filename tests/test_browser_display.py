@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
-from browser import chromium, new_context, pw, watch_page  # noqa: F401
+from browser import chromium, new_context, pw, quick_heartbeat, watch_page  # noqa: F401
 
 HEADCOUNT_KEYS = {"checked_in", "expected", "capacity", "walk_ins", "remaining", "event", "arrived_expected"}
 
@@ -100,6 +100,24 @@ def test_display_reconnects_after_the_socket_drops(server, chromium):
     expect(page.locator("#checked-in")).to_have_text("1", timeout=10_000)
     expect(page.locator("#connection")).to_have_text("Live")
     assert len(sockets) >= 2
+    watch.assert_clean()
+    context.close()
+
+
+def test_a_display_whose_wifi_dropped_says_so_and_catches_up(server, chromium):
+    """Offline, the socket does not close: nothing arrives on it any more. The screen at the door
+    must not keep saying "Live" over a frozen count; back online, it shows the count it missed."""
+    quick_heartbeat(server)
+    context, page, watch = open_display(chromium, server)
+    page.goto("/display")
+    expect(page.locator("#connection")).to_have_text("Live")
+    context.set_offline(True)
+    expect(page.locator("#connection")).to_have_text("Reconnecting…", timeout=10_000)
+    for person in server.people()[:3]:
+        assert server.scan(person["ticket_code"]).status_code == 201
+    context.set_offline(False)
+    expect(page.locator("#connection")).to_have_text("Live", timeout=20_000)
+    expect(page.locator("#checked-in")).to_have_text("3")
     watch.assert_clean()
     context.close()
 

@@ -9,7 +9,7 @@ from typing import Any
 import requests
 from playwright.sync_api import Page, expect
 
-from browser import chromium, new_context, pair, pw, scanner_type, signed_in_page, watch_page  # noqa: F401
+from browser import chromium, new_context, pair, pw, quick_heartbeat, scanner_type, signed_in_page, watch_page  # noqa: F401
 
 
 def poll(page: Page, predicate: Any, what: str, timeout: float = 10.0) -> Any:
@@ -107,11 +107,6 @@ def console_page(browser: Any, server: Any) -> tuple[Any, Page, Any]:
     context, page, watch = open_page(browser, server, "volunteer")
     expect(page.locator("#connection")).to_have_text("Live")
     return context, page, watch
-
-
-def quick_heartbeat(server: Any, seconds: float = 1) -> None:
-    """Sockets that are silent for a few of these are dead: the pages notice in seconds, not minutes."""
-    server.app.config["LIVE_HEARTBEAT_SECONDS"] = seconds
 
 
 def test_a_phone_that_lost_wifi_notices_and_sees_the_arrivals_it_missed(server, chromium):
