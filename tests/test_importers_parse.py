@@ -259,6 +259,34 @@ def test_luma_declined_pending_and_waitlisted_are_not_attending(name: str, statu
     assert (person.attending, person.platform_status) == (False, status)
 
 
+LUMA_CURRENT_HEADER = (  # Luma renamed api_id to guest_id and custom_source to utm_source in 2025
+    "guest_id,name,first_name,last_name,email,phone_number,created_at,approval_status,checked_in_at,"
+    "utm_source,referrer,referred_by,qr_code_url,amount,amount_tax,amount_discount,currency,"
+    "coupon_code,eth_address,solana_address,survey_response_rating,survey_response_feedback,"
+    "ticket_type_id,ticket_name,What company do you work for?")
+
+
+def _luma_current_row(guest: str, name: str, status: str, pk: str) -> str:
+    """One guest of a current Luma export, with its check-in link."""
+    first, last = name.split()
+    return (f"{guest},{name},{first},{last},{first.lower()}@example.org,,2026-10-01T09:00:00.000Z,"
+            f"{status},,,,,https://luma.com/check-in/evt-Ab12Cd34?pk={pk},,,,,,,,,,"
+            f"evtticktyp-1,General Admission,\"Engines, Ltd\"")
+
+
+def test_luma_current_export_with_guest_id(tmp_path: Path) -> None:
+    rows = [_luma_current_row("gst-Qlwi4e4mqdtWDvN", "Ada Lovelace", "approved", "g-2U61lr65dtD1YXI"),
+            _luma_current_row("gst-Inv1ted0nly0000", "Ivy Invited", "invited", "g-Inv1ted0nly")]
+    path = write(tmp_path, "guests.csv", "\ufeff" + "\r\n".join([LUMA_CURRENT_HEADER, *rows, ""]))
+    batch = read_attendee_file(path)
+    assert batch.source == "luma"
+    ada, ivy = batch.people
+    assert (ada.external_id, ada.codes) == ("luma:gst-Qlwi4e4mqdtWDvN", ["luma:g-2U61lr65dtD1YXI"])
+    assert ada.external_id == by_name(load("luma.csv"))["Ada Lovelace"].external_id
+    assert ada.company == "Engines, Ltd"
+    assert (ivy.attending, ivy.platform_status) == (False, "invited")
+
+
 def test_luma_link_to_another_site_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "luma.csv", "api_id,name,approval_status,qr_code_url\n"
                  "gst-1,Ada,approved,https://evil.example/check-in/evt-1?pk=g-aaaa\n")
