@@ -307,6 +307,21 @@ def test_tito_ticket_export() -> None:
     assert any(p.name == "山田 太郎" for p in people)  # ideographic space normalised
 
 
+def test_tito_registration_columns_name_an_unassigned_ticket(tmp_path: Path) -> None:
+    """Tito now calls orders registrations; an unassigned ticket takes the Registration Name."""
+    path = write(tmp_path, "tito.csv",
+                 "Ticket,Ticket Full Name,Ticket First Name,Ticket Last Name,Ticket Email,"
+                 "Ticket Company Name,Void Status,Ticket Reference,Registration Reference,"
+                 "Registration Name,Registration Email,Registration Company Name,Tags\n"
+                 "General,Ada Lovelace,Ada,Lovelace,ada@example.org,,,RGST-1,RGST,Ada Lovelace,"
+                 "ada@example.org,Buyer Corp,\n"
+                 "General,,,,,,,RGST-2,RGST,Ada Lovelace,ada@example.org,Buyer Corp,\n")
+    ada, unassigned = read_attendee_file(path).people
+    assert ada.company is None  # the buyer's company is not the attendee's
+    assert (unassigned.name, unassigned.codes, unassigned.attending) == (
+        "Ada Lovelace", ["tito:RGST-2"], True)
+
+
 def test_tito_void_ticket_is_not_attending() -> None:
     zoe = by_name(load("tito.csv"))["Zoë Ångström"]
     assert (zoe.attending, zoe.platform_status) == (False, "void")
