@@ -228,6 +228,23 @@ def test_eventbrite_falls_back_to_the_buyer_when_attendee_name_is_missing(tmp_pa
     assert person.codes == [eventbrite_key("123456789", "987654321")]
 
 
+def test_eventbrite_attendee_summary_report_refuses_the_refunded(tmp_path: Path) -> None:
+    """The newer Attendee summary report has Order ID and no Attendee #: still Eventbrite."""
+    path = write(tmp_path, "summary.csv", "\ufeffOrder ID,Order Date,Attendee Status,Name,Email,"
+                 "Event Name,Ticket Quantity,Ticket Type,Ticket Price,Buyer Name,Buyer Email\r\n"
+                 "1234567890,2026-11-01,Attending,Ada Lovelace,ada@example.org,Meetup,1,GA,0,"
+                 "Ada Lovelace,ada@example.org\r\n"
+                 "1234567890,2026-11-01,Attending,,,Meetup,1,GA,0,Ada Lovelace,ada@example.org\r\n"
+                 "1234567891,2026-11-02,Refunded,Miles O'Brien,miles@example.org,Meetup,1,GA,0,"
+                 "Miles O'Brien,miles@example.org\r\n")
+    batch = read_attendee_file(path)
+    assert batch.source == "eventbrite"
+    ada, unassigned, miles = batch.people
+    assert ada.attending and unassigned.name == "Ada Lovelace"  # the buyer stands in
+    assert len({ada.external_id, unassigned.external_id, miles.external_id}) == 3
+    assert (miles.attending, miles.platform_status) == (False, "Refunded")
+
+
 def test_eventbrite_bad_barcode_names_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, "eb.csv", "Order #,Attendee #,Barcode #,First Name,Last Name,Attendee "
                  "Status\n1,2,12001001,Ada,L,Attending\n3,4,not-a-barcode,Bo,M,Attending\n")
