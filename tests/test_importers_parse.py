@@ -494,6 +494,17 @@ def test_a_plain_list_status_in_german(status: str, attending: bool, tmp_path: P
 # --- plain lists ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("title", ["Attendee Status", "Ticket State", "RSVP Status", "Order status"])
+def test_a_plain_list_trimmed_from_a_platform_export_keeps_its_status(title: str,
+                                                                      tmp_path: Path) -> None:
+    path = write(tmp_path, "l.csv", f"First Name,Last Name,Email,{title}\n"
+                 "Ada,Lovelace,ada@example.org,Attending\nMiles,O'Brien,miles@example.org,Cancelled\n")
+    batch = read_attendee_file(path)
+    assert batch.source == "csv"
+    assert [(p.attending, p.platform_status) for p in batch.people] == [
+        (True, "Attending"), (False, "Cancelled")]
+
+
 def test_plain_csv_with_odd_titles_and_multiline_cells() -> None:
     people = by_name(load("plain.csv"))
     assert people["Grace Hopper"].first_name == "Grace"  # "  Grace   Hopper " normalised
