@@ -245,6 +245,24 @@ def test_eventbrite_attendee_summary_report_refuses_the_refunded(tmp_path: Path)
     assert (miles.attending, miles.platform_status) == (False, "Refunded")
 
 
+def test_eventbrite_report_re_saved_by_excel_keeps_its_barcodes(tmp_path: Path) -> None:
+    """Excel writes a 25-digit Barcode # as 1.12119E+24; the order and attendee numbers still
+    give the barcode, so the row keeps its door code instead of refusing the file."""
+    path = write(tmp_path, "eb.csv", "Order #,Attendee #,Barcode #,First Name,Last Name,Attendee Status"
+                 "\r\n11211912243,17645032101,1.12119E+24,Ada,Lovelace,Attending\r\n")
+    (ada,) = read_attendee_file(path).people
+    assert ada.codes == ["eventbrite:1121191224317645032101001"]
+
+
+def test_a_code_rounded_by_excel_is_refused_at_its_line(tmp_path: Path) -> None:
+    """A plain list's 13-digit barcodes saved by Excel are gone; storing "1.23457E+12" as the
+    code would only show at the door, where no scan matches it."""
+    path = write(tmp_path, "l.csv", "Name,Ticket code\nAda Lovelace,4006381333931\n"
+                 "Grace Hopper,1.23457E+12\n")
+    error = refused(path)
+    assert error.line == 3 and "Excel" in error.reason
+
+
 def test_eventbrite_bad_barcode_names_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, "eb.csv", "Order #,Attendee #,Barcode #,First Name,Last Name,Attendee "
                  "Status\n1,2,12001001,Ada,L,Attending\n3,4,not-a-barcode,Bo,M,Attending\n")

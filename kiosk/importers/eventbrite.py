@@ -19,7 +19,10 @@ from collections import Counter
 
 from ..platform_codes import eventbrite_barcode_key, eventbrite_key
 from ..textnorm import fold
-from .common import Columns, RowParser, build_person, fail, find_company, person_name
+from .common import (
+    Columns, RowParser, build_person, excel_rounded, excel_rounded_error, fail, find_company,
+    person_name,
+)
 from .model import ImportedPerson
 from .reading import Row
 
@@ -62,14 +65,24 @@ def row_parser(columns: Columns) -> RowParser:
     def digits(row: Row, index: int | None, label: str) -> str:
         """An Eventbrite number cell, checked to be digits."""
         value = columns.cell(row, index)
+        if excel_rounded(value):
+            raise excel_rounded_error(columns, row, value, label)
         if value and not value.isdigit():
             raise fail(table, row, f"the {label!r} value {value!r} is not an Eventbrite number")
         return value
 
     def codes(row: Row, order_no: str, attendee_no: str) -> list[str]:
-        """The printed barcode (order + attendee + 001) and any listed in a Barcode column."""
+        """The printed barcode (order + attendee + 001) and any listed in a Barcode column.
+
+        A barcode Excel rounded is left out when the order and attendee numbers give it anyway.
+        """
         keys = [eventbrite_key(order_no, attendee_no)] if order_no and attendee_no else []
-        for value in columns.cell(row, barcode).replace(";", ",").split(","):
+        listed = columns.cell(row, barcode)
+        if excel_rounded(listed):
+            if keys:
+                return keys
+            raise excel_rounded_error(columns, row, listed, "Barcode #")
+        for value in listed.replace(";", ",").split(","):
             if value.strip():
                 key = eventbrite_barcode_key(value)
                 if key is None:
