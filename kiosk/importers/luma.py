@@ -1,8 +1,9 @@
 """Luma's guest CSV (UTF-8 with a BOM, snake_case titles).
 
-Fixed columns: api_id (guest_id in exports since 2025), name, first_name, last_name, email, phone_number,
-created_at, approval_status (approved / declined / pending_approval / waitlist /
-invited), checked_in_at, custom_source (now utm_source, referrer, referred_by), qr_code_url, amount..., ticket_type_id,
+Fixed columns: api_id (guest_id in current exports), name, first_name,
+last_name, email, phone_number, created_at, approval_status (approved /
+declined / pending_approval / waitlist / invited), checked_in_at, custom_source
+(now utm_source, referrer, referred_by), qr_code_url, amount..., ticket_type_id,
 ticket_name; registration questions follow, titled with the question text
 ("What company do you work for?"). The QR on a Luma ticket is the check-in link
 in qr_code_url, e.g. https://luma.com/check-in/evt-AbC123?pk=g-XyZ789.
