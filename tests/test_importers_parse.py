@@ -228,6 +228,41 @@ def test_eventbrite_falls_back_to_the_buyer_when_attendee_name_is_missing(tmp_pa
     assert person.codes == [eventbrite_key("123456789", "987654321")]
 
 
+def test_eventbrite_attendee_summary_report_refuses_the_refunded(tmp_path: Path) -> None:
+    """The newer Attendee summary report has Order ID and no Attendee #: still Eventbrite."""
+    path = write(tmp_path, "summary.csv", "\ufeffOrder ID,Order Date,Attendee Status,Name,Email,"
+                 "Event Name,Ticket Quantity,Ticket Type,Ticket Price,Buyer Name,Buyer Email\r\n"
+                 "1234567890,2026-11-01,Attending,Ada Lovelace,ada@example.org,Meetup,1,GA,0,"
+                 "Ada Lovelace,ada@example.org\r\n"
+                 "1234567890,2026-11-01,Attending,,,Meetup,1,GA,0,Ada Lovelace,ada@example.org\r\n"
+                 "1234567891,2026-11-02,Refunded,Miles O'Brien,miles@example.org,Meetup,1,GA,0,"
+                 "Miles O'Brien,miles@example.org\r\n")
+    batch = read_attendee_file(path)
+    assert batch.source == "eventbrite"
+    ada, unassigned, miles = batch.people
+    assert ada.attending and unassigned.name == "Ada Lovelace"  # the buyer stands in
+    assert len({ada.external_id, unassigned.external_id, miles.external_id}) == 3
+    assert (miles.attending, miles.platform_status) == (False, "Refunded")
+
+
+def test_eventbrite_report_re_saved_by_excel_keeps_its_barcodes(tmp_path: Path) -> None:
+    """Excel writes a 25-digit Barcode # as 1.12119E+24; the order and attendee numbers still
+    give the barcode, so the row keeps its door code instead of refusing the file."""
+    path = write(tmp_path, "eb.csv", "Order #,Attendee #,Barcode #,First Name,Last Name,Attendee Status"
+                 "\r\n11211912243,17645032101,1.12119E+24,Ada,Lovelace,Attending\r\n")
+    (ada,) = read_attendee_file(path).people
+    assert ada.codes == ["eventbrite:1121191224317645032101001"]
+
+
+def test_a_code_rounded_by_excel_is_refused_at_its_line(tmp_path: Path) -> None:
+    """A plain list's 13-digit barcodes saved by Excel are gone; storing "1.23457E+12" as the
+    code would only show at the door, where no scan matches it."""
+    path = write(tmp_path, "l.csv", "Name,Ticket code\nAda Lovelace,4006381333931\n"
+                 "Grace Hopper,1.23457E+12\n")
+    error = refused(path)
+    assert error.line == 3 and "Excel" in error.reason
+
+
 def test_eventbrite_bad_barcode_names_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, "eb.csv", "Order #,Attendee #,Barcode #,First Name,Last Name,Attendee "
                  "Status\n1,2,12001001,Ada,L,Attending\n3,4,not-a-barcode,Bo,M,Attending\n")
@@ -259,6 +294,34 @@ def test_luma_declined_pending_and_waitlisted_are_not_attending(name: str, statu
     assert (person.attending, person.platform_status) == (False, status)
 
 
+LUMA_CURRENT_HEADER = (  # Luma renamed api_id to guest_id and custom_source to utm_source in 2025
+    "guest_id,name,first_name,last_name,email,phone_number,created_at,approval_status,checked_in_at,"
+    "utm_source,referrer,referred_by,qr_code_url,amount,amount_tax,amount_discount,currency,"
+    "coupon_code,eth_address,solana_address,survey_response_rating,survey_response_feedback,"
+    "ticket_type_id,ticket_name,What company do you work for?")
+
+
+def _luma_current_row(guest: str, name: str, status: str, pk: str) -> str:
+    """One guest of a current Luma export, with its check-in link."""
+    first, last = name.split()
+    return (f"{guest},{name},{first},{last},{first.lower()}@example.org,,2026-10-01T09:00:00.000Z,"
+            f"{status},,,,,https://luma.com/check-in/evt-Ab12Cd34?pk={pk},,,,,,,,,,"
+            f"evtticktyp-1,General Admission,\"Engines, Ltd\"")
+
+
+def test_luma_current_export_with_guest_id(tmp_path: Path) -> None:
+    rows = [_luma_current_row("gst-Qlwi4e4mqdtWDvN", "Ada Lovelace", "approved", "g-2U61lr65dtD1YXI"),
+            _luma_current_row("gst-Inv1ted0nly0000", "Ivy Invited", "invited", "g-Inv1ted0nly")]
+    path = write(tmp_path, "guests.csv", "\ufeff" + "\r\n".join([LUMA_CURRENT_HEADER, *rows, ""]))
+    batch = read_attendee_file(path)
+    assert batch.source == "luma"
+    ada, ivy = batch.people
+    assert (ada.external_id, ada.codes) == ("luma:gst-Qlwi4e4mqdtWDvN", ["luma:g-2U61lr65dtD1YXI"])
+    assert ada.external_id == by_name(load("luma.csv"))["Ada Lovelace"].external_id
+    assert ada.company == "Engines, Ltd"
+    assert (ivy.attending, ivy.platform_status) == (False, "invited")
+
+
 def test_luma_link_to_another_site_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "luma.csv", "api_id,name,approval_status,qr_code_url\n"
                  "gst-1,Ada,approved,https://evil.example/check-in/evt-1?pk=g-aaaa\n")
@@ -277,6 +340,21 @@ def test_tito_ticket_export() -> None:
     unassigned = next(p for p in people if p.external_id == "tito:K7QX-2")
     assert unassigned.name == "José Álvarez" and unassigned.email is None  # the order's name
     assert any(p.name == "山田 太郎" for p in people)  # ideographic space normalised
+
+
+def test_tito_registration_columns_name_an_unassigned_ticket(tmp_path: Path) -> None:
+    """Tito now calls orders registrations; an unassigned ticket takes the Registration Name."""
+    path = write(tmp_path, "tito.csv",
+                 "Ticket,Ticket Full Name,Ticket First Name,Ticket Last Name,Ticket Email,"
+                 "Ticket Company Name,Void Status,Ticket Reference,Registration Reference,"
+                 "Registration Name,Registration Email,Registration Company Name,Tags\n"
+                 "General,Ada Lovelace,Ada,Lovelace,ada@example.org,,,RGST-1,RGST,Ada Lovelace,"
+                 "ada@example.org,Buyer Corp,\n"
+                 "General,,,,,,,RGST-2,RGST,Ada Lovelace,ada@example.org,Buyer Corp,\n")
+    ada, unassigned = read_attendee_file(path).people
+    assert ada.company is None  # the buyer's company is not the attendee's
+    assert (unassigned.name, unassigned.codes, unassigned.attending) == (
+        "Ada Lovelace", ["tito:RGST-2"], True)
 
 
 def test_tito_void_ticket_is_not_attending() -> None:
@@ -432,6 +510,17 @@ def test_a_plain_list_status_in_german(status: str, attending: bool, tmp_path: P
 
 
 # --- plain lists ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("title", ["Attendee Status", "Ticket State", "RSVP Status", "Order status"])
+def test_a_plain_list_trimmed_from_a_platform_export_keeps_its_status(title: str,
+                                                                      tmp_path: Path) -> None:
+    path = write(tmp_path, "l.csv", f"First Name,Last Name,Email,{title}\n"
+                 "Ada,Lovelace,ada@example.org,Attending\nMiles,O'Brien,miles@example.org,Cancelled\n")
+    batch = read_attendee_file(path)
+    assert batch.source == "csv"
+    assert [(p.attending, p.platform_status) for p in batch.people] == [
+        (True, "Attending"), (False, "Cancelled")]
 
 
 def test_plain_csv_with_odd_titles_and_multiline_cells() -> None:

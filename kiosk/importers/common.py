@@ -29,6 +29,9 @@ _NOT_ATTENDING_FRAGMENTS = (
 NO_WORDS = frozenset({"no", "n", "false", "0", "nein", "non"})
 _NOT_ATTENDING_EXACT = NO_WORDS | {"not attending", "absent"}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+# What Excel writes for a number longer than 11 digits when a CSV is opened and saved again:
+# a 25-digit Eventbrite barcode or a 13-digit EAN becomes "1.12119E+24", its digits gone.
+_EXCEL_SCIENTIFIC = re.compile(r"[0-9](?:[.,][0-9]+)?E\+[0-9]{1,3}", re.IGNORECASE)
 
 
 def header_key(title: str) -> str:
@@ -176,6 +179,19 @@ def nonempty(value: str) -> str | None:
     return value or None
 
 
+def excel_rounded(value: str) -> bool:
+    """Whether a code cell is a long number that Excel rounded into scientific notation."""
+    return bool(_EXCEL_SCIENTIFIC.fullmatch(value.strip()))
+
+
+def excel_rounded_error(columns: Columns, row: Row, value: str, label: str) -> ImportFileError:
+    """The error for a code Excel destroyed: saying why beats "not a code", since the fix is
+    to import the file as downloaded (or format the column as Text before saving)."""
+    return fail(columns.table, row,
+                f"the {label!r} value {value.strip()!r} is a long number Excel rounded when the "
+                "file was saved; import the file as downloaded, without saving it in Excel")
+
+
 def single_code(columns: Columns, row: Row, index: int | None,
                 to_key: Callable[[str], str | None], problem: Callable[[str], str]) -> list[str]:
     """The store key of a one-code cell, [] when blank.
@@ -186,6 +202,8 @@ def single_code(columns: Columns, row: Row, index: int | None,
     value = columns.cell(row, index)
     if not value:
         return []
+    if excel_rounded(value):
+        raise excel_rounded_error(columns, row, value, columns.titles[index])
     key = to_key(value)
     if key is None:
         raise fail(columns.table, row, problem(value))

@@ -6,39 +6,55 @@ Attendee Status (Attending / Checked In / Not Attending / Deleted / Refunded /
 Cancelled), Buyer First Name, Buyer Last Name, Buyer Email, Job Title, Company,
 and sometimes Barcode #. The buyer's email repeats on every row of an order, so
 the stable key is the Attendee #, never the email.
+
+The newer "Attendee summary" report has no Attendee # and no barcode: Order ID,
+Order Date, Attendee Status, Name, Email, Event Name, Ticket Quantity, Ticket
+Type, Ticket Price, Buyer Name, Buyer Email. Its people are keyed on the order
+and their name, and get the kiosk's own code (their Eventbrite barcode is unknown).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 from ..platform_codes import eventbrite_barcode_key, eventbrite_key
-from .common import Columns, RowParser, build_person, fail, find_company, person_name
+from ..textnorm import fold
+from .common import (
+    Columns, RowParser, build_person, excel_rounded, excel_rounded_error, fail, find_company,
+    person_name,
+)
 from .model import ImportedPerson
 from .reading import Row
 
 SOURCE = "eventbrite"
 
+# "Order #" in the classic attendee report; "Order ID" in the Attendee summary report (its header,
+# as a PyCon Sweden script on GitHub lists it: "Order ID,Order Date,Attendee Status,Name,Email,...").
+ORDER_TITLES = ("Order #", "Order ID", "Order Number")
+
 
 def looks_like(columns: Columns) -> bool:
-    """Eventbrite's own numbering: an Attendee # column, or Order # with its attendee status."""
+    """Eventbrite's own numbering: an Attendee # column, or its order number with attendee status."""
     if columns.find("Attendee #") is not None:
         return True
-    return columns.find("Order #") is not None and columns.find("Attendee Status") is not None
+    return columns.find(*ORDER_TITLES) is not None and columns.find("Attendee Status") is not None
 
 
 def row_parser(columns: Columns) -> RowParser:
     """Map Eventbrite's columns once, then turn each ticket row into a person."""
     table = columns.table
-    order = columns.find("Order #", "Order Number", "Order ID")
+    order = columns.find(*ORDER_TITLES)
     attendee = columns.find("Attendee #", "Attendee Number", "Attendee ID")
     barcode = columns.find("Barcode #", "Barcode", "Barcodes")
-    if attendee is None and barcode is None:
+    if attendee is None and barcode is None and order is None:
         columns.require("attendee number", "Attendee #")
     full = columns.find("Name", "Attendee Name")
     first = columns.find("First Name", "Attendee First Name")
     last = columns.find("Last Name", "Attendee Last Name", "Surname")
+    buyer_full = columns.find("Buyer Name")
     buyer_first = columns.find("Buyer First Name")
     buyer_last = columns.find("Buyer Last Name")
-    if full is None and first is None and last is None and buyer_first is None:
+    if full is None and first is None and last is None and buyer_first is None and buyer_full is None:
         columns.require("name", "First Name")
     email = columns.find("Email", "Email Address", "Attendee Email")
     status = columns.find("Attendee Status", "Status")
@@ -49,14 +65,24 @@ def row_parser(columns: Columns) -> RowParser:
     def digits(row: Row, index: int | None, label: str) -> str:
         """An Eventbrite number cell, checked to be digits."""
         value = columns.cell(row, index)
+        if excel_rounded(value):
+            raise excel_rounded_error(columns, row, value, label)
         if value and not value.isdigit():
             raise fail(table, row, f"the {label!r} value {value!r} is not an Eventbrite number")
         return value
 
     def codes(row: Row, order_no: str, attendee_no: str) -> list[str]:
-        """The printed barcode (order + attendee + 001) and any listed in a Barcode column."""
+        """The printed barcode (order + attendee + 001) and any listed in a Barcode column.
+
+        A barcode Excel rounded is left out when the order and attendee numbers give it anyway.
+        """
         keys = [eventbrite_key(order_no, attendee_no)] if order_no and attendee_no else []
-        for value in columns.cell(row, barcode).replace(";", ",").split(","):
+        listed = columns.cell(row, barcode)
+        if excel_rounded(listed):
+            if keys:
+                return keys
+            raise excel_rounded_error(columns, row, listed, "Barcode #")
+        for value in listed.replace(";", ",").split(","):
             if value.strip():
                 key = eventbrite_barcode_key(value)
                 if key is None:
@@ -64,18 +90,25 @@ def row_parser(columns: Columns) -> RowParser:
                 keys.append(key)
         return list(dict.fromkeys(key for key in keys if key))
 
-    def external_id(row: Row, attendee_no: str, keys: list[str]) -> str:
-        """eventbrite:<Attendee #>; the barcode stands in when a report lacks attendee numbers."""
+    seen: Counter[str] = Counter()
+
+    def external_id(row: Row, attendee_no: str, keys: list[str], order_no: str, name: str) -> str:
+        """eventbrite:<Attendee #>; the barcode stands in when a report lacks attendee numbers,
+        and the order with the attendee's name when it lacks both (the Attendee summary)."""
         if attendee_no:
             return f"{SOURCE}:{attendee_no}"
         if keys:
             return f"{SOURCE}:barcode:{keys[-1].split(':', 1)[1]}"
+        if attendee is None and barcode is None and order_no:
+            base = f"{SOURCE}:order:{order_no}:{fold(name)}"
+            seen[base] += 1  # two tickets of one order under one name: nothing else tells them apart
+            return base if seen[base] == 1 else f"{base}#{seen[base]}"
         raise fail(table, row, "the 'Attendee #' is empty")
 
     def parse(row: Row) -> ImportedPerson:
         given, family, full_name = columns.cells(row, first, last, full)
         if not (given or family or full_name):  # a ticket not yet assigned: the buyer's name
-            given, family = columns.cells(row, buyer_first, buyer_last)
+            full_name, given, family = columns.cells(row, buyer_full, buyer_first, buyer_last)
         names = person_name(table, row, full_name, given, family)
         order_no = digits(row, order, "Order #")
         attendee_no = digits(row, attendee, "Attendee #")
@@ -83,7 +116,7 @@ def row_parser(columns: Columns) -> RowParser:
         status_text, ticket = columns.cells(row, status, ticket_type)
         return build_person(
             row, names, email=columns.cell(row, email), company=columns.cell(row, company),
-            status=status_text, external_id=external_id(row, attendee_no, keys), codes=keys,
-            ticket=ticket)
+            status=status_text, codes=keys, ticket=ticket,
+            external_id=external_id(row, attendee_no, keys, order_no, names[0]))
 
     return parse

@@ -1,8 +1,9 @@
 """Luma's guest CSV (UTF-8 with a BOM, snake_case titles).
 
-Fixed columns: api_id, name, first_name, last_name, email, phone_number,
-created_at, approval_status (approved / declined / pending_approval / waitlist /
-invited), checked_in_at, custom_source, qr_code_url, amount..., ticket_type_id,
+Fixed columns: api_id (guest_id in current exports), name, first_name,
+last_name, email, phone_number, created_at, approval_status (approved /
+declined / pending_approval / waitlist / invited), checked_in_at, custom_source
+(now utm_source, referrer, referred_by), qr_code_url, amount..., ticket_type_id,
 ticket_name; registration questions follow, titled with the question text
 ("What company do you work for?"). The QR on a Luma ticket is the check-in link
 in qr_code_url, e.g. https://luma.com/check-in/evt-AbC123?pk=g-XyZ789.
@@ -20,18 +21,22 @@ from .reading import Row
 SOURCE = "luma"
 
 _API_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+# The guest's id column: "api_id" in older exports, "guest_id" in current ones (same gst-... values,
+# so a re-import across the rename finds the same people). Seen in real guest CSVs on GitHub, e.g.
+# headers starting "guest_id,name,first_name,last_name,email,phone_number,created_at,approval_status".
+GUEST_ID_TITLES = ("api_id", "guest_id")
 
 
 def looks_like(columns: Columns) -> bool:
-    """Luma's api_id next to its approval status or check-in link."""
-    return columns.find("api_id") is not None and (
+    """Luma's guest id next to its approval status or check-in link."""
+    return columns.find(*GUEST_ID_TITLES) is not None and (
         columns.find("approval_status", "qr_code_url") is not None)
 
 
 def row_parser(columns: Columns) -> RowParser:
     """Map Luma's columns once, then turn each guest row into a person."""
     table = columns.table
-    api_id = columns.require("guest id", "api_id")
+    api_id = columns.require("guest id", *GUEST_ID_TITLES)
     full = columns.find("name")
     first = columns.find("first_name")
     last = columns.find("last_name")
@@ -51,7 +56,7 @@ def row_parser(columns: Columns) -> RowParser:
     def parse(row: Row) -> ImportedPerson:
         guest_id = columns.cell(row, api_id)
         if not _API_ID.fullmatch(guest_id):
-            raise fail(table, row, f"the api_id {guest_id!r} is not a Luma guest id")
+            raise fail(table, row, f"the guest id {guest_id!r} is not a Luma guest id")
         names = person_name(table, row, *columns.cells(row, full, first, last))
         status_text, ticket = columns.cells(row, status, ticket_name)
         return build_person(

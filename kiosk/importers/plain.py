@@ -33,8 +33,11 @@ FIRST_NAME_TITLES = ("First name", "Firstname", "First_name", "Given name", "For
 LAST_NAME_TITLES = ("Last name", "Lastname", "Last_name", "Surname", "Family name", "Last",
                     "Nom de famille", "Nachname")
 EMAIL_TITLES = ("Email", "E-mail", "Email address", "E-mail address", "Mail", "Email_address")
+# Besides the obvious ones, the status titles platform exports use, for a list trimmed from one
+# (Eventbrite's "Attendee Status", Meetup's "RSVP", Luma's "approval_status", Tito's "Ticket State").
 STATUS_TITLES = ("Status", "RSVP", "Attending", "Attendance status", "Registration status",
-                 "Approval status", "Approval_status", "State")
+                 "Approval status", "Approval_status", "State", "Attendee status", "RSVP status",
+                 "Ticket status", "Ticket state", "Order status")
 CODE_TITLES = ("Ticket code", "Code", "Barcode", "Barcode #", "QR code", "QR", "Ticket barcode",
                "Ticket ID", "Ticket number", "Ticket no", "Ticket #", "Ticket_code")
 TICKET_TYPE_TITLES = ("Ticket type", "Ticket", "Type", "Category", "Registration type", "Ticket_type")

@@ -5,7 +5,9 @@ Ticket First Name, Ticket Last Name, Ticket Full Name, Ticket Email, Ticket
 Company Name, Order Reference, Order Name, Order Email, Tags, Void Status,
 check-in list columns ("Check-ins: ..."), then question answers. A ticket with
 anything in Void Status is void. Unassigned tickets have no ticket name; the
-order's name stands in so the row still reaches the door list.
+order's name stands in so the row still reaches the door list. Tito now calls
+orders "registrations", and newer exports title those columns Registration
+Reference, Registration Name, Registration Email, Registration Company Name.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from .reading import Row
 SOURCE = "tito"
 
 _NOT_VOID = NO_WORDS | {"", "none", "not void"}
+# The buyer's columns, under the old name and the current one (Tito's API and dashboard call an
+# order a "registration"; exports seen on GitHub have "Registration Name,Registration Email").
+ORDER_NAME_TITLES = ("Order Name", "Registration Name")
+ORDER_COMPANY_TITLES = ("Order Company Name", "Registration Company Name")
 
 
 def looks_like(columns: Columns) -> bool:
@@ -35,12 +41,12 @@ def row_parser(columns: Columns) -> RowParser:
     full = columns.find("Ticket Full Name", "Name")
     first = columns.find("Ticket First Name", "First Name")
     last = columns.find("Ticket Last Name", "Last Name")
-    order_name = columns.find("Order Name")
+    order_name = columns.find(*ORDER_NAME_TITLES)
     if full is None and first is None and last is None:
         columns.require("name", "Ticket Full Name")
     email = columns.find("Ticket Email", "Email")
     company = find_company(columns, titles=("Ticket Company Name", "Company Name", "Company"),
-                           skip=(columns.find("Order Company Name"),))
+                           skip=(columns.find(*ORDER_COMPANY_TITLES),))
     release = columns.find("Ticket", "Release", "Ticket Release")
     void = columns.find("Void Status", "Void")
     state = columns.find("Ticket State", "State")
