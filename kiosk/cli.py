@@ -322,7 +322,7 @@ def _suffix(file: str) -> str:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())  # a folder is refused by _writing: one line, exit 1
 @event_option()
 @pass_ctx
 def export(ctx: Context, file: str, event_slug: str | None) -> None:

@@ -99,14 +99,28 @@ def export_entries(config: Path) -> int:
         return db.execute("SELECT count(*) FROM audit WHERE action = 'export'").fetchone()[0]
 
 
-@pytest.mark.parametrize("target", ["/nonexistent-dir/report.csv", "/proc/report.json"])
+@pytest.mark.parametrize("target", ["/nonexistent-dir/report.csv", "/proc/report.json", "{tmp}", "{tmp}/data/"])
 def test_export_to_a_path_that_cannot_be_written_is_one_line_and_no_audit_entry(tmp_path, target):
+    """A folder too: the organiser gets the same one line and exit 1, not click's usage text."""
     config = write_config(tmp_path)
     run_kiosk(config, "demo", "--no-serve")
+    target = target.format(tmp=tmp_path)
     result = run_kiosk(config, "export", target, check=False)
-    assert result.returncode != 0
-    assert one_line(result).startswith(f"Error: cannot write {target}: ")
+    assert result.returncode == 1
+    assert one_line(result).startswith(f"Error: cannot write {target.rstrip('/')}")
     assert export_entries(config) == 0
+
+
+def test_export_over_a_read_only_file_is_one_line_and_leaves_it_alone(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "events")
+    kept = tmp_path / "last-month.csv"
+    kept.write_text("November's report\n", encoding="utf-8")
+    with read_only(kept):
+        result = run_kiosk(config, "export", str(kept), check=False)
+    assert result.returncode == 1
+    assert one_line(result).startswith(f"Error: cannot write {kept}: ")
+    assert kept.read_text(encoding="utf-8") == "November's report\n" and export_entries(config) == 0
 
 
 def test_export_writes_then_audits(tmp_path):
