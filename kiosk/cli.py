@@ -219,6 +219,15 @@ def import_(ctx: Context, file: str, source: str, remove_missing: bool) -> None:
         click.echo(missing_sentence(summary))
     if summary.encoding_note():
         click.echo(summary.encoding_note())
+    if summary.imported_before:
+        click.echo(imported_before_warning(summary.imported_before), err=True)
+
+
+def imported_before_warning(evening: str) -> str:
+    """Last month's file imported into tonight's evening by mistake: say so, and how to undo it."""
+    return (f"Warning: this same file was imported before into {evening}, not tonight's evening. If it was "
+            f"that evening's list, import tonight's list again with --remove-missing: the people it added "
+            f"will be marked not attending.")
 
 
 class StageBars(contextlib.ExitStack):

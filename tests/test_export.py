@@ -162,3 +162,34 @@ def test_arrival_times_are_in_the_evenings_own_clock_time_in_every_format(tmp_pa
     for reported in (csv_row["checked_in_at"], xlsx_time, json_time):
         assert reported.endswith("+01:00"), reported
         assert datetime.fromisoformat(reported) == datetime.fromisoformat(scanned)  # the same instant
+
+
+def test_last_months_file_imported_again_by_mistake_is_named_with_the_way_back(tmp_path):
+    """November's file imported into December: the import says so, on the CLI and in the API's
+    answer, and December's own list with --remove-missing leaves only December's people expected."""
+    from conftest import start_in_process
+
+    december = november_then_december(tmp_path)
+    december_list = tmp_path / "december.csv"
+    december_list.write_text("name,email\nNew Person,new@example.org\n", encoding="utf-8")
+    first = run_kiosk(december, "import", str(december_list))
+    assert "imported before" not in first.stdout + first.stderr
+
+    again = run_kiosk(december, "import", str(tmp_path / "people.csv"))
+    warning = [line for line in again.stderr.splitlines() if line.startswith("Warning:")]
+    assert warning == ["Warning: this same file was imported before into Test Meetup (2026-11-26), not tonight's "
+                       "evening. If it was that evening's list, import tonight's list again with --remove-missing: "
+                       "the people it added will be marked not attending."]
+    server = start_in_process(december)
+    try:
+        with open(tmp_path / "people.csv", "rb") as upload:
+            answer = server.post("/api/imports", files={"file": ("people.csv", upload)}).json()
+    finally:
+        server.stop()
+    assert answer["result"] == "imported" and answer["imported_before"] == "Test Meetup (2026-11-26)"
+
+    run_kiosk(december, "import", "--remove-missing", str(december_list))
+    listed = json.loads(run_kiosk(december, "attendees", "--format", "json").stdout)
+    assert [p["name"] for p in listed if p["status"] == "attending"] == ["New Person"]
+    nov = json.loads(run_kiosk(december, "attendees", "--event", NOV_SLUG, "--format", "json").stdout)
+    assert len(nov) == len(NAMES) and all(p["status"] == "attending" for p in nov)  # November untouched
