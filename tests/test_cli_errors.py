@@ -123,6 +123,21 @@ def test_export_over_a_read_only_file_is_one_line_and_leaves_it_alone(tmp_path):
     assert kept.read_text(encoding="utf-8") == "November's report\n" and export_entries(config) == 0
 
 
+@pytest.mark.parametrize("target", ["data/kiosk.db", "data/kiosk.db-wal", "data/kiosk.db.secret", "config.toml"])
+def test_export_onto_the_kiosks_own_files_is_refused_and_every_evening_stays(tmp_path, target):
+    """`kiosk export data/kiosk.db` (a slip of tab completion) would write a CSV over every month's history."""
+    config = write_config(tmp_path)
+    config.write_text(config.read_text().replace('secret = "test-secret-not-for-production"\n', ""))
+    run_kiosk(config, "demo", "--no-serve")
+    before = {path.name: path.read_bytes() for path in (tmp_path / "data").glob("kiosk.db.secret")}
+    result = run_kiosk(config, "export", str(tmp_path / target), check=False)
+    assert result.returncode == 1
+    assert one_line(result).startswith(f"Error: cannot write {tmp_path / target}: it is the kiosk's own ")
+    assert "237 expected" in run_kiosk(config, "events").stdout and config.read_text().startswith("\n[event]")
+    assert before and before == {path.name: path.read_bytes() for path in (tmp_path / "data").glob("kiosk.db.secret")}
+    assert export_entries(config) == 0
+
+
 def test_export_writes_then_audits(tmp_path):
     config = write_config(tmp_path)
     run_kiosk(config, "demo", "--no-serve")
