@@ -166,6 +166,7 @@ class ImportSummary:
     missing_names: list[str] = field(default_factory=list)  # the first few of them, by name
     added_ids: list[int] = field(default_factory=list)
     encoding: str | None = None  # how the file's text was read; None for a spreadsheet
+    imported_before: str | None = None  # another evening this same file went into ("Name (date)")
 
     def as_dict(self) -> dict[str, Any]:
         """The summary for the organiser who imported (names of missing people included)."""
@@ -173,7 +174,8 @@ class ImportSummary:
 
     def counts(self) -> dict[str, Any]:
         """The summary without names: for the audit trail and the screens' live feed."""
-        return {k: v for k, v in self.as_dict().items() if k not in ("missing_names", "encoding_note")}
+        return {k: v for k, v in self.as_dict().items()
+                if k not in ("missing_names", "encoding_note", "imported_before")}
 
     def encoding_note(self) -> str | None:
         """A word for the organiser when the file was not Unicode: the one case where names may be wrong."""

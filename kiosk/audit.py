@@ -39,6 +39,19 @@ def record(db: sqlite_utils.Database, actor: Actor, action: str, event_id: int |
     })
 
 
+def evening_of_import(db: sqlite_utils.Database, sha256: str, event_id: int) -> str | None:
+    """Another evening the very same file was imported into, as "Name (YYYY-MM-DD)", if any.
+
+    Last month's list imported again into this month's evening is an easy slip (the same
+    folder, the same file name); the import says so rather than quietly adding last month's people.
+    """
+    row = db.execute(
+        "SELECT e.name, e.starts_at FROM audit AS a JOIN events AS e ON e.id = a.event_id "
+        "WHERE a.action = 'import' AND a.event_id != ? AND json_extract(a.details, '$.sha256') = ? "
+        "ORDER BY a.id DESC LIMIT 1", [event_id, sha256]).fetchone()
+    return f"{row[0]} ({row[1][:10]})" if row else None
+
+
 def entries(db: sqlite_utils.Database, event_id: int | None = None, limit: int = 500) -> list[dict[str, Any]]:
     """Newest first: this event's lines plus those of no event (forget, tokens), or all when None."""
     where, params = ("WHERE event_id = ? OR event_id IS NULL", [event_id]) if event_id is not None else ("", [])

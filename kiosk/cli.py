@@ -219,6 +219,15 @@ def import_(ctx: Context, file: str, source: str, remove_missing: bool) -> None:
         click.echo(missing_sentence(summary))
     if summary.encoding_note():
         click.echo(summary.encoding_note())
+    if summary.imported_before:
+        click.echo(imported_before_warning(summary.imported_before), err=True)
+
+
+def imported_before_warning(evening: str) -> str:
+    """Last month's file imported into tonight's evening by mistake: say so, and how to undo it."""
+    return (f"Warning: this same file was imported before into {evening}, not tonight's evening. If it was "
+            f"that evening's list, import tonight's list again with --remove-missing: the people it added "
+            f"will be marked not attending.")
 
 
 class StageBars(contextlib.ExitStack):
@@ -314,6 +323,19 @@ def _writing(target: str) -> Iterator[None]:
         raise click.ClickException(f"cannot write {exc.filename or target}: {exc.strerror or exc}") from None
 
 
+def _refuse_own_file(target: str, settings: config.Settings) -> None:
+    """Stop an output path that is one of the kiosk's own files (the database, its WAL, the
+    ticket-signing secret, the config): `kiosk export data/kiosk.db`, a slip of tab completion,
+    would write a report over every evening's history."""
+    db = settings.database
+    own = {db.with_name(db.name + suffix): "database" for suffix in ("", "-wal", "-shm", "-journal")}
+    own.update({settings.secret_file: "ticket-signing secret", settings.path: "config file"})
+    resolved = Path(target).resolve()
+    for path, what in own.items():
+        if path.resolve() == resolved:
+            raise click.ClickException(f"cannot write {target}: it is the kiosk's own {what}")
+
+
 def _suffix(file: str) -> str:
     """The report format a file name asks for: .json and .xlsx by their extension, CSV for any
     other name (a script's `kiosk export attendance` or `report.txt` still gets the report)."""
@@ -322,11 +344,12 @@ def _suffix(file: str) -> str:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())  # a folder is refused by _writing: one line, exit 1
 @event_option()
 @pass_ctx
 def export(ctx: Context, file: str, event_slug: str | None) -> None:
     """Write the attendance report: .json (the full report), .xlsx, or CSV for any other name."""
+    _refuse_own_file(file, ctx.settings)
     with ctx.reading(event_slug) as (store, event):
         with store.read() as db:
             report = reports.attendance(db, event, _suffix(file))

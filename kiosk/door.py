@@ -8,6 +8,7 @@ back.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -30,6 +31,12 @@ def console_station(actor: Actor) -> str:
     """Where a volunteer's check-in happened, as the card and the feed show it: the station they
     named, else the console. Never the actor label ("pin:volunteer"): who did it is in the audit."""
     return actor.at_station or CONSOLE_STATION
+
+
+def file_sha256(path: str | Path) -> str:
+    """The file's SHA-256, kept in the import's audit line to recognise the same list imported again."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 @dataclass
@@ -149,11 +156,14 @@ class Door:
             return (lambda done, total: progress(name, done, total)) if progress else None
 
         batch = importers.read_attendee_file(path, source=source, progress=stage("Reading"))
+        digest = file_sha256(path)
         with self.store.serialised():
             with self.store.write() as db:
                 summary = attendees.upsert_batch(db, self.event, self.master, batch,
                                                  remove_missing=remove_missing, progress=stage("Writing"))
-                audit.record(db, actor, "import", self.event.id, file=Path(path).name, **summary.counts())
+                summary.imported_before = audit.evening_of_import(db, digest, self.event.id)
+                audit.record(db, actor, "import", self.event.id, file=Path(path).name, sha256=digest,
+                             **summary.counts())
                 counts = headcount(db, self.event)
             self.feed.publish("import", summary.counts(), counts)
         return summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime, tzinfo
 from typing import Any
 
 import openpyxl
@@ -81,9 +82,26 @@ def _defuse(value: Any) -> Any:
     return "" if value is None else value
 
 
+def in_event_time(rows: list[dict[str, Any]], event: Event) -> list[dict[str, Any]]:
+    """The rows with arrival times at the evening's own UTC offset (its `starts_at`'s).
+
+    Times are stored in UTC; an organiser reading a June report of a London evening would
+    otherwise see every arrival an hour early (18:05 for someone who came at 19:05 BST).
+    """
+    offset = datetime.fromisoformat(event.starts_at).tzinfo
+    return [{**row, "checked_in_at": _at_offset(row["checked_in_at"], offset)} for row in rows]
+
+
+def _at_offset(stamp: str | None, offset: tzinfo | None) -> str | None:
+    """An ISO 8601 time moved to `offset`, keeping its milliseconds; None (not arrived) stays None."""
+    if not stamp or offset is None:
+        return stamp
+    return datetime.fromisoformat(stamp).astimezone(offset).isoformat(timespec="milliseconds")
+
+
 def attendance(db: sqlite_utils.Database, event: Event, fmt: str = "csv") -> bytes:
     """The attendance report in one of FORMATS: one row per person with arrival time and station."""
-    rows = attendee_rows(db, event)
+    rows = in_event_time(attendee_rows(db, event), event)
     if fmt == "json":
         return json.dumps({"event": event.public(), "headcount": headcount(db, event), "attendees": rows},
                           ensure_ascii=False, indent=1).encode("utf-8")

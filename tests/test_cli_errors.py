@@ -99,13 +99,42 @@ def export_entries(config: Path) -> int:
         return db.execute("SELECT count(*) FROM audit WHERE action = 'export'").fetchone()[0]
 
 
-@pytest.mark.parametrize("target", ["/nonexistent-dir/report.csv", "/proc/report.json"])
+@pytest.mark.parametrize("target", ["/nonexistent-dir/report.csv", "/proc/report.json", "{tmp}", "{tmp}/data/"])
 def test_export_to_a_path_that_cannot_be_written_is_one_line_and_no_audit_entry(tmp_path, target):
+    """A folder too: the organiser gets the same one line and exit 1, not click's usage text."""
     config = write_config(tmp_path)
     run_kiosk(config, "demo", "--no-serve")
+    target = target.format(tmp=tmp_path)
     result = run_kiosk(config, "export", target, check=False)
-    assert result.returncode != 0
-    assert one_line(result).startswith(f"Error: cannot write {target}: ")
+    assert result.returncode == 1
+    assert one_line(result).startswith(f"Error: cannot write {target.rstrip('/')}")
+    assert export_entries(config) == 0
+
+
+def test_export_over_a_read_only_file_is_one_line_and_leaves_it_alone(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "events")
+    kept = tmp_path / "last-month.csv"
+    kept.write_text("November's report\n", encoding="utf-8")
+    with read_only(kept):
+        result = run_kiosk(config, "export", str(kept), check=False)
+    assert result.returncode == 1
+    assert one_line(result).startswith(f"Error: cannot write {kept}: ")
+    assert kept.read_text(encoding="utf-8") == "November's report\n" and export_entries(config) == 0
+
+
+@pytest.mark.parametrize("target", ["data/kiosk.db", "data/kiosk.db-wal", "data/kiosk.db.secret", "config.toml"])
+def test_export_onto_the_kiosks_own_files_is_refused_and_every_evening_stays(tmp_path, target):
+    """`kiosk export data/kiosk.db` (a slip of tab completion) would write a CSV over every month's history."""
+    config = write_config(tmp_path)
+    config.write_text(config.read_text().replace('secret = "test-secret-not-for-production"\n', ""))
+    run_kiosk(config, "demo", "--no-serve")
+    before = {path.name: path.read_bytes() for path in (tmp_path / "data").glob("kiosk.db.secret")}
+    result = run_kiosk(config, "export", str(tmp_path / target), check=False)
+    assert result.returncode == 1
+    assert one_line(result).startswith(f"Error: cannot write {tmp_path / target}: it is the kiosk's own ")
+    assert "237 expected" in run_kiosk(config, "events").stdout and config.read_text().startswith("\n[event]")
+    assert before and before == {path.name: path.read_bytes() for path in (tmp_path / "data").glob("kiosk.db.secret")}
     assert export_entries(config) == 0
 
 

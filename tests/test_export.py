@@ -134,3 +134,62 @@ def test_tickets_and_the_api_report_of_a_past_evening_by_slug(tmp_path):
     assert tonight.status_code == 200 and list(csv.DictReader(io.StringIO(tonight.text))) == []
     assert unknown.status_code == 404
     assert current_slug(december) == "2026-12-17-test-meetup-december"
+
+
+def test_arrival_times_are_in_the_evenings_own_clock_time_in_every_format(tmp_path):
+    """A London evening in June is on BST: the report says 19:05+01:00, as on the wall, not 18:05 UTC."""
+    from datetime import datetime
+
+    from conftest import start_in_process
+
+    config = write_config(tmp_path)
+    config.write_text(config.read_text().replace("2026-11-26T18:30:00+00:00", "2026-06-25T18:30:00+01:00"))
+    run_kiosk(config, "import", str(people_csv(tmp_path)))
+    server = start_in_process(config)
+    try:
+        person = server.people()[0]
+        scanned = server.scan(person["ticket_code"]).json()["checked_in_at"]
+    finally:
+        server.stop()
+    for name in ("r.csv", "r.xlsx", "r.json"):
+        run_kiosk(config, "export", str(tmp_path / name))
+    csv_row = next(r for r in csv.DictReader(io.StringIO((tmp_path / "r.csv").read_text(encoding="utf-8")))
+                   if r["id"] == str(person["id"]))
+    sheet = list(openpyxl.load_workbook(tmp_path / "r.xlsx").active.iter_rows(values_only=True))
+    xlsx_time = next(row for row in sheet[1:] if row[0] == person["id"])[sheet[0].index("checked_in_at")]
+    json_time = next(p for p in json.loads((tmp_path / "r.json").read_text())["attendees"]
+                     if p["id"] == person["id"])["checked_in_at"]
+    for reported in (csv_row["checked_in_at"], xlsx_time, json_time):
+        assert reported.endswith("+01:00"), reported
+        assert datetime.fromisoformat(reported) == datetime.fromisoformat(scanned)  # the same instant
+
+
+def test_last_months_file_imported_again_by_mistake_is_named_with_the_way_back(tmp_path):
+    """November's file imported into December: the import says so, on the CLI and in the API's
+    answer, and December's own list with --remove-missing leaves only December's people expected."""
+    from conftest import start_in_process
+
+    december = november_then_december(tmp_path)
+    december_list = tmp_path / "december.csv"
+    december_list.write_text("name,email\nNew Person,new@example.org\n", encoding="utf-8")
+    first = run_kiosk(december, "import", str(december_list))
+    assert "imported before" not in first.stdout + first.stderr
+
+    again = run_kiosk(december, "import", str(tmp_path / "people.csv"))
+    warning = [line for line in again.stderr.splitlines() if line.startswith("Warning:")]
+    assert warning == ["Warning: this same file was imported before into Test Meetup (2026-11-26), not tonight's "
+                       "evening. If it was that evening's list, import tonight's list again with --remove-missing: "
+                       "the people it added will be marked not attending."]
+    server = start_in_process(december)
+    try:
+        with open(tmp_path / "people.csv", "rb") as upload:
+            answer = server.post("/api/imports", files={"file": ("people.csv", upload)}).json()
+    finally:
+        server.stop()
+    assert answer["result"] == "imported" and answer["imported_before"] == "Test Meetup (2026-11-26)"
+
+    run_kiosk(december, "import", "--remove-missing", str(december_list))
+    listed = json.loads(run_kiosk(december, "attendees", "--format", "json").stdout)
+    assert [p["name"] for p in listed if p["status"] == "attending"] == ["New Person"]
+    nov = json.loads(run_kiosk(december, "attendees", "--event", NOV_SLUG, "--format", "json").stdout)
+    assert len(nov) == len(NAMES) and all(p["status"] == "attending" for p in nov)  # November untouched

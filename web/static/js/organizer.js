@@ -24,8 +24,8 @@ async function importList(event) {
     const answer = await request("POST", "/api/imports", { form: new FormData(form), timeout: 120000 });
     const d = answer.data;
     say(status, answer.ok
-      ? `Imported from ${d.source}: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.not_attending} not attending, ${d.kept_check_ins} check-ins kept.${missingSentence(d)}${d.encoding_note ? " " + d.encoding_note : ""}`
-      : messageOf(answer), answer.ok ? (d.missing && !d.missing_removed ? "" : "good") : "bad");
+      ? `Imported from ${d.source}: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.not_attending} not attending, ${d.kept_check_ins} check-ins kept.${missingSentence(d)}${d.encoding_note ? " " + d.encoding_note : ""}${importedBeforeSentence(d)}`
+      : messageOf(answer), answer.ok ? ((d.missing && !d.missing_removed) || d.imported_before ? "" : "good") : "bad");
     if (answer.ok) loadAudit();
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
@@ -44,6 +44,12 @@ function missingSentence(d) {
   return d.missing_removed
     ? ` ${d.missing} ${people} from earlier lists not in this file ${were} marked not attending: ${names}.`
     : ` ${d.missing} ${people} from earlier lists not in this file ${were} left as they were (still expected): ${names}. If they cancelled, import again with the box above ticked.`;
+}
+
+/** The same file went into another evening before: most likely last month's list, by mistake. */
+function importedBeforeSentence(d) {
+  if (!d.imported_before) return "";
+  return ` This same file was imported before into ${d.imported_before}, not tonight's evening. If it was that evening's list, import tonight's list again with the box above ticked: the people it added will be marked not attending.`;
 }
 
 // --- tokens ---
