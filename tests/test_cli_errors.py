@@ -158,7 +158,7 @@ def test_export_to_any_other_name_writes_csv_and_says_so(tmp_path):
     assert export_entries(config) == 2
 
 
-@pytest.mark.parametrize("target", ["/proc/tickets", "{tmp}/config.toml/tickets"])
+@pytest.mark.parametrize("target", ["/proc/tickets", "{tmp}/config.toml/tickets", "{tmp}/config.toml"])
 def test_tickets_to_a_folder_that_cannot_be_written_is_one_line(tmp_path, target):
     config = write_config(tmp_path)
     run_kiosk(config, "demo", "--no-serve")
