@@ -731,6 +731,42 @@ def test_xlsx_errors_name_the_sheet(tmp_path: Path) -> None:
     assert str(refused(bad_row)).startswith("b.xlsx sheet 'Guests' line 3: the name is empty")
 
 
+@pytest.mark.parametrize("above", ["Attendee list for London Tech, 26 Nov\n\n",
+                                   "Attendee list for London Tech,,\n,,\n",
+                                   '"Attendees, 26 Nov"\nExported 2026-11-20\n\n'])
+def test_csv_header_below_title_lines(above: str, tmp_path: Path) -> None:
+    body = "Name,Email,Company\nAda Lovelace,ada@example.org,Engines\nGrace,g@example.org,Navy\n"
+    people = read_attendee_file(write(tmp_path, "l.csv", above + body)).people
+    assert [(p.name, p.company) for p in people] == [("Ada Lovelace", "Engines"), ("Grace", "Navy")]
+    assert people[0].line == above.count("\n") + 2
+
+
+def test_platform_export_below_a_title_line_is_still_detected(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", "Check-in list: London Tech\n"
+                 + (FIXTURES / "pretix_semicolon.csv").read_text(encoding="utf-8-sig"))
+    batch = read_attendee_file(path)
+    assert batch.source == "pretix"
+    assert [p.name for p in batch.people] == [p.name for p in load("pretix_semicolon.csv").people]
+
+
+@pytest.mark.parametrize(("data", "line", "words"), [
+    ("Attendee list\n\nName,Email\nAda,a@x\nBob,b@x,extra\n", 5, "3 fields"),
+    ("Attendee list\n\nName,Email\n", 4, "no attendee rows"),
+    ("Name\nAda\nBob,b@x\n", 3, "2 fields"),
+    ("Name,Email\nAda,a@x,extra\nBob,b@x\n", 2, "3 fields"),
+])
+def test_csv_with_a_title_line_names_the_real_bad_line(data: str, line: int, words: str,
+                                                        tmp_path: Path) -> None:
+    error = refused(write(tmp_path, "l.csv", data))
+    assert (error.line, words in error.reason) == (line, True)
+
+
+def test_excel_sep_hint_line_sets_the_delimiter(tmp_path: Path) -> None:
+    path = write(tmp_path, "l.csv", "sep=;\r\nName;Company\r\nAda Lovelace;Engines, Ltd\r\n")
+    (person,) = read_attendee_file(path).people
+    assert (person.name, person.company, person.line) == ("Ada Lovelace", "Engines, Ltd", 3)
+
+
 # --- choosing the source -------------------------------------------------------------------
 
 
