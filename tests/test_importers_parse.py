@@ -428,6 +428,15 @@ def test_pretix_event_without_attendee_names_uses_the_email_or_the_order(tmp_pat
     assert people[0].email == "ada@example.org" and people[1].first_name == "Order"
 
 
+def test_pretix_company_column_left_blank_gives_way_to_the_company_question(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", "Order code,Attendee name,Company,Which company do you work for?\n"
+                 "ABC12,Ada Lovelace,,Analytical Engines\n"
+                 "XYZ9A,Grace Hopper,US Navy,Navy Labs\n"
+                 "QWE7R,Alan Turing,,\n")
+    assert [p.company for p in read_attendee_file(path).people] == [
+        "Analytical Engines", "US Navy", None]
+
+
 def test_pretix_german_export(tmp_path: Path) -> None:
     """Titles as pretix's German translation (locale/de/LC_MESSAGES/django.po) writes them."""
     path = write(tmp_path, "p.csv", "Bestellnummer;Name Teilnehmer*in;Produkt;Preis;Secret;"

@@ -86,6 +86,10 @@ class Columns:
                 f"the {title!r} value is {len(value)} characters long (the limit is {MAX_CELL_CHARS})")
         return value
 
+    def first_filled(self, row: Row, indices: Iterable[int]) -> str:
+        """The first non-blank of several cells that say the same thing ('' when all are blank)."""
+        return next((value for value in (self.cell(row, index) for index in indices) if value), "")
+
     def cells(self, row: Row, *indices: int | None) -> tuple[str, ...]:
         """Several cells at once, read (and length-checked) in the order given."""
         return tuple(self.cell(row, index) for index in indices)
@@ -166,12 +170,16 @@ COMPANY_WORDS: tuple[str, ...] = (
 
 
 def find_company(columns: Columns, titles: Sequence[str] = COMPANY_TITLES,
-                 skip: Iterable[int | None] = ()) -> int | None:
-    """The company column: a known title first, else a question that mentions a company."""
-    index = columns.find(*titles)
-    if index is not None:
-        return index
-    return columns.find_containing(COMPANY_WORDS, skip=skip)
+                 skip: Iterable[int | None] = ()) -> tuple[int, ...]:
+    """The company columns, read with :meth:`Columns.first_filled`: a known title, then a question
+    that mentions a company.
+
+    A pretix check-in list can have both its Company column and a "Which company do you work
+    for?" question; someone who left one blank may have answered the other.
+    """
+    titled = columns.find(*titles)
+    question = columns.find_containing(COMPANY_WORDS, skip=(*skip, titled))
+    return tuple(index for index in (titled, question) if index is not None)
 
 
 def nonempty(value: str) -> str | None:

@@ -155,7 +155,7 @@ def row_parser(columns: Columns) -> RowParser:
         ticket = columns.cell(row, product)
         return build_person(
             row, names(row, code), email=columns.cell(row, email),
-            company=columns.cell(row, company), status=status_text, attending=attending,
+            company=columns.first_filled(row, company), status=status_text, attending=attending,
             external_id=external_id(row, code), codes=codes(row), ticket=ticket)
 
     return parse
