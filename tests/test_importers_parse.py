@@ -580,6 +580,22 @@ def test_plain_name_column_variants(header: str, tmp_path: Path) -> None:
     assert (person.name, person.first_name, person.last_name) == ("Ada Lovelace", "Ada", "Lovelace")
 
 
+def test_a_repeated_column_title_reads_the_first_filled_of_them(tmp_path: Path) -> None:
+    path = write(tmp_path, "l.csv", "Name,Email,Company,Email\n"
+                 "Ada,ada@example.org,Engines,old@example.org\n"
+                 "Grace,,Navy,grace@example.com\n"
+                 "Alan,,,\n")
+    assert [p.email for p in read_attendee_file(path).people] == [
+        "ada@example.org", "grace@example.com", None]
+
+
+@pytest.mark.parametrize("title", [" NAME ", "\u00a0Name\u00a0", "name:", "Full\u00a0 Name"])
+def test_name_titles_in_any_case_and_spacing(title: str, tmp_path: Path) -> None:
+    path = write(tmp_path, "l.csv", f"{title};E-Mail\nAda Lovelace;ada@example.org\n")
+    (person,) = read_attendee_file(path).people
+    assert (person.name, person.email) == ("Ada Lovelace", "ada@example.org")
+
+
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_plain_delimiters_are_sniffed(delimiter: str, tmp_path: Path) -> None:
     text = delimiter.join(["Name", "Company", "Status"]) + "\n" + delimiter.join(

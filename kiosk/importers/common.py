@@ -47,6 +47,7 @@ class Columns:
         self.table = table
         self.titles = table.header
         self.keys = [header_key(title) for title in table.header]
+        self.twins = _same_titled(self.keys)
 
     def find(self, *candidates: str) -> int | None:
         """Index of the first column whose title equals one of the candidates, in candidate order."""
@@ -75,9 +76,15 @@ class Columns:
         return index
 
     def cell(self, row: Row, index: int | None, label: str | None = None) -> str:
-        """Whitespace-normalised text of a cell ('' for a missing column), at most 1000 characters."""
+        """Whitespace-normalised text of a cell ('' for a missing column), at most 1000 characters.
+
+        A blank cell in a column whose title the header repeats (two "Email" columns, after
+        merging two lists) reads the first filled column of that title instead.
+        """
         if index is None:
             return ""
+        index = next((twin for twin in self.twins.get(index, [index]) if row.cells[twin].strip()),
+                     index)
         value = " ".join(row.cells[index].split())
         if len(value) > MAX_CELL_CHARS:
             title = label or self.titles[index] or f"column {index + 1}"
@@ -93,6 +100,15 @@ class Columns:
     def cells(self, row: Row, *indices: int | None) -> tuple[str, ...]:
         """Several cells at once, read (and length-checked) in the order given."""
         return tuple(self.cell(row, index) for index in indices)
+
+
+def _same_titled(keys: list[str]) -> dict[int, list[int]]:
+    """For each column whose title appears more than once, every column with that title, in order."""
+    groups: dict[str, list[int]] = {}
+    for index, key in enumerate(keys):
+        if key:
+            groups.setdefault(key, []).append(index)
+    return {index: group for group in groups.values() if len(group) > 1 for index in group}
 
 
 class RowParser(Protocol):
