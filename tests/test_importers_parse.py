@@ -437,6 +437,18 @@ def test_pretix_company_column_left_blank_gives_way_to_the_company_question(tmp_
         "Analytical Engines", "US Navy", None]
 
 
+def test_pretix_french_export(tmp_path: Path) -> None:
+    """Titles as pretix's French translation (locale/fr/LC_MESSAGES/django.po) writes them."""
+    path = write(tmp_path, "p.csv", "Code de commande;Nom du participant;Produit;Secret;"
+                 "Adresse mail du participant;Société\n"
+                 "ABC12;Ada Lovelace;Billet;hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq;ADA@example.org;Engines\n")
+    batch = read_attendee_file(path)
+    (person,) = batch.people
+    assert batch.source == "pretix"
+    assert (person.name, person.email, person.company, person.codes) == (
+        "Ada Lovelace", "ada@example.org", "Engines", ["pretix:hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq"])
+
+
 def test_pretix_german_export(tmp_path: Path) -> None:
     """Titles as pretix's German translation (locale/de/LC_MESSAGES/django.po) writes them."""
     path = write(tmp_path, "p.csv", "Bestellnummer;Name Teilnehmer*in;Produkt;Preis;Secret;"

@@ -179,6 +179,7 @@ def parse_count(table: Table, row: Row, value: str, label: str, maximum: int = 9
 COMPANY_TITLES: tuple[str, ...] = (
     "Company", "Company Name", "Company name", "Organisation", "Organization", "Organisation name",
     "Organization name", "Org", "Employer", "Affiliation", "Firm", "Firma",
+    "Société",  # pretix's French "Company" (locale/fr/LC_MESSAGES/django.po)
 )
 COMPANY_WORDS: tuple[str, ...] = (
     "company", "organisation", "organization", "employer", "affiliation", "work for",
