@@ -428,6 +428,27 @@ def test_pretix_event_without_attendee_names_uses_the_email_or_the_order(tmp_pat
     assert people[0].email == "ada@example.org" and people[1].first_name == "Order"
 
 
+def test_pretix_company_column_left_blank_gives_way_to_the_company_question(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", "Order code,Attendee name,Company,Which company do you work for?\n"
+                 "ABC12,Ada Lovelace,,Analytical Engines\n"
+                 "XYZ9A,Grace Hopper,US Navy,Navy Labs\n"
+                 "QWE7R,Alan Turing,,\n")
+    assert [p.company for p in read_attendee_file(path).people] == [
+        "Analytical Engines", "US Navy", None]
+
+
+def test_pretix_french_export(tmp_path: Path) -> None:
+    """Titles as pretix's French translation (locale/fr/LC_MESSAGES/django.po) writes them."""
+    path = write(tmp_path, "p.csv", "Code de commande;Nom du participant;Produit;Secret;"
+                 "Adresse mail du participant;Société\n"
+                 "ABC12;Ada Lovelace;Billet;hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq;ADA@example.org;Engines\n")
+    batch = read_attendee_file(path)
+    (person,) = batch.people
+    assert batch.source == "pretix"
+    assert (person.name, person.email, person.company, person.codes) == (
+        "Ada Lovelace", "ada@example.org", "Engines", ["pretix:hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq"])
+
+
 def test_pretix_german_export(tmp_path: Path) -> None:
     """Titles as pretix's German translation (locale/de/LC_MESSAGES/django.po) writes them."""
     path = write(tmp_path, "p.csv", "Bestellnummer;Name Teilnehmer*in;Produkt;Preis;Secret;"
@@ -569,6 +590,22 @@ def test_plain_name_column_variants(header: str, tmp_path: Path) -> None:
     row = "Ada,Lovelace" if "," in header else "Ada Lovelace"
     (person,) = read_attendee_file(write(tmp_path, "l.csv", f"{header}\n{row}\n")).people
     assert (person.name, person.first_name, person.last_name) == ("Ada Lovelace", "Ada", "Lovelace")
+
+
+def test_a_repeated_column_title_reads_the_first_filled_of_them(tmp_path: Path) -> None:
+    path = write(tmp_path, "l.csv", "Name,Email,Company,Email\n"
+                 "Ada,ada@example.org,Engines,old@example.org\n"
+                 "Grace,,Navy,grace@example.com\n"
+                 "Alan,,,\n")
+    assert [p.email for p in read_attendee_file(path).people] == [
+        "ada@example.org", "grace@example.com", None]
+
+
+@pytest.mark.parametrize("title", [" NAME ", "\u00a0Name\u00a0", "name:", "Full\u00a0 Name"])
+def test_name_titles_in_any_case_and_spacing(title: str, tmp_path: Path) -> None:
+    path = write(tmp_path, "l.csv", f"{title};E-Mail\nAda Lovelace;ada@example.org\n")
+    (person,) = read_attendee_file(path).people
+    assert (person.name, person.email) == ("Ada Lovelace", "ada@example.org")
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
@@ -729,6 +766,42 @@ def test_xlsx_errors_name_the_sheet(tmp_path: Path) -> None:
     bad_row = _workbook(tmp_path / "b.xlsx", {"Guests": [["Name", "Email"], ["Ada", "a@x.org"],
                                                          [None, "b@x.org"]]})
     assert str(refused(bad_row)).startswith("b.xlsx sheet 'Guests' line 3: the name is empty")
+
+
+@pytest.mark.parametrize("above", ["Attendee list for London Tech, 26 Nov\n\n",
+                                   "Attendee list for London Tech,,\n,,\n",
+                                   '"Attendees, 26 Nov"\nExported 2026-11-20\n\n'])
+def test_csv_header_below_title_lines(above: str, tmp_path: Path) -> None:
+    body = "Name,Email,Company\nAda Lovelace,ada@example.org,Engines\nGrace,g@example.org,Navy\n"
+    people = read_attendee_file(write(tmp_path, "l.csv", above + body)).people
+    assert [(p.name, p.company) for p in people] == [("Ada Lovelace", "Engines"), ("Grace", "Navy")]
+    assert people[0].line == above.count("\n") + 2
+
+
+def test_platform_export_below_a_title_line_is_still_detected(tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", "Check-in list: London Tech\n"
+                 + (FIXTURES / "pretix_semicolon.csv").read_text(encoding="utf-8-sig"))
+    batch = read_attendee_file(path)
+    assert batch.source == "pretix"
+    assert [p.name for p in batch.people] == [p.name for p in load("pretix_semicolon.csv").people]
+
+
+@pytest.mark.parametrize(("data", "line", "words"), [
+    ("Attendee list\n\nName,Email\nAda,a@x\nBob,b@x,extra\n", 5, "3 fields"),
+    ("Attendee list\n\nName,Email\n", 4, "no attendee rows"),
+    ("Name\nAda\nBob,b@x\n", 3, "2 fields"),
+    ("Name,Email\nAda,a@x,extra\nBob,b@x\n", 2, "3 fields"),
+])
+def test_csv_with_a_title_line_names_the_real_bad_line(data: str, line: int, words: str,
+                                                        tmp_path: Path) -> None:
+    error = refused(write(tmp_path, "l.csv", data))
+    assert (error.line, words in error.reason) == (line, True)
+
+
+def test_excel_sep_hint_line_sets_the_delimiter(tmp_path: Path) -> None:
+    path = write(tmp_path, "l.csv", "sep=;\r\nName;Company\r\nAda Lovelace;Engines, Ltd\r\n")
+    (person,) = read_attendee_file(path).people
+    assert (person.name, person.company, person.line) == ("Ada Lovelace", "Engines, Ltd", 3)
 
 
 # --- choosing the source -------------------------------------------------------------------

@@ -47,6 +47,7 @@ class Columns:
         self.table = table
         self.titles = table.header
         self.keys = [header_key(title) for title in table.header]
+        self.twins = _same_titled(self.keys)
 
     def find(self, *candidates: str) -> int | None:
         """Index of the first column whose title equals one of the candidates, in candidate order."""
@@ -75,9 +76,15 @@ class Columns:
         return index
 
     def cell(self, row: Row, index: int | None, label: str | None = None) -> str:
-        """Whitespace-normalised text of a cell ('' for a missing column), at most 1000 characters."""
+        """Whitespace-normalised text of a cell ('' for a missing column), at most 1000 characters.
+
+        A blank cell in a column whose title the header repeats (two "Email" columns, after
+        merging two lists) reads the first filled column of that title instead.
+        """
         if index is None:
             return ""
+        index = next((twin for twin in self.twins.get(index, [index]) if row.cells[twin].strip()),
+                     index)
         value = " ".join(row.cells[index].split())
         if len(value) > MAX_CELL_CHARS:
             title = label or self.titles[index] or f"column {index + 1}"
@@ -86,9 +93,22 @@ class Columns:
                 f"the {title!r} value is {len(value)} characters long (the limit is {MAX_CELL_CHARS})")
         return value
 
+    def first_filled(self, row: Row, indices: Iterable[int]) -> str:
+        """The first non-blank of several cells that say the same thing ('' when all are blank)."""
+        return next((value for value in (self.cell(row, index) for index in indices) if value), "")
+
     def cells(self, row: Row, *indices: int | None) -> tuple[str, ...]:
         """Several cells at once, read (and length-checked) in the order given."""
         return tuple(self.cell(row, index) for index in indices)
+
+
+def _same_titled(keys: list[str]) -> dict[int, list[int]]:
+    """For each column whose title appears more than once, every column with that title, in order."""
+    groups: dict[str, list[int]] = {}
+    for index, key in enumerate(keys):
+        if key:
+            groups.setdefault(key, []).append(index)
+    return {index: group for group in groups.values() if len(group) > 1 for index in group}
 
 
 class RowParser(Protocol):
@@ -159,6 +179,7 @@ def parse_count(table: Table, row: Row, value: str, label: str, maximum: int = 9
 COMPANY_TITLES: tuple[str, ...] = (
     "Company", "Company Name", "Company name", "Organisation", "Organization", "Organisation name",
     "Organization name", "Org", "Employer", "Affiliation", "Firm", "Firma",
+    "Société",  # pretix's French "Company" (locale/fr/LC_MESSAGES/django.po)
 )
 COMPANY_WORDS: tuple[str, ...] = (
     "company", "organisation", "organization", "employer", "affiliation", "work for",
@@ -166,12 +187,16 @@ COMPANY_WORDS: tuple[str, ...] = (
 
 
 def find_company(columns: Columns, titles: Sequence[str] = COMPANY_TITLES,
-                 skip: Iterable[int | None] = ()) -> int | None:
-    """The company column: a known title first, else a question that mentions a company."""
-    index = columns.find(*titles)
-    if index is not None:
-        return index
-    return columns.find_containing(COMPANY_WORDS, skip=skip)
+                 skip: Iterable[int | None] = ()) -> tuple[int, ...]:
+    """The company columns, read with :meth:`Columns.first_filled`: a known title, then a question
+    that mentions a company.
+
+    A pretix check-in list can have both its Company column and a "Which company do you work
+    for?" question; someone who left one blank may have answered the other.
+    """
+    titled = columns.find(*titles)
+    question = columns.find_containing(COMPANY_WORDS, skip=(*skip, titled))
+    return tuple(index for index in (titled, question) if index is not None)
 
 
 def nonempty(value: str) -> str | None:

@@ -115,7 +115,7 @@ def row_parser(columns: Columns) -> RowParser:
         keys = codes(row, order_no, attendee_no)
         status_text, ticket = columns.cells(row, status, ticket_type)
         return build_person(
-            row, names, email=columns.cell(row, email), company=columns.cell(row, company),
+            row, names, email=columns.cell(row, email), company=columns.first_filled(row, company),
             status=status_text, codes=keys, ticket=ticket,
             external_id=external_id(row, attendee_no, keys, order_no, names[0]))
 

@@ -60,7 +60,7 @@ def row_parser(columns: Columns) -> RowParser:
         names = person_name(table, row, *columns.cells(row, full, first, last))
         status_text, ticket = columns.cells(row, status, ticket_name)
         return build_person(
-            row, names, email=columns.cell(row, email), company=columns.cell(row, company),
+            row, names, email=columns.cell(row, email), company=columns.first_filled(row, company),
             status=status_text, external_id=f"{SOURCE}:{guest_id}", codes=check_in_codes(row),
             ticket=ticket)
 

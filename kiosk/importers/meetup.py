@@ -58,7 +58,7 @@ def row_parser(columns: Columns) -> RowParser:
         names = person_name(table, row, columns.cell(row, name), "", "")
         status, member_title = columns.cells(row, rsvp, title)
         return build_person(
-            row, names, email=columns.cell(row, email), company=columns.cell(row, company),
+            row, names, email=columns.cell(row, email), company=columns.first_filled(row, company),
             status=status, external_id=external_id(row), codes=[],
             guests=parse_count(table, row, columns.cell(row, guests), "Guests"),
             role_hints=(member_title,))

@@ -86,7 +86,8 @@ def row_parser(columns: Columns) -> RowParser:
         keys = door_codes(row)
         status_text, ticket = columns.cells(row, status, ticket_type)
         return build_person(
-            row, names, email=email_text, company=columns.cell(row, company), status=status_text,
+            row, names, email=email_text, company=columns.first_filled(row, company),
+            status=status_text,
             external_id=external_id(names[0], normalise_email(email_text), keys), codes=keys,
             guests=parse_count(table, row, columns.cell(row, guests), "Guests"),
             ticket=ticket, role_hints=(columns.cell(row, role),))

@@ -13,7 +13,7 @@ place within its order changes when a ticket is renamed or a position cancelled.
 People are therefore keyed on the Secret (hashed: the key is not a door code),
 and only without one on the order code and the row's place in the order.
 
-Titles are also accepted in German, as pretix's own translations write them
+Titles are also accepted in German and French, as pretix's own translations write them
 (pretix/pretix src/pretix/locale/de/LC_MESSAGES/django.po, and de_Informal for
 the "Du" locale, where it differs; see the titles below). A German export
 writes "Ja"/"Nein" for Yes/No, so an unpaid order reads "bezahlt: Nein".
@@ -42,13 +42,17 @@ _ORDER_CODE = re.compile(r"[A-Z0-9]{3,16}")
 # e.g. "Order code" -> "Bestellnummer", "Paid" -> "bezahlt") and, where the "Du" locale
 # differs, src/pretix/locale/de_Informal/LC_MESSAGES/django.po ("Attendee name" -> "Name
 # des/der Teilnehmer*in", "Attendee email" -> "Teilnehmer*innen-E-Mail").
-ORDER_TITLES = ("Order code", "Bestellnummer")
-ATTENDEE_NAME_TITLES = ("Attendee name", "Name Teilnehmer*in", "Name des/der Teilnehmer*in")
+# French ones from src/pretix/locale/fr/LC_MESSAGES/django.po (commit 003d958c, 2019): "Order code"
+# -> "Code de commande", "Attendee name" -> "Nom du participant", "Product" -> "Produit",
+# "Attendee email" -> "Adresse mail du participant", "Company" -> "Société" (in COMPANY_TITLES).
+ORDER_TITLES = ("Order code", "Bestellnummer", "Code de commande")
+ATTENDEE_NAME_TITLES = ("Attendee name", "Name Teilnehmer*in", "Name des/der Teilnehmer*in",
+                        "Nom du participant")
 NAME_TITLES = (*ATTENDEE_NAME_TITLES, "Name")
-PRODUCT_TITLES = ("Product", "Item", "Produkt")
+PRODUCT_TITLES = ("Product", "Item", "Produkt", "Produit")
 SECRET_TITLES = ("Secret", "Ticket secret")
 EMAIL_TITLES = ("E-mail", "Email", "Attendee email", "E-Mail Teilnehmer*in",
-                "Teilnehmer*innen-E-Mail")
+                "Teilnehmer*innen-E-Mail", "Adresse mail du participant")
 PAID_TITLES = ("Paid", "bezahlt")
 POSITION_TITLES = ("Position ID", "Position")
 # "Gesperrt" was mapped before; the stored django.po (2021) predates the Blocked column.
@@ -155,7 +159,7 @@ def row_parser(columns: Columns) -> RowParser:
         ticket = columns.cell(row, product)
         return build_person(
             row, names(row, code), email=columns.cell(row, email),
-            company=columns.cell(row, company), status=status_text, attending=attending,
+            company=columns.first_filled(row, company), status=status_text, attending=attending,
             external_id=external_id(row, code), codes=codes(row), ticket=ticket)
 
     return parse

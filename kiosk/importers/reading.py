@@ -31,6 +31,8 @@ MAX_CSV_FIELD = 131_072  # the csv module's own default, stated so the message c
 MAX_TITLE_ROWS = 3
 
 DELIMITERS = (",", ";", "\t")
+# Excel's first line naming a CSV's delimiter, "sep=;" (group 2); its line break is not matched.
+_SEPARATOR_HINT = re.compile(r"(sep=([,;\t|]))[ \t]*(?=\r\n|\r|\n)", re.IGNORECASE)
 
 # C0/C1 controls (keeping tab and line breaks, which are whitespace inside a cell), the BOM,
 # and bidi overrides, which could make a name on the volunteer screen read backwards.
@@ -99,26 +101,91 @@ def read_table(path: str | os.PathLike[str]) -> Table:
 def table_candidates(path: str | os.PathLike[str]) -> Iterator[Table]:
     """Every plausible reading of the file, likeliest first; the caller keeps the first it understands.
 
-    A text file has one. A workbook has one per sheet (the active sheet first) and per
-    row that may be its header (a title row or two can sit above it). Raises
+    A text file has one per line that may be its header (title lines can sit above it);
+    a workbook, one per sheet (the active sheet first) and per row that may be its header. Raises
     ImportFileError when the file has no reading at all.
     """
     data = _read_bytes(path)
     if data.startswith(b"PK\x03\x04"):
         yield from _xlsx_tables(path, data)
         return
-    yield _read_text(path, data)
+    yield from _text_tables(path, data)
 
 
-def _read_text(path: str | os.PathLike[str], data: bytes) -> Table:
-    """A delimited text file as a table, or the reason it is not one."""
+def _text_tables(path: str | os.PathLike[str], data: bytes) -> Iterator[Table]:
+    """A delimited text file read with its header on the first line, then below title lines.
+
+    Organisers put a title ("Attendee list for ...") and a blank line above the header,
+    as in a workbook. When no reading holds together, the error is the first reading's,
+    unless that one took a one-cell title for its header and broke on the line under it:
+    then the next reading's error, past the title, names the real problem.
+    """
     for signature, reason in _BINARY_SIGNATURES:
         if data.startswith(signature):
             raise ImportFileError(path, 1, reason)
     text, encoding = decode_text(path, data)
-    table = _read_delimited(path, text)
-    table.encoding = encoding
-    return table
+    text, hint = _excel_separator_hint(text)
+    lines = io.StringIO(text, newline="").readlines()
+    nonblank = [index + 1 for index, line in enumerate(lines) if line.strip()]
+    skips = _title_line_counts(lines, nonblank, hint)
+    errors: list[ImportFileError] = []
+    for skip in skips:
+        header_line = nonblank[skip]
+        # The title lines become empty lines, so every line keeps its number.
+        body = "\n" * (header_line - 1) + "".join(lines[header_line - 1:]) if skip else text
+        try:
+            table = _read_delimited(path, body, hint)
+        except ImportFileError as exc:
+            errors.append(exc)
+            continue
+        table.encoding = encoding
+        yield table
+    if len(errors) == len(skips):
+        raise _likeliest_error(errors, lines, nonblank, hint)
+
+
+def _likeliest_error(errors: list[ImportFileError], lines: list[str], nonblank: list[int],
+                     hint: str | None) -> ImportFileError:
+    """The first reading's error, or the next one's when the first read a one-cell title as
+    its header and broke on the very next line (so the organiser is sent to the real fault)."""
+    first_line = lines[nonblank[0] - 1]
+    title_first = _cell_count(first_line, hint or sniff_delimiter(first_line)) == 1
+    if title_first and len(errors) > 1 and errors[0].line == nonblank[1]:
+        return errors[1]
+    return errors[0]
+
+
+def _title_line_counts(lines: list[str], nonblank: list[int], hint: str | None) -> list[int]:
+    """How many leading non-blank lines may be titles: 0, and up to 3 when each of them has
+    one cell, or fewer than the line below them (a title, a date, a note above the header)."""
+    counts = [0]
+    for skip in range(1, min(MAX_TITLE_ROWS, len(nonblank) - 1) + 1):
+        header = lines[nonblank[skip] - 1]
+        delimiter = hint or sniff_delimiter(header)
+        width = _cell_count(header, delimiter)
+        if all(_cell_count(lines[line - 1], delimiter) < max(width, 2) for line in nonblank[:skip]):
+            counts.append(skip)
+    return counts
+
+
+def _cell_count(line: str, delimiter: str) -> int:
+    """How many non-empty cells a single line holds (split plainly when it is not valid CSV)."""
+    try:
+        cells = next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
+    except csv.Error:
+        cells = line.split(delimiter)
+    return sum(1 for cell in cells if cell.strip())
+
+
+def _excel_separator_hint(text: str) -> tuple[str, str | None]:
+    """The text without Excel's "sep=;" first line (blanked, so line numbers hold), and its delimiter.
+
+    Excel writes and honours that line so a CSV opens in columns whatever the locale's separator.
+    """
+    match = _SEPARATOR_HINT.match(text)
+    if not match:
+        return text, None
+    return text[match.end(1):], match.group(2)
 
 
 def clean_cell(value: str) -> str:
@@ -253,10 +320,14 @@ def sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_delimited(path: str | os.PathLike[str], text: str) -> Table:
-    """Parse delimited text, checking every row's width against the header."""
-    first_line = next((line for line in io.StringIO(text) if line.strip()), "")
-    delimiter = sniff_delimiter(first_line)
+def _read_delimited(path: str | os.PathLike[str], text: str, delimiter: str | None = None) -> Table:
+    """Parse delimited text, checking every row's width against the header.
+
+    The delimiter, unless given, is the one that splits the header line most often.
+    """
+    if delimiter is None:
+        first_line = next((line for line in io.StringIO(text, newline="") if line.strip()), "")
+        delimiter = sniff_delimiter(first_line)
     if delimiter == "\t":
         records = iter(_tab_records(path, text))
     else:

@@ -72,7 +72,7 @@ def row_parser(columns: Columns) -> RowParser:
         attending, status_text = status_of(row)
         ticket = columns.cell(row, release)
         return build_person(
-            row, names, email=columns.cell(row, email), company=columns.cell(row, company),
+            row, names, email=columns.cell(row, email), company=columns.first_filled(row, company),
             status=status_text, attending=attending, external_id=key, codes=[key],
             ticket=ticket, role_hints=(columns.cell(row, tags),))
 
