@@ -437,6 +437,15 @@ def test_pretix_company_column_left_blank_gives_way_to_the_company_question(tmp_
         "Analytical Engines", "US Navy", None]
 
 
+def test_a_question_about_the_company_that_is_not_its_name_never_becomes_the_company(tmp_path: Path) -> None:
+    """"Company size" and "Company website" mention the company, but "11-50" is not where Ada works."""
+    path = write(tmp_path, "p.csv", "Order code,Attendee name,Company size,Company,Company website,"
+                 "Which company do you work for?\n"
+                 "ABC12,Ada Lovelace,11-50,,https://engines.example,Analytical Engines\n"
+                 "XYZ9A,Grace Hopper,500+,,,\n")
+    assert [p.company for p in read_attendee_file(path).people] == ["Analytical Engines", None]
+
+
 def test_pretix_french_export(tmp_path: Path) -> None:
     """Titles as pretix's French translation (locale/fr/LC_MESSAGES/django.po) writes them."""
     path = write(tmp_path, "p.csv", "Code de commande;Nom du participant;Produit;Secret;"

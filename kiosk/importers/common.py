@@ -57,12 +57,16 @@ class Columns:
                 return self.keys.index(key)
         return None
 
-    def find_containing(self, words: Iterable[str], skip: Iterable[int | None] = ()) -> int | None:
-        """Index of the first column whose title contains one of the words (custom questions)."""
+    def find_containing(self, words: Iterable[str], skip: Iterable[int | None] = (),
+                        unless: Iterable[str] = ()) -> int | None:
+        """Index of the first column whose title contains one of the words (custom questions),
+        and none of the `unless` words."""
         skipped = {index for index in skip if index is not None}
         lowered = [header_key(word) for word in words]
+        excluded = [header_key(word) for word in unless]
         for index, key in enumerate(self.keys):
-            if index not in skipped and any(word in key for word in lowered):
+            if index not in skipped and any(word in key for word in lowered) and not any(
+                    word in key for word in excluded):
                 return index
         return None
 
@@ -184,6 +188,10 @@ COMPANY_TITLES: tuple[str, ...] = (
 COMPANY_WORDS: tuple[str, ...] = (
     "company", "organisation", "organization", "employer", "affiliation", "work for",
 )
+# Questions about the company that do not ask its name: "Company size" must not print "11-50" on a badge.
+COMPANY_DETAIL_WORDS: tuple[str, ...] = (
+    "size", "employees", "how many", "industry", "sector", "type", "website", "url", "role", "position",
+)
 
 
 def find_company(columns: Columns, titles: Sequence[str] = COMPANY_TITLES,
@@ -195,7 +203,7 @@ def find_company(columns: Columns, titles: Sequence[str] = COMPANY_TITLES,
     for?" question; someone who left one blank may have answered the other.
     """
     titled = columns.find(*titles)
-    question = columns.find_containing(COMPANY_WORDS, skip=(*skip, titled))
+    question = columns.find_containing(COMPANY_WORDS, skip=(*skip, titled), unless=COMPANY_DETAIL_WORDS)
     return tuple(index for index in (titled, question) if index is not None)
 
 
