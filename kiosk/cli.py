@@ -48,11 +48,18 @@ class Context:
 
     @contextlib.contextmanager
     def door(self) -> Iterator[Door]:
+        """The config's evening, made current unless a server runs on the database (see
+        ``warn_if_server_elsewhere``)."""
         s = self.settings
         store = self.open_store()
         try:
             master = tickets.load_or_create_secret(s.secret, s.secret_file)
-            yield Door.open(store, s.event, master, checkin.Limits(s.max_failed_scans, s.failed_scan_window))
+            server_pid = process_locks.other_holder(process_locks.serving(s.database))
+            door = Door.open(store, s.event, master, checkin.Limits(s.max_failed_scans, s.failed_scan_window),
+                             make_current=server_pid is None)
+            if server_pid is not None:
+                warn_if_server_elsewhere(door, server_pid)
+            yield door
         finally:
             store.close()
 
@@ -221,6 +228,25 @@ def import_(ctx: Context, file: str, source: str, remove_missing: bool) -> None:
         click.echo(summary.encoding_note())
     if summary.imported_before:
         click.echo(imported_before_warning(summary.imported_before), err=True)
+
+
+def warn_if_server_elsewhere(door: Door, server_pid: str) -> None:
+    """The config moved on to another evening while `kiosk serve` still runs the old one.
+
+    The server reads its evening once, at start: until it is restarted it admits only the old
+    evening's tickets, and refuses everyone this command imports as "another evening". So the
+    command works on the config's evening without taking the door's current evening from the
+    running server, and says so."""
+    with door.store.read() as db:
+        try:
+            served = events.current(db)
+        except LookupError:  # a server still starting has not made its evening current yet
+            return
+    if served.id != door.event.id:
+        click.echo(f"Warning: the server running on this database (pid {server_pid}) is serving {served.name} "
+                   f"({served.slug}), not the config's evening {door.event.name} ({door.event.slug}). This "
+                   f"command works on {door.event.slug}; restart `kiosk serve` for the door to admit its tickets.",
+                   err=True)
 
 
 def imported_before_warning(evening: str) -> str:

@@ -52,10 +52,11 @@ class Door:
         self.scans = GroupCommit(self.store)
 
     @classmethod
-    def open(cls, store: Store, event_settings: Any, master: bytes, limits: checkin.Limits) -> "Door":
-        """Make the config's event current and start the feed with its headcount."""
+    def open(cls, store: Store, event_settings: Any, master: bytes, limits: checkin.Limits,
+             make_current: bool = True) -> "Door":
+        """Make the config's event current (see ``events.ensure_current``) and start the feed with its headcount."""
         with store.write() as db:
-            event = events.ensure_current(db, event_settings)
+            event = events.ensure_current(db, event_settings, make_current)
             counts = headcount(db, event)
             limits.seed(db)
         return cls(store=store, event=event, master=master, feed=Feed(counts), limits=limits)

@@ -61,8 +61,11 @@ def slug_for(settings: EventSettings) -> str:
     return f"{settings.starts_at.date().isoformat()}-{words or 'event'}"
 
 
-def ensure_current(db: sqlite_utils.Database, settings: EventSettings) -> Event:
-    """Create tonight's event if new, refresh its details, and make it the current one."""
+def ensure_current(db: sqlite_utils.Database, settings: EventSettings, make_current: bool = True) -> Event:
+    """Create tonight's event if new, refresh its details, and make it the current one.
+
+    `make_current=False` while a server runs on the database: the evening it serves stays the
+    current one (what `kiosk events` marks), whatever a command run beside it was configured for."""
     slug = slug_for(settings)
     fields = {
         "name": settings.name, "starts_at": settings.starts_at.isoformat(),
@@ -76,8 +79,11 @@ def ensure_current(db: sqlite_utils.Database, settings: EventSettings) -> Event:
         db["events"].insert({"slug": slug, "created_at": clock.now_iso(), **fields})
     else:
         db["events"].update(row[0], {"slug": slug, **fields})
-    db.execute("UPDATE events SET is_current = (slug = ?)", [slug])
-    return current(db)
+    if make_current:
+        db.execute("UPDATE events SET is_current = (slug = ?)", [slug])
+    event = by_slug(db, slug)
+    assert event is not None  # inserted or updated to this slug just above
+    return event
 
 
 def _same_date(db: sqlite_utils.Database, slug: str) -> Any:

@@ -101,6 +101,18 @@ def hold(path: Path) -> IO[str] | None:
     return handle
 
 
+def other_holder(path: Path) -> str | None:
+    """The pid written in `path` when another process holds its lock (this one's own lock does
+    not count); None when nobody else holds it, or where flock does not exist."""
+    if fcntl is None or not is_held(path):
+        return None
+    try:
+        pid = path.read_text(encoding="ascii").strip() or "unknown"
+    except (OSError, UnicodeDecodeError):
+        pid = "unknown"
+    return None if pid == str(os.getpid()) else pid
+
+
 def is_held(path: Path) -> bool:
     """Whether some process holds the lock on `path` (True where flock does not exist: we cannot tell)."""
     if fcntl is None:

@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import openpyxl
+import requests
 
 from conftest import run_kiosk, write_config
 
@@ -193,3 +194,24 @@ def test_last_months_file_imported_again_by_mistake_is_named_with_the_way_back(t
     assert [p["name"] for p in listed if p["status"] == "attending"] == ["New Person"]
     nov = json.loads(run_kiosk(december, "attendees", "--event", NOV_SLUG, "--format", "json").stdout)
     assert len(nov) == len(NAMES) and all(p["status"] == "attending" for p in nov)  # November untouched
+
+
+def test_a_config_moved_on_while_the_server_runs_says_so_and_leaves_the_door_on_its_evening(tmp_path, kiosk_process):
+    """The organiser edits config.toml for December and imports December's list while November's
+    `kiosk serve` still runs: the import goes to December, the server keeps November current and
+    admitting, and the command says a restart is needed."""
+    proc, tokens = kiosk_process()
+    november = proc.config_path
+    december = next_month(november)
+    moved = run_kiosk(december, "import", str(people_csv(tmp_path)))
+    assert "restart `kiosk serve`" in moved.stderr and NOV_SLUG in moved.stderr, moved.stderr
+    assert current_slug(november) == NOV_SLUG
+    same = run_kiosk(november, "attendees", "--format", "json")
+    assert "Warning" not in same.stderr
+    code = next(p["ticket_code"] for p in json.loads(same.stdout) if p["status"] == "attending")
+    answer = requests.post(proc.url + "/api/checkins", json={"code": code, "station": "door-1"},
+                           headers={"Authorization": f"Bearer {tokens['kiosk']}"}, timeout=10)
+    assert answer.status_code == 201, answer.text
+    proc.stop()
+    after = run_kiosk(december, "events")
+    assert "Warning" not in after.stderr and current_slug(november) == "2026-12-17-test-meetup-december"
