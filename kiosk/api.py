@@ -344,10 +344,13 @@ def get_tokens() -> Response:
 @require("organizer")
 def post_token() -> Response:
     role = json_body().get("role")
-    if role not in auth.ROLE_RANK:
+    if not isinstance(role, str) or role not in auth.ROLE_RANK:  # a list or object is no role (and no dict key)
         return error(422, "invalid", "role must be kiosk, volunteer or organizer.")
+    label = json_body().get("label") or ""
+    if not isinstance(label, str):
+        return error(422, "invalid", "label must be text.")
     with state().store.write() as db:
-        token = auth.create_token(db, role, clean(json_body().get("label", ""), 60))
+        token = auth.create_token(db, role, clean(label, 60))
         audit.record(db, actor(), "token_create", state().door.event.id, role=role)
     response = jsonify({"result": "created", "role": role, "token": token})
     response.status_code = 201
