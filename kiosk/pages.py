@@ -71,7 +71,12 @@ def login() -> Any:
 
 
 def _safe_next(value: str) -> str:
-    """Only local paths: a login link must not bounce people to another site."""
+    """Only local paths: a login link must not bounce people to another site.
+
+    Browsers read a backslash as a slash ("/\\evil.example" is "//evil.example", another site), and
+    a line break cannot go in the Location header (a 500): such a `next` is dropped."""
+    if not value.isprintable() or "\\" in value:
+        return ""
     parts = urlsplit(value)
     return value if value.startswith("/") and not value.startswith("//") and not parts.netloc else ""
 
