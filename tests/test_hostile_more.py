@@ -6,12 +6,18 @@ Each test here failed before the fix it names (the commit message says which).
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import json
 import re
+import socket
+import time
 from typing import Any
 
 import pytest
 import requests
+import simple_websocket
+from websockets.sync.client import connect
 
 from conftest import PINS
 
@@ -53,3 +59,58 @@ def test_a_login_goes_only_to_a_local_page(server, next_url, location):
                             timeout=10, allow_redirects=False)
     assert (response.status_code, response.headers["Location"]) == (302, location)
     assert "planted" not in response.headers.get("Set-Cookie", "")
+
+
+def raw_http(server: Any, request: bytes, timeout: float = 10) -> tuple[int, bytes]:
+    """Send bytes as they are (no client library to tidy them up); the status and body answered."""
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as conn:
+        conn.sendall(request)
+        answer = b""
+        while b"\r\n\r\n" not in answer or len(answer.partition(b"\r\n\r\n")[2]) < _length(answer):
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+def _length(answer: bytes) -> int:
+    found = re.search(rb"(?i)\r\ncontent-length: *(\d+)", answer)
+    return int(found.group(1)) if found else 1 << 30
+
+
+@pytest.mark.parametrize("path", ["/ws/headcount", "/ws/live?token={volunteer}"])
+@pytest.mark.parametrize("headers", [
+    b"Sec-WebSocket-Version: 13\r\n",                                        # no key
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99\r\n",
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",                      # no version
+])
+def test_a_malformed_websocket_handshake_is_a_400_not_a_500(server, path, headers):
+    target = path.format(volunteer=server.tokens["volunteer"]).encode()
+    status, body = raw_http(server, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                            b"Connection: Upgrade\r\n" + headers + b"Connection: close\r\n\r\n")
+    assert (status, json.loads(body)["result"]) == (400, "bad_request")
+    assert server.get("/api/headcount", None).status_code == 200
+
+
+def _unread_bytes() -> int:
+    """What this process's websocket servers hold that their handlers have not read."""
+    return sum(len(m) for o in gc.get_objects() if isinstance(o, simple_websocket.Server) for m in o.input_buffer)
+
+
+@pytest.mark.parametrize("path", ["/ws/headcount", "/ws/live?token={volunteer}"])
+def test_frames_sent_into_a_feed_are_not_kept_by_the_server(server, path):
+    """The feeds never read what a client sends: a stranger streaming frames must not fill memory."""
+    frame = b"x" * 500_000
+    with connect(server.ws_url + path.format(volunteer=server.tokens["volunteer"]), open_timeout=5) as ws:
+        ws.recv(timeout=5)
+        for _ in range(20):
+            ws.send(frame)
+        ws.ping().wait(timeout=5)  # the server has read everything sent before the ping
+        time.sleep(0.2)
+        assert _unread_bytes() < len(frame)
+        server.scan(server.people()[0]["ticket_code"])
+        message = json.loads(ws.recv(timeout=5))  # and the feed goes on
+        assert message.get("headcount", message)["checked_in"] == 1
