@@ -114,3 +114,37 @@ def test_frames_sent_into_a_feed_are_not_kept_by_the_server(server, path):
         server.scan(server.people()[0]["ticket_code"])
         message = json.loads(ws.recv(timeout=5))  # and the feed goes on
         assert message.get("headcount", message)["checked_in"] == 1
+
+
+def _served(proc: Any) -> Any:
+    """A `kiosk serve` process where raw_http expects a server."""
+    return type("Served", (), {"url": proc.url})()
+
+
+BROKEN_CHUNKS = [b"zz\r\nabc\r\n0\r\n\r\n",            # a chunk size that is no number
+                 b"3\r\nabcXY0\r\n\r\n",                 # a chunk without its CRLF
+                 b"3;\x01\r\nabc\r\n0\r\n\r\n"]          # a control character in an extension
+
+
+def test_a_broken_chunked_body_is_a_400_under_gunicorn_and_changes_nothing(kiosk_process):
+    """gunicorn's chunked decoder raised from inside request.get_json(): a 500 with a traceback."""
+    proc, tokens = kiosk_process()
+    served = _served(proc)
+    organizer = {"Authorization": f"Bearer {tokens['organizer']}"}
+    state = lambda: [requests.get(proc.url + path, headers=organizer, timeout=10).json()  # noqa: E731
+                     for path in ("/api/headcount", "/api/tokens", "/api/attendees?q=a&limit=500")]
+    before = state()
+    for path, role in (("/api/checkins", "kiosk"), ("/api/attendees", "volunteer"), ("/api/tokens", "organizer")):
+        for body in BROKEN_CHUNKS:
+            status, answer = raw_http(served, b"POST " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                                      + tokens[role].encode() + b"\r\nContent-Type: application/json\r\n"
+                                      b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + body)
+            assert (status, json.loads(answer)["result"]) == (400, "bad_request"), (path, body, answer)
+    assert state() == before
+    code = json.dumps({"code": before[2]["attendees"][0]["ticket_code"]}).encode()
+    status, _ = raw_http(served, b"POST /api/checkins HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tokens["kiosk"].encode()
+                         + b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                         + b"%x\r\n%s\r\n0\r\n\r\n" % (len(code), code))
+    assert status == 201  # a well-formed chunked scan still checks in
+    proc.stop()
+    assert "Traceback" not in proc.proc.stderr.read().decode()
