@@ -148,3 +148,39 @@ def test_a_broken_chunked_body_is_a_400_under_gunicorn_and_changes_nothing(kiosk
     assert status == 201  # a well-formed chunked scan still checks in
     proc.stop()
     assert "Traceback" not in proc.proc.stderr.read().decode()
+
+
+WRONG_TYPES = [{"station": {"x": 1}}, {"station": ["door-1"]}, {"station": 7}, {"station": True},
+               {"nonce": 1.5}, {"nonce": ["n"]}, {"nonce": {"n": 1}}, {"nonce": True}]
+
+
+@pytest.mark.parametrize("fields", WRONG_TYPES)
+def test_a_scan_whose_station_or_nonce_has_the_wrong_type_is_refused_both_ways(server, fields):
+    """Was a check-in at station "{'x': 1}", or one whose nonce was silently dropped."""
+    from test_access_control import pin_session
+
+    browser, csrf = pin_session(server, "kiosk")
+    before = fingerprint(server)
+    body = {"code": server.people()[0]["ticket_code"], "station": "door-1", **fields}
+    for send in (lambda: server.post("/api/checkins", "kiosk", json=body),   # bearer: kiosk.fast_scan
+                 lambda: browser.post(server.url + "/api/checkins", json=body, headers={"X-CSRF-Token": csrf}, timeout=10)):
+        response = send()
+        assert (response.status_code, response.json()["result"]) == (400, "bad_request"), response.text
+        assert next(iter(fields)) in response.json()["message"]
+    assert fingerprint(server) == before
+
+
+@pytest.mark.parametrize("station", [{"x": 1}, ["door-1"], 7])
+@pytest.mark.parametrize("method, path, body", [
+    ("POST", "/api/attendees/{id}/checkin", {}), ("POST", "/api/attendees", {"name": "Typed Station"}),
+    ("POST", "/api/attendees/{id}/badge", {}), ("DELETE", "/api/checkins/{checked_in}", {}),
+    ("POST", "/api/tokens", {"role": "kiosk"}),
+])
+def test_a_volunteer_change_with_a_station_that_is_not_text_is_refused(server, station, method, path, body):
+    first, second = server.people()[:2]
+    server.scan(second["ticket_code"])
+    before = fingerprint(server)
+    response = server.client("organizer").request(method, server.url + path.format(id=first["id"], checked_in=second["id"]),
+                                                  json={**body, "station": station}, timeout=10)
+    assert (response.status_code, response.json()["result"]) == (400, "bad_request"), response.text
+    assert fingerprint(server) == before
