@@ -184,3 +184,15 @@ def test_a_volunteer_change_with_a_station_that_is_not_text_is_refused(server, s
                                                   json={**body, "station": station}, timeout=10)
     assert (response.status_code, response.json()["result"]) == (400, "bad_request"), response.text
     assert fingerprint(server) == before
+
+
+@pytest.mark.parametrize("site, signed_out", [("cross-site", False), ("same-site", False),  # another port counts
+                                               ("same-origin", True), (None, True)])        # our form; a script
+def test_only_the_kiosks_own_pages_can_sign_a_browser_out(server, site, signed_out):
+    from test_access_control import pin_session
+
+    browser, _ = pin_session(server, "kiosk")
+    response = browser.post(server.url + "/logout", headers={"Sec-Fetch-Site": site} if site else {}, timeout=10,
+                            allow_redirects=False)
+    assert response.status_code == (302 if signed_out else 403)
+    assert browser.get(server.url + "/api/csrf", timeout=10).json()["role"] == (None if signed_out else "kiosk")
