@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from . import attendees, audit, auth, events, importers, reports
 from .audit import Actor
@@ -29,10 +29,23 @@ def state() -> Any:
 
 
 def actor() -> Actor:
-    """The caller as an audit actor: who they are (token or PIN) and the station they name, if any."""
+    """The caller as an audit actor: who they are (token or PIN) and the station they name, if any.
+
+    A station that is not text is a 400 (BadRequest), raised before the view changes anything."""
     who = auth.current_actor()
+    refused = _not_text(json_body(), "station")
+    if refused:
+        raise BadRequest(refused)
     station = clean(json_body().get("station") or request.args.get("station") or "", 40)
     return dataclasses.replace(who, at_station=station) if station else who
+
+
+def _not_text(body: dict[str, Any], key: str) -> str | None:
+    """Why `key` cannot be taken: sent, not null and not text (an object, a list, a number), or None.
+
+    Such a value used to be kept as its Python repr, a station named "{'x': 1}" in the audit trail."""
+    value = body.get(key)
+    return None if value is None or isinstance(value, str) else f'{key} must be text, like "door-1".'
 
 
 def json_body() -> dict[str, Any]:
@@ -82,6 +95,20 @@ def attendee_fields(who: Actor | None) -> tuple[str, ...]:
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a walk-in registration's name on its retries (a UUID)
 SCAN_BODY_HINT = 'Send JSON like {"code": "...", "station": "door-1"}.'
+
+
+def scan_refusal(body: dict[str, Any]) -> str | None:
+    """Why a scan's body cannot be taken (the message of a 400 bad_request), or None.
+
+    Checked before the door sees the scan, so a malformed request is neither a check-in nor a
+    counted guess. A nonce may be a whole number (a script's counter) but not a float, a list or an
+    object: those were silently dropped, and the retry the nonce was meant to make safe was not."""
+    if not body:
+        return SCAN_BODY_HINT
+    nonce = body.get("nonce")
+    if nonce is not None and (isinstance(nonce, bool) or not isinstance(nonce, (str, int))):
+        return "nonce must be text (a UUID) or a whole number."
+    return _not_text(body, "station")
 
 
 def scan(door: Any, body: dict[str, Any], client: str) -> Outcome:
@@ -137,8 +164,9 @@ def post_checkin() -> Response:
     Scans with a bearer token and a plain JSON body are answered before Flask by kiosk.fast_scan,
     with the same functions; this view answers the rest (browser sessions, odd requests)."""
     body = json_body()
-    if not body:
-        return error(400, "bad_request", SCAN_BODY_HINT)
+    refused = scan_refusal(body)
+    if refused:
+        return error(400, "bad_request", refused)
     return outcome_response(scan(state().door, body, request.remote_addr or ""))
 
 
@@ -311,8 +339,9 @@ def export() -> Response:
         event = events.by_slug(db, request.args["event"]) if request.args.get("event") else state().door.event
     if event is None:
         return error(404, "not_found", "No event with that slug (`kiosk events` lists them).")
+    who = actor()
     with state().store.write() as db:
-        audit.record(db, actor(), "export", event.id, format=fmt)
+        audit.record(db, who, "export", event.id, format=fmt)
     with state().store.read() as db:
         body = reports.attendance(db, event, fmt)
     return Response(body, mimetype=reports.FORMATS[fmt],
@@ -344,11 +373,15 @@ def get_tokens() -> Response:
 @require("organizer")
 def post_token() -> Response:
     role = json_body().get("role")
-    if role not in auth.ROLE_RANK:
+    if not isinstance(role, str) or role not in auth.ROLE_RANK:  # a list or object is no role (and no dict key)
         return error(422, "invalid", "role must be kiosk, volunteer or organizer.")
+    label = json_body().get("label") or ""
+    if not isinstance(label, str):
+        return error(422, "invalid", "label must be text.")
+    who = actor()
     with state().store.write() as db:
-        token = auth.create_token(db, role, clean(json_body().get("label", ""), 60))
-        audit.record(db, actor(), "token_create", state().door.event.id, role=role)
+        token = auth.create_token(db, role, clean(label, 60))
+        audit.record(db, who, "token_create", state().door.event.id, role=role)
     response = jsonify({"result": "created", "role": role, "token": token})
     response.status_code = 201
     return response
@@ -357,9 +390,10 @@ def post_token() -> Response:
 @bp.delete("/tokens/<int:token_id>")
 @require("organizer")
 def delete_token(token_id: int) -> Response:
+    who = actor()
     with state().store.write() as db:
         revoked = auth.revoke_token(db, token_id)
         state().token_cache.clear()
         if revoked:
-            audit.record(db, actor(), "token_revoke", state().door.event.id, token_id=token_id)
+            audit.record(db, who, "token_revoke", state().door.event.id, token_id=token_id)
     return jsonify({"result": "revoked"}) if revoked else error(404, "not_found", "No such live token.")

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.routing import IntegerConverter
 
 from . import auth, checkin, config, process_locks, tickets
@@ -42,6 +43,47 @@ class RowId(IntegerConverter):
     def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = 2**63 - 1,
                  signed: bool = False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class ChunkedBody:
+    """A chunked request body whose framing errors are the client's: a 400, not a 500.
+
+    gunicorn decodes a chunked body while the view reads it, and raises its own parse errors
+    (a chunk size "zz", a missing CRLF, a client gone mid-chunk) from inside `request.get_json()`
+    or `request.form`, where they became a 500 with a traceback. Werkzeug's own server already
+    answers such a body with a 400; this makes gunicorn's do the same."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def read(self, *args: Any) -> bytes:
+        return self._client_error(self._stream.read, *args)
+
+    def readline(self, *args: Any) -> bytes:
+        return self._client_error(self._stream.readline, *args)
+
+    def __iter__(self) -> Any:
+        return iter(self.readline, b"")
+
+    @staticmethod
+    def _client_error(read: Any, *args: Any) -> bytes:
+        try:
+            return read(*args)
+        except HTTPException:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the server's decoder raised about these bytes
+            raise BadRequest(f"The request body could not be read: {exc.__class__.__name__}.") from exc
+
+
+def readable_bodies(wsgi_app: Any) -> Any:
+    """WSGI middleware: chunked request bodies go to the app as ChunkedBody (see there)."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            environ["wsgi.input"] = ChunkedBody(environ["wsgi.input"])
+        return wsgi_app(environ, start_response)
+
+    return app
 
 
 @dataclass
@@ -95,6 +137,7 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
     )
     _register_blueprints(app)
     app.wsgi_app = FastScan(app.wsgi_app, state, app.json)  # plain bearer-token scans skip Flask's machinery
+    app.wsgi_app = readable_bodies(app.wsgi_app)  # a broken chunked body is a 400 under gunicorn too
     if start_workers:
         _start_workers(state, print_threads)
     return app

@@ -78,8 +78,9 @@ class FastScan:
             status, result, message = refused
             return status, {"result": result, "message": message}
         body = _json_object(environ["wsgi.input"].read(length))
-        if not body:
-            return 400, {"result": "bad_request", "message": api.SCAN_BODY_HINT}
+        refused = api.scan_refusal(body)
+        if refused:
+            return 400, {"result": "bad_request", "message": refused}
         outcome = api.scan(self.state.door, body, environ.get("REMOTE_ADDR") or "")
         return outcome.status, api.outcome_body(outcome, api.attendee_fields(actor))
 

@@ -29,6 +29,7 @@ from flask import Blueprint, current_app, g, request
 from PIL import Image, UnidentifiedImageError
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
+from wsproto.utilities import RemoteProtocolError
 
 from printers.offload import off_hub
 
@@ -44,6 +45,7 @@ RECHECK_SECONDS = 2.0  # how soon an open socket notices that its token was revo
 POLICY_VIOLATION = 1008  # websocket close code: the credentials no longer hold
 HEARTBEAT_SECONDS = 15  # default of app.config["LIVE_HEARTBEAT_SECONDS"]; base.html tells the pages
 MAX_CATCH_UP = 200  # the console keeps this many feed items anyway
+CAMERA_BACKLOG = 2  # frames waiting to be decoded; the page sends one and waits for its answer
 
 
 @bp.record_once
@@ -106,6 +108,36 @@ class _SignIn:
         return not auth.still_allowed(self.role)
 
 
+@bp.errorhandler(RemoteProtocolError)
+def _not_a_handshake(exc: RemoteProtocolError) -> Any:
+    """A websocket request the handshake cannot accept (no Sec-WebSocket-Key, another version):
+    the client's mistake, a 400 like any malformed request, not a 500 with a traceback."""
+    return auth.refuse(400, "bad_request", f"This is not a websocket handshake the server accepts: {exc}.")
+
+
+class _Inbox(list):
+    """What a socket's peer sent and the handler has not read yet, at most `keep` messages.
+
+    simple_websocket keeps every message that arrives in a plain list until the handler asks
+    for it; the headcount and live feeds never ask, so a stranger streaming frames into the
+    public /ws/headcount grew the server's memory without bound (150 frames of 1.9 MB: +280 MB).
+    Only the newest `keep` are kept (0: none); for the camera an older frame is stale anyway."""
+
+    def __init__(self, keep: int) -> None:
+        super().__init__()
+        self.keep = keep
+
+    def append(self, message: Any) -> None:
+        if self.keep:
+            super().append(message)
+            del self[:-self.keep]
+
+
+def _bounded_inbox(ws, keep: int) -> None:
+    """Give this socket an _Inbox (see there) in place of simple_websocket's unbounded list."""
+    ws.input_buffer = _Inbox(keep)
+
+
 def _close_lapsed(ws) -> None:
     ws.close(reason=POLICY_VIOLATION, message="Your sign-in was revoked or has expired.")
 
@@ -118,6 +150,7 @@ def _feed():
 def headcount(ws) -> None:
     """Public: the headcount on connect, after every change of it, and again when it has been
     quiet for a heartbeat (so the display can tell a quiet door from a dead socket). Counts only."""
+    _bounded_inbox(ws, 0)  # a display sends nothing worth keeping
     feed = _feed()
     sent, beat = -1, _Heartbeat()
     with _hung_up_is_normal():
@@ -134,6 +167,7 @@ def headcount(ws) -> None:
 def live(ws) -> None:
     """Volunteers: the headcount plus each arrival, undo, walk-in, import and printer change;
     on a reconnect (?since=) what was missed first, and a heartbeat when the door is quiet."""
+    _bounded_inbox(ws, 0)  # the console only listens
     feed = _feed()
     sign_in = _SignIn("volunteer")
     beat = _Heartbeat()
@@ -236,6 +270,7 @@ def _hung_up_is_normal():
 @ws_route("/ws/camera", "kiosk")
 def camera(ws) -> None:
     """Webcam frames (JPEG or PNG bytes) in, decoded QR texts out; the page then scans them like a key-in."""
+    _bounded_inbox(ws, CAMERA_BACKLOG)
     sign_in = _SignIn("kiosk")
     with _hung_up_is_normal():
         while True:

@@ -71,13 +71,25 @@ def login() -> Any:
 
 
 def _safe_next(value: str) -> str:
-    """Only local paths: a login link must not bounce people to another site."""
+    """Only local paths: a login link must not bounce people to another site.
+
+    Browsers read a backslash as a slash ("/\\evil.example" is "//evil.example", another site), and
+    a line break cannot go in the Location header (a 500): such a `next` is dropped."""
+    if not value.isprintable() or "\\" in value:
+        return ""
     parts = urlsplit(value)
     return value if value.startswith("/") and not value.startswith("//") and not parts.netloc else ""
 
 
 @bp.post("/logout")
-def logout() -> Response:
+def logout() -> Any:
+    """Sign this browser out, unless another site's page asks.
+
+    A cross-site form posted at the top level still gets its answer's Set-Cookie applied, so any
+    page could sign the door's kiosk out; the forms here send their CSRF token, but scripts and
+    older pages post without one. Browsers say where a request comes from in Sec-Fetch-Site."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return auth.refuse(403, "cross_site", "Only the kiosk's own pages can sign this browser out.")
     session.clear()
     return redirect(url_for("pages.login"))
 
