@@ -103,14 +103,12 @@ def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits,
         previous = _replay(db, event, nonce, logged)
         if previous:
             return previous
-    if code is None:
-        outcome = refusal("invalid_code")
-    elif _too_many_failures(db, limits, station, client) and not tickets.verify(master, code.upper()).genuine:
+    if _too_many_failures(db, limits, station, client) and not (code and tickets.verify(master, code.upper()).genuine):
         # A genuine signed code cannot be a guess (65 bits of MAC): its holder is never held up
-        # by someone else's misreads at the same station; guessable platform codes are.
+        # by someone else's misreads at the same station; guessable platform codes are, and so
+        # is anything that is not a code at all.
         return _log(db, event, refusal("too_many_attempts"), station, None, logged, client, at)
-    else:
-        outcome = _admit(db, event, master, code, station, at)
+    outcome = refusal("invalid_code") if code is None else _admit(db, event, master, code, station, at)
     if outcome.result in GUESSES:
         limits.failed(station, client)
     return _log(db, event, outcome, station, nonce, logged, client, at)

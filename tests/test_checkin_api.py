@@ -219,6 +219,8 @@ def test_code_guessing_is_slowed_down_but_a_genuine_ticket_still_gets_in(make_se
     code = srv.people()[1]["ticket_code"]
     forged = srv.scan(code[:-1] + ("1" if code.endswith("0") else "0"), station="door-7")
     assert forged.status_code == 429
+    for junk in ({"not": "text"}, 12345, "GIAO\x00-1"):  # not even a code: limited all the same
+        assert srv.scan(junk, station="door-7").status_code == 429
     assert srv.get("/api/headcount", None).json()["checked_in"] == 0
     genuine = srv.scan(srv.people()[0]["ticket_code"], station="door-7")  # 65 bits of MAC: not a guess
     assert genuine.status_code == 201
