@@ -25,8 +25,9 @@ _NOT_ATTENDING_FRAGMENTS = (
     "not approved", "unapproved", "blocked",
 )
 # What a yes/no cell says for "no". pretix writes its own _("No") in the organiser's language,
-# so a German export says "Nein" (pretix locale/de/LC_MESSAGES/django.po: msgid "No" -> "Nein").
-NO_WORDS = frozenset({"no", "n", "false", "0", "nein", "non"})
+# so a German export says "Nein" (pretix locale/de/LC_MESSAGES/django.po: msgid "No" -> "Nein"),
+# a Dutch one "Nee" and a Brazilian one "Não" (locale/nl and locale/pt_BR, same msgid).
+NO_WORDS = frozenset({"no", "n", "false", "0", "nein", "non", "nee", "não"})
 _NOT_ATTENDING_EXACT = NO_WORDS | {"not attending", "absent"}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 # What Excel writes for a number longer than 11 digits when a CSV is opened and saved again:
@@ -184,6 +185,8 @@ COMPANY_TITLES: tuple[str, ...] = (
     "Company", "Company Name", "Company name", "Organisation", "Organization", "Organisation name",
     "Organization name", "Org", "Employer", "Affiliation", "Firm", "Firma",
     "Société",  # pretix's French "Company" (locale/fr/LC_MESSAGES/django.po)
+    # pretix's "Company" in Dutch, Italian, Brazilian Portuguese and Spanish (locale/nl, it, pt_BR, es)
+    "Bedrijf", "Azienda", "Empresa", "Compañía",
 )
 COMPANY_WORDS: tuple[str, ...] = (
     "company", "organisation", "organization", "employer", "affiliation", "work for",

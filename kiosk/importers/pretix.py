@@ -13,10 +13,12 @@ place within its order changes when a ticket is renamed or a position cancelled.
 People are therefore keyed on the Secret (hashed: the key is not a door code),
 and only without one on the order code and the row's place in the order.
 
-Titles are also accepted in German and French, as pretix's own translations write them
-(pretix/pretix src/pretix/locale/de/LC_MESSAGES/django.po, and de_Informal for
-the "Du" locale, where it differs; see the titles below). A German export
-writes "Ja"/"Nein" for Yes/No, so an unpaid order reads "bezahlt: Nein".
+Titles are also accepted in German, French, Dutch, Spanish, Italian and Brazilian
+Portuguese, as pretix's own translations write them (pretix/pretix
+src/pretix/locale/<lang>/LC_MESSAGES/django.po, and de_Informal for the "Du"
+locale, where it differs; see the titles below): pretix writes an export in the
+language of the organiser who downloads it. A German export writes "Ja"/"Nein"
+for Yes/No, so an unpaid order reads "bezahlt: Nein" (Dutch: "Nee").
 """
 
 from __future__ import annotations
@@ -45,18 +47,34 @@ _ORDER_CODE = re.compile(r"[A-Z0-9]{3,16}")
 # French ones from src/pretix/locale/fr/LC_MESSAGES/django.po (commit 003d958c, 2019): "Order code"
 # -> "Code de commande", "Attendee name" -> "Nom du participant", "Product" -> "Produit",
 # "Attendee email" -> "Adresse mail du participant", "Company" -> "Société" (in COMPANY_TITLES).
-ORDER_TITLES = ("Order code", "Bestellnummer", "Code de commande")
+# Dutch (nl), Italian (it) and Brazilian Portuguese (pt_BR) from the same files at commit
+# 003d958c (2019): "Order code" -> "Bestelcode" / "Codice ordine" / "Código do pedido", "Attendee
+# name" -> "Naam van aanwezige" / (untranslated in it) / "Nome do participante", "Product" ->
+# "Product" / (untranslated) / "Produto", "Secret" -> "Geheim" (nl), "Attendee email" ->
+# "E-mailadres van aanwezige" / "E-mail do participante", "Position ID" -> "Plaatsnummer" (nl),
+# "Company" -> "Bedrijf" / "Azienda" / "Empresa" (in COMPANY_TITLES).
+# Spanish (es) from src/pretix/locale/es/LC_MESSAGES/django.po at commit 0031abf3: "Order code" ->
+# "Código de la orden", "Attendee name" -> "Nombre del participante", "Product" -> "Producto",
+# "E-mail" -> "Correo electrónico", "Attendee email" -> "Correo electrónico del participante",
+# "Ticket secret" -> "Secreto del ticket", "Position ID" -> "ID de posición", "Blocked" ->
+# "Bloqueado", "Company" -> "Compañía" (in COMPANY_TITLES).
+ORDER_TITLES = ("Order code", "Bestellnummer", "Code de commande", "Bestelcode", "Codice ordine",
+                "Código do pedido", "Código de la orden")
 ATTENDEE_NAME_TITLES = ("Attendee name", "Name Teilnehmer*in", "Name des/der Teilnehmer*in",
-                        "Nom du participant")
+                        "Nom du participant", "Naam van aanwezige", "Nome do participante",
+                        "Nombre del participante")
 NAME_TITLES = (*ATTENDEE_NAME_TITLES, "Name")
-PRODUCT_TITLES = ("Product", "Item", "Produkt", "Produit")
-SECRET_TITLES = ("Secret", "Ticket secret")
+PRODUCT_TITLES = ("Product", "Item", "Produkt", "Produit", "Produto", "Producto")
+SECRET_TITLES = ("Secret", "Ticket secret", "Geheim", "Secreto del ticket")
 EMAIL_TITLES = ("E-mail", "Email", "Attendee email", "E-Mail Teilnehmer*in",
-                "Teilnehmer*innen-E-Mail", "Adresse mail du participant")
-PAID_TITLES = ("Paid", "bezahlt")
-POSITION_TITLES = ("Position ID", "Position")
+                "Teilnehmer*innen-E-Mail", "Adresse mail du participant", "E-mailadres van aanwezige",
+                "E-mail do participante", "Correo electrónico del participante", "Correo electrónico")
+# "betaald" is how the Dutch file translates the PDF list's "paid" column (msgctxt "tablehead");
+# titles compare case-folded, so the CSV's "Betaald" matches it too.
+PAID_TITLES = ("Paid", "bezahlt", "betaald")
+POSITION_TITLES = ("Position ID", "Position", "Plaatsnummer", "ID de posición")
 # "Gesperrt" was mapped before; the stored django.po (2021) predates the Blocked column.
-BLOCKED_TITLES = ("Blocked", "Gesperrt")
+BLOCKED_TITLES = ("Blocked", "Gesperrt", "Bloqueado")
 
 # pretix writes one column per part of the event's name scheme, titled _("Attendee name:
 # {part}") with the part's label: "Teilnehmer*innenname: {part}" in German, the labels
