@@ -58,3 +58,30 @@ def test_pretix_dutch_unpaid_order_is_refused(paid: str, attending: bool, tmp_pa
     path = write(tmp_path, "nl.csv", "Bestelcode,Naam van aanwezige,Product,Betaald\n"
                  f"ABC12,Ada Lovelace,Toegang,{paid}\n")
     assert read_attendee_file(path).people[0].attending is attending
+
+
+# What organisers type under a list in Excel or Google Sheets before exporting it again.
+@pytest.mark.parametrize("summary", [
+    "Total,2,\n", ",,\nTotal:,,\n", "2 attendees,,\n", "Grand total,,\"1,234.00\"\n", ",Count,2\n",
+])
+def test_a_totals_line_under_a_list_is_no_one(summary: str, tmp_path: Path) -> None:
+    """A trailing "Total,2" line was imported as an attendee called "Total"."""
+    path = write(tmp_path, "list.csv", "Name,Email,Price\nAda Lovelace,ada@example.org,10.00\n"
+                 "Alan Turing,alan@example.org,10.00\n" + summary)
+    assert [person.name for person in read_attendee_file(path).people] == ["Ada Lovelace", "Alan Turing"]
+
+
+def test_a_totals_line_in_a_workbook_is_no_one(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in (["Name", "Email", "Paid"], ["Ada Lovelace", "ada@example.org", 10],
+                ["Alan Turing", "alan@example.org", 10], [None, "Total", 20]):
+        sheet.append(row)
+    workbook.save(tmp_path / "list.xlsx")
+    assert len(read_attendee_file(tmp_path / "list.xlsx").people) == 2
+
+
+def test_someone_called_total_with_an_email_is_still_a_person(tmp_path: Path) -> None:
+    path = write(tmp_path, "list.csv", "Name,Email\nAda Lovelace,ada@example.org\nTotal,total@example.org\n")
+    assert [person.name for person in read_attendee_file(path).people] == ["Ada Lovelace", "Total"]

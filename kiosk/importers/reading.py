@@ -50,6 +50,15 @@ _UTF8_MULTIBYTE = re.compile(
     rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
     rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
 )
+# A line organisers add under a list in a spreadsheet: "Total", "Total: 42", "Grand total",
+# "Count" (German "Summe"/"Gesamt", Dutch "Totaal"), or "42 attendees"; its other cells hold
+# numbers only (a count, a sum of ticket prices). It is a summary, not a person.
+_SUMMARY_LABEL = re.compile(
+    r"(?:grand\s+)?(?:totals?|sum|count|summe|gesamt|totaal|totale)"
+    r"(?:\s+(?:attendees|guests|people|participants|registrations|rsvps|tickets))?\s*:?\s*[0-9]*"
+    r"|[0-9]+\s+(?:attendees|guests|people|participants|registrations|rsvps|tickets)",
+    re.IGNORECASE)
+_SUMMARY_NUMBER = re.compile(r"[-+]?[$€£¥]?\s*[0-9][0-9.,\s]*\s*[$€£¥%]?")
 # C0 controls other than tab and line breaks: text exported from a spreadsheet has none.
 _C0_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -341,7 +350,7 @@ def _read_delimited(path: str | os.PathLike[str], text: str, delimiter: str | No
         rows.append(Row(line, _fit_width(path, line, cells, width)))
         if len(rows) > MAX_ROWS:
             raise ImportFileError(path, line, f"has more than {MAX_ROWS} rows")
-    return _finish(path, "csv", header, header_line, rows, delimiter)
+    return _finish(path, "csv", header, header_line, _without_summary_rows(rows), delimiter)
 
 
 def _tab_records(path: str | os.PathLike[str], text: str) -> list[tuple[int, list[str]]]:
@@ -465,6 +474,25 @@ def _fit_width(path: str | os.PathLike[str], line: int, cells: list[str], width:
     return fitted
 
 
+def _without_summary_rows(rows: list[Row]) -> list[Row]:
+    """The rows without the totals lines under the list ("Total,42"), which are no one.
+
+    Only lines at the very end are dropped, and only when every filled cell is a summary
+    label or a number: a person named "Total" with an email or a company stays.
+    """
+    end = len(rows)
+    while end and _is_summary(rows[end - 1].cells):
+        end -= 1
+    return rows[:end]
+
+
+def _is_summary(cells: list[str]) -> bool:
+    """Whether a row reads like "Total: 42" or ",,Total,3,75.00": one label, then numbers."""
+    filled = [" ".join(cell.split()) for cell in cells if cell.strip()]
+    return bool(filled) and bool(_SUMMARY_LABEL.fullmatch(filled[0])) and all(
+        _SUMMARY_NUMBER.fullmatch(cell) for cell in filled[1:])
+
+
 def _finish(path, kind: str, header: list[str], header_line: int, rows: list[Row],
             delimiter: str | None) -> Table:
     """Build the table, refusing a list with a header and nobody under it."""
@@ -584,6 +612,7 @@ def _xlsx_table(path: str | os.PathLike[str], texts: list[tuple[int, list[str]]]
         if len(rows) >= MAX_ROWS:
             raise ImportFileError(path, line, f"has more than {MAX_ROWS} rows", sheet=sheet)
         rows.append(Row(line, (cells + [""] * width)[:width]))
+    rows = _without_summary_rows(rows)
     if not rows:
         raise ImportFileError(path, header_line + 1, "there are no attendee rows below the header",
                               sheet=sheet)
