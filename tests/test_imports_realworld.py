@@ -85,3 +85,16 @@ def test_a_totals_line_in_a_workbook_is_no_one(tmp_path: Path) -> None:
 def test_someone_called_total_with_an_email_is_still_a_person(tmp_path: Path) -> None:
     path = write(tmp_path, "list.csv", "Name,Email\nAda Lovelace,ada@example.org\nTotal,total@example.org\n")
     assert [person.name for person in read_attendee_file(path).people] == ["Ada Lovelace", "Total"]
+
+
+@pytest.mark.parametrize(("cell", "stored"), [  # the Email cell as the CSV file holds it
+    ("Ada Lovelace <Ada@Example.org>", "ada@example.org"),  # copied from a mail program
+    ('"""Lovelace, Ada"" <ada@example.org>"', "ada@example.org"),  # the same, CSV-quoted
+    ("mailto:ada@example.org", "ada@example.org"),  # a spreadsheet's link cell, exported
+    ("n/a", None),
+])
+def test_an_email_copied_from_a_mail_program_keeps_its_address(cell: str, stored: str | None,
+                                                                tmp_path: Path) -> None:
+    """"Name <address>" was dropped as no address; "mailto:..." was stored as the address."""
+    path = write(tmp_path, "list.csv", f"Name;Email\nAda Lovelace;{cell}\n")
+    assert read_attendee_file(path).people[0].email == stored

@@ -30,6 +30,10 @@ _NOT_ATTENDING_FRAGMENTS = (
 NO_WORDS = frozenset({"no", "n", "false", "0", "nein", "non", "nee", "não"})
 _NOT_ATTENDING_EXACT = NO_WORDS | {"not attending", "absent"}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+# How an address arrives when it was copied from a mail program rather than typed: as a
+# name-addr, "Ada Lovelace <ada@example.org>" (RFC 5322 section 3.4), or as a link, "mailto:ada@...".
+_NAME_ADDR = re.compile(r"[^<>]*<\s*([^<>\s]+)\s*>")
+_MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
 # What Excel writes for a number longer than 11 digits when a CSV is opened and saved again:
 # a 25-digit Eventbrite barcode or a 13-digit EAN becomes "1.12119E+24", its digits gone.
 _EXCEL_SCIENTIFIC = re.compile(r"[0-9](?:[.,][0-9]+)?E\+[0-9]{1,3}", re.IGNORECASE)
@@ -143,8 +147,16 @@ def person_name(table: Table, row: Row, full: str, first: str, last: str) -> tup
 
 
 def normalise_email(value: str) -> str | None:
-    """Lower-cased address, or None for blanks and placeholders like 'n/a' that are not addresses."""
-    email = value.strip().lower()
+    """Lower-cased address, or None for blanks and placeholders like 'n/a' that are not addresses.
+
+    "Ada <ada@example.org>" and "mailto:ada@example.org" give the bare address: kept whole, the
+    first was dropped as no address and the second stored as one no mail program can use.
+    """
+    email = value.strip()
+    name_addr = _NAME_ADDR.fullmatch(email)
+    if name_addr:
+        email = name_addr.group(1)
+    email = _MAILTO.sub("", email).lower()
     if not email or not _EMAIL.fullmatch(email):
         return None
     return email
