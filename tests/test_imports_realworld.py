@@ -98,3 +98,17 @@ def test_an_email_copied_from_a_mail_program_keeps_its_address(cell: str, stored
     """"Name <address>" was dropped as no address; "mailto:..." was stored as the address."""
     path = write(tmp_path, "list.csv", f"Name;Email\nAda Lovelace;{cell}\n")
     assert read_attendee_file(path).people[0].email == stored
+
+
+@pytest.mark.parametrize(("written", "name", "first", "last"), [
+    ("Lovelace, Ada", "Ada Lovelace", "Ada", "Lovelace"),
+    ("van der Berg, Jan", "Jan van der Berg", "Jan", "van der Berg"),
+    ("Ada Lovelace, PhD", "Ada Lovelace, PhD", "Ada", "Lovelace, PhD"),
+    ("Hopper, Grace, Rear Admiral", "Hopper, Grace, Rear Admiral", "Hopper,", "Grace, Rear Admiral"),
+])
+def test_a_name_written_family_name_first_greets_the_given_name(written: str, name: str, first: str,
+                                                                last: str, tmp_path: Path) -> None:
+    """A list sorted by surname ("Lovelace, Ada") was greeted at the door as "Lovelace,"."""
+    path = write(tmp_path, "list.csv", f'Name,Email\n"{written}",ada@example.org\n')
+    (person,) = read_attendee_file(path).people
+    assert (person.name, person.first_name, person.last_name) == (name, first, last)

@@ -142,8 +142,42 @@ def person_name(table: Table, row: Row, full: str, first: str, last: str) -> tup
     if not name:
         raise fail(table, row, "the name is empty")
     if not first and not last:
+        family_first = _family_comma_given(name)
+        if family_first:
+            last, first = family_first
+            return join_name(first, last), first, last
         first, last = split_name(name)
     return name, first, last
+
+
+# Lower-case words inside a family name ("van der Berg", "de la Cruz", "bin Said").
+_SURNAME_PARTICLES = frozenset({
+    "van", "von", "der", "den", "de", "del", "della", "la", "le", "di", "da", "du", "dos", "das",
+    "ter", "ten", "bin", "al",
+})
+# What may follow a comma in a name without being a given name: "Ada Lovelace, PhD", "Acme, Inc.".
+_NAME_SUFFIXES = frozenset({
+    "jr", "sr", "ii", "iii", "iv", "phd", "md", "mba", "msc", "bsc", "ma", "ba", "esq", "cpa", "dds",
+    "inc", "ltd", "llc", "gmbh", "plc", "ag", "sa", "bv",
+})
+
+
+def _family_comma_given(name: str) -> tuple[str, str] | None:
+    """(family, given) of a name written "Lovelace, Ada", as lists sorted by surname and exports
+    from member and CRM databases write it; None for any other name.
+
+    Split at the first word, "Lovelace, Ada" would greet "Lovelace," at the door. A degree or a
+    company form after the comma ("Ada Lovelace, PhD", "Acme, Inc.") is not a given name, and
+    more than two surnames before it ("Ada Mary Lovelace, London") is not a family name.
+    """
+    family, comma, given = name.partition(",")
+    family, given = family.strip(), given.strip()
+    surnames = [word for word in family.split() if word.casefold() not in _SURNAME_PARTICLES]
+    if not comma or "," in given or not given or not 1 <= len(surnames) <= 2:
+        return None
+    if given.replace(".", "").casefold() in _NAME_SUFFIXES:
+        return None
+    return family, given
 
 
 def normalise_email(value: str) -> str | None:
