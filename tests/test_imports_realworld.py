@@ -112,3 +112,17 @@ def test_a_name_written_family_name_first_greets_the_given_name(written: str, na
     path = write(tmp_path, "list.csv", f'Name,Email\n"{written}",ada@example.org\n')
     (person,) = read_attendee_file(path).people
     assert (person.name, person.first_name, person.last_name) == (name, first, last)
+
+
+def test_an_order_level_list_counts_the_buyers_other_tickets_as_guests(tmp_path: Path) -> None:
+    """Eventbrite's orders report has one row per order: Ana's second ticket was lost."""
+    path = write(tmp_path, "orders.csv",
+                 "Order #,Order Date,First Name,Last Name,Email,Quantity,Total Paid,Order Status,"
+                 "Promo Code,Affiliate,Event Name,Event Date,Checked In\n"
+                 '1001,"Sep 26, 2026 7:05 PM",Ana,Reyes,ana@example.org,2,$60.00,Attending,,,'
+                 "Jazz Night,2026-10-03 21:00,No\n"
+                 "1004,2026-09-27 09:30,Di,Bell,di@example.org,1,15.00,Refunded,,,Jazz Night,"
+                 "2026-10-03 21:00,\n")
+    ana, di = read_attendee_file(path).people
+    assert (ana.guests, ana.attending) == (1, True)
+    assert (di.guests, di.attending) == (0, False)

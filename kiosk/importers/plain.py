@@ -2,7 +2,8 @@
 
 All it needs is a name column (Name / Full name / First name + Last name, any
 case, a few common variants). Email, company, status, ticket type, role, guests
-and a ticket code column are used when present. People are keyed by their
+and a ticket code column are used when present; without a guests column, a
+ticket quantity above 1 (a list with one row per order) counts the buyer's guests. People are keyed by their
 ticket code, else their email, else their name. An email that several rows
 share (a family registering together) keys each of them on email and name, so
 a re-sorted list cannot swap them; an email used once keys on the email alone,
@@ -40,6 +41,10 @@ STATUS_TITLES = ("Status", "RSVP", "Attending", "Attendance status", "Registrati
                  "Ticket status", "Ticket state", "Order status")
 CODE_TITLES = ("Ticket code", "Code", "Barcode", "Barcode #", "QR code", "QR", "Ticket barcode",
                "Ticket ID", "Ticket number", "Ticket no", "Ticket #", "Ticket_code")
+# How many tickets a row stands for, in a list with one row per order rather than per person:
+# Eventbrite's orders report ("Order #,Order Date,First Name,Last Name,Email,Quantity,Total Paid,
+# Order Status,...", as public projects on GitHub parse it) lists the buyer once for all their tickets.
+QUANTITY_TITLES = ("Quantity", "Ticket quantity", "Qty", "Number of tickets")
 TICKET_TYPE_TITLES = ("Ticket type", "Ticket", "Type", "Category", "Registration type", "Ticket_type")
 
 
@@ -57,6 +62,7 @@ def row_parser(columns: Columns) -> RowParser:
     ticket_type = columns.find(*TICKET_TYPE_TITLES)
     role = columns.find("Role", "Attendee type")
     guests = columns.find("Guests", "Plus ones", "+1")
+    quantity = columns.find(*QUANTITY_TITLES) if guests is None else None
     company = find_company(columns, skip=(full, first, last, email))
     shared_emails = _shared_emails(columns, email)
     seen: Counter[str] = Counter()
@@ -80,6 +86,14 @@ def row_parser(columns: Columns) -> RowParser:
         seen[base] += 1
         return base if seen[base] == 1 else f"{base}#{seen[base]}"
 
+    def guest_count(row: Row) -> int:
+        """The row's +1s: its Guests cell, or the tickets of its order beyond the buyer's own."""
+        if quantity is not None:
+            tickets = parse_count(table, row, columns.cell(row, quantity), columns.titles[quantity],
+                                  maximum=999)
+            return max(tickets - 1, 0)
+        return parse_count(table, row, columns.cell(row, guests), "Guests")
+
     def parse(row: Row) -> ImportedPerson:
         names = person_name(table, row, *columns.cells(row, full, first, last))
         email_text = columns.cell(row, email)
@@ -89,7 +103,7 @@ def row_parser(columns: Columns) -> RowParser:
             row, names, email=email_text, company=columns.first_filled(row, company),
             status=status_text,
             external_id=external_id(names[0], normalise_email(email_text), keys), codes=keys,
-            guests=parse_count(table, row, columns.cell(row, guests), "Guests"),
+            guests=guest_count(row),
             ticket=ticket, role_hints=(columns.cell(row, role),))
 
     return parse
