@@ -126,3 +126,25 @@ def test_an_order_level_list_counts_the_buyers_other_tickets_as_guests(tmp_path:
     ana, di = read_attendee_file(path).people
     assert (ana.guests, ana.attending) == (1, True)
     assert (di.guests, di.attending) == (0, False)
+
+
+# The "Order positions" sheet of pretix's "Order data" export, as pretix/base/exporters/orderlist.py
+# (iterate_positions) writes it: the order's Email (the buyer) comes before the Attendee email.
+PRETIX_POSITIONS_HEADER = (
+    "Event slug,Order code,Position ID,Status,Email,Phone number,Order date,Order time,Product,"
+    "Variation,Price,Tax rate,Tax rule,Tax value,Attendee name,Attendee email,Company,Voucher,"
+    "Pseudonymization ID,Ticket secret,Order comment,Company,Invoice address name\n")
+
+
+def test_pretix_order_positions_export_keeps_each_attendees_own_email(tmp_path: Path) -> None:
+    """Everyone in an order was given the buyer's address, though pretix lists their own."""
+    path = write(tmp_path, "orders.csv", PRETIX_POSITIONS_HEADER
+                 + f"meetup,ABC12,1,paid,buyer@example.org,,2026-11-01,10:00:00,Ticket,,0.00,0,,0,"
+                   f"Ada Lovelace,ada@example.org,Engines,,X7YQ2,{SECRET_A},,,Bob Buyer\n"
+                 + f"meetup,ABC12,2,paid,buyer@example.org,,2026-11-01,10:00:00,Ticket,,0.00,0,,0,"
+                   f"Grace Hopper,,,,P9Z3K,{SECRET_B},,,Bob Buyer\n")
+    batch = read_attendee_file(path)
+    ada, grace = batch.people
+    assert batch.source == "pretix"
+    assert (ada.email, grace.email) == ("ada@example.org", "buyer@example.org")
+    assert (ada.external_id, ada.codes) == ("pretix:ABC12-1", [f"pretix:{SECRET_A}"])

@@ -66,9 +66,13 @@ ATTENDEE_NAME_TITLES = ("Attendee name", "Name Teilnehmer*in", "Name des/der Tei
 NAME_TITLES = (*ATTENDEE_NAME_TITLES, "Name")
 PRODUCT_TITLES = ("Product", "Item", "Produkt", "Produit", "Produto", "Producto")
 SECRET_TITLES = ("Secret", "Ticket secret", "Geheim", "Secreto del ticket")
-EMAIL_TITLES = ("E-mail", "Email", "Attendee email", "E-Mail Teilnehmer*in",
-                "Teilnehmer*innen-E-Mail", "Adresse mail du participant", "E-mailadres van aanwezige",
-                "E-mail do participante", "Correo electrónico del participante", "Correo electrónico")
+# The "Order data" export's position sheet has both the attendee's email and the order's (the
+# buyer's, in "Email"; pretix/base/exporters/orderlist.py iterate_positions); the check-in list has
+# one "E-mail", the attendee's or else the order's. The attendee's own address is read first.
+ATTENDEE_EMAIL_TITLES = ("Attendee email", "E-Mail Teilnehmer*in", "Teilnehmer*innen-E-Mail",
+                         "Adresse mail du participant", "E-mailadres van aanwezige",
+                         "E-mail do participante", "Correo electrónico del participante")
+ORDER_EMAIL_TITLES = ("E-mail", "Email", "Correo electrónico")
 # "betaald" is how the Dutch file translates the PDF list's "paid" column (msgctxt "tablehead");
 # titles compare case-folded, so the CSV's "Betaald" matches it too.
 PAID_TITLES = ("Paid", "bezahlt", "betaald")
@@ -111,7 +115,8 @@ def row_parser(columns: Columns) -> RowParser:
         columns.require("attendee name", *ATTENDEE_NAME_TITLES)
     given = next((parts[p] for p in _GIVEN_PARTS if p in parts), None)
     family = next((parts[p] for p in _FAMILY_PARTS if p in parts), None)
-    email = columns.find(*EMAIL_TITLES)
+    emails = tuple(index for index in (columns.find(*ATTENDEE_EMAIL_TITLES),
+                                       columns.find(*ORDER_EMAIL_TITLES)) if index is not None)
     company = find_company(columns, skip=parts.values())
     product = columns.find(*PRODUCT_TITLES)
     secret = columns.find(*SECRET_TITLES)
@@ -166,7 +171,7 @@ def row_parser(columns: Columns) -> RowParser:
             *(columns.cell(row, index) for index in parts.values()))
         given_name, family_name = columns.cells(row, given, family)
         if not (full_name or given_name or family_name):
-            full_name = columns.cell(row, email) or f"Order {code}"
+            full_name = columns.first_filled(row, emails) or f"Order {code}"
         return person_name(table, row, full_name, given_name, family_name)
 
     def parse(row: Row) -> ImportedPerson:
@@ -176,7 +181,7 @@ def row_parser(columns: Columns) -> RowParser:
         attending, status_text = status_of(row)
         ticket = columns.cell(row, product)
         return build_person(
-            row, names(row, code), email=columns.cell(row, email),
+            row, names(row, code), email=columns.first_filled(row, emails),
             company=columns.first_filled(row, company), status=status_text, attending=attending,
             external_id=external_id(row, code), codes=codes(row), ticket=ticket)
 
