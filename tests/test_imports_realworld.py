@@ -148,3 +148,18 @@ def test_pretix_order_positions_export_keeps_each_attendees_own_email(tmp_path: 
     assert batch.source == "pretix"
     assert (ada.email, grace.email) == ("ada@example.org", "buyer@example.org")
     assert (ada.external_id, ada.codes) == ("pretix:ABC12-1", [f"pretix:{SECRET_A}"])
+
+
+@pytest.mark.parametrize(("status", "attending"), [
+    ("bezahlt", True), ("storniert", False), ("abgelaufen", False), ("ausstehend", False),
+    ("betaald", True), ("geannuleerd", False), ("verlopen", False), ("openstaand", False),
+    ("pagado", True), ("expirada", False), ("pendiente", False), ("pendente", False),
+])
+def test_an_order_state_in_the_organisers_language_is_understood(status: str, attending: bool,
+                                                                 tmp_path: Path) -> None:
+    """pretix writes an order's state in the organiser's language: a German "storniert"
+    (cancelled) order was let in."""
+    path = write(tmp_path, "orders.csv", PRETIX_POSITIONS_HEADER
+                 + f"meetup,ABC12,1,{status},ada@example.org,,2026-11-01,10:00:00,Ticket,,0.00,0,,0,"
+                   f"Ada Lovelace,,,,X7YQ2,{SECRET_A},,,\n")
+    assert read_attendee_file(path).people[0].attending is attending

@@ -23,6 +23,15 @@ _NOT_ATTENDING_FRAGMENTS = (
     "not attending", "not going", "declin", "cancel", "refund", "void", "delet",
     "wait", "pending", "invited", "reject", "expired", "transferred", "unpaid",
     "not approved", "unapproved", "blocked",
+    # The same words as pretix's translations write an order's state, which its "Order data" export
+    # and lists trimmed from it carry (src/pretix/locale/<lang>/LC_MESSAGES/django.po): German
+    # "Bestellung storniert / abgelaufen / abgelehnt", "Ausstehende Zahlungen", "Warteliste"; Dutch
+    # "Bestelling geannuleerd / is verlopen / geweigerd", "Openstaande bestellingen", "Wachtlijst";
+    # Spanish "Orden expirada", "Órdenes pendientes"; Brazilian "Ordens pendentes" (Spanish and
+    # Portuguese "cancelado/cancelada" already contain "cancel").
+    "storniert", "abgelaufen", "abgelehnt", "ausstehend", "warteliste",
+    "geannuleerd", "verlopen", "geweigerd", "openstaand", "wachtlijst",
+    "expirad", "pendiente", "pendente",
 )
 # What a yes/no cell says for "no". pretix writes its own _("No") in the organiser's language,
 # so a German export says "Nein" (pretix locale/de/LC_MESSAGES/django.po: msgid "No" -> "Nein"),
