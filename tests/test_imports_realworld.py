@@ -163,3 +163,28 @@ def test_an_order_state_in_the_organisers_language_is_understood(status: str, at
                  + f"meetup,ABC12,1,{status},ada@example.org,,2026-11-01,10:00:00,Ticket,,0.00,0,,0,"
                    f"Ada Lovelace,,,,X7YQ2,{SECRET_A},,,\n")
     assert read_attendee_file(path).people[0].attending is attending
+
+
+def test_pretix_order_data_workbook_is_read_from_its_positions_sheet(tmp_path: Path) -> None:
+    """pretix's "Order data" as Excel opens on its Orders sheet (one buyer per order, no
+    secrets), which was imported as a plain list; the people are on "Order positions"."""
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.Workbook()
+    orders = workbook.active
+    orders.title = "Orders"
+    orders.append(["Event slug", "Order code", "Order total", "Status", "Email", "Order date",
+                   "Company", "Name"])
+    orders.append(["meetup", "ABC12", 0, "paid", "buyer@example.org", "2026-11-01", "Buyer Corp",
+                   "Bob Buyer"])
+    positions = workbook.create_sheet("Order positions")
+    positions.append(["Event slug", "Order code", "Position ID", "Status", "Email", "Product",
+                      "Attendee name", "Attendee email", "Ticket secret"])
+    for number, (name, email, secret) in enumerate(
+            [("Ada Lovelace", "ada@example.org", SECRET_A), ("Grace Hopper", "", SECRET_B)], start=1):
+        positions.append(["meetup", "ABC12", number, "paid", "buyer@example.org", "Ticket", name,
+                          email, secret])
+    workbook.save(tmp_path / "orders.xlsx")
+    batch = read_attendee_file(tmp_path / "orders.xlsx")
+    assert batch.source == "pretix"
+    assert [(p.name, p.codes) for p in batch.people] == [
+        ("Ada Lovelace", [f"pretix:{SECRET_A}"]), ("Grace Hopper", [f"pretix:{SECRET_B}"])]
