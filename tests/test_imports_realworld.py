@@ -188,3 +188,22 @@ def test_pretix_order_data_workbook_is_read_from_its_positions_sheet(tmp_path: P
     assert batch.source == "pretix"
     assert [(p.name, p.codes) for p in batch.people] == [
         ("Ada Lovelace", [f"pretix:{SECRET_A}"]), ("Grace Hopper", [f"pretix:{SECRET_B}"])]
+
+
+def test_excel_for_mac_csv_is_read_as_mac_roman(tmp_path: Path) -> None:
+    """Excel for Mac's old "Comma Separated Values" is MacRoman with lone-CR line ends: "José"
+    came out as "JosŽ", and a file with "Å" was refused as not Windows-1252."""
+    path = tmp_path / "mac.csv"
+    path.write_bytes("Name,Company\rJosé Müller,Café Ñandú\rZoë Ångström,Straße\r".encode("mac_roman"))
+    batch = read_attendee_file(path)
+    assert batch.encoding == "mac_roman"
+    assert [(p.name, p.company) for p in batch.people] == [
+        ("José Müller", "Café Ñandú"), ("Zoë Ångström", "Straße")]
+
+
+def test_a_binary_byte_in_a_mac_file_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"Name,Email\rJos\x8e,jose@example.org\rBad\x01,x@example.org\r")
+    with pytest.raises(ImportFileError) as caught:
+        read_attendee_file(path)
+    assert caught.value.line == 3

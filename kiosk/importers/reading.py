@@ -253,7 +253,18 @@ def _decode(path: str | os.PathLike[str], data: bytes) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
-        return _decode_windows_1252(path, data, exc), "cp1252"
+        codec = "mac_roman" if _classic_mac_lines(data) else "cp1252"
+        return _decode_windows_1252(path, data, exc, codec), codec
+
+
+def _classic_mac_lines(data: bytes) -> bool:
+    """Whether lines end in a lone CR, as Excel for Mac's old "Comma Separated Values" and "CSV
+    (Macintosh)" write them: those files are MacRoman, not Windows-1252, so "José" is not "JosŽ".
+
+    (Excel on Mac saves CSV "in MacRoman" with classic Mac line ends: seeblog.seenet.ca, "CSV
+    Support in Excel for Mac 2016 is a Travesty"; donatstudios.com, "CSV: An Encoding Nightmare".)
+    """
+    return b"\r" in data and b"\n" not in data
 
 
 def _decode_strictly(path: str | os.PathLike[str], body: bytes, encoding: str) -> str:
@@ -266,8 +277,9 @@ def _decode_strictly(path: str | os.PathLike[str], body: bytes, encoding: str) -
 
 
 def _decode_windows_1252(path: str | os.PathLike[str], data: bytes,
-                         utf8_error: UnicodeDecodeError) -> str:
-    """Read a file that is not UTF-8 as Windows-1252, Excel's "CSV (Comma delimited)" on Windows.
+                         utf8_error: UnicodeDecodeError, codec: str = "cp1252") -> str:
+    """Read a file that is not UTF-8 as Windows-1252, Excel's "CSV (Comma delimited)" on Windows
+    (or as ``codec``: MacRoman for a file with classic Mac line ends).
 
     Only when the bytes look like that: a file that also holds a well-formed
     multi-byte UTF-8 character is a damaged UTF-8 file (cp1252 text almost never
@@ -285,8 +297,8 @@ def _decode_windows_1252(path: str | os.PathLike[str], data: bytes,
             f"is not UTF-8 text and has a control character (byte 0x{data[control.start()]:02X}): "
             "this looks like a binary file, not a text list")
     try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as exc:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:  # MacRoman defines every byte; cp1252 leaves five undefined
         raise _undecodable(path, _line_of_byte(data, exc.start), "UTF-8 or Windows-1252",
                            data[exc.start]) from exc
 
@@ -312,8 +324,8 @@ def _guess_utf16(data: bytes) -> str | None:
 
 
 def _line_of_byte(data: bytes, offset: int) -> int:
-    """1-based line number of a byte offset, for errors about raw bytes."""
-    return data.count(b"\n", 0, offset) + 1
+    """1-based line number of a byte offset, for errors about raw bytes (lone-CR lines too)."""
+    return data.count(b"\r" if _classic_mac_lines(data) else b"\n", 0, offset) + 1
 
 
 def sniff_delimiter(first_line: str) -> str:
