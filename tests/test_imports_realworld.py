@@ -207,3 +207,31 @@ def test_a_binary_byte_in_a_mac_file_names_its_line(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError) as caught:
         read_attendee_file(path)
     assert caught.value.line == 3
+
+
+# Lists organisers make in their own language (header shapes as exports on GitHub write them).
+@pytest.mark.parametrize("header", [
+    "Nom;Prénom;Email;Téléphone;Entreprise",  # French: Nom is the family name beside Prénom
+    "Prénom;Nom;Courriel;Téléphone;Entreprise",
+    "Nome;Cognome;Email;Telefono;Azienda",  # Italian: Nome is the given name beside Cognome
+    "Nombre;Apellidos;Correo electrónico;Teléfono;Empresa",
+    "Voornaam;Achternaam;E-mailadres;Telefoon;Bedrijf",
+    "Nome;Sobrenome;E-mail;Telefone;Empresa",
+])
+def test_a_list_in_another_language_splits_given_and_family_name(header: str, tmp_path: Path) -> None:
+    """"Nom;Prénom" was read as a person called by their family name alone, "Nome;Cognome" lost
+    the family name, and "Voornaam;Achternaam" was refused."""
+    titles = header.split(";")
+    given_first = titles[0] in ("Prénom", "Nome", "Nombre", "Voornaam")
+    names = "Ada;Lovelace" if given_first else "Lovelace;Ada"
+    path = write(tmp_path, "list.csv", f"{header}\n{names};ada@example.org;+44 20 7946 0000;Engines\n")
+    (person,) = read_attendee_file(path).people
+    assert (person.name, person.first_name, person.last_name, person.email, person.company) == (
+        "Ada Lovelace", "Ada", "Lovelace", "ada@example.org", "Engines")
+
+
+@pytest.mark.parametrize("header", ["Nom", "Nome", "Nombre"])
+def test_a_name_word_alone_is_still_the_whole_name(header: str, tmp_path: Path) -> None:
+    path = write(tmp_path, "list.csv", f"{header},Email\nAda Lovelace,ada@example.org\n")
+    (person,) = read_attendee_file(path).people
+    assert (person.name, person.first_name) == ("Ada Lovelace", "Ada")

@@ -242,6 +242,7 @@ COMPANY_TITLES: tuple[str, ...] = (
     "Société",  # pretix's French "Company" (locale/fr/LC_MESSAGES/django.po)
     # pretix's "Company" in Dutch, Italian, Brazilian Portuguese and Spanish (locale/nl, it, pt_BR, es)
     "Bedrijf", "Azienda", "Empresa", "Compañía",
+    "Entreprise",  # French participant lists ("Nom;Prénom;Email;Téléphone;Entreprise", GitHub)
 )
 COMPANY_WORDS: tuple[str, ...] = (
     "company", "organisation", "organization", "employer", "affiliation", "work for",

@@ -30,10 +30,19 @@ FULL_NAME_TITLES = ("Name", "Full name", "Fullname", "Full_name", "Attendee name
                     "Participant", "Participant name", "Guest name", "Display name",
                     "Your name", "Nom", "Nome", "Nombre", "Naam")
 FIRST_NAME_TITLES = ("First name", "Firstname", "First_name", "Given name", "Forename", "First",
-                     "Prénom", "Vorname")
+                     "Prénom", "Vorname", "Voornaam")
 LAST_NAME_TITLES = ("Last name", "Lastname", "Last_name", "Surname", "Family name", "Last",
-                    "Nom de famille", "Nachname")
-EMAIL_TITLES = ("Email", "E-mail", "Email address", "E-mail address", "Mail", "Email_address")
+                    "Nom de famille", "Nachname", "Achternaam", "Cognome", "Apellidos", "Apellido",
+                    "Sobrenome")
+# Words that are a whole name alone but half of one beside their pair: French lists write
+# "Nom;Prénom;Email;Téléphone;Entreprise" (Nom = family name), Italian ones "Nome,Cognome,Email"
+# and Spanish "Nombre,Apellidos" (Nome/Nombre = given name), as exports on GitHub show.
+FAMILY_NAME_BESIDE_GIVEN = ("Nom",)
+GIVEN_NAME_BESIDE_FAMILY = ("Nome", "Nombre")
+EMAIL_TITLES = ("Email", "E-mail", "Email address", "E-mail address", "Mail", "Email_address",
+                # German, Dutch and Spanish, as pretix's translations of "Email address" write them
+                # (locale/de, nl and es django.po), and French "Courriel" / "Adresse e-mail".
+                "E-Mail-Adresse", "E-mailadres", "Correo electrónico", "Courriel", "Adresse e-mail")
 # Besides the obvious ones, the status titles platform exports use, for a list trimmed from one
 # (Eventbrite's "Attendee Status", Meetup's "RSVP", Luma's "approval_status", Tito's "Ticket State").
 STATUS_TITLES = ("Status", "RSVP", "Attending", "Attendance status", "Registration status",
@@ -51,9 +60,7 @@ TICKET_TYPE_TITLES = ("Ticket type", "Ticket", "Type", "Category", "Registration
 def row_parser(columns: Columns) -> RowParser:
     """Map whatever columns the list has, then turn each row into a person."""
     table = columns.table
-    full = columns.find(*FULL_NAME_TITLES)
-    first = columns.find(*FIRST_NAME_TITLES)
-    last = columns.find(*LAST_NAME_TITLES)
+    full, first, last = _name_columns(columns)
     if full is None and first is None:
         columns.require("name", "Name", "Full name", "First name")
     email = columns.find(*EMAIL_TITLES)
@@ -107,6 +114,19 @@ def row_parser(columns: Columns) -> RowParser:
             ticket=ticket, role_hints=(columns.cell(row, role),))
 
     return parse
+
+
+def _name_columns(columns: Columns) -> tuple[int | None, int | None, int | None]:
+    """(full, first, last) name columns; "Nom" beside "Prénom" is the family name, and "Nome" or
+    "Nombre" beside "Cognome" or "Apellidos" the given name, not the whole name."""
+    first = columns.find(*FIRST_NAME_TITLES)
+    last = columns.find(*LAST_NAME_TITLES)
+    if first is not None and last is None:
+        last = columns.find(*FAMILY_NAME_BESIDE_GIVEN)
+    if last is not None and first is None:
+        first = columns.find(*GIVEN_NAME_BESIDE_FAMILY)
+    full = columns.find(*FULL_NAME_TITLES)
+    return (None if full in (first, last) else full), first, last
 
 
 def _shared_emails(columns: Columns, email: int | None) -> set[str]:
