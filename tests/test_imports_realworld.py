@@ -235,3 +235,28 @@ def test_a_name_word_alone_is_still_the_whole_name(header: str, tmp_path: Path) 
     path = write(tmp_path, "list.csv", f"{header},Email\nAda Lovelace,ada@example.org\n")
     (person,) = read_attendee_file(path).people
     assert (person.name, person.first_name) == ("Ada Lovelace", "Ada")
+
+
+# Registration forms exported as CSV. Google Forms: "Timestamp,Email Address" then one column per
+# question. Microsoft Forms: "ID,Start time,Completion time,Email,Name" (the respondent's account,
+# "anonymous,Anonymous" on a form open to anyone), then the questions (headers as seen on GitHub).
+@pytest.mark.parametrize(("form", "name", "email", "company"), [
+    ("Timestamp,Email Address,What is your name?,Where do you work?\n"
+     "2026/11/20 10:00:01 AM GMT,ada@example.org,Ada Lovelace,Engines\n",
+     "Ada Lovelace", "ada@example.org", "Engines"),
+    ("ID,Start time,Completion time,Email,Name,Last modified time,Your name,Your email address,Company\n"
+     "1,11/20/26 10:00,11/20/26 10:01,anonymous,Anonymous,,Ada Lovelace,ada@example.org,Engines\n",
+     "Ada Lovelace", "ada@example.org", "Engines"),
+    ("ID,Start time,Completion time,Email,Name,First name,Last name\n"
+     "1,9/9/26 18:01,9/9/26 18:02,anonymous,Anonymous,Ada,Lovelace\n",
+     "Ada Lovelace", None, None),
+    ("ID,Start time,Completion time,Email,Name,Company\n"
+     "1,9/9/26 18:01,9/9/26 18:02,ada@contoso.com,Ada Lovelace,Contoso\n",
+     "Ada Lovelace", "ada@contoso.com", "Contoso"),
+])
+def test_a_registration_form_export_names_the_respondent(form: str, name: str, email: str | None,
+                                                         company: str | None, tmp_path: Path) -> None:
+    """A Google Form asking "What is your name?" was refused; an anonymous Microsoft Form
+    imported everyone as "Anonymous", with no email."""
+    (person,) = read_attendee_file(write(tmp_path, "form.csv", form)).people
+    assert (person.name, person.email, person.company) == (name, email, company)

@@ -246,6 +246,7 @@ COMPANY_TITLES: tuple[str, ...] = (
 )
 COMPANY_WORDS: tuple[str, ...] = (
     "company", "organisation", "organization", "employer", "affiliation", "work for",
+    "where do you work",  # a registration form's question, as Google Forms exports it
 )
 # Questions about the company that do not ask its name: "Company size" must not print "11-50" on a badge.
 COMPANY_DETAIL_WORDS: tuple[str, ...] = (

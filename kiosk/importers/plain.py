@@ -13,6 +13,7 @@ both get "#2", "#3"... in file order: nothing tells those apart anyway.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from ..platform_codes import plain_key
@@ -43,6 +44,18 @@ EMAIL_TITLES = ("Email", "E-mail", "Email address", "E-mail address", "Mail", "E
                 # German, Dutch and Spanish, as pretix's translations of "Email address" write them
                 # (locale/de, nl and es django.po), and French "Courriel" / "Adresse e-mail".
                 "E-Mail-Adresse", "E-mailadres", "Correo electrónico", "Courriel", "Adresse e-mail")
+# Microsoft Forms puts the respondent's account first, "ID,Start time,Completion time,Email,Name,..."
+# ("anonymous" / "Anonymous" on a form open to anyone), then the form's own questions ("Your name",
+# "First name", "Your email address"), as exports on GitHub show. The account is the last resort.
+FORMS_ACCOUNT_SIGNATURE = ("Start time", "Completion time")
+FORMS_ANONYMOUS = "anonymous"
+# A form question that asks the name ("What is your name?", "Enter your full name", "Name as it
+# should appear on your badge"), found when no column has a name title: the word "name" in a
+# question or with "your"/"full"; the other words mean some other name, or only half of one.
+_NAME_QUESTION = re.compile(r"(?=.*\bname\b)(?=.*(?:\?|\byour\b|\bfull\b))")
+NAME_QUESTION_UNLESS = ("company", "organisation", "organization", "employer", "user", "nick",
+                        "file", "event", "team", "project", "business", "school", "university",
+                        "first", "given", "last", "family", "surname", "middle")
 # Besides the obvious ones, the status titles platform exports use, for a list trimmed from one
 # (Eventbrite's "Attendee Status", Meetup's "RSVP", Luma's "approval_status", Tito's "Ticket State").
 STATUS_TITLES = ("Status", "RSVP", "Attending", "Attendance status", "Registration status",
@@ -60,18 +73,19 @@ TICKET_TYPE_TITLES = ("Ticket type", "Ticket", "Type", "Category", "Registration
 def row_parser(columns: Columns) -> RowParser:
     """Map whatever columns the list has, then turn each row into a person."""
     table = columns.table
-    full, first, last = _name_columns(columns)
-    if full is None and first is None:
+    account_name, account_email = _forms_account(columns)
+    fulls, first, last = _name_columns(columns, account_name)
+    if not fulls and first is None:
         columns.require("name", "Name", "Full name", "First name")
-    email = columns.find(*EMAIL_TITLES)
+    emails = _email_columns(columns, account_email)
     status = columns.find(*STATUS_TITLES)
     code = columns.find(*CODE_TITLES)
     ticket_type = columns.find(*TICKET_TYPE_TITLES)
     role = columns.find("Role", "Attendee type")
     guests = columns.find("Guests", "Plus ones", "+1")
     quantity = columns.find(*QUANTITY_TITLES) if guests is None else None
-    company = find_company(columns, skip=(full, first, last, email))
-    shared_emails = _shared_emails(columns, email)
+    company = find_company(columns, skip=(*fulls, first, last, *emails, account_name, account_email))
+    shared_emails = _shared_emails(columns, emails)
     seen: Counter[str] = Counter()
 
     def door_codes(row: Row) -> list[str]:
@@ -102,8 +116,8 @@ def row_parser(columns: Columns) -> RowParser:
         return parse_count(table, row, columns.cell(row, guests), "Guests")
 
     def parse(row: Row) -> ImportedPerson:
-        names = person_name(table, row, *columns.cells(row, full, first, last))
-        email_text = columns.cell(row, email)
+        names = person_name(table, row, _full_name(columns, row, fulls), *columns.cells(row, first, last))
+        email_text = columns.first_filled(row, emails)
         keys = door_codes(row)
         status_text, ticket = columns.cells(row, status, ticket_type)
         return build_person(
@@ -116,9 +130,21 @@ def row_parser(columns: Columns) -> RowParser:
     return parse
 
 
-def _name_columns(columns: Columns) -> tuple[int | None, int | None, int | None]:
-    """(full, first, last) name columns; "Nom" beside "Prénom" is the family name, and "Nome" or
-    "Nombre" beside "Cognome" or "Apellidos" the given name, not the whole name."""
+def _forms_account(columns: Columns) -> tuple[int | None, int | None]:
+    """(Name, Email) of the respondent's account in a Microsoft Forms export, else (None, None)."""
+    if any(columns.find(title) is None for title in FORMS_ACCOUNT_SIGNATURE):
+        return None, None
+    return columns.find("Name"), columns.find("Email")
+
+
+def _name_columns(columns: Columns, account: int | None
+                  ) -> tuple[tuple[int, ...], int | None, int | None]:
+    """(full-name columns in order of trust, first, last).
+
+    "Nom" beside "Prénom" is the family name, and "Nome" or "Nombre" beside "Cognome" or
+    "Apellidos" the given name, not the whole name. Without a name title, a form question
+    that asks the name will do; a form account's name comes last, and only without a first name.
+    """
     first = columns.find(*FIRST_NAME_TITLES)
     last = columns.find(*LAST_NAME_TITLES)
     if first is not None and last is None:
@@ -126,10 +152,37 @@ def _name_columns(columns: Columns) -> tuple[int | None, int | None, int | None]
     if last is not None and first is None:
         first = columns.find(*GIVEN_NAME_BESIDE_FAMILY)
     full = columns.find(*FULL_NAME_TITLES)
-    return (None if full in (first, last) else full), first, last
+    if full in (first, last, account):
+        full = None
+    if full is None and first is None:
+        full = _name_question(columns, account)
+    fallback = account if first is None else None
+    return tuple(index for index in (full, fallback) if index is not None), first, last
 
 
-def _shared_emails(columns: Columns, email: int | None) -> set[str]:
+def _name_question(columns: Columns, account: int | None) -> int | None:
+    """The first column whose title is a question asking the attendee's name."""
+    return next((index for index, key in enumerate(columns.keys)
+                 if index != account and _NAME_QUESTION.match(key)
+                 and not any(word in key for word in NAME_QUESTION_UNLESS)), None)
+
+
+def _full_name(columns: Columns, row: Row, fulls: tuple[int, ...]) -> str:
+    """The first full-name cell that holds a name ("Anonymous" from a form account does not)."""
+    return next((value for value in (columns.cell(row, index) for index in fulls)
+                 if value and value.casefold() != FORMS_ANONYMOUS), "")
+
+
+def _email_columns(columns: Columns, account: int | None) -> tuple[int, ...]:
+    """Email columns in order of trust: a titled one, else a form question that asks it
+    ("Your email address"), then a form account's address."""
+    email = columns.find(*EMAIL_TITLES)
+    if email in (None, account):
+        email = columns.find_containing(["email", "e-mail"], skip=(account,))
+    return tuple(index for index in (email, account) if index is not None)
+
+
+def _shared_emails(columns: Columns, emails: tuple[int, ...]) -> set[str]:
     """Addresses on more than one row of the file (read once, before any row is parsed)."""
-    counts = Counter(normalise_email(columns.cell(row, email)) for row in columns.table.rows)
+    counts = Counter(normalise_email(columns.first_filled(row, emails)) for row in columns.table.rows)
     return {address for address, count in counts.items() if address and count > 1}
