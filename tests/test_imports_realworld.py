@@ -154,6 +154,7 @@ def test_pretix_order_positions_export_keeps_each_attendees_own_email(tmp_path: 
     ("bezahlt", True), ("storniert", False), ("abgelaufen", False), ("ausstehend", False),
     ("betaald", True), ("geannuleerd", False), ("verlopen", False), ("openstaand", False),
     ("pagado", True), ("expirada", False), ("pendiente", False), ("pendente", False),
+    ("payée", True), ("annulée", False), ("expirée", False), ("rejeté", False), ("denied", False),
 ])
 def test_an_order_state_in_the_organisers_language_is_understood(status: str, attending: bool,
                                                                  tmp_path: Path) -> None:

@@ -28,10 +28,11 @@ _NOT_ATTENDING_FRAGMENTS = (
     # "Bestellung storniert / abgelaufen / abgelehnt", "Ausstehende Zahlungen", "Warteliste"; Dutch
     # "Bestelling geannuleerd / is verlopen / geweigerd", "Openstaande bestellingen", "Wachtlijst";
     # Spanish "Orden expirada", "Órdenes pendientes"; Brazilian "Ordens pendentes" (Spanish and
-    # Portuguese "cancelado/cancelada" already contain "cancel").
+    # Portuguese "cancelado/cancelada" already contain "cancel"); French "Commande annulée /
+    # expirée / rejeté"; and English "Order denied", an order refused approval.
     "storniert", "abgelaufen", "abgelehnt", "ausstehend", "warteliste",
     "geannuleerd", "verlopen", "geweigerd", "openstaand", "wachtlijst",
-    "expirad", "pendiente", "pendente",
+    "expir", "pendiente", "pendente", "annul", "rejet", "denied",
 )
 # What a yes/no cell says for "no". pretix writes its own _("No") in the organiser's language,
 # so a German export says "Nein" (pretix locale/de/LC_MESSAGES/django.po: msgid "No" -> "Nein"),
