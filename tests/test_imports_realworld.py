@@ -261,3 +261,19 @@ def test_a_registration_form_export_names_the_respondent(form: str, name: str, e
     imported everyone as "Anonymous", with no email."""
     (person,) = read_attendee_file(write(tmp_path, "form.csv", form)).people
     assert (person.name, person.email, person.company) == (name, email, company)
+
+
+def test_a_workbooks_active_plain_list_wins_over_a_platform_sheet_behind_it(tmp_path: Path) -> None:
+    """Only pretix's order summary gives way to another sheet: the sheet the organiser left
+    open is the list they mean, even with a platform export pasted behind it."""
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Door list"
+    workbook.active.append(["Name", "Email"])
+    workbook.active.append(["Ada Lovelace", "ada@example.org"])
+    pasted = workbook.create_sheet("Eventbrite")
+    pasted.append(["Order #", "First Name", "Last Name", "Attendee #", "Attendee Status"])
+    pasted.append(["11211912243", "Grace", "Hopper", "17645032101", "Attending"])
+    workbook.save(tmp_path / "list.xlsx")
+    batch = read_attendee_file(tmp_path / "list.xlsx")
+    assert (batch.source, [p.name for p in batch.people]) == ("xlsx", ["Ada Lovelace"])

@@ -95,6 +95,13 @@ def looks_like(columns: Columns) -> bool:
         columns.find(*ATTENDEE_NAME_TITLES, *PRODUCT_TITLES, *SECRET_TITLES) is not None)
 
 
+def order_summary(columns: Columns) -> bool:
+    """Whether a header is the Orders sheet of pretix's "Order data" export: order codes with the
+    buyer's name, no attendee or product columns (pretix/base/exporters/orderlist.py, iterate_orders).
+    A plain list would fit it, listing buyers instead of the people their tickets are for."""
+    return columns.find(*ORDER_TITLES) is not None and not looks_like(columns)
+
+
 def _name_parts(columns: Columns) -> dict[str, int]:
     """The "Attendee name: <part>" columns, keyed by the lower-cased part label (any language)."""
     parts: dict[str, int] = {}
