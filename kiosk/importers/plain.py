@@ -1,9 +1,10 @@
 """Any other list: a CSV (comma, semicolon or tab) or an .xlsx sheet an organiser made.
 
 All it needs is a name column (Name / Full name / First name + Last name, any
-case, a few common variants). Email, company, status, ticket type, role, guests
-and a ticket code column are used when present; without a guests column, a
-ticket quantity above 1 (a list with one row per order) counts the buyer's guests. People are keyed by their
+case, a few common variants, or a form question asking the name). Email,
+company, status, ticket type, role, guests and a ticket code column are used
+when present; without a guests column, a ticket quantity above 1 (a list with
+one row per order) counts the buyer's guests. People are keyed by their
 ticket code, else their email, else their name. An email that several rows
 share (a family registering together) keys each of them on email and name, so
 a re-sorted list cannot swap them; an email used once keys on the email alone,
