@@ -277,3 +277,28 @@ def test_a_workbooks_active_plain_list_wins_over_a_platform_sheet_behind_it(tmp_
     workbook.save(tmp_path / "list.xlsx")
     batch = read_attendee_file(tmp_path / "list.xlsx")
     assert (batch.source, [p.name for p in batch.people]) == ("xlsx", ["Ada Lovelace"])
+
+
+# A Luma guest export whose registration questions are in Spanish (its header as a GitHub fixture has
+# it): the company question was not found, and must not give way to the company's tax number.
+LUMA_SPANISH = (
+    "guest_id,name,first_name,last_name,email,phone_number,created_at,approval_status,checked_in_at,"
+    "utm_source,qr_code_url,amount,amount_tax,amount_discount,currency,coupon_code,eth_address,"
+    "solana_address,survey_response_rating,survey_response_feedback,ticket_type_id,ticket_name,"
+    "{questions}\n"
+    "gst-AAA,Ana López,Ana,López,ana@example.com,+51900000001,2026-01-01T00:00:00Z,approved,,,"
+    "https://luma.com/check-in/evt-X1?pk=g-AAAA1,,,,,,,,,,ttype-x,Standard,{answers}\n")
+
+
+@pytest.mark.parametrize(("questions", "answers", "company"), [
+    ("¿Para qué empresa trabajas?,¿Cuál es tu cargo?,Nro. de DNI,Ruc de la empresa",
+     "AcmeCorp,Developer,11111111,20111111111", "AcmeCorp"),
+    ("Ruc de la empresa,¿Cuál es tu cargo?", "20111111111,Developer", None),
+    ("Nome da empresa,Cargo", "Engenharia Ltda,Dev", "Engenharia Ltda"),
+])
+def test_a_company_question_in_another_language_is_the_company(questions: str, answers: str,
+                                                               company: str | None,
+                                                               tmp_path: Path) -> None:
+    batch = read_attendee_file(write(tmp_path, "luma.csv", LUMA_SPANISH.format(
+        questions=questions, answers=answers)))
+    assert (batch.source, batch.people[0].company) == ("luma", company)

@@ -248,10 +248,16 @@ COMPANY_TITLES: tuple[str, ...] = (
 COMPANY_WORDS: tuple[str, ...] = (
     "company", "organisation", "organization", "employer", "affiliation", "work for",
     "where do you work",  # a registration form's question, as Google Forms exports it
+    # The same questions in other languages: a Luma guest export on GitHub asks "¿Para qué empresa
+    # trabajas?" (Spanish); Portuguese "empresa", French "entreprise", Italian "azienda", Dutch
+    # "bedrijf", German "Unternehmen", Spanish "organización".
+    "empresa", "entreprise", "azienda", "bedrijf", "unternehmen", "organización",
 )
-# Questions about the company that do not ask its name: "Company size" must not print "11-50" on a badge.
+# Questions about the company that do not ask its name: "Company size" must not print "11-50" on a badge,
+# nor "Ruc de la empresa" (the company's Peruvian tax number, asked beside the name above) its number.
 COMPANY_DETAIL_WORDS: tuple[str, ...] = (
     "size", "employees", "how many", "industry", "sector", "type", "website", "url", "role", "position",
+    "tax", "vat", "ruc", "cnpj", "nif", "cif", "siret", "tamaño", "taille",
 )
 
 
