@@ -7,6 +7,7 @@ and door codes.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -302,3 +303,21 @@ def test_a_company_question_in_another_language_is_the_company(questions: str, a
     batch = read_attendee_file(write(tmp_path, "luma.csv", LUMA_SPANISH.format(
         questions=questions, answers=answers)))
     assert (batch.source, batch.people[0].company) == ("luma", company)
+
+
+@pytest.mark.parametrize(("entries", "words"), [
+    ({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"},
+     "OpenDocument spreadsheet"),
+    ({"Index/Document.iwa": "x", "Metadata/Properties.plist": "x"}, "Apple Numbers"),
+    ({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<x/>"}, "ZIP archive"),
+])
+def test_a_spreadsheet_kiosk_cannot_read_is_named_so_the_organiser_can_export_it(
+        entries: dict[str, str], words: str, tmp_path: Path) -> None:
+    """A LibreOffice .ods or a Numbers file was refused as "a ZIP archive"."""
+    path = tmp_path / "list.ods"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in entries.items():
+            archive.writestr(name, text)
+    with pytest.raises(ImportFileError) as caught:
+        read_attendee_file(path)
+    assert words in str(caught.value) and caught.value.line == 1

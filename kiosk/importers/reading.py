@@ -586,13 +586,26 @@ def _check_xlsx_archive(path: str | os.PathLike[str], data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
+            names = {info.filename for info in infos}
+            if "xl/workbook.xml" not in names:
+                raise ImportFileError(path, 1, _other_zip_reason(archive, names))
     except zipfile.BadZipFile as exc:
         raise ImportFileError(path, 1, "is a damaged ZIP/.xlsx file") from exc
-    names = {info.filename for info in infos}
-    if "xl/workbook.xml" not in names:
-        raise ImportFileError(path, 1, "is a ZIP archive, not an .xlsx workbook")
     if sum(info.file_size for info in infos) > MAX_XLSX_UNPACKED_BYTES:
         raise ImportFileError(path, 1, "is too large once unpacked")
+
+
+def _other_zip_reason(archive: zipfile.ZipFile, names: set[str]) -> str:
+    """Why a ZIP that is no .xlsx is refused, naming the spreadsheet it is when it is one: a
+    LibreOffice/OpenDocument sheet (its "mimetype" entry, OpenDocument 1.2 part 3 section 3.3)
+    or an Apple Numbers document (its "Index/*.iwa" archives), so the organiser knows to export."""
+    if "mimetype" in names and archive.getinfo("mimetype").file_size < 200 and archive.read(
+            "mimetype").startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+        return ("is an OpenDocument spreadsheet (.ods, LibreOffice); save it as .xlsx or "
+                "CSV UTF-8 and import it again")
+    if any(name.startswith("Index/") and name.endswith(".iwa") for name in names):
+        return "is an Apple Numbers document; export it as CSV or Excel and import that"
+    return "is a ZIP archive, not an .xlsx workbook"
 
 
 def _nonblank_sheet_rows(path: str | os.PathLike[str], sheet: str,
