@@ -321,3 +321,19 @@ def test_a_spreadsheet_kiosk_cannot_read_is_named_so_the_organiser_can_export_it
     with pytest.raises(ImportFileError) as caught:
         read_attendee_file(path)
     assert words in str(caught.value) and caught.value.line == 1
+
+
+@pytest.mark.parametrize(("header", "first", "second", "source"), [
+    ("Name,Email,Company", "Ada Lovelace,ada@example.org,Engines",
+     "Alan Turing,alan@example.org,Bletchley", "csv"),
+    ("Order #,First Name,Last Name,Email,Attendee #,Attendee Status",
+     "11211912243,Ada,Lovelace,ada@example.org,17645032101,Attending",
+     "11211912250,Alan,Turing,alan@example.org,17645032199,Attending", "eventbrite"),
+])
+def test_two_exports_pasted_together_keep_no_second_header(header: str, first: str, second: str,
+                                                           source: str, tmp_path: Path) -> None:
+    """The second export's title row became a person called "Name", or refused an Eventbrite
+    file ("the 'Order #' value 'Order #' is not an Eventbrite number")."""
+    path = write(tmp_path, "merged.csv", f"{header}\n{first}\n\n{header.upper()}\n{second}\n")
+    batch = read_attendee_file(path)
+    assert (batch.source, [p.line for p in batch.people]) == (source, [2, 5])

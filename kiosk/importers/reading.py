@@ -357,7 +357,7 @@ def _read_delimited(path: str | os.PathLike[str], text: str, delimiter: str | No
     width = len(header)
     rows: list[Row] = []
     for line, cells in records:
-        if not any(cell.strip() for cell in cells):
+        if not any(cell.strip() for cell in cells) or _repeats_header(cells, header):
             continue
         rows.append(Row(line, _fit_width(path, line, cells, width)))
         if len(rows) > MAX_ROWS:
@@ -484,6 +484,14 @@ def _fit_width(path: str | os.PathLike[str], line: int, cells: list[str], width:
             f"has {width}; "
             "a value probably contains an unquoted delimiter or a line break")
     return fitted
+
+
+def _repeats_header(cells: list[str], header: list[str]) -> bool:
+    """Whether a row is the header again: two exports pasted one under the other keep the
+    second one's title row, which is no person (nor an Eventbrite number to refuse the file on)."""
+    titles = _header_titles(cells)
+    return len(titles) == len(header) and all(
+        title.casefold() == expected.casefold() for title, expected in zip(titles, header))
 
 
 def _without_summary_rows(rows: list[Row]) -> list[Row]:
@@ -632,7 +640,8 @@ def _xlsx_table(path: str | os.PathLike[str], texts: list[tuple[int, list[str]]]
     width = len(header)
     rows: list[Row] = []
     for line, cells in texts:
-        if line <= header_line or not any(cell.strip() for cell in cells[:width]):
+        if (line <= header_line or not any(cell.strip() for cell in cells[:width])
+                or _repeats_header(cells, header)):
             continue
         if len(rows) >= MAX_ROWS:
             raise ImportFileError(path, line, f"has more than {MAX_ROWS} rows", sheet=sheet)
