@@ -337,3 +337,13 @@ def test_two_exports_pasted_together_keep_no_second_header(header: str, first: s
     path = write(tmp_path, "merged.csv", f"{header}\n{first}\n\n{header.upper()}\n{second}\n")
     batch = read_attendee_file(path)
     assert (batch.source, [p.line for p in batch.people]) == (source, [2, 5])
+
+
+@pytest.mark.parametrize(("answer", "attending"), [("Yes", True), ("No", False)])
+def test_a_form_question_title_with_a_question_mark_is_still_its_column(answer: str, attending: bool,
+                                                                        tmp_path: Path) -> None:
+    """A form's "Attending?" column was not read as the status: those who answered "No" got in."""
+    path = write(tmp_path, "form.csv", f"Name?,Email,Company?,Attending?\nAda Lovelace,ada@example.org,"
+                                       f"Engines,{answer}\n")
+    (person,) = read_attendee_file(path).people
+    assert (person.name, person.company, person.attending) == ("Ada Lovelace", "Engines", attending)

@@ -62,14 +62,18 @@ class Columns:
         self.table = table
         self.titles = table.header
         self.keys = [header_key(title) for title in table.header]
+        # The titles as a form asks them: "Attending?" is the "Attending" column, "Company?" the company.
+        self.unasked = [key.rstrip("?").rstrip() for key in self.keys]
         self.twins = _same_titled(self.keys)
 
     def find(self, *candidates: str) -> int | None:
-        """Index of the first column whose title equals one of the candidates, in candidate order."""
+        """Index of the first column whose title equals one of the candidates, in candidate order
+        (a trailing question mark aside, which a form's question titles carry)."""
         for candidate in candidates:
             key = header_key(candidate)
-            if key in self.keys:
-                return self.keys.index(key)
+            for titles in (self.keys, self.unasked):
+                if key in titles:
+                    return titles.index(key)
         return None
 
     def find_containing(self, words: Iterable[str], skip: Iterable[int | None] = (),
