@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 from .common import Columns, RowParser
+from . import pretix
 from .detect import PARSERS, detect_source
 from .model import ImportBatch, ImportedPerson, ImportFileError
 from .reading import Table, table_candidates
@@ -67,17 +68,27 @@ def _choose_table(path: str | os.PathLike[str], source: str) -> tuple[Table, str
     """The first reading of the file whose header the format understands, with its row parser.
 
     A workbook offers several readings (other sheets, a header under a title row); when
-    none fits, the error is the one about the likeliest reading, naming its sheet.
+    none fits, the error is the one about the likeliest reading, naming its sheet. One reading
+    is passed over while another may fit: pretix's order summary, which a plain list would
+    fit. Its "Order data" workbook opens on the Orders sheet, one buyer per order, while the
+    people and their ticket secrets are on its "Order positions" sheet.
     """
     first_error: ImportFileError | None = None
+    summary_reading: tuple[Table, str, RowParser] | None = None
     with contextlib.closing(table_candidates(path)) as tables:
         for table in tables:
             columns = Columns(table)
             chosen = detect_source(columns) if source == "auto" else source
             try:
-                return table, chosen, PARSERS[chosen].row_parser(columns)
+                parse_row = PARSERS[chosen].row_parser(columns)
             except ImportFileError as exc:
                 first_error = first_error or exc.in_sheet(table.sheet)
+                continue
+            if source != "auto" or not pretix.order_summary(columns):
+                return table, chosen, parse_row
+            summary_reading = summary_reading or (table, chosen, parse_row)
+    if summary_reading is not None:
+        return summary_reading
     assert first_error is not None  # table_candidates raises rather than yield nothing
     raise first_error
 

@@ -23,12 +23,27 @@ _NOT_ATTENDING_FRAGMENTS = (
     "not attending", "not going", "declin", "cancel", "refund", "void", "delet",
     "wait", "pending", "invited", "reject", "expired", "transferred", "unpaid",
     "not approved", "unapproved", "blocked",
+    # The same words as pretix's translations write an order's state, which its "Order data" export
+    # and lists trimmed from it carry (src/pretix/locale/<lang>/LC_MESSAGES/django.po): German
+    # "Bestellung storniert / abgelaufen / abgelehnt", "Ausstehende Zahlungen", "Warteliste"; Dutch
+    # "Bestelling geannuleerd / is verlopen / geweigerd", "Openstaande bestellingen", "Wachtlijst";
+    # Spanish "Orden expirada", "Órdenes pendientes"; Brazilian "Ordens pendentes" (Spanish and
+    # Portuguese "cancelado/cancelada" already contain "cancel"); French "Commande annulée /
+    # expirée / rejeté"; and English "Order denied", an order refused approval.
+    "storniert", "abgelaufen", "abgelehnt", "ausstehend", "warteliste",
+    "geannuleerd", "verlopen", "geweigerd", "openstaand", "wachtlijst",
+    "expir", "pendiente", "pendente", "annul", "rejet", "denied",
 )
 # What a yes/no cell says for "no". pretix writes its own _("No") in the organiser's language,
-# so a German export says "Nein" (pretix locale/de/LC_MESSAGES/django.po: msgid "No" -> "Nein").
-NO_WORDS = frozenset({"no", "n", "false", "0", "nein", "non"})
+# so a German export says "Nein" (pretix locale/de/LC_MESSAGES/django.po: msgid "No" -> "Nein"),
+# a Dutch one "Nee" and a Brazilian one "Não" (locale/nl and locale/pt_BR, same msgid).
+NO_WORDS = frozenset({"no", "n", "false", "0", "nein", "non", "nee", "não"})
 _NOT_ATTENDING_EXACT = NO_WORDS | {"not attending", "absent"}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+# How an address arrives when it was copied from a mail program rather than typed: as a
+# name-addr, "Ada Lovelace <ada@example.org>" (RFC 5322 section 3.4), or as a link, "mailto:ada@...".
+_NAME_ADDR = re.compile(r"[^<>]*<\s*([^<>\s]+)\s*>")
+_MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
 # What Excel writes for a number longer than 11 digits when a CSV is opened and saved again:
 # a 25-digit Eventbrite barcode or a 13-digit EAN becomes "1.12119E+24", its digits gone.
 _EXCEL_SCIENTIFIC = re.compile(r"[0-9](?:[.,][0-9]+)?E\+[0-9]{1,3}", re.IGNORECASE)
@@ -47,14 +62,18 @@ class Columns:
         self.table = table
         self.titles = table.header
         self.keys = [header_key(title) for title in table.header]
+        # The titles as a form asks them: "Attending?" is the "Attending" column, "Company?" the company.
+        self.unasked = [key.rstrip("?").rstrip() for key in self.keys]
         self.twins = _same_titled(self.keys)
 
     def find(self, *candidates: str) -> int | None:
-        """Index of the first column whose title equals one of the candidates, in candidate order."""
+        """Index of the first column whose title equals one of the candidates, in candidate order
+        (a trailing question mark aside, which a form's question titles carry)."""
         for candidate in candidates:
             key = header_key(candidate)
-            if key in self.keys:
-                return self.keys.index(key)
+            for titles in (self.keys, self.unasked):
+                if key in titles:
+                    return titles.index(key)
         return None
 
     def find_containing(self, words: Iterable[str], skip: Iterable[int | None] = (),
@@ -137,13 +156,55 @@ def person_name(table: Table, row: Row, full: str, first: str, last: str) -> tup
     if not name:
         raise fail(table, row, "the name is empty")
     if not first and not last:
+        family_first = _family_comma_given(name)
+        if family_first:
+            last, first = family_first
+            return join_name(first, last), first, last
         first, last = split_name(name)
     return name, first, last
 
 
+# Lower-case words inside a family name ("van der Berg", "de la Cruz", "bin Said").
+_SURNAME_PARTICLES = frozenset({
+    "van", "von", "der", "den", "de", "del", "della", "la", "le", "di", "da", "du", "dos", "das",
+    "ter", "ten", "bin", "al",
+})
+# What may follow a comma in a name without being a given name: "Ada Lovelace, PhD", "Acme, Inc.".
+_NAME_SUFFIXES = frozenset({
+    "jr", "sr", "ii", "iii", "iv", "phd", "md", "mba", "msc", "bsc", "ma", "ba", "esq", "cpa", "dds",
+    "inc", "ltd", "llc", "gmbh", "plc", "ag", "sa", "bv",
+})
+
+
+def _family_comma_given(name: str) -> tuple[str, str] | None:
+    """(family, given) of a name written "Lovelace, Ada", as lists sorted by surname and exports
+    from member and CRM databases write it; None for any other name.
+
+    Split at the first word, "Lovelace, Ada" would greet "Lovelace," at the door. A degree or a
+    company form after the comma ("Ada Lovelace, PhD", "Acme, Inc.") is not a given name, and
+    more than two surnames before it ("Ada Mary Lovelace, London") is not a family name.
+    """
+    family, comma, given = name.partition(",")
+    family, given = family.strip(), given.strip()
+    surnames = [word for word in family.split() if word.casefold() not in _SURNAME_PARTICLES]
+    if not comma or "," in given or not given or not 1 <= len(surnames) <= 2:
+        return None
+    if given.replace(".", "").casefold() in _NAME_SUFFIXES:
+        return None
+    return family, given
+
+
 def normalise_email(value: str) -> str | None:
-    """Lower-cased address, or None for blanks and placeholders like 'n/a' that are not addresses."""
-    email = value.strip().lower()
+    """Lower-cased address, or None for blanks and placeholders like 'n/a' that are not addresses.
+
+    "Ada <ada@example.org>" and "mailto:ada@example.org" give the bare address: kept whole, the
+    first was dropped as no address and the second stored as one no mail program can use.
+    """
+    email = value.strip()
+    name_addr = _NAME_ADDR.fullmatch(email)
+    if name_addr:
+        email = name_addr.group(1)
+    email = _MAILTO.sub("", email).lower()
     if not email or not _EMAIL.fullmatch(email):
         return None
     return email
@@ -184,13 +245,23 @@ COMPANY_TITLES: tuple[str, ...] = (
     "Company", "Company Name", "Company name", "Organisation", "Organization", "Organisation name",
     "Organization name", "Org", "Employer", "Affiliation", "Firm", "Firma",
     "Société",  # pretix's French "Company" (locale/fr/LC_MESSAGES/django.po)
+    # pretix's "Company" in Dutch, Italian, Brazilian Portuguese and Spanish (locale/nl, it, pt_BR, es)
+    "Bedrijf", "Azienda", "Empresa", "Compañía",
+    "Entreprise",  # French participant lists ("Nom;Prénom;Email;Téléphone;Entreprise", GitHub)
 )
 COMPANY_WORDS: tuple[str, ...] = (
     "company", "organisation", "organization", "employer", "affiliation", "work for",
+    "where do you work",  # a registration form's question, as Google Forms exports it
+    # The same questions in other languages: a Luma guest export on GitHub asks "¿Para qué empresa
+    # trabajas?" (Spanish); Portuguese "empresa", French "entreprise", Italian "azienda", Dutch
+    # "bedrijf", German "Unternehmen", Spanish "organización".
+    "empresa", "entreprise", "azienda", "bedrijf", "unternehmen", "organización",
 )
-# Questions about the company that do not ask its name: "Company size" must not print "11-50" on a badge.
+# Questions about the company that do not ask its name: "Company size" must not print "11-50" on a badge,
+# nor "Ruc de la empresa" (the company's Peruvian tax number, asked beside the name above) its number.
 COMPANY_DETAIL_WORDS: tuple[str, ...] = (
     "size", "employees", "how many", "industry", "sector", "type", "website", "url", "role", "position",
+    "tax", "vat", "ruc", "cnpj", "nif", "cif", "siret", "tamaño", "taille",
 )
 
 

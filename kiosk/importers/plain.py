@@ -1,8 +1,10 @@
 """Any other list: a CSV (comma, semicolon or tab) or an .xlsx sheet an organiser made.
 
 All it needs is a name column (Name / Full name / First name + Last name, any
-case, a few common variants). Email, company, status, ticket type, role, guests
-and a ticket code column are used when present. People are keyed by their
+case, a few common variants, or a form question asking the name). Email,
+company, status, ticket type, role, guests and a ticket code column are used
+when present; without a guests column, a ticket quantity above 1 (a list with
+one row per order) counts the buyer's guests. People are keyed by their
 ticket code, else their email, else their name. An email that several rows
 share (a family registering together) keys each of them on email and name, so
 a re-sorted list cannot swap them; an email used once keys on the email alone,
@@ -12,6 +14,7 @@ both get "#2", "#3"... in file order: nothing tells those apart anyway.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from ..platform_codes import plain_key
@@ -29,10 +32,31 @@ FULL_NAME_TITLES = ("Name", "Full name", "Fullname", "Full_name", "Attendee name
                     "Participant", "Participant name", "Guest name", "Display name",
                     "Your name", "Nom", "Nome", "Nombre", "Naam")
 FIRST_NAME_TITLES = ("First name", "Firstname", "First_name", "Given name", "Forename", "First",
-                     "Prénom", "Vorname")
+                     "Prénom", "Vorname", "Voornaam")
 LAST_NAME_TITLES = ("Last name", "Lastname", "Last_name", "Surname", "Family name", "Last",
-                    "Nom de famille", "Nachname")
-EMAIL_TITLES = ("Email", "E-mail", "Email address", "E-mail address", "Mail", "Email_address")
+                    "Nom de famille", "Nachname", "Achternaam", "Cognome", "Apellidos", "Apellido",
+                    "Sobrenome")
+# Words that are a whole name alone but half of one beside their pair: French lists write
+# "Nom;Prénom;Email;Téléphone;Entreprise" (Nom = family name), Italian ones "Nome,Cognome,Email"
+# and Spanish "Nombre,Apellidos" (Nome/Nombre = given name), as exports on GitHub show.
+FAMILY_NAME_BESIDE_GIVEN = ("Nom",)
+GIVEN_NAME_BESIDE_FAMILY = ("Nome", "Nombre")
+EMAIL_TITLES = ("Email", "E-mail", "Email address", "E-mail address", "Mail", "Email_address",
+                # German, Dutch and Spanish, as pretix's translations of "Email address" write them
+                # (locale/de, nl and es django.po), and French "Courriel" / "Adresse e-mail".
+                "E-Mail-Adresse", "E-mailadres", "Correo electrónico", "Courriel", "Adresse e-mail")
+# Microsoft Forms puts the respondent's account first, "ID,Start time,Completion time,Email,Name,..."
+# ("anonymous" / "Anonymous" on a form open to anyone), then the form's own questions ("Your name",
+# "First name", "Your email address"), as exports on GitHub show. The account is the last resort.
+FORMS_ACCOUNT_SIGNATURE = ("Start time", "Completion time")
+FORMS_ANONYMOUS = "anonymous"
+# A form question that asks the name ("What is your name?", "Enter your full name", "Name as it
+# should appear on your badge"), found when no column has a name title: the word "name" in a
+# question or with "your"/"full"; the other words mean some other name, or only half of one.
+_NAME_QUESTION = re.compile(r"(?=.*\bname\b)(?=.*(?:\?|\byour\b|\bfull\b))")
+NAME_QUESTION_UNLESS = ("company", "organisation", "organization", "employer", "user", "nick",
+                        "file", "event", "team", "project", "business", "school", "university",
+                        "first", "given", "last", "family", "surname", "middle")
 # Besides the obvious ones, the status titles platform exports use, for a list trimmed from one
 # (Eventbrite's "Attendee Status", Meetup's "RSVP", Luma's "approval_status", Tito's "Ticket State").
 STATUS_TITLES = ("Status", "RSVP", "Attending", "Attendance status", "Registration status",
@@ -40,25 +64,29 @@ STATUS_TITLES = ("Status", "RSVP", "Attending", "Attendance status", "Registrati
                  "Ticket status", "Ticket state", "Order status")
 CODE_TITLES = ("Ticket code", "Code", "Barcode", "Barcode #", "QR code", "QR", "Ticket barcode",
                "Ticket ID", "Ticket number", "Ticket no", "Ticket #", "Ticket_code")
+# How many tickets a row stands for, in a list with one row per order rather than per person:
+# Eventbrite's orders report ("Order #,Order Date,First Name,Last Name,Email,Quantity,Total Paid,
+# Order Status,...", as public projects on GitHub parse it) lists the buyer once for all their tickets.
+QUANTITY_TITLES = ("Quantity", "Ticket quantity", "Qty", "Number of tickets")
 TICKET_TYPE_TITLES = ("Ticket type", "Ticket", "Type", "Category", "Registration type", "Ticket_type")
 
 
 def row_parser(columns: Columns) -> RowParser:
     """Map whatever columns the list has, then turn each row into a person."""
     table = columns.table
-    full = columns.find(*FULL_NAME_TITLES)
-    first = columns.find(*FIRST_NAME_TITLES)
-    last = columns.find(*LAST_NAME_TITLES)
-    if full is None and first is None:
+    account_name, account_email = _forms_account(columns)
+    fulls, first, last = _name_columns(columns, account_name)
+    if not fulls and first is None:
         columns.require("name", "Name", "Full name", "First name")
-    email = columns.find(*EMAIL_TITLES)
+    emails = _email_columns(columns, account_email)
     status = columns.find(*STATUS_TITLES)
     code = columns.find(*CODE_TITLES)
     ticket_type = columns.find(*TICKET_TYPE_TITLES)
     role = columns.find("Role", "Attendee type")
     guests = columns.find("Guests", "Plus ones", "+1")
-    company = find_company(columns, skip=(full, first, last, email))
-    shared_emails = _shared_emails(columns, email)
+    quantity = columns.find(*QUANTITY_TITLES) if guests is None else None
+    company = find_company(columns, skip=(*fulls, first, last, *emails, account_name, account_email))
+    shared_emails = _shared_emails(columns, emails)
     seen: Counter[str] = Counter()
 
     def door_codes(row: Row) -> list[str]:
@@ -80,22 +108,82 @@ def row_parser(columns: Columns) -> RowParser:
         seen[base] += 1
         return base if seen[base] == 1 else f"{base}#{seen[base]}"
 
+    def guest_count(row: Row) -> int:
+        """The row's +1s: its Guests cell, or the tickets of its order beyond the buyer's own."""
+        if quantity is not None:
+            tickets = parse_count(table, row, columns.cell(row, quantity), columns.titles[quantity],
+                                  maximum=999)
+            return max(tickets - 1, 0)
+        return parse_count(table, row, columns.cell(row, guests), "Guests")
+
     def parse(row: Row) -> ImportedPerson:
-        names = person_name(table, row, *columns.cells(row, full, first, last))
-        email_text = columns.cell(row, email)
+        names = person_name(table, row, _full_name(columns, row, fulls), *columns.cells(row, first, last))
+        email_text = columns.first_filled(row, emails)
         keys = door_codes(row)
         status_text, ticket = columns.cells(row, status, ticket_type)
         return build_person(
             row, names, email=email_text, company=columns.first_filled(row, company),
             status=status_text,
             external_id=external_id(names[0], normalise_email(email_text), keys), codes=keys,
-            guests=parse_count(table, row, columns.cell(row, guests), "Guests"),
+            guests=guest_count(row),
             ticket=ticket, role_hints=(columns.cell(row, role),))
 
     return parse
 
 
-def _shared_emails(columns: Columns, email: int | None) -> set[str]:
+def _forms_account(columns: Columns) -> tuple[int | None, int | None]:
+    """(Name, Email) of the respondent's account in a Microsoft Forms export, else (None, None)."""
+    if any(columns.find(title) is None for title in FORMS_ACCOUNT_SIGNATURE):
+        return None, None
+    return columns.find("Name"), columns.find("Email")
+
+
+def _name_columns(columns: Columns, account: int | None
+                  ) -> tuple[tuple[int, ...], int | None, int | None]:
+    """(full-name columns in order of trust, first, last).
+
+    "Nom" beside "Prénom" is the family name, and "Nome" or "Nombre" beside "Cognome" or
+    "Apellidos" the given name, not the whole name. Without a name title, a form question
+    that asks the name will do; a form account's name comes last, and only without a first name.
+    """
+    first = columns.find(*FIRST_NAME_TITLES)
+    last = columns.find(*LAST_NAME_TITLES)
+    if first is not None and last is None:
+        last = columns.find(*FAMILY_NAME_BESIDE_GIVEN)
+    if last is not None and first is None:
+        first = columns.find(*GIVEN_NAME_BESIDE_FAMILY)
+    full = columns.find(*FULL_NAME_TITLES)
+    if full in (first, last, account):
+        full = None
+    if full is None and first is None:
+        full = _name_question(columns, account)
+    fallback = account if first is None else None
+    return tuple(index for index in (full, fallback) if index is not None), first, last
+
+
+def _name_question(columns: Columns, account: int | None) -> int | None:
+    """The first column whose title is a question asking the attendee's name."""
+    return next((index for index, key in enumerate(columns.keys)
+                 if index != account and _NAME_QUESTION.match(key)
+                 and not any(word in key for word in NAME_QUESTION_UNLESS)), None)
+
+
+def _full_name(columns: Columns, row: Row, fulls: tuple[int, ...]) -> str:
+    """The first full-name cell that holds a name ("Anonymous" from a form account does not)."""
+    return next((value for value in (columns.cell(row, index) for index in fulls)
+                 if value and value.casefold() != FORMS_ANONYMOUS), "")
+
+
+def _email_columns(columns: Columns, account: int | None) -> tuple[int, ...]:
+    """Email columns in order of trust: a titled one, else a form question that asks it
+    ("Your email address"), then a form account's address."""
+    email = columns.find(*EMAIL_TITLES)
+    if email in (None, account):
+        email = columns.find_containing(["email", "e-mail"], skip=(account,))
+    return tuple(index for index in (email, account) if index is not None)
+
+
+def _shared_emails(columns: Columns, emails: tuple[int, ...]) -> set[str]:
     """Addresses on more than one row of the file (read once, before any row is parsed)."""
-    counts = Counter(normalise_email(columns.cell(row, email)) for row in columns.table.rows)
+    counts = Counter(normalise_email(columns.first_filled(row, emails)) for row in columns.table.rows)
     return {address for address, count in counts.items() if address and count > 1}

@@ -13,10 +13,12 @@ place within its order changes when a ticket is renamed or a position cancelled.
 People are therefore keyed on the Secret (hashed: the key is not a door code),
 and only without one on the order code and the row's place in the order.
 
-Titles are also accepted in German and French, as pretix's own translations write them
-(pretix/pretix src/pretix/locale/de/LC_MESSAGES/django.po, and de_Informal for
-the "Du" locale, where it differs; see the titles below). A German export
-writes "Ja"/"Nein" for Yes/No, so an unpaid order reads "bezahlt: Nein".
+Titles are also accepted in German, French, Dutch, Spanish, Italian and Brazilian
+Portuguese, as pretix's own translations write them (pretix/pretix
+src/pretix/locale/<lang>/LC_MESSAGES/django.po, and de_Informal for the "Du"
+locale, where it differs; see the titles below): pretix writes an export in the
+language of the organiser who downloads it. A German export writes "Ja"/"Nein"
+for Yes/No, so an unpaid order reads "bezahlt: Nein" (Dutch: "Nee").
 """
 
 from __future__ import annotations
@@ -45,18 +47,38 @@ _ORDER_CODE = re.compile(r"[A-Z0-9]{3,16}")
 # French ones from src/pretix/locale/fr/LC_MESSAGES/django.po (commit 003d958c, 2019): "Order code"
 # -> "Code de commande", "Attendee name" -> "Nom du participant", "Product" -> "Produit",
 # "Attendee email" -> "Adresse mail du participant", "Company" -> "Société" (in COMPANY_TITLES).
-ORDER_TITLES = ("Order code", "Bestellnummer", "Code de commande")
+# Dutch (nl), Italian (it) and Brazilian Portuguese (pt_BR) from the same files at commit
+# 003d958c (2019): "Order code" -> "Bestelcode" / "Codice ordine" / "Código do pedido", "Attendee
+# name" -> "Naam van aanwezige" / (untranslated in it) / "Nome do participante", "Product" ->
+# "Product" / (untranslated) / "Produto", "Secret" -> "Geheim" (nl), "Attendee email" ->
+# "E-mailadres van aanwezige" / "E-mail do participante", "Position ID" -> "Plaatsnummer" (nl),
+# "Company" -> "Bedrijf" / "Azienda" / "Empresa" (in COMPANY_TITLES).
+# Spanish (es) from src/pretix/locale/es/LC_MESSAGES/django.po at commit 0031abf3: "Order code" ->
+# "Código de la orden", "Attendee name" -> "Nombre del participante", "Product" -> "Producto",
+# "E-mail" -> "Correo electrónico", "Attendee email" -> "Correo electrónico del participante",
+# "Ticket secret" -> "Secreto del ticket", "Position ID" -> "ID de posición", "Blocked" ->
+# "Bloqueado", "Company" -> "Compañía" (in COMPANY_TITLES).
+ORDER_TITLES = ("Order code", "Bestellnummer", "Code de commande", "Bestelcode", "Codice ordine",
+                "Código do pedido", "Código de la orden")
 ATTENDEE_NAME_TITLES = ("Attendee name", "Name Teilnehmer*in", "Name des/der Teilnehmer*in",
-                        "Nom du participant")
+                        "Nom du participant", "Naam van aanwezige", "Nome do participante",
+                        "Nombre del participante")
 NAME_TITLES = (*ATTENDEE_NAME_TITLES, "Name")
-PRODUCT_TITLES = ("Product", "Item", "Produkt", "Produit")
-SECRET_TITLES = ("Secret", "Ticket secret")
-EMAIL_TITLES = ("E-mail", "Email", "Attendee email", "E-Mail Teilnehmer*in",
-                "Teilnehmer*innen-E-Mail", "Adresse mail du participant")
-PAID_TITLES = ("Paid", "bezahlt")
-POSITION_TITLES = ("Position ID", "Position")
+PRODUCT_TITLES = ("Product", "Item", "Produkt", "Produit", "Produto", "Producto")
+SECRET_TITLES = ("Secret", "Ticket secret", "Geheim", "Secreto del ticket")
+# The "Order data" export's position sheet has both the attendee's email and the order's (the
+# buyer's, in "Email"; pretix/base/exporters/orderlist.py iterate_positions); the check-in list has
+# one "E-mail", the attendee's or else the order's. The attendee's own address is read first.
+ATTENDEE_EMAIL_TITLES = ("Attendee email", "E-Mail Teilnehmer*in", "Teilnehmer*innen-E-Mail",
+                         "Adresse mail du participant", "E-mailadres van aanwezige",
+                         "E-mail do participante", "Correo electrónico del participante")
+ORDER_EMAIL_TITLES = ("E-mail", "Email", "Correo electrónico")
+# "betaald" is how the Dutch file translates the PDF list's "paid" column (msgctxt "tablehead");
+# titles compare case-folded, so the CSV's "Betaald" matches it too.
+PAID_TITLES = ("Paid", "bezahlt", "betaald")
+POSITION_TITLES = ("Position ID", "Position", "Plaatsnummer", "ID de posición")
 # "Gesperrt" was mapped before; the stored django.po (2021) predates the Blocked column.
-BLOCKED_TITLES = ("Blocked", "Gesperrt")
+BLOCKED_TITLES = ("Blocked", "Gesperrt", "Bloqueado")
 
 # pretix writes one column per part of the event's name scheme, titled _("Attendee name:
 # {part}") with the part's label: "Teilnehmer*innenname: {part}" in German, the labels
@@ -71,6 +93,13 @@ def looks_like(columns: Columns) -> bool:
     """pretix's order code next to its attendee or product columns."""
     return columns.find(*ORDER_TITLES) is not None and (
         columns.find(*ATTENDEE_NAME_TITLES, *PRODUCT_TITLES, *SECRET_TITLES) is not None)
+
+
+def order_summary(columns: Columns) -> bool:
+    """Whether a header is the Orders sheet of pretix's "Order data" export: order codes with the
+    buyer's name, no attendee or product columns (pretix/base/exporters/orderlist.py, iterate_orders).
+    A plain list would fit it, listing buyers instead of the people their tickets are for."""
+    return columns.find(*ORDER_TITLES) is not None and not looks_like(columns)
 
 
 def _name_parts(columns: Columns) -> dict[str, int]:
@@ -93,7 +122,8 @@ def row_parser(columns: Columns) -> RowParser:
         columns.require("attendee name", *ATTENDEE_NAME_TITLES)
     given = next((parts[p] for p in _GIVEN_PARTS if p in parts), None)
     family = next((parts[p] for p in _FAMILY_PARTS if p in parts), None)
-    email = columns.find(*EMAIL_TITLES)
+    emails = tuple(index for index in (columns.find(*ATTENDEE_EMAIL_TITLES),
+                                       columns.find(*ORDER_EMAIL_TITLES)) if index is not None)
     company = find_company(columns, skip=parts.values())
     product = columns.find(*PRODUCT_TITLES)
     secret = columns.find(*SECRET_TITLES)
@@ -148,7 +178,7 @@ def row_parser(columns: Columns) -> RowParser:
             *(columns.cell(row, index) for index in parts.values()))
         given_name, family_name = columns.cells(row, given, family)
         if not (full_name or given_name or family_name):
-            full_name = columns.cell(row, email) or f"Order {code}"
+            full_name = columns.first_filled(row, emails) or f"Order {code}"
         return person_name(table, row, full_name, given_name, family_name)
 
     def parse(row: Row) -> ImportedPerson:
@@ -158,7 +188,7 @@ def row_parser(columns: Columns) -> RowParser:
         attending, status_text = status_of(row)
         ticket = columns.cell(row, product)
         return build_person(
-            row, names(row, code), email=columns.cell(row, email),
+            row, names(row, code), email=columns.first_filled(row, emails),
             company=columns.first_filled(row, company), status=status_text, attending=attending,
             external_id=external_id(row, code), codes=codes(row), ticket=ticket)
 

@@ -50,6 +50,15 @@ _UTF8_MULTIBYTE = re.compile(
     rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
     rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
 )
+# A line organisers add under a list in a spreadsheet: "Total", "Total: 42", "Grand total",
+# "Count" (German "Summe"/"Gesamt", Dutch "Totaal"), or "42 attendees"; its other cells hold
+# numbers only (a count, a sum of ticket prices). It is a summary, not a person.
+_SUMMARY_LABEL = re.compile(
+    r"(?:grand\s+)?(?:totals?|sum|count|summe|gesamt|totaal|totale)"
+    r"(?:\s+(?:attendees|guests|people|participants|registrations|rsvps|tickets))?\s*:?\s*[0-9]*"
+    r"|[0-9]+\s+(?:attendees|guests|people|participants|registrations|rsvps|tickets)",
+    re.IGNORECASE)
+_SUMMARY_NUMBER = re.compile(r"[-+]?[$€£¥]?\s*[0-9][0-9.,\s]*\s*[$€£¥%]?")
 # C0 controls other than tab and line breaks: text exported from a spreadsheet has none.
 _C0_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -244,7 +253,18 @@ def _decode(path: str | os.PathLike[str], data: bytes) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
-        return _decode_windows_1252(path, data, exc), "cp1252"
+        codec = "mac_roman" if _classic_mac_lines(data) else "cp1252"
+        return _decode_windows_1252(path, data, exc, codec), codec
+
+
+def _classic_mac_lines(data: bytes) -> bool:
+    """Whether lines end in a lone CR, as Excel for Mac's old "Comma Separated Values" and "CSV
+    (Macintosh)" write them: those files are MacRoman, not Windows-1252, so "José" is not "JosŽ".
+
+    (Excel on Mac saves CSV "in MacRoman" with classic Mac line ends: seeblog.seenet.ca, "CSV
+    Support in Excel for Mac 2016 is a Travesty"; donatstudios.com, "CSV: An Encoding Nightmare".)
+    """
+    return b"\r" in data and b"\n" not in data
 
 
 def _decode_strictly(path: str | os.PathLike[str], body: bytes, encoding: str) -> str:
@@ -257,8 +277,9 @@ def _decode_strictly(path: str | os.PathLike[str], body: bytes, encoding: str) -
 
 
 def _decode_windows_1252(path: str | os.PathLike[str], data: bytes,
-                         utf8_error: UnicodeDecodeError) -> str:
-    """Read a file that is not UTF-8 as Windows-1252, Excel's "CSV (Comma delimited)" on Windows.
+                         utf8_error: UnicodeDecodeError, codec: str = "cp1252") -> str:
+    """Read a file that is not UTF-8 as Windows-1252, Excel's "CSV (Comma delimited)" on Windows
+    (or as ``codec``: MacRoman for a file with classic Mac line ends).
 
     Only when the bytes look like that: a file that also holds a well-formed
     multi-byte UTF-8 character is a damaged UTF-8 file (cp1252 text almost never
@@ -276,8 +297,8 @@ def _decode_windows_1252(path: str | os.PathLike[str], data: bytes,
             f"is not UTF-8 text and has a control character (byte 0x{data[control.start()]:02X}): "
             "this looks like a binary file, not a text list")
     try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as exc:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:  # MacRoman defines every byte; cp1252 leaves five undefined
         raise _undecodable(path, _line_of_byte(data, exc.start), "UTF-8 or Windows-1252",
                            data[exc.start]) from exc
 
@@ -303,8 +324,8 @@ def _guess_utf16(data: bytes) -> str | None:
 
 
 def _line_of_byte(data: bytes, offset: int) -> int:
-    """1-based line number of a byte offset, for errors about raw bytes."""
-    return data.count(b"\n", 0, offset) + 1
+    """1-based line number of a byte offset, for errors about raw bytes (lone-CR lines too)."""
+    return data.count(b"\r" if _classic_mac_lines(data) else b"\n", 0, offset) + 1
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -336,12 +357,12 @@ def _read_delimited(path: str | os.PathLike[str], text: str, delimiter: str | No
     width = len(header)
     rows: list[Row] = []
     for line, cells in records:
-        if not any(cell.strip() for cell in cells):
+        if not any(cell.strip() for cell in cells) or _repeats_header(cells, header):
             continue
         rows.append(Row(line, _fit_width(path, line, cells, width)))
         if len(rows) > MAX_ROWS:
             raise ImportFileError(path, line, f"has more than {MAX_ROWS} rows")
-    return _finish(path, "csv", header, header_line, rows, delimiter)
+    return _finish(path, "csv", header, header_line, _without_summary_rows(rows), delimiter)
 
 
 def _tab_records(path: str | os.PathLike[str], text: str) -> list[tuple[int, list[str]]]:
@@ -465,6 +486,33 @@ def _fit_width(path: str | os.PathLike[str], line: int, cells: list[str], width:
     return fitted
 
 
+def _repeats_header(cells: list[str], header: list[str]) -> bool:
+    """Whether a row is the header again: two exports pasted one under the other keep the
+    second one's title row, which is no person (nor an Eventbrite number to refuse the file on)."""
+    titles = _header_titles(cells)
+    return len(titles) == len(header) and all(
+        title.casefold() == expected.casefold() for title, expected in zip(titles, header))
+
+
+def _without_summary_rows(rows: list[Row]) -> list[Row]:
+    """The rows without the totals lines under the list ("Total,42"), which are no one.
+
+    Only lines at the very end are dropped, and only when every filled cell is a summary
+    label or a number: a person named "Total" with an email or a company stays.
+    """
+    end = len(rows)
+    while end and _is_summary(rows[end - 1].cells):
+        end -= 1
+    return rows[:end]
+
+
+def _is_summary(cells: list[str]) -> bool:
+    """Whether a row reads like "Total: 42" or ",,Total,3,75.00": one label, then numbers."""
+    filled = [" ".join(cell.split()) for cell in cells if cell.strip()]
+    return bool(filled) and bool(_SUMMARY_LABEL.fullmatch(filled[0])) and all(
+        _SUMMARY_NUMBER.fullmatch(cell) for cell in filled[1:])
+
+
 def _finish(path, kind: str, header: list[str], header_line: int, rows: list[Row],
             delimiter: str | None) -> Table:
     """Build the table, refusing a list with a header and nobody under it."""
@@ -546,13 +594,26 @@ def _check_xlsx_archive(path: str | os.PathLike[str], data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
+            names = {info.filename for info in infos}
+            if "xl/workbook.xml" not in names:
+                raise ImportFileError(path, 1, _other_zip_reason(archive, names))
     except zipfile.BadZipFile as exc:
         raise ImportFileError(path, 1, "is a damaged ZIP/.xlsx file") from exc
-    names = {info.filename for info in infos}
-    if "xl/workbook.xml" not in names:
-        raise ImportFileError(path, 1, "is a ZIP archive, not an .xlsx workbook")
     if sum(info.file_size for info in infos) > MAX_XLSX_UNPACKED_BYTES:
         raise ImportFileError(path, 1, "is too large once unpacked")
+
+
+def _other_zip_reason(archive: zipfile.ZipFile, names: set[str]) -> str:
+    """Why a ZIP that is no .xlsx is refused, naming the spreadsheet it is when it is one: a
+    LibreOffice/OpenDocument sheet (its "mimetype" entry, OpenDocument 1.2 part 3 section 3.3)
+    or an Apple Numbers document (its "Index/*.iwa" archives), so the organiser knows to export."""
+    if "mimetype" in names and archive.getinfo("mimetype").file_size < 200 and archive.read(
+            "mimetype").startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+        return ("is an OpenDocument spreadsheet (.ods, LibreOffice); save it as .xlsx or "
+                "CSV UTF-8 and import it again")
+    if any(name.startswith("Index/") and name.endswith(".iwa") for name in names):
+        return "is an Apple Numbers document; export it as CSV or Excel and import that"
+    return "is a ZIP archive, not an .xlsx workbook"
 
 
 def _nonblank_sheet_rows(path: str | os.PathLike[str], sheet: str,
@@ -579,11 +640,13 @@ def _xlsx_table(path: str | os.PathLike[str], texts: list[tuple[int, list[str]]]
     width = len(header)
     rows: list[Row] = []
     for line, cells in texts:
-        if line <= header_line or not any(cell.strip() for cell in cells[:width]):
+        if (line <= header_line or not any(cell.strip() for cell in cells[:width])
+                or _repeats_header(cells, header)):
             continue
         if len(rows) >= MAX_ROWS:
             raise ImportFileError(path, line, f"has more than {MAX_ROWS} rows", sheet=sheet)
         rows.append(Row(line, (cells + [""] * width)[:width]))
+    rows = _without_summary_rows(rows)
     if not rows:
         raise ImportFileError(path, header_line + 1, "there are no attendee rows below the header",
                               sheet=sheet)
