@@ -179,11 +179,16 @@ class ImportSummary:
 
     def encoding_note(self) -> str | None:
         """A word for the organiser when the file was not Unicode: the one case where names may be wrong."""
-        return WINDOWS_1252_NOTE if self.encoding == "cp1252" else None
+        return GUESSED_ENCODING_NOTES.get(self.encoding or "")
 
 
-WINDOWS_1252_NOTE = ("The file was read as Windows-1252, what Excel on Windows saves as \"CSV (Comma delimited)\": "
-                     "check that accented names look right.")
+# A file that is not UTF-8 was read in the encoding its bytes fit best: a guess, so the organiser is asked to look.
+GUESSED_ENCODING_NOTES = {
+    "cp1252": "The file was read as Windows-1252, what Excel on Windows saves as \"CSV (Comma delimited)\": "
+              "check that accented names look right.",
+    "mac_roman": "The file was read as Mac Roman, what Excel for Mac saves as \"Comma Separated Values\": "
+                 "check that accented names look right.",
+}
 
 
 UPDATABLE = ("name", "first_name", "last_name", "email", "company", "role", "ticket_type",

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import run_kiosk, write_config
 
 from kiosk.importers import ImportFileError, read_attendee_file
 
@@ -105,6 +106,7 @@ def test_an_email_copied_from_a_mail_program_keeps_its_address(cell: str, stored
     ("Lovelace, Ada", "Ada Lovelace", "Ada", "Lovelace"),
     ("van der Berg, Jan", "Jan van der Berg", "Jan", "van der Berg"),
     ("Ada Lovelace, PhD", "Ada Lovelace, PhD", "Ada", "Lovelace, PhD"),
+    ("Ada Lovelace, Acme", "Ada Lovelace, Acme", "Ada", "Lovelace, Acme"),  # a company after the name
     ("Hopper, Grace, Rear Admiral", "Hopper, Grace, Rear Admiral", "Hopper,", "Grace, Rear Admiral"),
 ])
 def test_a_name_written_family_name_first_greets_the_given_name(written: str, name: str, first: str,
@@ -201,6 +203,8 @@ def test_excel_for_mac_csv_is_read_as_mac_roman(tmp_path: Path) -> None:
     assert batch.encoding == "mac_roman"
     assert [(p.name, p.company) for p in batch.people] == [
         ("José Müller", "Café Ñandú"), ("Zoë Ångström", "Straße")]
+    imported = run_kiosk(write_config(tmp_path / "door"), "import", str(path))
+    assert "read as Mac Roman" in imported.stdout  # a guessed encoding: the organiser is asked to look
 
 
 def test_a_binary_byte_in_a_mac_file_names_its_line(tmp_path: Path) -> None:

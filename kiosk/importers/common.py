@@ -181,13 +181,15 @@ def _family_comma_given(name: str) -> tuple[str, str] | None:
     from member and CRM databases write it; None for any other name.
 
     Split at the first word, "Lovelace, Ada" would greet "Lovelace," at the door. A degree or a
-    company form after the comma ("Ada Lovelace, PhD", "Acme, Inc.") is not a given name, and
-    more than two surnames before it ("Ada Mary Lovelace, London") is not a family name.
+    company form after the comma ("Ada Lovelace, PhD", "Acme, Inc.") is not a given name. Only
+    one surname (with its particles: "van der Berg") before the comma counts: two words there
+    are as often a whole name followed by a company or a city ("Ada Lovelace, Acme"), and turning
+    that round would print "Acme Ada Lovelace" on the badge; such a name is kept as written.
     """
     family, comma, given = name.partition(",")
     family, given = family.strip(), given.strip()
     surnames = [word for word in family.split() if word.casefold() not in _SURNAME_PARTICLES]
-    if not comma or "," in given or not given or not 1 <= len(surnames) <= 2:
+    if not comma or "," in given or not given or len(surnames) != 1:
         return None
     if given.replace(".", "").casefold() in _NAME_SUFFIXES:
         return None
