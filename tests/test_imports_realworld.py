@@ -107,12 +107,15 @@ def test_an_email_copied_from_a_mail_program_keeps_its_address(cell: str, stored
     ("van der Berg, Jan", "Jan van der Berg", "Jan", "van der Berg"),
     ("Ada Lovelace, PhD", "Ada Lovelace, PhD", "Ada", "Lovelace, PhD"),
     ("Ada Lovelace, Acme", "Ada Lovelace, Acme", "Ada", "Lovelace, Acme"),  # a company after the name
+    ("O'Brien-Smith, Mary Jo", "Mary Jo O'Brien-Smith", "Mary Jo", "O'Brien-Smith"),
+    ('=HYPERLINK("x.test","hi")', '=HYPERLINK("x.test","hi")', '=HYPERLINK("x.test","hi")', ""),  # not a name
     ("Hopper, Grace, Rear Admiral", "Hopper, Grace, Rear Admiral", "Hopper,", "Grace, Rear Admiral"),
 ])
 def test_a_name_written_family_name_first_greets_the_given_name(written: str, name: str, first: str,
                                                                 last: str, tmp_path: Path) -> None:
     """A list sorted by surname ("Lovelace, Ada") was greeted at the door as "Lovelace,"."""
-    path = write(tmp_path, "list.csv", f'Name,Email\n"{written}",ada@example.org\n')
+    quoted = written.replace('"', '""')
+    path = write(tmp_path, "list.csv", f'Name,Email\n"{quoted}",ada@example.org\n')
     (person,) = read_attendee_file(path).people
     assert (person.name, person.first_name, person.last_name) == (name, first, last)
 

@@ -189,11 +189,17 @@ def _family_comma_given(name: str) -> tuple[str, str] | None:
     family, comma, given = name.partition(",")
     family, given = family.strip(), given.strip()
     surnames = [word for word in family.split() if word.casefold() not in _SURNAME_PARTICLES]
-    if not comma or "," in given or not given or len(surnames) != 1:
+    if not comma or "," in given or not given or len(surnames) != 1 or not _name_words(family + given):
         return None
     if given.replace(".", "").casefold() in _NAME_SUFFIXES:
         return None
     return family, given
+
+
+def _name_words(text: str) -> bool:
+    """Only what names are written with: letters, spaces, apostrophes, hyphens, full stops (a formula
+    or a quoted phrase with a comma in it is not a name to turn round)."""
+    return all(ch.isalpha() or ch in " '’.-" for ch in text)
 
 
 def normalise_email(value: str) -> str | None:
