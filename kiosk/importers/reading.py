@@ -27,8 +27,9 @@ MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 50_000
 MAX_COLUMNS = 500
 MAX_CSV_FIELD = 131_072  # the csv module's own default, stated so the message can quote it
-# Rows a workbook may have above its header: a merged title, a date line, a blank-looking note.
-MAX_TITLE_ROWS = 3
+# Rows a list may have above its header: a merged title, a date line, a blank-looking note, or a
+# report's whole preamble (report name, event, date range, who generated it and when).
+MAX_TITLE_ROWS = 8
 
 DELIMITERS = (",", ";", "\t")
 # Excel's first line naming a CSV's delimiter, "sep=;" (group 2); its line break is not matched.
@@ -165,7 +166,7 @@ def _likeliest_error(errors: list[ImportFileError], lines: list[str], nonblank: 
 
 
 def _title_line_counts(lines: list[str], nonblank: list[int], hint: str | None) -> list[int]:
-    """How many leading non-blank lines may be titles: 0, and up to 3 when each of them has
+    """How many leading non-blank lines may be titles: 0, and up to MAX_TITLE_ROWS when each of them has
     one cell, or fewer than the line below them (a title, a date, a note above the header)."""
     counts = [0]
     for skip in range(1, min(MAX_TITLE_ROWS, len(nonblank) - 1) + 1):
