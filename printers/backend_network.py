@@ -11,8 +11,15 @@ from __future__ import annotations
 
 import errno
 import socket
+import struct
 import time
 from typing import Any
+
+try:
+    import fcntl
+    import termios
+except ImportError:  # Windows: no SIOCOUTQ; only the status answers and the hang-up tell
+    fcntl = termios = None  # type: ignore[assignment]
 
 from PIL import Image
 
@@ -22,6 +29,7 @@ from printers.status import PrinterError, PrinterStatus, query_status
 STATUS_TIMEOUT = 1.0   # an answering printer replies in milliseconds
 RECEIPT_TIMEOUT = 10.0  # after a job, its answer waits until the printer has read the whole badge
 DRAIN_TIMEOUT = 1.0    # wait for the printer to close after our FIN
+DELIVERY_POLL = 0.01   # seconds between two looks at how much of the job the printer has not acknowledged
 
 
 class NetworkBackend:
@@ -40,17 +48,23 @@ class NetworkBackend:
 
         A finished write only means the bytes are in our kernel's buffers: a 12 KB badge fits
         there whole. So the printer is asked once more after the job (where it answers), and
-        a printer that hung up in the middle of a badge is a failed job, sent again later."""
+        a printer that hung up in the middle of a badge is a failed job, sent again later.
+        A printer that stops reading (jammed, its buffer full) fails the job too: the bytes it
+        has not acknowledged are thrown away (``_abort``), so it cannot print them later, after
+        the job was queued again."""
         printer = self._connect(self.timeout)
         try:
-            self._preflight(printer)
+            answered = self._preflight(printer)
             printer.device.settimeout(self.timeout)
             printer._raw(job)
-            received = self._receipt(printer)
+            _wait_delivered(printer.device, self.timeout)
+            received = self._receipt(printer, answered)
             _linger_close(printer.device, received)
         except PrinterError:
+            _abort(printer.device)
             raise
         except OSError as exc:
+            _abort(printer.device)
             raise _explain(exc, self.host, self.port, self.timeout, sending=True) from exc
         finally:
             escpos_lib.close_quietly(printer)
@@ -79,25 +93,32 @@ class NetworkBackend:
             raise _explain(cause, self.host, self.port, timeout, sending=False) from exc
         return printer
 
-    def _preflight(self, printer: Any) -> None:
-        """Refuse to send when the printer says it cannot print; skip if it never answers."""
+    def _preflight(self, printer: Any) -> bool:
+        """Refuse to send when the printer says it cannot print; skip if it never answers.
+        True when it answered on this connection."""
         if self._answers_status is False:
-            return
+            return False
         printer.device.settimeout(min(self.timeout, STATUS_TIMEOUT))
         found = self._ask(printer)
         self._answers_status = found is not None
         _refuse_unless_ready(found)
+        return found is not None
 
-    def _receipt(self, printer: Any) -> bool:
+    def _receipt(self, printer: Any, answered: bool) -> bool:
         """After the job, ask again (printers that answer only): True when the printer answered.
 
         A printer answers DLE EOT as it reads it, after every byte sent before it, so an answer
         means the whole badge arrived. Paper that ran out meanwhile fails the job: the badge
-        was cut short and is printed again once there is paper."""
+        was cut short and is printed again once there is paper. A printer that `answered`
+        just before the job and is silent after it has not read the job (jammed, or its
+        buffer is full): that job failed too, or it would count as printed and never come out."""
         if not self._answers_status:
             return False
         printer.device.settimeout(RECEIPT_TIMEOUT)
         found = self._ask(printer)
+        if found is None and answered:
+            raise PrinterError(f"The printer at {self.host}:{self.port} has not read the badge for "
+                               f"{RECEIPT_TIMEOUT:g} s (jammed, or stuck?).", "timeout")
         _refuse_unless_ready(found)
         return found is not None
 
@@ -129,6 +150,44 @@ def _hung_up(sock: socket.socket) -> bool:
         return True
     finally:
         sock.settimeout(timeout)
+
+
+def _unacknowledged(sock: socket.socket) -> int:
+    """Bytes of ours the printer's TCP has not acknowledged yet (SIOCOUTQ); 0 where we cannot tell."""
+    if fcntl is None or not hasattr(termios, "TIOCOUTQ"):
+        return 0
+    try:
+        return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0"))[0]
+    except OSError:
+        return 0
+
+
+def _wait_delivered(sock: socket.socket, timeout: float) -> None:
+    """Until the printer has acknowledged every byte of the job; socket.timeout once it has taken
+    nothing for `timeout` seconds.
+
+    sendall() returns as soon as the job is in our kernel's buffers, which hold a whole badge:
+    a printer that stopped reading (jammed, its buffer full) would otherwise look as if it had
+    taken it, and a printer that never answers a status query gives no other sign. A slow
+    printer that keeps reading is waited for, as long as it keeps reading."""
+    left, last_progress = _unacknowledged(sock), time.monotonic()
+    while left:
+        if time.monotonic() - last_progress >= timeout:
+            raise socket.timeout(f"{left} bytes of the job not taken")
+        time.sleep(DELIVERY_POLL)
+        now = _unacknowledged(sock)
+        if now < left:
+            last_progress = time.monotonic()
+        left = now
+
+
+def _abort(sock: Any) -> None:
+    """Reset the connection of a failed job: the kernel throws away what the printer has not
+    taken, instead of delivering it after we gave up and queued the badge again (two badges)."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except (OSError, AttributeError):  # already closed, or no socket at all
+        pass
 
 
 def _linger_close(sock: socket.socket, received: bool) -> None:

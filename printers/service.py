@@ -80,6 +80,10 @@ IDLE_WAIT = 1.0        # longest sleep between two cheap "anything due?" reads w
 MAX_BACKOFF = 30.0
 CLOSE_TIMEOUT = 5.0    # at shutdown, time for a job being sent to finish and be marked printed
 MUST_WRITE_RETRY = 0.5  # pause before trying again to settle a job while another process holds the lock
+# Failures a status probe sees too (nothing listens, no paper, cover open): a good probe means they
+# are over. Any other (the printer took the connection, then stopped reading or hung up) shows until
+# a badge prints: a printer that answers a probe while it jams on every badge is not "online".
+PROBE_SEES = frozenset({"refused", "unreachable", "not_found", "paper_out", "offline", "missing_tool"})
 
 
 class Unprintable(Exception):
@@ -132,7 +136,7 @@ class Health:
     down: bool = False
     failures: int = 0                 # sends failed in a row
     retry_at: float = 0.0             # monotonic time before which an unexplained failure is not retried
-    saw_unusable: bool = False        # a probe found the printer unusable since the last failure
+    saw_unusable: bool = False        # unusable in a way a probe sees (a probe found it, or PROBE_SEES)
     last_status: float = float("-inf")
 
 
@@ -243,8 +247,9 @@ class PrinterWorker:
             if not isinstance(exc, PrinterError):
                 log.exception("printer %s: unexpected error while sending", self.name)
             self.pool.requeue(job, message)
-            paper_out = getattr(exc, "reason", "") == "paper_out"
-            self.went_down(message, failed_send=True, detail=message, **({"paper": "out"} if paper_out else {}))
+            reason = getattr(exc, "reason", "")
+            self.went_down(message, failed_send=True, detail=message, **({"paper": "out"} if reason == "paper_out" else {}))
+            self.health.saw_unusable = reason in PROBE_SEES
             return False
         self._claimed = self.pool.done(job, then_claim=None if self.pool.stop.is_set() else self.route)
         self.health = Health(last_status=self.health.last_status)
@@ -269,10 +274,11 @@ class PrinterWorker:
         if not ok:
             health.saw_unusable = True
             self.show(status, online=False, last_error=status.detail)
-        elif health.saw_unusable or time.monotonic() >= health.retry_at:
+        elif health.saw_unusable:  # it was unusable and is back: that error is over
             health.down = False
             self.show(status, online=True, last_error=None)
-        else:  # it looks fine, yet the last send failed: keep that error until the back-off ends
+        else:  # it looks fine, yet the last send failed: try again after the back-off; the error stays until a badge prints
+            health.down = time.monotonic() < health.retry_at
             self.show(status, online=True)
 
     def probe(self) -> tuple[bool, PrinterStatus]:
