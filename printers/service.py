@@ -384,9 +384,9 @@ class PrinterPool:
         """A write that settles a claimed job, tried until it succeeds.
 
         Another process (a large `kiosk import`) may hold the write lock longer than the
-        store waits for it. Given up, the job would stay "printing": not printed all
-        evening, or printed twice after the next start. The print process has nothing
-        better to do than wait."""
+        store waits for it, or the disk may be full. Given up, the job would stay "printing":
+        not printed all evening, or printed twice after the next start. The print process has
+        nothing better to do than wait."""
         while True:
             try:
                 with self.store.write() as db:
@@ -394,7 +394,7 @@ class PrinterPool:
             except sqlite3.OperationalError as exc:
                 if not is_busy(exc):
                     raise
-                log.warning("print queue: the database stays locked (%s); trying again", exc)
+                log.warning("print queue: the database cannot be written (%s); trying again", exc)
                 time.sleep(MUST_WRITE_RETRY)
 
     def render(self, job: Any, profile: str, with_preview: bool) -> tuple[bytes, Any]:

@@ -7,15 +7,23 @@ never lost, each badge comes out exactly once, and the volunteers see what is wr
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import socket
+import subprocess
 import threading
 import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
+import requests
 
-from conftest import Server, wait_until
+from conftest import KioskProcess, Server, free_port, run_kiosk, wait_until, write_config
 from printers import backend_network
-from test_printer_jam import assert_printed_once, printer_of, timed_check_ins
+from test_printer_jam import assert_printed_once, database, job_statuses, printer_of, printer_state, timed_check_ins
 
 try:
     from tests import fake_printer
@@ -59,7 +67,21 @@ class StuckPrinter(fake_printer.FakePrinter):
             while self.stuck.is_set() and self._server is not None:
                 time.sleep(0.05)  # what was sent stays unread, as in a jammed printer
         except OSError:
-            pass
+            return
+        if self._server is not None:
+            self._finish(conn)
+
+    def _finish(self, conn: socket.socket) -> None:
+        """Unstuck: read the rest of the job and print it. A connection the sender reset (it gave
+        the job up, to send it again) would leave a torn-off half badge, which is not counted."""
+        data, scanned = bytearray(), 0
+        try:
+            while chunk := conn.recv(65536):
+                data += chunk
+                scanned = self._answer_queries(conn, data, scanned)
+        except OSError:
+            return
+        self._record(bytes(data))
 
 
 @pytest.mark.parametrize("reads_first", [6, 0], ids=["answers-status-then-stops-reading", "never-reads"])
@@ -87,3 +109,92 @@ def test_a_printer_that_stops_reading_loses_no_badge_and_says_so(make_server, mo
         assert_printed_once(fake, codes, timeout=40)
         wait_until(lambda: printer_of(srv)["queue"]["printed"] == len(codes), what="the queue drained")
         assert printer_of(srv)["last_error"] is None
+
+
+@contextlib.contextmanager
+def tmpfs(folder: Path, size: str) -> Iterator[Path]:
+    """A small RAM disk at `folder` (root only), unmounted afterwards: a disk that can fill up."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    try:
+        yield folder
+    finally:
+        wait_until(lambda: subprocess.run(["umount", str(folder)], capture_output=True).returncode == 0,
+                   what=f"umount {folder}")
+
+
+def fill(folder: Path) -> Path:
+    """Write a file until the disk is full; returns it (delete it to free the disk)."""
+    filler = folder / "filler"
+    with open(filler, "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC, exc
+    return filler
+
+
+@dataclass
+class Door:
+    """A real `kiosk serve` (gunicorn, its print process) and a kiosk's and a volunteer's session."""
+
+    proc: KioskProcess
+    kiosk: requests.Session
+    volunteer: requests.Session
+
+    @classmethod
+    def start(cls, folder: Path, printer: str) -> "Door":
+        """Seed the demo evening into `folder`/data (mount it first to choose its disk) and serve."""
+        port = free_port()
+        path = write_config(folder, port=port, printer=printer)
+        run_kiosk(path, "demo", "--no-serve")
+        sessions = []
+        for role in ("kiosk", "volunteer"):
+            session = requests.Session()
+            token = run_kiosk(path, "token", "create", "--role", role).stdout.strip().splitlines()[-1]
+            session.headers["Authorization"] = f"Bearer {token}"
+            sessions.append(session)
+        return cls(KioskProcess(path, port).start(), *sessions)
+
+    def scan(self, code: str, nonce: str | None = None) -> requests.Response:
+        body = {"code": code, "station": "door-1", **({"nonce": nonce} if nonce else {})}
+        return self.kiosk.post(self.proc.url + "/api/checkins", json=body, timeout=10)
+
+    def printer(self) -> dict[str, Any]:
+        return printer_state(lambda path: self.volunteer.get(self.proc.url + path, timeout=5))
+
+    def codes(self, n: int) -> list[str]:
+        with database(self.proc) as db:
+            return [r[0] for r in db.execute("SELECT ticket_code FROM attendees WHERE attending = 1 "
+                                              "AND is_walk_in = 0 ORDER BY id LIMIT ?", [n])]
+
+
+def test_a_full_disk_answers_scans_503_and_every_badge_still_prints_once(tmp_path):
+    """The laptop's disk fills up mid-evening: a scan cannot be stored, and the badge the printer
+    is sending cannot be marked printed. Scans used to get a 500 (the kiosk page gives one up
+    after six); the badge stayed "printing" for the evening and printed again at the next start."""
+    with StuckPrinter(reads_first=0) as fake, tmpfs(tmp_path / "door" / "data", "8m") as disk:
+        door = Door.start(tmp_path / "door", fake.config(timeout=10.0))
+        try:
+            first, second = door.codes(2)
+            assert door.scan(first).status_code == 201
+            wait_until(lambda: door.printer()["busy"], what="the badge being sent to the stuck printer")
+            filler = fill(disk)
+            fake.unstick()  # the printer takes the badge now, while the disk is full
+            fake.wait_for_jobs(1, timeout=15)
+
+            refused = door.scan(second, nonce="n-1")
+            assert refused.status_code == 503 and refused.headers["Retry-After"], refused.text
+            time.sleep(1.0)  # the print process tries to mark the badge printed meanwhile
+            filler.unlink()
+            assert door.scan(second, nonce="n-1").status_code == 201
+
+            assert_printed_once(fake, [first, second], timeout=20)
+            wait_until(lambda: job_statuses(door.proc) == {"printed": 2}, timeout=10,
+                       what="both jobs marked printed")
+        finally:
+            door.proc.stop()
