@@ -38,7 +38,8 @@ class FileBackend:
         self.path, self.profile = Path(path), profile
         self.name = f"file {self.path}"
 
-    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None) -> None:
+    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None,
+             delivered: Callable[[], None] | None = None) -> None:
         """``<job_id>.bin`` always, ``<job_id>.png`` when a preview is given."""
         stem = safe_stem(job_id)
         try:
@@ -88,7 +89,8 @@ class NoneBackend:
     def __init__(self, profile: str = "TM-T20II") -> None:
         self.profile = profile
 
-    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None) -> None:
+    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None,
+             delivered: Callable[[], None] | None = None) -> None:
         """Discard the job."""
 
     def status(self) -> PrinterStatus:

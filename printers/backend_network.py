@@ -13,6 +13,7 @@ import errno
 import socket
 import struct
 import time
+from collections.abc import Callable
 from typing import Any
 
 try:
@@ -43,7 +44,8 @@ class NetworkBackend:
         self.name = f"network {host}:{port}"
         self._answers_status: bool | None = None  # None until we have asked once
 
-    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None) -> None:
+    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None,
+             delivered: Callable[[], None] | None = None) -> None:
         """Connect, check paper, write the job in one go, make sure it arrived, close politely.
 
         A finished write only means the bytes are in our kernel's buffers: a 12 KB badge fits
@@ -59,6 +61,8 @@ class NetworkBackend:
             printer._raw(job)
             _wait_delivered(printer.device, self.timeout)
             received = self._receipt(printer, answered)
+            if received and delivered is not None:
+                delivered()  # the printer has it all: recorded now, not after its hang-up (up to DRAIN_TIMEOUT)
             _linger_close(printer.device, received)
         except PrinterError:
             _abort(printer.device)

@@ -164,6 +164,18 @@ class InWebProcess:
         self.board.publish_changes()
 
 
+class _Once:
+    """A callable that runs `call` until it has succeeded once, and says whether it has."""
+
+    def __init__(self, call: Callable[[], None]) -> None:
+        self.call, self.done = call, False
+
+    def __call__(self) -> None:
+        if not self.done:
+            self.call()
+            self.done = True
+
+
 def _off_hub(backend: Backend, call: Callable[[], T]) -> T:
     """A backend call; a USB one (blocking inside libusb) goes to a real thread under gevent."""
     return off_hub(call) if isinstance(backend, UsbBackend) else call()
@@ -238,11 +250,20 @@ class PrinterWorker:
         return self.send(job, data, preview)
 
     def send(self, job: Any, data: bytes, preview: Any) -> bool:
-        """Hand the bytes to the printer; on failure the job goes back and the printer is down."""
+        """Hand the bytes to the printer; on failure the job goes back and the printer is down.
+
+        The job is marked printed the moment the backend knows the printer has it all
+        (``delivered``), else when send() returns: the shorter the time between the printer
+        having a badge and our commit, the fewer badges a crash in between prints twice."""
         self._set(busy=True)
+        delivered = _Once(lambda: self._printed(job))
         try:
-            _off_hub(self.backend, lambda: self.backend.send(data, f"job-{job['id']:06d}", preview=preview))
+            _off_hub(self.backend, lambda: self.backend.send(data, f"job-{job['id']:06d}", preview=preview,
+                                                              delivered=delivered))
         except Exception as exc:  # noqa: BLE001 - PrinterError, or a backend bug: the badge must not be lost
+            if delivered.done:  # the printer has the badge; only what came after failed
+                log.warning("printer %s: job %s printed, then: %s", self.name, job["id"], exc)
+                return self._sent()
             message = str(exc) if isinstance(exc, PrinterError) else f"The printer failed: {exc!r}"
             if not isinstance(exc, PrinterError):
                 log.exception("printer %s: unexpected error while sending", self.name)
@@ -251,7 +272,15 @@ class PrinterWorker:
             self.went_down(message, failed_send=True, detail=message, **({"paper": "out"} if reason == "paper_out" else {}))
             self.health.saw_unusable = reason in PROBE_SEES
             return False
+        delivered()
+        return self._sent()
+
+    def _printed(self, job: Any) -> None:
+        """Record the job printed and, in the same transaction, claim the next one."""
         self._claimed = self.pool.done(job, then_claim=None if self.pool.stop.is_set() else self.route)
+
+    def _sent(self) -> bool:
+        """A badge went out: the printer works."""
         self.health = Health(last_status=self.health.last_status)
         self._set(online=True, last_error=None, last_printed_at=clock.now_iso())  # still busy until idle()
         return True

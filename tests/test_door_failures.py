@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+import psutil
 import pytest
 import requests
 
 from conftest import KioskProcess, Server, free_port, run_kiosk, wait_until, write_config
 from printers import backend_network
+from test_print_process import print_process
 from test_printer_jam import assert_printed_once, database, job_statuses, printer_of, printer_state, timed_check_ins
 
 try:
@@ -185,16 +187,35 @@ def test_a_full_disk_answers_scans_503_and_every_badge_still_prints_once(tmp_pat
             wait_until(lambda: door.printer()["busy"], what="the badge being sent to the stuck printer")
             filler = fill(disk)
             fake.unstick()  # the printer takes the badge now, while the disk is full
-            fake.wait_for_jobs(1, timeout=15)
-
             refused = door.scan(second, nonce="n-1")
             assert refused.status_code == 503 and refused.headers["Retry-After"], refused.text
-            time.sleep(1.0)  # the print process tries to mark the badge printed meanwhile
+            time.sleep(2.0)  # the print process tries to mark the badge printed meanwhile
             filler.unlink()
             assert door.scan(second, nonce="n-1").status_code == 201
 
             assert_printed_once(fake, [first, second], timeout=20)
             wait_until(lambda: job_statuses(door.proc) == {"printed": 2}, timeout=10,
                        what="both jobs marked printed")
+        finally:
+            door.proc.stop()
+
+
+def test_a_print_process_killed_while_the_printer_finishes_a_badge_does_not_print_it_again(tmp_path):
+    """A printer keeps the connection until the badge is cut (most of a second); the job used
+    to be recorded only after that hang-up, so a print process killed meanwhile (a crash, the
+    OOM killer) left it "printing", and its successor printed it again: 15 kills, 15 badges twice."""
+    with fake_printer.FakePrinter(speed_mm_s=40) as fake:  # about 0.8 s from the last byte to the hang-up
+        door = Door.start(tmp_path / "door", fake.config())
+        try:
+            master = psutil.Process(door.proc.proc.pid)
+            printer = print_process(master)
+            [code] = door.codes(1)
+            assert door.scan(code).status_code == 201
+            fake.wait_for_jobs(1, timeout=15)  # the printer has the badge and is cutting it
+            printer.kill()
+            print_process(master, not_pid=printer.pid)
+            time.sleep(3.0)  # the new print process takes anything left "printing" at once
+            assert_printed_once(fake, [code])
+            assert job_statuses(door.proc) == {"printed": 1}
         finally:
             door.proc.stop()
