@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
+import shutil
 import socket
 import subprocess
 import threading
@@ -22,7 +24,7 @@ import psutil
 import pytest
 import requests
 
-from conftest import KioskProcess, Server, free_port, run_kiosk, wait_until, write_config
+from conftest import ROOT, KioskProcess, Server, free_port, kiosk_cmd, run_kiosk, wait_until, write_config
 from printers import backend_network
 from test_print_process import print_process
 from test_printer_jam import assert_printed_once, database, job_statuses, printer_of, printer_state, timed_check_ins
@@ -219,3 +221,21 @@ def test_a_print_process_killed_while_the_printer_finishes_a_badge_does_not_prin
             assert job_statuses(door.proc) == {"printed": 1}
         finally:
             door.proc.stop()
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_a_badge_file_is_on_disk_before_the_job_counts_as_printed(tmp_path):
+    """The file printer's badge is renamed into place and the job then committed (fsynced) as
+    printed: without an fsync of the file before the rename and of the folder after it, a power
+    cut could leave a job the queue calls printed as a missing or empty file, never printed again."""
+    config = write_config(tmp_path, printer='backend = "file"\npath = "badges"')
+    trace = tmp_path / "trace"
+    subprocess.run(["strace", "-f", "-y", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2", "-o", str(trace),
+                    *kiosk_cmd("--config", str(config), "printer", "test")], check=True, capture_output=True, cwd=ROOT)
+    calls = [line.split(" ", 1)[1] for line in trace.read_text().splitlines() if "/badges" in line]
+    folder = str(tmp_path / "badges")
+    for name in ("test-badge.png", "test-badge.bin"):
+        [renamed] = [i for i, call in enumerate(calls) if re.search(rf'rename\w*\(.*"{re.escape(folder)}/{name}"', call)]
+        temporary = re.search(r'"([^"]*\.tmp-[^"]*)"', calls[renamed]).group(1)
+        assert any(call.startswith("fsync(") and f"<{temporary}>" in call for call in calls[:renamed]), calls
+        assert any(re.match(rf"f(data)?sync\(\d+<{re.escape(folder)}>\)", call) for call in calls[renamed + 1:]), calls
