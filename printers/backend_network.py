@@ -59,9 +59,10 @@ class NetworkBackend:
             answered = self._preflight(printer)
             printer.device.settimeout(self.timeout)
             printer._raw(job)
-            _wait_delivered(printer.device, self.timeout)
             received = self._receipt(printer, answered)
-            if received and delivered is not None:
+            if not received:  # no answer to vouch for the badge: the printer's TCP must have taken all of it
+                _wait_delivered(printer.device, self.timeout)
+            elif delivered is not None:
                 delivered()  # the printer has it all: recorded now, not after its hang-up (up to DRAIN_TIMEOUT)
             _linger_close(printer.device, received)
         except PrinterError:
@@ -95,6 +96,10 @@ class NetworkBackend:
         except not_found as exc:
             cause = exc.__context__ if isinstance(exc.__context__, OSError) else OSError(str(exc))
             raise _explain(cause, self.host, self.port, timeout, sending=False) from exc
+        # The status query after a badge is a few bytes behind 12 KB: Nagle's algorithm would hold
+        # it until the printer acknowledges the badge, which a delayed ACK puts off by 40 ms or
+        # more; all that time the badge is on the printer and not yet recorded printed.
+        printer.device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return printer
 
     def _preflight(self, printer: Any) -> bool:
@@ -173,7 +178,9 @@ def _wait_delivered(sock: socket.socket, timeout: float) -> None:
     sendall() returns as soon as the job is in our kernel's buffers, which hold a whole badge:
     a printer that stopped reading (jammed, its buffer full) would otherwise look as if it had
     taken it, and a printer that never answers a status query gives no other sign. A slow
-    printer that keeps reading is waited for, as long as it keeps reading."""
+    printer that keeps reading is waited for, as long as it keeps reading. Only for printers that
+    do not answer after the job: the acknowledgement of the last bytes may be delayed (40 ms),
+    while an answer proves the same at once."""
     left, last_progress = _unacknowledged(sock), time.monotonic()
     while left:
         if time.monotonic() - last_progress >= timeout:
