@@ -269,7 +269,8 @@ class PrinterWorker:
                 log.exception("printer %s: unexpected error while sending", self.name)
             self.pool.requeue(job, message)
             reason = getattr(exc, "reason", "")
-            self.went_down(message, failed_send=True, detail=message, **({"paper": "out"} if reason == "paper_out" else {}))
+            shown = {"paper": "out"} if reason == "paper_out" else {}
+            self.went_down(message, failed_send=True, detail=message, **shown)
             self.health.saw_unusable = reason in PROBE_SEES
             return False
         delivered()
@@ -306,7 +307,7 @@ class PrinterWorker:
         elif health.saw_unusable:  # it was unusable and is back: that error is over
             health.down = False
             self.show(status, online=True, last_error=None)
-        else:  # it looks fine, yet the last send failed: try again after the back-off; the error stays until a badge prints
+        else:  # it looks fine, yet the last send failed: again after the back-off; the error stays until a badge prints
             health.down = time.monotonic() < health.retry_at
             self.show(status, online=True)
 

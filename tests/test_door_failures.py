@@ -235,7 +235,8 @@ def test_a_badge_file_is_on_disk_before_the_job_counts_as_printed(tmp_path):
     calls = [line.split(maxsplit=1)[1] for line in trace.read_text().splitlines() if "/badges" in line]
     folder = str(tmp_path / "badges")
     for name in ("test-badge.png", "test-badge.bin"):
-        [renamed] = [i for i, call in enumerate(calls) if re.search(rf'rename\w*\(.*"{re.escape(folder)}/{name}"', call)]
+        final = re.compile(rf'rename\w*\(.*"{re.escape(folder)}/{name}"')
+        [renamed] = [i for i, call in enumerate(calls) if final.search(call)]
         temporary = re.search(r'"([^"]*\.tmp-[^"]*)"', calls[renamed]).group(1)
         assert any(call.startswith("fsync(") and f"<{temporary}>" in call for call in calls[:renamed]), calls
         assert any(re.match(rf"f(data)?sync\(\d+<{re.escape(folder)}>\)", call) for call in calls[renamed + 1:]), calls
