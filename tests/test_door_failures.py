@@ -23,10 +23,12 @@ from typing import Any, Iterator
 import psutil
 import pytest
 import requests
+from websockets.sync.client import connect
 
 from conftest import ROOT, KioskProcess, Server, free_port, kiosk_cmd, run_kiosk, wait_until, write_config
 from printers import backend_network
 from test_print_process import print_process
+from test_print_queue import recv_until
 from test_printer_jam import assert_printed_once, database, job_statuses, printer_of, printer_state, timed_check_ins
 
 try:
@@ -276,3 +278,32 @@ def test_a_badge_is_recorded_printed_within_milliseconds_of_reaching_the_printer
         assert_printed_once(fake, codes, timeout=30)
     windows = sorted((end - start) * 1000 for start, end in zip(sent, recorded))
     assert len(windows) == len(codes) and windows[-1] < 20, windows[-5:]
+
+
+def test_a_hung_print_process_is_shown_not_printing_and_prints_every_badge_once_when_it_goes_on(tmp_path):
+    """A print process that hangs (here SIGSTOP) is neither dead nor writing: the console showed the
+    printer "online", no error, for as long as the badges piled up. Check-ins go on meanwhile."""
+    from printers.board import PRINT_STALLED, STALLED_AFTER
+
+    with fake_printer.FakePrinter() as fake:
+        door = Door.start(tmp_path / "door", fake.config())
+        try:
+            wait_until(lambda: door.printer()["online"] is True, what="the printer online")
+            hung = print_process(psutil.Process(door.proc.proc.pid))
+            hung.suspend()
+            try:
+                codes = door.codes(3)
+                timed_check_ins(door.scan, codes, "print process hung")
+                token = door.volunteer.headers["Authorization"].split()[-1]
+                with connect(f"{door.proc.url.replace('http', 'ws')}/ws/live?token={token}", open_timeout=5) as ws:
+                    stalled = recv_until(ws, lambda m: m.get("type") == "printer" and m["online"] is False,
+                                         timeout=STALLED_AFTER + 10)
+                assert stalled["last_error"] == PRINT_STALLED.format(seconds=STALLED_AFTER)
+                assert door.printer()["last_error"] == stalled["last_error"] and fake.jobs == []
+            finally:
+                hung.resume()
+            assert_printed_once(fake, codes)
+            wait_until(lambda: door.printer()["last_error"] is None and door.printer()["online"],
+                       what="the printer shown ready again")
+        finally:
+            door.proc.stop()
