@@ -165,10 +165,17 @@ class Store:
 
 
 def is_busy(exc: BaseException) -> bool:
-    """Whether `exc` is SQLite saying another connection holds the lock (past our wait for it)."""
+    """Whether `exc` is SQLite saying it cannot take this write for now: another connection holds
+    the lock (past our wait for it), or the disk is full.
+
+    Both pass without the request changing (the import ends; a volunteer frees some space), so
+    a scan is answered 503 with Retry-After, which the kiosk page keeps and sends again, not a
+    500 it gives up on after six; and the print process waits to settle a job rather than
+    leaving it "printing" (printed again at the next start)."""
     if not isinstance(exc, sqlite3.OperationalError):
         return False
-    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY or "locked" in str(exc)
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code of an extended one
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_FULL) or "locked" in str(exc)
 
 
 def create_schema(db: sqlite_utils.Database) -> None:

@@ -14,6 +14,7 @@ import abc
 import importlib.util
 import shutil
 import subprocess
+from collections.abc import Callable
 from typing import Any
 
 from PIL import Image
@@ -53,7 +54,8 @@ class _EscposDeviceBackend(abc.ABC):
             raise self._explain(exc) from exc
         return printer
 
-    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None) -> None:
+    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None,
+             delivered: Callable[[], None] | None = None) -> None:
         """Write the job in one call; every device error becomes PrinterError."""
         printer = self._open()
         try:
@@ -142,7 +144,8 @@ class CupsBackend:
         self.queue, self.timeout, self.profile = queue, timeout, profile
         self.name = f"CUPS queue {queue}"
 
-    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None) -> None:
+    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None,
+             delivered: Callable[[], None] | None = None) -> None:
         """Hand the job to CUPS; CUPS then owns retries to the device."""
         if has_module("cups"):
             self._send_pycups(job, job_id)

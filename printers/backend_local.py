@@ -38,11 +38,12 @@ class FileBackend:
         self.path, self.profile = Path(path), profile
         self.name = f"file {self.path}"
 
-    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None) -> None:
+    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None,
+             delivered: Callable[[], None] | None = None) -> None:
         """``<job_id>.bin`` always, ``<job_id>.png`` when a preview is given."""
         stem = safe_stem(job_id)
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
+            self._ensure_folder()
             if preview is not None:
                 self._atomic(stem + ".png", lambda f: preview.save(f, format="PNG"))
             self._atomic(stem + ".bin", lambda f: f.write(job))
@@ -53,7 +54,7 @@ class FileBackend:
         """Store just ``<job_id>.png`` (when the job went out without it); returns its path."""
         name = safe_stem(job_id) + ".png"
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
+            self._ensure_folder()
             self._atomic(name, lambda f: preview.save(f, format="PNG"))
         except OSError as exc:
             raise PrinterError(f"Cannot write the badge to {self.path}: {exc.strerror or exc}.", "io_error") from exc
@@ -66,16 +67,39 @@ class FileBackend:
             return PrinterStatus(True, "ok", f"Badges are saved in {self.path}.")
         return PrinterStatus(False, "unknown", f"Cannot write badges to {self.path}.")
 
+    def _ensure_folder(self) -> None:
+        """Create the folder on first use, durably (its name in its parent survives a power cut)."""
+        if self.path.is_dir():
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        _sync_folder(self.path.parent)
+
     def _atomic(self, name: str, write: Callable[[BinaryIO], object]) -> None:
-        """Write through a temporary file in the same folder, then rename into place."""
+        """Write through a temporary file in the same folder, then rename into place.
+
+        The file is on disk before the rename and the rename before we return: the job is
+        marked printed (and that commit fsynced) once send() returns, so after a power cut a
+        badge the queue calls printed must not be a missing or empty file."""
         fd, tmp = tempfile.mkstemp(dir=self.path, prefix=".tmp-", suffix="-" + name)
         try:
             with os.fdopen(fd, "wb") as f:
                 write(f)
+                f.flush()
+                os.fsync(f.fileno())
             os.replace(tmp, self.path / name)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        _sync_folder(self.path)
+
+
+def _sync_folder(folder: Path) -> None:
+    """fsync a folder, so the names just written or renamed in it survive a power cut."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class NoneBackend:
@@ -88,7 +112,8 @@ class NoneBackend:
     def __init__(self, profile: str = "TM-T20II") -> None:
         self.profile = profile
 
-    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None) -> None:
+    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None,
+             delivered: Callable[[], None] | None = None) -> None:
         """Discard the job."""
 
     def status(self) -> PrinterStatus:

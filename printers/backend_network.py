@@ -11,8 +11,16 @@ from __future__ import annotations
 
 import errno
 import socket
+import struct
 import time
+from collections.abc import Callable
 from typing import Any
+
+try:
+    import fcntl
+    import termios
+except ImportError:  # Windows: no SIOCOUTQ; only the status answers and the hang-up tell
+    fcntl = termios = None  # type: ignore[assignment]
 
 from PIL import Image
 
@@ -22,6 +30,7 @@ from printers.status import PrinterError, PrinterStatus, query_status
 STATUS_TIMEOUT = 1.0   # an answering printer replies in milliseconds
 RECEIPT_TIMEOUT = 10.0  # after a job, its answer waits until the printer has read the whole badge
 DRAIN_TIMEOUT = 1.0    # wait for the printer to close after our FIN
+DELIVERY_POLL = 0.01   # seconds between two looks at how much of the job the printer has not acknowledged
 
 
 class NetworkBackend:
@@ -35,22 +44,32 @@ class NetworkBackend:
         self.name = f"network {host}:{port}"
         self._answers_status: bool | None = None  # None until we have asked once
 
-    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None) -> None:
+    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None,
+             delivered: Callable[[], None] | None = None) -> None:
         """Connect, check paper, write the job in one go, make sure it arrived, close politely.
 
         A finished write only means the bytes are in our kernel's buffers: a 12 KB badge fits
         there whole. So the printer is asked once more after the job (where it answers), and
-        a printer that hung up in the middle of a badge is a failed job, sent again later."""
+        a printer that hung up in the middle of a badge is a failed job, sent again later.
+        A printer that stops reading (jammed, its buffer full) fails the job too: the bytes it
+        has not acknowledged are thrown away (``_abort``), so it cannot print them later, after
+        the job was queued again."""
         printer = self._connect(self.timeout)
         try:
-            self._preflight(printer)
+            answered = self._preflight(printer)
             printer.device.settimeout(self.timeout)
             printer._raw(job)
-            received = self._receipt(printer)
+            received = self._receipt(printer, answered)
+            if not received:  # no answer to vouch for the badge: the printer's TCP must have taken all of it
+                _wait_delivered(printer.device, self.timeout)
+            elif delivered is not None:
+                delivered()  # the printer has it all: recorded now, not after its hang-up (up to DRAIN_TIMEOUT)
             _linger_close(printer.device, received)
         except PrinterError:
+            _abort(printer.device)
             raise
         except OSError as exc:
+            _abort(printer.device)
             raise _explain(exc, self.host, self.port, self.timeout, sending=True) from exc
         finally:
             escpos_lib.close_quietly(printer)
@@ -77,27 +96,38 @@ class NetworkBackend:
         except not_found as exc:
             cause = exc.__context__ if isinstance(exc.__context__, OSError) else OSError(str(exc))
             raise _explain(cause, self.host, self.port, timeout, sending=False) from exc
+        # The status query after a badge is a few bytes behind 12 KB: Nagle's algorithm would hold
+        # it until the printer acknowledges the badge, which a delayed ACK puts off by 40 ms or
+        # more; all that time the badge is on the printer and not yet recorded printed.
+        printer.device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return printer
 
-    def _preflight(self, printer: Any) -> None:
-        """Refuse to send when the printer says it cannot print; skip if it never answers."""
+    def _preflight(self, printer: Any) -> bool:
+        """Refuse to send when the printer says it cannot print; skip if it never answers.
+        True when it answered on this connection."""
         if self._answers_status is False:
-            return
+            return False
         printer.device.settimeout(min(self.timeout, STATUS_TIMEOUT))
         found = self._ask(printer)
         self._answers_status = found is not None
         _refuse_unless_ready(found)
+        return found is not None
 
-    def _receipt(self, printer: Any) -> bool:
+    def _receipt(self, printer: Any, answered: bool) -> bool:
         """After the job, ask again (printers that answer only): True when the printer answered.
 
         A printer answers DLE EOT as it reads it, after every byte sent before it, so an answer
         means the whole badge arrived. Paper that ran out meanwhile fails the job: the badge
-        was cut short and is printed again once there is paper."""
+        was cut short and is printed again once there is paper. A printer that `answered`
+        just before the job and is silent after it has not read the job (jammed, or its
+        buffer is full): that job failed too, or it would count as printed and never come out."""
         if not self._answers_status:
             return False
         printer.device.settimeout(RECEIPT_TIMEOUT)
         found = self._ask(printer)
+        if found is None and answered:
+            raise PrinterError(f"The printer at {self.host}:{self.port} has not read the badge for "
+                               f"{RECEIPT_TIMEOUT:g} s (jammed, or stuck?).", "timeout")
         _refuse_unless_ready(found)
         return found is not None
 
@@ -129,6 +159,46 @@ def _hung_up(sock: socket.socket) -> bool:
         return True
     finally:
         sock.settimeout(timeout)
+
+
+def _unacknowledged(sock: socket.socket) -> int:
+    """Bytes of ours the printer's TCP has not acknowledged yet (SIOCOUTQ); 0 where we cannot tell."""
+    if fcntl is None or not hasattr(termios, "TIOCOUTQ"):
+        return 0
+    try:
+        return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0"))[0]
+    except OSError:
+        return 0
+
+
+def _wait_delivered(sock: socket.socket, timeout: float) -> None:
+    """Until the printer has acknowledged every byte of the job; socket.timeout once it has taken
+    nothing for `timeout` seconds.
+
+    sendall() returns as soon as the job is in our kernel's buffers, which hold a whole badge:
+    a printer that stopped reading (jammed, its buffer full) would otherwise look as if it had
+    taken it, and a printer that never answers a status query gives no other sign. A slow
+    printer that keeps reading is waited for, as long as it keeps reading. Only for printers that
+    do not answer after the job: the acknowledgement of the last bytes may be delayed (40 ms),
+    while an answer proves the same at once."""
+    left, last_progress = _unacknowledged(sock), time.monotonic()
+    while left:
+        if time.monotonic() - last_progress >= timeout:
+            raise socket.timeout(f"{left} bytes of the job not taken")
+        time.sleep(DELIVERY_POLL)
+        now = _unacknowledged(sock)
+        if now < left:
+            last_progress = time.monotonic()
+        left = now
+
+
+def _abort(sock: Any) -> None:
+    """Reset the connection of a failed job: the kernel throws away what the printer has not
+    taken, instead of delivering it after we gave up and queued the badge again (two badges)."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except (OSError, AttributeError):  # already closed, or no socket at all
+        pass
 
 
 def _linger_close(sock: socket.socket, received: bool) -> None:

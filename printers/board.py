@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlite_utils
 
-from kiosk import process_locks
+from kiosk import clock, process_locks
 from kiosk.config import PrinterSettings
 
 from . import queue as print_queue
@@ -28,6 +28,9 @@ from .service import PrinterState, badge_info
 
 PRINT_PROCESS_DOWN = ("The print process is not running, so no badge prints: the server starts it again "
                       "within seconds (its log says why it stopped). Badges wait in the queue meanwhile.")
+STALLED_AFTER = 15.0  # seconds a badge may wait behind a printer shown ready before the console says so
+PRINT_STALLED = ("Badges are waiting, yet none has printed for {seconds:.0f} s although the printer looks ready: "
+                 "the print process may be stuck. Restarting the server starts it again; no badge is lost.")
 
 
 class PrinterBoard:
@@ -52,12 +55,16 @@ class PrinterBoard:
 
     def publish_changes(self) -> None:
         """A "printer" message for each printer whose shown state differs from the last one sent
-        (called every second: a print process that stopped changes no row, yet must show)."""
+        (called every second: a print process that stopped, or stalled, changes no row, yet must show)."""
         with self._lock, self.store.read() as db:
             for name, state in self._shown(db).items():
-                if name in self.printers and state != self._sent.get(name):
-                    self._sent[name] = state
-                    self.feed.publish("printer", self._describe(db, name, state))
+                if name not in self.printers:
+                    continue
+                described = self._describe(db, name, state)
+                shown = {key: described[key] for key in state}  # the state, not its queue counts
+                if shown != self._sent.get(name):
+                    self._sent[name] = shown
+                    self.feed.publish("printer", described)
 
     def _shown(self, db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
         """The stored states, each marked offline while the print process that writes them is not running."""
@@ -84,4 +91,18 @@ class PrinterBoard:
         printer = self.printers[name]
         shown = state or PrinterState(name, printer.backend, printer.profile).as_dict()
         counts = print_queue.counts(db, self.event.id, self.routes[name])
-        return {**shown, "stations": list(printer.stations), "queue": counts}
+        return {**shown, **_stalled(shown, counts), "stations": list(printer.stations), "queue": counts}
+
+
+def _stalled(shown: dict[str, Any], counts: dict[str, Any]) -> dict[str, Any]:
+    """What to change in a printer shown ready (no error) while its badges wait and none has printed
+    for STALLED_AFTER seconds: it is not printing, whatever its last stored state says. A print
+    process that hangs (stopped, swapped out, a call that never returns) writes no new state, and
+    would otherwise look "online" to the volunteers while the queue grows."""
+    if shown.get("online") is False or shown.get("last_error") or not counts["queued"]:
+        return {}
+    cutoff = clock.iso_ago(STALLED_AFTER)
+    last_printed = shown.get("last_printed_at")
+    if counts["oldest_queued_at"] >= cutoff or (last_printed is not None and last_printed >= cutoff):
+        return {}
+    return {"online": False, "busy": False, "last_error": PRINT_STALLED.format(seconds=STALLED_AFTER)}

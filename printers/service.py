@@ -80,6 +80,10 @@ IDLE_WAIT = 1.0        # longest sleep between two cheap "anything due?" reads w
 MAX_BACKOFF = 30.0
 CLOSE_TIMEOUT = 5.0    # at shutdown, time for a job being sent to finish and be marked printed
 MUST_WRITE_RETRY = 0.5  # pause before trying again to settle a job while another process holds the lock
+# Failures a status probe sees too (nothing listens, no paper, cover open): a good probe means they
+# are over. Any other (the printer took the connection, then stopped reading or hung up) shows until
+# a badge prints: a printer that answers a probe while it jams on every badge is not "online".
+PROBE_SEES = frozenset({"refused", "unreachable", "not_found", "paper_out", "offline", "missing_tool"})
 
 
 class Unprintable(Exception):
@@ -132,7 +136,7 @@ class Health:
     down: bool = False
     failures: int = 0                 # sends failed in a row
     retry_at: float = 0.0             # monotonic time before which an unexplained failure is not retried
-    saw_unusable: bool = False        # a probe found the printer unusable since the last failure
+    saw_unusable: bool = False        # unusable in a way a probe sees (a probe found it, or PROBE_SEES)
     last_status: float = float("-inf")
 
 
@@ -158,6 +162,18 @@ class InWebProcess:
 
     def state_saved(self) -> None:
         self.board.publish_changes()
+
+
+class _Once:
+    """A callable that runs `call` until it has succeeded once, and says whether it has."""
+
+    def __init__(self, call: Callable[[], None]) -> None:
+        self.call, self.done = call, False
+
+    def __call__(self) -> None:
+        if not self.done:
+            self.call()
+            self.done = True
 
 
 def _off_hub(backend: Backend, call: Callable[[], T]) -> T:
@@ -234,19 +250,38 @@ class PrinterWorker:
         return self.send(job, data, preview)
 
     def send(self, job: Any, data: bytes, preview: Any) -> bool:
-        """Hand the bytes to the printer; on failure the job goes back and the printer is down."""
+        """Hand the bytes to the printer; on failure the job goes back and the printer is down.
+
+        The job is marked printed the moment the backend knows the printer has it all
+        (``delivered``), else when send() returns: the shorter the time between the printer
+        having a badge and our commit, the fewer badges a crash in between prints twice."""
         self._set(busy=True)
+        delivered = _Once(lambda: self._printed(job))
         try:
-            _off_hub(self.backend, lambda: self.backend.send(data, f"job-{job['id']:06d}", preview=preview))
+            _off_hub(self.backend, lambda: self.backend.send(data, f"job-{job['id']:06d}", preview=preview,
+                                                              delivered=delivered))
         except Exception as exc:  # noqa: BLE001 - PrinterError, or a backend bug: the badge must not be lost
+            if delivered.done:  # the printer has the badge; only what came after failed
+                log.warning("printer %s: job %s printed, then: %s", self.name, job["id"], exc)
+                return self._sent()
             message = str(exc) if isinstance(exc, PrinterError) else f"The printer failed: {exc!r}"
             if not isinstance(exc, PrinterError):
                 log.exception("printer %s: unexpected error while sending", self.name)
             self.pool.requeue(job, message)
-            paper_out = getattr(exc, "reason", "") == "paper_out"
-            self.went_down(message, failed_send=True, detail=message, **({"paper": "out"} if paper_out else {}))
+            reason = getattr(exc, "reason", "")
+            shown = {"paper": "out"} if reason == "paper_out" else {}
+            self.went_down(message, failed_send=True, detail=message, **shown)
+            self.health.saw_unusable = reason in PROBE_SEES
             return False
+        delivered()
+        return self._sent()
+
+    def _printed(self, job: Any) -> None:
+        """Record the job printed and, in the same transaction, claim the next one."""
         self._claimed = self.pool.done(job, then_claim=None if self.pool.stop.is_set() else self.route)
+
+    def _sent(self) -> bool:
+        """A badge went out: the printer works."""
         self.health = Health(last_status=self.health.last_status)
         self._set(online=True, last_error=None, last_printed_at=clock.now_iso())  # still busy until idle()
         return True
@@ -269,10 +304,11 @@ class PrinterWorker:
         if not ok:
             health.saw_unusable = True
             self.show(status, online=False, last_error=status.detail)
-        elif health.saw_unusable or time.monotonic() >= health.retry_at:
+        elif health.saw_unusable:  # it was unusable and is back: that error is over
             health.down = False
             self.show(status, online=True, last_error=None)
-        else:  # it looks fine, yet the last send failed: keep that error until the back-off ends
+        else:  # it looks fine, yet the last send failed: again after the back-off; the error stays until a badge prints
+            health.down = time.monotonic() < health.retry_at
             self.show(status, online=True)
 
     def probe(self) -> tuple[bool, PrinterStatus]:
@@ -378,9 +414,9 @@ class PrinterPool:
         """A write that settles a claimed job, tried until it succeeds.
 
         Another process (a large `kiosk import`) may hold the write lock longer than the
-        store waits for it. Given up, the job would stay "printing": not printed all
-        evening, or printed twice after the next start. The print process has nothing
-        better to do than wait."""
+        store waits for it, or the disk may be full. Given up, the job would stay "printing":
+        not printed all evening, or printed twice after the next start. The print process has
+        nothing better to do than wait."""
         while True:
             try:
                 with self.store.write() as db:
@@ -388,7 +424,7 @@ class PrinterPool:
             except sqlite3.OperationalError as exc:
                 if not is_busy(exc):
                     raise
-                log.warning("print queue: the database stays locked (%s); trying again", exc)
+                log.warning("print queue: the database cannot be written (%s); trying again", exc)
                 time.sleep(MUST_WRITE_RETRY)
 
     def render(self, job: Any, profile: str, with_preview: bool) -> tuple[bytes, Any]:

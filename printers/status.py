@@ -8,6 +8,7 @@ open" before a badge silently waits inside the printer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from PIL import Image
@@ -49,8 +50,14 @@ class Backend(Protocol):
     wants_preview: bool  # True when send() stores a PNG of the badge beside the job
     draws: bool  # False when send() throws the job away (no printer): the badge is not even drawn
 
-    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None) -> None:
-        """Deliver one job in one write; PrinterError for every failure."""
+    def send(self, job: bytes, job_id: str, preview: Image.Image | None = None,
+             delivered: Callable[[], None] | None = None) -> None:
+        """Deliver one job in one write; PrinterError for every failure.
+
+        `delivered` is called (once, before returning) by a backend that learns the printer has
+        the whole job before send() is over, such as a network printer's status answer before
+        its polite hang-up: the job is recorded printed then, so a crash during the hang-up does
+        not print it a second time. A backend that never calls it is done when send() returns."""
 
     def status(self) -> PrinterStatus:
         """Ask the printer how it is; never raises."""
