@@ -18,7 +18,7 @@ from . import attendees, audit, auth, events, importers, reports
 from .audit import Actor
 from .auth import require
 from .checkin import Outcome
-from .db import is_busy
+from .db import is_busy, is_disk_full
 from .textnorm import clean
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -123,7 +123,14 @@ def scan(door: Any, body: dict[str, Any], client: str) -> Outcome:
 
 BUSY = {"result": "busy", "message": "The door is busy for a moment (a large list is being imported): "
                                     "the scan is kept and sent again."}
+DISK_FULL = {"result": "busy", "message": "The door's computer has no disk space left: the scan is kept and sent "
+                                         "again. Please tell a volunteer."}
 BUSY_RETRY_AFTER = "2"  # seconds, for the Retry-After header
+
+
+def unavailable(exc: BaseException) -> dict[str, str]:
+    """The 503's body for an ``is_busy`` error: a full disk needs a volunteer, a busy lock only a moment."""
+    return DISK_FULL if is_disk_full(exc) else BUSY
 
 
 def error(status: int, result: str, message: str) -> Response:
@@ -139,7 +146,7 @@ def _database_error(exc: sqlite3.OperationalError) -> Response:
     the 500 it is (Flask logs it and the handler below answers it)."""
     if not is_busy(exc):
         raise exc
-    response = error(503, **BUSY)
+    response = error(503, **unavailable(exc))
     response.headers["Retry-After"] = BUSY_RETRY_AFTER
     return response
 

@@ -174,8 +174,19 @@ def is_busy(exc: BaseException) -> bool:
     leaving it "printing" (printed again at the next start)."""
     if not isinstance(exc, sqlite3.OperationalError):
         return False
-    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code of an extended one
-    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_FULL) or "locked" in str(exc)
+    return _primary_code(exc) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_FULL) or "locked" in str(exc)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite finding no room on the disk (one of the ``is_busy`` cases, with its own words)."""
+    return _primary_code(exc) == sqlite3.SQLITE_FULL
+
+
+def _primary_code(exc: BaseException) -> int:
+    """SQLite's primary result code of an error (0 for anything else): the low byte of an extended one."""
+    if not isinstance(exc, sqlite3.Error):
+        return 0
+    return (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
 
 
 def create_schema(db: sqlite_utils.Database) -> None:

@@ -91,10 +91,10 @@ def _status_line(status: int) -> str:
 
 
 def _failure(exc: Exception) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
-    """503 when another process held the database past our wait (try again), else a logged 500."""
+    """503 when another process held the database past our wait or the disk is full (try again), else a logged 500."""
     if is_busy(exc):
         log.warning("check-in answered 503: %s", exc)
-        return 503, api.BUSY, [("Retry-After", api.BUSY_RETRY_AFTER)]
+        return 503, api.unavailable(exc), [("Retry-After", api.BUSY_RETRY_AFTER)]
     log.error("check-in failed", exc_info=exc)
     return 500, {"result": "internal_server_error", "message": InternalServerError.description}, []
 

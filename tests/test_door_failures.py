@@ -193,6 +193,7 @@ def test_a_full_disk_answers_scans_503_and_every_badge_still_prints_once(tmp_pat
             fake.unstick()  # the printer takes the badge now, while the disk is full
             refused = door.scan(second, nonce="n-1")
             assert refused.status_code == 503 and refused.headers["Retry-After"], refused.text
+            assert "disk space" in refused.json()["message"]  # a volunteer must free some, not wait
             time.sleep(2.0)  # the print process tries to mark the badge printed meanwhile
             filler.unlink()
             assert door.scan(second, nonce="n-1").status_code == 201
