@@ -32,9 +32,7 @@ class Context:
     def settings(self) -> config.Settings:
         if self._settings is None:
             self._settings = config.load(self.config_path)
-            for name in self._settings.unknown_sections:
-                click.echo(f"kiosk: config warning: {self._settings.path}: {name} is not a kiosk setting "
-                           f"and is ignored (kiosk sections: {', '.join(config.SECTIONS)})", err=True)
+            warn_unknown(self._settings)
         return self._settings
 
     def open_store(self) -> Store:
@@ -81,6 +79,19 @@ class Context:
             store.close()
 
 
+def warn_unknown(settings: config.Settings) -> None:
+    """One warning line per section or key the kiosk does not read (a misspelt `[printr]` or
+    `capacty`), naming what it does read: not an error, since a config may carry other tools' settings."""
+    for name in settings.unknown_sections:
+        click.echo(f"kiosk: config warning: {settings.path}: {name} is not a kiosk setting "
+                   f"and is ignored (kiosk sections: {', '.join(config.SECTIONS)})", err=True)
+    for dotted in settings.unknown_keys:
+        section = dotted.rsplit(".", 1)[0]
+        keys = config.KEYS.get(section, config.PRINTER_KEYS)
+        click.echo(f"kiosk: config warning: {settings.path}: {dotted} is not a kiosk setting "
+                   f"and is ignored (keys of [{section}]: {', '.join(keys)})", err=True)
+
+
 def event_by_slug(db: Any, slug: str) -> Event:
     """The event with this slug, or one error line listing the slugs there are (`kiosk events`)."""
     known = {event.slug: event for event in events.all_events(db)}
@@ -101,6 +112,8 @@ pass_ctx = click.make_pass_decorator(Context)
 def _remember_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     """Store --config on the one Context all levels share, so the last --config typed wins
     wherever it stands (`kiosk --config C token create` or `kiosk token create --config C`)."""
+    if value is not None and not value.strip():  # `--config "$CONF"` with CONF unset: not the demo's config
+        raise click.BadParameter("is empty: give the path of a config file", param_hint="--config")
     if value is not None:
         ctx.ensure_object(Context).config_path = value
 
@@ -109,7 +122,7 @@ def config_option(envvar: str | None = None) -> click.Option:
     """The --config option. Only the top level reads KIOSK_CONFIG: on a subcommand the variable
     would overwrite a --config typed before the subcommand's name."""
     return click.Option(["--config", "config_path"], envvar=envvar, show_envvar=envvar is not None,
-                        type=click.Path(dir_okay=False), expose_value=False, callback=_remember_config,
+                        type=click.Path(), expose_value=False, callback=_remember_config,
                         help="config file (default: KIOSK_CONFIG or ./config.toml of the project)")
 
 

@@ -1,0 +1,111 @@
+"""The command line and its config broken the way an evening breaks them (a config saved by Notepad,
+a misspelt key, a variable left unset, a full disk): one clear line, and nothing changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, kiosk_cmd, run_kiosk, write_config
+from kiosk import config
+from test_cli_errors import one_line
+
+
+def edited(folder: Path, old: str, new: str) -> Path:
+    """The test config with one piece of text replaced (which must be there)."""
+    path = write_config(folder)
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`kiosk ARGS` as typed, no --config added, with extra environment variables."""
+    return subprocess.run(kiosk_cmd(*args), capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.mark.parametrize("old,new,says", [
+    ('doors_open = "18:30"', 'doors_open = "25:00"', "event.doors_open must be a time of day as HH:MM"),
+    ('doors_open = "18:30"', 'doors_open = "18:30"\nends_at = "half nine"', "event.ends_at must be a time of day"),
+    ('host = "127.0.0.1"', 'host = ""', "server.host must not be empty"),
+    ('database = "data/kiosk.db"', 'database = ""', "storage.database must not be empty"),
+    ('starts_at = "2026-11-26T18:30:00+00:00"', "starts_at = 2026-11-26T18:30:00",
+     "event.starts_at needs a time with a UTC offset, e.g. 2026-11-26T18:30:00+00:00"),
+    ('starts_at = "2026-11-26T18:30:00+00:00"', 'starts_at = "2026-11-26"',
+     "event.starts_at needs a time with a UTC offset, e.g. 2026-11-26T00:00:00+00:00"),
+])
+def test_more_wrong_values_are_one_line_naming_the_key_and_create_nothing(tmp_path, old, new, says):
+    """An empty host would listen on every interface; "25:00" would be shown to the queue."""
+    result = run_kiosk(edited(tmp_path, old, new), "attendees", check=False)
+    assert result.returncode == 2 and says in one_line(result)
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("old,new", [
+    ('starts_at = "2026-11-26T18:30:00+00:00"', "starts_at = 2026-11-26T18:30:00+00:00"),
+    ('doors_open = "18:30"', "doors_open = 18:30:00"),
+])
+def test_tomls_own_date_times_and_times_are_read(tmp_path, old, new):
+    """TOML has date-times and times of its own, written without quotes: they mean what they say."""
+    event = config.load(edited(tmp_path, old, new)).event
+    assert event.starts_at == dt.datetime(2026, 11, 26, 18, 30, tzinfo=dt.timezone.utc)
+    assert event.doors_open == "18:30"
+
+
+def test_a_config_saved_by_notepad_with_a_bom_and_crlf_is_read(tmp_path):
+    path = write_config(tmp_path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    result = run_kiosk(path, "attendees", "--format", "json")
+    assert result.stdout.strip() == "[]" and result.stderr == ""
+
+
+def test_a_config_that_is_not_utf8_names_the_line(tmp_path):
+    path = edited(tmp_path, 'name = "Test Meetup"', 'name = "Café Meetup"')
+    path.write_bytes(path.read_bytes().replace("é".encode(), "é".encode("cp1252")))
+    result = run_kiosk(path, "attendees", check=False)
+    assert result.returncode == 2
+    assert one_line(result) == f"kiosk: config error: config file {path} line 3 is not UTF-8 text: save the file as UTF-8"
+
+
+def test_unknown_keys_of_known_sections_are_one_warning_each_and_the_command_runs(tmp_path):
+    """A misspelt `capacty = 250` would otherwise mean no capacity limit without a word."""
+    path = edited(tmp_path, "capacity = 0", "capacity = 0\ncapacty = 250")
+    path.write_text(path.read_text() + '\n[printers.door]\nbackend = "none"\nbaud_rate = 9600\n')
+    result = run_kiosk(path, "attendees", "--format", "json")
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2 and result.stdout.strip() == "[]", result.stderr
+    assert lines[0].startswith(f"kiosk: config warning: {path}: event.capacty is not a kiosk setting and is ignored")
+    assert "printers.door.baud_rate is not a kiosk setting" in lines[1] and "baudrate" in lines[1]
+
+
+@pytest.mark.parametrize("args", [("--config", "", "attendees"), ("attendees", "--config", "")])
+def test_an_empty_config_option_is_refused_not_the_demos_config(args):
+    """`kiosk --config "$CONF" import list.csv` with CONF unset must not import into the demo's database."""
+    result = kiosk(*args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "Error: Invalid value for --config: is empty: give the path of a config file"
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_a_config_path_that_is_a_folder_is_one_line(tmp_path, how):
+    write_config(tmp_path)
+    result = kiosk("--config", str(tmp_path), "attendees") if how == "option" else \
+        kiosk("attendees", env={"KIOSK_CONFIG": str(tmp_path)})
+    assert result.returncode == 2
+    assert one_line(result) == (f"kiosk: config error: config file {tmp_path} is a folder; give the path of its "
+                                "config.toml (--config or KIOSK_CONFIG)")
+
+
+def test_a_database_under_the_home_folder_is_there_not_in_a_folder_named_tilde(tmp_path):
+    path = edited(tmp_path / "cfg", 'database = "data/kiosk.db"', 'database = "~/kiosk/november.db"')
+    (tmp_path / "home").mkdir()
+    result = kiosk("--config", str(path), "attendees", env={"HOME": str(tmp_path / "home")})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "home" / "kiosk" / "november.db").exists() and not (tmp_path / "cfg" / "~").exists()
