@@ -147,9 +147,12 @@ def cli(ctx: click.Context) -> None:
     ctx.ensure_object(Context)
 
 
+PORT = click.IntRange(1, 65535)  # 0 would listen on a port nobody is told; above 65535, a traceback
+
+
 @cli.command()
 @click.option("--host", help="address to listen on (default: [server] host)")
-@click.option("--port", type=int, help="port (default: [server] port)")
+@click.option("--port", type=PORT, help="port (default: [server] port)")
 @pass_ctx
 def serve(ctx: Context, host: str | None, port: int | None) -> None:
     """Run the server (pages, API, websockets) with gunicorn + gevent."""
@@ -159,13 +162,15 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
 
 @cli.command()
 @click.option("--host", help="address to listen on (default: [server] host)")
-@click.option("--port", type=int, help="port (default: [server] port)")
+@click.option("--port", type=PORT, help="port (default: [server] port)")
 @click.option("--serve/--no-serve", default=True, help="start the server after seeding (default: yes)")
 @pass_ctx
 def demo(ctx: Context, host: str | None, port: int | None, serve: bool) -> None:
     """Seed the demo evening (237 attendees), make tokens, print the URLs and serve."""
     from .demo import demo_batch
 
+    if serve:
+        _listen_port(ctx.settings, port)  # before seeding: a port it cannot serve on changes nothing
     serving = process_locks.hold_serving(ctx.settings.database) if serve else None  # before seeding or tokens
     with ctx.door() as door:
         with door.store.write() as db:
@@ -187,6 +192,16 @@ def demo(ctx: Context, host: str | None, port: int | None, serve: bool) -> None:
         _run_server(settings, host, port, tokens, serving)
 
 
+def _listen_port(settings: config.Settings, port: int | None) -> int:
+    """The port to serve on: --port, else server.port, which may be 0 in a config that only runs
+    commands (tests, scripts) but cannot be served on: the kernel would pick a port nobody is told."""
+    port = settings.port if port is None else port
+    if port == 0:
+        raise config.ConfigError("server.port is 0, which serves on a random port: set a port in [server] "
+                                 "or give --port")
+    return port
+
+
 def _run_server(settings: config.Settings, host: str | None, port: int | None, tokens: dict[str, str],
                 serving: Any = None) -> None:
     """Check that this database has no server yet and the address is free, say where the pages
@@ -198,7 +213,7 @@ def _run_server(settings: config.Settings, host: str | None, port: int | None, t
 
     serving = serving or process_locks.hold_serving(settings.database)  # noqa: F841 - held while serving
     host = host or settings.host
-    port = settings.port if port is None else port
+    port = _listen_port(settings, port)
     try:
         server.check_address(host, port)
     except server.CannotListen as exc:
@@ -382,25 +397,40 @@ def _suffix(file: str) -> str:
     return suffix if suffix in reports.FORMATS else "csv"
 
 
+STDOUT = "-"
+
+
 @cli.command()
-@click.argument("file", type=click.Path())  # a folder is refused by _writing: one line, exit 1
+@click.argument("file", type=click.Path(allow_dash=True))  # a folder is refused by _writing: one line, exit 1
 @event_option()
 @pass_ctx
 def export(ctx: Context, file: str, event_slug: str | None) -> None:
-    """Write the attendance report: .json (the full report), .xlsx, or CSV for any other name."""
-    _refuse_own_file(file, ctx.settings)
+    """Write the attendance report: .json (the full report), .xlsx, or CSV for any other name; - is stdout (CSV)."""
+    if file != STDOUT:
+        _refuse_own_file(file, ctx.settings)
     with ctx.reading(event_slug) as (store, event):
         with store.read() as db:
             report = reports.attendance(db, event, _suffix(file))
             counts = headcount(db, event)
-        with _writing(file):
-            Path(file).write_bytes(report)
+        _write_report(file, report)
         with store.write() as db:  # only once the file exists: the trail says what was written
-            audit.record(db, CLI, "export", event.id, file=Path(file).name)
+            audit.record(db, CLI, "export", event.id, file="stdout" if file == STDOUT else Path(file).name)
     say_event(event)  # after the write, so a path that cannot be written stays one error line
     as_csv = "" if Path(file).suffix.lower().lstrip(".") in reports.FORMATS else " (as CSV)"
-    click.echo(f"Wrote {file}{as_csv}: {counts['checked_in']} checked in of {counts['expected']} expected, "
-               f"{counts['walk_ins']} walk-ins")
+    click.echo(f"Wrote {'the report to stdout' if file == STDOUT else file}{as_csv}: {counts['checked_in']} checked "
+               f"in of {counts['expected']} expected, {counts['walk_ins']} walk-ins", err=file == STDOUT)
+
+
+def _write_report(file: str, report: bytes) -> None:
+    """The report into its file, or onto stdout for `-` (as every Unix tool reads it: `kiosk export - | ...`
+    would otherwise leave a file named "-" in the current folder); the summary then goes to stderr."""
+    if file == STDOUT:
+        stdout = click.get_binary_stream("stdout")
+        stdout.write(report)
+        stdout.flush()  # a full disk under stdout fails here, before the audit trail says it was written
+        return
+    with _writing(file):
+        Path(file).write_bytes(report)
 
 
 @cli.group()
@@ -565,3 +595,14 @@ def main(argv: list[str] | None = None) -> Any:
     except config.ConfigError as exc:
         click.echo(f"kiosk: config error: {exc}", err=True)
         sys.exit(2)
+    except OSError as exc:  # stdout on a full disk (`kiosk attendees > list.csv`), a terminal gone
+        click.echo(f"kiosk: error: {output_error(exc)}", err=True)
+        sys.exit(1)
+
+
+def output_error(exc: OSError) -> str:
+    """An OSError no command turned into its own line, as one: the file it names (else it was the
+    output, the one thing every command writes without naming it) and why."""
+    if exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    return f"cannot write the output: {exc.strerror or exc}"

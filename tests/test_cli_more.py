@@ -3,16 +3,22 @@ a misspelt key, a variable left unset, a full disk): one clear line, and nothing
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import errno
+import io
+import json
 import os
 import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import ROOT, kiosk_cmd, run_kiosk, write_config
-from kiosk import config
-from test_cli_errors import one_line
+from kiosk import cli, config
+from test_cli_errors import export_entries, one_line
 
 
 def edited(folder: Path, old: str, new: str) -> Path:
@@ -109,3 +115,49 @@ def test_a_database_under_the_home_folder_is_there_not_in_a_folder_named_tilde(t
     result = kiosk("--config", str(path), "attendees", env={"HOME": str(tmp_path / "home")})
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "home" / "kiosk" / "november.db").exists() and not (tmp_path / "cfg" / "~").exists()
+
+
+@pytest.mark.parametrize("command,option", [(("serve",), ()), (("demo",), ()), (("serve",), ("--port", "70000")),
+                                            (("demo",), ("--port", "0")), (("serve",), ("--port", "-1"))])
+def test_a_port_that_cannot_be_served_on_is_one_line_and_demo_seeds_nothing(tmp_path, command, option):
+    """server.port = 0 (fine for commands) would serve on a random port while announcing :0;
+    --port 70000 was a traceback from gunicorn."""
+    config = write_config(tmp_path)  # port = 0
+    result = run_kiosk(config, *command, *option, check=False, timeout=30)
+    assert result.returncode == 2 and "Traceback" not in result.stderr and "Serving on" not in result.stdout
+    said = ("kiosk: config error: server.port is 0, which serves on a random port: set a port in [server] or give "
+            "--port") if not option else f"Error: Invalid value for '--port': {option[1]} is not in the range 1<=x<=65535."
+    assert result.stderr.strip().splitlines()[-1] == said
+    assert "0 came of    0 expected" in run_kiosk(config, "events").stdout
+
+
+class FullDisk(io.RawIOBase):
+    """A stdout whose disk is full: `kiosk attendees > list.csv` on a full USB stick."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, _data: Any) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_under_stdout_is_one_line_not_a_traceback(tmp_path, monkeypatch, capsys):
+    config = write_config(tmp_path)
+    run_kiosk(config, "demo", "--no-serve")
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(FullDisk(), encoding="utf-8"))
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["--config", str(config), "attendees"])
+    assert stopped.value.code == 1
+    assert capsys.readouterr().err == "kiosk: error: cannot write the output: No space left on device\n"
+
+
+def test_export_to_dash_writes_the_report_on_stdout_and_no_file_named_dash(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "demo", "--no-serve")
+    result = subprocess.run(kiosk_cmd("--config", str(config), "export", "-"), capture_output=True, text=True,
+                            timeout=60, cwd=tmp_path)
+    assert result.returncode == 0 and not (tmp_path / "-").exists()
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == len(json.loads(run_kiosk(config, "attendees", "--format", "json").stdout))
+    assert result.stderr.splitlines()[-1] == "Wrote the report to stdout (as CSV): 0 checked in of 237 expected, 0 walk-ins"
+    assert export_entries(config) == 1
