@@ -112,10 +112,16 @@ pass_ctx = click.make_pass_decorator(Context)
 def _remember_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     """Store --config on the one Context all levels share, so the last --config typed wins
     wherever it stands (`kiosk --config C token create` or `kiosk token create --config C`)."""
-    if value is not None and not value.strip():  # `--config "$CONF"` with CONF unset: not the demo's config
-        raise click.BadParameter("is empty: give the path of a config file", param_hint="--config")
-    if value is not None:
-        ctx.ensure_object(Context).config_path = value
+    if value is not None:  # `--config "$CONF"` with CONF unset must not mean the demo's config
+        ctx.ensure_object(Context).config_path = not_empty(ctx, _param, value)
+
+
+def not_empty(_ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A path given empty (`kiosk tickets "$DIR"` with DIR unset) is refused: Path("") is the
+    current folder, where tickets would land as 250 files, and an empty --config the demo's config."""
+    if not value.strip():
+        raise click.BadParameter("is empty: give a path", param=param)
+    return value
 
 
 def config_option(envvar: str | None = None) -> click.Option:
@@ -336,7 +342,7 @@ def list_attendees(ctx: Context, fmt: str, event_slug: str | None) -> None:
 
 
 @cli.command(name="tickets")
-@click.argument("folder", type=click.Path())  # a file in the way is refused by _writing: one line, exit 1
+@click.argument("folder", type=click.Path(), callback=not_empty)  # a file in the way is refused by _writing: one line, exit 1
 @click.option("--coming-only", is_flag=True,
               help="leave out people the list says are not coming (the door would refuse their tickets)")
 @event_option()
@@ -401,7 +407,7 @@ STDOUT = "-"
 
 
 @cli.command()
-@click.argument("file", type=click.Path(allow_dash=True))  # a folder is refused by _writing: one line, exit 1
+@click.argument("file", type=click.Path(allow_dash=True), callback=not_empty)  # a folder is refused by _writing: one line, exit 1
 @event_option()
 @pass_ctx
 def export(ctx: Context, file: str, event_slug: str | None) -> None:

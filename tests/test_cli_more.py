@@ -95,7 +95,8 @@ def test_an_empty_config_option_is_refused_not_the_demos_config(args):
     """`kiosk --config "$CONF" import list.csv` with CONF unset must not import into the demo's database."""
     result = kiosk(*args)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1] == "Error: Invalid value for --config: is empty: give the path of a config file"
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: Invalid value for '--config'") and last.endswith(": is empty: give a path")
     assert result.stdout == ""
 
 
@@ -161,3 +162,26 @@ def test_export_to_dash_writes_the_report_on_stdout_and_no_file_named_dash(tmp_p
     assert len(rows) == len(json.loads(run_kiosk(config, "attendees", "--format", "json").stdout))
     assert result.stderr.splitlines()[-1] == "Wrote the report to stdout (as CSV): 0 checked in of 237 expected, 0 walk-ins"
     assert export_entries(config) == 1
+
+
+@pytest.mark.parametrize("command", [("tickets", ""), ("export", ""), ("tickets", " ")])
+def test_an_empty_output_path_is_refused_and_nothing_is_written(tmp_path, command):
+    """`kiosk tickets "$DIR"` with DIR unset wrote every ticket and sheet.pdf into the current folder."""
+    config = write_config(tmp_path / "cfg")
+    run_kiosk(config, "demo", "--no-serve")
+    (tmp_path / "here").mkdir()
+    result = subprocess.run(kiosk_cmd("--config", str(config), *command), capture_output=True, text=True,
+                            timeout=60, cwd=tmp_path / "here")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].endswith(": is empty: give a path")
+    assert list((tmp_path / "here").iterdir()) == [] and export_entries(config) == 0
+
+
+def test_tickets_onto_a_file_says_it_is_a_file_and_leaves_it(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "demo", "--no-serve")
+    (tmp_path / "tickets").write_text("notes\n")
+    result = run_kiosk(config, "tickets", str(tmp_path / "tickets"), check=False)
+    assert result.returncode == 1
+    assert one_line(result) == f"Error: cannot write {tmp_path / 'tickets'}: it is a file, not a folder"
+    assert (tmp_path / "tickets").read_text() == "notes\n"
