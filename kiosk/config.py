@@ -28,6 +28,10 @@ KEYS = {
     "printer": PRINTER_KEYS,
     "security": ("secret", "kiosk_pin", "volunteer_pin", "organizer_pin", "max_failed_scans", "failed_scan_window"),
 }
+# Upper bounds for counts and seconds: SQLite and the rate limiter hold at most 64 and 32 bits, and a
+# bigger number in a config was a traceback (OverflowError) instead of a line naming the key.
+MAX_COUNT = 1_000_000
+MAX_WINDOW = 86_400  # a day, in seconds
 CLOCK = re.compile(r"([01]?\d|2[0-3]):[0-5]\d")
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 
@@ -103,6 +107,8 @@ def load(path: str | os.PathLike | None = None) -> Settings:
     p = config_path(str(path) if path else None)
     if p.is_dir():
         raise ConfigError(f"config file {p} is a folder; give the path of its config.toml (--config or KIOSK_CONFIG)")
+    if p.exists() and not p.is_file():  # a FIFO or a device would block or be read as the config
+        raise ConfigError(f"config file {p} is not a regular file (--config or KIOSK_CONFIG)")
     if not p.is_file():
         raise ConfigError(f"config file {p} does not exist (--config or KIOSK_CONFIG)")
     try:
@@ -145,8 +151,8 @@ def parse(raw: Mapping[str, Any], path: Path) -> Settings:
         printers=_printers(raw, base),
         secret=_opt_str(security, "security.secret"),
         pins=_pins(security),
-        max_failed_scans=_int(security, "security.max_failed_scans", 20, minimum=1),
-        failed_scan_window=_int(security, "security.failed_scan_window", 60, minimum=1),
+        max_failed_scans=_int(security, "security.max_failed_scans", 20, minimum=1, maximum=MAX_COUNT),
+        failed_scan_window=_int(security, "security.failed_scan_window", 60, minimum=1, maximum=MAX_WINDOW),
         extra={k: v for k, v in raw.items() if k not in SECTIONS},
         unknown_keys=_unknown_keys(raw),
     )
@@ -272,7 +278,7 @@ def _event(sec: Mapping[str, Any]) -> EventSettings:
         name=_str(sec, "event.name"),
         starts_at=starts,
         doors_open=_clock(sec, "event.doors_open", starts.strftime("%H:%M")),
-        capacity=_int(sec, "event.capacity", 0),
+        capacity=_int(sec, "event.capacity", 0, maximum=MAX_COUNT),
         ends_at=_clock(sec, "event.ends_at", ""),
         venue=_str(sec, "event.venue", ""),
         schedule=_schedule(sec.get("schedule", [])),

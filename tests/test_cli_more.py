@@ -45,6 +45,9 @@ def kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
      "event.starts_at needs a time with a UTC offset, e.g. 2026-11-26T18:30:00+00:00"),
     ('starts_at = "2026-11-26T18:30:00+00:00"', 'starts_at = "2026-11-26"',
      "event.starts_at needs a time with a UTC offset, e.g. 2026-11-26T00:00:00+00:00"),
+    ("capacity = 0", "capacity = 99999999999999999999", "event.capacity must be a whole number between 0 and 1000000"),
+    ("max_failed_scans = 1000", "max_failed_scans = 1000\nfailed_scan_window = 99999999999999999999",
+     "security.failed_scan_window must be a whole number between 1 and 86400"),
 ])
 def test_more_wrong_values_are_one_line_naming_the_key_and_create_nothing(tmp_path, old, new, says):
     """An empty host would listen on every interface; "25:00" would be shown to the queue."""
@@ -108,6 +111,14 @@ def test_a_config_path_that_is_a_folder_is_one_line(tmp_path, how):
     assert result.returncode == 2
     assert one_line(result) == (f"kiosk: config error: config file {tmp_path} is a folder; give the path of its "
                                 "config.toml (--config or KIOSK_CONFIG)")
+
+
+def test_a_config_that_is_a_fifo_is_one_line_not_a_wait(tmp_path):
+    os.mkfifo(tmp_path / "config.toml")
+    result = run_kiosk(tmp_path / "config.toml", "attendees", check=False, timeout=30)
+    assert result.returncode == 2
+    assert one_line(result) == (f"kiosk: config error: config file {tmp_path / 'config.toml'} is not a regular file "
+                                "(--config or KIOSK_CONFIG)")
 
 
 def test_a_database_under_the_home_folder_is_there_not_in_a_folder_named_tilde(tmp_path):
