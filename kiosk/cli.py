@@ -468,7 +468,7 @@ def token_list(ctx: Context) -> None:
 
 
 @token.command(name="revoke")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=click.IntRange(1, 2**63 - 1))  # SQLite's integers: a bigger one was a traceback
 @pass_ctx
 def token_revoke(ctx: Context, token_id: int) -> None:
     """Revoke a token by id: its stations and paired phones are signed out at once."""

@@ -196,3 +196,12 @@ def test_tickets_onto_a_file_says_it_is_a_file_and_leaves_it(tmp_path):
     assert result.returncode == 1
     assert one_line(result) == f"Error: cannot write {tmp_path / 'tickets'}: it is a file, not a folder"
     assert (tmp_path / "tickets").read_text() == "notes\n"
+
+
+def test_revoking_a_token_id_beyond_sqlites_integers_is_one_usage_line(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "token", "create", "--role", "kiosk")
+    result = run_kiosk(config, "token", "revoke", "99999999999999999999999", check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: Invalid value for 'TOKEN_ID': 99999999999999999999999 is not in the range")
+    assert "live" in run_kiosk(config, "token", "list").stdout
