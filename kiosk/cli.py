@@ -218,6 +218,7 @@ def _run_server(settings: config.Settings, host: str | None, port: int | None, t
     from . import server
 
     serving = serving or process_locks.hold_serving(settings.database)  # noqa: F841 - held while serving
+    _check_generated_certificate(settings)
     host = host or settings.host
     port = _listen_port(settings, port)
     try:
@@ -228,6 +229,20 @@ def _run_server(settings: config.Settings, host: str | None, port: int | None, t
     for role, token in tokens.items():
         click.echo(f"  {role:<10} {base}/pair?token={token}")
     server.serve(settings, host, port)
+
+
+def _check_generated_certificate(settings: config.Settings) -> None:
+    """With https and no certfile, the self-signed pair made on the first run (config checks a given
+    one): a damaged file would crash every server worker as it starts, in a loop of tracebacks."""
+    if not settings.https or settings.certfile:
+        return
+    from .tls import ensure_certificate
+
+    cert, key = ensure_certificate(settings)
+    problem = config.certificate_problem(cert, key)
+    if problem:
+        raise click.ClickException(f"the certificate made for HTTPS, {cert}, cannot be used ({problem}): "
+                                   f"delete it and {key.name} to have a new pair made")
 
 
 def _announce(settings: config.Settings, host: str, port: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import ssl
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,14 +140,15 @@ def parse(raw: Mapping[str, Any], path: Path) -> Settings:
     storage = _section(raw, "storage")
     security = _section(raw, "security")
     https = _bool(server, "server.https", False)
+    certfile, keyfile = _tls_pair(server, base)
     return Settings(
         path=path,
         event=_event(_section(raw, "event")),
         host=_nonempty(server, "server.host", "127.0.0.1"),
         port=_port(server, "server.port", 8080),
         https=https,
-        certfile=_opt_path(server, "server.certfile", base),
-        keyfile=_opt_path(server, "server.keyfile", base),
+        certfile=certfile,
+        keyfile=keyfile,
         database=_database(storage, base),
         printers=_printers(raw, base),
         secret=_opt_str(security, "security.secret"),
@@ -270,6 +272,30 @@ def _opt_path(sec: Mapping[str, Any], dotted: str, base: Path) -> Path | None:
     if not resolved.is_file():
         raise ConfigError(f"{dotted}: file {resolved} does not exist")
     return resolved
+
+
+def _tls_pair(server: Mapping[str, Any], base: Path) -> tuple[Path | None, Path | None]:
+    """server.certfile and server.keyfile: both or neither (one alone was ignored, and a self-signed
+    certificate served instead), and a pair that loads: a wrong file crashed every server worker as
+    it started, in a loop of tracebacks under "Serving on"."""
+    cert, key = _opt_path(server, "server.certfile", base), _opt_path(server, "server.keyfile", base)
+    if (cert is None) != (key is None):
+        given, missing = ("server.certfile", "server.keyfile") if key is None else ("server.keyfile", "server.certfile")
+        raise ConfigError(f"{missing} is missing: {given} needs it (leave both out for a self-signed certificate)")
+    problem = certificate_problem(cert, key) if cert and key else None
+    if problem:
+        raise ConfigError(f"server.certfile/server.keyfile: {cert} and {key} are not a PEM certificate and "
+                          f"its private key ({problem})")
+    return cert, key
+
+
+def certificate_problem(cert: Path, key: Path) -> str | None:
+    """Why this certificate and key cannot serve HTTPS (not PEM, a key of another certificate), or None."""
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError) as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 def _event(sec: Mapping[str, Any]) -> EventSettings:

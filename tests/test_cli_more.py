@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, kiosk_cmd, run_kiosk, write_config
+from conftest import ROOT, free_port, kiosk_cmd, run_kiosk, write_config
 from kiosk import cli, config
+from kiosk.tls import _write_self_signed as write_self_signed
 from test_cli_errors import export_entries, one_line
 
 
@@ -205,3 +206,43 @@ def test_revoking_a_token_id_beyond_sqlites_integers_is_one_usage_line(tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("Error: Invalid value for 'TOKEN_ID': 99999999999999999999999 is not in the range")
     assert "live" in run_kiosk(config, "token", "list").stdout
+
+
+def with_tls(folder: Path, keys: str) -> Path:
+    """A config serving HTTPS on a free port, with `keys` (TOML) under [server]."""
+    config = write_config(folder, port=free_port())
+    config.write_text(config.read_text().replace("[server]\n", f"[server]\nhttps = true\n{keys}\n"))
+    return config
+
+
+@pytest.mark.parametrize("keys,says", [
+    ('certfile = "cert.pem"\nkeyfile = "key.pem"', "are not a PEM certificate and its private key"),
+    ('certfile = "cert.pem"', "server.keyfile is missing: server.certfile needs it"),
+    ('certfile = "cert.pem"\nkeyfile = "other-key.pem"', "are not a PEM certificate and its private key"),
+])
+def test_a_certificate_that_cannot_serve_https_is_one_line_before_serving(tmp_path, keys, says):
+    """A wrong pair crashed every gunicorn worker as it started, a traceback a second under "Serving on";
+    a certfile alone was ignored for a self-signed certificate."""
+    write_self_signed(tmp_path / "cert.pem", tmp_path / "key.pem")
+    write_self_signed(tmp_path / "other-cert.pem", tmp_path / "other-key.pem")
+    if "other" not in keys:
+        (tmp_path / "cert.pem").write_text("not a certificate\n")
+    result = run_kiosk(with_tls(tmp_path, keys), "serve", check=False, timeout=30)
+    assert result.returncode == 2 and says in one_line(result) and "Serving on" not in result.stdout
+
+
+def test_a_good_certificate_pair_is_taken(tmp_path):
+    write_self_signed(tmp_path / "cert.pem", tmp_path / "key.pem")
+    settings = config.load(with_tls(tmp_path, 'certfile = "cert.pem"\nkeyfile = "key.pem"'))
+    assert (settings.certfile, settings.keyfile) == (tmp_path / "cert.pem", tmp_path / "key.pem")
+
+
+def test_a_damaged_generated_certificate_is_one_line_saying_what_to_delete(tmp_path):
+    (tmp_path / "data").mkdir()
+    for name in ("kiosk-cert.pem", "kiosk-key.pem"):
+        (tmp_path / "data" / name).write_text("damaged\n")
+    result = run_kiosk(with_tls(tmp_path, ""), "serve", check=False, timeout=30)
+    assert result.returncode == 1 and "Serving on" not in result.stdout
+    assert one_line(result).startswith(f"Error: the certificate made for HTTPS, {tmp_path / 'data' / 'kiosk-cert.pem'}, "
+                                       "cannot be used (")
+    assert one_line(result).endswith("delete it and kiosk-key.pem to have a new pair made")
