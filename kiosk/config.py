@@ -330,13 +330,13 @@ def _starts_at(value: Any) -> dt.datetime:
     return value
 
 
-def _clock(sec: Mapping[str, Any], dotted: str, default: str) -> str:
+def _clock(sec: Mapping[str, Any], dotted: str, default: str | None) -> str:
     """A time of day as HH:MM (TOML's own time, `18:30:00` without quotes, too): the door display
-    shows it as written, so "25:00" or "half six" would be shown to the queue."""
+    shows it as written, so "25:00" or "half six" would be shown to the queue. No default: required."""
     value = sec.get(_key(dotted), default)
     if isinstance(value, dt.time):
         return value.strftime("%H:%M")
-    if value == default or (isinstance(value, str) and CLOCK.fullmatch(value.strip())):
+    if (default is not None and value == default) or (isinstance(value, str) and CLOCK.fullmatch(value.strip())):
         return value.strip()
     raise ConfigError(f"{dotted} must be a time of day as HH:MM, e.g. \"18:30\", got {value!r}")
 
@@ -346,9 +346,9 @@ def _schedule(items: Any) -> tuple[tuple[str, str], ...]:
         raise ConfigError("event.schedule must be a list of {time, title} tables")
     out = []
     for i, item in enumerate(items):
-        if not isinstance(item, Mapping) or not isinstance(item.get("time"), str) or not isinstance(item.get("title"), str):
+        if not isinstance(item, Mapping) or not isinstance(item.get("title"), str):
             raise ConfigError(f"event.schedule[{i}] needs a time and a title (strings)")
-        out.append((item["time"], item["title"]))
+        out.append((_clock(item, f"event.schedule[{i}].time", None), item["title"]))
     return tuple(out)
 
 

@@ -46,6 +46,8 @@ def kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
      "event.starts_at needs a time with a UTC offset, e.g. 2026-11-26T18:30:00+00:00"),
     ('starts_at = "2026-11-26T18:30:00+00:00"', 'starts_at = "2026-11-26"',
      "event.starts_at needs a time with a UTC offset, e.g. 2026-11-26T00:00:00+00:00"),
+    ('"19:10", title', '"7pm", title', 'event.schedule[0].time must be a time of day as HH:MM, e.g. "18:30", got \'7pm\''),
+    ('{ time = "19:10", ', '{ ', "event.schedule[0].time must be a time of day as HH:MM"),
     ("capacity = 0", "capacity = 99999999999999999999", "event.capacity must be a whole number between 0 and 1000000"),
     ("max_failed_scans = 1000", "max_failed_scans = 1000\nfailed_scan_window = 99999999999999999999",
      "security.failed_scan_window must be a whole number between 1 and 86400"),
@@ -60,12 +62,13 @@ def test_more_wrong_values_are_one_line_naming_the_key_and_create_nothing(tmp_pa
 @pytest.mark.parametrize("old,new", [
     ('starts_at = "2026-11-26T18:30:00+00:00"', "starts_at = 2026-11-26T18:30:00+00:00"),
     ('doors_open = "18:30"', "doors_open = 18:30:00"),
+    ('time = "19:10"', "time = 19:10:00"),
 ])
 def test_tomls_own_date_times_and_times_are_read(tmp_path, old, new):
     """TOML has date-times and times of its own, written without quotes: they mean what they say."""
     event = config.load(edited(tmp_path, old, new)).event
     assert event.starts_at == dt.datetime(2026, 11, 26, 18, 30, tzinfo=dt.timezone.utc)
-    assert event.doors_open == "18:30"
+    assert event.doors_open == "18:30" and event.schedule == (("19:10", "Networking Monitoring at Scale"),)
 
 
 def test_a_config_saved_by_notepad_with_a_bom_and_crlf_is_read(tmp_path):
