@@ -591,8 +591,8 @@ def forget(ctx: Context, before: str | None, event_slug: str | None, yes: bool) 
             jobs = result.pop("print_jobs")
             audit.record(db, CLI, "forget", None, before=before, event=event_slug, **result)
         door.store.compact()
-    folders = [(ctx.settings.base_dir / p.options.get("path", "data/badges")).resolve()
-               for p in ctx.settings.printers if p.backend == "file"]
+    folders = [(ctx.settings.base_dir / Path(p.options.get("path", "data/badges")).expanduser()).resolve()
+               for p in ctx.settings.printers if p.backend == "file"]  # where the file printer put them, ~ too
     files = forgetting.delete_badge_files(folders, jobs)
     click.echo(f"Forgot {result['attendees']} people in {result['events']} event(s); counts kept; "
                f"{files} badge files deleted.")

@@ -9,6 +9,7 @@ import errno
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from conftest import ROOT, free_port, kiosk_cmd, run_kiosk, write_config
 from kiosk import cli, config
 from kiosk.tls import _write_self_signed as write_self_signed
+from test_audit_and_forget import LATER, PAST, evening
 from test_cli_errors import export_entries, one_line
 
 
@@ -249,3 +251,20 @@ def test_a_damaged_generated_certificate_is_one_line_saying_what_to_delete(tmp_p
     assert one_line(result).startswith(f"Error: the certificate made for HTTPS, {tmp_path / 'data' / 'kiosk-cert.pem'}, "
                                        "cannot be used (")
     assert one_line(result).endswith("delete it and kiosk-key.pem to have a new pair made")
+
+
+def test_forget_deletes_the_badge_files_of_a_file_printer_under_the_home_folder(tmp_path):
+    """The file printer writes `path = "~/badges"` under the home folder; forget looked in a folder named `~`."""
+    config = write_config(tmp_path, printer='backend = "file"\npath = "~/badges"')
+    home = {"HOME": str(tmp_path / "home")}
+    evening(config, PAST)
+    assert kiosk("--config", str(config), "demo", "--no-serve", env=home).returncode == 0
+    badges = tmp_path / "home" / "badges"
+    badges.mkdir(parents=True, exist_ok=True)
+    (badges / "job-000001.png").write_bytes(b"a badge with a name on it")
+    with sqlite3.connect(tmp_path / "data" / "kiosk.db") as db:
+        db.execute("INSERT INTO print_jobs (id, event_id, attendee_id, reason, status, next_attempt_at, created_at) "
+                   "VALUES (1, 1, 1, 'check-in', 'printed', '', '')")
+    evening(config, LATER)
+    result = kiosk("--config", str(config), "forget", "--before", "2026-12-01", "--yes", env=home)
+    assert "1 badge files deleted" in result.stdout and not (badges / "job-000001.png").exists(), result.stderr
