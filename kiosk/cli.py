@@ -32,9 +32,7 @@ class Context:
     def settings(self) -> config.Settings:
         if self._settings is None:
             self._settings = config.load(self.config_path)
-            for name in self._settings.unknown_sections:
-                click.echo(f"kiosk: config warning: {self._settings.path}: {name} is not a kiosk setting "
-                           f"and is ignored (kiosk sections: {', '.join(config.SECTIONS)})", err=True)
+            warn_unknown(self._settings)
         return self._settings
 
     def open_store(self) -> Store:
@@ -81,6 +79,19 @@ class Context:
             store.close()
 
 
+def warn_unknown(settings: config.Settings) -> None:
+    """One warning line per section or key the kiosk does not read (a misspelt `[printr]` or
+    `capacty`), naming what it does read: not an error, since a config may carry other tools' settings."""
+    for name in settings.unknown_sections:
+        click.echo(f"kiosk: config warning: {settings.path}: {name} is not a kiosk setting "
+                   f"and is ignored (kiosk sections: {', '.join(config.SECTIONS)})", err=True)
+    for dotted in settings.unknown_keys:
+        section = dotted.rsplit(".", 1)[0]
+        keys = config.KEYS.get(section, config.PRINTER_KEYS)
+        click.echo(f"kiosk: config warning: {settings.path}: {dotted} is not a kiosk setting "
+                   f"and is ignored (keys of [{section}]: {', '.join(keys)})", err=True)
+
+
 def event_by_slug(db: Any, slug: str) -> Event:
     """The event with this slug, or one error line listing the slugs there are (`kiosk events`)."""
     known = {event.slug: event for event in events.all_events(db)}
@@ -101,15 +112,23 @@ pass_ctx = click.make_pass_decorator(Context)
 def _remember_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     """Store --config on the one Context all levels share, so the last --config typed wins
     wherever it stands (`kiosk --config C token create` or `kiosk token create --config C`)."""
-    if value is not None:
-        ctx.ensure_object(Context).config_path = value
+    if value is not None:  # `--config "$CONF"` with CONF unset must not mean the demo's config
+        ctx.ensure_object(Context).config_path = not_empty(ctx, _param, value)
+
+
+def not_empty(_ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A path given empty (`kiosk tickets "$DIR"` with DIR unset) is refused: Path("") is the
+    current folder, where tickets would land as 250 files, and an empty --config the demo's config."""
+    if not value.strip():
+        raise click.BadParameter("is empty: give a path", param=param)
+    return value
 
 
 def config_option(envvar: str | None = None) -> click.Option:
     """The --config option. Only the top level reads KIOSK_CONFIG: on a subcommand the variable
     would overwrite a --config typed before the subcommand's name."""
     return click.Option(["--config", "config_path"], envvar=envvar, show_envvar=envvar is not None,
-                        type=click.Path(dir_okay=False), expose_value=False, callback=_remember_config,
+                        type=click.Path(), expose_value=False, callback=_remember_config,
                         help="config file (default: KIOSK_CONFIG or ./config.toml of the project)")
 
 
@@ -134,9 +153,12 @@ def cli(ctx: click.Context) -> None:
     ctx.ensure_object(Context)
 
 
+PORT = click.IntRange(1, 65535)  # 0 would listen on a port nobody is told; above 65535, a traceback
+
+
 @cli.command()
 @click.option("--host", help="address to listen on (default: [server] host)")
-@click.option("--port", type=int, help="port (default: [server] port)")
+@click.option("--port", type=PORT, help="port (default: [server] port)")
 @pass_ctx
 def serve(ctx: Context, host: str | None, port: int | None) -> None:
     """Run the server (pages, API, websockets) with gunicorn + gevent."""
@@ -146,13 +168,15 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
 
 @cli.command()
 @click.option("--host", help="address to listen on (default: [server] host)")
-@click.option("--port", type=int, help="port (default: [server] port)")
+@click.option("--port", type=PORT, help="port (default: [server] port)")
 @click.option("--serve/--no-serve", default=True, help="start the server after seeding (default: yes)")
 @pass_ctx
 def demo(ctx: Context, host: str | None, port: int | None, serve: bool) -> None:
     """Seed the demo evening (237 attendees), make tokens, print the URLs and serve."""
     from .demo import demo_batch
 
+    if serve:
+        _listen_port(ctx.settings, port)  # before seeding: a port it cannot serve on changes nothing
     serving = process_locks.hold_serving(ctx.settings.database) if serve else None  # before seeding or tokens
     with ctx.door() as door:
         with door.store.write() as db:
@@ -174,6 +198,16 @@ def demo(ctx: Context, host: str | None, port: int | None, serve: bool) -> None:
         _run_server(settings, host, port, tokens, serving)
 
 
+def _listen_port(settings: config.Settings, port: int | None) -> int:
+    """The port to serve on: --port, else server.port, which may be 0 in a config that only runs
+    commands (tests, scripts) but cannot be served on: the kernel would pick a port nobody is told."""
+    port = settings.port if port is None else port
+    if port == 0:
+        raise config.ConfigError("server.port is 0, which serves on a random port: set a port in [server] "
+                                 "or give --port")
+    return port
+
+
 def _run_server(settings: config.Settings, host: str | None, port: int | None, tokens: dict[str, str],
                 serving: Any = None) -> None:
     """Check that this database has no server yet and the address is free, say where the pages
@@ -184,8 +218,9 @@ def _run_server(settings: config.Settings, host: str | None, port: int | None, t
     from . import server
 
     serving = serving or process_locks.hold_serving(settings.database)  # noqa: F841 - held while serving
+    _check_generated_certificate(settings)
     host = host or settings.host
-    port = settings.port if port is None else port
+    port = _listen_port(settings, port)
     try:
         server.check_address(host, port)
     except server.CannotListen as exc:
@@ -194,6 +229,20 @@ def _run_server(settings: config.Settings, host: str | None, port: int | None, t
     for role, token in tokens.items():
         click.echo(f"  {role:<10} {base}/pair?token={token}")
     server.serve(settings, host, port)
+
+
+def _check_generated_certificate(settings: config.Settings) -> None:
+    """With https and no certfile, the self-signed pair made on the first run (config checks a given
+    one): a damaged file would crash every server worker as it starts, in a loop of tracebacks."""
+    if not settings.https or settings.certfile:
+        return
+    from .tls import ensure_certificate
+
+    cert, key = ensure_certificate(settings)
+    problem = config.certificate_problem(cert, key)
+    if problem:
+        raise click.ClickException(f"the certificate made for HTTPS, {cert}, cannot be used ({problem}): "
+                                   f"delete it and {key.name} to have a new pair made")
 
 
 def _announce(settings: config.Settings, host: str, port: int) -> str:
@@ -308,7 +357,7 @@ def list_attendees(ctx: Context, fmt: str, event_slug: str | None) -> None:
 
 
 @cli.command(name="tickets")
-@click.argument("folder", type=click.Path())  # a file in the way is refused by _writing: one line, exit 1
+@click.argument("folder", type=click.Path(), callback=not_empty)  # a file in the way is refused by _writing: one line, exit 1
 @click.option("--coming-only", is_flag=True,
               help="leave out people the list says are not coming (the door would refuse their tickets)")
 @event_option()
@@ -369,25 +418,40 @@ def _suffix(file: str) -> str:
     return suffix if suffix in reports.FORMATS else "csv"
 
 
+STDOUT = "-"
+
+
 @cli.command()
-@click.argument("file", type=click.Path())  # a folder is refused by _writing: one line, exit 1
+@click.argument("file", type=click.Path(allow_dash=True), callback=not_empty)  # a folder is refused by _writing: one line, exit 1
 @event_option()
 @pass_ctx
 def export(ctx: Context, file: str, event_slug: str | None) -> None:
-    """Write the attendance report: .json (the full report), .xlsx, or CSV for any other name."""
-    _refuse_own_file(file, ctx.settings)
+    """Write the attendance report: .json (the full report), .xlsx, or CSV for any other name; - is stdout (CSV)."""
+    if file != STDOUT:
+        _refuse_own_file(file, ctx.settings)
     with ctx.reading(event_slug) as (store, event):
         with store.read() as db:
             report = reports.attendance(db, event, _suffix(file))
             counts = headcount(db, event)
-        with _writing(file):
-            Path(file).write_bytes(report)
+        _write_report(file, report)
         with store.write() as db:  # only once the file exists: the trail says what was written
-            audit.record(db, CLI, "export", event.id, file=Path(file).name)
+            audit.record(db, CLI, "export", event.id, file="stdout" if file == STDOUT else Path(file).name)
     say_event(event)  # after the write, so a path that cannot be written stays one error line
     as_csv = "" if Path(file).suffix.lower().lstrip(".") in reports.FORMATS else " (as CSV)"
-    click.echo(f"Wrote {file}{as_csv}: {counts['checked_in']} checked in of {counts['expected']} expected, "
-               f"{counts['walk_ins']} walk-ins")
+    click.echo(f"Wrote {'the report to stdout' if file == STDOUT else file}{as_csv}: {counts['checked_in']} checked "
+               f"in of {counts['expected']} expected, {counts['walk_ins']} walk-ins", err=file == STDOUT)
+
+
+def _write_report(file: str, report: bytes) -> None:
+    """The report into its file, or onto stdout for `-` (as every Unix tool reads it: `kiosk export - | ...`
+    would otherwise leave a file named "-" in the current folder); the summary then goes to stderr."""
+    if file == STDOUT:
+        stdout = click.get_binary_stream("stdout")
+        stdout.write(report)
+        stdout.flush()  # a full disk under stdout fails here, before the audit trail says it was written
+        return
+    with _writing(file):
+        Path(file).write_bytes(report)
 
 
 @cli.group()
@@ -419,7 +483,7 @@ def token_list(ctx: Context) -> None:
 
 
 @token.command(name="revoke")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=click.IntRange(1, 2**63 - 1))  # SQLite's integers: a bigger one was a traceback
 @pass_ctx
 def token_revoke(ctx: Context, token_id: int) -> None:
     """Revoke a token by id: its stations and paired phones are signed out at once."""
@@ -527,8 +591,8 @@ def forget(ctx: Context, before: str | None, event_slug: str | None, yes: bool) 
             jobs = result.pop("print_jobs")
             audit.record(db, CLI, "forget", None, before=before, event=event_slug, **result)
         door.store.compact()
-    folders = [(ctx.settings.base_dir / p.options.get("path", "data/badges")).resolve()
-               for p in ctx.settings.printers if p.backend == "file"]
+    folders = [(ctx.settings.base_dir / Path(p.options.get("path", "data/badges")).expanduser()).resolve()
+               for p in ctx.settings.printers if p.backend == "file"]  # where the file printer put them, ~ too
     files = forgetting.delete_badge_files(folders, jobs)
     click.echo(f"Forgot {result['attendees']} people in {result['events']} event(s); counts kept; "
                f"{files} badge files deleted.")
@@ -552,3 +616,14 @@ def main(argv: list[str] | None = None) -> Any:
     except config.ConfigError as exc:
         click.echo(f"kiosk: config error: {exc}", err=True)
         sys.exit(2)
+    except OSError as exc:  # stdout on a full disk (`kiosk attendees > list.csv`), a terminal gone
+        click.echo(f"kiosk: error: {output_error(exc)}", err=True)
+        sys.exit(1)
+
+
+def output_error(exc: OSError) -> str:
+    """An OSError no command turned into its own line, as one: the file it names (else it was the
+    output, the one thing every command writes without naming it) and why."""
+    if exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    return f"cannot write the output: {exc.strerror or exc}"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import ssl
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +18,22 @@ from typing import Any, Mapping
 
 ROLES = ("kiosk", "volunteer", "organizer")
 SECTIONS = ("event", "server", "storage", "printer", "printers", "security")
+PRINTER_KEYS = ("backend", "profile", "stations", "path", "host", "port", "timeout", "vendor_id", "product_id",
+                "in_ep", "out_ep", "device", "baudrate", "queue", "printer_name")
+# The keys each section reads: any other is named in a warning (a misspelt `capacty = 250` would
+# otherwise mean no capacity limit without a word). [printers.NAME] tables take PRINTER_KEYS.
+KEYS = {
+    "event": ("name", "starts_at", "doors_open", "capacity", "ends_at", "venue", "schedule", "sponsors"),
+    "server": ("host", "port", "https", "certfile", "keyfile"),
+    "storage": ("database",),
+    "printer": PRINTER_KEYS,
+    "security": ("secret", "kiosk_pin", "volunteer_pin", "organizer_pin", "max_failed_scans", "failed_scan_window"),
+}
+# Upper bounds for counts and seconds: SQLite and the rate limiter hold at most 64 and 32 bits, and a
+# bigger number in a config was a traceback (OverflowError) instead of a line naming the key.
+MAX_COUNT = 1_000_000
+MAX_WINDOW = 86_400  # a day, in seconds
+CLOCK = re.compile(r"([01]?\d|2[0-3]):[0-5]\d")
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 
 
@@ -60,6 +78,7 @@ class Settings:
     max_failed_scans: int = 20
     failed_scan_window: int = 60
     extra: Mapping[str, Any] = field(default_factory=dict)
+    unknown_keys: tuple[str, ...] = ()
 
     @property
     def base_dir(self) -> Path:
@@ -87,13 +106,31 @@ def config_path(cli_value: str | None = None) -> Path:
 def load(path: str | os.PathLike | None = None) -> Settings:
     """Read and validate a config file; raises ConfigError naming the key."""
     p = config_path(str(path) if path else None)
+    if p.is_dir():
+        raise ConfigError(f"config file {p} is a folder; give the path of its config.toml (--config or KIOSK_CONFIG)")
+    if p.exists() and not p.is_file():  # a FIFO or a device would block or be read as the config
+        raise ConfigError(f"config file {p} is not a regular file (--config or KIOSK_CONFIG)")
     if not p.is_file():
         raise ConfigError(f"config file {p} does not exist (--config or KIOSK_CONFIG)")
     try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raw = tomllib.loads(_text(p))
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
     return parse(raw, p)
+
+
+def _text(p: Path) -> str:
+    """The config's text, as UTF-8 without the BOM Notepad writes at the start (tomllib stops at it,
+    "line 1, column 1", which looks like nothing). Other bytes that are not UTF-8 are named by line."""
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"config file {p} cannot be read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"config file {p} line {line} is not UTF-8 text: save the file as UTF-8") from None
 
 
 def parse(raw: Mapping[str, Any], path: Path) -> Settings:
@@ -103,22 +140,35 @@ def parse(raw: Mapping[str, Any], path: Path) -> Settings:
     storage = _section(raw, "storage")
     security = _section(raw, "security")
     https = _bool(server, "server.https", False)
+    certfile, keyfile = _tls_pair(server, base)
     return Settings(
         path=path,
         event=_event(_section(raw, "event")),
-        host=_str(server, "server.host", "127.0.0.1"),
+        host=_nonempty(server, "server.host", "127.0.0.1"),
         port=_port(server, "server.port", 8080),
         https=https,
-        certfile=_opt_path(server, "server.certfile", base),
-        keyfile=_opt_path(server, "server.keyfile", base),
+        certfile=certfile,
+        keyfile=keyfile,
         database=_database(storage, base),
         printers=_printers(raw, base),
         secret=_opt_str(security, "security.secret"),
         pins=_pins(security),
-        max_failed_scans=_int(security, "security.max_failed_scans", 20, minimum=1),
-        failed_scan_window=_int(security, "security.failed_scan_window", 60, minimum=1),
+        max_failed_scans=_int(security, "security.max_failed_scans", 20, minimum=1, maximum=MAX_COUNT),
+        failed_scan_window=_int(security, "security.failed_scan_window", 60, minimum=1, maximum=MAX_WINDOW),
         extra={k: v for k, v in raw.items() if k not in SECTIONS},
+        unknown_keys=_unknown_keys(raw),
     )
+
+
+def _unknown_keys(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """Keys of the kiosk's own sections that nothing reads, dotted (`event.capacty`): a warning, not
+    an error, like an unknown section; schedule entries and printer tables are checked where read."""
+    tables = [(name, raw.get(name), keys) for name, keys in KEYS.items()]
+    printers = raw.get("printers")
+    if isinstance(printers, Mapping):
+        tables += [(f"printers.{name}", sec, PRINTER_KEYS) for name, sec in printers.items()]
+    return tuple(f"{name}.{key}" for name, sec, keys in tables if isinstance(sec, Mapping)
+                 for key in sec if key not in keys)
 
 
 def _section(raw: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -168,7 +218,18 @@ def _port(sec: Mapping[str, Any], dotted: str, default: int) -> int:
 
 
 def _path(sec: Mapping[str, Any], dotted: str, base: Path, default: str) -> Path:
-    return (base / _str(sec, dotted, default)).resolve()
+    """A path relative to the config's folder; `~` is the home folder, as for a file printer's path
+    (not a folder named `~` beside the config)."""
+    return (base / Path(_nonempty(sec, dotted, default)).expanduser()).resolve()
+
+
+def _nonempty(sec: Mapping[str, Any], dotted: str, default: str) -> str:
+    """A string with a default that may be left out but not given empty: `host = ""` would listen
+    on every interface, `database = ""` would name the config's folder."""
+    value = _str(sec, dotted, default)
+    if not value.strip():
+        raise ConfigError(f"{dotted} must not be empty (leave it out for {default!r})")
+    return value
 
 
 def _database(storage: Mapping[str, Any], base: Path) -> Path:
@@ -213,24 +274,71 @@ def _opt_path(sec: Mapping[str, Any], dotted: str, base: Path) -> Path | None:
     return resolved
 
 
-def _event(sec: Mapping[str, Any]) -> EventSettings:
-    starts_raw = _str(sec, "event.starts_at")
+def _tls_pair(server: Mapping[str, Any], base: Path) -> tuple[Path | None, Path | None]:
+    """server.certfile and server.keyfile: both or neither (one alone was ignored, and a self-signed
+    certificate served instead), and a pair that loads: a wrong file crashed every server worker as
+    it started, in a loop of tracebacks under "Serving on"."""
+    cert, key = _opt_path(server, "server.certfile", base), _opt_path(server, "server.keyfile", base)
+    if (cert is None) != (key is None):
+        given, missing = ("server.certfile", "server.keyfile") if key is None else ("server.keyfile", "server.certfile")
+        raise ConfigError(f"{missing} is missing: {given} needs it (leave both out for a self-signed certificate)")
+    problem = certificate_problem(cert, key) if cert and key else None
+    if problem:
+        raise ConfigError(f"server.certfile/server.keyfile: {cert} and {key} are not a PEM certificate and "
+                          f"its private key ({problem})")
+    return cert, key
+
+
+def certificate_problem(cert: Path, key: Path) -> str | None:
+    """Why this certificate and key cannot serve HTTPS (not PEM, a key of another certificate), or None."""
     try:
-        starts = dt.datetime.fromisoformat(starts_raw)
-    except ValueError:
-        raise ConfigError(f"event.starts_at must be ISO 8601 with an offset, got {starts_raw!r}") from None
-    if starts.tzinfo is None:
-        raise ConfigError(f"event.starts_at needs a UTC offset, e.g. {starts_raw}+00:00")
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError) as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
+def _event(sec: Mapping[str, Any]) -> EventSettings:
+    starts = _starts_at(sec.get("starts_at"))
     return EventSettings(
         name=_str(sec, "event.name"),
         starts_at=starts,
-        doors_open=_str(sec, "event.doors_open", starts.strftime("%H:%M")),
-        capacity=_int(sec, "event.capacity", 0),
-        ends_at=_str(sec, "event.ends_at", ""),
+        doors_open=_clock(sec, "event.doors_open", starts.strftime("%H:%M")),
+        capacity=_int(sec, "event.capacity", 0, maximum=MAX_COUNT),
+        ends_at=_clock(sec, "event.ends_at", ""),
         venue=_str(sec, "event.venue", ""),
         schedule=_schedule(sec.get("schedule", [])),
         sponsors=_sponsors(sec.get("sponsors", [])),
     )
+
+
+def _starts_at(value: Any) -> dt.datetime:
+    """event.starts_at as a string, or as TOML's own date-time (written without quotes); either way
+    with a UTC offset, since arrival times are stored in UTC and reported at the evening's offset."""
+    if isinstance(value, str) and value.strip():
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ConfigError(f"event.starts_at must be ISO 8601 with an offset, "
+                              f"e.g. 2026-11-26T18:30:00+00:00, got {value!r}") from None
+    if not isinstance(value, dt.datetime):
+        got = "it is missing" if value is None else f"got {value!r}"
+        raise ConfigError(f"event.starts_at must be a date and time with a UTC offset, "
+                          f"e.g. \"2026-11-26T18:30:00+00:00\"; {got}")
+    if value.tzinfo is None:
+        raise ConfigError(f"event.starts_at needs a time with a UTC offset, e.g. {value:%Y-%m-%dT%H:%M:%S}+00:00")
+    return value
+
+
+def _clock(sec: Mapping[str, Any], dotted: str, default: str | None) -> str:
+    """A time of day as HH:MM (TOML's own time, `18:30:00` without quotes, too): the door display
+    shows it as written, so "25:00" or "half six" would be shown to the queue. No default: required."""
+    value = sec.get(_key(dotted), default)
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if (default is not None and value == default) or (isinstance(value, str) and CLOCK.fullmatch(value.strip())):
+        return value.strip()
+    raise ConfigError(f"{dotted} must be a time of day as HH:MM, e.g. \"18:30\", got {value!r}")
 
 
 def _schedule(items: Any) -> tuple[tuple[str, str], ...]:
@@ -238,9 +346,9 @@ def _schedule(items: Any) -> tuple[tuple[str, str], ...]:
         raise ConfigError("event.schedule must be a list of {time, title} tables")
     out = []
     for i, item in enumerate(items):
-        if not isinstance(item, Mapping) or not isinstance(item.get("time"), str) or not isinstance(item.get("title"), str):
+        if not isinstance(item, Mapping) or not isinstance(item.get("title"), str):
             raise ConfigError(f"event.schedule[{i}] needs a time and a title (strings)")
-        out.append((item["time"], item["title"]))
+        out.append((_clock(item, f"event.schedule[{i}].time", None), item["title"]))
     return tuple(out)
 
 

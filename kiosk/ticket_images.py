@@ -7,6 +7,7 @@ held up to a webcam reads at once.
 
 from __future__ import annotations
 
+import errno
 import re
 import unicodedata
 from pathlib import Path
@@ -118,6 +119,8 @@ def write_tickets(folder: Path, people: Iterable[dict[str, Any]], event_name: st
     Each person's tickets from earlier runs are removed first: after a rename the old file would
     otherwise stay beside the new one, and the folder would hold two tickets of one person.
     """
+    if folder.exists() and not folder.is_dir():  # mkdir would say only "File exists"
+        raise NotADirectoryError(errno.ENOTDIR, "it is a file, not a folder", str(folder))
     folder.mkdir(parents=True, exist_ok=True)
     tickets = []
     for person in people:
