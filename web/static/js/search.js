@@ -2,12 +2,14 @@
 // for people who are not on the list), undo (after a confirmation), reprint, badge preview.
 // Results are kept by attendee id so a live change patches one card instead of reshuffling.
 
-import { h, setText, clockTime, debounce } from "./dom.js";
+import { h, setText, clockTime, debounce, uuid } from "./dom.js";
 import { get, post, del, messageOf, NetworkError } from "./api.js";
 import { confirmDialog, showBadge } from "./modal.js";
 import { refusalSentence } from "./reasons.js";
 
 const NO_ANSWER = "No answer from the server. Check the Wi-Fi and try again.";
+const REPRINT_UNANSWERED = "No answer from the server: the badge may be printing. Pressing Reprint again "
+  + "does not print a second one.";
 const LIMIT = 25;
 
 export class Search {
@@ -15,6 +17,7 @@ export class Search {
     Object.assign(this, { input, list, status });
     this.people = new Map(); // id -> attendee, for the cards on screen
     this.notes = new Map();  // id -> {message, tone}: what the last action said, kept across redraws
+    this.reprints = new Map(); // id -> request_id of a reprint sent but not answered: a retry reuses it
     this.query = "";
     this.seq = 0;
     const run = debounce(() => this.run(this.input.value), 200);
@@ -149,20 +152,30 @@ export class Search {
     else this.say(person, messageOf(answer), "bad");
   }
 
+  /**
+   * A press names itself (request_id) until it is answered: pressed again after "no answer", it
+   * is the same press sent again, and the server, which may have queued it, prints one badge.
+   * Once answered, the next press is a new one: the volunteer wants another badge.
+   */
   async reprint(person) {
-    const answer = await this.act(person, () => post(`/api/attendees/${person.id}/badge`, {}));
-    if (answer) this.say(person, answer.ok ? "Badge sent to the printer." : messageOf(answer), answer.ok ? "good" : "bad");
+    const requestId = this.reprints.get(person.id) || uuid();
+    this.reprints.set(person.id, requestId);
+    const answer = await this.act(person, () => post(`/api/attendees/${person.id}/badge`, { request_id: requestId }),
+      REPRINT_UNANSWERED);
+    if (!answer) return;
+    this.reprints.delete(person.id);
+    this.say(person, answer.ok ? "Badge sent to the printer." : messageOf(answer), answer.ok ? "good" : "bad");
   }
 
   /** Run one request with the card's buttons disabled; null when there was no answer. */
-  async act(person, requestFn) {
+  async act(person, requestFn, unanswered = NO_ANSWER) {
     const card = this.cardOf(person);
     card?.querySelectorAll("button").forEach((b) => { b.disabled = true; });
     try {
       return await requestFn();
     } catch (err) {
       if (!(err instanceof NetworkError)) throw err;
-      this.say(person, NO_ANSWER, "bad");
+      this.say(person, unanswered, "bad");
       return null;
     } finally {
       this.cardOf(person)?.querySelectorAll("button").forEach((b) => { b.disabled = false; });

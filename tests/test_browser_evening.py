@@ -1,0 +1,87 @@
+"""A busy evening through real browsers: double taps, lost and slow answers, two phones on one person,
+a kiosk screen that must not invite a second scan while the first is still being checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from browser import chromium, new_context, pair, pw, scanner_type, watch_page  # noqa: F401
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def poll(page: Page, predicate: Any, what: str, timeout: float = 10.0) -> Any:
+    """Wait in the page (route handlers run only while the test is inside a Playwright call)."""
+    for _ in range(int(timeout * 10)):
+        value = predicate()
+        if value:
+            return value
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def answer_lost_once(page: Page, url: str, method: str = "POST") -> list[Any]:
+    """The first such request is done on the server but its answer never reaches the phone."""
+    sent: list[Any] = []
+
+    def handle(route: Any) -> None:
+        if route.request.method != method:
+            return route.continue_()
+        sent.append(route.request.post_data_json)
+        if len(sent) == 1:
+            route.fetch()
+            return route.abort("connectionreset")
+        route.continue_()
+
+    page.route(url, handle)
+    return sent
+
+
+def print_jobs(server: Any, attendee_id: int, reason: str) -> int:
+    with server.state.store.read() as db:
+        return db.execute("SELECT COUNT(*) FROM print_jobs WHERE attendee_id = ? AND reason = ?",
+                          [attendee_id, reason]).fetchone()[0]
+
+
+def phone(browser: Any, server: Any) -> tuple[Any, Page, Any]:
+    context = new_context(browser, server, **PHONE)
+    page = context.new_page()
+    watch = watch_page(page)
+    pair(page, server, "volunteer")
+    expect(page.locator("#connection")).to_have_text("Live")
+    return context, page, watch
+
+
+def card_of(page: Page, person: dict[str, Any]) -> Any:
+    """Search for a person by email (unique) and return their card."""
+    page.locator("#search").fill(person["email"])
+    card = page.locator(f'#results > li[data-id="{person["id"]}"]')
+    expect(card).to_be_visible()
+    return card
+
+
+def test_a_reprint_whose_answer_was_lost_prints_one_badge_when_pressed_again(server, chromium):
+    """No answer to a reprint: the volunteer presses again. The server had queued it: one badge,
+    not two. A press after an answer is on purpose and prints another."""
+    person = server.people()[40]
+    assert server.scan(person["ticket_code"]).status_code == 201
+    context, page, watch = phone(chromium, server)
+    try:
+        sent = answer_lost_once(page, f"**/api/attendees/{person['id']}/badge")
+        card = card_of(page, person)
+        card.get_by_role("button", name="Reprint").click()
+        expect(card.locator(".person-msg")).to_contain_text("No answer")
+        poll(page, lambda: print_jobs(server, person["id"], "reprint") == 1, "the lost reprint on the server")
+        card.get_by_role("button", name="Reprint").click()  # what a volunteer does next
+        expect(card.locator(".person-msg")).to_have_text("Badge sent to the printer.")
+        assert print_jobs(server, person["id"], "reprint") == 1
+        assert len(sent) == 2 and sent[0]["request_id"] == sent[1]["request_id"]
+
+        card.get_by_role("button", name="Reprint").click()  # answered before: this one is wanted
+        poll(page, lambda: print_jobs(server, person["id"], "reprint") == 2, "a second reprint on purpose")
+        assert sent[2]["request_id"] != sent[0]["request_id"]
+        watch.assert_clean()
+    finally:
+        context.close()
