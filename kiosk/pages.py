@@ -11,7 +11,7 @@ import qrcode
 import qrcode.image.svg
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
 
-from . import audit, auth, clock
+from . import audit, auth, clock, live
 from .api import json_body
 from .audit import Actor
 from .auth import require
@@ -90,6 +90,7 @@ def logout() -> Any:
     older pages post without one. Browsers say where a request comes from in Sec-Fetch-Site."""
     if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
         return auth.refuse(403, "cross_site", "Only the kiosk's own pages can sign this browser out.")
+    live.end_session(session.get("csrf") if session.get("role") else None)
     session.clear()
     return redirect(url_for("pages.login"))
 

@@ -85,3 +85,23 @@ def test_a_reprint_whose_answer_was_lost_prints_one_badge_when_pressed_again(ser
         watch.assert_clean()
     finally:
         context.close()
+
+
+def test_signing_out_in_one_tab_stops_the_live_feed_in_the_other(server, chromium):
+    """A volunteer signs out on the shared laptop; the console left open in another tab must stop
+    showing arrivals' names and say it is signed out, not stay "Live"."""
+    context, page, watch = phone(chromium, server)
+    try:
+        other = context.new_page()
+        other.goto("/volunteer")
+        other.get_by_role("button", name="Log out").click()
+        other.wait_for_url("**/login")
+        expect(page.locator("#connection")).to_have_text("Signed out: Sign in")
+        arrival = server.people()[70]
+        assert server.scan(arrival["ticket_code"]).status_code == 201
+        # Its socket was closed before the label could say so: nothing more reaches this tab.
+        expect(page.locator("#count-inside")).to_have_text("0")
+        expect(page.locator("#feed")).not_to_contain_text(arrival["name"])
+        watch.assert_clean()
+    finally:
+        context.close()
