@@ -105,3 +105,42 @@ def test_signing_out_in_one_tab_stops_the_live_feed_in_the_other(server, chromiu
         watch.assert_clean()
     finally:
         context.close()
+
+
+def kiosk_states(page: Page) -> None:
+    """Record every screen the kiosk shows (data-state), in order, in window.kioskStates."""
+    page.evaluate("""() => {
+        const main = document.querySelector('#kiosk');
+        window.kioskStates = [main.dataset.state];
+        new MutationObserver(() => window.kioskStates.push(main.dataset.state))
+            .observe(main, { attributes: true, attributeFilter: ['data-state'] });
+    }""")
+
+
+def test_a_slow_scan_during_the_last_greeting_keeps_checking_not_scan_your_ticket(server, chromium):
+    """The next person scans while the last greeting is up, and the server takes 3 s. The last
+    greeting's timer must not put "Scan your ticket" up meanwhile: they would scan again."""
+    first, second = server.people()[80], server.people()[81]
+    context = new_context(chromium, server)
+    page = context.new_page()
+    watch = watch_page(page)
+    try:
+        pair(page, server, "kiosk")
+        scanner_type(page, first["ticket_code"])
+        expect(page.locator("#result-title")).to_contain_text("Welcome")
+        page.wait_for_timeout(1500)  # the next person steps up while the greeting (4 s) is still shown
+
+        def slow(route: Any) -> None:
+            page.wait_for_timeout(3000)
+            route.continue_()
+
+        page.route("**/api/checkins", slow)
+        kiosk_states(page)
+        scanner_type(page, second["ticket_code"])
+        expect(page.locator("#result-title")).to_have_text(f"Welcome, {second['first_name']}!", timeout=8000)
+        states = page.evaluate("window.kioskStates")
+        assert states[-1] == "checked_in" and "checking" in states, states
+        assert "idle" not in states, states
+        watch.assert_clean()
+    finally:
+        context.close()

@@ -133,7 +133,10 @@ function showSaved(kind, seq) {
   else show("saved", seq, TITLES.saved, SAVED_MESSAGE, SAVED_SUB);
 }
 
+/** The last greeting's timer must not put "Scan your ticket" up while this scan is checked: the
+ * person in front would scan again. The answer starts its own timer. */
 function showChecking() {
+  clearTimeout(backToIdle);
   main.dataset.state = "checking";
   view.idle.hidden = true;
   view.result.hidden = false;
