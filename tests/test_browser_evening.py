@@ -144,3 +144,34 @@ def test_a_slow_scan_during_the_last_greeting_keeps_checking_not_scan_your_ticke
         watch.assert_clean()
     finally:
         context.close()
+
+
+def test_a_camera_socket_that_went_deaf_is_replaced_and_the_ticket_still_scans(server, pw, tmp_path):
+    """A phone used as a kiosk: its camera socket stays "open" after the Wi-Fi hiccups, but no
+    answer comes back on it any more. The page must notice and open another one, not send frames
+    into the void all evening while "Camera on" is shown."""
+    from browser import camera_args, start_chromium, write_qr_y4m
+
+    person = server.people()[90]
+    browser = start_chromium(pw, camera_args(write_qr_y4m(person["ticket_code"], tmp_path / "ticket.y4m")))
+    opened: list[int] = []
+
+    def relay(ws: Any) -> None:
+        """The first socket reaches the server, but nothing the server says comes back."""
+        opened.append(1)
+        deaf = len(opened) == 1
+        upstream = ws.connect_to_server()
+        upstream.on_message(lambda message: None if deaf else ws.send(message))
+
+    try:
+        context = new_context(browser, server)
+        page = context.new_page()
+        watch = watch_page(page)
+        page.route_web_socket("**/ws/camera", relay)
+        pair(page, server, "kiosk")
+        expect(page.locator("#camera-toggle")).to_have_attribute("aria-pressed", "true")
+        expect(page.locator("#result-title")).to_have_text(f"Welcome, {person['first_name']}!", timeout=20_000)
+        assert len(opened) == 2
+        watch.assert_clean()
+    finally:
+        browser.close()
