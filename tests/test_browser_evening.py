@@ -175,3 +175,39 @@ def test_a_camera_socket_that_went_deaf_is_replaced_and_the_ticket_still_scans(s
         watch.assert_clean()
     finally:
         browser.close()
+
+
+def triple_tap(page: Page, button: Any) -> None:
+    """Three taps 120 ms apart, as an impatient thumb on a phone does."""
+    box = button.bounding_box()
+    for _ in range(3):
+        page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(120)
+
+
+def test_a_triple_tap_prints_one_badge_and_does_not_reach_undo(server, chromium):
+    """The server answers in milliseconds, so the second and third taps of a triple tap land on a
+    card that already answered: on Reprint they printed three badges; on Check in they landed on
+    the Undo now in its place and opened the undo dialog."""
+    reprinted, arriving = server.people()[140], server.people()[141]
+    assert server.scan(reprinted["ticket_code"]).status_code == 201
+    context, page, watch = phone(chromium, server)
+    try:
+        card = card_of(page, reprinted)
+        triple_tap(page, card.get_by_role("button", name="Reprint"))
+        expect(card.locator(".person-msg")).to_have_text("Badge sent to the printer.")
+        expect(card.get_by_role("button", name="Reprint")).to_be_enabled()  # the taps are over
+        page.wait_for_timeout(300)  # and any request a tap made has had time to reach the server
+        assert print_jobs(server, reprinted["id"], "reprint") == 1
+
+        card = card_of(page, arriving)
+        triple_tap(page, card.get_by_role("button", name="Check in"))
+        expect(card).to_have_attribute("data-status", "checked-in")
+        expect(page.locator("#confirm-dialog")).to_be_hidden()
+        assert server.get(f"/api/attendees/{arriving['id']}").json()["attendee"]["checked_in_at"]
+
+        card.get_by_role("button", name="Reprint").click()  # a deliberate press a moment later is a new wish
+        poll(page, lambda: print_jobs(server, arriving["id"], "reprint") == 1, "a deliberate reprint")
+        watch.assert_clean()
+    finally:
+        context.close()
