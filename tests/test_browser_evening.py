@@ -211,3 +211,21 @@ def test_a_triple_tap_prints_one_badge_and_does_not_reach_undo(server, chromium)
         watch.assert_clean()
     finally:
         context.close()
+
+
+def test_pairing_the_laptop_as_the_kiosk_stops_the_console_left_open_in_another_tab(server, chromium):
+    """The volunteers' laptop becomes the door's kiosk (the pairing link opened in a new tab): the
+    console still open in the first tab faces the queue now and must stop showing names."""
+    context, page, watch = phone(chromium, server)
+    try:
+        kiosk = context.new_page()
+        pair(kiosk, server, "kiosk")
+        expect(page.locator("#connection")).to_have_text("Signed out: Sign in")
+        arrival = server.people()[95]
+        scanner_type(kiosk, arrival["ticket_code"])
+        expect(kiosk.locator("#result-title")).to_have_text(f"Welcome, {arrival['first_name']}!")
+        expect(page.locator("#count-inside")).to_have_text("0")
+        expect(page.locator("#feed")).not_to_contain_text(arrival["name"])
+        watch.assert_clean()
+    finally:
+        context.close()
