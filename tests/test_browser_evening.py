@@ -229,3 +229,28 @@ def test_pairing_the_laptop_as_the_kiosk_stops_the_console_left_open_in_another_
         watch.assert_clean()
     finally:
         context.close()
+
+
+def test_a_ticket_read_twice_by_the_scanner_keeps_its_welcome(server, chromium):
+    """A presentation-mode scanner reads a held ticket twice, 300 ms apart: the person must go on
+    seeing "Welcome", not "Already checked in" for the second read."""
+    person, next_person = server.people()[210], server.people()[211]
+    context = new_context(chromium, server)
+    page = context.new_page()
+    watch = watch_page(page)
+    try:
+        pair(page, server, "kiosk")
+        scanner_type(page, person["ticket_code"])
+        expect(page.locator("#result-title")).to_have_text(f"Welcome, {person['first_name']}!")
+        kiosk_states(page)
+        page.wait_for_timeout(300)
+        scanner_type(page, person["ticket_code"])
+        scanner_type(page, next_person["ticket_code"])  # the next person's ticket is a new scan
+        expect(page.locator("#result-title")).to_have_text(f"Welcome, {next_person['first_name']}!")
+        assert "already_checked_in" not in page.evaluate("window.kioskStates")
+        with server.state.store.read() as db:
+            results = [r[0] for r in db.execute("SELECT result FROM scans WHERE code = ?", [person["ticket_code"]])]
+        assert results == ["checked_in"]
+        watch.assert_clean()
+    finally:
+        context.close()
