@@ -156,8 +156,8 @@ class Door:
     def _reprint_by_request(self, db: Any, attendee_id: int, request_id: str) -> int | None:
         """The job an earlier reprint of this person with this request id queued tonight, if any."""
         row = db.execute("SELECT json_extract(details, '$.job_id') FROM audit WHERE event_id = ? AND attendee_id = ? "
-                         "AND action = 'reprint' AND json_extract(details, '$.request_id') = ? ORDER BY id DESC LIMIT 1",
-                         [self.event.id, attendee_id, request_id]).fetchone()
+                         "AND action = 'reprint' AND json_extract(details, '$.request_id') = ? "
+                         "ORDER BY id DESC LIMIT 1", [self.event.id, attendee_id, request_id]).fetchone()
         return int(row[0]) if row and row[0] is not None else None
 
     def import_file(self, path: str | Path, source: str, actor: Actor,

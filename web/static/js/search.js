@@ -109,7 +109,8 @@ export class Search {
     const button = (label, cls, fn, action = "") => h("button", { type: "button", class: `button ${cls}`, text: label,
       dataset: { action }, disabled: this.settleUntil.has(`${person.id}:${action}`), on: { click: () => fn(person) } });
     const list = person.checked_in_at
-      ? [button("Undo", "ghost danger-text", (p) => this.undo(p), "undo"), button("Reprint", "ghost", (p) => this.reprint(p), "reprint")]
+      ? [button("Undo", "ghost danger-text", (p) => this.undo(p), "undo"),
+        button("Reprint", "ghost", (p) => this.reprint(p), "reprint")]
       : [button("Check in", "primary", (p) => this.checkIn(p))];
     list.push(button("Badge", "ghost", showBadge));
     return list;
