@@ -259,11 +259,17 @@ def badge_png(attendee_id: int) -> Response:
 @bp.post("/attendees/<int:attendee_id>/badge")
 @require("volunteer")
 def reprint(attendee_id: int) -> Response:
-    job_id = state().door.reprint(attendee_id, actor())
-    if job_id is None:
+    """Queue another badge. An optional `request_id` (as for walk-ins) names one press: the console
+    sends it again when the answer was lost, and the repeat queues nothing (answered 200, `repeated`)."""
+    request_id = json_body().get("request_id")
+    if request_id is not None and not (isinstance(request_id, str) and REQUEST_ID.fullmatch(request_id)):
+        return error(422, "invalid", "request_id must be 1 to 64 letters, digits, '-' or '_'.")
+    queued = state().door.reprint(attendee_id, actor(), request_id)
+    if queued is None:
         return error(404, "not_found", "No such attendee tonight.")
-    response = jsonify({"result": "queued", "job_id": job_id})
-    response.status_code = 202
+    job_id, repeated = queued
+    response = jsonify({"result": "queued", "job_id": job_id, **({"repeated": True} if repeated else {})})
+    response.status_code = 200 if repeated else 202
     return response
 
 

@@ -134,15 +134,31 @@ class Door:
                 self._publish_arrival(outcome, console_station(actor), manual=True)
         return attendee_id, outcome, earlier is not None
 
-    def reprint(self, attendee_id: int, actor: Actor) -> int | None:
-        """Queue another badge for someone: the only way a badge prints twice."""
-        with self.store.write() as db:
-            if attendees.get(db, self.event, attendee_id) is None:
-                return None
-            job_id = print_queue.enqueue(db, self.event.id, attendee_id, station=actor.station, reason="reprint")
-            audit.record(db, actor, "reprint", self.event.id, attendee_id, job_id=job_id)
-        self.feed.publish("print_queued", {"job_id": job_id, "attendee_id": attendee_id})
-        return job_id
+    def reprint(self, attendee_id: int, actor: Actor, request_id: str | None = None) -> tuple[int, bool] | None:
+        """Queue another badge for someone: the only way a badge prints twice.
+
+        Returns (job id, whether this repeated an earlier request), None for nobody. A phone that
+        lost the answer sends the same `request_id` again: that press already queued its badge,
+        found in the audit trail (which survives a restart), and a second badge is not wanted."""
+        with self.store.serialised():
+            with self.store.write() as db:
+                if attendees.get(db, self.event, attendee_id) is None:
+                    return None
+                earlier = self._reprint_by_request(db, attendee_id, request_id) if request_id else None
+                if earlier is not None:
+                    return earlier, True
+                job_id = print_queue.enqueue(db, self.event.id, attendee_id, station=actor.station, reason="reprint")
+                audit.record(db, actor, "reprint", self.event.id, attendee_id, job_id=job_id,
+                             **({"request_id": request_id} if request_id else {}))
+            self.feed.publish("print_queued", {"job_id": job_id, "attendee_id": attendee_id})
+        return job_id, False
+
+    def _reprint_by_request(self, db: Any, attendee_id: int, request_id: str) -> int | None:
+        """The job an earlier reprint of this person with this request id queued tonight, if any."""
+        row = db.execute("SELECT json_extract(details, '$.job_id') FROM audit WHERE event_id = ? AND attendee_id = ? "
+                         "AND action = 'reprint' AND json_extract(details, '$.request_id') = ? "
+                         "ORDER BY id DESC LIMIT 1", [self.event.id, attendee_id, request_id]).fetchone()
+        return int(row[0]) if row and row[0] is not None else None
 
     def import_file(self, path: str | Path, source: str, actor: Actor,
                     progress: Callable[[str, int, int], None] | None = None,

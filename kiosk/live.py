@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import zxingcpp
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, current_app, g, request, session
 from PIL import Image, UnidentifiedImageError
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
@@ -88,24 +88,39 @@ def _cross_site_refusal(request: Any) -> Any:
     return auth.refuse(403, "cross_site", "This live feed opens only from the kiosk's own pages.")
 
 
+_ENDED_SESSIONS: set[str] = set()  # CSRF tokens (one per sign-in) of sessions signed out since start
+
+
+def end_session(csrf: str | None) -> None:
+    """A browser signed out (POST /logout): close the sockets its other tabs opened with that session.
+
+    The session is a signed cookie, so the server forgets nothing when it is cleared, and a socket
+    keeps the cookie it opened with: a console left open in another tab went on receiving names,
+    "Live", after its volunteer signed out. Each sign-in has its own CSRF token, which names it."""
+    if csrf:
+        _ENDED_SESSIONS.add(csrf)
+        current_app.extensions["kiosk"].token_cache.clear()  # open sockets look again now
+
+
 class _SignIn:
     """The credentials a socket opened with, checked again while it stays open: at once after a
-    token is revoked through this server, and every few seconds for one revoked by `kiosk token
-    revoke` or expired. Revoking a lost phone's token must stop names reaching it, not only new
-    connections."""
+    token is revoked through this server or a session is signed out, and every few seconds for a
+    token revoked by `kiosk token revoke` or expired. Revoking a lost phone's token must stop names
+    reaching it, not only new connections."""
 
     def __init__(self, role: str) -> None:
         self.role = role
         self._tokens = current_app.extensions["kiosk"].token_cache
         self._generation = self._tokens.generation
         self._next_check = time.monotonic() + RECHECK_SECONDS
+        self._session = session.get("csrf") if g.get("auth_via") == "cookie" else None
 
     def lapsed(self) -> bool:
         now = time.monotonic()
         if now < self._next_check and self._generation == self._tokens.generation:
             return False
         self._generation, self._next_check = self._tokens.generation, now + RECHECK_SECONDS
-        return not auth.still_allowed(self.role)
+        return self._session in _ENDED_SESSIONS or not auth.still_allowed(self.role)
 
 
 @bp.errorhandler(RemoteProtocolError)

@@ -11,7 +11,7 @@ import qrcode
 import qrcode.image.svg
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
 
-from . import audit, auth, clock
+from . import audit, auth, clock, live
 from .api import json_body
 from .audit import Actor
 from .auth import require
@@ -63,7 +63,7 @@ def login() -> Any:
         else:
             role = auth.check_pin(state().settings.pins, request.form.get("pin", "").strip())
             if role:
-                auth.start_session(role, "pin")
+                _sign_in(role, "pin")
                 return redirect(next_url or auth.HOME[role])
             limiter.failed(client)
             error, status = "That PIN is not right.", 401
@@ -81,6 +81,18 @@ def _safe_next(value: str) -> str:
     return value if value.startswith("/") and not value.startswith("//") and not parts.netloc else ""
 
 
+def _end_session() -> None:
+    """This browser's sign-in ends: close the sockets its other tabs opened with it (kiosk.live)."""
+    live.end_session(session.get("csrf") if session.get("role") else None)
+
+
+def _sign_in(role: str, via: str, token_id: int | None = None) -> None:
+    """A new sign-in replaces the browser's session: a console left open in another tab of a laptop
+    now paired as the kiosk must not go on receiving names over the volunteer's old socket."""
+    _end_session()
+    auth.start_session(role, via, token_id=token_id)
+
+
 @bp.post("/logout")
 def logout() -> Any:
     """Sign this browser out, unless another site's page asks.
@@ -90,6 +102,7 @@ def logout() -> Any:
     older pages post without one. Browsers say where a request comes from in Sec-Fetch-Site."""
     if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
         return auth.refuse(403, "cross_site", "Only the kiosk's own pages can sign this browser out.")
+    _end_session()
     session.clear()
     return redirect(url_for("pages.login"))
 
@@ -102,7 +115,7 @@ def pair() -> Any:
         who = auth.token_actor(db, token)
     if who is None:
         return _page("login.html", error="This pairing link is not valid any more. Ask a volunteer for a new one.", next=""), 401
-    auth.start_session(who.role, "token", token_id=int(who.label.split(":")[1]))
+    _sign_in(who.role, "token", token_id=int(who.label.split(":")[1]))
     return redirect(auth.HOME[who.role])
 
 

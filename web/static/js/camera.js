@@ -8,6 +8,9 @@ const FRAME_INTERVAL = 250;   // ms: ~4 frames a second is plenty for a ticket h
 const MAX_WIDTH = 960;        // px: larger frames decode no better and cost Wi-Fi
 const ANSWER_TIMEOUT = 2000;  // ms: send a new frame even if an answer got lost
 const REPEAT_WINDOW = 5000;   // ms: a ticket held up keeps decoding; submit it once
+// The server answers every frame. This many answers lost in a row on a socket that still looks
+// open: the Wi-Fi dropped it without a close (a phone as a kiosk), so open another one.
+const MAX_LOST_ANSWERS = 3;
 
 export class CameraScanner {
   /**
@@ -21,6 +24,7 @@ export class CameraScanner {
     this.socket = null;
     this.timer = null;
     this.waitingSince = 0;
+    this.lostAnswers = 0; // frames in a row that got no answer
     this.last = { code: null, at: 0 };
     this.canvas = document.createElement("canvas");
   }
@@ -62,7 +66,7 @@ export class CameraScanner {
     await this.video.play().catch(() => {}); // muted + playsinline: allowed without a gesture
     this.socket = new LiveSocket("/ws/camera", {
       onMessage: (answer) => this.receive(answer),
-      onStatus: (state) => { if (state !== "open") this.waitingSince = 0; },
+      onStatus: (state) => { if (state !== "open") Object.assign(this, { waitingSince: 0, lostAnswers: 0 }); },
     }).start();
     this.timer = setInterval(() => this.sendFrame(), FRAME_INTERVAL);
     this.onStatus("on", "Camera on: hold your QR code up to it.");
@@ -80,8 +84,9 @@ export class CameraScanner {
   }
 
   sendFrame() {
-    const busy = this.waitingSince && performance.now() - this.waitingSince < ANSWER_TIMEOUT;
-    if (busy || document.hidden || !this.socket?.isOpen || this.video.readyState < 2) return;
+    if (this.waitingSince && performance.now() - this.waitingSince < ANSWER_TIMEOUT) return; // busy
+    if (this.waitingSince && this.answerLost()) return;
+    if (document.hidden || !this.socket?.isOpen || this.video.readyState < 2) return;
     const { videoWidth: w, videoHeight: h } = this.video;
     if (!w || !h) return;
     const scale = Math.min(1, MAX_WIDTH / w);
@@ -95,8 +100,19 @@ export class CameraScanner {
     }, "image/jpeg", 0.8);
   }
 
+  /** The frame in flight was never answered; true when the socket was given up for it. */
+  answerLost() {
+    this.waitingSince = 0;
+    this.lostAnswers += 1;
+    if (this.lostAnswers < MAX_LOST_ANSWERS) return false;
+    this.lostAnswers = 0;
+    this.socket?.replace();
+    return true;
+  }
+
   receive(answer) {
     this.waitingSince = 0;
+    this.lostAnswers = 0;
     for (const code of Array.isArray(answer?.codes) ? answer.codes : []) {
       if (typeof code !== "string" || !code.trim()) continue;
       const now = performance.now();

@@ -12,6 +12,9 @@ const REQUEST_TIMEOUT = 4000; // ms: longer than this and the person in front of
 const SLOW_AFTER = 300;       // ms before "Checking…" shows: a fast answer should not flicker
 const SHOW_FOR = { checked_in: 4000, already_checked_in: 5000, saved: 6000 };
 const SHOW_REFUSAL = 6500;
+// The same code again within this time is the scanner reading one ticket twice (a ticket held
+// under a presentation-mode scanner): its "Already checked in" replaced the person's own welcome.
+const REREAD_WINDOW = 3000;
 
 const TITLES = {
   already_checked_in: "Already checked in",
@@ -44,6 +47,7 @@ let lastScan = 0;       // sequence number of the newest scan
 let lastShown = 0;      // the newest scan whose answer is on screen: older answers must not cover it
 let backToIdle = null;
 let signedOut = false;
+let lastRead = { code: "", at: -Infinity }; // the newest code read, for REREAD_WINDOW
 const lateRefusals = []; // saved scans the server refused later: listed until a volunteer dismisses them
 
 // Timings for the bench (bench/scan_to_greeting.py): key press to greeting on screen.
@@ -67,7 +71,7 @@ function setStation(name) {
 /** Every way in (scanner, camera, typed) ends here. */
 async function scan(raw, { startedAt = performance.now(), via = "typed" } = {}) {
   const code = String(raw).trim();
-  if (!code) return;
+  if (!code || isReread(code)) return;
   const seq = ++lastScan;
   const item = { code, station: station(), nonce: uuid() };
   const slow = setTimeout(() => { if (seq === lastScan) showChecking(); }, SLOW_AFTER);
@@ -81,6 +85,14 @@ async function scan(raw, { startedAt = performance.now(), via = "typed" } = {}) 
     if (seq >= lastShown) showSaved(outcome.kind, seq);
   }
   recordTiming(code, via, startedAt, outcome);
+}
+
+/** The same code as the last one, this soon: the screen already answers it (or is checking it). */
+function isReread(code) {
+  const now = performance.now();
+  const again = code === lastRead.code && now - lastRead.at < REREAD_WINDOW;
+  lastRead = { code, at: again ? lastRead.at : now };
+  return again;
 }
 
 /**
@@ -133,7 +145,10 @@ function showSaved(kind, seq) {
   else show("saved", seq, TITLES.saved, SAVED_MESSAGE, SAVED_SUB);
 }
 
+/** The last greeting's timer must not put "Scan your ticket" up while this scan is checked: the
+ * person in front would scan again. The answer starts its own timer. */
 function showChecking() {
+  clearTimeout(backToIdle);
   main.dataset.state = "checking";
   view.idle.hidden = true;
   view.result.hidden = false;

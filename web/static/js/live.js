@@ -135,6 +135,12 @@ export class LiveSocket {
     this.timer = setTimeout(() => this.connect(), delay);
   }
 
+  /** The peer stopped answering though the socket looks open (a socket without heartbeats
+   * cannot tell by itself): give it up and open another one now. */
+  replace() {
+    if (this.ws) this.abandon(this.ws);
+  }
+
   reconnectNow() {
     clearTimeout(this.timer);
     if (this.ws && this.ws.readyState === WebSocket.CONNECTING) return;

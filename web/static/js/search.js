@@ -2,19 +2,27 @@
 // for people who are not on the list), undo (after a confirmation), reprint, badge preview.
 // Results are kept by attendee id so a live change patches one card instead of reshuffling.
 
-import { h, setText, clockTime, debounce } from "./dom.js";
+import { h, setText, clockTime, debounce, uuid } from "./dom.js";
 import { get, post, del, messageOf, NetworkError } from "./api.js";
 import { confirmDialog, showBadge } from "./modal.js";
 import { refusalSentence } from "./reasons.js";
 
 const NO_ANSWER = "No answer from the server. Check the Wi-Fi and try again.";
+const REPRINT_UNANSWERED = "No answer from the server: the badge may be printing. Pressing Reprint again "
+  + "does not print a second one.";
 const LIMIT = 25;
+// After a reprint or a check-in is answered, a tap within this time on Reprint, or on the Undo that
+// now sits where "Check in" was, is the rest of a double or triple tap (answers take 50 ms at the
+// door), not a new wish: it printed a second and third badge, or opened the undo dialog.
+const SETTLE_MS = 800;
 
 export class Search {
   constructor({ input, list, status }) {
     Object.assign(this, { input, list, status });
     this.people = new Map(); // id -> attendee, for the cards on screen
     this.notes = new Map();  // id -> {message, tone}: what the last action said, kept across redraws
+    this.reprints = new Map(); // id -> request_id of a reprint sent but not answered: a retry reuses it
+    this.settleUntil = new Map(); // "id:action" -> when taps on that button count again (SETTLE_MS)
     this.query = "";
     this.seq = 0;
     const run = debounce(() => this.run(this.input.value), 200);
@@ -98,12 +106,35 @@ export class Search {
   }
 
   actions(person) {
-    const button = (label, cls, fn) => h("button", { type: "button", class: `button ${cls}`, text: label, on: { click: () => fn(person) } });
+    const button = (label, cls, fn, action = "") => h("button", { type: "button", class: `button ${cls}`, text: label,
+      dataset: { action }, disabled: this.settleUntil.has(`${person.id}:${action}`), on: { click: () => fn(person) } });
     const list = person.checked_in_at
-      ? [button("Undo", "ghost danger-text", (p) => this.undo(p)), button("Reprint", "ghost", (p) => this.reprint(p))]
+      ? [button("Undo", "ghost danger-text", (p) => this.undo(p), "undo"),
+        button("Reprint", "ghost", (p) => this.reprint(p), "reprint")]
       : [button("Check in", "primary", (p) => this.checkIn(p))];
     list.push(button("Badge", "ghost", showBadge));
     return list;
+  }
+
+  /** An action on `person` was just answered: their `action` button stays disabled for SETTLE_MS,
+   * so the tail of a multi-tap lands on nothing (redrawn cards keep it disabled too). */
+  settle(person, action) {
+    const key = `${person.id}:${action}`;
+    const until = performance.now() + SETTLE_MS;
+    this.settleUntil.set(key, until);
+    this.enableButtons(person);
+    setTimeout(() => {
+      if (this.settleUntil.get(key) !== until) return; // settled again since: that timer ends it
+      this.settleUntil.delete(key);
+      this.enableButtons(person);
+    }, SETTLE_MS);
+  }
+
+  /** Enable the card's buttons, except one still settling after a multi-tap. */
+  enableButtons(person) {
+    this.cardOf(person)?.querySelectorAll("button").forEach((b) => {
+      b.disabled = Boolean(b.dataset.action && this.settleUntil.has(`${person.id}:${b.dataset.action}`));
+    });
   }
 
   cardOf(person) {
@@ -113,6 +144,7 @@ export class Search {
   async checkIn(person, override = false) {
     const answer = await this.act(person, () => post(`/api/attendees/${person.id}/checkin`, override ? { override: true } : {}));
     if (!answer) return;
+    this.settle(person, "undo");
     const data = answer.data;
     if (answer.status === 201) this.update(data.attendee, override ? "Admitted and checked in. Badge printing." : "Checked in. Badge printing.", "good");
     else if (data.result === "already_checked_in") this.update(data.attendee, refusalSentence(data), "info");
@@ -149,23 +181,34 @@ export class Search {
     else this.say(person, messageOf(answer), "bad");
   }
 
+  /**
+   * A press names itself (request_id) until it is answered: pressed again after "no answer", it
+   * is the same press sent again, and the server, which may have queued it, prints one badge.
+   * Once answered, the next press is a new one: the volunteer wants another badge.
+   */
   async reprint(person) {
-    const answer = await this.act(person, () => post(`/api/attendees/${person.id}/badge`, {}));
-    if (answer) this.say(person, answer.ok ? "Badge sent to the printer." : messageOf(answer), answer.ok ? "good" : "bad");
+    const requestId = this.reprints.get(person.id) || uuid();
+    this.reprints.set(person.id, requestId);
+    const answer = await this.act(person, () => post(`/api/attendees/${person.id}/badge`, { request_id: requestId }),
+      REPRINT_UNANSWERED);
+    if (!answer) return;
+    this.reprints.delete(person.id);
+    this.settle(person, "reprint");
+    this.say(person, answer.ok ? "Badge sent to the printer." : messageOf(answer), answer.ok ? "good" : "bad");
   }
 
   /** Run one request with the card's buttons disabled; null when there was no answer. */
-  async act(person, requestFn) {
+  async act(person, requestFn, unanswered = NO_ANSWER) {
     const card = this.cardOf(person);
     card?.querySelectorAll("button").forEach((b) => { b.disabled = true; });
     try {
       return await requestFn();
     } catch (err) {
       if (!(err instanceof NetworkError)) throw err;
-      this.say(person, NO_ANSWER, "bad");
+      this.say(person, unanswered, "bad");
       return null;
     } finally {
-      this.cardOf(person)?.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+      this.enableButtons(person);
     }
   }
 }
