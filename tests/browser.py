@@ -164,3 +164,21 @@ def quick_heartbeat(server: Any, seconds: float = 1) -> None:
     """Sockets that are silent for a few of these are dead: the pages notice in seconds, not minutes.
     Set before opening a page: the page reads the interval once, from its <meta name="live-heartbeat">."""
     server.app.config["LIVE_HEARTBEAT_SECONDS"] = seconds
+
+
+def answer_lost_once(page: Page, url: str, method: str = "POST") -> list[Any]:
+    """The first such request reaches the server and is done there, but its answer never comes
+    back (the phone walked out of range); later ones go through. Returns the bodies sent."""
+    sent: list[Any] = []
+
+    def handle(route: Any) -> None:
+        if route.request.method != method:
+            return route.continue_()
+        sent.append(route.request.post_data_json)
+        if len(sent) == 1:
+            route.fetch()
+            return route.abort("connectionreset")
+        route.continue_()
+
+    page.route(url, handle)
+    return sent

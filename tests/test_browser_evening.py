@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from browser import chromium, new_context, pair, pw, scanner_type, watch_page  # noqa: F401
+from browser import answer_lost_once, chromium, new_context, pair, pw, scanner_type, watch_page  # noqa: F401
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
@@ -20,23 +20,6 @@ def poll(page: Page, predicate: Any, what: str, timeout: float = 10.0) -> Any:
             return value
         page.wait_for_timeout(100)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def answer_lost_once(page: Page, url: str, method: str = "POST") -> list[Any]:
-    """The first such request is done on the server but its answer never reaches the phone."""
-    sent: list[Any] = []
-
-    def handle(route: Any) -> None:
-        if route.request.method != method:
-            return route.continue_()
-        sent.append(route.request.post_data_json)
-        if len(sent) == 1:
-            route.fetch()
-            return route.abort("connectionreset")
-        route.continue_()
-
-    page.route(url, handle)
-    return sent
 
 
 def print_jobs(server: Any, attendee_id: int, reason: str) -> int:

@@ -9,7 +9,8 @@ from typing import Any
 import requests
 from playwright.sync_api import Page, expect
 
-from browser import chromium, new_context, pair, pw, quick_heartbeat, scanner_type, signed_in_page, watch_page  # noqa: F401
+from browser import (answer_lost_once, chromium, new_context, pair, pw, quick_heartbeat, scanner_type,  # noqa: F401
+                     signed_in_page, watch_page)
 
 
 def poll(page: Page, predicate: Any, what: str, timeout: float = 10.0) -> Any:
@@ -130,24 +131,6 @@ def test_a_phone_that_lost_wifi_notices_and_sees_the_arrivals_it_missed(server, 
         watch.assert_clean()
     finally:
         context.close()
-
-
-def answer_lost_once(page: Page, url: str, method: str = "POST") -> list[Any]:
-    """The first such request reaches the server and is done there, but its answer never comes
-    back (the phone walked out of range); later ones go through. Returns the bodies sent."""
-    sent: list[Any] = []
-
-    def handle(route: Any) -> None:
-        if route.request.method != method:
-            return route.continue_()
-        sent.append(route.request.post_data_json)
-        if len(sent) == 1:
-            route.fetch()
-            return route.abort("connectionreset")
-        route.continue_()
-
-    page.route(url, handle)
-    return sent
 
 
 def walk_ins_named(server: Any, name: str) -> list[dict[str, Any]]:
