@@ -182,3 +182,14 @@ def answer_lost_once(page: Page, url: str, method: str = "POST") -> list[Any]:
 
     page.route(url, handle)
     return sent
+
+
+def poll(page: Page, predicate: Any, what: str, timeout: float = 10.0) -> Any:
+    """wait_until for tests with routes: Playwright runs route handlers only while the test is in
+    one of its calls, so wait in the page, not in time.sleep."""
+    for _ in range(int(timeout * 10)):
+        value = predicate()
+        if value:
+            return value
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -7,19 +7,9 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from browser import answer_lost_once, chromium, new_context, pair, pw, scanner_type, watch_page  # noqa: F401
+from browser import answer_lost_once, chromium, new_context, pair, poll, pw, scanner_type, watch_page  # noqa: F401
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-
-
-def poll(page: Page, predicate: Any, what: str, timeout: float = 10.0) -> Any:
-    """Wait in the page (route handlers run only while the test is inside a Playwright call)."""
-    for _ in range(int(timeout * 10)):
-        value = predicate()
-        if value:
-            return value
-        page.wait_for_timeout(100)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def print_jobs(server: Any, attendee_id: int, reason: str) -> int:

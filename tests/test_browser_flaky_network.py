@@ -9,19 +9,8 @@ from typing import Any
 import requests
 from playwright.sync_api import Page, expect
 
-from browser import (answer_lost_once, chromium, new_context, pair, pw, quick_heartbeat, scanner_type,  # noqa: F401
-                     signed_in_page, watch_page)
-
-
-def poll(page: Page, predicate: Any, what: str, timeout: float = 10.0) -> Any:
-    """wait_until for tests with routes: Playwright runs route handlers only while the test is in
-    one of its calls, so wait in the page, not in time.sleep."""
-    for _ in range(int(timeout * 10)):
-        value = predicate()
-        if value:
-            return value
-        page.wait_for_timeout(100)
-    raise AssertionError(f"timed out waiting for {what}")
+from browser import (answer_lost_once, chromium, new_context, pair, poll, pw, quick_heartbeat,  # noqa: F401
+                     scanner_type, signed_in_page, watch_page)
 
 
 class Remote:
