@@ -96,6 +96,7 @@ class KioskState:
     master: bytes
     login_limiter: auth.LoginLimiter
     token_cache: auth.TokenCache = field(default_factory=auth.TokenCache)
+    ended_sessions: set[str] = field(default_factory=set)  # CSRF tokens of browser sessions signed out (kiosk.live)
     printers: Any = None              # printers.board.PrinterBoard: what volunteers see, in every mode
     print_pool: Any = None            # printers.service.PrinterPool, when the print workers are threads here
     stop: threading.Event = field(default_factory=threading.Event)

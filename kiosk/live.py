@@ -88,9 +88,6 @@ def _cross_site_refusal(request: Any) -> Any:
     return auth.refuse(403, "cross_site", "This live feed opens only from the kiosk's own pages.")
 
 
-_ENDED_SESSIONS: set[str] = set()  # CSRF tokens (one per sign-in) of sessions signed out since start
-
-
 def end_session(csrf: str | None) -> None:
     """A browser signed out (POST /logout): close the sockets its other tabs opened with that session.
 
@@ -98,8 +95,9 @@ def end_session(csrf: str | None) -> None:
     keeps the cookie it opened with: a console left open in another tab went on receiving names,
     "Live", after its volunteer signed out. Each sign-in has its own CSRF token, which names it."""
     if csrf:
-        _ENDED_SESSIONS.add(csrf)
-        current_app.extensions["kiosk"].token_cache.clear()  # open sockets look again now
+        state = current_app.extensions["kiosk"]
+        state.ended_sessions.add(csrf)
+        state.token_cache.clear()  # open sockets look again now
 
 
 class _SignIn:
@@ -110,6 +108,7 @@ class _SignIn:
 
     def __init__(self, role: str) -> None:
         self.role = role
+        self._ended = current_app.extensions["kiosk"].ended_sessions
         self._tokens = current_app.extensions["kiosk"].token_cache
         self._generation = self._tokens.generation
         self._next_check = time.monotonic() + RECHECK_SECONDS
@@ -120,7 +119,7 @@ class _SignIn:
         if now < self._next_check and self._generation == self._tokens.generation:
             return False
         self._generation, self._next_check = self._tokens.generation, now + RECHECK_SECONDS
-        return self._session in _ENDED_SESSIONS or not auth.still_allowed(self.role)
+        return self._session in self._ended or not auth.still_allowed(self.role)
 
 
 @bp.errorhandler(RemoteProtocolError)
