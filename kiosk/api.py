@@ -70,6 +70,15 @@ def _not_a_flag(key: str) -> Response:
     return error(422, "invalid", f"{key} must be true or false.")
 
 
+def _is_request_id(value: Any) -> bool:
+    """Absent, or the name of one press that its retries repeat (walk-ins, reprints): see REQUEST_ID."""
+    return value is None or (isinstance(value, str) and REQUEST_ID.fullmatch(value) is not None)
+
+
+def _not_a_request_id() -> Response:
+    return error(422, "invalid", "request_id must be 1 to 64 letters, digits, '-' or '_'.")
+
+
 def _attendee_fields() -> tuple[str, ...]:
     return attendee_fields(auth.current_actor())
 
@@ -216,8 +225,8 @@ def post_walk_in() -> Response:
     if check_in is None:
         return _not_a_flag("check_in")
     request_id = body.get("request_id")
-    if request_id is not None and not (isinstance(request_id, str) and REQUEST_ID.fullmatch(request_id)):
-        return error(422, "invalid", "request_id must be 1 to 64 letters, digits, '-' or '_'.")
+    if not _is_request_id(request_id):
+        return _not_a_request_id()
     attendee_id, outcome, repeated = state().door.walk_in(name, email, company, check_in, actor(), request_id)
     with state().store.read() as db:
         person = attendees.as_dict(attendees.get(db, state().door.event, attendee_id))
@@ -262,8 +271,8 @@ def reprint(attendee_id: int) -> Response:
     """Queue another badge. An optional `request_id` (as for walk-ins) names one press: the console
     sends it again when the answer was lost, and the repeat queues nothing (answered 200, `repeated`)."""
     request_id = json_body().get("request_id")
-    if request_id is not None and not (isinstance(request_id, str) and REQUEST_ID.fullmatch(request_id)):
-        return error(422, "invalid", "request_id must be 1 to 64 letters, digits, '-' or '_'.")
+    if not _is_request_id(request_id):
+        return _not_a_request_id()
     queued = state().door.reprint(attendee_id, actor(), request_id)
     if queued is None:
         return error(404, "not_found", "No such attendee tonight.")
