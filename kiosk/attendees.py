@@ -16,7 +16,7 @@ from . import clock, importers, tickets
 from .events import Event
 from .importers import ImportBatch, ImportedPerson
 from .names import split_name
-from .textnorm import clean, fold
+from .textnorm import clean, fold, search_text
 
 KIOSK_FIELDS = ("id", "name", "first_name", "company", "role", "is_walk_in")
 PUBLIC_FIELDS = KIOSK_FIELDS + (
@@ -35,10 +35,6 @@ def as_dict(row: Any, fields: Iterable[str] = PUBLIC_FIELDS) -> dict[str, Any]:
     """An attendee row (a whole ``attendees`` row, or a dict of one) as API JSON; `status` is
     "attending" or "not_attending". Reads only `fields`: this runs twice on every check-in."""
     return {key: _DERIVED[key](row) if key in _DERIVED else row[key] for key in fields}
-
-
-def search_text(name: str, email: str | None, company: str | None) -> str:
-    return " ".join(fold(part) for part in (name, email, company) if part)
 
 
 def get(db: sqlite_utils.Database, event: Event, attendee_id: int) -> sqlite_utils.db.Table | Any:
@@ -77,17 +73,31 @@ def _door_code_matches(db: sqlite_utils.Database, event: Event, keys: list[str])
 
 
 def search(db: sqlite_utils.Database, event: Event, query: str, limit: int = 25) -> list[dict[str, Any]]:
-    """Search as you type: every word must appear in name, email or company, accents and case ignored."""
+    """Search as you type: every word must appear in name, email or company, accents and case ignored.
+
+    People whose words start with what was typed come first: "le" lists Lê and Leila before
+    everyone whose email is at example.org; and typed accents count: "lê" lists Lê before Lefèvre."""
     words = fold(query).split()[:6]
     if not words:
         rows = db.execute("SELECT * FROM attendees WHERE event_id = ? ORDER BY name LIMIT ?", [event.id, limit])
         return [as_dict(r) for r in rows]
     clauses = " AND ".join("search_text LIKE ? ESCAPE '\\'" for _ in words)
+    misses = " + ".join("((' ' || replace(search_text, '-', ' ')) NOT LIKE ? ESCAPE '\\')" for _ in words)
     params = [f"%{_escape_like(w)}%" for w in words]
+    word_starts = [f"% {_escape_like(w)}%" for w in words]
     rows = db.execute(
         f"SELECT * FROM attendees WHERE event_id = ? AND {clauses} "
-        f"ORDER BY (checked_in_at IS NOT NULL), name LIMIT ?", [event.id, *params, limit])
-    return [as_dict(r) for r in rows]
+        f"ORDER BY ({misses}), (checked_in_at IS NOT NULL), name LIMIT ?",
+        [event.id, *params, *word_starts, limit])
+    return _accents_as_typed_first([as_dict(r) for r in rows], query)
+
+
+def _accents_as_typed_first(people: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
+    """Move the people whose name holds the query's accented words exactly as typed to the front."""
+    accented = [word for word in query.casefold().split() if fold(word) != word]
+    if not accented:
+        return people
+    return sorted(people, key=lambda person: not all(word in person["name"].casefold() for word in accented))
 
 
 def _escape_like(word: str) -> str:

@@ -31,9 +31,11 @@ import sqlite_utils
 
 from printers.offload import off_hub, real_sleep
 
+from .textnorm import search_text
+
 BUSY_TIMEOUT_MS = 5000
 BUSY_RETRY_SECONDS = 0.0002  # another process holds the write lock for one commit: well under a millisecond
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: search_text also holds names with umlauts written out
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -195,7 +197,16 @@ def create_schema(db: sqlite_utils.Database) -> None:
     if "expires_at" not in {column[1] for column in db.execute("PRAGMA table_info(tokens)")}:
         db.execute("ALTER TABLE tokens ADD COLUMN expires_at TEXT")  # databases from before pairing expiry
     db.executescript(RECOUNT)
+    if db.execute("PRAGMA user_version").fetchone()[0] < 2:
+        _refresh_search_text(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _refresh_search_text(db: sqlite_utils.Database) -> None:
+    """Rebuild what search matches for people stored by an older version (forgotten people stay blank)."""
+    rows = db.execute("SELECT id, name, email, company FROM attendees WHERE search_text != ''").fetchall()
+    db.conn.executemany("UPDATE attendees SET search_text = ? WHERE id = ?",
+                        [(search_text(name, email, company), row_id) for row_id, name, email, company in rows])
 
 
 SCHEMA = """

@@ -1,4 +1,4 @@
-"""Text folding for search: "serg" finds Sérgio, "muller" finds Müller, "ΓΙΩΡΓΟΣ" finds Γιώργος."""
+"""Text folding for search: "serg" finds Sérgio, "muller" and "mueller" find Müller, "ΓΙΩΡΓΟΣ" finds Γιώργος."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import re
 import unicodedata
 
 _SPECIAL = str.maketrans({"ø": "o", "đ": "d", "ł": "l", "æ": "ae", "œ": "oe", "ı": "i", "þ": "th"})
+# How German and Scandinavian names are written out on a keyboard without the letter:
+# Müller as "Mueller", Jørgensen as "Joergensen", Åsa as "Aasa".
+_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ø": "oe", "å": "aa"})
 
 # Zero-width non-joiner and joiner are part of the text: Persian "محمد‌رضا" is one word with a
 # ZWNJ, and "👩‍💻" is one emoji with a ZWJ. Every other format character (zero-width space,
@@ -21,6 +24,24 @@ def fold(text: str | None) -> str:
         return ""
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_SPECIAL))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_SPECIAL)
+
+
+def fold_spelled_out(text: str | None) -> str:
+    """`fold` of text with its umlauts written out ("Müller" -> "mueller"), or "" when that
+    changes nothing: the second spelling a volunteer may type for the same name."""
+    if not text:
+        return ""
+    spelled = unicodedata.normalize("NFC", text.casefold()).translate(_SPELLED_OUT)
+    folded = fold(spelled)
+    return folded if folded != fold(text) else ""
+
+
+def search_text(name: str, email: str | None, company: str | None) -> str:
+    """What search matches: name, email and company folded, plus the name and company with
+    their umlauts written out, so "mueller" finds Müller as "muller" does."""
+    folded = [fold(part) for part in (name, email, company) if part]
+    spelled = [fold_spelled_out(part) for part in (name, company)]
+    return " ".join(folded + [part for part in spelled if part])
 
 
 def clean(text: object, limit: int = 200) -> str:
