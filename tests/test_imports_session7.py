@@ -1,0 +1,140 @@
+"""Lists that said less than they seemed to: Meetup exports without an RSVP, Meetup lists keyed by
+"Member ID", Eventbrite reports in the organiser's language, pretix check-in lists in Spanish, and
+an Eventbrite summary report whose attendee was renamed.
+
+Each test writes a small file shaped like the real export (its source is named in the test) and
+imports it the way an organiser does: `kiosk import` on the command line, or an upload to a real
+server, then scans at the door.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_kiosk, write_config
+
+from kiosk.importers import ImportFileError, read_attendee_file
+
+SECRET_A = "hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq"
+SECRET_B = "u7pz2kwr9mh4dxqtb6ns3gcv8yjfea5e"
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    """A throwaway export for one test."""
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def upload(server, path: Path):
+    """The organiser's upload of one file, source detected."""
+    with path.open("rb") as fh:
+        return server.post("/api/imports", files={"file": (path.name, fh)}, data={"source": "auto"})
+
+
+def by_name(server) -> dict[str, dict]:
+    return {a["name"]: a for a in server.get("/api/attendees?limit=500", "volunteer").json()["attendees"]}
+
+
+def listed(config: Path) -> list[dict]:
+    """Everyone the kiosk knows, as `kiosk attendees --format json` prints them."""
+    return json.loads(run_kiosk(config, "attendees", "--format", "json").stdout)
+
+
+# --- 1. Meetup exports that cannot say who is coming -----------------------------------------
+
+# Meetup Pro's "Registration responses" download: the Pro network's questions for everyone who
+# answered them, waitlisted and "No" RSVPs included, with no RSVP column and no member id. Header
+# as estyxx/meetup-export (README.md) quotes it from a real export.
+REGISTRATION_RESPONSES = (
+    '"updatedAt","chapter.name","event.title","First name","Last name","Organization name",'
+    '"Main reason for attending"\n'
+    '"2024-09-01T10:00:00Z","Django London","Django London Sept","Ada","Lovelace","Engines","Talks"\n'
+    '"2024-09-02T11:00:00Z","Django London","Django London Sept","Grace","Hopper","Navy","Pizza"\n')
+
+# Meetup's group membership list ("Members | Download membership list"), header and first row as
+# fagan2888/meetup_cumulative_growth_plotter (README.md) shows it: one row per member of the group,
+# RSVP totals over all events, nothing about this event.
+MEMBER_LIST = (
+    "Name\tUser ID\tTitle\tMember ID\tLocation\tJoined Group on\tLast visited group on\t"
+    "Last Attended\tTotal RSVPs\tRSVPed Yes\tRSVPed Maybe\tRSVPed No\tMeetups attended\tNo shows\t"
+    "Intro\tPhoto\tAssistant Organizer\tMailing List\tURL of Member Profile\r\n"
+    "Ian Ozsvald\tuser 12537919\t\t12537919\tLondon\t04/24/2014\t06/22/2015\t06/20/2015\t 14\t14\t0\t0"
+    "\t13\t0\tYes\tYes\tYes\tNo\thttp://www.meetup.com/PyData-London-Meetup/members/12537919/ \r\n")
+
+
+@pytest.mark.parametrize(("name", "text", "encoding", "words"), [
+    ("registration_responses.csv", REGISTRATION_RESPONSES, "utf-8", "Registration responses"),
+    ("PyData-London-Meetup_Member_List_on_07-30-15.xls", MEMBER_LIST, "utf-16", "member list"),
+    # An attendee download whose RSVP column was deleted: its No and Waitlist rows would get in.
+    ("trimmed.xls", "Name\tUser ID\tGuests\tRSVPed on\r\nAda Lovelace\tuser 1\t0\t2024-09-01\r\n",
+     "utf-16", "RSVP"),
+], ids=["registration-responses", "member-list", "rsvp-column-deleted"])
+def test_a_meetup_list_without_rsvps_imports_nobody_and_says_why(name: str, text: str, encoding: str,
+                                                                  words: str, tmp_path: Path) -> None:
+    """These were imported as plain lists with everyone attending, though Meetup's own file holds
+    the people who said No and the waitlist."""
+    config = write_config(tmp_path / "door")
+    path = write(tmp_path, name, text, encoding)
+    result = run_kiosk(config, "import", str(path), check=False)
+    assert result.returncode != 0
+    assert f"{name} line 1:" in result.stderr and words in result.stderr
+    assert "Nothing was imported." in result.stderr
+    assert listed(config) == []
+
+
+def test_the_registration_responses_refusal_points_to_the_attendee_list(tmp_path: Path) -> None:
+    with pytest.raises(ImportFileError) as caught:
+        read_attendee_file(write(tmp_path, "responses.csv", REGISTRATION_RESPONSES))
+    assert caught.value.line == 1 and "RSVP" in caught.value.reason
+
+
+# --- 2. Meetup lists keyed by Member ID with an "RSVP Status" ---------------------------------
+
+MEMBER_ID_LIST = ("Name,Member ID,RSVP Status,What company do you work for?\n"
+                  "Ada Lovelace,12537919,Yes,Engines\n"
+                  "Grace Hopper,23456789,Waitlist,US Navy\n"
+                  "Alan Turing,34567890,No,Bletchley\n")
+
+
+def test_a_member_id_list_with_rsvp_status_is_meetup_and_a_re_import_updates(empty_server,
+                                                                             tmp_path: Path) -> None:
+    """It was read as a plain list keyed by name: a corrected name made a second Ada."""
+    first = upload(empty_server, write(tmp_path, "v1.csv", MEMBER_ID_LIST)).json()
+    assert (first["source"], first["added"], first["not_attending"]) == ("meetup", 3, 2)
+    ada = by_name(empty_server)["Ada Lovelace"]
+    assert empty_server.scan(ada["ticket_code"]).status_code == 201
+    grace = by_name(empty_server)["Grace Hopper"]
+    refused = empty_server.scan(grace["ticket_code"])
+    assert (refused.status_code, refused.json()["result"]) == (409, "not_attending")
+    renamed = MEMBER_ID_LIST.replace("Ada Lovelace", "Augusta Ada King")
+    second = upload(empty_server, write(tmp_path, "v2.csv", renamed)).json()
+    assert (second["added"], second["updated"], second["kept_check_ins"]) == (0, 1, 1)
+    people = by_name(empty_server)
+    assert "Ada Lovelace" not in people and people["Augusta Ada King"]["id"] == ada["id"]
+    assert people["Augusta Ada King"]["checked_in_at"]
+
+
+@pytest.mark.parametrize(("status", "attending"), [
+    ("YES", True), ("NO", False), ("WAITLIST", False), ("Going", True), ("Not going", False)])
+def test_meetup_rsvp_status_words_decide_the_door(status: str, attending: bool, tmp_path: Path) -> None:
+    path = write(tmp_path, "rsvps.csv", f"Name,Member ID,RSVP Status\nAda Lovelace,7,{status}\n")
+    batch = read_attendee_file(path)
+    (ada,) = batch.people
+    assert (batch.source, ada.external_id, ada.attending) == ("meetup", "meetup:7", attending)
+
+
+def test_a_club_list_with_its_own_member_numbers_stays_a_plain_list(tmp_path: Path) -> None:
+    """Only Meetup's numeric member ids make a "Member ID, RSVP Status" list a Meetup list."""
+    path = write(tmp_path, "club.csv", "Name,Member ID,RSVP Status\nAda Lovelace,M-001,Yes\n")
+    assert read_attendee_file(path).source == "csv"
+
+
+def test_a_bad_member_id_below_a_good_one_names_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "rsvps.csv", "Name,Member ID,RSVP Status\nAda Lovelace,7,Yes\n"
+                                        "Grace Hopper,user x,Yes\n")
+    with pytest.raises(ImportFileError) as caught:
+        read_attendee_file(path)
+    assert caught.value.line == 3 and "member id" in caught.value.reason
