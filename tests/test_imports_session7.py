@@ -138,3 +138,47 @@ def test_a_bad_member_id_below_a_good_one_names_its_line(tmp_path: Path) -> None
     with pytest.raises(ImportFileError) as caught:
         read_attendee_file(path)
     assert caught.value.line == 3 and "member id" in caught.value.reason
+
+
+# --- 3. Eventbrite reports in the organiser's language ---------------------------------------
+
+# Eventbrite titles its report in the organiser's language. No real localised header was found in
+# public sources, so these rows follow the shape the reports are said to have ("Bestellnr.",
+# "Estado del asistente"...): what matters is that the status column is found and its refusals kept.
+LOCALISED = {
+    "de": ("Bestellnr.,Bestelldatum,Vorname,Nachname,E-Mail,Anzahl,Ticketart,Teilnehmer-Nr.,"
+           "Teilnehmerstatus", "Erstattet"),
+    "es": ("Nº de pedido,Fecha del pedido,Nombre,Apellidos,Correo electrónico,Cantidad,"
+           "Tipo de entrada,Nº de asistente,Estado del asistente", "Reembolsado"),
+    "fr": ("N° de commande,Date de la commande,Prénom,Nom,E-mail,Quantité,Type de billet,"
+           "N° de participant,Statut du participant", "Remboursé"),
+    "it": ("N. ordine,Data ordine,Nome,Cognome,E-mail,Quantità,Tipo di biglietto,N. partecipante,"
+           "Stato del partecipante", "Rimborsato"),
+    "nl": ("Bestelnummer,Besteldatum,Voornaam,Achternaam,E-mail,Aantal,Tickettype,Deelnemernummer,"
+           "Status deelnemer", "Terugbetaald"),
+    "pt": ("Nº do pedido,Data do pedido,Nome,Sobrenome,E-mail,Quantidade,Tipo de ingresso,"
+           "Nº do participante,Status do participante", "Reembolsado"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(LOCALISED))
+def test_a_localised_eventbrite_report_keeps_its_refunds_out(language: str, empty_server,
+                                                             tmp_path: Path) -> None:
+    """The status column went unread: a refunded ticket was let in."""
+    header, refunded = LOCALISED[language]
+    text = (f"{header}\n"
+            "11211912243,2026-11-01,Ada,Lovelace,ada@example.org,1,GA,17645032101,OK\n"
+            f"11211912250,2026-11-02,Miles,O'Brien,miles@example.org,1,GA,17645032199,{refunded}\n")
+    summary = upload(empty_server, write(tmp_path, f"eventbrite_{language}.csv", text)).json()
+    assert (summary["added"], summary["not_attending"]) == (2, 1)
+    people = by_name(empty_server)
+    assert people["Ada Lovelace"]["status"] == "attending"
+    refused = empty_server.scan(people["Miles O'Brien"]["ticket_code"])
+    assert (refused.status_code, refused.json()["result"]) == (409, "not_attending")
+
+
+@pytest.mark.parametrize("header", ["Name,Estado,Email", "Name,Estado civil,Email"])
+def test_a_spanish_estado_alone_is_not_an_attendee_status(header: str, tmp_path: Path) -> None:
+    """"Estado" alone is a state or province in an address: "Cancún" must not refuse anyone."""
+    path = write(tmp_path, "list.csv", f"{header}\nAda Lovelace,Cancelado Sur,ada@example.org\n")
+    assert read_attendee_file(path).people[0].attending
