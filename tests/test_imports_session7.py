@@ -182,3 +182,36 @@ def test_a_spanish_estado_alone_is_not_an_attendee_status(header: str, tmp_path:
     """"Estado" alone is a state or province in an address: "Cancún" must not refuse anyone."""
     path = write(tmp_path, "list.csv", f"{header}\nAda Lovelace,Cancelado Sur,ada@example.org\n")
     assert read_attendee_file(path).people[0].attending
+
+
+# --- 4. pretix check-in list in Spanish ------------------------------------------------------
+
+# pretix's CSV check-in list (src/pretix/plugins/checkinlists/exporters.py, CSVCheckinList) in the
+# Spanish of src/pretix/locale/es/LC_MESSAGES/django.po (commit 0031abf3): "Order code" -> "Código de
+# la orden", "Attendee name" -> "Nombre del participante", "Attendee name: {part}" -> "Nombre del
+# participante: {part}" with "Given name" -> "Nombre" and "Family name" -> "Apellido", "Product" ->
+# "Producto", "Price" -> "Precio", "Secret" -> "Secreto", and the paid column as "Pagado".
+PRETIX_ES = ("Código de la orden,Nombre del participante,Nombre del participante: Nombre,"
+             "Nombre del participante: Apellido,Producto,Precio,Pagado,Secreto,E-mail,Compañía\n"
+             f"ABC12,Ana María López García,Ana María,López García,Entrada,0.00,Sí,{SECRET_A},"
+             "ana@example.es,Engines\n"
+             f"QWE7R,Grace Hopper,Grace,Hopper,Entrada,10.00,No,{SECRET_B},grace@example.com,Navy\n")
+
+
+def test_a_spanish_pretix_list_refuses_the_unpaid_and_opens_for_the_secret(empty_server,
+                                                                          tmp_path: Path) -> None:
+    """"Secreto" and "Pagado" went unread: the QR codes on the tickets were unknown at the door and
+    an unpaid order would have got in; the name parts were ignored, so Ana María was "Ana"."""
+    summary = upload(empty_server, write(tmp_path, "pretix_es.csv", PRETIX_ES)).json()
+    assert (summary["source"], summary["added"], summary["not_attending"]) == ("pretix", 2, 1)
+    refused = empty_server.scan(SECRET_B)
+    assert (refused.status_code, refused.json()["result"]) == (409, "not_attending")
+    welcome = empty_server.scan(SECRET_A)
+    assert welcome.status_code == 201, welcome.text
+    assert welcome.json()["message"].startswith("Welcome, Ana María!")
+
+
+def test_spanish_name_parts_are_the_given_and_family_name(tmp_path: Path) -> None:
+    ana, _ = read_attendee_file(write(tmp_path, "pretix_es.csv", PRETIX_ES)).people
+    assert (ana.first_name, ana.last_name) == ("Ana María", "López García")
+    assert ana.external_id.startswith("pretix:ABC12-secret-")
