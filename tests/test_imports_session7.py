@@ -215,3 +215,53 @@ def test_spanish_name_parts_are_the_given_and_family_name(tmp_path: Path) -> Non
     ana, _ = read_attendee_file(write(tmp_path, "pretix_es.csv", PRETIX_ES)).people
     assert (ana.first_name, ana.last_name) == ("Ana María", "López García")
     assert ana.external_id.startswith("pretix:ABC12-secret-")
+
+
+# --- 5. Eventbrite: a renamed attendee is the same ticket ------------------------------------
+
+# Eventbrite's Attendee summary report (header as a PyCon Sweden script on GitHub lists it): no
+# Attendee #, so a person was keyed on their order and their name, and a buyer's correction of the
+# name made a second person and left the first one, checked in, in the list.
+SUMMARY_HEADER = ("Order ID,Order Date,Attendee Status,Name,Email,Event Name,Ticket Quantity,"
+                  "Ticket Type,Ticket Price,Buyer Name,Buyer Email\r\n")
+
+
+def summary_row(order: str, name: str, email: str, status: str = "Attending") -> str:
+    return f"{order},2026-11-01,{status},{name},{email},Meetup,1,GA,0,{name},{email}\r\n"
+
+
+def test_a_renamed_attendee_in_a_summary_report_is_updated_not_added(empty_server,
+                                                                    tmp_path: Path) -> None:
+    v1 = SUMMARY_HEADER + summary_row("1234567890", "Jon Smyth", "jon@example.org") + summary_row(
+        "1234567891", "Ada Lovelace", "ada@example.org")
+    assert upload(empty_server, write(tmp_path, "v1.csv", "\ufeff" + v1)).json()["added"] == 2
+    jon = by_name(empty_server)["Jon Smyth"]
+    assert empty_server.scan(jon["ticket_code"]).status_code == 201
+    v2 = v1.replace("Jon Smyth", "John Smith")
+    second = upload(empty_server, write(tmp_path, "v2.csv", "\ufeff" + v2)).json()
+    assert (second["added"], second["updated"], second["kept_check_ins"], second["missing"]) == (0, 1, 1, 0)
+    people = by_name(empty_server)
+    assert set(people) == {"John Smith", "Ada Lovelace"}
+    assert people["John Smith"]["id"] == jon["id"] and people["John Smith"]["checked_in_at"]
+    assert empty_server.get("/api/headcount", None).json()["expected"] == 2
+
+
+def test_two_tickets_of_one_summary_order_stay_two_people(tmp_path: Path) -> None:
+    text = SUMMARY_HEADER + summary_row("1234567890", "Ada Lovelace", "ada@example.org") + summary_row(
+        "1234567890", "Grace Hopper", "ada@example.org")
+    ada, grace = read_attendee_file(write(tmp_path, "summary.csv", text)).people
+    assert ada.external_id != grace.external_id
+
+
+def test_a_renamed_attendee_in_the_classic_report_keeps_the_attendee_number(tmp_path: Path) -> None:
+    """The classic report keys on the Attendee #, and its barcode is Order # + Attendee # + 001:
+    neither moves when the buyer edits the name."""
+    header = "Order #,Order Date,First Name,Last Name,Email,Attendee #,Attendee Status\r\n"
+    v1 = header + "11211912243,2026-11-01,Jon,Smyth,jon@example.org,17645032101,Attending\r\n"
+    config = write_config(tmp_path / "door")
+    run_kiosk(config, "import", str(write(tmp_path, "v1.csv", v1)))
+    before = listed(config)
+    run_kiosk(config, "import", str(write(tmp_path, "v2.csv", v1.replace("Jon,Smyth", "John,Smith"))))
+    (after,) = listed(config)
+    assert (after["id"], after["ticket_code"], after["name"]) == (
+        before[0]["id"], before[0]["ticket_code"], "John Smith")
