@@ -33,6 +33,17 @@ _NOT_ATTENDING_FRAGMENTS = (
     "storniert", "abgelaufen", "abgelehnt", "ausstehend", "warteliste",
     "geannuleerd", "verlopen", "geweigerd", "openstaand", "wachtlijst",
     "expir", "pendiente", "pendente", "annul", "rejet", "denied",
+    # Refunded, deleted, not attending and waitlisted as a report exported in the organiser's
+    # language says them (Eventbrite translates its statuses with its titles): German "Erstattet",
+    # "Gelöscht", "Nimmt nicht teil"; Spanish and Portuguese "Reembolsado", Spanish "Eliminado",
+    # "No asistirá", "Lista de espera"; French "Remboursé", "Supprimé", "Ne participe pas", "Liste
+    # d'attente"; Italian "Rimborsato", "Eliminato", "Non partecipa", "Lista d'attesa"; Dutch
+    # "Terugbetaald", "Verwijderd", "Neemt niet deel", "Afgemeld"; Portuguese "Excluído", "Não vai".
+    # Common words, not a platform's verified strings: a refusal word in any language refuses.
+    "erstattet", "gelöscht", "nicht teil", "abgesagt", "reembols", "eliminad", "no asist",
+    "lista de espera", "rembours", "supprim", "ne particip", "attente", "rimbors", "eliminat",
+    "non partecip", "attesa", "terugbetaal", "verwijder", "niet deel", "afgemeld", "excluíd",
+    "não vai", "não particip",
 )
 # What a yes/no cell says for "no". pretix writes its own _("No") in the organiser's language,
 # so a German export says "Nein" (pretix locale/de/LC_MESSAGES/django.po: msgid "No" -> "Nein"),

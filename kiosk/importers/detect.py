@@ -1,8 +1,10 @@
-"""Which platform produced a file, decided from its header row alone.
+"""Which platform produced a file, decided from its header row.
 
 Each platform has column titles no other export uses (Luma's ``api_id``,
 Eventbrite's ``Attendee #``, Tito's ``Ticket Reference``, pretix's ``Order
 code``, Meetup's ``User ID`` with ``RSVP``). Anything else is a plain list.
+Only a Meetup list titled with the common ``Member ID`` is also checked by its
+first member id, which must be one of Meetup's member numbers.
 """
 
 from __future__ import annotations

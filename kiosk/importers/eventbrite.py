@@ -9,8 +9,11 @@ the stable key is the Attendee #, never the email.
 
 The newer "Attendee summary" report has no Attendee # and no barcode: Order ID,
 Order Date, Attendee Status, Name, Email, Event Name, Ticket Quantity, Ticket
-Type, Ticket Price, Buyer Name, Buyer Email. Its people are keyed on the order
-and their name, and get the kiosk's own code (their Eventbrite barcode is unknown).
+Type, Ticket Price, Buyer Name, Buyer Email. Its people get the kiosk's own code
+(their Eventbrite barcode is unknown) and are keyed on their order: the buyer may
+edit an attendee's name, and the ticket stays the same person, as the Attendee #
+does in the classic report. Only an order with several tickets adds the name,
+since nothing else in the report tells its tickets apart.
 """
 
 from __future__ import annotations
@@ -91,6 +94,9 @@ def row_parser(columns: Columns) -> RowParser:
         return list(dict.fromkeys(key for key in keys if key))
 
     seen: Counter[str] = Counter()
+    # Rows per order, counted before any row is parsed (a bad number is reported at its own row).
+    tickets_of_order = Counter(columns.cell(row, order) for row in table.rows) if (
+        attendee is None and barcode is None and order is not None) else Counter()
 
     def external_id(row: Row, attendee_no: str, keys: list[str], order_no: str, name: str) -> str:
         """eventbrite:<Attendee #>; the barcode stands in when a report lacks attendee numbers,
@@ -100,6 +106,8 @@ def row_parser(columns: Columns) -> RowParser:
         if keys:
             return f"{SOURCE}:barcode:{keys[-1].split(':', 1)[1]}"
         if attendee is None and barcode is None and order_no:
+            if tickets_of_order[order_no] == 1:  # the order is the ticket, whatever its name says
+                return f"{SOURCE}:order:{order_no}"
             base = f"{SOURCE}:order:{order_no}:{fold(name)}"
             seen[base] += 1  # two tickets of one order under one name: nothing else tells them apart
             return base if seen[base] == 1 else f"{base}#{seen[base]}"

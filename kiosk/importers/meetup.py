@@ -3,7 +3,14 @@
 Typical columns: Name, User ID ("user 12537919"), Title, Event Host, RSVPed on,
 Last Attended, Guests, RSVP (Yes / No / Waitlist / Waiting List), Phone, Joined
 Group on, URL of Member Profile, then one column per RSVP question. There is no
-email column and no ticket: Meetup members get the kiosk's own code.
+email column and no ticket: Meetup members get the kiosk's own code. Lists made
+from Meetup's API or a Meetup Pro dashboard name the same things "Member ID" and
+"RSVP Status" (YES / NO / WAITLIST, or Going / Not going).
+
+Two other Meetup downloads look like attendee lists and are not: the group's
+membership list and Meetup Pro's "Registration responses". Neither says who
+answered the event's RSVP with Yes, so both are refused with a pointer to the
+attendee download rather than imported with everyone let in.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import re
 
 from .common import Columns, RowParser, build_person, fail, find_company, parse_count, person_name
-from .model import ImportedPerson
+from .model import ImportedPerson, ImportFileError
 from .reading import Row
 
 SOURCE = "meetup"
@@ -19,22 +26,96 @@ SOURCE = "meetup"
 _MEMBER_URL_ID = re.compile(r"/members/([0-9]{1,20})(?:/|$)")
 _USER_ID = re.compile(r"(?:user\s*)?([0-9]{1,20})", re.IGNORECASE)
 
+# "RSVP" in Meetup's own download; "RSVP Status" (or "RSVP response") where a list was made from
+# Meetup's API, whose RSVP carries a status / response (meetupr's get_event_rsvps: member_id,
+# member_name, ..., response). A bare "Response" is read, but too common a title to detect by.
+RSVP_TITLES = ("RSVP", "RSVP Status", "RSVP response")
+RSVP_READ_TITLES = (*RSVP_TITLES, "Response")
+# Meetup's per-event bookkeeping beside the RSVP, which no membership list has.
+EVENT_TITLES = ("Guests", "RSVPed on")
+# The group's membership list ("Members | Download membership list"), as the PyData London
+# organisers' tool documents it (fagan2888/meetup_cumulative_growth_plotter, README.md): Name,
+# User ID, Title, Member ID, Location, Joined Group on, Last visited group on, Last Attended,
+# Total RSVPs, RSVPed Yes, RSVPed Maybe, RSVPed No, Meetups attended, No shows, ... One row per
+# member of the group, RSVP counts over all events.
+MEMBER_LIST_TITLES = ("Total RSVPs", "RSVPed Yes", "RSVPed No", "Last visited group on")
+# Meetup Pro's "Registration responses" download: the Pro network's questions for everyone who
+# answered them, waitlisted and "No" RSVPs included, without the RSVP. Its fields as
+# estyxx/meetup-export (README.md) quotes a real one: "updatedAt", "chapter.name", "event.title",
+# "First name", "Last name", "Organization name", "Main reason for attending".
+REGISTRATION_RESPONSES_TITLES = ("chapter.name", "event.title")
+
 
 def looks_like(columns: Columns) -> bool:
-    """A member id column together with Meetup's RSVP bookkeeping."""
-    has_member = columns.find("User ID", "Member ID", "URL of Member Profile") is not None
-    has_rsvp = columns.find("RSVP", "Guests", "RSVPed on") is not None
-    return has_member and has_rsvp
+    """A member id column together with Meetup's RSVP bookkeeping, or one of the Meetup
+    downloads that must be refused (the membership list, Pro's registration responses)."""
+    if _registration_responses(columns):
+        return True
+    has_user = columns.find("User ID", "URL of Member Profile") is not None
+    member_id = columns.find("Member ID")
+    if has_user and _member_list(columns):
+        return True
+    if has_user and columns.find(*RSVP_TITLES, *EVENT_TITLES) is not None:
+        return True
+    # "Member ID" alone is a common title of club and CRM lists: it makes a Meetup list only with
+    # an RSVP column and Meetup's numbers in it (checked on the first filled cell).
+    return member_id is not None and columns.find(*RSVP_TITLES, *EVENT_TITLES) is not None and (
+        _first_is_meetup_number(columns, member_id))
+
+
+def _registration_responses(columns: Columns) -> bool:
+    """Whether a header is Meetup Pro's "Registration responses" download."""
+    return all(columns.find(title) is not None for title in REGISTRATION_RESPONSES_TITLES)
+
+
+def _member_list(columns: Columns) -> bool:
+    """Whether a header is the group's membership list rather than an event's attendees."""
+    return columns.find(*RSVP_TITLES, *EVENT_TITLES) is None and any(
+        columns.find(title) is not None for title in MEMBER_LIST_TITLES)
+
+
+def _first_is_meetup_number(columns: Columns, index: int) -> bool:
+    """Whether the first filled cell of a column is a Meetup member number ("123" or "user 123")."""
+    first = next((value for value in (columns.cell(row, index) for row in columns.table.rows) if value), "")
+    return bool(_USER_ID.fullmatch(first))
+
+
+def _refusal(columns: Columns) -> ImportFileError | None:
+    """Why a Meetup download cannot be imported as the event's attendees, or None."""
+    table = columns.table
+    attendee_download = ("download the event's attendee list instead (the event page, "
+                         "Manage attendees, Download), which has the RSVP column")
+    if _registration_responses(columns):
+        return ImportFileError(
+            table.path, table.header_line,
+            "is Meetup Pro's Registration responses download, which lists everyone who answered the "
+            "questions, including people who said No and the waitlist, without their RSVP; "
+            + attendee_download)
+    if _member_list(columns):
+        return ImportFileError(
+            table.path, table.header_line,
+            "is the Meetup group's member list, not an event's attendees (it has no RSVP for the "
+            "event); " + attendee_download)
+    if columns.find(*RSVP_READ_TITLES) is None:
+        return ImportFileError(
+            table.path, table.header_line,
+            "is a Meetup list without its RSVP column, so the people who said No and the waitlist "
+            "would be let in; download the attendee list again with the RSVP column, or import it "
+            "as a plain list (source csv) if it holds only people who are coming")
+    return None
 
 
 def row_parser(columns: Columns) -> RowParser:
     """Map Meetup's columns once, then turn each row into a person."""
     table = columns.table
+    refusal = _refusal(columns)
+    if refusal is not None:
+        raise refusal
     name = columns.require("name", "Name")
     user_id = columns.find("User ID")
     member_id = columns.find("Member ID")
     profile_url = columns.find("URL of Member Profile", "Profile URL")
-    rsvp = columns.find("RSVP", "RSVP Status", "Response")
+    rsvp = columns.find(*RSVP_READ_TITLES)
     guests = columns.find("Guests", "Guest count")
     title = columns.find("Title", "Role")
     email = columns.find("Email", "E-mail", "Email address")
@@ -51,8 +132,10 @@ def row_parser(columns: Columns) -> RowParser:
         match = _MEMBER_URL_ID.search(columns.cell(row, profile_url))
         if match:
             return f"{SOURCE}:{int(match.group(1))}"
+        label = "User ID" if user_id is not None else "Member ID"
         raise fail(table, row,
-                   "has no Meetup member id (the 'User ID' cell is empty or not 'user <number>')")
+                   f"has no Meetup member id (the {label!r} cell is empty or not a member number "
+                   "such as 'user 12537919')")
 
     def parse(row: Row) -> ImportedPerson:
         names = person_name(table, row, columns.cell(row, name), "", "")

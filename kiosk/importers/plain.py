@@ -62,6 +62,17 @@ NAME_QUESTION_UNLESS = ("company", "organisation", "organization", "employer", "
 STATUS_TITLES = ("Status", "RSVP", "Attending", "Attendance status", "Registration status",
                  "Approval status", "Approval_status", "State", "Attendee status", "RSVP status",
                  "Ticket status", "Ticket state", "Order status")
+# An attendee or order status titled in another language, as reports exported in the organiser's
+# language write it (Eventbrite translates its report's titles): German "Teilnehmerstatus", Dutch
+# "Status deelnemer", Portuguese "Status do participante", French "Statut du participant", Italian
+# "Stato del partecipante". Spanish and Portuguese "Estado" alone is a state in an address, so it
+# counts only beside a word for the attendee, the registration or the order ("Estado del asistente").
+_STATUS_WORD = re.compile(r"\b(?:\w*status|statut|stato)\b")
+_ESTADO_OF = re.compile(r"\bestado\b.*\b(?:asistente|participante|inscri\w*|pedido|entrada|ingresso|"
+                        r"registro|reserva)\b")
+# Statuses that say nothing about coming: a payment or a check-in; read only when nothing else is.
+_STATUS_OTHER_WORDS = ("zahlung", "pago", "pagamento", "paiement", "betaling", "payment", "check-in",
+                       "checkin")
 CODE_TITLES = ("Ticket code", "Code", "Barcode", "Barcode #", "QR code", "QR", "Ticket barcode",
                "Ticket ID", "Ticket number", "Ticket no", "Ticket #", "Ticket_code")
 # How many tickets a row stands for, in a list with one row per order rather than per person:
@@ -80,6 +91,8 @@ def row_parser(columns: Columns) -> RowParser:
         columns.require("name", "Name", "Full name", "First name")
     emails = _email_columns(columns, account_email)
     status = columns.find(*STATUS_TITLES)
+    if status is None:
+        status = _localised_status(columns)
     code = columns.find(*CODE_TITLES)
     ticket_type = columns.find(*TICKET_TYPE_TITLES)
     role = columns.find("Role", "Attendee type")
@@ -129,6 +142,15 @@ def row_parser(columns: Columns) -> RowParser:
             ticket=ticket, role_hints=(columns.cell(row, role),))
 
     return parse
+
+
+def _localised_status(columns: Columns) -> int | None:
+    """The status column of a list titled in another language: the attendee's own status first,
+    a status of something else (a payment, a check-in) never."""
+    found = [index for index, key in enumerate(columns.keys)
+             if (_STATUS_WORD.search(key) or _ESTADO_OF.search(key))
+             and not any(word in key for word in _STATUS_OTHER_WORDS)]
+    return found[0] if found else None
 
 
 def _forms_account(columns: Columns) -> tuple[int | None, int | None]:

@@ -29,8 +29,8 @@ from collections import Counter
 
 from ..platform_codes import pretix_key
 from .common import (
-    Columns, RowParser, build_person, fail, find_company, is_attending, join_name, person_name,
-    says_no, single_code,
+    Columns, RowParser, build_person, fail, find_company, header_key, is_attending, join_name,
+    person_name, says_no, single_code,
 )
 from .model import ImportedPerson
 from .reading import Row
@@ -65,7 +65,10 @@ ATTENDEE_NAME_TITLES = ("Attendee name", "Name Teilnehmer*in", "Name des/der Tei
                         "Nombre del participante")
 NAME_TITLES = (*ATTENDEE_NAME_TITLES, "Name")
 PRODUCT_TITLES = ("Product", "Item", "Produkt", "Produit", "Produto", "Producto")
-SECRET_TITLES = ("Secret", "Ticket secret", "Geheim", "Secreto del ticket")
+# The check-in list's own column is _("Secret") (checkinlists/exporters.py), Spanish "Secreto" (es
+# django.po at commit 0031abf3, msgid "Secret" referenced from checkinlists/exporters.py:485); the
+# "Order data" export's is _("Ticket secret"), "Secreto del ticket".
+SECRET_TITLES = ("Secret", "Ticket secret", "Geheim", "Secreto", "Secreto del ticket")
 # The "Order data" export's position sheet has both the attendee's email and the order's (the
 # buyer's, in "Email"; pretix/base/exporters/orderlist.py iterate_positions); the check-in list has
 # one "E-mail", the attendee's or else the order's. The attendee's own address is read first.
@@ -75,7 +78,11 @@ ATTENDEE_EMAIL_TITLES = ("Attendee email", "E-Mail Teilnehmer*in", "Teilnehmer*i
 ORDER_EMAIL_TITLES = ("E-mail", "Email", "Correo electrónico")
 # "betaald" is how the Dutch file translates the PDF list's "paid" column (msgctxt "tablehead");
 # titles compare case-folded, so the CSV's "Betaald" matches it too.
-PAID_TITLES = ("Paid", "bezahlt", "betaald")
+# Spanish "Pagado": the es file (commit 0031abf3) writes the PDF list's msgctxt "tablehead" "paid" as
+# "pagado" and "Paid (or canceled with paid fee)" as "Pagado (...)"; the CSV's own msgid "Paid" was
+# not found in the stored file, so this is the word pretix uses for it elsewhere, not its entry.
+# The stored Italian and Brazilian files (2019) leave these titles untranslated: English "Paid".
+PAID_TITLES = ("Paid", "bezahlt", "betaald", "Pagado")
 POSITION_TITLES = ("Position ID", "Position", "Plaatsnummer", "ID de posición")
 # "Gesperrt" was mapped before; the stored django.po (2021) predates the Blocked column.
 BLOCKED_TITLES = ("Blocked", "Gesperrt", "Bloqueado")
@@ -83,10 +90,16 @@ BLOCKED_TITLES = ("Blocked", "Gesperrt", "Bloqueado")
 # pretix writes one column per part of the event's name scheme, titled _("Attendee name:
 # {part}") with the part's label: "Teilnehmer*innenname: {part}" in German, the labels
 # "Given name"/"First name" -> "Vorname", "Calling name" -> "Rufname", "Family name" -> "Nachname".
+# In Spanish (es django.po, commit 0031abf3) the title is "Nombre del participante: {part}" and the
+# labels (pretix/base/settings.py, PERSON_NAME_SCHEMES) "Given name" -> "Nombre", "Family name" ->
+# "Apellido", "First name" -> "Primer Nombre", "Calling name" -> "Nombre preferido". The other
+# languages translate "Attendee name: {part}" as they translate "Attendee name" (a title followed by
+# a colon and the label), so each attendee-name title above also prefixes a part.
 # Keys are compared case-folded (see header_key).
 _NAME_PART_PREFIXES = ("attendee name: ", "teilnehmer*innenname: ")
-_GIVEN_PARTS = ("given name", "first name", "calling name", "vorname", "rufname")
-_FAMILY_PARTS = ("family name", "last name", "surname", "nachname")
+_GIVEN_PARTS = ("given name", "first name", "calling name", "vorname", "rufname", "nombre",
+                "primer nombre", "nombre preferido")
+_FAMILY_PARTS = ("family name", "last name", "surname", "nachname", "apellido")
 
 
 def looks_like(columns: Columns) -> bool:
@@ -105,8 +118,9 @@ def order_summary(columns: Columns) -> bool:
 def _name_parts(columns: Columns) -> dict[str, int]:
     """The "Attendee name: <part>" columns, keyed by the lower-cased part label (any language)."""
     parts: dict[str, int] = {}
+    prefixes = (*_NAME_PART_PREFIXES, *(header_key(title) + ": " for title in ATTENDEE_NAME_TITLES))
     for index, key in enumerate(columns.keys):
-        prefix = next((p for p in _NAME_PART_PREFIXES if key.startswith(p)), None)
+        prefix = next((p for p in prefixes if key.startswith(p)), None)
         if prefix is not None:
             parts.setdefault(key[len(prefix):], index)
     return parts
