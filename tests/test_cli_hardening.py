@@ -1,0 +1,113 @@
+"""The command line against what an evening throws at it: a disk that fills while last night's report
+is rewritten, an event name pasted with a newline or an escape in it, a one-letter secret, a
+variable left empty, and a library that litters the temporary folder."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, kiosk_cmd, run_kiosk, write_config
+from kiosk import config as settings
+from test_cli_errors import export_entries, one_line
+
+# `kiosk ARGS` with writes past a size limit failing as on a full disk (EFBIG instead of ENOSPC).
+# python-escpos writes a 70 kB pickle when first imported: that happens before the limit is set.
+LIMITED_KIOSK = """
+import resource, signal, sys
+from printers import escpos_lib
+escpos_lib.capabilities()
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+from kiosk.cli import main
+main(sys.argv[2:])
+"""
+
+
+def kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`kiosk ARGS` as typed, with extra environment variables (None as a value: left unset)."""
+    environ = {**os.environ, **(env or {})}
+    return subprocess.run(kiosk_cmd(*args), capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          env={key: value for key, value in environ.items() if value is not None})
+
+
+def edited(folder: Path, old: str, new: str, **kw: str) -> Path:
+    """The test config with one piece of text replaced (which must be there)."""
+    path = write_config(folder, **kw)
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files an atomic write left behind."""
+    return [path.name for path in folder.iterdir() if path.name.startswith(".tmp-")]
+
+
+# 1. `kiosk export FILE` replaces the file in one step
+
+
+def test_a_disk_that_fills_while_the_report_is_rewritten_leaves_the_last_one_whole(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "demo", "--no-serve")
+    report = tmp_path / "report.json"
+    run_kiosk(config, "export", str(report))
+    good = report.read_bytes()
+    result = subprocess.run([sys.executable, "-c", LIMITED_KIOSK, str(len(good) // 2), "--config", str(config),
+                             "export", str(report)], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 1
+    assert one_line(result) == f"Error: cannot write {report}: File too large"
+    assert report.read_bytes() == good and not leftovers(tmp_path)
+    assert export_entries(config) == 1  # the failed one is not in the trail
+
+
+def test_an_export_over_a_report_puts_a_new_file_in_place_with_the_old_ones_permissions(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "demo", "--no-serve")
+    kept, new = tmp_path / "november.csv", tmp_path / "december.csv"
+    kept.write_text("November's report\n", encoding="utf-8")
+    kept.chmod(0o640)
+    before = kept.stat().st_ino
+    run_kiosk(config, "export", str(kept))
+    run_kiosk(config, "export", str(new))
+    assert kept.stat().st_ino != before, "written in place, not renamed over: a crash would leave half of it"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640 and kept.read_bytes() == new.read_bytes()
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~umask  # as any other tool would make it
+    assert new.read_text(encoding="utf-8").startswith("id,name,") and not leftovers(tmp_path)
+
+
+def test_an_export_through_a_symlink_replaces_the_file_it_points_to(tmp_path):
+    config = write_config(tmp_path)
+    run_kiosk(config, "events")
+    (tmp_path / "shared").mkdir()
+    target = tmp_path / "shared" / "report.csv"
+    target.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "report.csv"
+    link.symlink_to(target)
+    run_kiosk(config, "export", str(link))
+    assert link.is_symlink() and target.read_text(encoding="utf-8").startswith("id,name,")
+
+
+def test_an_export_into_a_fifo_writes_into_it_and_leaves_it_a_fifo(tmp_path):
+    """Nothing to replace there (nor in /dev/stdout): the report goes straight in."""
+    config = write_config(tmp_path)
+    run_kiosk(config, "events")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    run_kiosk(config, "export", str(fifo))
+    reader.join(timeout=30)
+    assert got and got[0].startswith(b"id,name,") and stat.S_ISFIFO(fifo.stat().st_mode)
