@@ -12,6 +12,7 @@ import os
 import re
 import ssl
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -33,6 +34,10 @@ KEYS = {
 # bigger number in a config was a traceback (OverflowError) instead of a line naming the key.
 MAX_COUNT = 1_000_000
 MAX_WINDOW = 86_400  # a day, in seconds
+# Control characters (C0 with tab and newline, DEL, C1) and the Unicode line and paragraph
+# separators, which break a line as a newline does. Format characters (Cf) stay allowed: the
+# zero-width joiner (U+200D) holds emoji sequences together, and right-to-left names need their marks.
+CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 CLOCK = re.compile(r"([01]?\d|2[0-3]):[0-5]\d")
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 
@@ -301,12 +306,12 @@ def certificate_problem(cert: Path, key: Path) -> str | None:
 def _event(sec: Mapping[str, Any]) -> EventSettings:
     starts = _starts_at(sec.get("starts_at"))
     return EventSettings(
-        name=_str(sec, "event.name"),
+        name=_text_line(_str(sec, "event.name"), "event.name"),
         starts_at=starts,
         doors_open=_clock(sec, "event.doors_open", starts.strftime("%H:%M")),
         capacity=_int(sec, "event.capacity", 0, maximum=MAX_COUNT),
         ends_at=_clock(sec, "event.ends_at", ""),
-        venue=_str(sec, "event.venue", ""),
+        venue=_text_line(_str(sec, "event.venue", ""), "event.venue"),
         schedule=_schedule(sec.get("schedule", [])),
         sponsors=_sponsors(sec.get("sponsors", [])),
     )
@@ -348,14 +353,26 @@ def _schedule(items: Any) -> tuple[tuple[str, str], ...]:
     for i, item in enumerate(items):
         if not isinstance(item, Mapping) or not isinstance(item.get("title"), str):
             raise ConfigError(f"event.schedule[{i}] needs a time and a title (strings)")
-        out.append((_clock(item, f"event.schedule[{i}].time", None), item["title"]))
+        time = _clock(item, f"event.schedule[{i}].time", None)
+        out.append((time, _text_line(item["title"], f"event.schedule[{i}].title")))
     return tuple(out)
 
 
 def _sponsors(items: Any) -> tuple[str, ...]:
     if not isinstance(items, list) or not all(isinstance(s, str) for s in items):
         raise ConfigError("event.sponsors must be a list of names")
-    return tuple(items)
+    return tuple(_text_line(name, f"event.sponsors[{i}]") for i, name in enumerate(items))
+
+
+def _text_line(value: str, dotted: str) -> str:
+    """Text shown on badges, pages and the terminal, as one line without control characters: TOML
+    lets `"\\n"`, `"\\u001b"` or `"\\u0000"` through, and they would break a badge's layout, colour a
+    terminal or cut a line short. Tabs too. Any other Unicode (accents, Greek, CJK, emoji) is welcome."""
+    for position, char in enumerate(value, 1):
+        if unicodedata.category(char) in CONTROL_CATEGORIES:
+            raise ConfigError(f"{dotted} must be one line of text without control characters: "
+                              f"it has U+{ord(char):04X} at character {position}")
+    return value
 
 
 def _printers(raw: Mapping[str, Any], base: Path) -> tuple[PrinterSettings, ...]:

@@ -111,3 +111,34 @@ def test_an_export_into_a_fifo_writes_into_it_and_leaves_it_a_fifo(tmp_path):
     run_kiosk(config, "export", str(fifo))
     reader.join(timeout=30)
     assert got and got[0].startswith(b"id,name,") and stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+# 2. event texts are one line of text
+
+
+@pytest.mark.parametrize("toml", [r"\n", r"\r", r"\t", r"\u001b[31m", r"\u0000", r"\u007f", r"\u0085", r"\u2028"])
+def test_an_event_name_with_a_control_character_is_one_line_naming_the_key(tmp_path, toml):
+    config = edited(tmp_path, 'name = "Test Meetup"', f'name = "Test{toml}Meetup"')
+    result = run_kiosk(config, "attendees", check=False)
+    assert result.returncode == 2
+    assert one_line(result).startswith("kiosk: config error: event.name must be one line of text without "
+                                       "control characters: it has U+")
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("old,new,key", [
+    ('sponsors = ["Gamesys", "Tecknuovo"]', 'sponsors = ["Gamesys", "Teck\\u001bnuovo"]', "event.sponsors[1]"),
+    ('title = "Networking', 'title = "Networking\\n', "event.schedule[0].title"),
+    ('doors_open = "18:30"', 'doors_open = "18:30"\nvenue = "Shoreditch\\u0000"', "event.venue"),
+])
+def test_the_other_event_texts_on_pages_and_badges_are_held_to_the_same_rule(tmp_path, old, new, key):
+    result = run_kiosk(edited(tmp_path, old, new), "attendees", check=False)
+    assert result.returncode == 2 and f"config error: {key} must be one line of text" in one_line(result)
+
+
+def test_an_event_name_in_any_language_or_with_emoji_is_welcome(tmp_path):
+    name = "Café Ελλάδα 東京 Мітап 🎉 👩‍💻 مرحبا"
+    config = edited(tmp_path, 'name = "Test Meetup"', f'name = "{name}"')
+    assert settings.load(config).event.name == name
+    result = run_kiosk(config, "export", "-")
+    assert f"Event: {name} (2026-11-26)" in result.stderr.splitlines()
