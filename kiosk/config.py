@@ -40,6 +40,12 @@ MAX_WINDOW = 86_400  # a day, in seconds
 CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 CLOCK = re.compile(r"([01]?\d|2[0-3]):[0-5]\d")
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+# A configured ticket-signing secret shorter than this is refused: tickets are HMACs keyed by it, and
+# anyone holding one ticket can test guesses of a short secret offline, then forge any ticket. 16
+# characters is a floor against a placeholder or a PIN typed there, not a measure of randomness; the
+# secret generated on first run is 43 (32 random bytes, URL-safe base64).
+MIN_SECRET_LENGTH = 16
+MAKE_SECRET = "python3 -c \"import secrets; print(secrets.token_urlsafe(32))\""
 
 
 class ConfigError(ValueError):
@@ -156,7 +162,7 @@ def parse(raw: Mapping[str, Any], path: Path) -> Settings:
         keyfile=keyfile,
         database=_database(storage, base),
         printers=_printers(raw, base),
-        secret=_opt_str(security, "security.secret"),
+        secret=_secret(security),
         pins=_pins(security),
         max_failed_scans=_int(security, "security.max_failed_scans", 20, minimum=1, maximum=MAX_COUNT),
         failed_scan_window=_int(security, "security.failed_scan_window", 60, minimum=1, maximum=MAX_WINDOW),
@@ -417,6 +423,18 @@ def _printer(name: str, prefix: str, sec: Mapping[str, Any], base: Path) -> Prin
         raise ConfigError(f"{prefix}.stations must be a list of station names")
     return PrinterSettings(name=name, backend=sec.get("backend", "none"), profile=str(sec.get("profile", "TM-T20II")),
                            options=dict(sec), stations=tuple(stations))
+
+
+def _secret(sec: Mapping[str, Any]) -> str | None:
+    """security.secret, when set, long enough that a ticket cannot be forged by guessing it
+    (left out or empty: one is generated on first run and kept beside the database)."""
+    value = _opt_str(sec, "security.secret")
+    if value is not None and len(value.strip()) < MIN_SECRET_LENGTH:
+        length = len(value.strip())
+        raise ConfigError(f"security.secret is too short ({length} character{'' if length == 1 else 's'}; at least "
+                          f"{MIN_SECRET_LENGTH}): make one with {MAKE_SECRET}, or leave it out to have one "
+                          "generated beside the database (tickets signed with the old secret stop scanning)")
+    return value
 
 
 def _pins(sec: Mapping[str, Any]) -> dict[str, str]:

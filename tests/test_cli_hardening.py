@@ -142,3 +142,36 @@ def test_an_event_name_in_any_language_or_with_emoji_is_welcome(tmp_path):
     assert settings.load(config).event.name == name
     result = run_kiosk(config, "export", "-")
     assert f"Event: {name} (2026-11-26)" in result.stderr.splitlines()
+
+
+# 3. a configured ticket-signing secret long enough not to be guessed
+
+
+@pytest.mark.parametrize("secret", ["x", "1234", "fifteen-chars!!", "   short   padded    "])
+def test_a_short_secret_is_refused_with_one_line_saying_how_to_make_one(tmp_path, secret):
+    config = edited(tmp_path, 'secret = "test-secret-not-for-production"', f'secret = "{secret}"')
+    result = run_kiosk(config, "attendees", check=False)
+    line = one_line(result)
+    assert result.returncode == 2
+    assert line.startswith(f"kiosk: config error: security.secret is too short ({len(secret.strip())} character")
+    assert f"at least {settings.MIN_SECRET_LENGTH}" in line and "secrets.token_urlsafe(32)" in line
+    assert not (tmp_path / "data").exists()
+
+
+def test_the_way_the_message_gives_to_make_a_secret_makes_one_that_is_taken(tmp_path):
+    config = edited(tmp_path, 'secret = "test-secret-not-for-production"', 'secret = "x"')
+    line = one_line(run_kiosk(config, "attendees", check=False))
+    command = shlex.split(line.split("make one with ", 1)[1].split(", or leave it out", 1)[0])
+    assert command[0] == "python3"
+    made = subprocess.run([sys.executable, *command[1:]], capture_output=True, text=True, check=True).stdout.strip()
+    config.write_text(config.read_text(encoding="utf-8").replace('secret = "x"', f'secret = "{made}"'), encoding="utf-8")
+    assert run_kiosk(config, "attendees", "--format", "json").stdout.strip() == "[]"
+
+
+def test_a_secret_of_the_minimum_length_is_taken_and_one_left_out_is_generated(tmp_path):
+    minimum = "s" * settings.MIN_SECRET_LENGTH
+    taken = edited(tmp_path / "a", 'secret = "test-secret-not-for-production"', f'secret = "{minimum}"')
+    assert settings.load(taken).secret == minimum
+    generated = edited(tmp_path / "b", 'secret = "test-secret-not-for-production"', 'secret = ""')
+    run_kiosk(generated, "attendees")
+    assert len((tmp_path / "b" / "data" / "kiosk.db.secret").read_text().strip()) >= settings.MIN_SECRET_LENGTH
