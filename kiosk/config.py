@@ -40,6 +40,7 @@ MAX_WINDOW = 86_400  # a day, in seconds
 CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 CLOCK = re.compile(r"([01]?\d|2[0-3]):[0-5]\d")
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+CONFIG_ENV = "KIOSK_CONFIG"
 # A configured ticket-signing secret shorter than this is refused: tickets are HMACs keyed by it, and
 # anyone holding one ticket can test guesses of a short secret offline, then forge any ticket. 16
 # characters is a floor against a placeholder or a PIN typed there, not a measure of randomness; the
@@ -109,14 +110,25 @@ class Settings:
 
 
 def config_path(cli_value: str | None = None) -> Path:
-    """--config wins over KIOSK_CONFIG, which wins over the repository's config.toml."""
-    raw = cli_value or os.environ.get("KIOSK_CONFIG") or str(DEFAULT_CONFIG)
+    """--config wins over KIOSK_CONFIG, which wins over the repository's config.toml.
+
+    Either one set but empty is refused: `KIOSK_CONFIG="$CONF"` with CONF unset (click reads an
+    empty variable as no variable) would otherwise run on the demo's config and its database."""
+    if cli_value is not None:
+        if not cli_value.strip():
+            raise ConfigError("the config path is empty: give the path of a config file (--config)")
+        raw = cli_value
+    else:
+        raw = os.environ.get(CONFIG_ENV, str(DEFAULT_CONFIG))
+        if not raw.strip():
+            raise ConfigError(f"{CONFIG_ENV} is set but empty: set it to the path of a config file, "
+                              f"or unset it to use {DEFAULT_CONFIG}")
     return Path(raw).expanduser().resolve()
 
 
 def load(path: str | os.PathLike | None = None) -> Settings:
     """Read and validate a config file; raises ConfigError naming the key."""
-    p = config_path(str(path) if path else None)
+    p = config_path(None if path is None else str(path))
     if p.is_dir():
         raise ConfigError(f"config file {p} is a folder; give the path of its config.toml (--config or KIOSK_CONFIG)")
     if p.exists() and not p.is_file():  # a FIFO or a device would block or be read as the config

@@ -175,3 +175,33 @@ def test_a_secret_of_the_minimum_length_is_taken_and_one_left_out_is_generated(t
     generated = edited(tmp_path / "b", 'secret = "test-secret-not-for-production"', 'secret = ""')
     run_kiosk(generated, "attendees")
     assert len((tmp_path / "b" / "data" / "kiosk.db.secret").read_text().strip()) >= settings.MIN_SECRET_LENGTH
+
+
+# 4. KIOSK_CONFIG set but empty
+
+
+def test_an_empty_kiosk_config_is_refused_not_the_demos_config():
+    """`KIOSK_CONFIG="$CONF"` with CONF unset: click reads an empty variable as none, and the command
+    ran on the repository's config.toml and its database. (`printer status` only reads: were the
+    variable ignored again, this test must not write into the repository's data folder.)"""
+    result = kiosk("printer", "status", env={"KIOSK_CONFIG": ""})
+    assert result.returncode == 2
+    assert one_line(result).startswith("kiosk: config error: KIOSK_CONFIG is set but empty: set it to the path")
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_an_empty_kiosk_config_gives_way_to_config_typed(tmp_path, where):
+    path = write_config(tmp_path)
+    args = ("--config", str(path), "attendees") if where == "before" else ("attendees", "--config", str(path))
+    result = kiosk(*args, "--format", "json", env={"KIOSK_CONFIG": ""})
+    assert result.returncode == 0 and result.stdout.strip() == "[]"
+
+
+def test_load_refuses_an_empty_variable_or_path_and_reads_the_default_when_unset(monkeypatch):
+    monkeypatch.setenv("KIOSK_CONFIG", "")
+    with pytest.raises(settings.ConfigError, match="KIOSK_CONFIG is set but empty"):
+        settings.load()
+    with pytest.raises(settings.ConfigError, match="config path is empty"):
+        settings.load("")
+    monkeypatch.delenv("KIOSK_CONFIG")
+    assert settings.config_path() == settings.DEFAULT_CONFIG
