@@ -205,3 +205,27 @@ def test_load_refuses_an_empty_variable_or_path_and_reads_the_default_when_unset
         settings.load("")
     monkeypatch.delenv("KIOSK_CONFIG")
     assert settings.config_path() == settings.DEFAULT_CONFIG
+
+
+# 5. python-escpos leaves nothing in the temporary folder
+
+
+def test_printing_leaves_the_temporary_folder_as_it_found_it(tmp_path):
+    """python-escpos makes a folder on import (for a pickle of its printer profiles) and never
+    removes it: one more `tmpXXXXXXXX` per command, thousands over a season of evenings."""
+    config = write_config(tmp_path, printer='backend = "file"\npath = "badges"')
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    result = kiosk("--config", str(config), "printer", "test", env={"TMPDIR": str(scratch)})
+    assert result.returncode == 0 and (tmp_path / "badges" / "test-badge.bin").exists()
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_pickle_folder_the_user_names_is_used_and_the_temporary_folder_stays_clean(tmp_path):
+    config = write_config(tmp_path, printer='backend = "file"\npath = "badges"')
+    scratch, cache = tmp_path / "tmp", tmp_path / "cache"
+    scratch.mkdir()
+    cache.mkdir()
+    env = {"TMPDIR": str(scratch), "ESCPOS_CAPABILITIES_PICKLE_DIR": str(cache)}
+    assert kiosk("--config", str(config), "printer", "test", env=env).returncode == 0
+    assert list(scratch.iterdir()) == [] and [p.suffix for p in cache.iterdir()] == [".pickle"]
