@@ -5,8 +5,11 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime as dt
+import errno
 import json
+import os
 import sqlite3
+import stat
 import sys
 from pathlib import Path
 from typing import Any, Iterator
@@ -450,8 +453,40 @@ def _write_report(file: str, report: bytes) -> None:
         stdout.write(report)
         stdout.flush()  # a full disk under stdout fails here, before the audit trail says it was written
         return
-    with _writing(file):
-        Path(file).write_bytes(report)
+    try:
+        _replace_file(Path(file), report)
+    except OSError as exc:  # named by the path typed, not the temporary file it failed in
+        raise click.ClickException(f"cannot write {file}: {exc.strerror or exc}") from None
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Put `data` in place of the file at `path` in one step: a full disk or a crash mid-write leaves
+    last night's report as it was, not truncated. The file keeps its permissions (a new one gets
+    the umask's, as any other tool's would), and a symlink keeps pointing where it did. A FIFO or a
+    device (`/dev/stdout`) is written as it is: there is nothing to replace."""
+    from printers.backend_local import atomic_write
+
+    try:
+        found = path.stat()  # by the kernel, which follows /dev/stdout to a pipe that realpath cannot name
+    except FileNotFoundError:
+        found = None
+    if found is not None and stat.S_ISDIR(found.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        with path.open("wb") as f:
+            f.write(data)
+        return
+    if found is not None and not os.access(path, os.W_OK):  # a report made read-only to keep it stays kept
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+    mode = stat.S_IMODE(found.st_mode) if found is not None else 0o666 & ~_umask()
+    atomic_write(Path(os.path.realpath(path)), lambda f: f.write(data), mode=mode)
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it: put straight back)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
 
 
 @cli.group()

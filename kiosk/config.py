@@ -12,6 +12,7 @@ import os
 import re
 import ssl
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -33,8 +34,19 @@ KEYS = {
 # bigger number in a config was a traceback (OverflowError) instead of a line naming the key.
 MAX_COUNT = 1_000_000
 MAX_WINDOW = 86_400  # a day, in seconds
+# Control characters (C0 with tab and newline, DEL, C1) and the Unicode line and paragraph
+# separators, which break a line as a newline does. Format characters (Cf) stay allowed: the
+# zero-width joiner (U+200D) holds emoji sequences together, and right-to-left names need their marks.
+CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 CLOCK = re.compile(r"([01]?\d|2[0-3]):[0-5]\d")
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+CONFIG_ENV = "KIOSK_CONFIG"
+# A configured ticket-signing secret shorter than this is refused: tickets are HMACs keyed by it, and
+# anyone holding one ticket can test guesses of a short secret offline, then forge any ticket. 16
+# characters is a floor against a placeholder or a PIN typed there, not a measure of randomness; the
+# secret generated on first run is 43 (32 random bytes, URL-safe base64).
+MIN_SECRET_LENGTH = 16
+MAKE_SECRET = "python3 -c \"import secrets; print(secrets.token_urlsafe(32))\""
 
 
 class ConfigError(ValueError):
@@ -98,14 +110,25 @@ class Settings:
 
 
 def config_path(cli_value: str | None = None) -> Path:
-    """--config wins over KIOSK_CONFIG, which wins over the repository's config.toml."""
-    raw = cli_value or os.environ.get("KIOSK_CONFIG") or str(DEFAULT_CONFIG)
+    """--config wins over KIOSK_CONFIG, which wins over the repository's config.toml.
+
+    Either one set but empty is refused: `KIOSK_CONFIG="$CONF"` with CONF unset (click reads an
+    empty variable as no variable) would otherwise run on the demo's config and its database."""
+    if cli_value is not None:
+        if not cli_value.strip():
+            raise ConfigError("the config path is empty: give the path of a config file (--config)")
+        raw = cli_value
+    else:
+        raw = os.environ.get(CONFIG_ENV, str(DEFAULT_CONFIG))
+        if not raw.strip():
+            raise ConfigError(f"{CONFIG_ENV} is set but empty: set it to the path of a config file, "
+                              f"or unset it to use {DEFAULT_CONFIG}")
     return Path(raw).expanduser().resolve()
 
 
 def load(path: str | os.PathLike | None = None) -> Settings:
     """Read and validate a config file; raises ConfigError naming the key."""
-    p = config_path(str(path) if path else None)
+    p = config_path(None if path is None else str(path))
     if p.is_dir():
         raise ConfigError(f"config file {p} is a folder; give the path of its config.toml (--config or KIOSK_CONFIG)")
     if p.exists() and not p.is_file():  # a FIFO or a device would block or be read as the config
@@ -151,7 +174,7 @@ def parse(raw: Mapping[str, Any], path: Path) -> Settings:
         keyfile=keyfile,
         database=_database(storage, base),
         printers=_printers(raw, base),
-        secret=_opt_str(security, "security.secret"),
+        secret=_secret(security),
         pins=_pins(security),
         max_failed_scans=_int(security, "security.max_failed_scans", 20, minimum=1, maximum=MAX_COUNT),
         failed_scan_window=_int(security, "security.failed_scan_window", 60, minimum=1, maximum=MAX_WINDOW),
@@ -301,12 +324,12 @@ def certificate_problem(cert: Path, key: Path) -> str | None:
 def _event(sec: Mapping[str, Any]) -> EventSettings:
     starts = _starts_at(sec.get("starts_at"))
     return EventSettings(
-        name=_str(sec, "event.name"),
+        name=_text_line(_str(sec, "event.name"), "event.name"),
         starts_at=starts,
         doors_open=_clock(sec, "event.doors_open", starts.strftime("%H:%M")),
         capacity=_int(sec, "event.capacity", 0, maximum=MAX_COUNT),
         ends_at=_clock(sec, "event.ends_at", ""),
-        venue=_str(sec, "event.venue", ""),
+        venue=_text_line(_str(sec, "event.venue", ""), "event.venue"),
         schedule=_schedule(sec.get("schedule", [])),
         sponsors=_sponsors(sec.get("sponsors", [])),
     )
@@ -348,14 +371,26 @@ def _schedule(items: Any) -> tuple[tuple[str, str], ...]:
     for i, item in enumerate(items):
         if not isinstance(item, Mapping) or not isinstance(item.get("title"), str):
             raise ConfigError(f"event.schedule[{i}] needs a time and a title (strings)")
-        out.append((_clock(item, f"event.schedule[{i}].time", None), item["title"]))
+        time = _clock(item, f"event.schedule[{i}].time", None)
+        out.append((time, _text_line(item["title"], f"event.schedule[{i}].title")))
     return tuple(out)
 
 
 def _sponsors(items: Any) -> tuple[str, ...]:
     if not isinstance(items, list) or not all(isinstance(s, str) for s in items):
         raise ConfigError("event.sponsors must be a list of names")
-    return tuple(items)
+    return tuple(_text_line(name, f"event.sponsors[{i}]") for i, name in enumerate(items))
+
+
+def _text_line(value: str, dotted: str) -> str:
+    """Text shown on badges, pages and the terminal, as one line without control characters: TOML
+    lets `"\\n"`, `"\\u001b"` or `"\\u0000"` through, and they would break a badge's layout, colour a
+    terminal or cut a line short. Tabs too. Any other Unicode (accents, Greek, CJK, emoji) is welcome."""
+    for position, char in enumerate(value, 1):
+        if unicodedata.category(char) in CONTROL_CATEGORIES:
+            raise ConfigError(f"{dotted} must be one line of text without control characters: "
+                              f"it has U+{ord(char):04X} at character {position}")
+    return value
 
 
 def _printers(raw: Mapping[str, Any], base: Path) -> tuple[PrinterSettings, ...]:
@@ -400,6 +435,18 @@ def _printer(name: str, prefix: str, sec: Mapping[str, Any], base: Path) -> Prin
         raise ConfigError(f"{prefix}.stations must be a list of station names")
     return PrinterSettings(name=name, backend=sec.get("backend", "none"), profile=str(sec.get("profile", "TM-T20II")),
                            options=dict(sec), stations=tuple(stations))
+
+
+def _secret(sec: Mapping[str, Any]) -> str | None:
+    """security.secret, when set, long enough that a ticket cannot be forged by guessing it
+    (left out or empty: one is generated on first run and kept beside the database)."""
+    value = _opt_str(sec, "security.secret")
+    if value is not None and len(value.strip()) < MIN_SECRET_LENGTH:
+        length = len(value.strip())
+        raise ConfigError(f"security.secret is too short ({length} character{'' if length == 1 else 's'}; at least "
+                          f"{MIN_SECRET_LENGTH}): make one with {MAKE_SECRET}, or leave it out to have one "
+                          "generated beside the database (tickets signed with the old secret stop scanning)")
+    return value
 
 
 def _pins(sec: Mapping[str, Any]) -> dict[str, str]:

@@ -3,7 +3,8 @@
 The file backend is what ``kiosk demo`` prints to: each job becomes
 ``<job_id>.bin`` (the exact ESC/POS bytes a printer would get) and, when the
 caller passes the preview, ``<job_id>.png`` (what would come out). Files are
-written to a temporary name and renamed, so a watcher never sees half a job.
+written to a temporary name and renamed (``atomic_write``, which ``kiosk export``
+uses too), so a watcher never sees half a job.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ class FileBackend:
         try:
             self._ensure_folder()
             if preview is not None:
-                self._atomic(stem + ".png", lambda f: preview.save(f, format="PNG"))
-            self._atomic(stem + ".bin", lambda f: f.write(job))
+                atomic_write(self.path / (stem + ".png"), lambda f: preview.save(f, format="PNG"))
+            atomic_write(self.path / (stem + ".bin"), lambda f: f.write(job))
         except OSError as exc:
             raise PrinterError(f"Cannot write the badge to {self.path}: {exc.strerror or exc}.", "io_error") from exc
 
@@ -55,7 +56,7 @@ class FileBackend:
         name = safe_stem(job_id) + ".png"
         try:
             self._ensure_folder()
-            self._atomic(name, lambda f: preview.save(f, format="PNG"))
+            atomic_write(self.path / name, lambda f: preview.save(f, format="PNG"))
         except OSError as exc:
             raise PrinterError(f"Cannot write the badge to {self.path}: {exc.strerror or exc}.", "io_error") from exc
         return self.path / name
@@ -74,23 +75,30 @@ class FileBackend:
         self.path.mkdir(parents=True, exist_ok=True)
         _sync_folder(self.path.parent)
 
-    def _atomic(self, name: str, write: Callable[[BinaryIO], object]) -> None:
-        """Write through a temporary file in the same folder, then rename into place.
 
-        The file is on disk before the rename and the rename before we return: the job is
-        marked printed (and that commit fsynced) once send() returns, so after a power cut a
-        badge the queue calls printed must not be a missing or empty file."""
-        fd, tmp = tempfile.mkstemp(dir=self.path, prefix=".tmp-", suffix="-" + name)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                write(f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path / name)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _sync_folder(self.path)
+def atomic_write(path: Path, write: Callable[[BinaryIO], object], mode: int | None = None) -> None:
+    """Write a file through a temporary file in its folder, fsynced, then renamed into place.
+
+    Whoever reads `path` sees the old file or the new one, never half of one: a full disk or a
+    crash mid-write leaves the previous file as it was. The file is on disk before the rename and
+    the rename before we return, so a badge the queue calls printed, or a report the audit trail
+    says was written, survives a power cut. `mode`: the new file's permissions (default 0600)."""
+    path = Path(path)
+    # the name's end in the temporary's, to tell whose it is; not all of it: a long name plus the
+    # prefix would pass the file system's limit on a name (255 bytes) that the real name fits
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix="-" + path.name[-100:])
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if mode is not None:
+                os.fchmod(f.fileno(), mode)
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)
 
 
 def _sync_folder(folder: Path) -> None:

@@ -5,12 +5,20 @@ printer classes log through the root logger with ``logging.info()``, which
 calls ``basicConfig()`` again whenever the root logger has no handler. Either
 would install a stderr handler behind the application's back. Import escpos
 and call its connection methods through this module only.
+
+``escpos.capabilities`` also makes a temporary folder on import, for a pickle of
+its profile database, and never removes it: one folder left in the temporary
+folder per process (``_import_capabilities`` cleans up after it).
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import shutil
+import sys
+import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
@@ -33,9 +41,36 @@ def root_logging_untouched() -> Iterator[None]:
 
 
 def _load(name: str) -> ModuleType:
-    """Import an escpos module without letting it configure logging."""
+    """Import an escpos module without letting it configure logging or leave a folder behind."""
     with root_logging_untouched():
+        if "escpos.capabilities" not in sys.modules:  # every printer class imports it
+            _import_capabilities()
         return importlib.import_module(name)
+
+
+_first_import = threading.Lock()
+
+
+def _import_capabilities() -> None:
+    """Import ``escpos.capabilities`` with the temporary folder pointed at a scratch folder of ours,
+    then delete that folder.
+
+    On import it runs ``environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR", mkdtemp())``: the default is
+    made even when the variable is set, and nothing removes it (with its 70 kB pickle when the
+    variable is not set), so every kiosk command and server left a ``tmpXXXXXXXX`` folder behind.
+    The pickle is read only during the import, so nothing needs it afterwards; a folder the
+    variable names is the user's and stays as it is. The import runs once per process, at start-up
+    (the config's printer profiles are checked with it), before any thread could use tempfile."""
+    with _first_import:
+        if "escpos.capabilities" in sys.modules:
+            return
+        scratch = tempfile.mkdtemp(prefix="kiosk-escpos-")
+        saved, tempfile.tempdir = tempfile.tempdir, scratch
+        try:
+            importlib.import_module("escpos.capabilities")
+        finally:
+            tempfile.tempdir = saved
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def capabilities() -> ModuleType:
