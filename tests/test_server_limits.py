@@ -1,5 +1,5 @@
 """The server under the venue Wi-Fi's strangers, against a real `kiosk serve` on 127.0.0.1: connections
-that open and say nothing, requests gunicorn itself refuses.
+that open and say nothing, requests gunicorn itself refuses, PIN guessing from many addresses.
 
 Each test here failed before the fix it names (the commit message says which).
 """
@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from conftest import ROOT, KioskProcess, free_port, kiosk_cmd, run_kiosk, write_config
+from conftest import PINS, ROOT, KioskProcess, free_port, kiosk_cmd, run_kiosk, write_config
 
 STALLED = 2000      # connections that open and then send nothing, or a header byte every 2 s
 DISPLAYS = 500      # /ws/headcount sockets that must stay connected meanwhile
@@ -231,6 +231,61 @@ def test_gunicorns_own_refusals_answer_json_in_the_contracts_shape(kiosk_process
     assert requests.get(proc.url + "/api/headcount", timeout=5).status_code == 200
     proc.stop()
     assert "Traceback" not in proc.proc.stderr.read().decode()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def pin_attempt(server: Any, address: str, pin: str) -> int:
+    """A browser at `address` posts a PIN on the login form: the status answered."""
+    browser = server.app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = address
+    page = browser.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    return browser.post("/login", data={"pin": pin, "csrf": csrf}).status_code
+
+
+def test_wrong_pins_from_many_addresses_are_capped_together(server):
+    """Was five guesses per address per five minutes: a thousand addresses, five thousand guesses."""
+    clock = server.state.login_limiter.clock = Clock()
+    statuses = [pin_attempt(server, f"10.0.{i // 250}.{i % 250 + 1}", "0000") for i in range(40)]
+    assert statuses[:20] == [401] * 20 and set(statuses[20:]) == {429}, statuses
+    assert pin_attempt(server, "10.9.9.9", PINS["volunteer"]) == 429  # nobody's PIN is tried meanwhile
+    clock.now += 61
+    assert pin_attempt(server, "10.9.9.9", PINS["volunteer"]) == 302
+
+
+def test_one_address_guessing_waits_growing_seconds_not_a_five_minute_lockout(server):
+    """Was a five-minute lockout of the address after five wrong PINs: behind the venue's NAT, everyone's."""
+    clock = server.state.login_limiter.clock = Clock()
+    assert [pin_attempt(server, "10.0.0.7", "0000") for _ in range(5)] == [401] * 5
+    assert pin_attempt(server, "10.0.0.7", PINS["kiosk"]) == 429          # a moment's wait ...
+    assert pin_attempt(server, "10.0.0.8", PINS["kiosk"]) == 302          # ... for that address only
+    waits = []
+    for _ in range(9):
+        wait = 0
+        while pin_attempt(server, "10.0.0.7", "0000") == 429:
+            clock.now += 0.5
+            wait += 0.5
+        waits.append(wait)
+    assert waits[:7] == [1, 2, 4, 8, 16, 32, 60] and max(waits) <= 60, waits  # growing, then at most a minute
+    clock.now += 60
+    assert pin_attempt(server, "10.0.0.7", PINS["kiosk"]) == 302
+
+
+def test_a_burst_of_logins_is_counted_as_it_arrives_not_when_each_pin_is_checked():
+    """Under gevent a thousand logins could all pass the check before any PIN was found wrong."""
+    from kiosk.auth import LoginLimiter
+
+    limiter = LoginLimiter()
+    limiter.clock = Clock()
+    assert [limiter.blocked("10.0.0.1") for _ in range(8)] == [False] * 5 + [True] * 3
+    assert [limiter.blocked(f"2001:db8::{i}") for i in range(1, 8)] == [False] * 5 + [True] * 2  # one /64: one device
 
 
 def test_under_pressure_the_address_holding_the_most_waiting_connections_loses_its_oldest_first():
