@@ -91,6 +91,7 @@ def _tls_files(settings: Settings) -> tuple[str | None, str | None]:
 # opening thousands of connections and sending nothing never keeps a scan from being read.
 CONNECTIONS = 4000
 WAITING = 1000
+BODY_WAIT = 30  # seconds one read of a request body may take (Werkzeug reads 64 KB at a time)
 SPARE_FILES = 200  # database, log, listening socket, the print process's pipes
 
 
@@ -210,6 +211,39 @@ def _build_door_worker() -> type:
             if self.timeout.pending:
                 self.greenlet.throw(self.timeout)
 
+    class BodyWait:
+        """A request body whose every read must finish within BODY_WAIT seconds, waiting as a
+        request head does (one of WaitingConnections, closed first under pressure).
+
+        Without it a client that sent a head with "Content-Length: 100" and then nothing held its
+        greenlet for as long as it liked, with no deadline at all (4,100 stalled scans and the door
+        stopped). A stalled read ends as if the client had gone: the body ends there, which
+        Werkzeug answers with a 400 (ClientDisconnected) and kiosk.fast_scan with its 400 for a
+        body that is not JSON, without a traceback; the connection then closes (Body.failed)."""
+
+        def __init__(self, worker: Any, body: Any) -> None:
+            self.worker, self.body = worker, body
+
+        def read(self, size: int | None = None) -> bytes:
+            return self._within(self.body.read, size)
+
+        def readline(self, size: int | None = None) -> bytes:
+            return self._within(self.body.readline, size)
+
+        def readlines(self, size: int | None = None) -> list[bytes]:
+            return self._within(self.body.readlines, size)
+
+        def __iter__(self) -> Any:
+            return iter(self.readline, b"")
+
+        def _within(self, read: Callable[..., Any], size: int | None) -> Any:
+            with HeadWait(self.worker, BODY_WAIT) as wait:
+                data = read(size)
+            if wait.expired:
+                self.body.failed = True
+                return b"" if read is not self.body.readlines else []
+            return data
+
     class DoorWorker(GeventWorker):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -240,6 +274,15 @@ def _build_door_worker() -> type:
 
         def timeout_ctx(self) -> Any:
             return HeadWait(self, self.cfg.keepalive)
+
+        def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> Any:
+            """The app reads the request body through BodyWait: a body that stalls is cut off."""
+            body = req.body
+            req.body = BodyWait(self, body)
+            try:
+                return super().handle_request(listener_name, req, sock, addr)
+            finally:
+                req.body = body  # gunicorn drains what is left under its own head wait
 
         def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
             """gunicorn's own refusals (a request line or headers too long, malformed HTTP) as JSON:

@@ -148,6 +148,31 @@ def test_an_idle_keep_alive_connection_is_kept_while_the_server_is_calm(kiosk_pr
             time.sleep(3)
 
 
+def test_request_bodies_that_stop_arriving_are_cut_off_without_a_traceback(kiosk_process):
+    """A body read had no deadline at all: more stalled scans than the worker has greenlets (here a
+    token holder's, as from a station on failing Wi-Fi) and the door stopped for good."""
+    proc, tokens = kiosk_process()
+    codes = ticket_codes(proc.url, tokens)
+    head = (b"POST /api/checkins HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tokens["kiosk"].encode()
+            + b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"code\": ")
+    stalled = []
+    try:
+        for _ in range(4100):  # more than worker_connections
+            conn = socket.create_connection(("127.0.0.1", proc.port), timeout=5)
+            conn.sendall(head)
+            stalled.append(conn)
+        time.sleep(1)
+        latencies = [timed_scan(proc.url, tokens["kiosk"], code) for code in codes[:3]]
+        print(f"scan latency with 4100 stalled bodies: max {max(s for s, _ in latencies):.3f} s")
+        assert [status for _, status in latencies] == [201] * 3
+        assert max(s for s, _ in latencies) < PROMPT, latencies
+    finally:
+        for conn in stalled:
+            conn.close()
+    proc.stop()
+    assert "Traceback" not in proc.proc.stderr.read().decode()
+
+
 @pytest.fixture
 def https_server(tmp_path: Any) -> Iterator[tuple[KioskProcess, dict[str, str], str]]:
     """`kiosk serve` with https = true (its own certificate); the process, tokens and certificate path."""
