@@ -91,6 +91,10 @@ def _tls_files(settings: Settings) -> tuple[str | None, str | None]:
 # opening thousands of connections and sending nothing never keeps a scan from being read.
 CONNECTIONS = 4000
 WAITING = 1000
+# Websockets (door displays, consoles) may take all but ANSWERING of the rest: past that, the
+# oldest socket of the address holding the most is hung up (a display reconnects by itself), so
+# thousands of public /ws/headcount sockets opened by one stranger cannot fill the worker either.
+ANSWERING = 500
 BODY_WAIT = 30  # seconds one read of a request body may take (Werkzeug reads 64 KB at a time)
 SPARE_FILES = 200  # database, log, listening socket, the print process's pipes
 
@@ -248,6 +252,7 @@ def _build_door_worker() -> type:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.waiting = WaitingConnections(min(WAITING, max(1, self.worker_connections // 4)))
+            self.websockets = WaitingConnections(max(1, self.worker_connections - self.waiting.limit - ANSWERING))
             self.addresses: dict[Any, str] = {}  # greenlet -> its client's address (an IPv6 /64 is one)
 
         def handle(self, listener: Any, client: Any, addr: Any) -> None:
@@ -276,12 +281,17 @@ def _build_door_worker() -> type:
             return HeadWait(self, self.cfg.keepalive)
 
         def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> Any:
-            """The app reads the request body through BodyWait: a body that stalls is cut off."""
+            """The app reads the request body through BodyWait: a body that stalls is cut off.
+            A websocket counts among `websockets` for as long as it lives."""
             body = req.body
             req.body = BodyWait(self, body)
+            me = gevent.getcurrent()
+            if req.path.startswith("/ws/"):
+                self.websockets.add(me, self.addresses.get(me, ""), lambda: _hang_up(sock))
             try:
                 return super().handle_request(listener_name, req, sock, addr)
             finally:
+                self.websockets.discard(me)
                 req.body = body  # gunicorn drains what is left under its own head wait
 
         def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
@@ -300,6 +310,16 @@ def _build_door_worker() -> type:
                 self.log.debug("Failed to send error message.")
 
     return DoorWorker
+
+
+def _hang_up(sock: Any) -> None:
+    """End a websocket from outside: its reader sees the connection close, and its handler ends."""
+    import socket
+
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 class _Captured:

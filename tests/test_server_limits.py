@@ -132,6 +132,29 @@ def test_scans_are_answered_promptly_while_2000_connections_stall_and_500_displa
     assert "Traceback" not in proc.proc.stderr.read().decode()
 
 
+def test_websockets_beyond_the_workers_share_hang_up_the_oldest_of_the_busiest_address(kiosk_process):
+    """Public /ws/headcount sockets were never closed: 4,000 from one stranger filled the worker's
+    greenlets and the next scan timed out. Now they may take all but 500 of what is left after the
+    1,000 waiting connections (2,500); past that the oldest socket of the busiest address hangs up."""
+    from kiosk import server
+
+    proc, tokens = kiosk_process()
+    codes = ticket_codes(proc.url, tokens)
+    share = server.CONNECTIONS - server.WAITING - server.ANSWERING
+    displays = door_displays(proc.port, share + 500)
+    try:
+        seconds, status = timed_scan(proc.url, tokens["kiosk"], codes[0])
+        assert status == 201 and seconds < PROMPT
+        counts = [last_count(conn, 1, timeout=3 if i < 500 else 10) for i, conn in enumerate(displays)]
+        assert counts[:500] == [None] * 500, "the oldest 500 sockets were not hung up"
+        assert counts[500:] == [1] * share
+    finally:
+        for conn in displays:
+            conn.close()
+    proc.stop()
+    assert "Traceback" not in proc.proc.stderr.read().decode()
+
+
 def test_an_idle_keep_alive_connection_is_kept_while_the_server_is_calm(kiosk_process):
     """Closing waiting connections is for pressure only: a station's keep-alive connection survives quiet spells."""
     proc, tokens = kiosk_process(seed=False)
