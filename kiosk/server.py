@@ -8,6 +8,12 @@ master starts, restarts and stops beside the worker: drawing a badge holds the
 GIL, and in the worker it would take that time from the door.
 Where gunicorn cannot run (Windows) Werkzeug's threaded server is used instead,
 with the print workers as threads of its one process.
+
+The venue's Wi-Fi is shared with strangers, so the worker (DoorWorker) never lets
+connections that say nothing fill its greenlets: at most WAITING connections may
+wait for a request head, a TLS handshake or the rest of a body, websockets may hold
+their share, and past either limit the oldest connection of the address holding the
+most is closed. gunicorn's own refusals (414, 431, 400) answer JSON like the app.
 """
 
 from __future__ import annotations
@@ -122,7 +128,8 @@ class WaitingConnections:
     silent connections froze the door for 75 s. Here at most `limit` connections may wait; one
     more and the oldest waiting connection of the address holding the most is closed. A phone's
     idle keep-alive connection may be closed early under such pressure (it simply opens a new
-    one); a connection already sending a request or holding a websocket is never touched."""
+    one). A request whose head and body are in is never touched; websockets have their own limit.
+    The worker keeps a second one for its websockets, whose `close()` hangs the socket up."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
