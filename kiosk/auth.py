@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import threading
 import time
@@ -98,22 +99,90 @@ class TokenCache:
 
 
 class LoginLimiter:
-    """At most `attempts` wrong PINs per client address per `window` seconds."""
+    """Wrong PINs slow down whoever sends them, and all of them together slow down every login.
 
-    def __init__(self, attempts: int = 5, window: float = 300) -> None:
-        self.attempts, self.window = attempts, window
-        self._failures: dict[str, list[float]] = {}
+    Per address (an IPv6 /64 counts as one address, as one device can use any of it): `free` wrong
+    PINs within `window` seconds cost nothing; after that each attempt waits 1, 2, 4 ... seconds,
+    at most `max_delay`, after the previous one. A volunteer's typo costs a second, and a guesser
+    on one address gets about one guess a minute, where before the fifth wrong PIN locked its
+    address (the venue's NAT: everyone) out for five minutes.
+
+    All addresses together: at most `overall` wrong PINs per `overall_window` seconds. Past that,
+    every PIN login waits for the oldest of them to age out, so many addresses guess no faster
+    than `overall` a minute. No role can be blamed for a wrong PIN (it matches none), so the cap is
+    one for all roles. Pairing links and bearer tokens are not PIN logins and are never held up.
+
+    An attempt counts from the moment it is let through (`blocked()` answering False), not when
+    its PIN turns out wrong: under gevent a thousand requests could otherwise all pass `blocked()`
+    while their bodies are still arriving. One that `failed()` does not confirm (a right PIN, an
+    expired form) stops counting after `pending` seconds."""
+
+    def __init__(self, free: int = 5, window: float = 300, max_delay: float = 60, overall: int = 20,
+                 overall_window: float = 60, pending: float = 10, clock: Callable[[], float] = time.monotonic) -> None:
+        self.free, self.window, self.max_delay = free, window, max_delay
+        self.overall, self.overall_window, self.pending = overall, overall_window, pending
+        self.clock = clock
+        self._attempts: dict[str, list[list[float]]] = {}  # address -> [[time, confirmed], ...], oldest first
+        self._everyone: list[list[float]] = []             # the same attempts, all addresses, oldest first
         self._lock = threading.Lock()
 
     def blocked(self, client: str) -> bool:
+        """Whether a PIN from `client` must not be tried now; when it may, it counts as an attempt."""
+        return self.wait(client) > 0
+
+    def wait(self, client: str) -> float:
+        """Seconds before `client` may try a PIN (0: now, and this attempt is counted)."""
+        key = address_key(client)
         with self._lock:
-            recent = [t for t in self._failures.get(client, []) if t > time.monotonic() - self.window]
-            self._failures[client] = recent
-            return len(recent) >= self.attempts
+            now = self.clock()
+            attempts = self._recent(key, now)
+            self._everyone = [a for a in self._everyone
+                              if a[0] > now - (self.overall_window if a[1] else self.pending)]
+            waits = [0.0]
+            if len(attempts) >= self.free:
+                delay = min(2.0 ** (len(attempts) - self.free), self.max_delay)
+                waits.append(attempts[-1][0] + delay - now)
+            if len(self._everyone) >= self.overall:
+                waits.append(min(a[0] + (self.overall_window if a[1] else self.pending) for a in self._everyone) - now)
+            wait = max(waits)
+            if wait > 0:
+                return wait
+            attempt = [now, False]
+            attempts.append(attempt)
+            self._attempts[key] = attempts
+            self._everyone.append(attempt)
+            if len(self._attempts) > 10_000:  # many addresses: forget those with nothing recent
+                self._attempts = {k: v for k, v in self._attempts.items() if v and v[-1][0] > now - self.window}
+            return 0.0
 
     def failed(self, client: str) -> None:
+        """The attempt `client` was let through for had a wrong PIN: it counts for the whole window."""
+        key = address_key(client)
         with self._lock:
-            self._failures.setdefault(client, []).append(time.monotonic())
+            attempts = self._attempts.setdefault(key, [])
+            for attempt in reversed(attempts):
+                if not attempt[1]:
+                    attempt[1] = True
+                    return
+            attempt = [self.clock(), True]  # a failure reported without blocked(): count it all the same
+            attempts.append(attempt)
+            self._everyone.append(attempt)
+
+    def _recent(self, key: str, now: float) -> list[list[float]]:
+        return [a for a in self._attempts.get(key, []) if a[0] > now - (self.window if a[1] else self.pending)]
+
+
+def address_key(client: str) -> str:
+    """The address a limit applies to: an IPv4 address, or an IPv6 address's /64."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def check_pin(pins: dict[str, str], pin: str) -> str | None:

@@ -8,6 +8,12 @@ master starts, restarts and stops beside the worker: drawing a badge holds the
 GIL, and in the worker it would take that time from the door.
 Where gunicorn cannot run (Windows) Werkzeug's threaded server is used instead,
 with the print workers as threads of its one process.
+
+The venue's Wi-Fi is shared with strangers, so the worker (DoorWorker) never lets
+connections that say nothing fill its greenlets: at most WAITING connections may
+wait for a request head, a TLS handshake or the rest of a body, websockets may hold
+their share, and past either limit the oldest connection of the address holding the
+most is closed. gunicorn's own refusals (414, 431, 400) answer JSON like the app.
 """
 
 from __future__ import annotations
@@ -85,16 +91,296 @@ def _tls_files(settings: Settings) -> tuple[str | None, str | None]:
     return str(cert), str(key)
 
 
+# Connections the one worker holds at once: websockets, requests being answered, and those waiting
+# for a request head. At most WAITING of them may wait (idle keep-alive, a slow or silent client):
+# past that the oldest waiting connection of the address holding the most is closed, so a stranger
+# opening thousands of connections and sending nothing never keeps a scan from being read.
+CONNECTIONS = 4000
+WAITING = 1000
+# Websockets (door displays, consoles) may take all but ANSWERING of the rest: past that, the
+# oldest socket of the address holding the most is hung up (a display reconnects by itself), so
+# thousands of public /ws/headcount sockets opened by one stranger cannot fill the worker either.
+ANSWERING = 500
+BODY_WAIT = 30  # seconds one read of a request body may take (Werkzeug reads 64 KB at a time)
+SPARE_FILES = 200  # database, log, listening socket, the print process's pipes
+
+
 def gunicorn_options(host: str, port: int, certfile: str | None = None, keyfile: str | None = None) -> dict[str, Any]:
     """The production server settings (bench/ uses the same ones for its ceiling measurement)."""
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-        "workers": 1, "worker_class": "gevent", "worker_connections": 2000,
+        "workers": 1, "worker_class": door_worker, "worker_connections": CONNECTIONS,
         "timeout": 120, "graceful_timeout": 5, "keepalive": 75,
         "accesslog": None, "errorlog": "-", "loglevel": "warning",
         "certfile": certfile, "keyfile": keyfile, "worker_exit": _close_logging,
     }
+    if certfile:  # the TLS handshake happens in the worker's handle(), under the same deadline as a request head
+        options.update(do_handshake_on_connect=False, ssl_context=_handshake_in_worker)
     return {key: value for key, value in options.items() if value is not None}
+
+
+class WaitingConnections:
+    """The connections waiting for a request head (or a TLS handshake), in order, per client address.
+
+    gunicorn's gevent worker gives every connection a greenlet from a pool of `worker_connections`
+    and waits up to `keepalive` seconds for each request head; a connection that sends nothing
+    keeps its place all that time, and once the pool is full nothing else is accepted: 2,000
+    silent connections froze the door for 75 s. Here at most `limit` connections may wait; one
+    more and the oldest waiting connection of the address holding the most is closed. A phone's
+    idle keep-alive connection may be closed early under such pressure (it simply opens a new
+    one). A request whose head and body are in is never touched; websockets have their own limit.
+    The worker keeps a second one for its websockets, whose `close()` hangs the socket up."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.count = 0
+        self._by_address: dict[str, dict[Any, Callable[[], None]]] = {}  # insertion order: oldest first
+        self._address: dict[Any, str] = {}
+
+    def add(self, key: Any, address: str, close: Callable[[], None]) -> None:
+        """`key` waits for its request; `close()` ends it if it must make room."""
+        self._by_address.setdefault(address, {})[key] = close
+        self._address[key] = address
+        self.count += 1
+        while self.count > self.limit:
+            busiest = max(self._by_address.values(), key=len)
+            victim = next(iter(busiest))
+            evict = busiest[victim]
+            self.discard(victim)
+            evict()
+
+    def discard(self, key: Any) -> None:
+        address = self._address.pop(key, None)
+        if address is None:
+            return
+        waiting = self._by_address[address]
+        del waiting[key]
+        if not waiting:
+            del self._by_address[address]
+        self.count -= 1
+
+    def from_address(self, address: str) -> int:
+        return len(self._by_address.get(address, ()))
+
+
+def _handshake_in_worker(config: Any, default_factory: Callable[[], Any]) -> Any:
+    """gunicorn's ssl_context hook: gevent's server then leaves the TLS handshake to the worker,
+    which does it under a deadline (a client that connects and says nothing held its greenlet forever)."""
+    import functools
+
+    context = default_factory()
+    context.wrap_socket = functools.partial(context.wrap_socket, do_handshake_on_connect=False)
+    return context
+
+
+_door_worker: type | None = None
+
+
+def door_worker() -> type:
+    """gunicorn's gevent worker with WaitingConnections and JSON refusals (built on first use: it
+    imports gevent, which only the gunicorn path needs). gunicorn calls a function given as
+    worker_class and uses the class it returns."""
+    global _door_worker
+    if _door_worker is None:
+        _door_worker = _build_door_worker()
+    return _door_worker
+
+
+def _build_door_worker() -> type:
+    import ssl
+
+    import gevent
+    from gunicorn import util
+    from gunicorn.workers.ggevent import GeventWorker
+
+    from .auth import address_key
+
+    class HeadWait:
+        """gunicorn's wait for a request head (gevent.Timeout(keepalive, False)), registered with
+        the worker's WaitingConnections so that it can also be ended early."""
+
+        def __init__(self, worker: Any, seconds: float) -> None:
+            self.worker, self.timeout = worker, gevent.Timeout(seconds, False)
+            self.greenlet = gevent.getcurrent()
+            self.expired = False
+
+        def __enter__(self) -> "HeadWait":
+            self.timeout.start()
+            waiting = self.worker.waiting
+            waiting.add(self.greenlet, self.worker.addresses.get(self.greenlet, ""), self._close)
+            return self
+
+        def __exit__(self, kind: Any, value: Any, traceback: Any) -> bool:
+            self.worker.waiting.discard(self.greenlet)
+            self.expired = value is self.timeout
+            return bool(self.timeout.__exit__(kind, value, traceback))
+
+        def _close(self) -> None:
+            gevent.get_hub().loop.run_callback(self._expire)
+
+        def _expire(self) -> None:  # in the hub: still waiting, or already on its way with a request?
+            if self.timeout.pending:
+                self.greenlet.throw(self.timeout)
+
+    class BodyWait:
+        """A request body whose every read must finish within BODY_WAIT seconds, waiting as a
+        request head does (one of WaitingConnections, closed first under pressure).
+
+        Without it a client that sent a head with "Content-Length: 100" and then nothing held its
+        greenlet for as long as it liked, with no deadline at all (4,100 stalled scans and the door
+        stopped). A stalled read ends as if the client had gone: the body ends there, which
+        Werkzeug answers with a 400 (ClientDisconnected) and kiosk.fast_scan with its 400 for a
+        body that is not JSON, without a traceback; the connection then closes (Body.failed)."""
+
+        def __init__(self, worker: Any, body: Any) -> None:
+            self.worker, self.body = worker, body
+
+        def read(self, size: int | None = None) -> bytes:
+            return self._within(self.body.read, size)
+
+        def readline(self, size: int | None = None) -> bytes:
+            return self._within(self.body.readline, size)
+
+        def readlines(self, size: int | None = None) -> list[bytes]:
+            return self._within(self.body.readlines, size)
+
+        def __iter__(self) -> Any:
+            return iter(self.readline, b"")
+
+        def _within(self, read: Callable[..., Any], size: int | None) -> Any:
+            with HeadWait(self.worker, BODY_WAIT) as wait:
+                data = read(size)
+            if wait.expired:
+                self.body.failed = True
+                return b"" if read is not self.body.readlines else []
+            return data
+
+    class DoorWorker(GeventWorker):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.waiting = WaitingConnections(min(WAITING, max(1, self.worker_connections // 4)))
+            self.websockets = WaitingConnections(max(1, self.worker_connections - self.waiting.limit - ANSWERING))
+            self.addresses: dict[Any, str] = {}  # greenlet -> its client's address (an IPv6 /64 is one)
+
+        def handle(self, listener: Any, client: Any, addr: Any) -> None:
+            me = gevent.getcurrent()
+            self.addresses[me] = address_key(addr[0]) if isinstance(addr, tuple) and addr else ""
+            try:
+                if isinstance(client, ssl.SSLSocket) and not self._handshake(client):
+                    util.close(client)
+                    return
+                super().handle(listener, client, addr)
+            finally:
+                del self.addresses[me]
+
+        def _handshake(self, client: Any) -> bool:
+            """The TLS handshake, under the deadline and the limit of a request head."""
+            try:
+                with HeadWait(self, self.cfg.keepalive or 10) as wait:
+                    client.setblocking(1)
+                    client.do_handshake()
+            except (ssl.SSLError, OSError) as exc:
+                self.log.debug("TLS handshake failed: %s", exc)
+                return False
+            return not wait.expired
+
+        def timeout_ctx(self) -> Any:
+            return HeadWait(self, self.cfg.keepalive)
+
+        def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> Any:
+            """The app reads the request body through BodyWait: a body that stalls is cut off.
+            A websocket counts among `websockets` for as long as it lives."""
+            body = req.body
+            req.body = BodyWait(self, body)
+            me = gevent.getcurrent()
+            if req.path.startswith("/ws/"):
+                self.websockets.add(me, self.addresses.get(me, ""), lambda: _hang_up(sock))
+            try:
+                return super().handle_request(listener_name, req, sock, addr)
+            finally:
+                self.websockets.discard(me)
+                req.body = body  # gunicorn drains what is left under its own head wait
+
+        def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+            """gunicorn's own refusals (a request line or headers too long, malformed HTTP) as JSON:
+            gunicorn still decides the status and logs as it does; only the HTML page it would send
+            becomes the contract's {"result", "message"}."""
+            captured = _Captured(client)
+            super().handle_error(req, captured, addr, exc)
+            try:
+                status, reason = _status_of(captured.sent)
+            except ValueError:  # gunicorn wrote no status line we can read: a plain 500
+                status, reason = 500, "Internal Server Error"
+            try:
+                util.write_nonblock(client, json_refusal(status, reason))
+            except Exception:  # noqa: BLE001 - the client is gone; as gunicorn's own write_error
+                self.log.debug("Failed to send error message.")
+
+    return DoorWorker
+
+
+def _hang_up(sock: Any) -> None:
+    """End a websocket from outside: its reader sees the connection close, and its handler ends."""
+    import socket
+
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _Captured:
+    """A client socket for gunicorn's handle_error: what it writes is kept, not sent."""
+
+    def __init__(self, sock: Any) -> None:
+        self._sock, self.sent = sock, b""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+    def gettimeout(self) -> float:
+        return 0.0
+
+    def setblocking(self, flag: bool) -> None:
+        pass
+
+    def sendall(self, data: bytes) -> None:
+        self.sent += bytes(data)
+
+    def send(self, data: bytes) -> int:
+        self.sent += bytes(data)
+        return len(data)
+
+
+def _status_of(response: bytes) -> tuple[int, str]:
+    """The status code and reason of an HTTP/1.1 response's first line."""
+    first = response.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
+    if len(first) < 2 or not first[1].isdigit():
+        raise ValueError("no status line")
+    return int(first[1]), first[2] if len(first) > 2 else ""
+
+
+REFUSALS = {
+    400: "The request is not well-formed HTTP, so the server cannot read it.",
+    403: "The server refuses this request.",
+    414: "The request's address (path and query) is too long.",
+    417: "The server cannot meet this request's Expect header.",
+    431: "The request's headers are too many or too large.",
+    500: "The server failed to answer this request; try again.",
+    501: "The request's transfer coding is not one the server supports.",
+}
+
+
+def json_refusal(status: int, reason: str) -> bytes:
+    """A whole HTTP response (closing the connection) in the contract's refusal shape."""
+    import json
+
+    result = "_".join(reason.lower().split()) or "error"
+    message = REFUSALS.get(status, REFUSALS[500] if status >= 500 else REFUSALS[400])
+    body = json.dumps({"result": result, "message": message}).encode()
+    head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n")
+    return head.encode("latin-1") + body
 
 
 def _close_logging(server: Any, worker: Any) -> None:
@@ -158,7 +444,31 @@ def _serve_gunicorn(settings: Settings, host: str, port: int, certfile: str | No
         _quiet_garbage_collector()
         return app
 
+    allow_open_files(CONNECTIONS + SPARE_FILES)
     run_gunicorn(build, gunicorn_options(host, port, certfile, keyfile), companion=PrintProcess(settings))
+
+
+def allow_open_files(wanted: int) -> None:
+    """Raise this process's limit of open files (inherited by the worker) towards `wanted`.
+
+    Every connection is a file: at a soft limit of 256 (macOS) or 1024 (most Linux desktops) the
+    worker could not accept its 1,025th connection however many greenlets it had. The hard limit
+    is as far as an unprivileged process may go; short of `wanted`, say so once."""
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit to raise
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        log.warning("this system allows %d open files; the server can hold about %d connections", soft,
+                    max(0, soft - SPARE_FILES))
 
 
 def _quiet_garbage_collector() -> None:
