@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-
+import math
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,13 +51,14 @@ def index() -> Response:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     """PIN login for people in a browser; wrong PINs are rate-limited per address."""
-    error, status = None, 200
+    error, status, wait = None, 200, 0.0
     next_url = _safe_next(request.values.get("next", ""))
     if request.method == "POST":
         client = request.remote_addr or ""
         limiter = state().login_limiter
-        if limiter.blocked(client):
-            error, status = "Too many wrong PINs. Wait a few minutes and try again.", 429
+        wait = limiter.wait(client)
+        if wait > 0:
+            error, status = f"Too many wrong PINs. Try again in {_seconds(wait)}, or use a pairing link.", 429
         elif request.form.get("csrf", "") != session.get("csrf"):
             error, status = "The form expired. Please try again.", 400
         else:
@@ -67,7 +68,13 @@ def login() -> Any:
                 return redirect(next_url or auth.HOME[role])
             limiter.failed(client)
             error, status = "That PIN is not right.", 401
-    return _page("login.html", error=error, next=next_url), status
+    headers = {"Retry-After": str(math.ceil(wait))} if wait > 0 else {}
+    return _page("login.html", error=error, next=next_url), status, headers
+
+
+def _seconds(wait: float) -> str:
+    whole = math.ceil(wait)
+    return "1 second" if whole == 1 else f"{whole} seconds"
 
 
 def _safe_next(value: str) -> str:

@@ -140,6 +140,9 @@ def test_wrong_pins_are_rate_limited(server):
     assert statuses[:5] == [401] * 5 and statuses[5] == 429
     right = session.post(server.url + "/login", data={"pin": PINS["organizer"], "csrf": csrf}, timeout=10)
     assert right.status_code == 429
+    wait = int(right.headers["Retry-After"])
+    assert 1 <= wait <= 60
+    assert f"Try again in {wait} second" in right.text and "pairing link" in right.text
 
 
 def test_pairing_link_signs_a_browser_in_with_the_tokens_role(server):
