@@ -121,3 +121,18 @@ def test_a_summary_report_imported_by_the_previous_version_is_updated_not_double
     again = upload(empty_server, write(tmp_path, "v2.csv", text)).json()
     assert (again["added"], again["missing"]) == (0, 0)
     assert empty_server.get("/api/headcount", None).json()["expected"] == 2
+
+
+# --- kiosk export: a long name in a script of three-byte letters -------------------------------
+
+def test_an_export_named_in_long_japanese_is_written(tmp_path: Path) -> None:
+    """The temporary file took the name's last 100 characters: 100 CJK characters are 300 bytes,
+    past the file system's 255 for a name, so a report name of 243-255 bytes that the file system
+    takes (81-85 such letters) failed with "File name too long"."""
+    from conftest import run_kiosk, write_config
+
+    config = write_config(tmp_path / "door")
+    target = tmp_path / ("報" * 83 + ".csv")  # 253 bytes: a name the file system takes
+    result = run_kiosk(config, "export", str(target), check=False)
+    assert result.returncode == 0, result.stderr
+    assert target.read_text(encoding="utf-8-sig").startswith(("name", "Name", "id"))
