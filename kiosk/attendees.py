@@ -224,6 +224,7 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
     existing = {r["external_id"]: r for r in db.execute("SELECT * FROM attendees WHERE event_id = ?", [event.id])}
     stored_codes = _door_codes(db, event)
     adopted = _adopted_by_door_code(batch, existing, stored_codes)
+    adopted.update(_adopted_by_order(batch, existing, adopted))
     codes_in_use = {row[0] for row in db.execute("SELECT ticket_code FROM attendees")}
     for person in importers.with_progress(batch.people, progress):
         fields = _fields(person, batch.source, person.external_id)
@@ -285,6 +286,31 @@ def _adopted_by_door_code(batch: ImportBatch, existing: dict[str, Any],
             adopted[person.external_id] = row
             owner = {code: r for code, r in owner.items() if r["id"] != row["id"]}
     return adopted
+
+
+def _adopted_by_order(batch: ImportBatch, existing: dict[str, Any], adopted: dict[str, Any]) -> dict[str, Any]:
+    """Stored people of an Eventbrite summary report whose ticket is now alone in its order.
+
+    A ticket alone in its order is keyed on the order ("eventbrite:order:X"), one of several also
+    on its name ("eventbrite:order:X:ada lovelace"), as every ticket was before: when the order's
+    other tickets leave the report, or a list imported by an older version is imported again, the
+    same person arrives under the order alone. The stored key of that order not in this file is
+    theirs: the only one, or else the one under their name."""
+    keys = {person.external_id for person in batch.people}
+    taken = {row["id"] for row in adopted.values()}
+    by_order: dict[str, list[Any]] = {}
+    for key, row in existing.items():
+        parts = key.split(":", 3)
+        if len(parts) == 4 and parts[:2] == ["eventbrite", "order"] and key not in keys and row["id"] not in taken:
+            by_order.setdefault(":".join(parts[:3]), []).append(row)
+    found: dict[str, Any] = {}
+    for person in batch.people:
+        rows = by_order.get(person.external_id, [])
+        same_name = [row for row in rows if fold(row["name"]) == fold(clean(person.name))]
+        chosen = same_name if len(same_name) == 1 else rows
+        if person.external_id not in existing and person.external_id not in adopted and len(chosen) == 1:
+            found[person.external_id] = chosen[0]
+    return found
 
 
 def _platform(key: str) -> str:

@@ -85,8 +85,10 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], object], mode: int | No
     says was written, survives a power cut. `mode`: the new file's permissions (default 0600)."""
     path = Path(path)
     # the name's end in the temporary's, to tell whose it is; not all of it: a long name plus the
-    # prefix would pass the file system's limit on a name (255 bytes) that the real name fits
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix="-" + path.name[-100:])
+    # prefix would pass the file system's limit on a name (255 bytes) that the real name fits.
+    # 100 bytes, not characters: 100 Japanese or Chinese letters are 300.
+    end = os.fsencode(path.name)[-100:].decode("utf-8", "ignore")  # a letter cut in two is left out
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix="-" + end)
     try:
         with os.fdopen(fd, "wb") as f:
             if mode is not None:

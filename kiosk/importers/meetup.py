@@ -59,7 +59,7 @@ def looks_like(columns: Columns) -> bool:
         return True
     # "Member ID" alone is a common title of club and CRM lists: it makes a Meetup list only with
     # an RSVP column and Meetup's numbers in it (checked on the first filled cell).
-    return member_id is not None and columns.find(*RSVP_TITLES, *EVENT_TITLES) is not None and (
+    return member_id is not None and columns.find(*RSVP_TITLES) is not None and (
         _first_is_meetup_number(columns, member_id))
 
 

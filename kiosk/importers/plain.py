@@ -65,11 +65,15 @@ STATUS_TITLES = ("Status", "RSVP", "Attending", "Attendance status", "Registrati
 # An attendee or order status titled in another language, as reports exported in the organiser's
 # language write it (Eventbrite translates its report's titles): German "Teilnehmerstatus", Dutch
 # "Status deelnemer", Portuguese "Status do participante", French "Statut du participant", Italian
-# "Stato del partecipante". Spanish and Portuguese "Estado" alone is a state in an address, so it
-# counts only beside a word for the attendee, the registration or the order ("Estado del asistente").
-_STATUS_WORD = re.compile(r"\b(?:\w*status|statut|stato)\b")
-_ESTADO_OF = re.compile(r"\bestado\b.*\b(?:asistente|participante|inscri\w*|pedido|entrada|ingresso|"
-                        r"registro|reserva)\b")
+# "Stato del partecipante". A status word counts only beside a word for the attendee, the
+# registration, the order or the ticket: Spanish and Portuguese "Estado" and Italian "Stato" alone
+# are a state or country in an address ("Kuwait" holds "wait"), and "Membership status" or "Email
+# status" in an English list say nothing about coming ("Expired", "Pending"). French "Statut" alone
+# is the attendee's, as "Status" is.
+_STATUS_WORD = re.compile(r"status|\bstatut\b|\bstato\b|\bestado\b")
+_STATUS_OF = re.compile(r"teiln|anmeld|bestell|buchung|deelne|inschrijv|aanmeld|particip|partecip|inscri|iscri|"
+                        r"asist|pedido|entrada|ingresso|registr|reserv|réserv|prenot|commande|billet|bigliett|"
+                        r"ordine|ticket|attendee|attendance|rsvp|order|booking")
 # Statuses that say nothing about coming: a payment or a check-in; read only when nothing else is.
 _STATUS_OTHER_WORDS = ("zahlung", "pago", "pagamento", "paiement", "betaling", "payment", "check-in",
                        "checkin")
@@ -148,7 +152,7 @@ def _localised_status(columns: Columns) -> int | None:
     """The status column of a list titled in another language: the attendee's own status first,
     a status of something else (a payment, a check-in) never."""
     found = [index for index, key in enumerate(columns.keys)
-             if (_STATUS_WORD.search(key) or _ESTADO_OF.search(key))
+             if _STATUS_WORD.search(key) and (key == "statut" or _STATUS_OF.search(key))
              and not any(word in key for word in _STATUS_OTHER_WORDS)]
     return found[0] if found else None
 
