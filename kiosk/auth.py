@@ -108,9 +108,12 @@ class LoginLimiter:
     address (the venue's NAT: everyone) out for five minutes.
 
     All addresses together: at most `overall` wrong PINs per `overall_window` seconds. Past that,
-    every PIN login waits for the oldest of them to age out, so many addresses guess no faster
-    than `overall` a minute. No role can be blamed for a wrong PIN (it matches none), so the cap is
-    one for all roles. Pairing links and bearer tokens are not PIN logins and are never held up.
+    every address that has tried a PIN within `window` waits for the oldest of them to age out, so
+    many addresses guess no faster than `overall` a minute after their first try each. An address
+    with no recent attempt (a volunteer's phone) still gets its PIN tried: the cap must not let a
+    dozen self-assigned addresses keep the volunteers out all evening. No role can be blamed for a
+    wrong PIN (it matches none), so the cap is one for all roles. Pairing links and bearer tokens
+    are not PIN logins and are never held up.
 
     An attempt counts from the moment it is let through (`blocked()` answering False), not when
     its PIN turns out wrong: under gevent a thousand requests could otherwise all pass `blocked()`
@@ -142,7 +145,7 @@ class LoginLimiter:
             if len(attempts) >= self.free:
                 delay = min(2.0 ** (len(attempts) - self.free), self.max_delay)
                 waits.append(attempts[-1][0] + delay - now)
-            if len(self._everyone) >= self.overall:
+            if attempts and len(self._everyone) >= self.overall:
                 waits.append(min(a[0] + (self.overall_window if a[1] else self.pending) for a in self._everyone) - now)
             wait = max(waits)
             if wait > 0:
