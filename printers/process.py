@@ -10,7 +10,7 @@ It runs the same PrinterPool as the in-process mode (service.py), woken by
 state in printer_states for the web to show. SIGTERM or SIGINT stop it after the
 badge being sent; it also stops by itself when the server's master is gone
 (even SIGKILLed), so no orphan goes on printing. Its workers' loops beat down the
-pipe ``--heartbeat-fd`` (heartbeat.py): a process that stops beating is killed and
+pipe ``--liveness-fd`` (liveness.py): a process that stops beating is killed and
 replaced by the master (supervisor.py), which then passes ``--replaces-hung``.
 """
 
@@ -29,7 +29,7 @@ from typing import Any
 from kiosk import config, events, process_locks
 from kiosk.db import Store
 
-from . import heartbeat
+from . import liveness
 from .service import PrinterPool
 
 log = logging.getLogger("kiosk.printers")
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     os.nice(NICENESS)
-    heartbeat.start(args.heartbeat_fd)
+    liveness.start(args.liveness_fd)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = pickle.load(sys.stdin.buffer) if args.settings_on_stdin else config.load(args.config)
     alive = process_locks.hold(process_locks.printing(settings.database))  # noqa: F841 - the web looks at it
@@ -111,7 +111,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     source.add_argument("--settings-on-stdin", action="store_true",
                         help="read the server's own settings, pickled, from stdin (how the server starts it)")
     parser.add_argument("--parent", type=int, default=0, help="pid of the server's master (default: our parent)")
-    parser.add_argument("--heartbeat-fd", type=int, default=None,
+    parser.add_argument("--liveness-fd", type=int, default=None,
                         help="a pipe to the master: each print worker writes a byte as its loop moves")
     parser.add_argument("--replaces-hung", type=int, default=None, metavar="SECONDS",
                         help="the master killed a print process silent for SECONDS: say so on the console")

@@ -13,7 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from PIL import Image
 
-from printers import heartbeat
+from printers import liveness
 
 PAPER_STATES = ("ok", "low", "out", "unknown")
 
@@ -120,5 +120,5 @@ def _ask(printer: Any, query: bytes) -> int | None:
     except Exception:  # noqa: BLE001 - socket, pyusb and pyserial errors share no base class
         return None
     finally:
-        heartbeat.beat()  # each wait for an answer is bounded on its own: after one, the worker still moves
+        liveness.beat()  # each wait for an answer is bounded on its own: after one, the worker still moves
     return answer[-1] if _valid(answer[-1:]) else None

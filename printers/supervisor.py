@@ -13,7 +13,7 @@ here imports the badge code: the master stays small.
 
 A print process can also hang without dying: SIGSTOPped, swapped out, a driver call that never
 returns (pycups has no timeout at all). Each print worker's own loop beats down a pipe
-(``heartbeat.py``); when one has not been heard for ``hang_after`` seconds, the master logs a
+(``liveness.py``); when one has not been heard for ``hang_after`` seconds, the master logs a
 warning and SIGKILLs the process (a stopped or stuck process never acts on SIGTERM), and the
 restart above starts a new one once the old one is gone (reaped): never two at once. The new
 one shows on every printer's card that it replaced a stuck one, until a badge prints.
@@ -40,7 +40,7 @@ import sys
 import time
 from typing import Any
 
-from .heartbeat import Listener
+from .liveness import Listener
 
 log = logging.getLogger("kiosk.printers")
 RESTART_EVERY = 1.0    # at most one start a second: a process that dies at once must not spin
@@ -103,11 +103,12 @@ class PrintProcess:
         self._start()
 
     def _start(self) -> None:
+        """A new print process with a new liveness pipe (and word of the hung one it replaces)."""
         if self.beats is not None:
             self.beats.close()
         self.beats = Listener(len(self.printers))
         command = [sys.executable, "-m", "printers.process", "--settings-on-stdin", "--parent", str(os.getpid()),
-                   "--heartbeat-fd", str(self.beats.write_fd)]
+                   "--liveness-fd", str(self.beats.write_fd)]
         if self.killed_hung is not None:
             command += ["--replaces-hung", f"{self.killed_hung:.0f}"]
             self.killed_hung = None

@@ -99,6 +99,7 @@ class Listener:
         return time.monotonic() - self.heard[number], number
 
     def close(self) -> None:
+        """Close both ends (the process it listened to is gone, or the server stops)."""
         self.handed_over()
         if self.read_fd >= 0:
             os.close(self.read_fd)
