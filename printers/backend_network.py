@@ -24,7 +24,7 @@ except ImportError:  # Windows: no SIOCOUTQ; only the status answers and the han
 
 from PIL import Image
 
-from printers import escpos_lib
+from printers import escpos_lib, liveness
 from printers.status import PrinterError, PrinterStatus, query_status
 
 STATUS_TIMEOUT = 1.0   # an answering printer replies in milliseconds
@@ -189,6 +189,7 @@ def _wait_delivered(sock: socket.socket, timeout: float) -> None:
         now = _unacknowledged(sock)
         if now < left:
             last_progress = time.monotonic()
+            liveness.beat()  # a slow printer that keeps reading is not a hung print process
         left = now
 
 

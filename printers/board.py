@@ -30,7 +30,8 @@ PRINT_PROCESS_DOWN = ("The print process is not running, so no badge prints: the
                       "within seconds (its log says why it stopped). Badges wait in the queue meanwhile.")
 STALLED_AFTER = 15.0  # seconds a badge may wait behind a printer shown ready before the console says so
 PRINT_STALLED = ("Badges are waiting, yet none has printed for {seconds:.0f} s although the printer looks ready: "
-                 "the print process may be stuck. Restarting the server starts it again; no badge is lost.")
+                 "the print process may be stuck. The server replaces a stuck print process by itself "
+                 "(within a minute with the usual printer timeouts); no badge is lost.")
 
 
 class PrinterBoard:

@@ -29,6 +29,7 @@ __all__ = ["Backend", "PrinterError", "PrinterStatus", "PrinterConfigError", "op
 BACKENDS = ("file", "network", "usb", "serial", "cups", "none")
 DEFAULT_PROFILE = "TM-T20II"
 DEFAULT_TIMEOUT = 3.0
+CUPS_MIN_TIMEOUT = 10.0  # handing a job to CUPS (lp) may take a while on a busy spooler
 
 
 class PrinterConfigError(ValueError):
@@ -84,7 +85,7 @@ def _cups(cfg: Mapping[str, Any], _base: Path, prefix: str, profile: str) -> Bac
     queue = _text(cfg, key, prefix)
     if not has_module("cups") and shutil.which("lp") is None:
         raise PrinterConfigError(f"{prefix}.backend = \"cups\" needs pycups or the lp command (cups-client)")
-    return CupsBackend(queue, max(_timeout(cfg, prefix), 10.0), profile)
+    return CupsBackend(queue, max(_timeout(cfg, prefix), CUPS_MIN_TIMEOUT), profile)
 
 
 def _file(cfg: Mapping[str, Any], base: Path, prefix: str, profile: str) -> Backend:

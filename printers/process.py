@@ -9,7 +9,9 @@ It runs the same PrinterPool as the in-process mode (service.py), woken by
 ``PRAGMA data_version`` instead of the door's feed, and stores each printer's
 state in printer_states for the web to show. SIGTERM or SIGINT stop it after the
 badge being sent; it also stops by itself when the server's master is gone
-(even SIGKILLed), so no orphan goes on printing.
+(even SIGKILLed), so no orphan goes on printing. Its workers' loops beat down the
+pipe ``--liveness-fd`` (liveness.py): a process that stops beating is killed and
+replaced by the master (supervisor.py), which then passes ``--replaces-hung``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 from kiosk import config, events, process_locks
 from kiosk.db import Store
 
+from . import liveness
 from .service import PrinterPool
 
 log = logging.getLogger("kiosk.printers")
@@ -34,6 +37,8 @@ POLL_EVERY = 0.2       # seconds between two looks at data_version: a new badge 
 PARENT_EVERY = 0.5     # seconds between two checks that the master is still there
 NICENESS = 19          # the lowest: printing may wait a moment, the door may not (bench/RESULTS.md)
 START_FAILED_PAUSE = 5.0  # seconds before a print process that cannot start exits (and is started again)
+REPLACED_HUNG = ("The print process had stopped moving for {seconds} s (stuck in a printer call, or paused) and "
+                 "was replaced at {at}; waiting badges print now (a badge it was sending may print twice).")
 
 
 class InPrintProcess:
@@ -61,11 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     os.nice(NICENESS)
+    liveness.start(args.liveness_fd)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = pickle.load(sys.stdin.buffer) if args.settings_on_stdin else config.load(args.config)
     alive = process_locks.hold(process_locks.printing(settings.database))  # noqa: F841 - the web looks at it
     try:
-        pool = _start_pool(settings, stop)
+        note = None if args.replaces_hung is None else REPLACED_HUNG.format(
+            seconds=args.replaces_hung, at=time.strftime("%H:%M:%S"))
+        pool = _start_pool(settings, stop, note)
     except Exception as exc:  # noqa: BLE001 - one line, then a pause: a restart every second would flood the log
         log.error("the print process cannot start: %s", exc)
         if alive is not None:
@@ -77,11 +85,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _start_pool(settings: Any, stop: threading.Event) -> PrinterPool:
+def _start_pool(settings: Any, stop: threading.Event, note: str | None = None) -> PrinterPool:
+    """The pool, started; `note` is shown as each printer's error until it prints (why we were restarted)."""
     store = Store(settings.database)
     with store.write() as db:  # the same as the web process does: whoever starts first, tonight is current
         event = events.ensure_current(db, settings.event)
     pool = PrinterPool(store, event, settings.printers, settings.base_dir, InPrintProcess(store, stop), stop=stop)
+    for worker in pool.workers:
+        worker.state.last_error = note
     return pool.start()
 
 
@@ -100,6 +111,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     source.add_argument("--settings-on-stdin", action="store_true",
                         help="read the server's own settings, pickled, from stdin (how the server starts it)")
     parser.add_argument("--parent", type=int, default=0, help="pid of the server's master (default: our parent)")
+    parser.add_argument("--liveness-fd", type=int, default=None,
+                        help="a pipe to the master: each print worker writes a byte as its loop moves")
+    parser.add_argument("--replaces-hung", type=int, default=None, metavar="SECONDS",
+                        help="the master killed a print process silent for SECONDS: say so on the console")
     return parser.parse_args(argv)
 
 

@@ -62,6 +62,7 @@ from kiosk import clock
 from kiosk.db import is_busy
 from kiosk.config import PrinterSettings
 
+from . import liveness
 from . import queue as print_queue
 from . import states
 from .backend_devices import UsbBackend
@@ -199,8 +200,13 @@ class PrinterWorker:
         return self.settings.name
 
     def run(self) -> None:
-        """The worker's loop, until the pool stops; one bad turn never kills it."""
+        """The worker's loop, until the pool stops; one bad turn never kills it.
+
+        It beats (liveness.py) at each turn and around each call that may block: under `kiosk
+        serve` a worker silent for long is a stuck print process, which the master replaces."""
+        liveness.attach(self.pool.workers.index(self))
         while not self.pool.stop.is_set():
+            liveness.beat()
             try:
                 self.turn()
             except Exception:  # noqa: BLE001 - a bug must not silence a printer for the evening
@@ -257,10 +263,12 @@ class PrinterWorker:
         having a badge and our commit, the fewer badges a crash in between prints twice."""
         self._set(busy=True)
         delivered = _Once(lambda: self._printed(job))
+        liveness.beat()
         try:
             _off_hub(self.backend, lambda: self.backend.send(data, f"job-{job['id']:06d}", preview=preview,
                                                               delivered=delivered))
         except Exception as exc:  # noqa: BLE001 - PrinterError, or a backend bug: the badge must not be lost
+            liveness.beat()
             if delivered.done:  # the printer has the badge; only what came after failed
                 log.warning("printer %s: job %s printed, then: %s", self.name, job["id"], exc)
                 return self._sent()
@@ -273,6 +281,7 @@ class PrinterWorker:
             self.went_down(message, failed_send=True, detail=message, **shown)
             self.health.saw_unusable = reason in PROBE_SEES
             return False
+        liveness.beat()
         delivered()
         return self._sent()
 
@@ -313,11 +322,13 @@ class PrinterWorker:
 
     def probe(self) -> tuple[bool, PrinterStatus]:
         """Ask the printer how it is (a status query, no paper used); never raises."""
+        liveness.beat()
         try:
             status = _off_hub(self.backend, self.backend.status)
             ok = status.online
         except Exception as exc:  # noqa: BLE001 - status() promises not to raise; be sure
             ok, status = False, PrinterStatus(False, "unknown", f"The printer status failed: {exc!r}")
+        liveness.beat()
         self.health.last_status = time.monotonic()
         return ok, status
 
@@ -425,6 +436,7 @@ class PrinterPool:
                 if not is_busy(exc):
                     raise
                 log.warning("print queue: the database cannot be written (%s); trying again", exc)
+                liveness.beat()  # waiting for the disk or the lock is not a hang
                 time.sleep(MUST_WRITE_RETRY)
 
     def render(self, job: Any, profile: str, with_preview: bool) -> tuple[bytes, Any]:

@@ -13,6 +13,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from PIL import Image
 
+from printers import liveness
+
 PAPER_STATES = ("ok", "low", "out", "unknown")
 
 DLE_EOT_PRINTER = b"\x10\x04\x01"   # bit 3: offline
@@ -117,4 +119,6 @@ def _ask(printer: Any, query: bytes) -> int | None:
         answer = printer.query_status(query)
     except Exception:  # noqa: BLE001 - socket, pyusb and pyserial errors share no base class
         return None
+    finally:
+        liveness.beat()  # each wait for an answer is bounded on its own: after one, the worker still moves
     return answer[-1] if _valid(answer[-1:]) else None
