@@ -62,6 +62,7 @@ class _EscposDeviceBackend(abc.ABC):
             found = query_status(printer, f"The {self.name} printer")
             if found is not None and (not found.online or found.paper == "out"):
                 raise PrinterError(found.detail, "paper_out" if found.paper == "out" else "offline")
+            self._allow_for(printer, len(job))
             printer._raw(job)
         except PrinterError:
             raise
@@ -69,6 +70,9 @@ class _EscposDeviceBackend(abc.ABC):
             raise self._explain(exc) from exc
         finally:
             escpos_lib.close_quietly(printer)
+
+    def _allow_for(self, printer: Any, size: int) -> None:
+        """Set the device's write deadline for a job of `size` bytes (serial lines need to)."""
 
     def status(self) -> PrinterStatus:
         """DLE EOT through the device; never raises."""
@@ -106,10 +110,21 @@ class UsbBackend(_EscposDeviceBackend):
         return PrinterError(f"The {self.name} printer failed: {exc}.", "io_error")
 
 
+DEFAULT_BAUDRATE = 9600
+LARGEST_JOB_BYTES = 32 * 1024  # a badge is 10-25 KB of ESC/POS (bench/RESULTS.md, "Badge rendering")
+
+
+def serial_write_seconds(size: int, baudrate: int, timeout: float) -> float:
+    """How long writing `size` bytes to a serial printer may take: the line's own time (10 bits a
+    byte: start, 8 data, stop) with half again for flow control while the printer feeds paper,
+    plus `timeout` for a printer that has stopped taking data."""
+    return timeout + 1.5 * size * 10 / baudrate
+
+
 class SerialBackend(_EscposDeviceBackend):
     """A serial printer on a device file; needs pyserial."""
 
-    def __init__(self, device: str, baudrate: int = 9600, timeout: float = 3.0, profile: str = "TM-T20II") -> None:
+    def __init__(self, device: str, baudrate: int = DEFAULT_BAUDRATE, timeout: float = 3.0, profile: str = "TM-T20II") -> None:
         self.device, self.baudrate, self.timeout, self.profile = device, baudrate, timeout, profile
         self.name = f"serial {device}"
 
@@ -123,6 +138,11 @@ class SerialBackend(_EscposDeviceBackend):
         printer = super()._open()
         printer.device.write_timeout = self.timeout
         return printer
+
+    def _allow_for(self, printer: Any, size: int) -> None:
+        """pyserial's write timeout bounds the whole write, and a badge (10-25 KB) takes 10-26 s to
+        cross a 9,600-baud line: the timeout alone would fail every badge below about 115,200 baud."""
+        printer.device.write_timeout = serial_write_seconds(size, self.baudrate, self.timeout)
 
     def _explain(self, exc: BaseException) -> PrinterError:
         """Serial errors in volunteer words."""

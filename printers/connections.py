@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from printers.backend_devices import CupsBackend, SerialBackend, UsbBackend, has_module
+from printers.backend_devices import DEFAULT_BAUDRATE, CupsBackend, SerialBackend, UsbBackend, has_module
 from printers.backend_local import FileBackend, NoneBackend
 from printers.backend_network import NetworkBackend
 from printers.profiles import get_profile
@@ -73,7 +73,7 @@ def _usb(cfg: Mapping[str, Any], _base: Path, prefix: str, profile: str) -> Back
 def _serial(cfg: Mapping[str, Any], _base: Path, prefix: str, profile: str) -> Backend:
     """A serial device file; pyserial must be installed."""
     device = _text(cfg, "device", prefix)
-    baudrate = _int(cfg, "baudrate", prefix, 9600, 1, 4_000_000)
+    baudrate = _int(cfg, "baudrate", prefix, DEFAULT_BAUDRATE, 1, 4_000_000)
     if not has_module("serial"):
         raise PrinterConfigError(f"{prefix}.backend = \"serial\" needs the pyserial package")
     return SerialBackend(device, baudrate, _timeout(cfg, prefix), profile)

@@ -23,7 +23,9 @@ Workers beat at each turn, around each send and probe, after each status answer 
 sign of progress, so the longest stretch is bounded by the printers' ``timeout`` t (at most
 60 s, 3 s by default, CUPS at least 10 s): a network badge's write (t), then waiting for the
 printer's acknowledgements without progress (t) or for its answer (10 s), then its hang-up
-(1 s): at most 2t + 11 s. USB and serial are a write and a status read (2t), ``lp`` is t, a
+(1 s): at most 2t + 11 s. USB is a write and a status read (2t); serial is a status read and
+a write that may take the line's time for the largest badge on top of t (``serial_write_seconds``:
+about 54 s at 9,600 baud); ``lp`` is t; a
 database write waits at most 5 s for another process (retries beat). So ``hang_after`` is twice
 that worst case for the longest configured timeout, and never under a minute: 60 s with the
 default timeouts, 262 s at most. ``KIOSK_PRINT_HANG_AFTER`` (seconds) replaces it: it exists for
@@ -63,6 +65,7 @@ def hang_after(printers: Any) -> float:
         log.warning("%s=%r is not a number of seconds above 0: ignored", HANG_ENV, override)
     # Loaded already (the config check opened every backend); imported here so that importing
     # this module alone stays cheap.
+    from .backend_devices import DEFAULT_BAUDRATE, LARGEST_JOB_BYTES, serial_write_seconds
     from .backend_network import DRAIN_TIMEOUT, RECEIPT_TIMEOUT
     from .connections import CUPS_MIN_TIMEOUT, DEFAULT_TIMEOUT
 
@@ -71,6 +74,9 @@ def hang_after(printers: Any) -> float:
         timeout = float(printer.options.get("timeout", DEFAULT_TIMEOUT))
         if printer.backend == "cups":
             timeout = max(timeout, CUPS_MIN_TIMEOUT)
+        if printer.backend == "serial":  # a badge takes seconds to cross a slow line
+            baudrate = int(printer.options.get("baudrate", DEFAULT_BAUDRATE))
+            return serial_write_seconds(LARGEST_JOB_BYTES, baudrate, timeout) + timeout
         return 2 * timeout + RECEIPT_TIMEOUT + DRAIN_TIMEOUT
 
     return max([HANG_FLOOR, *(HANG_MARGIN * silent_at_most(p) for p in printers)])

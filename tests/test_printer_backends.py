@@ -231,3 +231,71 @@ def test_connecting_nowhere_does_not_happen_at_open(job: bytes) -> None:
         fake.resume()
         backend.send(job, "late")
         assert fake.wait_for_jobs(1) == [job]
+
+
+class SlowSerialLine:
+    """A pseudo-terminal standing in for a serial printer on a 9,600-baud line: the far end takes
+    960 bytes a second once the kernel's own buffer is full, and answers every DLE EOT "ready"."""
+
+    def __init__(self, bytes_per_second: int = 960) -> None:
+        import os
+        import tty
+
+        self._os = os
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        self.path = os.ttyname(self.slave)
+        self.received = bytearray()
+        self.pace = bytes_per_second
+        threading.Thread(target=self._take, daemon=True).start()
+
+    def _take(self) -> None:
+        while True:
+            try:
+                chunk = self._os.read(self.master, max(1, self.pace // 10))
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.received.extend(chunk)
+            if b"\x10\x04" in chunk:
+                self._os.write(self.master, b"\x12")  # online, no error; paper present
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        self._os.close(self.slave)
+        self._os.close(self.master)
+
+
+def test_a_serial_printer_on_a_slow_line_gets_the_whole_badge():
+    """pyserial's write timeout bounds the whole write: with the printer's 3 s it failed every badge
+    that takes longer than that to cross the line, which at 9,600 baud is every badge."""
+    pytest.importorskip("serial")
+    line = SlowSerialLine()
+    try:
+        backend = open_backend({"backend": "serial", "device": line.path, "baudrate": 9600, "timeout": 3.0}, Path("/tmp"))
+        job = b"\x1b@" + bytes(range(256)) * 96  # 24 KB: the largest badges, about 6 KB past the kernel's buffer
+        started = time.monotonic()
+        backend.send(job, "job-000001")
+        took = time.monotonic() - started
+        assert took > 3.0, "the line must be slower than the printer's timeout for this test to mean anything"
+        line.pace = 1_000_000  # the far end now reads what the kernel still holds, at once
+        deadline = time.monotonic() + 10
+        while len(line.received) < len(job) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert job in bytes(line.received)
+    finally:
+        line.close()
+
+
+def test_the_print_watchdog_waits_longer_than_a_badge_takes_on_a_slow_serial_line():
+    from printers.backend_devices import LARGEST_JOB_BYTES, serial_write_seconds
+    from printers.supervisor import HANG_FLOOR, hang_after
+
+    class Printer:
+        def __init__(self, backend: str, **options: object) -> None:
+            self.backend, self.options = backend, options
+
+    slow = hang_after([Printer("serial", device="/dev/ttyS0", baudrate=9600, timeout=3.0)])
+    assert slow > serial_write_seconds(LARGEST_JOB_BYTES, 9600, 3.0) > 50
+    assert hang_after([Printer("serial", device="/dev/ttyS0", baudrate=115200, timeout=3.0)]) == HANG_FLOOR
