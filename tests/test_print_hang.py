@@ -13,7 +13,7 @@ import contextlib
 import socket
 import threading
 import time
-from typing import Iterator
+from typing import Any, Iterator
 
 import psutil
 import pytest
@@ -87,13 +87,18 @@ def server_log(door: Door) -> str:
     return door.proc.proc.stderr.read().decode(errors="replace")
 
 
+def serving(door: Any, fake: FakePrinter) -> tuple[Any, psutil.Process, psutil.Process]:
+    """A door printing on `fake`, the server's master, and its print process (yet to hang)."""
+    srv = door(fake)
+    master = psutil.Process(srv.proc.proc.pid)
+    wait_until(lambda: srv.printer()["online"] is True, what="the printer online")
+    return srv, master, print_process(master)
+
+
 def test_a_hung_print_process_is_replaced_and_every_badge_prints_once(door):
     """Badges scanned while the print process hangs print from its successor, once each."""
     with FakePrinter() as fake:
-        srv = door(fake)
-        master = psutil.Process(srv.proc.proc.pid)
-        wait_until(lambda: srv.printer()["online"] is True, what="the printer online")
-        hung = print_process(master)
+        srv, master, hung = serving(door, fake)
         with print_processes_seen(master) as most:
             hung.suspend()
             stopped = time.monotonic()
@@ -116,10 +121,7 @@ def test_a_hung_print_process_is_replaced_and_every_badge_prints_once(door):
 def test_the_console_says_the_print_process_was_replaced_until_a_badge_prints(door):
     """Volunteers who saw "not printing" learn what happened; the note goes with the next badge."""
     with FakePrinter() as fake:
-        srv = door(fake)
-        master = psutil.Process(srv.proc.proc.pid)
-        wait_until(lambda: srv.printer()["online"] is True, what="the printer online")
-        hung = print_process(master)
+        srv, master, hung = serving(door, fake)
         hung.suspend()  # idle: the successor has nothing to print, so its note stays on the card
         successor(master, hung)
         note = wait_until(lambda: "replaced" in (srv.printer()["last_error"] or "") and srv.printer()["last_error"],
