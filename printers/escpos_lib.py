@@ -57,7 +57,8 @@ def _import_capabilities() -> None:
 
     On import it runs ``environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR", mkdtemp())``: the default is
     made even when the variable is set, and nothing removes it (with its 70 kB pickle when the
-    variable is not set), so every kiosk command and server left a ``/tmp/tmp<8 random characters>`` folder behind.
+    variable is not set), so every kiosk command and server left a folder such as
+    ``/tmp/tmp8k2j_x0q`` behind.
     The pickle is read only during the import, so nothing needs it afterwards; a folder the
     variable names is the user's and stays as it is. The import runs once per process, at start-up
     (the config's printer profiles are checked with it), before any thread could use tempfile."""
