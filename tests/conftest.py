@@ -160,8 +160,17 @@ def start_in_process(config_path: Path) -> Server:
     thread.start()
 
     def stop() -> None:
-        app.extensions["kiosk"].stop.set()
+        """Stop serving and let go of the socket, the print threads and the database's connections:
+        one pytest process starts hundreds of these, and leaked descriptors pile up past 1,024
+        (where select(), used by pyserial, fails)."""
+        state = app.extensions["kiosk"]
+        state.stop.set()
         httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+        if state.print_pool is not None:
+            state.print_pool.close()
+        state.store.close()
 
     return Server(url=f"http://127.0.0.1:{httpd.server_port}", config_path=config_path, app=app,
                   tokens=make_tokens(app), _stop=stop)
