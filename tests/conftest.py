@@ -169,6 +169,7 @@ def start_in_process(config_path: Path) -> Server:
         httpd.server_close()
         thread.join(timeout=5)
         if state.print_pool is not None:
+            state.door.feed.publish("refresh", {})  # wakes the idle print threads now, not at their next 1 s look
             state.print_pool.close()
         state.store.close()
 
