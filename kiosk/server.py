@@ -10,17 +10,20 @@ Where gunicorn cannot run (Windows) Werkzeug's threaded server is used instead,
 with the print workers as threads of its one process.
 
 The venue's Wi-Fi is shared with strangers, so the worker (DoorWorker) never lets
-connections that say nothing fill its greenlets: at most WAITING connections may
-wait for a request head, a TLS handshake or the rest of a body, websockets may hold
-their share, and past either limit the oldest connection of the address holding the
-most is closed. gunicorn's own refusals (414, 431, 400) answer JSON like the app.
+connections that say nothing, or read nothing, fill its greenlets: at most WAITING
+connections may wait for a request head, a TLS handshake, the rest of a body or a
+client that does not read its answer, websockets may hold their share, and past
+either limit the oldest connection of the address holding the most is closed (a
+stalled reader first). gunicorn's own refusals (414, 431, 400) answer JSON like the app.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
+import os
 import socket
+import struct
 import sys
 from typing import Any, Callable
 
@@ -101,8 +104,29 @@ WAITING = 1000
 # oldest socket of the address holding the most is hung up (a display reconnects by itself), so
 # thousands of public /ws/headcount sockets opened by one stranger cannot fill the worker either.
 ANSWERING = 500
-BODY_WAIT = 30  # seconds one read of a request body may take (Werkzeug reads 64 KB at a time)
+BODY_WAIT = 30.0  # seconds one read of a request body may take (Werkzeug reads 64 KB at a time)
+WRITE_WAIT = 30.0  # seconds an answer may wait for its client to read any of it (WriteWait)
 SPARE_FILES = 200  # database, log, listening socket, the print process's pipes
+# The limits above, scaled for a trial: "CONNECTIONS=12 WRITE_WAIT=1" shows with a dozen connections
+# and in seconds what the real numbers take thousands of connections and minutes to show (the tests).
+LIMITS_ENV = "KIOSK_SERVER_LIMITS"
+LIMITS = ("CONNECTIONS", "WAITING", "ANSWERING", "BODY_WAIT", "WRITE_WAIT")
+
+
+def limits_from_environment() -> None:
+    """Set the limits KIOSK_SERVER_LIMITS names ("NAME=NUMBER ..."); anything else there is ignored,
+    with a warning. `kiosk serve` calls this before gunicorn starts, so that the worker has them."""
+    for item in os.environ.get(LIMITS_ENV, "").split():
+        name, _, value = item.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = 0.0
+        if name not in LIMITS or not number > 0:
+            log.warning("%s: %r is not NAME=NUMBER above 0, NAME one of %s: ignored",
+                        LIMITS_ENV, item, ", ".join(LIMITS))
+            continue
+        globals()[name] = type(globals()[name])(number)
 
 
 def gunicorn_options(host: str, port: int, certfile: str | None = None, keyfile: str | None = None) -> dict[str, Any]:
@@ -113,6 +137,9 @@ def gunicorn_options(host: str, port: int, certfile: str | None = None, keyfile:
         "timeout": 120, "graceful_timeout": 5, "keepalive": 75,
         "accesslog": None, "errorlog": "-", "loglevel": "warning",
         "certfile": certfile, "keyfile": keyfile, "worker_exit": _close_logging,
+        # A file (a script, a stylesheet) is written like any other answer, under WriteWait's deadline;
+        # nothing is lost, as gevent's socket.sendfile() is a loop of send() too, not the kernel's sendfile.
+        "sendfile": False,
     }
     if certfile:  # the TLS handshake happens in the worker's handle(), under the same deadline as a request head
         options.update(do_handshake_on_connect=False, ssl_context=_handshake_in_worker)
@@ -120,7 +147,8 @@ def gunicorn_options(host: str, port: int, certfile: str | None = None, keyfile:
 
 
 class WaitingConnections:
-    """The connections waiting for a request head (or a TLS handshake), in order, per client address.
+    """The connections waiting for a request head (or a TLS handshake, a body, a client to read its
+    answer), in order, per client address.
 
     gunicorn's gevent worker gives every connection a greenlet from a pool of `worker_connections`
     and waits up to `keepalive` seconds for each request head; a connection that sends nothing
@@ -128,35 +156,50 @@ class WaitingConnections:
     silent connections froze the door for 75 s. Here at most `limit` connections may wait; one
     more and the oldest waiting connection of the address holding the most is closed. A phone's
     idle keep-alive connection may be closed early under such pressure (it simply opens a new
-    one). A request whose head and body are in is never touched; websockets have their own limit.
-    The worker keeps a second one for its websockets, whose `close()` hangs the socket up."""
+    one). A request whose head and body are in is never touched while it is being answered, only
+    once its answer waits for a client that does not read it; websockets have their own limit.
+    The worker keeps a second one for its websockets, whose `close()` hangs the socket up.
+
+    Within the address that loses one, a stalled writer (`writing`: an answer its client is not
+    reading) goes before the oldest connection: its answer is made already and its client has shown
+    it is not taking it, while a connection waiting for a head may be a station about to send a
+    scan. The address comes first all the same, so that a stranger's silent connections never cut
+    off somebody else's slow download."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.count = 0
         self._by_address: dict[str, dict[Any, Callable[[], None]]] = {}  # insertion order: oldest first
+        self._writing: dict[str, dict[Any, None]] = {}  # the stalled writers among them, oldest first
         self._address: dict[Any, str] = {}
 
-    def add(self, key: Any, address: str, close: Callable[[], None]) -> None:
-        """`key` waits for its request; `close()` ends it if it must make room."""
+    def add(self, key: Any, address: str, close: Callable[[], None], writing: bool = False) -> None:
+        """`key` waits for its request (or, `writing`, for its client to read); `close()` ends it if it
+        must make room."""
         self._by_address.setdefault(address, {})[key] = close
+        if writing:
+            self._writing.setdefault(address, {})[key] = None
         self._address[key] = address
         self.count += 1
         while self.count > self.limit:
-            busiest = max(self._by_address.values(), key=len)
-            victim = next(iter(busiest))
-            evict = busiest[victim]
-            self.discard(victim)
-            evict()
+            self._evict()
+
+    def _evict(self) -> None:
+        address = max(self._by_address, key=lambda each: len(self._by_address[each]))
+        victim = next(iter(self._writing.get(address) or self._by_address[address]))
+        evict = self._by_address[address][victim]
+        self.discard(victim)
+        evict()
 
     def discard(self, key: Any) -> None:
         address = self._address.pop(key, None)
         if address is None:
             return
-        waiting = self._by_address[address]
-        del waiting[key]
-        if not waiting:
-            del self._by_address[address]
+        for group in (self._by_address, self._writing):
+            keys = group.get(address, {})
+            keys.pop(key, None)
+            if not keys:
+                group.pop(address, None)
         self.count -= 1
 
     def from_address(self, address: str) -> int:
@@ -197,17 +240,19 @@ def _build_door_worker() -> type:
 
     class HeadWait:
         """gunicorn's wait for a request head (gevent.Timeout(keepalive, False)), registered with
-        the worker's WaitingConnections so that it can also be ended early."""
+        the worker's WaitingConnections so that it can also be ended early (`evicted`). The other
+        waits (a TLS handshake, a body, a client to read) are the same, with their own deadline."""
 
-        def __init__(self, worker: Any, seconds: float) -> None:
+        def __init__(self, worker: Any, seconds: float, writing: bool = False) -> None:
             self.worker, self.timeout = worker, gevent.Timeout(seconds, False)
             self.greenlet = gevent.getcurrent()
-            self.expired = False
+            self.writing = writing
+            self.expired = self.evicted = False
 
         def __enter__(self) -> "HeadWait":
             self.timeout.start()
             waiting = self.worker.waiting
-            waiting.add(self.greenlet, self.worker.addresses.get(self.greenlet, ""), self._close)
+            waiting.add(self.greenlet, self.worker.addresses.get(self.greenlet, ""), self._close, self.writing)
             return self
 
         def __exit__(self, kind: Any, value: Any, traceback: Any) -> bool:
@@ -220,6 +265,7 @@ def _build_door_worker() -> type:
 
         def _expire(self) -> None:  # in the hub: still waiting, or already on its way with a request?
             if self.timeout.pending:
+                self.evicted = True
                 self.greenlet.throw(self.timeout)
 
     class BodyWait:
@@ -255,6 +301,46 @@ def _build_door_worker() -> type:
                 return b"" if read is not self.body.readlines else []
             return data
 
+    class WriteWait(_SocketProxy):
+        """The client socket an answer (not a websocket's) is written to, where every send must see
+        the client read within WRITE_WAIT seconds, waiting as a request head does (one of
+        WaitingConnections, and the first of its address closed under pressure).
+
+        Without it a client that sent requests and read nothing (or a byte a minute) held its greenlet
+        and socket in gunicorn's sendall for good once the socket's buffers were full, uncounted: a
+        few thousand such clients and the door stopped. A send the socket takes at once is not
+        counted (most answers fit its buffer and never wait). One that must wait is, and on its
+        deadline the connection ends unless the kernel's queue for it has shrunk meanwhile (the
+        socket takes more only once about a third of its buffer has gone, and Linux lets that
+        buffer grow to 4 MB: the send's own wait is no measure of a slow link). So a download
+        that keeps going on a slow link, an export or a ticket sheet, takes as long as it needs.
+        A stalled connection is reset (SO_LINGER 0: the kernel drops the bytes nobody reads) and
+        gunicorn is told the client went away (EPIPE), which it lets go quietly."""
+
+        def __init__(self, worker: Any, sock: Any) -> None:
+            super().__init__(sock)
+            self._worker = worker
+
+        def sendall(self, data: bytes) -> None:
+            view = memoryview(data)
+            while view:
+                view = view[self.send(view):]
+
+        def send(self, data: Any) -> int:
+            """What the socket takes at once or, waiting (counted), once the client has read some."""
+            sent = _send_now(self._sock, data)
+            while not sent and len(data):
+                queued = _unsent(self._sock)
+                with HeadWait(self._worker, WRITE_WAIT, writing=True) as wait:
+                    sent = self._sock.send(data)
+                if wait.expired and (wait.evicted or not _unsent(self._sock) < queued):
+                    self._reset()
+            return sent
+
+        def _reset(self) -> None:
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            raise BrokenPipeError(errno.EPIPE, "the client stopped reading its answer")
+
     class DoorWorker(GeventWorker):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -288,13 +374,17 @@ def _build_door_worker() -> type:
             return HeadWait(self, self.cfg.keepalive)
 
         def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> Any:
-            """The app reads the request body through BodyWait: a body that stalls is cut off.
-            A websocket counts among `websockets` for as long as it lives."""
+            """The app reads the request body through BodyWait: a body that stalls is cut off; the
+            answer is written through WriteWait: a client that stops reading it is cut off too.
+            A websocket counts among `websockets` for as long as it lives (its own pings find a
+            client that has gone)."""
             body = req.body
             req.body = BodyWait(self, body)
             me = gevent.getcurrent()
             if req.path.startswith("/ws/"):
                 self.websockets.add(me, self.addresses.get(me, ""), lambda: _hang_up(sock))
+            else:
+                sock = WriteWait(self, sock)
             try:
                 return super().handle_request(listener_name, req, sock, addr)
             finally:
@@ -329,14 +419,46 @@ def _hang_up(sock: Any) -> None:
         pass
 
 
-class _Captured:
-    """A client socket for gunicorn's handle_error: what it writes is kept, not sent."""
+class _SocketProxy:
+    """A client socket with some of its methods replaced; all the others are the socket's own."""
 
     def __init__(self, sock: Any) -> None:
-        self._sock, self.sent = sock, b""
+        self._sock = sock
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
+
+
+def _send_now(sock: Any, data: Any) -> int:
+    """Send what the socket takes without waiting: 0 when its buffer is full (gevent's sockets, TLS too,
+    then raise or answer 0, as gunicorn's own util.write_nonblock has them do)."""
+    sock.setblocking(0)
+    try:
+        return sock.send(data)
+    except BlockingIOError:
+        return 0
+    finally:
+        sock.setblocking(1)
+
+
+def _unsent(sock: Any) -> int:
+    """Bytes the kernel still holds for the socket, sent or not, until the client has them (SIOCOUTQ);
+    where that cannot be asked (not Linux), 0: any wait past the deadline is then a stall."""
+    try:
+        import fcntl
+        import termios
+
+        return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0"))[0]
+    except (ImportError, AttributeError, OSError):
+        return 0
+
+
+class _Captured(_SocketProxy):
+    """A client socket for gunicorn's handle_error: what it writes is kept, not sent."""
+
+    def __init__(self, sock: Any) -> None:
+        super().__init__(sock)
+        self.sent = b""
 
     def gettimeout(self) -> float:
         return 0.0
@@ -444,6 +566,7 @@ def _serve_gunicorn(settings: Settings, host: str, port: int, certfile: str | No
         _quiet_garbage_collector()
         return app
 
+    limits_from_environment()
     allow_open_files(CONNECTIONS + SPARE_FILES)
     run_gunicorn(build, gunicorn_options(host, port, certfile, keyfile), companion=PrintProcess(settings))
 
