@@ -27,6 +27,7 @@ from .audit import Actor
 ROLE_RANK = {"kiosk": 1, "volunteer": 2, "organizer": 3}
 HOME = {"kiosk": "/kiosk", "volunteer": "/volunteer", "organizer": "/organizer"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+CSRF_FORM_MAX_BYTES = 64 * 1024  # a urlencoded form of our pages carrying its csrf field is far smaller
 LIVE = "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)"  # SQL: a token that still works
 
 
@@ -282,10 +283,20 @@ def check(role: str, page: bool = False) -> Any:
     if refused is not None:
         return refuse(*refused)
     if request.method in UNSAFE_METHODS and g.get("auth_via") == "cookie":
-        sent = request.headers.get("X-CSRF-Token", "") or request.form.get("csrf", "")
+        sent = request.headers.get("X-CSRF-Token", "") or _form_csrf()
         if not sent or not hmac.compare_digest(sent.encode(), session.get("csrf", "").encode()):
             return refuse(403, "csrf", "This change is missing its CSRF token: reload the page and try again.")
     return None
+
+
+def _form_csrf() -> str:
+    """The csrf field of a form posted without the header; "" for a urlencoded body too large to
+    be one of our forms (or of unknown length), which is not decoded at all: Werkzeug decodes
+    such a body whole, and 18 MB of it held every request of the door's one worker for 5 s."""
+    length = request.content_length
+    if request.mimetype == "application/x-www-form-urlencoded" and (length is None or length > CSRF_FORM_MAX_BYTES):
+        return ""
+    return request.form.get("csrf", "")
 
 
 def role_refusal(actor: Actor | None, role: str) -> tuple[int, str, str] | None:
