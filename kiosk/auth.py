@@ -199,10 +199,24 @@ def check_pin(pins: dict[str, str], pin: str) -> str | None:
 
 
 def start_session(role: str, via: str, token_id: int | None = None) -> None:
-    """Sign a browser in: a fresh session with its own CSRF token."""
+    """Sign a browser in: a fresh session with its own CSRF token (and, for a PIN, that PIN's tag)."""
     session.clear()
     session.update({"role": role, "via": via, "csrf": secrets.token_urlsafe(24), "token_id": token_id})
+    if via == "pin":
+        session["pin"] = pin_tag(role)
     session.permanent = True
+
+
+def pin_tag(role: str) -> str:
+    """A keyed fingerprint of the role's PIN as the server was started with it.
+
+    A PIN session must end when its PIN is changed: a leaked volunteer PIN, changed in the config
+    and the server restarted, still let every phone signed in with it read names for 16 hours.
+    Keyed with the session secret, so the cookie (readable by its holder) does not give the PIN away."""
+    pin = current_app.extensions["kiosk"].settings.pins.get(role, "")
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    return hmac.new(key, f"{role}:{pin}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def csrf_token() -> str:
@@ -236,6 +250,9 @@ def _resolve_actor() -> Actor | None:
     role = session.get("role")
     if role not in ROLE_RANK:
         return None
+    if session.get("via") == "pin" and not _same_pin(role):
+        session.clear()
+        return None
     if session.get("token_id") is not None:
         with store.read() as db:
             if not token_alive(db, session["token_id"]):
@@ -244,6 +261,11 @@ def _resolve_actor() -> Actor | None:
     g.auth_via = "cookie"
     label = f"token:{session['token_id']}" if session.get("token_id") is not None else f"pin:{role}"
     return Actor(role, label)
+
+
+def _same_pin(role: str) -> bool:
+    """Whether this PIN session was signed in with the role's PIN of today (see pin_tag)."""
+    return hmac.compare_digest(str(session.get("pin", "")).encode(), pin_tag(role).encode())
 
 
 def still_allowed(role: str) -> bool:

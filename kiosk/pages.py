@@ -139,8 +139,9 @@ def kiosk() -> str:
 
 @bp.get("/display")
 def display() -> str:
-    """The public door display: counts only."""
-    return _page("display.html")
+    """The public door display: counts only, in the page's text from the start (a script or a
+    screen whose socket is slow to open reads the number there); /ws/headcount then keeps them."""
+    return _page("display.html", counts=state().door.feed.headcount)
 
 
 @bp.get("/volunteer")

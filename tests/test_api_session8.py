@@ -4,7 +4,9 @@ whose decoding held the door's one worker for seconds, HTML where a script reads
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 
 import pytest
 import requests
@@ -111,3 +113,31 @@ def test_a_pairing_for_no_role_is_invalid_not_forbidden(server, role):
     response = server.post("/api/pairings", "volunteer", json={"role": role})
     assert response.status_code == 422 and response.json()["result"] == "invalid"
     assert server.post("/api/pairings", "volunteer", json={"role": "organizer"}).status_code == 403
+
+
+def test_a_pin_session_ends_when_its_pin_is_changed(server):
+    """The config's PINs are read at start: a restart with a new volunteer PIN (the old one leaked)."""
+    volunteer, _ = pin_session(server, "volunteer")
+    kiosk, _ = pin_session(server, "kiosk")
+    paired = requests.Session()
+    assert paired.get(f"{server.url}/pair?token={server.tokens['volunteer']}", timeout=10).status_code == 200
+    settings = server.state.settings
+    server.state.settings = dataclasses.replace(settings, pins={**settings.pins, "volunteer": "97531"})
+    assert volunteer.get(server.url + "/api/printers", timeout=10).status_code == 401
+    assert volunteer.get(server.url + "/api/csrf", timeout=10).json()["role"] is None
+    assert kiosk.get(server.url + "/api/csrf", timeout=10).json()["role"] == "kiosk"  # its PIN did not change
+    assert paired.get(server.url + "/api/printers", timeout=10).status_code == 200  # a token, not the PIN
+    page = volunteer.get(server.url + "/login", timeout=10).text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    assert volunteer.post(server.url + "/login", data={"pin": "97531", "csrf": csrf}, timeout=10).status_code == 200
+    assert volunteer.get(server.url + "/api/printers", timeout=10).status_code == 200
+
+
+def test_the_display_page_has_the_count_in_its_text_and_no_name(server):
+    people = server.people()[:2]
+    for person in people:
+        assert server.scan(person["ticket_code"]).status_code == 201
+    page = requests.get(server.url + "/display", timeout=10).text  # no script runs here
+    assert re.search(r'id="checked-in"[^>]*>2<', page) and re.search(r'id="expected"[^>]*>237<', page)
+    assert re.search(r'id="walk-ins"[^>]*>0<', page)
+    assert not any(part in page for person in people for part in (person["name"], person["email"]))
