@@ -38,7 +38,7 @@ def _ascii_ids(endpoint: str | None, values: dict[str, Any] | None) -> None:
     (an Arabic-Indic one) or `/api/checkins/１` (full-width) undid attendee 1's check-in. Only
     the ids are variable in these paths, so a path with anything but ASCII in it names nobody."""
     if values and not request.path.isascii():
-        raise NotFound("No such attendee tonight.")
+        raise NotFound("Nothing has this id: ids are written in the digits 0-9.")
 
 
 @bp.before_request
