@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
 from . import attendees, audit, auth, events, importers, reports
 from .audit import Actor
@@ -22,10 +22,33 @@ from .db import is_busy, is_disk_full
 from .textnorm import clean
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+MAX_JSON_BYTES = 1024 * 1024  # a JSON body of the API (a scan, a walk-in); imports take files up to the app's limit
+MAX_FIELD_CHARS = 1000  # a station, nonce, name, email, company or label longer than this is no such thing
 
 
 def state() -> Any:
     return current_app.extensions["kiosk"]
+
+
+@bp.url_value_preprocessor
+def _ascii_ids(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """An id in the path is ASCII digits, or no id at all (404).
+
+    Werkzeug's int converter matches any Unicode digit, and int() reads them: `/api/checkins/١`
+    (an Arabic-Indic one) or `/api/checkins/１` (full-width) undid attendee 1's check-in. Only
+    the ids are variable in these paths, so a path with anything but ASCII in it names nobody."""
+    if values and not request.path.isascii():
+        raise NotFound("Nothing has this id: ids are written in the digits 0-9.")
+
+
+@bp.before_request
+def _bounded_body() -> None:
+    """Every JSON body here is a few hundred bytes: one over MAX_JSON_BYTES is a 413 before it is read.
+
+    The app's own limit (20 MB) is for attendee lists. Parsing and cleaning a 20 MB body held
+    the one gevent worker, and so every scan at the door, for seconds."""
+    if request.endpoint != "api.post_import":
+        request.max_content_length = MAX_JSON_BYTES
 
 
 def actor() -> Actor:
@@ -41,11 +64,25 @@ def actor() -> Actor:
 
 
 def _not_text(body: dict[str, Any], key: str) -> str | None:
-    """Why `key` cannot be taken: sent, not null and not text (an object, a list, a number), or None.
+    """Why `key` cannot be taken: sent, not null and not text (an object, a list, a number), or
+    text too long to be one (see _too_long); None when it can.
 
     Such a value used to be kept as its Python repr, a station named "{'x': 1}" in the audit trail."""
     value = body.get(key)
-    return None if value is None or isinstance(value, str) else f'{key} must be text, like "door-1".'
+    if value is not None and not isinstance(value, str):
+        return f'{key} must be text, like "door-1".'
+    return _too_long(value, key)
+
+
+def _too_long(value: Any, key: str) -> str | None:
+    """Why a text field is refused for its length, or None.
+
+    Text is cut to its column's size anyway, but cleaning it first walks every character on the
+    gevent hub: a megabyte of accented letters held every other request for a third of a second.
+    Refused, such a value changes nothing (it used to register a walk-in named with its start)."""
+    if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+        return f"{key} is too long: at most {MAX_FIELD_CHARS} characters."
+    return None
 
 
 def json_body() -> dict[str, Any]:
@@ -117,7 +154,7 @@ def scan_refusal(body: dict[str, Any]) -> str | None:
     nonce = body.get("nonce")
     if nonce is not None and (isinstance(nonce, bool) or not isinstance(nonce, (str, int))):
         return "nonce must be text (a UUID) or a whole number."
-    return _not_text(body, "station")
+    return _not_text(body, "station") or _too_long(nonce, "nonce") or _too_long(body.get("saved_at"), "saved_at")
 
 
 def scan(door: Any, body: dict[str, Any], client: str) -> Outcome:
@@ -162,9 +199,10 @@ def _database_error(exc: sqlite3.OperationalError) -> Response:
 
 @bp.app_errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Response | HTTPException:
-    """Errors under /api/ answer JSON, including paths and methods no route takes (a script reads
-    `result` either way); pages keep Flask's HTML error pages."""
-    if not request.path.startswith(bp.url_prefix + "/"):
+    """Errors under /api/ and /ws/ answer JSON, including paths and methods no route takes (a
+    script reads `result` either way, and a socket's 401 and 403 were JSON already while its 400
+    and 405 were HTML pages); pages keep Flask's HTML error pages."""
+    if not request.path.startswith((bp.url_prefix + "/", "/ws/")):
         return exc
     response = error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
     if exc.code == 405:
@@ -216,9 +254,12 @@ def get_attendee(attendee_id: int) -> Response:
 def post_walk_in() -> Response:
     body = json_body()
     name = body.get("name")
+    email, company = body.get("email"), body.get("company")
+    too_long = _too_long(name, "name") or _too_long(email, "email") or _too_long(company, "company")
+    if too_long:
+        return error(422, "invalid", too_long)
     if not isinstance(name, str) or not clean(name):
         return error(422, "invalid", "A walk-in needs a name.")
-    email, company = body.get("email"), body.get("company")
     if any(v is not None and not isinstance(v, str) for v in (email, company)):
         return error(422, "invalid", "Email and company must be text.")
     check_in = _flag(body, "check_in")
@@ -398,8 +439,8 @@ def post_token() -> Response:
     if not isinstance(role, str) or role not in auth.ROLE_RANK:  # a list or object is no role (and no dict key)
         return error(422, "invalid", "role must be kiosk, volunteer or organizer.")
     label = json_body().get("label") or ""
-    if not isinstance(label, str):
-        return error(422, "invalid", "label must be text.")
+    if not isinstance(label, str) or _too_long(label, "label"):
+        return error(422, "invalid", _too_long(label, "label") or "label must be text.")
     who = actor()
     with state().store.write() as db:
         token = auth.create_token(db, role, clean(label, 60))

@@ -27,6 +27,7 @@ from .audit import Actor
 ROLE_RANK = {"kiosk": 1, "volunteer": 2, "organizer": 3}
 HOME = {"kiosk": "/kiosk", "volunteer": "/volunteer", "organizer": "/organizer"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+CSRF_FORM_MAX_BYTES = 64 * 1024  # a urlencoded form of our pages carrying its csrf field is far smaller
 LIVE = "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)"  # SQL: a token that still works
 
 
@@ -198,10 +199,24 @@ def check_pin(pins: dict[str, str], pin: str) -> str | None:
 
 
 def start_session(role: str, via: str, token_id: int | None = None) -> None:
-    """Sign a browser in: a fresh session with its own CSRF token."""
+    """Sign a browser in: a fresh session with its own CSRF token (and, for a PIN, that PIN's tag)."""
     session.clear()
     session.update({"role": role, "via": via, "csrf": secrets.token_urlsafe(24), "token_id": token_id})
+    if via == "pin":
+        session["pin"] = pin_tag(role)
     session.permanent = True
+
+
+def pin_tag(role: str) -> str:
+    """A keyed fingerprint of the role's PIN as the server was started with it.
+
+    A PIN session must end when its PIN is changed: a leaked volunteer PIN, changed in the config
+    and the server restarted, still let every phone signed in with it read names for 16 hours.
+    Keyed with the session secret, so the cookie (readable by its holder) does not give the PIN away."""
+    pin = current_app.extensions["kiosk"].settings.pins.get(role, "")
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    return hmac.new(key, f"{role}:{pin}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def csrf_token() -> str:
@@ -235,6 +250,9 @@ def _resolve_actor() -> Actor | None:
     role = session.get("role")
     if role not in ROLE_RANK:
         return None
+    if session.get("via") == "pin" and not _same_pin(role):
+        session.clear()
+        return None
     if session.get("token_id") is not None:
         with store.read() as db:
             if not token_alive(db, session["token_id"]):
@@ -243,6 +261,11 @@ def _resolve_actor() -> Actor | None:
     g.auth_via = "cookie"
     label = f"token:{session['token_id']}" if session.get("token_id") is not None else f"pin:{role}"
     return Actor(role, label)
+
+
+def _same_pin(role: str) -> bool:
+    """Whether this PIN session was signed in with the role's PIN of today (see pin_tag)."""
+    return hmac.compare_digest(str(session.get("pin", "")).encode(), pin_tag(role).encode())
 
 
 def still_allowed(role: str) -> bool:
@@ -282,10 +305,20 @@ def check(role: str, page: bool = False) -> Any:
     if refused is not None:
         return refuse(*refused)
     if request.method in UNSAFE_METHODS and g.get("auth_via") == "cookie":
-        sent = request.headers.get("X-CSRF-Token", "") or request.form.get("csrf", "")
+        sent = request.headers.get("X-CSRF-Token", "") or _form_csrf()
         if not sent or not hmac.compare_digest(sent.encode(), session.get("csrf", "").encode()):
             return refuse(403, "csrf", "This change is missing its CSRF token: reload the page and try again.")
     return None
+
+
+def _form_csrf() -> str:
+    """The csrf field of a form posted without the header; "" for a urlencoded body too large to
+    be one of our forms (or of unknown length), which is not decoded at all: Werkzeug decodes
+    such a body whole, and 18 MB of it held every request of the door's one worker for 5 s."""
+    length = request.content_length
+    if request.mimetype == "application/x-www-form-urlencoded" and (length is None or length > CSRF_FORM_MAX_BYTES):
+        return ""
+    return request.form.get("csrf", "")
 
 
 def role_refusal(actor: Actor | None, role: str) -> tuple[int, str, str] | None:

@@ -19,6 +19,7 @@ from .network import lan_addresses
 
 bp = Blueprint("pages", __name__)
 PAIRING_HOURS = 16
+LOGIN_MAX_BYTES = 16 * 1024  # the PIN form is a few dozen bytes
 
 
 def state() -> Any:
@@ -50,7 +51,11 @@ def index() -> Response:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    """PIN login for people in a browser; wrong PINs are rate-limited per address."""
+    """PIN login for people in a browser; wrong PINs are rate-limited per address.
+
+    Anyone may post here, so the form is read only up to LOGIN_MAX_BYTES (a 413 past that):
+    decoding an 18 MB form held the one gevent worker, and every scan at the door, for 5 s."""
+    request.max_content_length = LOGIN_MAX_BYTES
     error, status, wait = None, 200, 0.0
     next_url = _safe_next(request.values.get("next", ""))
     if request.method == "POST":
@@ -134,8 +139,9 @@ def kiosk() -> str:
 
 @bp.get("/display")
 def display() -> str:
-    """The public door display: counts only."""
-    return _page("display.html")
+    """The public door display: counts only, in the page's text from the start (a script or a
+    screen whose socket is slow to open reads the number there); /ws/headcount then keeps them."""
+    return _page("display.html", counts=state().door.feed.headcount)
 
 
 @bp.get("/volunteer")
@@ -156,6 +162,8 @@ def create_pairing() -> Response:
     """A token plus the QR of its /pair link, so a phone opens the kiosk or console signed in."""
     who = auth.current_actor()
     role = json_body().get("role", "kiosk")
+    if not isinstance(role, str) or role not in auth.ROLE_RANK:  # a list or an object is no role either
+        return jsonify({"result": "invalid", "message": "role must be kiosk or volunteer."}), 422
     if role not in ("kiosk", "volunteer") or not auth.allowed(who, role):
         return jsonify({"result": "forbidden", "message": "You can pair phones as kiosk or volunteer."}), 403
     with state().store.write() as db:
