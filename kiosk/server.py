@@ -106,6 +106,7 @@ WAITING = 1000
 ANSWERING = 500
 BODY_WAIT = 30.0  # seconds one read of a request body may take (Werkzeug reads 64 KB at a time)
 WRITE_WAIT = 30.0  # seconds an answer may wait for its client to read any of it (WriteWait)
+DRAIN_MAX = 64 * 1024  # unread body bytes gunicorn may read away to keep a connection (_close_rather_than_drain)
 SPARE_FILES = 200  # database, log, listening socket, the print process's pipes
 # The limits above, scaled for a trial: "CONNECTIONS=12 WRITE_WAIT=1" shows with a dozen connections
 # and in seconds what the real numbers take thousands of connections and minutes to show (the tests).
@@ -389,7 +390,8 @@ def _build_door_worker() -> type:
                 return super().handle_request(listener_name, req, sock, addr)
             finally:
                 self.websockets.discard(me)
-                req.body = body  # gunicorn drains what is left under its own head wait
+                req.body = body  # gunicorn drains what is left under its own head wait...
+                _close_rather_than_drain(body)  # ...unless there is much of it
 
         def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
             """gunicorn's own refusals (a request line or headers too long, malformed HTTP) as JSON:
@@ -407,6 +409,26 @@ def _build_door_worker() -> type:
                 self.log.debug("Failed to send error message.")
 
     return DoorWorker
+
+
+def _close_rather_than_drain(body: Any) -> None:
+    """Have gunicorn close the connection instead of reading away a large body the app left unread.
+
+    To keep a connection alive, gunicorn reads what is left of a request body 1 KB at a time, and
+    over a fast link none of those reads waits, so the one worker did nothing else meanwhile: an
+    18 MB body sent with any request (a GET of the headcount, a refused upload) held every scan at
+    the door for about 0.9 s. Past DRAIN_MAX unread bytes (or a chunked body not read to its end,
+    whose length nobody knows) the body is marked failed, which gunicorn answers by closing the
+    connection; the client opens a new one."""
+    from gunicorn.http.body import ChunkedReader
+
+    reader = getattr(body, "reader", None)
+    if isinstance(reader, ChunkedReader):
+        unread_too_much = reader.parser is not None
+    else:
+        unread_too_much = getattr(reader, "length", 0) > DRAIN_MAX
+    if unread_too_much:
+        body.failed = True
 
 
 def _hang_up(sock: Any) -> None:
