@@ -225,6 +225,7 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
     stored_codes = _door_codes(db, event)
     adopted = _adopted_by_door_code(batch, existing, stored_codes)
     adopted.update(_adopted_by_order(batch, existing, adopted))
+    adopted.update(_adopted_by_name(batch, existing, adopted))
     codes_in_use = {row[0] for row in db.execute("SELECT ticket_code FROM attendees")}
     for person in importers.with_progress(batch.people, progress):
         fields = _fields(person, batch.source, person.external_id)
@@ -311,6 +312,43 @@ def _adopted_by_order(batch: ImportBatch, existing: dict[str, Any], adopted: dic
         if person.external_id not in existing and person.external_id not in adopted and len(chosen) == 1:
             found[person.external_id] = chosen[0]
     return found
+
+
+def _adopted_by_name(batch: ImportBatch, existing: dict[str, Any], adopted: dict[str, Any]) -> dict[str, Any]:
+    """Stored people of a plain list whose key changed while their name did not.
+
+    A plain list keys people on their ticket code, else their email, else their name: the
+    updated list that corrects an email (or adds the email column a first list lacked) gives
+    the same person a new key. Without this they would be added again, and a check-in already
+    made would stay with the old record while the door admitted the new one too. Only a name
+    that one new key and one stored person left behind share is matched, two people of one
+    name staying apart, and only when the file is an update of the stored list (it holds at least
+    half of its people, by key or by name): another plain list (the speakers after the guests)
+    shares almost no one, and its namesakes are other people."""
+    keys = {person.external_id for person in batch.people}
+    taken = {row["id"] for row in adopted.values()}
+    stored = {key: row for key, row in existing.items()
+              if _platform(key) == "csv" and not row["is_walk_in"] and row["id"] not in taken}
+    new: dict[str, list[ImportedPerson]] = {}
+    for person in batch.people:
+        if _platform(person.external_id) == "csv" and person.external_id not in existing \
+                and person.external_id not in adopted:
+            new.setdefault(fold(clean(person.name)), []).append(person)
+    if not new or not _same_list(stored, keys, {fold(clean(person.name)) for person in batch.people}):
+        return {}
+    left: dict[str, list[Any]] = {}
+    for key, row in stored.items():
+        if key not in keys:
+            left.setdefault(fold(row["name"]), []).append(row)
+    return {people[0].external_id: left[name][0] for name, people in new.items()
+            if len(people) == 1 and len(left.get(name, [])) == 1}
+
+
+def _same_list(stored: dict[str, Any], keys: set[str], names: set[str]) -> bool:
+    """Whether a file is an update of the stored plain list: it holds at least half of its people,
+    found by their key or by their name."""
+    found = sum(1 for key, row in stored.items() if key in keys or fold(row["name"]) in names)
+    return found * 2 >= len(stored)
 
 
 def _platform(key: str) -> str:

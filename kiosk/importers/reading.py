@@ -60,6 +60,13 @@ _SUMMARY_LABEL = re.compile(
     r"|[0-9]+\s+(?:attendees|guests|people|participants|registrations|rsvps|tickets)",
     re.IGNORECASE)
 _SUMMARY_NUMBER = re.compile(r"[-+]?[$€£¥]?\s*[0-9][0-9.,\s]*\s*[$€£¥%]?")
+# What a spreadsheet shows in a cell whose formula failed: Excel's error values (and its newer
+# dynamic-array and data-type ones), Google Sheets' "#ERROR!", LibreOffice's "Err:502" style codes.
+SPREADSHEET_ERRORS = frozenset({
+    "#N/A", "#REF!", "#VALUE!", "#NAME?", "#DIV/0!", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+    "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#GETTING_DATA", "#ERROR!",
+    *(f"Err:{code}" for code in range(501, 540)),
+})
 # C0 controls other than tab and line breaks: text exported from a spreadsheet has none.
 _C0_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -172,10 +179,22 @@ def _title_line_counts(lines: list[str], nonblank: list[int], hint: str | None) 
     for skip in range(1, min(MAX_TITLE_ROWS, len(nonblank) - 1) + 1):
         header = lines[nonblank[skip] - 1]
         delimiter = hint or sniff_delimiter(header)
-        width = _cell_count(header, delimiter)
-        if all(_cell_count(lines[line - 1], delimiter) < max(width, 2) for line in nonblank[:skip]):
+        width = max(_cell_count(header, delimiter), 2)
+        if all(_title_width(lines[line - 1], delimiter, hint) < width for line in nonblank[:skip]):
             counts.append(skip)
     return counts
+
+
+def _title_width(line: str, delimiter: str, hint: str | None) -> int:
+    """How many cells a line above a possible header holds, split by that header's delimiter or, when
+    the file does not name one, by its own.
+
+    A one-cell line (the tail of a quoted cell that runs over two lines) sniffs as a comma list; split
+    by commas, a tab-separated header above it is one cell too and would pass for a title, and the
+    error reported would be about that misreading instead of the file's real fault.
+    """
+    own = _cell_count(line, hint or sniff_delimiter(line))
+    return max(_cell_count(line, delimiter), own)
 
 
 def _cell_count(line: str, delimiter: str) -> int:
@@ -199,10 +218,16 @@ def _excel_separator_hint(text: str) -> tuple[str, str | None]:
 
 
 def clean_cell(value: str) -> str:
-    """NFC-normalise a cell and drop control characters, keeping its visible text intact."""
+    """NFC-normalise a cell and drop control characters, keeping its visible text intact.
+
+    A formula that failed (a VLOOKUP that found no company: ``#N/A``) leaves its error in the
+    cell, in the workbook and in the CSV Excel saves from it: that is no text to print on a
+    badge, nor a name, so it reads as an empty cell.
+    """
     if not value:
         return ""
-    return _UNWANTED_CHARS.sub("", unicodedata.normalize("NFC", value))
+    text = _UNWANTED_CHARS.sub("", unicodedata.normalize("NFC", value))
+    return "" if text.strip() in SPREADSHEET_ERRORS else text
 
 
 def _read_bytes(path: str | os.PathLike[str]) -> bytes:
@@ -372,8 +397,10 @@ def _tab_records(path: str | os.PathLike[str], text: str) -> list[tuple[int, lis
     Meetup writes tabs without CSV quoting, so an answer that begins with a quote mark
     is literal text; read as CSV, that quote would swallow the rows up to the next quote
     mark, silently. So both readings are made: the one whose rows all fit the header
-    wins, the unquoted one first. When neither fits and they disagree on how many rows
-    there are, the file is refused at the line where they part, rather than lose rows.
+    wins, the unquoted one first. When neither fits, they disagree on how many rows there
+    are and a quoted cell took in whole rows (it holds a tab), the file is refused at the
+    line where they part, rather than lose rows; otherwise the quoted reading's own fault
+    (a row too wide) is the one reported.
     """
     plain = [(line, [_unquote(cell) for cell in cells])
              for line, cells in _csv_records(path, text, "\t", csv.QUOTE_NONE)]
@@ -383,11 +410,20 @@ def _tab_records(path: str | os.PathLike[str], text: str) -> list[tuple[int, lis
         return plain
     if _rectangular(plain):
         return plain
-    if _rectangular(quoted) or len(_nonblank(quoted)) == len(_nonblank(plain)):
+    if _rectangular(quoted) or len(_nonblank(quoted)) == len(_nonblank(plain)) or not _swallows_rows(quoted):
         return quoted
     line = _parting_line(_nonblank(quoted), _nonblank(plain))
     raise ImportFileError(path, line, "has a quote mark that opens a cell running over several lines, "
                           "so rows below it would be lost; remove the stray '\"' (or close it) and import again")
+
+
+def _swallows_rows(records: list[tuple[int, list[str]]]) -> bool:
+    """Whether a quoted cell holds a tab: the mark of a stray quote that ran on over whole rows.
+
+    A cell quoted over two lines and closed (Excel's "Unicode Text" quotes an answer with a line
+    break in it) holds no tab, so that reading stands and a row's real fault is reported at its line.
+    """
+    return any("\t" in cell for _, cells in records for cell in cells)
 
 
 def _unquote(cell: str) -> str:
