@@ -165,3 +165,15 @@ def test_a_namesake_in_another_plain_list_stays_another_person(tmp_path: Path) -
                                           "Alan Turing,alan@example.net\n")))
     assert sorted(person["email"] for person in listed(config) if person["name"] == "Sam Smith") == [
         "sam@example.org", "sam@speaker.example"]
+
+
+# --- 6. Codes an export wrote as ="00123" ------------------------------------------------------------
+
+def test_a_code_written_as_an_excel_text_formula_is_its_text(empty_server, tmp_path: Path) -> None:
+    """Exports write codes as ="00123" so that Excel keeps their leading zeros; the whole list was
+    refused, the code having characters a scanner cannot type."""
+    summary = upload_text(empty_server, tmp_path, "codes.csv", 'Name,Ticket code,Phone\n'
+                          'Ada Lovelace,="00123",="07700900123"\nGrace Hopper,="00124",\n').json()
+    assert summary["added"] == 2
+    scanned = empty_server.scan("00123")
+    assert (scanned.status_code, scanned.json()["attendee"]["name"]) == (201, "Ada Lovelace")

@@ -67,6 +67,9 @@ SPREADSHEET_ERRORS = frozenset({
     "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#GETTING_DATA", "#ERROR!",
     *(f"Err:{code}" for code in range(501, 540)),
 })
+# A cell written as a formula that is only a text, ="00123": exports write codes and phone numbers so
+# to stop Excel reading them as numbers and dropping their leading zeros.
+_EXCEL_TEXT_FORMULA = re.compile(r'="((?:[^"]|"")*)"')
 # C0 controls other than tab and line breaks: text exported from a spreadsheet has none.
 _C0_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -222,12 +225,16 @@ def clean_cell(value: str) -> str:
 
     A formula that failed (a VLOOKUP that found no company: ``#N/A``) leaves its error in the
     cell, in the workbook and in the CSV Excel saves from it: that is no text to print on a
-    badge, nor a name, so it reads as an empty cell.
+    badge, nor a name, so it reads as an empty cell. A code an export wrote as ``="00123"``, so
+    that Excel keeps its leading zeros, is the text inside.
     """
     if not value:
         return ""
     text = _UNWANTED_CHARS.sub("", unicodedata.normalize("NFC", value))
-    return "" if text.strip() in SPREADSHEET_ERRORS else text
+    if text.strip() in SPREADSHEET_ERRORS:
+        return ""
+    as_text = _EXCEL_TEXT_FORMULA.fullmatch(text.strip())
+    return as_text.group(1).replace('""', '"') if as_text else text
 
 
 def _read_bytes(path: str | os.PathLike[str]) -> bytes:
