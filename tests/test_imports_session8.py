@@ -177,3 +177,48 @@ def test_a_code_written_as_an_excel_text_formula_is_its_text(empty_server, tmp_p
     assert summary["added"] == 2
     scanned = empty_server.scan("00123")
     assert (scanned.status_code, scanned.json()["attendee"]["name"]) == (201, "Ada Lovelace")
+
+
+# --- 7. Eventbrite's two reports of one event ---------------------------------------------------------
+
+# The attendee report (Attendee #) and the Attendee summary report (header as a PyCon Sweden script
+# lists it: Order ID, no Attendee #) of the same two orders: the second download added every ticket
+# again, beside the first, and took the Eventbrite barcode off the first ones at the next re-import.
+ATTENDEE_REPORT = (
+    "\ufeffOrder #,Order Date,First Name,Last Name,Email,Quantity,Ticket Type,Attendee #,Attendee Status\r\n"
+    "11211912243,11/29/24 22:28,Ada,Lovelace,ada@example.org,1,General Admission,17645032101,Attending\r\n"
+    "11211912243,11/29/24 22:28,Grace,Hopper,grace@example.com,1,General Admission,17645032102,Attending\r\n"
+    "11211912244,11/29/24 22:40,Alan,Turing,alan@example.net,1,General Admission,17645032103,Attending\r\n")
+SUMMARY_REPORT = (
+    "Order ID,Order Date,Attendee Status,Name,Email,Event Name,Ticket Quantity,Ticket Type,Ticket Price,"
+    "Buyer Name,Buyer Email\r\n"
+    "11211912243,2024-11-29,Attending,Ada Lovelace,ada@example.org,Door,1,General Admission,0,Ada Lovelace,"
+    "ada@example.org\r\n"
+    "11211912243,2024-11-29,Attending,Grace B. Hopper,grace@example.com,Door,1,General Admission,0,"
+    "Ada Lovelace,ada@example.org\r\n"
+    "11211912244,2024-11-29,Attending,Alan Turing,alan@example.net,Door,1,General Admission,0,Alan Turing,"
+    "alan@example.net\r\n")
+ADA_BARCODE = "1121191224317645032101001"  # Order # + Attendee # + "001"
+
+
+@pytest.mark.parametrize("first,second", [(ATTENDEE_REPORT, SUMMARY_REPORT), (SUMMARY_REPORT, ATTENDEE_REPORT)],
+                         ids=["attendee-then-summary", "summary-then-attendee"])
+def test_the_other_eventbrite_report_updates_the_same_tickets(empty_server, tmp_path: Path,
+                                                              first: str, second: str) -> None:
+    upload_text(empty_server, tmp_path, "first.csv", first)
+    ids = sorted(person["id"] for person in by_name(empty_server).values())
+    summary = upload_text(empty_server, tmp_path, "second.csv", second).json()
+    assert (summary["added"], summary["missing"]) == (0, 0)
+    people = empty_server.get("/api/attendees?limit=500", "volunteer").json()["attendees"]
+    assert sorted(person["id"] for person in people) == ids
+
+
+def test_an_eventbrite_barcode_still_scans_after_the_summary_report(empty_server, tmp_path: Path) -> None:
+    upload_text(empty_server, tmp_path, "report.csv", ATTENDEE_REPORT)
+    assert empty_server.scan(ADA_BARCODE).status_code == 201
+    for name in ("summary.csv", "summary-again.csv"):
+        summary = upload_text(empty_server, tmp_path, name, SUMMARY_REPORT).json()
+        assert (summary["added"], summary["kept_check_ins"]) == (0, 1)
+        assert empty_server.scan(ADA_BARCODE).json()["result"] == "already_checked_in"
+    assert by_name(empty_server)["Grace B. Hopper"]["status"] == "attending"
+    assert empty_server.get("/api/headcount", None).json()["checked_in"] == 1
