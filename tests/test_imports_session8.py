@@ -222,3 +222,30 @@ def test_an_eventbrite_barcode_still_scans_after_the_summary_report(empty_server
         assert empty_server.scan(ADA_BARCODE).json()["result"] == "already_checked_in"
     assert by_name(empty_server)["Grace B. Hopper"]["status"] == "attending"
     assert empty_server.get("/api/headcount", None).json()["checked_in"] == 1
+
+
+# --- 8. Files that are no list, said by name --------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "data", "words"), [
+    # The platform's sign-in page, saved when the session had expired instead of the export.
+    ("attendees.csv", b"\n<!DOCTYPE html>\n<html lang=\"en\"><head><title>Log in</title></head>"
+                      b"<body><form>Email, password</form></body></html>\n", "web page (HTML)"),
+    # Excel 2003's XML spreadsheet, which some sites still export as ".xls".
+    ("attendees.xls", b'<?xml version="1.0"?>\r\n<?mso-application progid="Excel.Sheet"?>\r\n'
+                      b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">\r\n'
+                      b'<Worksheet><Table><Row><Cell><Data>Name</Data></Cell></Row></Table></Worksheet>'
+                      b'</Workbook>\r\n', "Excel 2003 XML spreadsheet"),
+    # A workbook a password or a sensitivity label encrypted: an OLE2 file with an EncryptedPackage
+    # stream (MS-OFFCRYPTO), which was called "an old binary Excel workbook (.xls)".
+    ("attendees.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "EncryptionInfo".encode("utf-16-le")
+     + bytes(50) + "EncryptedPackage".encode("utf-16-le") + bytes(200), "encrypted workbook"),
+], ids=["sign-in-page", "xml-spreadsheet", "encrypted-xlsx"])
+def test_a_file_that_is_no_list_is_refused_saying_what_it_is(name: str, data: bytes, words: str,
+                                                             tmp_path: Path) -> None:
+    config = write_config(tmp_path / "door")
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = run_kiosk(config, "import", str(path), check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{name} line 1: is " in result.stderr and words in result.stderr
+    assert listed(config) == []

@@ -73,6 +73,8 @@ _EXCEL_TEXT_FORMULA = re.compile(r'="((?:[^"]|"")*)"')
 # C0 controls other than tab and line breaks: text exported from a spreadsheet has none.
 _C0_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
+# The stream name, in UTF-16 as OLE2 directories write it, of an encrypted Office document.
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 # Signatures of files people pick by mistake, so the error can say what the file is.
 _BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
@@ -142,8 +144,11 @@ def _text_tables(path: str | os.PathLike[str], data: bytes) -> Iterator[Table]:
     """
     for signature, reason in _BINARY_SIGNATURES:
         if data.startswith(signature):
-            raise ImportFileError(path, 1, reason)
+            raise ImportFileError(path, 1, _encrypted_reason(data) or reason)
     text, encoding = decode_text(path, data)
+    markup = _markup_reason(text)
+    if markup:
+        raise ImportFileError(path, 1, markup)
     text, hint = _excel_separator_hint(text)
     lines = io.StringIO(text, newline="").readlines()
     nonblank = [index + 1 for index, line in enumerate(lines) if line.strip()]
@@ -162,6 +167,29 @@ def _text_tables(path: str | os.PathLike[str], data: bytes) -> Iterator[Table]:
         yield table
     if len(errors) == len(skips):
         raise _likeliest_error(errors, lines, nonblank, hint)
+
+
+def _encrypted_reason(data: bytes) -> str | None:
+    """Why an OLE2 file is refused when it is a password-protected or sensitivity-labelled .xlsx:
+    Office wraps those in the same container as an old .xls, its stream named "EncryptedPackage"
+    (MS-OFFCRYPTO 2.3.4), and "save it as .xlsx" would not help."""
+    if ENCRYPTED_PACKAGE not in data:
+        return None
+    return ("is an encrypted workbook (a password or a sensitivity label protects it); open it in Excel, "
+            "remove the protection or save a copy as CSV UTF-8, and import that")
+
+
+def _markup_reason(text: str) -> str | None:
+    """Why a text file that is markup is refused: a web page saved instead of the export (the
+    platform's sign-in page, when the session had expired), an HTML table a site names ".xls", or
+    Excel's 2003 XML spreadsheet. Read as CSV, their first tag became a header with no one below."""
+    head = text[:2048].lstrip().casefold()
+    if head.startswith("<?xml") and "urn:schemas-microsoft-com:office:spreadsheet" in head:
+        return "is an Excel 2003 XML spreadsheet; open it in Excel and save it as .xlsx or CSV UTF-8"
+    if head.startswith(("<!doctype html", "<html", "<table", "<head", "<body")):
+        return ("is a web page (HTML), not an attendee list: download the export again while signed in "
+                "to the platform, or, if it is a table named .xls, open it in Excel and save it as .xlsx")
+    return None
 
 
 def _likeliest_error(errors: list[ImportFileError], lines: list[str], nonblank: list[int],
