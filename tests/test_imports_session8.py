@@ -46,6 +46,14 @@ def test_a_row_too_wide_under_a_two_line_answer_is_refused_at_its_own_line(
     assert listed(config) == []
 
 
+def test_a_title_with_commas_above_a_semicolon_header_is_still_a_title(tmp_path: Path) -> None:
+    """The line's own delimiter counts only above a one-cell header: a title with commas in it stays a
+    title above the semicolons of a list Excel saved in a European locale."""
+    _, people = imported(tmp_path, "liste.csv", "London Tech Meetup, 26 November, attendees\r\n\r\n"
+                         "Name;Email;Company\r\nAda Lovelace;ada@example.org;Analytical Engines\r\n")
+    assert [(person["name"], person["company"]) for person in people] == [("Ada Lovelace", "Analytical Engines")]
+
+
 # --- 2. Luma: a guest added or invited by email alone --------------------------------------------
 
 # Luma's guest export (header as in tests/fixtures/imports/luma.csv, current "guest_id" title). A

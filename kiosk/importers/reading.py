@@ -210,22 +210,23 @@ def _title_line_counts(lines: list[str], nonblank: list[int], hint: str | None) 
     for skip in range(1, min(MAX_TITLE_ROWS, len(nonblank) - 1) + 1):
         header = lines[nonblank[skip] - 1]
         delimiter = hint or sniff_delimiter(header)
-        width = max(_cell_count(header, delimiter), 2)
-        if all(_title_width(lines[line - 1], delimiter, hint) < width for line in nonblank[:skip]):
+        cells = _cell_count(header, delimiter)
+        if all(_title_width(lines[line - 1], delimiter, hint or cells > 1) < max(cells, 2)
+               for line in nonblank[:skip]):
             counts.append(skip)
     return counts
 
 
-def _title_width(line: str, delimiter: str, hint: str | None) -> int:
-    """How many cells a line above a possible header holds, split by that header's delimiter or, when
-    the file does not name one, by its own.
+def _title_width(line: str, delimiter: str, delimiter_known: bool) -> int:
+    """How many cells a line above a possible header holds: split by that header's delimiter, and,
+    when the header is one cell (its delimiter only a guess), by the line's own as well.
 
     A one-cell line (the tail of a quoted cell that runs over two lines) sniffs as a comma list; split
     by commas, a tab-separated header above it is one cell too and would pass for a title, and the
     error reported would be about that misreading instead of the file's real fault.
     """
-    own = _cell_count(line, hint or sniff_delimiter(line))
-    return max(_cell_count(line, delimiter), own)
+    count = _cell_count(line, delimiter)
+    return count if delimiter_known else max(count, _cell_count(line, sniff_delimiter(line)))
 
 
 def _cell_count(line: str, delimiter: str) -> int:
