@@ -5,9 +5,10 @@ last_name, email, phone_number, created_at, approval_status (approved /
 declined / pending_approval / waitlist / invited), checked_in_at, custom_source
 (now utm_source, referrer, referred_by), qr_code_url, amount..., ticket_type_id,
 ticket_name; registration questions follow, titled with the question text
-("What company do you work for?"). A guest the host added or invited by email
-has no name; they are named after their email, as Luma's guest list shows them. The QR on a Luma ticket is the check-in link
-in qr_code_url, e.g. https://luma.com/check-in/evt-AbC123?pk=g-XyZ789.
+("What company do you work for?"). The QR on a Luma ticket is the check-in link
+in qr_code_url, e.g. https://luma.com/check-in/evt-AbC123?pk=g-XyZ789. A guest
+the host added or invited by email alone may have no name: they are named after
+their email (as a pretix ticket without a name is), not refused with the list.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def row_parser(columns: Columns) -> RowParser:
             raise fail(table, row, f"the guest id {guest_id!r} is not a Luma guest id")
         full_name, given, family = columns.cells(row, full, first, last)
         email_text = columns.cell(row, email)
-        # A guest added or invited by email alone has no name on Luma: the guest list shows the address.
+        # A guest added or invited by email alone may have no name: the address stands in for it.
         names = person_name(table, row, full_name or ("" if given or family else email_text), given, family)
         status_text, ticket = columns.cells(row, status, ticket_name)
         return build_person(
