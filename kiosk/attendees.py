@@ -225,6 +225,11 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
     stored_codes = _door_codes(db, event)
     adopted = _adopted_by_door_code(batch, existing, stored_codes)
     adopted.update(_adopted_by_order(batch, existing, adopted))
+    adopted.update(_adopted_by_name(batch, existing, adopted))
+    adopted.update(_adopted_across_reports(batch, existing, adopted, stored_codes))
+    # A list that carries no door codes at all (Eventbrite's summary report, a plain list without a
+    # code column) says nothing about them: the codes an earlier list gave stay, so the tickets scan.
+    carries_codes = any(person.codes for person in batch.people)
     codes_in_use = {row[0] for row in db.execute("SELECT ticket_code FROM attendees")}
     for person in importers.with_progress(batch.people, progress):
         fields = _fields(person, batch.source, person.external_id)
@@ -241,7 +246,7 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
             summary.unchanged += 0 if changed else 1
             summary.kept_check_ins += 1 if old["checked_in_at"] else 0
         stored = stored_codes.get(attendee_id, [])
-        if set(person.codes) != set(stored):
+        if carries_codes and set(person.codes) != set(stored):
             _replace_door_codes(db, event, attendee_id, person.codes, had_codes=bool(stored))
     _handle_missing(db, batch, existing, adopted, remove_missing, summary)
     return summary
@@ -311,6 +316,107 @@ def _adopted_by_order(batch: ImportBatch, existing: dict[str, Any], adopted: dic
         if person.external_id not in existing and person.external_id not in adopted and len(chosen) == 1:
             found[person.external_id] = chosen[0]
     return found
+
+
+def _adopted_by_name(batch: ImportBatch, existing: dict[str, Any], adopted: dict[str, Any]) -> dict[str, Any]:
+    """Stored people of a plain list whose key changed while their name did not.
+
+    A plain list keys people on their ticket code, else their email, else their name: the
+    updated list that corrects an email (or adds the email column a first list lacked) gives
+    the same person a new key. Without this they would be added again, and a check-in already
+    made would stay with the old record while the door admitted the new one too. Only a name
+    that one new key and one stored person left behind share is matched, two people of one
+    name staying apart, and only when the file is an update of the stored list (it holds at least
+    half of its people, by key or by name): another plain list (the speakers after the guests)
+    shares almost no one, and its namesakes are other people."""
+    keys = {person.external_id for person in batch.people}
+    taken = {row["id"] for row in adopted.values()}
+    stored = {key: row for key, row in existing.items()
+              if _platform(key) == "csv" and not row["is_walk_in"] and row["id"] not in taken}
+    new: dict[str, list[ImportedPerson]] = {}
+    for person in batch.people:
+        if _platform(person.external_id) == "csv" and person.external_id not in existing \
+                and person.external_id not in adopted:
+            new.setdefault(fold(clean(person.name)), []).append(person)
+    if not new or not _same_list(stored, keys, {fold(clean(person.name)) for person in batch.people}):
+        return {}
+    left: dict[str, list[Any]] = {}
+    for key, row in stored.items():
+        if key not in keys:
+            left.setdefault(fold(row["name"]), []).append(row)
+    return {people[0].external_id: left[name][0] for name, people in new.items()
+            if len(people) == 1 and len(left.get(name, [])) == 1}
+
+
+def _adopted_across_reports(batch: ImportBatch, existing: dict[str, Any], adopted: dict[str, Any],
+                            stored_codes: dict[int, list[str]]) -> dict[str, Any]:
+    """Stored Eventbrite tickets a list of the other Eventbrite report names again.
+
+    The attendee report keys a ticket on its Attendee #, the Attendee summary report (which has
+    none) on its order: a list downloaded as one report and later as the other would add every
+    ticket twice. Both know the order (the classic one in the barcode it stored, order + Attendee
+    # + "001"), and within an order a ticket is told by its holder's name, or by being the one
+    left on both sides."""
+    keys = {person.external_id for person in batch.people}
+    taken = {row["id"] for row in adopted.values()}
+    left: dict[str, list[Any]] = {}
+    for key, row in existing.items():
+        order = _eventbrite_order(key, stored_codes.get(row["id"], []))
+        if order and key not in keys and row["id"] not in taken:
+            left.setdefault(order, []).append(row)
+    new: dict[str, list[ImportedPerson]] = {}
+    for person in batch.people:
+        order = _eventbrite_order(person.external_id, person.codes)
+        if order and person.external_id not in existing and person.external_id not in adopted:
+            new.setdefault(order, []).append(person)
+    found: dict[str, Any] = {}
+    for order, people in new.items():
+        found.update(_same_tickets(people, left.get(order, [])))
+    return found
+
+
+def _eventbrite_order(key: str, codes: Iterable[str]) -> str | None:
+    """The order of an Eventbrite ticket: in a summary report's key ("eventbrite:order:X..."), or
+    in the barcode of an attendee report's ticket ("eventbrite:<Attendee #>")."""
+    platform, _, rest = key.partition(":")
+    if platform != "eventbrite":
+        return None
+    if rest.startswith("order:"):
+        return rest.split(":")[1] or None
+    suffix = f"{rest}001"
+    barcodes = (code.partition(":")[2] for code in codes if code.startswith("eventbrite:"))
+    return next((digits[:-len(suffix)] for digits in barcodes
+                 if rest.isdigit() and digits.endswith(suffix) and len(digits) > len(suffix)), None)
+
+
+def _same_tickets(people: list[ImportedPerson], rows: list[Any]) -> dict[str, Any]:
+    """New tickets of one order paired with the stored ones of the other report: by the holder's
+    name, then the one left on each side. A report's own keys never change, so only a ticket keyed
+    the other way is paired (an attendee report's new Attendee # is another ticket)."""
+    summary = _summary_key(people[0].external_id)  # one file is one report
+    rows = [row for row in rows if _summary_key(row["external_id"]) != summary]
+    pairs: dict[str, Any] = {}
+    for person in people:
+        same = [row for row in rows if fold(row["name"]) == fold(clean(person.name))]
+        if len(same) == 1:
+            pairs[person.external_id] = same[0]
+            rows.remove(same[0])
+    rest = [person for person in people if person.external_id not in pairs]
+    if len(rest) == 1 and len(rows) == 1:
+        pairs[rest[0].external_id] = rows[0]
+    return pairs
+
+
+def _summary_key(key: str) -> bool:
+    """Whether an Eventbrite key is the Attendee summary report's (keyed on the order)."""
+    return key.startswith("eventbrite:order:")
+
+
+def _same_list(stored: dict[str, Any], keys: set[str], names: set[str]) -> bool:
+    """Whether a file is an update of the stored plain list: it holds at least half of its people,
+    found by their key or by their name."""
+    found = sum(1 for key, row in stored.items() if key in keys or fold(row["name"]) in names)
+    return found * 2 >= len(stored)
 
 
 def _platform(key: str) -> str:

@@ -34,6 +34,10 @@ SOURCE = "eventbrite"
 # "Order #" in the classic attendee report; "Order ID" in the Attendee summary report (its header,
 # as a PyCon Sweden script on GitHub lists it: "Order ID,Order Date,Attendee Status,Name,Email,...").
 ORDER_TITLES = ("Order #", "Order ID", "Order Number")
+# What Eventbrite writes in an attendee's name, email and question cells while the buyer has not yet
+# given that ticket holder's details (the event collects them per attendee): no one is called that,
+# so the ticket takes the buyer's name, as an unassigned ticket with blank cells does.
+NOT_YET_GIVEN = "info requested"
 
 
 def looks_like(columns: Columns) -> bool:
@@ -113,8 +117,13 @@ def row_parser(columns: Columns) -> RowParser:
             return base if seen[base] == 1 else f"{base}#{seen[base]}"
         raise fail(table, row, "the 'Attendee #' is empty")
 
+    def attendee_cells(row: Row, *indices: int | None) -> tuple[str, ...]:
+        """The attendee's own cells, Eventbrite's placeholder for details not yet given read as blank."""
+        return tuple("" if value.casefold() == NOT_YET_GIVEN else value
+                     for value in columns.cells(row, *indices))
+
     def parse(row: Row) -> ImportedPerson:
-        given, family, full_name = columns.cells(row, first, last, full)
+        given, family, full_name, email_text = attendee_cells(row, first, last, full, email)
         if not (given or family or full_name):  # a ticket not yet assigned: the buyer's name
             full_name, given, family = columns.cells(row, buyer_full, buyer_first, buyer_last)
         names = person_name(table, row, full_name, given, family)
@@ -122,8 +131,9 @@ def row_parser(columns: Columns) -> RowParser:
         attendee_no = digits(row, attendee, "Attendee #")
         keys = codes(row, order_no, attendee_no)
         status_text, ticket = columns.cells(row, status, ticket_type)
+        company_text = next((value for value in attendee_cells(row, *company) if value), "")
         return build_person(
-            row, names, email=columns.cell(row, email), company=columns.first_filled(row, company),
+            row, names, email=email_text, company=company_text,
             status=status_text, codes=keys, ticket=ticket,
             external_id=external_id(row, attendee_no, keys, order_no, names[0]))
 

@@ -6,7 +6,9 @@ declined / pending_approval / waitlist / invited), checked_in_at, custom_source
 (now utm_source, referrer, referred_by), qr_code_url, amount..., ticket_type_id,
 ticket_name; registration questions follow, titled with the question text
 ("What company do you work for?"). The QR on a Luma ticket is the check-in link
-in qr_code_url, e.g. https://luma.com/check-in/evt-AbC123?pk=g-XyZ789.
+in qr_code_url, e.g. https://luma.com/check-in/evt-AbC123?pk=g-XyZ789. A guest
+the host added or invited by email alone may have no name: they are named after
+their email (as a pretix ticket without a name is), not refused with the list.
 """
 
 from __future__ import annotations
@@ -57,10 +59,13 @@ def row_parser(columns: Columns) -> RowParser:
         guest_id = columns.cell(row, api_id)
         if not _API_ID.fullmatch(guest_id):
             raise fail(table, row, f"the guest id {guest_id!r} is not a Luma guest id")
-        names = person_name(table, row, *columns.cells(row, full, first, last))
+        full_name, given, family = columns.cells(row, full, first, last)
+        email_text = columns.cell(row, email)
+        # A guest added or invited by email alone may have no name: the address stands in for it.
+        names = person_name(table, row, full_name or ("" if given or family else email_text), given, family)
         status_text, ticket = columns.cells(row, status, ticket_name)
         return build_person(
-            row, names, email=columns.cell(row, email), company=columns.first_filled(row, company),
+            row, names, email=email_text, company=columns.first_filled(row, company),
             status=status_text, external_id=f"{SOURCE}:{guest_id}", codes=check_in_codes(row),
             ticket=ticket)
 

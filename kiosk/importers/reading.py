@@ -60,9 +60,21 @@ _SUMMARY_LABEL = re.compile(
     r"|[0-9]+\s+(?:attendees|guests|people|participants|registrations|rsvps|tickets)",
     re.IGNORECASE)
 _SUMMARY_NUMBER = re.compile(r"[-+]?[$€£¥]?\s*[0-9][0-9.,\s]*\s*[$€£¥%]?")
+# What a spreadsheet shows in a cell whose formula failed: Excel's error values (and its newer
+# dynamic-array and data-type ones), Google Sheets' "#ERROR!", LibreOffice's "Err:502" style codes.
+SPREADSHEET_ERRORS = frozenset({
+    "#N/A", "#REF!", "#VALUE!", "#NAME?", "#DIV/0!", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+    "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#GETTING_DATA", "#ERROR!",
+    *(f"Err:{code}" for code in range(501, 540)),
+})
+# A cell written as a formula that is only a text, ="00123": exports write codes and phone numbers so
+# to stop Excel reading them as numbers and dropping their leading zeros.
+_EXCEL_TEXT_FORMULA = re.compile(r'="((?:[^"]|"")*)"')
 # C0 controls other than tab and line breaks: text exported from a spreadsheet has none.
 _C0_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
+# The stream name, in UTF-16 as OLE2 directories write it, of an encrypted Office document.
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 # Signatures of files people pick by mistake, so the error can say what the file is.
 _BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
@@ -132,8 +144,11 @@ def _text_tables(path: str | os.PathLike[str], data: bytes) -> Iterator[Table]:
     """
     for signature, reason in _BINARY_SIGNATURES:
         if data.startswith(signature):
-            raise ImportFileError(path, 1, reason)
+            raise ImportFileError(path, 1, _encrypted_reason(data) or reason)
     text, encoding = decode_text(path, data)
+    markup = _markup_reason(text)
+    if markup:
+        raise ImportFileError(path, 1, markup)
     text, hint = _excel_separator_hint(text)
     lines = io.StringIO(text, newline="").readlines()
     nonblank = [index + 1 for index, line in enumerate(lines) if line.strip()]
@@ -154,6 +169,29 @@ def _text_tables(path: str | os.PathLike[str], data: bytes) -> Iterator[Table]:
         raise _likeliest_error(errors, lines, nonblank, hint)
 
 
+def _encrypted_reason(data: bytes) -> str | None:
+    """Why an OLE2 file is refused when it is a password-protected or sensitivity-labelled .xlsx:
+    Office wraps those in the same container as an old .xls, its stream named "EncryptedPackage"
+    (MS-OFFCRYPTO 2.3.4), and "save it as .xlsx" would not help."""
+    if ENCRYPTED_PACKAGE not in data:
+        return None
+    return ("is an encrypted workbook (a password or a sensitivity label protects it); open it in Excel, "
+            "remove the protection or save a copy as CSV UTF-8, and import that")
+
+
+def _markup_reason(text: str) -> str | None:
+    """Why a text file that is markup is refused: a web page saved instead of the export (the
+    platform's sign-in page, when the session had expired), an HTML table a site names ".xls", or
+    Excel's 2003 XML spreadsheet. Read as CSV, their first tag became a header with no one below."""
+    head = text[:2048].lstrip().casefold()
+    if head.startswith("<?xml") and "urn:schemas-microsoft-com:office:spreadsheet" in head:
+        return "is an Excel 2003 XML spreadsheet; open it in Excel and save it as .xlsx or CSV UTF-8"
+    if head.startswith(("<!doctype html", "<html", "<table", "<head", "<body")):
+        return ("is a web page (HTML), not an attendee list: download the export again while signed in "
+                "to the platform, or, if it is a table named .xls, open it in Excel and save it as .xlsx")
+    return None
+
+
 def _likeliest_error(errors: list[ImportFileError], lines: list[str], nonblank: list[int],
                      hint: str | None) -> ImportFileError:
     """The first reading's error, or the next one's when the first read a one-cell title as
@@ -172,10 +210,23 @@ def _title_line_counts(lines: list[str], nonblank: list[int], hint: str | None) 
     for skip in range(1, min(MAX_TITLE_ROWS, len(nonblank) - 1) + 1):
         header = lines[nonblank[skip] - 1]
         delimiter = hint or sniff_delimiter(header)
-        width = _cell_count(header, delimiter)
-        if all(_cell_count(lines[line - 1], delimiter) < max(width, 2) for line in nonblank[:skip]):
+        cells = _cell_count(header, delimiter)
+        if all(_title_width(lines[line - 1], delimiter, hint or cells > 1) < max(cells, 2)
+               for line in nonblank[:skip]):
             counts.append(skip)
     return counts
+
+
+def _title_width(line: str, delimiter: str, delimiter_known: bool) -> int:
+    """How many cells a line above a possible header holds: split by that header's delimiter, and,
+    when the header is one cell (its delimiter only a guess), by the line's own as well.
+
+    A one-cell line (the tail of a quoted cell that runs over two lines) sniffs as a comma list; split
+    by commas, a tab-separated header above it is one cell too and would pass for a title, and the
+    error reported would be about that misreading instead of the file's real fault.
+    """
+    count = _cell_count(line, delimiter)
+    return count if delimiter_known else max(count, _cell_count(line, sniff_delimiter(line)))
 
 
 def _cell_count(line: str, delimiter: str) -> int:
@@ -199,10 +250,20 @@ def _excel_separator_hint(text: str) -> tuple[str, str | None]:
 
 
 def clean_cell(value: str) -> str:
-    """NFC-normalise a cell and drop control characters, keeping its visible text intact."""
+    """NFC-normalise a cell and drop control characters, keeping its visible text intact.
+
+    A formula that failed (a VLOOKUP that found no company: ``#N/A``) leaves its error in the
+    cell, in the workbook and in the CSV Excel saves from it: that is no text to print on a
+    badge, nor a name, so it reads as an empty cell. A code an export wrote as ``="00123"``, so
+    that Excel keeps its leading zeros, is the text inside.
+    """
     if not value:
         return ""
-    return _UNWANTED_CHARS.sub("", unicodedata.normalize("NFC", value))
+    text = _UNWANTED_CHARS.sub("", unicodedata.normalize("NFC", value))
+    if text.strip() in SPREADSHEET_ERRORS:
+        return ""
+    as_text = _EXCEL_TEXT_FORMULA.fullmatch(text.strip())
+    return as_text.group(1).replace('""', '"') if as_text else text
 
 
 def _read_bytes(path: str | os.PathLike[str]) -> bytes:
@@ -372,8 +433,10 @@ def _tab_records(path: str | os.PathLike[str], text: str) -> list[tuple[int, lis
     Meetup writes tabs without CSV quoting, so an answer that begins with a quote mark
     is literal text; read as CSV, that quote would swallow the rows up to the next quote
     mark, silently. So both readings are made: the one whose rows all fit the header
-    wins, the unquoted one first. When neither fits and they disagree on how many rows
-    there are, the file is refused at the line where they part, rather than lose rows.
+    wins, the unquoted one first. When neither fits, they disagree on how many rows there
+    are and a quoted cell took in whole rows (it holds a tab), the file is refused at the
+    line where they part, rather than lose rows; otherwise the quoted reading's own fault
+    (a row too wide) is the one reported.
     """
     plain = [(line, [_unquote(cell) for cell in cells])
              for line, cells in _csv_records(path, text, "\t", csv.QUOTE_NONE)]
@@ -383,11 +446,20 @@ def _tab_records(path: str | os.PathLike[str], text: str) -> list[tuple[int, lis
         return plain
     if _rectangular(plain):
         return plain
-    if _rectangular(quoted) or len(_nonblank(quoted)) == len(_nonblank(plain)):
+    if _rectangular(quoted) or len(_nonblank(quoted)) == len(_nonblank(plain)) or not _swallows_rows(quoted):
         return quoted
     line = _parting_line(_nonblank(quoted), _nonblank(plain))
     raise ImportFileError(path, line, "has a quote mark that opens a cell running over several lines, "
                           "so rows below it would be lost; remove the stray '\"' (or close it) and import again")
+
+
+def _swallows_rows(records: list[tuple[int, list[str]]]) -> bool:
+    """Whether a quoted cell holds a tab: the mark of a stray quote that ran on over whole rows.
+
+    A cell quoted over two lines and closed (Excel's "Unicode Text" quotes an answer with a line
+    break in it) holds no tab, so that reading stands and a row's real fault is reported at its line.
+    """
+    return any("\t" in cell for _, cells in records for cell in cells)
 
 
 def _unquote(cell: str) -> str:
