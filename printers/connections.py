@@ -29,6 +29,11 @@ __all__ = ["Backend", "PrinterError", "PrinterStatus", "PrinterConfigError", "op
 BACKENDS = ("file", "network", "usb", "serial", "cups", "none")
 DEFAULT_PROFILE = "TM-T20II"
 DEFAULT_TIMEOUT = 3.0
+# The serial speeds pyserial names (serialutil.SerialBase.BAUDRATES; pyserial is optional, so a copy);
+# thermal printers offer 2400 to 115200.
+BAUDRATES = (50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400, 57600, 115200,
+             230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000, 2500000, 3000000,
+             3500000, 4000000)
 CUPS_MIN_TIMEOUT = 10.0  # handing a job to CUPS (lp) may take a while on a busy spooler
 
 
@@ -73,7 +78,7 @@ def _usb(cfg: Mapping[str, Any], _base: Path, prefix: str, profile: str) -> Back
 def _serial(cfg: Mapping[str, Any], _base: Path, prefix: str, profile: str) -> Backend:
     """A serial device file; pyserial must be installed."""
     device = _text(cfg, "device", prefix)
-    baudrate = _int(cfg, "baudrate", prefix, DEFAULT_BAUDRATE, 1, 4_000_000)
+    baudrate = _baudrate(cfg, prefix)
     if not has_module("serial"):
         raise PrinterConfigError(f"{prefix}.backend = \"serial\" needs the pyserial package")
     return SerialBackend(device, baudrate, _timeout(cfg, prefix), profile)
@@ -123,6 +128,16 @@ def _int(cfg: Mapping[str, Any], key: str, prefix: str, default: int, lo: int, h
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise PrinterConfigError(f"{prefix}.{key} must be a whole number from {lo} to {hi}, got {value!r}")
+    return value
+
+
+def _baudrate(cfg: Mapping[str, Any], prefix: str) -> int:
+    """One of the serial speeds a printer can be set to: any other number (96000 for 9600) was taken,
+    and the printer printed garbage, or nothing, with no word of why."""
+    value = _int(cfg, "baudrate", prefix, DEFAULT_BAUDRATE, 1, BAUDRATES[-1])
+    if value not in BAUDRATES:
+        raise PrinterConfigError(f"{prefix}.baudrate must be a serial speed such as 9600, 19200, 38400, 57600 or "
+                                 f"115200 (the printer's setting), got {value!r}")
     return value
 
 
