@@ -464,13 +464,19 @@ def _staged(folder: Path) -> Iterator[Path]:
     if folder.exists() and not folder.is_dir():  # mkdir would say only "File exists"
         raise NotADirectoryError(errno.ENOTDIR, "it is a file, not a folder", str(folder))
     folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".tmp-tickets-", dir=folder))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".tmp-tickets-", dir=folder))
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(folder)) from None  # named as typed, not by the hidden folder
     try:
         yield staging
         made = sorted(staging.iterdir(), key=lambda path: path.name == SHEET)
         for path in made:
             os.replace(path, folder / path.name)
         sync_folder(folder)
+    except OSError as exc:  # a full disk: the ticket it was writing, named where it was going
+        where = folder / Path(exc.filename).name if exc.filename else folder
+        raise OSError(exc.errno, exc.strerror, str(where)) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -788,7 +794,8 @@ def list_events(ctx: Context) -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: a config error is one line on stderr and exit code 2."""
+    """Entry point: a config error is one line on stderr and exit code 2; an output or database
+    error met later is one line and exit code 1."""
     try:
         return cli.main(args=argv, prog_name="kiosk", standalone_mode=True)
     except config.ConfigError as exc:
@@ -796,6 +803,9 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(2)
     except OSError as exc:  # stdout on a full disk (`kiosk attendees > list.csv`), a terminal gone
         click.echo(f"kiosk: error: {output_error(exc)}", err=True)
+        sys.exit(1)
+    except sqlite3.Error as exc:  # met after opening: a damaged page, a lock held past the busy timeout
+        click.echo(f"kiosk: database error: {' '.join(str(exc).split())} (storage.database)", err=True)
         sys.exit(1)
 
 

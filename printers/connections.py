@@ -13,6 +13,7 @@ only for the backend that throws jobs away, so no badge is drawn for it.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -62,8 +63,26 @@ def _profile(cfg: Mapping[str, Any], prefix: str) -> str:
 
 def _network(cfg: Mapping[str, Any], _base: Path, prefix: str, profile: str) -> Backend:
     """Raw TCP, port 9100 by default."""
-    return NetworkBackend(_text(cfg, "host", prefix), _int(cfg, "port", prefix, 9100, 1, 65535),
+    return NetworkBackend(_host(cfg, prefix), _int(cfg, "port", prefix, 9100, 1, 65535),
                           _timeout(cfg, prefix), profile)
+
+
+def _host(cfg: Mapping[str, Any], prefix: str) -> str:
+    """A network printer's host name or IPv4 address. A URL, a port written into it, or an IPv6
+    address was taken, and every job then failed as "host name cannot be resolved", which points
+    at the network, not at the config (python-escpos opens IPv4 sockets only)."""
+    host = _text(cfg, "host", prefix)
+    if "://" in host or "/" in host:
+        problem = "a host name or IPv4 address, not a URL"
+    elif re.fullmatch(r"[^:]+:\d*", host):
+        problem = f"a host name or IPv4 address without the port (put it in {prefix}.port)"
+    elif ":" in host:
+        problem = "an IPv4 address or a host name: python-escpos reaches network printers over IPv4 only"
+    elif any(ch.isspace() for ch in host):
+        problem = "a host name or IPv4 address (no spaces)"
+    else:
+        return host
+    raise PrinterConfigError(f"{prefix}.host must be {problem}, got {host!r}")
 
 
 def _usb(cfg: Mapping[str, Any], _base: Path, prefix: str, profile: str) -> Backend:

@@ -9,6 +9,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from kiosk.tls import _write_self_signed as write_self_signed
 from printers import escpos_lib
 from printers.backend_devices import SerialBackend
 from test_cli_errors import busy_port, one_line
+from test_cli_hardening import LIMITED_KIOSK
 from test_cli_more import edited
 
 
@@ -96,6 +98,20 @@ def test_a_database_left_by_a_killed_server_still_opens(tmp_path):
     assert "237 expected" in run_kiosk(config_path, "events").stdout
 
 
+def test_a_database_error_met_after_opening_is_one_line(tmp_path, monkeypatch, capsys):
+    """A damaged page found by a query (not by opening the file) was a traceback."""
+    config_path = write_config(tmp_path)
+
+    def damaged(*_args: object) -> None:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(cli.reports, "attendee_rows", damaged)
+    with pytest.raises(SystemExit) as ended:
+        cli.main(["--config", str(config_path), "attendees"])
+    said = capsys.readouterr().err.strip().splitlines()
+    assert ended.value.code == 1 and said == ["kiosk: database error: database disk image is malformed (storage.database)"]
+
+
 # --- tickets: whole files under their names, whatever stops the run -------------------------------
 
 def test_tickets_cut_short_mid_file_leave_no_part_of_a_ticket_under_its_name(tmp_path, monkeypatch):
@@ -154,6 +170,21 @@ def test_a_second_run_of_tickets_replaces_them_and_drops_a_renamed_persons_old_t
     result = run_kiosk(config_path, "tickets", str(folder))
     assert f"the printable sheet {folder / 'sheet.pdf'}" in result.stdout and not stale.exists()
     assert len(list(folder.glob("*.png"))) == 251 and (folder / "0001-priya-raman.png").exists()
+
+
+def test_a_disk_that_fills_while_tickets_are_rewritten_leaves_the_last_run_whole(tmp_path):
+    """The sheet (megabytes) was cut off in place: the earlier, good one lost, a broken PDF left."""
+    config_path = write_config(tmp_path)
+    run_kiosk(config_path, "demo", "--no-serve")
+    folder = tmp_path / "tickets"
+    run_kiosk(config_path, "tickets", str(folder))
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    limit = str(len(before["sheet.pdf"]) // 2)  # above the database and every ticket, below the sheet
+    result = subprocess.run([sys.executable, "-c", LIMITED_KIOSK, limit, "--config", str(config_path), "tickets",
+                             str(folder)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 1 and one_line(result).startswith(f"Error: cannot write {folder}")
+    assert ".tmp-tickets" not in result.stderr
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before
 
 
 def test_a_terminated_writer_exits_through_its_clean_up_and_puts_the_handlers_back():
@@ -240,6 +271,17 @@ def test_a_baudrate_no_serial_port_runs_at_is_a_config_error(tmp_path, baudrate)
     result = run_kiosk(config_path, "attendees", check=False)
     assert result.returncode == 2 and one_line(result).startswith("kiosk: config error: printer.baudrate must be a serial speed")
     assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("host,says", [("127.0.0.1:9100", "without the port (put it in printer.port)"),
+                                       ("tcp://192.0.2.7", "not a URL"), ("::1", "over IPv4 only"),
+                                       ("print er", "no spaces")])
+def test_a_network_printer_host_that_can_never_connect_is_a_config_error(tmp_path, host, says):
+    """Each was taken, and every badge then failed as "host name cannot be resolved"."""
+    config_path = write_config(tmp_path, printer=f'backend = "network"\nhost = "{host}"')
+    result = run_kiosk(config_path, "printer", "status", check=False)
+    assert result.returncode == 2 and one_line(result).startswith("kiosk: config error: printer.host must be ")
+    assert says in one_line(result)
 
 
 def test_certificates_under_the_home_folder_are_found_there(tmp_path, monkeypatch):
