@@ -15,6 +15,7 @@ import stat
 import sys
 import tempfile
 import threading
+import time
 import unicodedata
 from pathlib import Path
 from typing import Any, Iterator
@@ -451,6 +452,8 @@ def write_tickets(ctx: Context, folder: str, coming_only: bool, event_slug: str 
 
 
 SHEET = "sheet.pdf"
+STAGING = ".tmp-tickets-"
+ABANDONED_AFTER = 600  # seconds untouched: a run adds a ticket to its folder every few milliseconds
 
 
 @contextlib.contextmanager
@@ -464,8 +467,9 @@ def _staged(folder: Path) -> Iterator[Path]:
     if folder.exists() and not folder.is_dir():  # mkdir would say only "File exists"
         raise NotADirectoryError(errno.ENOTDIR, "it is a file, not a folder", str(folder))
     folder.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(folder)
     try:
-        staging = Path(tempfile.mkdtemp(prefix=".tmp-tickets-", dir=folder))
+        staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=folder))
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, str(folder)) from None  # named as typed, not by the hidden folder
     try:
@@ -479,6 +483,14 @@ def _staged(folder: Path) -> Iterator[Path]:
         raise OSError(exc.errno, exc.strerror, str(where)) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_abandoned(folder: Path) -> None:
+    """The hidden folders of runs that were killed outright (SIGKILL, a power cut), which had no
+    chance to remove their own; a folder another run is still filling has just been written to."""
+    for left in folder.glob(STAGING + "*"):
+        if left.is_dir() and time.time() - left.stat().st_mtime > ABANDONED_AFTER:
+            shutil.rmtree(left, ignore_errors=True)
 
 
 def _remove_renamed_tickets(folder: Path, people: list[dict[str, Any]]) -> None:

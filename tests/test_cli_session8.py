@@ -172,6 +172,20 @@ def test_a_second_run_of_tickets_replaces_them_and_drops_a_renamed_persons_old_t
     assert len(list(folder.glob("*.png"))) == 251 and (folder / "0001-priya-raman.png").exists()
 
 
+def test_the_hidden_folder_of_a_killed_run_is_removed_by_the_next_one(tmp_path):
+    """SIGKILL leaves no chance to clean up: the next run does, but not a folder in use just now."""
+    config_path = write_config(tmp_path)
+    folder = tmp_path / "tickets"
+    abandoned, busy = folder / ".tmp-tickets-killed", folder / ".tmp-tickets-running"
+    for left in (abandoned, busy):
+        left.mkdir(parents=True)
+        (left / "0001-half.png").write_bytes(b"\x89PNG")
+    long_ago = time.time() - 3600
+    os.utime(abandoned, (long_ago, long_ago))
+    run_kiosk(config_path, "tickets", str(folder))
+    assert not abandoned.exists() and busy.exists()
+
+
 def test_a_disk_that_fills_while_tickets_are_rewritten_leaves_the_last_run_whole(tmp_path):
     """The sheet (megabytes) was cut off in place: the earlier, good one lost, a broken PDF left."""
     config_path = write_config(tmp_path)
