@@ -8,9 +8,15 @@ import datetime as dt
 import errno
 import json
 import os
+import shutil
+import signal
 import sqlite3
 import stat
 import sys
+import tempfile
+import threading
+import time
+import unicodedata
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -18,7 +24,7 @@ import click
 
 from . import attendees, audit, auth, checkin, config, events, forget as forgetting, importers, process_locks, reports, tickets
 from .audit import CLI
-from .db import Store
+from .db import SCHEMA_VERSION, Store
 from .door import Door
 from .events import Event
 from .headcount import headcount
@@ -41,11 +47,28 @@ class Context:
     def open_store(self) -> Store:
         """The store, or a ConfigError naming storage.database: what the config check cannot foresee
         (a /proc path, a file that is not SQLite) would otherwise be a traceback."""
+        self.check_database()
         path = self.settings.database
         try:
             return Store(path)
         except (sqlite3.DatabaseError, OSError) as exc:
             raise config.ConfigError(config.database_error(path, exc)) from None
+
+    def check_database(self) -> None:
+        """ConfigError naming storage.database when the file is there but not this kiosk's (another
+        program's, a newer kiosk's, not SQLite), or cannot be made, found without making it: `serve`
+        and `demo` ask before they take the serving lock or bind, so such a database stops them with
+        nothing made."""
+        from printers.backend_local import cannot_write_in
+
+        path = self.settings.database
+        try:
+            refuse_foreign_database(path)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise config.ConfigError(config.database_error(path, exc)) from None
+        problem = None if path.exists() else cannot_write_in(path.parent)  # /proc looks writable to root
+        if problem:
+            raise config.ConfigError(config.database_error(path, f"no file can be made in {path.parent}: {problem}"))
 
     @contextlib.contextmanager
     def door(self) -> Iterator[Door]:
@@ -54,15 +77,24 @@ class Context:
         s = self.settings
         store = self.open_store()
         try:
-            master = tickets.load_or_create_secret(s.secret, s.secret_file)
             server_pid = process_locks.other_holder(process_locks.serving(s.database))
-            door = Door.open(store, s.event, master, checkin.Limits(s.max_failed_scans, s.failed_scan_window),
-                             make_current=server_pid is None)
+            door = self._open_door(store, make_current=server_pid is None)
             if server_pid is not None:
                 warn_if_server_elsewhere(door, server_pid)
             yield door
         finally:
             store.close()
+
+    def _open_door(self, store: Store, make_current: bool) -> Door:
+        """The door on the config's evening; an `events` table that is not the kiosk's (a database
+        of another program or a damaged one) is the one config line naming storage.database, not a
+        traceback from the first query."""
+        s = self.settings
+        try:
+            return Door.open(store, s.event, tickets.load_or_create_secret(s.secret, s.secret_file),
+                             checkin.Limits(s.max_failed_scans, s.failed_scan_window), make_current=make_current)
+        except sqlite3.DatabaseError as exc:
+            raise config.ConfigError(config.database_error(s.database, exc)) from None
 
     @contextlib.contextmanager
     def reading(self, event_slug: str | None) -> Iterator[tuple[Store, Event]]:
@@ -80,6 +112,26 @@ class Context:
             yield store, event
         finally:
             store.close()
+
+
+def refuse_foreign_database(path: Path) -> None:
+    """ConfigError when the SQLite file at `path` is not one this kiosk may open, found by reading
+    it only: opening writes the kiosk's schema into it, which would add a dozen tables to another
+    program's database (a wrong `storage.database`), and mark one made by a newer kiosk as this
+    version's, for that version to misread later."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return  # a new database (SQLite's own errors name anything else)
+    with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    if version > SCHEMA_VERSION:
+        raise config.ConfigError(config.database_error(
+            path, f"it was made by a newer kiosk (schema version {version}; this one reads up to "
+                  f"{SCHEMA_VERSION}): run that version, or give this one a database of its own"))
+    if tables and "events" not in tables:
+        shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+        raise config.ConfigError(config.database_error(
+            path, f"it is another program's SQLite database (tables {shown}), not the kiosk's; it is left as it is"))
 
 
 def warn_unknown(settings: config.Settings) -> None:
@@ -165,8 +217,10 @@ PORT = click.IntRange(1, 65535)  # 0 would listen on a port nobody is told; abov
 @pass_ctx
 def serve(ctx: Context, host: str | None, port: int | None) -> None:
     """Run the server (pages, API, websockets) with gunicorn + gevent."""
+    ctx.check_database()
+    address, serving = _ready_to_serve(ctx.settings, host, port)
     ctx.open_store().close()  # a database that cannot be opened stops here, not in gunicorn's worker
-    _run_server(ctx.settings, host, port, {})
+    _run_server(ctx.settings, address, {}, serving)
 
 
 @cli.command()
@@ -178,9 +232,9 @@ def demo(ctx: Context, host: str | None, port: int | None, serve: bool) -> None:
     """Seed the demo evening (237 attendees), make tokens, print the URLs and serve."""
     from .demo import demo_batch
 
-    if serve:
-        _listen_port(ctx.settings, port)  # before seeding: a port it cannot serve on changes nothing
-    serving = process_locks.hold_serving(ctx.settings.database) if serve else None  # before seeding or tokens
+    # before seeding or tokens: a port it cannot serve on, or a server already on the database, changes nothing
+    ctx.check_database()
+    address, serving = _ready_to_serve(ctx.settings, host, port) if serve else (None, None)
     with ctx.door() as door:
         with door.store.write() as db:
             summary = attendees.upsert_batch(db, door.event, door.master, demo_batch())
@@ -191,14 +245,14 @@ def demo(ctx: Context, host: str | None, port: int | None, serve: bool) -> None:
     click.echo(f"Demo evening: {door.event.name}, {door.event.date_label} ({summary.added} new, "
                f"{summary.updated + summary.unchanged} already there)")
     click.echo(f"Database: {settings.database}")
-    for p in settings.printers:
-        click.echo(f"Printer {p.name}: {p.backend} {p.options.get('path', '')}")
+    for p in settings.printers:  # the backend's own name: a file printer's folder in full, wherever run from
+        click.echo(f"Printer {p.name}: {printer_backend(p, settings).name}")
     click.echo("PINs: " + ", ".join(f"{role} {pin}" for role, pin in settings.pins.items()))
     click.echo(f"A ticket code to type or scan: {first}")
     for role, token in tokens.items():
         click.echo(f"{role} token: {token}")
-    if serve:
-        _run_server(settings, host, port, tokens, serving)
+    if address is not None:
+        _run_server(settings, address, tokens, serving)
 
 
 def _listen_port(settings: config.Settings, port: int | None) -> int:
@@ -211,27 +265,41 @@ def _listen_port(settings: config.Settings, port: int | None) -> int:
     return port
 
 
-def _run_server(settings: config.Settings, host: str | None, port: int | None, tokens: dict[str, str],
-                serving: Any = None) -> None:
-    """Check that this database has no server yet and the address is free, say where the pages
-    are (with a pairing link per token), serve.
-
-    The checks come first so that either is one line, and no "Serving on" before it. `serving`:
-    the database's serving lock when the caller took it already (demo, before seeding)."""
+def _ready_to_serve(settings: config.Settings, host: str | None, port: int | None) -> tuple[tuple[str, int], Any]:
+    """The address to serve on, checked free, and the database's serving lock: before anything is
+    written, so that a port in use or a second server is one line and the database is left as it was
+    (`kiosk demo` on a busy port seeded the evening and made tokens, then failed; `kiosk serve` made
+    the database). Keep the lock for as long as the server runs."""
     from . import server
 
-    serving = serving or process_locks.hold_serving(settings.database)  # noqa: F841 - held while serving
-    _check_generated_certificate(settings)
-    host = host or settings.host
-    port = _listen_port(settings, port)
+    address = (host or settings.host, _listen_port(settings, port))
     try:
-        server.check_address(host, port)
+        server.check_address(*address)
     except server.CannotListen as exc:
+        _refuse_if_served(settings.database)  # our own server on that port: say so, it is the clearer reason
         raise click.ClickException(str(exc)) from None
-    base = _announce(settings, host, port)
+    return address, process_locks.hold_serving(settings.database)
+
+
+def _refuse_if_served(database: Path) -> None:
+    """AlreadyServing when a kiosk server holds this database (nothing is created to find out)."""
+    if process_locks.serving(database).exists():
+        lock = process_locks.hold_serving(database, wait=0)
+        if lock is not None:
+            lock.close()
+
+
+def _run_server(settings: config.Settings, address: tuple[str, int], tokens: dict[str, str],
+                serving: Any) -> None:  # noqa: ARG001 - the lock is held by being referenced until serve returns
+    """Say where the pages are (with a pairing link per token) and serve, holding `serving` (the
+    database's serving lock, from ``_ready_to_serve``) until the server stops."""
+    from . import server
+
+    _check_generated_certificate(settings)
+    base = _announce(settings, *address)
     for role, token in tokens.items():
         click.echo(f"  {role:<10} {base}/pair?token={token}")
-    server.serve(settings, host, port)
+    server.serve(settings, *address)
 
 
 def _check_generated_certificate(settings: config.Settings) -> None:
@@ -373,12 +441,86 @@ def write_tickets(ctx: Context, folder: str, coming_only: bool, event_slug: str 
         rows = reports.attendee_rows(db, event)
     coming = [row for row in rows if not coming_only or row["status"] == "attending"]
     left_out = [row for row in rows if coming_only and row["status"] != "attending"]
+    with _writing(folder), _stopped_as_exit(), _staged(Path(folder)) as staging:
+        count, _ = write(staging, coming, event.name, event.date_label)
     with _writing(folder):
-        count, sheet = write(Path(folder), coming, event.name, event.date_label)
+        _remove_renamed_tickets(Path(folder), coming)
         removed = remove_tickets(Path(folder), left_out)
-    click.echo(f"Wrote {count} tickets to {folder} and the printable sheet {sheet}")
+    click.echo(f"Wrote {count} tickets to {folder} and the printable sheet {Path(folder) / SHEET}")
     if left_out:
         click.echo(left_out_sentence(left_out, removed))
+
+
+SHEET = "sheet.pdf"
+STAGING = ".tmp-tickets-"
+ABANDONED_AFTER = 600  # seconds untouched: a run adds a ticket to its folder every few milliseconds
+
+
+@contextlib.contextmanager
+def _staged(folder: Path) -> Iterator[Path]:
+    """A hidden folder inside `folder` to write the tickets into; when the block ends well, each file
+    is renamed into `folder` (the sheet last), so a ticket is there whole or not at all. Written in
+    place, an interrupted run (Ctrl-C, a kill, a full disk) left a cut-off PNG under the person's
+    name, or an earlier good ticket truncated. The hidden folder is removed whatever happens."""
+    from printers.backend_local import sync_folder
+
+    if folder.exists() and not folder.is_dir():  # mkdir would say only "File exists"
+        raise NotADirectoryError(errno.ENOTDIR, "it is a file, not a folder", str(folder))
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(folder)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=folder))
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(folder)) from None  # named as typed, not by the hidden folder
+    try:
+        yield staging
+        made = sorted(staging.iterdir(), key=lambda path: path.name == SHEET)
+        for path in made:
+            os.replace(path, folder / path.name)
+        sync_folder(folder)
+    except OSError as exc:  # a full disk: the ticket it was writing, named where it was going
+        where = folder / Path(exc.filename).name if exc.filename else folder
+        raise OSError(exc.errno, exc.strerror, str(where)) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_abandoned(folder: Path) -> None:
+    """The hidden folders of runs that were killed outright (SIGKILL, a power cut), which had no
+    chance to remove their own; a folder another run is still filling has just been written to."""
+    for left in folder.glob(STAGING + "*"):
+        if left.is_dir() and time.time() - left.stat().st_mtime > ABANDONED_AFTER:
+            shutil.rmtree(left, ignore_errors=True)
+
+
+def _remove_renamed_tickets(folder: Path, people: list[dict[str, Any]]) -> None:
+    """An earlier run's ticket of someone whose name changed since (same id, other file name): two
+    tickets of one person in the folder would be one too many to mail."""
+    from .ticket_images import file_name
+
+    for person in people:
+        for old in folder.glob(f"{person['id']:04d}-*.png"):
+            if old.name != file_name(person):
+                old.unlink()
+
+
+@contextlib.contextmanager
+def _stopped_as_exit() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a `kill`, a closed terminal) end the command the way Ctrl-C does, through
+    its clean-up: by default they end the process at once, leaving the temporary files of a report
+    or of the tickets behind."""
+    def leave(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    wanted = [sig for sig in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if sig is not None]
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        wanted = []
+    before = {sig: signal.signal(sig, leave) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():  # None: a handler set outside Python, which cannot be put back
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
 
 
 def left_out_sentence(left_out: list[dict[str, Any]], removed: int) -> str:
@@ -432,7 +574,7 @@ def export(ctx: Context, file: str, event_slug: str | None) -> None:
     """Write the attendance report: .json (the full report), .xlsx, or CSV for any other name; - is stdout (CSV)."""
     if file != STDOUT:
         _refuse_own_file(file, ctx.settings)
-    with ctx.reading(event_slug) as (store, event):
+    with _stopped_as_exit(), ctx.reading(event_slug) as (store, event):
         with store.read() as db:
             report = reports.attendance(db, event, _suffix(file))
             counts = headcount(db, event)
@@ -494,9 +636,23 @@ def token() -> None:
     """Bearer tokens for stations and scripts."""
 
 
+def one_line_label(_ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A token's label as one line of text: `token list` shows one token a line, and a newline or an
+    escape sequence in a label broke that list or coloured the terminal."""
+    try:
+        return config.text_line(value, "the label")
+    except config.ConfigError as exc:
+        raise click.BadParameter(str(exc), param=param) from None
+
+
+def printable(text: str) -> str:
+    """Text for the terminal with its control characters shown as U+FFFD (labels written by the API)."""
+    return "".join("\ufffd" if unicodedata.category(ch) in config.CONTROL_CATEGORIES else ch for ch in text)
+
+
 @token.command(name="create")
-@click.option("--role", type=click.Choice(list(auth.ROLE_RANK)), required=True)
-@click.option("--label", default="", help="what the token is for, e.g. door-1")
+@click.option("--role", type=click.Choice(list(auth.ROLE_RANK), case_sensitive=False), required=True)
+@click.option("--label", default="", callback=one_line_label, help="what the token is for, e.g. door-1")
 @pass_ctx
 def token_create(ctx: Context, role: str, label: str) -> None:
     """Print a new token for ROLE, alone on the last line."""
@@ -514,7 +670,7 @@ def token_list(ctx: Context) -> None:
     with ctx.door() as door, door.store.read() as db:
         for row in auth.list_tokens(db):
             state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "live"
-            click.echo(f"{row['id']:>4}  {row['role']:<10} {state:<32} {row['label']}")
+            click.echo(f"{row['id']:>4}  {row['role']:<10} {state:<32} {printable(row['label'] or '')}")
 
 
 @token.command(name="revoke")
@@ -539,7 +695,7 @@ def printer() -> None:
 @pass_ctx
 def printer_test(ctx: Context, name: str | None) -> None:
     """Print a test badge now (not queued), on each printer."""
-    from printers.connections import PrinterError, open_backend
+    from printers.connections import PrinterError
     from printers.escpos_job import build_job, render_preview
     from printers.service import test_badge
 
@@ -550,7 +706,7 @@ def printer_test(ctx: Context, name: str | None) -> None:
         if _no_printer(p):
             failed = True
             continue
-        backend = open_backend({**p.options, "backend": p.backend, "profile": p.profile}, ctx.settings.base_dir)
+        backend = printer_backend(p, ctx.settings)
         try:
             backend.send(build_job(info, p.profile), "test-badge", preview=render_preview(info, p.profile))
             click.echo(f"{p.name}: test badge sent ({p.backend})")
@@ -565,18 +721,23 @@ def printer_test(ctx: Context, name: str | None) -> None:
 @pass_ctx
 def printer_status(ctx: Context, name: str | None) -> None:
     """Say whether each printer answers (and its paper, where it reports it)."""
-    from printers.connections import open_backend
-
     failed = False
     for p in _printers(ctx, name):
         if _no_printer(p):
             failed = True
             continue
-        status = open_backend({**p.options, "backend": p.backend, "profile": p.profile}, ctx.settings.base_dir).status()
+        status = printer_backend(p, ctx.settings).status()
         failed |= not status.online
         click.echo(f"{p.name}: {'online' if status.online else 'NOT ANSWERING'}, paper {status.paper}"
                    + (f" ({status.detail})" if status.detail else ""))
     sys.exit(1 if failed else 0)
+
+
+def printer_backend(p: config.PrinterSettings, settings: config.Settings) -> Any:
+    """The backend of one configured printer, its relative paths resolved against the config's folder."""
+    from printers.connections import open_backend
+
+    return open_backend({**p.options, "backend": p.backend, "profile": p.profile}, settings.base_dir)
 
 
 def _no_printer(p: config.PrinterSettings) -> bool:
@@ -645,7 +806,8 @@ def list_events(ctx: Context) -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: a config error is one line on stderr and exit code 2."""
+    """Entry point: a config error is one line on stderr and exit code 2; an output or database
+    error met later is one line and exit code 1."""
     try:
         return cli.main(args=argv, prog_name="kiosk", standalone_mode=True)
     except config.ConfigError as exc:
@@ -653,6 +815,9 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(2)
     except OSError as exc:  # stdout on a full disk (`kiosk attendees > list.csv`), a terminal gone
         click.echo(f"kiosk: error: {output_error(exc)}", err=True)
+        sys.exit(1)
+    except sqlite3.Error as exc:  # met after opening: a damaged page, a lock held past the busy timeout
+        click.echo(f"kiosk: database error: {' '.join(str(exc).split())} (storage.database)", err=True)
         sys.exit(1)
 
 

@@ -41,6 +41,9 @@ CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 CLOCK = re.compile(r"([01]?\d|2[0-3]):[0-5]\d")
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 CONFIG_ENV = "KIOSK_CONFIG"
+# A config is a page of text: a path given by mistake to a log or a disk image was read whole into
+# memory (3 GB took 20 s and twice that in memory before "not valid TOML").
+MAX_CONFIG_BYTES = 1024 * 1024
 # A configured ticket-signing secret shorter than this is refused: tickets are HMACs keyed by it, and
 # anyone holding one ticket can test guesses of a short secret offline, then forge any ticket. 16
 # characters is a floor against a placeholder or a PIN typed there, not a measure of randomness; the
@@ -146,9 +149,13 @@ def _text(p: Path) -> str:
     """The config's text, as UTF-8 without the BOM Notepad writes at the start (tomllib stops at it,
     "line 1, column 1", which looks like nothing). Other bytes that are not UTF-8 are named by line."""
     try:
-        data = p.read_bytes()
+        with p.open("rb") as f:
+            data = f.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"config file {p} cannot be read: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config file {p} is larger than {MAX_CONFIG_BYTES // 1024} KiB: not a kiosk config "
+                          "(--config or KIOSK_CONFIG)")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -291,7 +298,7 @@ def _opt_path(sec: Mapping[str, Any], dotted: str, base: Path) -> Path | None:
     value = _opt_str(sec, dotted)
     if value is None:
         return None
-    resolved = (base / value).resolve()
+    resolved = (base / Path(value).expanduser()).resolve()  # `~` is the home folder, as for every path
     if not resolved.is_file():
         raise ConfigError(f"{dotted}: file {resolved} does not exist")
     return resolved
@@ -324,12 +331,12 @@ def certificate_problem(cert: Path, key: Path) -> str | None:
 def _event(sec: Mapping[str, Any]) -> EventSettings:
     starts = _starts_at(sec.get("starts_at"))
     return EventSettings(
-        name=_text_line(_str(sec, "event.name"), "event.name"),
+        name=text_line(_str(sec, "event.name"), "event.name"),
         starts_at=starts,
         doors_open=_clock(sec, "event.doors_open", starts.strftime("%H:%M")),
         capacity=_int(sec, "event.capacity", 0, maximum=MAX_COUNT),
         ends_at=_clock(sec, "event.ends_at", ""),
-        venue=_text_line(_str(sec, "event.venue", ""), "event.venue"),
+        venue=text_line(_str(sec, "event.venue", ""), "event.venue"),
         schedule=_schedule(sec.get("schedule", [])),
         sponsors=_sponsors(sec.get("sponsors", [])),
     )
@@ -372,17 +379,17 @@ def _schedule(items: Any) -> tuple[tuple[str, str], ...]:
         if not isinstance(item, Mapping) or not isinstance(item.get("title"), str):
             raise ConfigError(f"event.schedule[{i}] needs a time and a title (strings)")
         time = _clock(item, f"event.schedule[{i}].time", None)
-        out.append((time, _text_line(item["title"], f"event.schedule[{i}].title")))
+        out.append((time, text_line(item["title"], f"event.schedule[{i}].title")))
     return tuple(out)
 
 
 def _sponsors(items: Any) -> tuple[str, ...]:
     if not isinstance(items, list) or not all(isinstance(s, str) for s in items):
         raise ConfigError("event.sponsors must be a list of names")
-    return tuple(_text_line(name, f"event.sponsors[{i}]") for i, name in enumerate(items))
+    return tuple(text_line(name, f"event.sponsors[{i}]") for i, name in enumerate(items))
 
 
-def _text_line(value: str, dotted: str) -> str:
+def text_line(value: str, dotted: str) -> str:
     """Text shown on badges, pages and the terminal, as one line without control characters: TOML
     lets `"\\n"`, `"\\u001b"` or `"\\u0000"` through, and they would break a badge's layout, colour a
     terminal or cut a line short. Tabs too. Any other Unicode (accents, Greek, CJK, emoji) is welcome."""

@@ -10,7 +10,7 @@ one line instead of failing at the first badge.
 from __future__ import annotations
 
 import abc
-
+import errno
 import importlib.util
 import shutil
 import subprocess
@@ -42,7 +42,7 @@ class _EscposDeviceBackend(abc.ABC):
 
     def _explain(self, exc: BaseException) -> PrinterError:
         """One sentence for a volunteer."""
-        return PrinterError(f"The {self.name} printer failed: {exc}.", "io_error")
+        return PrinterError(f"The {self.name} printer failed: {one_line(exc)}.", "io_error")
 
     def _open(self) -> Any:
         """An opened printer, or PrinterError."""
@@ -107,7 +107,7 @@ class UsbBackend(_EscposDeviceBackend):
             return PrinterError(f"The {self.name} printer stopped taking data (paper out or cover open?).", "timeout")
         if "access denied" in text or "permission" in text:
             return PrinterError(f"No permission to use the {self.name} printer (add a udev rule).", "io_error")
-        return PrinterError(f"The {self.name} printer failed: {exc}.", "io_error")
+        return PrinterError(f"The {self.name} printer failed: {one_line(exc)}.", "io_error")
 
 
 DEFAULT_BAUDRATE = 9600
@@ -145,13 +145,40 @@ class SerialBackend(_EscposDeviceBackend):
         printer.device.write_timeout = serial_write_seconds(size, self.baudrate, self.timeout)
 
     def _explain(self, exc: BaseException) -> PrinterError:
-        """Serial errors in volunteer words."""
-        text = str(exc).lower()
-        if "timeout" in text:
+        """Serial errors in volunteer words, told apart by the errno under python-escpos's "Device
+        not found": every failure to open was "port is missing (cable unplugged?)", a permission
+        problem (the user not in `dialout`) and a device that is no serial port included."""
+        code = _errno_of(exc)
+        if "timeout" in str(exc).lower():
             return PrinterError(f"The {self.name} printer stopped taking data (paper out or switched off?).", "timeout")
-        if "not found" in text or "no such file" in text or "could not open" in text:
+        if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
             return PrinterError(f"The {self.name} port is missing (cable unplugged?).", "not_found")
-        return PrinterError(f"The {self.name} printer failed: {exc}.", "io_error")
+        if code in (errno.EACCES, errno.EPERM):
+            return PrinterError(f"No permission to open {self.device} (add the kiosk's user to the dialout group).",
+                                "io_error")
+        if code in (errno.ENOTTY, errno.EISDIR):
+            return PrinterError(f"{self.device} is not a serial port: check the printer's device setting.", "not_found")
+        if code == errno.EBUSY:
+            return PrinterError(f"{self.device} is in use by another program.", "io_error")
+        return PrinterError(f"The {self.name} printer failed: {one_line(exc)}.", "io_error")
+
+
+def _errno_of(exc: BaseException | None) -> int | None:
+    """The first errno in the chain of causes (termios errors carry theirs as the first argument)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        code = getattr(exc, "errno", None)
+        if not isinstance(code, int) and exc.args and isinstance(exc.args[0], int):
+            code = exc.args[0]
+        if isinstance(code, int):
+            return code
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's text on one line: python-escpos puts the cause under its own message."""
+    return " ".join(str(exc).split()).rstrip(".")
 
 
 class CupsBackend:
@@ -181,7 +208,7 @@ class CupsBackend:
                 printer._raw(job)
                 printer.close()
         except Exception as exc:  # noqa: BLE001 - DeviceNotFoundError, cups.IPPError, RuntimeError
-            raise PrinterError(f"CUPS did not take the job for {self.queue}: {exc}.", "refused") from exc
+            raise PrinterError(f"CUPS did not take the job for {self.queue}: {one_line(exc)}.", "refused") from exc
 
     def _send_lp(self, job: bytes, job_id: str) -> None:
         """Through ``lp -o raw``, so CUPS passes the bytes to the printer untouched."""
@@ -191,11 +218,11 @@ class CupsBackend:
             done = subprocess.run(["lp", "-d", self.queue, "-t", job_id, "-o", "raw"], input=job,
                                   capture_output=True, timeout=self.timeout, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise PrinterError(f"CUPS did not take the job for {self.queue}: {exc}.", "timeout") from exc
+            raise PrinterError(f"CUPS did not take the job for {self.queue}: {one_line(exc)}.", "timeout") from exc
         if done.returncode != 0:
             message = done.stderr.decode(errors="replace").strip().splitlines()
-            raise PrinterError(f"CUPS refused the job for {self.queue}: {message[-1] if message else 'unknown error'}.",
-                               "refused")
+            reason = message[-1].strip().rstrip(".") if message else "unknown error"
+            raise PrinterError(f"CUPS refused the job for {self.queue}: {reason}.", "refused")
 
     def status(self) -> PrinterStatus:
         """The queue state from ``lpstat -p``; paper is unknown through CUPS."""

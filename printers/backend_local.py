@@ -62,18 +62,35 @@ class FileBackend:
         return self.path / name
 
     def status(self) -> PrinterStatus:
-        """Online while the folder can be written."""
-        folder = self.path if self.path.exists() else self.path.parent
-        if folder.is_dir() and os.access(folder, os.W_OK):
+        """Online while a badge could be written: the folder, or the nearest folder above it that
+        exists (``send`` makes the missing ones), takes a file. Tried for real, since permission
+        bits tell root nothing (/proc and /sys look writable) and nothing of a read-only mount."""
+        problem = cannot_write_in(self.path)
+        if problem is None:
             return PrinterStatus(True, "ok", f"Badges are saved in {self.path}.")
-        return PrinterStatus(False, "unknown", f"Cannot write badges to {self.path}.")
+        return PrinterStatus(False, "unknown", f"Cannot write badges to {self.path}: {problem}.")
 
     def _ensure_folder(self) -> None:
         """Create the folder on first use, durably (its name in its parent survives a power cut)."""
         if self.path.is_dir():
             return
         self.path.mkdir(parents=True, exist_ok=True)
-        _sync_folder(self.path.parent)
+        sync_folder(self.path.parent)
+
+
+def cannot_write_in(path: Path) -> str | None:
+    """Why no file could be made in the folder `path`, or in the nearest folder above it that exists
+    (where the missing ones would be made), or None when one can (it is tried, and removed again)."""
+    folder = path
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"{folder} is a file, not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".tmp-status-"):
+            return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
 
 
 def atomic_write(path: Path, write: Callable[[BinaryIO], object], mode: int | None = None) -> None:
@@ -100,10 +117,10 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], object], mode: int | No
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _sync_folder(path.parent)
+    sync_folder(path.parent)
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """fsync a folder, so the names just written or renamed in it survive a power cut."""
     fd = os.open(folder, os.O_RDONLY)
     try:

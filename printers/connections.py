@@ -13,6 +13,7 @@ only for the backend that throws jobs away, so no badge is drawn for it.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,6 +30,11 @@ __all__ = ["Backend", "PrinterError", "PrinterStatus", "PrinterConfigError", "op
 BACKENDS = ("file", "network", "usb", "serial", "cups", "none")
 DEFAULT_PROFILE = "TM-T20II"
 DEFAULT_TIMEOUT = 3.0
+# The serial speeds pyserial names (serialutil.SerialBase.BAUDRATES; pyserial is optional, so a copy);
+# thermal printers offer 2400 to 115200.
+BAUDRATES = (50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400, 57600, 115200,
+             230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000, 2500000, 3000000,
+             3500000, 4000000)
 CUPS_MIN_TIMEOUT = 10.0  # handing a job to CUPS (lp) may take a while on a busy spooler
 
 
@@ -57,8 +63,26 @@ def _profile(cfg: Mapping[str, Any], prefix: str) -> str:
 
 def _network(cfg: Mapping[str, Any], _base: Path, prefix: str, profile: str) -> Backend:
     """Raw TCP, port 9100 by default."""
-    return NetworkBackend(_text(cfg, "host", prefix), _int(cfg, "port", prefix, 9100, 1, 65535),
+    return NetworkBackend(_host(cfg, prefix), _int(cfg, "port", prefix, 9100, 1, 65535),
                           _timeout(cfg, prefix), profile)
+
+
+def _host(cfg: Mapping[str, Any], prefix: str) -> str:
+    """A network printer's host name or IPv4 address. A URL, a port written into it, or an IPv6
+    address was taken, and every job then failed as "host name cannot be resolved", which points
+    at the network, not at the config (python-escpos opens IPv4 sockets only)."""
+    host = _text(cfg, "host", prefix)
+    if "://" in host or "/" in host:
+        problem = "a host name or IPv4 address, not a URL"
+    elif re.fullmatch(r"[^:]+:\d*", host):
+        problem = f"a host name or IPv4 address without the port (put it in {prefix}.port)"
+    elif ":" in host:
+        problem = "an IPv4 address or a host name: python-escpos reaches network printers over IPv4 only"
+    elif any(ch.isspace() for ch in host):
+        problem = "a host name or IPv4 address (no spaces)"
+    else:
+        return host
+    raise PrinterConfigError(f"{prefix}.host must be {problem}, got {host!r}")
 
 
 def _usb(cfg: Mapping[str, Any], _base: Path, prefix: str, profile: str) -> Backend:
@@ -73,7 +97,7 @@ def _usb(cfg: Mapping[str, Any], _base: Path, prefix: str, profile: str) -> Back
 def _serial(cfg: Mapping[str, Any], _base: Path, prefix: str, profile: str) -> Backend:
     """A serial device file; pyserial must be installed."""
     device = _text(cfg, "device", prefix)
-    baudrate = _int(cfg, "baudrate", prefix, DEFAULT_BAUDRATE, 1, 4_000_000)
+    baudrate = _baudrate(cfg, prefix)
     if not has_module("serial"):
         raise PrinterConfigError(f"{prefix}.backend = \"serial\" needs the pyserial package")
     return SerialBackend(device, baudrate, _timeout(cfg, prefix), profile)
@@ -123,6 +147,16 @@ def _int(cfg: Mapping[str, Any], key: str, prefix: str, default: int, lo: int, h
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise PrinterConfigError(f"{prefix}.{key} must be a whole number from {lo} to {hi}, got {value!r}")
+    return value
+
+
+def _baudrate(cfg: Mapping[str, Any], prefix: str) -> int:
+    """One of the serial speeds a printer can be set to: any other number (96000 for 9600) was taken,
+    and the printer printed garbage, or nothing, with no word of why."""
+    value = _int(cfg, "baudrate", prefix, DEFAULT_BAUDRATE, 1, BAUDRATES[-1])
+    if value not in BAUDRATES:
+        raise PrinterConfigError(f"{prefix}.baudrate must be a serial speed such as 9600, 19200, 38400, 57600 or "
+                                 f"115200 (the printer's setting), got {value!r}")
     return value
 
 
