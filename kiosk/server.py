@@ -106,12 +106,14 @@ WAITING = 1000
 ANSWERING = 500
 BODY_WAIT = 30.0  # seconds one read of a request body may take (Werkzeug reads 64 KB at a time)
 WRITE_WAIT = 30.0  # seconds an answer may wait for its client to read any of it (WriteWait)
-DRAIN_MAX = 64 * 1024  # unread body bytes gunicorn may read away to keep a connection (_close_rather_than_drain)
+DRAIN_MAX = 64 * 1024  # unread body bytes gunicorn may read away itself, 1 KB at a time (_drain)
+DRAIN_LIMIT = 64 * 1024 * 1024  # unread body bytes read away at all: past them the connection closes (_drain)
+DRAIN_STEP = 64 * 1024  # bytes read away between two turns of the other connections (_drain)
 SPARE_FILES = 200  # database, log, listening socket, the print process's pipes
 # The limits above, scaled for a trial: "CONNECTIONS=12 WRITE_WAIT=1" shows with a dozen connections
 # and in seconds what the real numbers take thousands of connections and minutes to show (the tests).
 LIMITS_ENV = "KIOSK_SERVER_LIMITS"
-LIMITS = ("CONNECTIONS", "WAITING", "ANSWERING", "BODY_WAIT", "WRITE_WAIT")
+LIMITS = ("CONNECTIONS", "WAITING", "ANSWERING", "BODY_WAIT", "WRITE_WAIT", "DRAIN_LIMIT")
 
 
 def limits_from_environment() -> None:
@@ -387,11 +389,37 @@ def _build_door_worker() -> type:
             else:
                 sock = WriteWait(self, sock)
             try:
-                return super().handle_request(listener_name, req, sock, addr)
+                answered = super().handle_request(listener_name, req, sock, addr)  # None from gevent's worker
             finally:
                 self.websockets.discard(me)
-                req.body = body  # gunicorn drains what is left under its own head wait...
-                _close_rather_than_drain(body)  # ...unless there is much of it
+                req.body = body  # gunicorn drains a little that is left under its own head wait
+            self._drain(body)  # only once the answer is written: an error on the way skips this
+            return answered
+
+        def _drain(self, body: Any) -> None:
+            """Read away a large body the app left unread, DRAIN_STEP at a time with the other
+            connections served between two steps, so that the answer already written reaches the client.
+
+            An answer given before its body was read (a refused upload: a stale CSRF token, a session
+            gone, a file over the app's limit) needs the connection to stay open while the client is
+            still sending: closed with bytes unread, the kernel resets it, and a browser shows "connection
+            reset" instead of the answer, so the organizer page's CSRF retry never ran. gunicorn's own
+            drain reads 1 KB at a time without ever letting another connection in (18 MB held every
+            scan for about 0.9 s). Each step waits as a body read does (BodyWait: counted, with its
+            deadline); past DRAIN_LIMIT bytes, or a client gone, the connection closes (body.failed)."""
+            if not _unread_too_much(body):
+                return
+            reader, drained = BodyWait(self, body), 0
+            try:
+                while drained <= DRAIN_LIMIT:
+                    data = reader.read(DRAIN_STEP)
+                    if not data:
+                        return
+                    drained += len(data)
+                    gevent.sleep(0)
+            except Exception:  # noqa: BLE001 - a client gone mid-body: the connection closes, as below
+                pass
+            body.failed = True
 
         def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
             """gunicorn's own refusals (a request line or headers too long, malformed HTTP) as JSON:
@@ -411,24 +439,15 @@ def _build_door_worker() -> type:
     return DoorWorker
 
 
-def _close_rather_than_drain(body: Any) -> None:
-    """Have gunicorn close the connection instead of reading away a large body the app left unread.
-
-    To keep a connection alive, gunicorn reads what is left of a request body 1 KB at a time, and
-    over a fast link none of those reads waits, so the one worker did nothing else meanwhile: an
-    18 MB body sent with any request (a GET of the headcount, a refused upload) held every scan at
-    the door for about 0.9 s. Past DRAIN_MAX unread bytes (or a chunked body not read to its end,
-    whose length nobody knows) the body is marked failed, which gunicorn answers by closing the
-    connection; the client opens a new one."""
+def _unread_too_much(body: Any) -> bool:
+    """Whether more than DRAIN_MAX bytes of a request body are left unread (or a chunked body not read
+    to its end, whose length nobody knows): too much for gunicorn's own drain (see DoorWorker._drain)."""
     from gunicorn.http.body import ChunkedReader
 
     reader = getattr(body, "reader", None)
     if isinstance(reader, ChunkedReader):
-        unread_too_much = reader.parser is not None
-    else:
-        unread_too_much = getattr(reader, "length", 0) > DRAIN_MAX
-    if unread_too_much:
-        body.failed = True
+        return reader.parser is not None
+    return getattr(reader, "length", 0) > DRAIN_MAX
 
 
 def _hang_up(sock: Any) -> None:

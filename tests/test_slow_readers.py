@@ -167,10 +167,13 @@ def answer_then_closed(conn: socket.socket, request: bytes) -> tuple[int, bool]:
     return read_answers(conn, 2, timeout=3)
 
 
-def test_a_large_body_the_app_leaves_unread_closes_the_connection_instead_of_being_read_away(kiosk_process):
+def test_a_large_body_the_app_leaves_unread_closes_the_connection_instead_of_being_read_away(
+        kiosk_process, monkeypatch):
     """gunicorn read an unread body away 1 KB at a time to keep the connection, and over a fast link
-    the worker did nothing else meanwhile (18 MB held every scan for about 0.9 s). Past 64 KB the
-    connection now closes after the answer; a small unread body still keeps it alive."""
+    the worker did nothing else meanwhile (18 MB held every scan for about 0.9 s). Past DRAIN_LIMIT
+    (scaled down to 1 MB here) the connection now closes after the answer; a small unread body still
+    keeps it alive (one in between is read away between other requests: tests/test_review8.py)."""
+    monkeypatch.setenv(LIMITS_ENV, "DRAIN_LIMIT=1000000")  # the server inherits it
     proc, _ = kiosk_process(seed=False)
     head = "GET /api/headcount HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n"
     with socket.create_connection(("127.0.0.1", proc.port), timeout=10) as conn:
@@ -181,5 +184,5 @@ def test_a_large_body_the_app_leaves_unread_closes_the_connection_instead_of_bei
     with socket.create_connection(("127.0.0.1", proc.port), timeout=10) as conn:
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
         large = head.format(2 << 20).encode() + b"x" * (2 << 20)
-        assert answer_then_closed(conn, large) == (1, True), "a 2 MB unread body is not read away"
+        assert answer_then_closed(conn, large) == (1, True), "a 2 MB unread body is not read away past DRAIN_LIMIT"
     assert requests.get(proc.url + "/api/headcount", timeout=PROMPT).status_code == 200
