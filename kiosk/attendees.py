@@ -326,9 +326,9 @@ def _adopted_by_name(batch: ImportBatch, existing: dict[str, Any], adopted: dict
     the same person a new key. Without this they would be added again, and a check-in already
     made would stay with the old record while the door admitted the new one too. Only a name
     that one new key and one stored person left behind share is matched, two people of one
-    name staying apart, and only when the file is an update of the stored list (it holds at least
-    half of its people, by key or by name): another plain list (the speakers after the guests)
-    shares almost no one, and its namesakes are other people."""
+    name staying apart, and only when the file is an update of the stored list (see _same_list):
+    another plain list (the speakers after the guests, or the guests after the speakers) is not,
+    and its namesakes are other people."""
     keys = {person.external_id for person in batch.people}
     taken = {row["id"] for row in adopted.values()}
     stored = {key: row for key, row in existing.items()
@@ -338,7 +338,7 @@ def _adopted_by_name(batch: ImportBatch, existing: dict[str, Any], adopted: dict
         if _platform(person.external_id) == "csv" and person.external_id not in existing \
                 and person.external_id not in adopted:
             new.setdefault(fold(clean(person.name)), []).append(person)
-    if not new or not _same_list(stored, keys, {fold(clean(person.name)) for person in batch.people}):
+    if not new or not _same_list(stored, batch):
         return {}
     left: dict[str, list[Any]] = {}
     for key, row in stored.items():
@@ -412,11 +412,20 @@ def _summary_key(key: str) -> bool:
     return key.startswith("eventbrite:order:")
 
 
-def _same_list(stored: dict[str, Any], keys: set[str], names: set[str]) -> bool:
-    """Whether a file is an update of the stored plain list: it holds at least half of its people,
-    found by their key or by their name."""
-    found = sum(1 for key, row in stored.items() if key in keys or fold(row["name"]) in names)
-    return found * 2 >= len(stored)
+def _same_list(stored: dict[str, Any], batch: ImportBatch) -> bool:
+    """Whether a file is an update of the stored plain list: each holds at least half of the
+    other's people, found by their key or by their name.
+
+    Both ways, because a list that merely contains the stored one is no update of it: the 237
+    guests imported after three speakers hold two of them, and a guest who bears the third
+    speaker's name is someone else."""
+    keys = {person.external_id for person in batch.people}
+    names = {fold(clean(person.name)) for person in batch.people}
+    stored_names = {fold(row["name"]) for row in stored.values()}
+    kept = sum(1 for key, row in stored.items() if key in keys or fold(row["name"]) in names)
+    known = sum(1 for person in batch.people
+                if person.external_id in stored or fold(clean(person.name)) in stored_names)
+    return kept * 2 >= len(stored) and known * 2 >= len(batch.people)
 
 
 def _platform(key: str) -> str:

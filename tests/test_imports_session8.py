@@ -175,6 +175,20 @@ def test_a_namesake_in_another_plain_list_stays_another_person(tmp_path: Path) -
         "sam@example.org", "sam@speaker.example"]
 
 
+
+def test_a_namesake_in_a_larger_list_imported_after_the_speakers_stays_another_person(tmp_path: Path) -> None:
+    """The three speakers first, then the guest list holding two of them and a guest who bears the
+    third speaker's name: that guest was merged into the speaker (already checked in, so refused at
+    the door as "welcome back"). A list that only contains the stored one is no update of it."""
+    config, _ = imported(tmp_path, "speakers.csv", "Name,Email\nWei Zhang,wei@talks.org\n"
+                         "Ada Lovelace,ada@example.org\nGrace Hopper,grace@example.com\n")
+    guests = "".join(f"Guest {n},guest{n}@example.org\n" for n in range(5))
+    run_kiosk(config, "import", str(write(tmp_path, "guests.csv", "Name,Email\nAda Lovelace,ada@example.org\n"
+                                          "Grace Hopper,grace@example.com\nWei Zhang,wei.zhang88@example.net\n"
+                                          + guests)))
+    assert sorted(person["email"] for person in listed(config) if person["name"] == "Wei Zhang") == [
+        "wei.zhang88@example.net", "wei@talks.org"]
+
 # --- 6. Codes an export wrote as ="00123" ------------------------------------------------------------
 
 def test_a_code_written_as_an_excel_text_formula_is_its_text(empty_server, tmp_path: Path) -> None:
