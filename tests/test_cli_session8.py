@@ -149,8 +149,11 @@ def test_tickets_stopped_by_a_signal_leave_whole_tickets_and_no_temporary_files(
     config_path = write_config(tmp_path)
     run_kiosk(config_path, "demo", "--no-serve")
     folder = tmp_path / "tickets"
+    # Ctrl-C as from a terminal: a shell starts background jobs (CI's) with SIGINT ignored, which
+    # the child would inherit, and Python then never turns SIGINT into KeyboardInterrupt.
     proc = subprocess.Popen(kiosk_cmd("--config", str(config_path), "tickets", str(folder)), cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     wait_until(lambda: len(list(folder.rglob("*.png"))) >= 5, timeout=60, what="some tickets written")
     proc.send_signal(sig)
     proc.wait(timeout=30)
