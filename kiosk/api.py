@@ -439,8 +439,9 @@ def post_token() -> Response:
     if not isinstance(role, str) or role not in auth.ROLE_RANK:  # a list or object is no role (and no dict key)
         return error(422, "invalid", "role must be kiosk, volunteer or organizer.")
     label = json_body().get("label") or ""
-    if not isinstance(label, str) or _too_long(label, "label"):
-        return error(422, "invalid", _too_long(label, "label") or "label must be text.")
+    refused = _too_long(label, "label") if isinstance(label, str) else "label must be text."
+    if refused:
+        return error(422, "invalid", refused)
     who = actor()
     with state().store.write() as db:
         token = auth.create_token(db, role, clean(label, 60))

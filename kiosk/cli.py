@@ -734,10 +734,10 @@ def printer_status(ctx: Context, name: str | None) -> None:
 
 
 def printer_backend(p: config.PrinterSettings, settings: config.Settings) -> Any:
-    """The backend of one configured printer, its relative paths resolved against the config's folder."""
-    from printers.connections import open_backend
+    """The backend of one configured printer (printers.service.open_printer, as the print workers open it)."""
+    from printers.service import open_printer
 
-    return open_backend({**p.options, "backend": p.backend, "profile": p.profile}, settings.base_dir)
+    return open_printer(p, settings.base_dir)
 
 
 def _no_printer(p: config.PrinterSettings) -> bool:

@@ -355,6 +355,14 @@ class PrinterWorker:
         self.pool.save_state(self)
 
 
+def open_printer(printer: PrinterSettings, base_dir: Any) -> Backend:
+    """The backend of one configured printer (nothing connects yet), its relative paths resolved
+    against `base_dir` (the config's folder) and its errors named by its config table."""
+    cfg = {**printer.options, "backend": printer.backend, "profile": printer.profile}
+    prefix = "printer" if printer.name == "default" else f"printers.{printer.name}"
+    return open_backend(cfg, base_dir, prefix=prefix)
+
+
 class PrinterPool:
     """All printers of the evening, their workers and the queue operations they share."""
 
@@ -363,14 +371,7 @@ class PrinterPool:
         self.store, self.event, self.mode = store, event, mode
         self.stop = stop or threading.Event()
         routes = print_queue.routes({p.name: p.stations for p in printers})
-        self.workers = [PrinterWorker(p, self._open(p, base_dir), routes[p.name], self) for p in printers]
-
-    @staticmethod
-    def _open(printer: PrinterSettings, base_dir: Any) -> Backend:
-        """The backend of one configured printer (nothing connects yet)."""
-        cfg = {**printer.options, "backend": printer.backend, "profile": printer.profile}
-        prefix = "printer" if printer.name == "default" else f"printers.{printer.name}"
-        return open_backend(cfg, base_dir, prefix=prefix)
+        self.workers = [PrinterWorker(p, open_printer(p, base_dir), routes[p.name], self) for p in printers]
 
     def start(self) -> "PrinterPool":
         """Queue again what a crash interrupted, then start one worker thread per printer."""

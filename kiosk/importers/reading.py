@@ -260,9 +260,10 @@ def clean_cell(value: str) -> str:
     if not value:
         return ""
     text = _UNWANTED_CHARS.sub("", unicodedata.normalize("NFC", value))
-    if text.strip() in SPREADSHEET_ERRORS:
+    bare = text.strip()
+    if bare in SPREADSHEET_ERRORS:
         return ""
-    as_text = _EXCEL_TEXT_FORMULA.fullmatch(text.strip())
+    as_text = _EXCEL_TEXT_FORMULA.fullmatch(bare)
     return as_text.group(1).replace('""', '"') if as_text else text
 
 
