@@ -14,7 +14,7 @@ import sqlite_utils
 
 from . import clock, importers, tickets
 from .events import Event
-from .importers import ImportBatch, ImportedPerson
+from .importers import ImportBatch, ImportedPerson, ImportFileError
 from .names import split_name
 from .textnorm import clean, fold, search_text
 
@@ -177,6 +177,7 @@ class ImportSummary:
     added_ids: list[int] = field(default_factory=list)
     encoding: str | None = None  # how the file's text was read; None for a spreadsheet
     imported_before: str | None = None  # another evening this same file went into ("Name (date)")
+    names_kept: int = 0  # stored names not replaced by the file's copy with "?" for their letters
 
     def as_dict(self) -> dict[str, Any]:
         """The summary for the organiser who imported (names of missing people included)."""
@@ -189,7 +190,9 @@ class ImportSummary:
 
     def encoding_note(self) -> str | None:
         """A word for the organiser when the file was not Unicode: the one case where names may be wrong."""
-        return GUESSED_ENCODING_NOTES.get(self.encoding or "")
+        kept = (f"{self.names_kept} stored name(s) kept: the file has \"?\" in place of their letters "
+                "(saved in an encoding that cannot hold them)." if self.names_kept else None)
+        return " ".join(note for note in (GUESSED_ENCODING_NOTES.get(self.encoding or ""), kept) if note) or None
 
 
 # A file that is not UTF-8 was read in the encoding its bytes fit best: a guess, so the organiser is asked to look.
@@ -222,11 +225,13 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
     summary = ImportSummary(source=batch.source, encoding=batch.encoding)
     _check_distinct_keys(batch)
     existing = {r["external_id"]: r for r in db.execute("SELECT * FROM attendees WHERE event_id = ?", [event.id])}
+    _check_code_owners(batch, existing)
     stored_codes = _door_codes(db, event)
     adopted = _adopted_by_door_code(batch, existing, stored_codes)
     adopted.update(_adopted_by_order(batch, existing, adopted))
     adopted.update(_adopted_by_name(batch, existing, adopted))
     adopted.update(_adopted_across_reports(batch, existing, adopted, stored_codes))
+    adopted.update(_adopted_walk_ins(batch, existing, adopted))
     # A list that carries no door codes at all (Eventbrite's summary report, a plain list without a
     # code column) says nothing about them: the codes an earlier list gave stay, so the tickets scan.
     carries_codes = any(person.codes for person in batch.people)
@@ -241,6 +246,8 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
             summary.added_ids.append(attendee_id)
         else:
             attendee_id = old["id"]
+            fields, kept = _without_lost_letters(old, fields)
+            summary.names_kept += kept
             changed = _update(db, old, fields)
             summary.updated += 1 if changed else 0
             summary.unchanged += 0 if changed else 1
@@ -260,6 +267,35 @@ def _check_distinct_keys(batch: ImportBatch) -> None:
         if person.external_id in seen:
             raise ValueError(f"two people in one batch share the key {person.external_id!r}")
         seen.add(person.external_id)
+
+
+def _check_code_owners(batch: ImportBatch, existing: dict[str, Any]) -> None:
+    """Refuse a plain list whose ticket code already belongs to somebody else.
+
+    A plain list's own codes key its people, so a second list numbered from 1 like the first
+    (speakers, then guests), or a list renumbered after a deletion, would otherwise rename
+    the people already stored and hand them each other's check-ins. A row with the stored
+    person's email, or a name sharing a word with theirs (a typo fixed, a surname added), is
+    the same person; anyone else is refused, naming the line, and nothing is imported."""
+    for person in batch.people:
+        old = existing.get(person.external_id)
+        if old is None or not person.external_id.startswith("csv:code:") or _plausibly_same(old, person):
+            continue
+        code = person.external_id.removeprefix("csv:code:").split("#")[0]
+        raise ImportFileError(batch.path, person.line, (
+            f"the ticket code {code!r} already belongs to {old['name']} (imported earlier), not to "
+            f"{person.name}: two lists numbered alike would swap people and their check-ins. Give one "
+            "list's codes a prefix (S1, S2...) or leave its code column out"))
+
+
+def _plausibly_same(old: Any, person: ImportedPerson) -> bool:
+    if old["email"] and person.email and old["email"] == person.email:
+        return True
+    return _share_a_word(old["name"], person.name)
+
+
+def _share_a_word(name: str, other: str) -> bool:
+    return bool(set(fold(name).split()) & set(fold(other).split()))
 
 
 def _door_codes(db: sqlite_utils.Database, event: Event) -> dict[int, list[str]]:
@@ -375,6 +411,27 @@ def _adopted_across_reports(batch: ImportBatch, existing: dict[str, Any], adopte
     return found
 
 
+def _adopted_walk_ins(batch: ImportBatch, existing: dict[str, Any], adopted: dict[str, Any]) -> dict[str, Any]:
+    """Walk-ins the list now has a ticket for: the same email and a name sharing a word.
+
+    Someone registered at the door who then bought a ticket (or whom the organiser added on the
+    platform) is one person: without this a re-import adds them again, and their ticket checks
+    in a second record. Only a walk-in that exactly one new row fits is taken."""
+    taken = {row["id"] for row in adopted.values()}
+    walk_ins = [row for row in existing.values() if row["is_walk_in"] and row["email"] and row["id"] not in taken]
+    if not walk_ins:
+        return {}
+    fits: dict[int, list[ImportedPerson]] = {}
+    for person in batch.people:
+        if person.external_id in existing or person.external_id in adopted or not person.email:
+            continue
+        rows = [row for row in walk_ins if row["email"] == person.email and _share_a_word(row["name"], person.name)]
+        if len(rows) == 1:
+            fits.setdefault(rows[0]["id"], []).append(person)
+    by_id = {row["id"]: row for row in walk_ins}
+    return {people[0].external_id: by_id[row_id] for row_id, people in fits.items() if len(people) == 1}
+
+
 def _eventbrite_order(key: str, codes: Iterable[str]) -> str | None:
     """The order of an Eventbrite ticket: in a summary report's key ("eventbrite:order:X..."), or
     in the barcode of an attendee report's ticket ("eventbrite:<Attendee #>")."""
@@ -431,6 +488,26 @@ def _same_list(stored: dict[str, Any], batch: ImportBatch) -> bool:
 def _platform(key: str) -> str:
     """The platform part of a key ("pretix" of "pretix:ABC12-1"; "csv" for CSV and XLSX lists)."""
     return key.split(":", 1)[0]
+
+
+def _without_lost_letters(old: Any, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The fields with the stored name and company kept where the file's copy only has "?" in
+    place of letters (Excel's "CSV (Comma delimited)" writes "Nguy?n" for "Nguyễn", "???" for
+    Greek): the badge must not print question marks. Returns the fields and whether any was kept."""
+    kept = {key: old[key] for key in ("name", "first_name", "last_name", "company")
+            if fields[key] and old[key] and fields[key] != old[key] and _lost_letters(old[key], fields[key])}
+    if not kept:
+        return fields, False
+    fields = {**fields, **kept}
+    fields["search_text"] = search_text(fields["name"], fields["email"], fields["company"])
+    return fields, "name" in kept
+
+
+def _lost_letters(stored: str, new: str) -> bool:
+    """Whether `new` is `stored` with some of its non-ASCII letters written as "?"."""
+    if "?" not in new or len(new) != len(stored):
+        return False
+    return all(a == b or (b == "?" and not a.isascii()) for a, b in zip(stored, new))
 
 
 def _update(db: sqlite_utils.Database, old: Any, fields: dict[str, Any]) -> bool:

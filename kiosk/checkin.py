@@ -166,8 +166,9 @@ def _resolve(db: sqlite_utils.Database, event: Event, master: bytes, code: str) 
         return (person, None) if person else (None, refusal("unknown_code"))
     keys = platform_codes.scan_keys(code)
     swapped = platform_codes.caps_lock_keys(code)  # the same read typed with Caps Lock on
-    if not keys and not swapped:
-        return None, refusal("invalid_code")
+    if not keys and not swapped:  # no ticket's shape; a link may still be a plain list's own code
+        person = attendees.by_door_codes(db, event, platform_codes.link_keys(code))
+        return (person, None) if person else (None, refusal("invalid_code"))
     person = attendees.by_door_codes(db, event, keys) or attendees.by_door_codes_if_one(db, event, swapped)
     return (person, None) if person else (None, refusal("unknown_code"))
 

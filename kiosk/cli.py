@@ -728,9 +728,17 @@ def printer_status(ctx: Context, name: str | None) -> None:
             continue
         status = printer_backend(p, ctx.settings).status()
         failed |= not status.online
-        click.echo(f"{p.name}: {'online' if status.online else 'NOT ANSWERING'}, paper {status.paper}"
+        click.echo(f"{p.name}: {_state_word(status)}, paper {status.paper}"
                    + (f" ({status.detail})" if status.detail else ""))
     sys.exit(1 if failed else 0)
+
+
+def _state_word(status: Any) -> str:
+    """online; NOT READY when the printer answered that it cannot print (paper, cover), so nobody
+    goes looking at cables; NOT ANSWERING when it could not be asked or said nothing."""
+    if status.online:
+        return "online"
+    return "NOT ANSWERING" if status.paper == "unknown" else "NOT READY"
 
 
 def printer_backend(p: config.PrinterSettings, settings: config.Settings) -> Any:

@@ -183,6 +183,18 @@ def _scan_keys(scanned: str) -> list[str]:
     return list(dict.fromkeys(key for key in candidates if key))
 
 
+def link_keys(scanned: str) -> list[str]:
+    """The plain-list key of a web link that is not Luma's, for a list whose ticket codes are links.
+
+    Kept out of ``scan_keys``: a link nobody's list holds is no ticket at all (invalid, and logged
+    only by its first characters), not an unknown one."""
+    text = _scanned_text(scanned)
+    if "://" not in text or luma_key_from_url(text):
+        return []
+    key = plain_key(text)
+    return [key] if key else []
+
+
 def caps_lock_keys(scanned: str) -> list[str]:
     """Keys of the same read with every letter's case swapped (a scanner typing with Caps Lock on),
     for the case-sensitive codes only (pretix secrets) and only where they differ from scan_keys.

@@ -27,7 +27,8 @@ from PIL import Image
 from printers import escpos_lib, liveness
 from printers.status import PrinterError, PrinterStatus, query_status
 
-STATUS_TIMEOUT = 1.0   # an answering printer replies in milliseconds
+STATUS_TIMEOUT = 2.0   # an answering printer replies in milliseconds; over weak Wi-Fi, in a second or so
+SILENCE_GIVE_UP = 120.0  # s: a printer that answered, then fell silent this long, is taken for one that never answers
 RECEIPT_TIMEOUT = 10.0  # after a job, its answer waits until the printer has read the whole badge
 DRAIN_TIMEOUT = 1.0    # wait for the printer to close after our FIN
 DELIVERY_POLL = 0.01   # seconds between two looks at how much of the job the printer has not acknowledged
@@ -43,6 +44,7 @@ class NetworkBackend:
         self.host, self.port, self.timeout, self.profile = host, port, timeout, profile
         self.name = f"network {host}:{port}"
         self._answers_status: bool | None = None  # None until we have asked once
+        self._silent_since: float | None = None  # when a printer that had answered stopped answering
 
     def send(self, job: bytes, job_id: str, preview: Image.Image | None = None,
              delivered: Callable[[], None] | None = None) -> None:
@@ -80,11 +82,14 @@ class NetworkBackend:
         reached, found = escpos_lib.ask_status(lambda: self._connect(wait), f"The printer at {self.host}:{self.port}")
         if not reached:
             return found
-        self._answers_status = found is not None
+        if found is not None:
+            self._heard()
+            return found
+        if self._stopped_answering():
+            return PrinterStatus(False, "unknown", self._silent_detail())
         # Many print servers never answer DLE EOT yet print fine: reachable counts as online.
-        return found or PrinterStatus(
-            True, "unknown",
-            f"The printer at {self.host}:{self.port} accepts jobs but does not report its status.")
+        return PrinterStatus(True, "unknown",
+                             f"The printer at {self.host}:{self.port} accepts jobs but does not report its status.")
 
     def _connect(self, timeout: float) -> Any:
         """An open python-escpos Network printer, or PrinterError."""
@@ -103,15 +108,38 @@ class NetworkBackend:
         return printer
 
     def _preflight(self, printer: Any) -> bool:
-        """Refuse to send when the printer says it cannot print; skip if it never answers.
-        True when it answered on this connection."""
+        """Refuse to send when the printer says it cannot print, or when a printer that answers has
+        fallen silent (jammed: it would take the badge into its buffer and never print it); skip
+        the check for a printer that never answers. True when it answered on this connection."""
         if self._answers_status is False:
             return False
         printer.device.settimeout(min(self.timeout, STATUS_TIMEOUT))
         found = self._ask(printer)
-        self._answers_status = found is not None
+        if found is None and self._stopped_answering():
+            raise PrinterError(self._silent_detail(), "silent")
         _refuse_unless_ready(found)
         return found is not None
+
+    def _stopped_answering(self) -> bool:
+        """After a status query met silence: True when this printer has answered before, so a job
+        must wait for it. Silence from the start, or for SILENCE_GIVE_UP on end, means a printer
+        that does not answer status at all: jobs go without the check."""
+        if self._answers_status is not True:
+            self._answers_status = False
+            return False
+        now = time.monotonic()
+        self._silent_since = self._silent_since or now
+        if now - self._silent_since < SILENCE_GIVE_UP:
+            return True
+        self._answers_status = False
+        return False
+
+    def _heard(self) -> None:
+        self._answers_status, self._silent_since = True, None
+
+    def _silent_detail(self) -> str:
+        return (f"The printer at {self.host}:{self.port} has stopped answering (jammed, or busy?): "
+                "badges wait until it answers again.")
 
     def _receipt(self, printer: Any, answered: bool) -> bool:
         """After the job, ask again (printers that answer only): True when the printer answered.
@@ -138,6 +166,8 @@ class NetworkBackend:
         found = query_status(printer, where)
         if found is None and _hung_up(printer.device):
             raise _explain(ConnectionResetError(), self.host, self.port, self.timeout, sending=True)
+        if found is not None:
+            self._heard()
         return found
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from ..names import split_name
+from ..textnorm import fold
 from .model import ImportedPerson, ImportFileError
 from .reading import Row, Table
 
@@ -44,12 +45,21 @@ _NOT_ATTENDING_FRAGMENTS = (
     "lista de espera", "rembours", "supprim", "ne particip", "attente", "rimbors", "eliminat",
     "non partecip", "attesa", "terugbetaal", "verwijder", "niet deel", "afgemeld", "excluíd",
     "não vai", "não particip",
+    # What people and organisers type into a plain list's status or a form's "Will you attend?"
+    # answer: "Not coming", "Will not attend", "Can't make it", "Unable to attend", "Withdrawn",
+    # "Refused", "Removed"; Spanish "Rechazado", "Anulado"; German "Abgemeldet"; French
+    # "Refusé", "Désinscrit", "Désisté"; Italian "Rifiutato", "Disdetto"; Dutch "Afgewezen";
+    # Portuguese "Recusado". Matched without accents, so "Décliné" is "declin".
+    "not coming", "not attend", "won't attend", "won't come", "won't make", "can't attend", "can't come",
+    "can't make", "cannot attend", "cannot come", "cannot make", "can not", "unable", "withdr", "refus",
+    "removed", "rechaz", "anulad", "abgemeldet", "desinscri", "desist", "rifiut", "disdett",
+    "afgewezen", "recusad",
 )
 # What a yes/no cell says for "no". pretix writes its own _("No") in the organiser's language,
 # so a German export says "Nein" (pretix locale/de/LC_MESSAGES/django.po: msgid "No" -> "Nein"),
 # a Dutch one "Nee" and a Brazilian one "Não" (locale/nl and locale/pt_BR, same msgid).
 NO_WORDS = frozenset({"no", "n", "false", "0", "nein", "non", "nee", "não"})
-_NOT_ATTENDING_EXACT = NO_WORDS | {"not attending", "absent"}
+_NOT_ATTENDING_EXACT = {fold(word) for word in NO_WORDS | {"not attending", "absent"}}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 # How an address arrives when it was copied from a mail program rather than typed: as a
 # name-addr, "Ada Lovelace <ada@example.org>" (RFC 5322 section 3.4), or as a link, "mailto:ada@...".
@@ -230,18 +240,33 @@ def normalise_email(value: str) -> str | None:
 
 
 def is_attending(status: str) -> bool:
-    """Whether a platform status lets someone in; an empty status means yes."""
-    text = " ".join(status.casefold().replace("_", " ").replace("-", " ").split())
+    """Whether a platform status lets someone in; an empty status means yes.
+
+    An answer that begins with a no ("No, I can't make it", "No - sorry") is a no; "Non-member"
+    and "Not sure" are not."""
+    text = " ".join(fold(status.replace("’", "'")).replace("_", " ").replace("-", " ").split())
     if not text:
         return True
-    if text in _NOT_ATTENDING_EXACT:
+    if text in _NOT_ATTENDING_EXACT or _LEADING_NO.match(text):
         return False
-    return not any(fragment in text for fragment in _NOT_ATTENDING_FRAGMENTS)
+    return not any(fragment in text for fragment in _FOLDED_FRAGMENTS)
+
+
+_FOLDED_FRAGMENTS = tuple(dict.fromkeys(fold(fragment) for fragment in _NOT_ATTENDING_FRAGMENTS))
+_LEADING_NO = re.compile(r"(?:no|nope|nein|nee|nao)\b")
 
 
 def says_no(value: str) -> bool:
     """Whether a yes/no cell says no ("No", "false", "0", German "Nein"); blank is not a no."""
     return value.strip().casefold() in NO_WORDS
+
+
+YES_WORDS = frozenset({"yes", "y", "true", "ja", "oui", "si", "sí", "sim", "yes please"})
+
+
+def says_yes(value: str) -> bool:
+    """Whether a yes/no cell says yes ("Yes", "true", German "Ja", French "Oui"); blank is not a yes."""
+    return value.strip().casefold() in YES_WORDS
 
 
 def role_from(*values: str) -> str:

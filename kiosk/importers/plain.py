@@ -20,8 +20,8 @@ from collections import Counter
 from ..platform_codes import plain_key
 from ..textnorm import fold
 from .common import (
-    Columns, RowParser, build_person, find_company, normalise_email, parse_count, person_name,
-    single_code,
+    Columns, RowParser, build_person, find_company, is_attending, normalise_email, parse_count,
+    person_name, says_no, says_yes, single_code,
 )
 from .model import ImportedPerson
 from .reading import Row
@@ -77,6 +77,11 @@ _STATUS_OF = re.compile(r"teiln|anmeld|bestell|buchung|deelne|inschrijv|aanmeld|
 # Statuses that say nothing about coming: a payment or a check-in; read only when nothing else is.
 _STATUS_OTHER_WORDS = ("zahlung", "pago", "pagamento", "paiement", "betaling", "payment", "check-in",
                        "checkin")
+# A form's question whether the person comes ("Will you attend?", "Are you coming?", "Can you make
+# it on the 12th?"), answered Yes / No / "No, I can't make it".
+# Only a question about coming itself: "Have you attended before?" or "Do you attend often?" is not.
+_ATTEND_QUESTION = re.compile(r"^(?:will you (?:be )?|are you (?:still )?|can you (?:still )?|would you (?:be able to )?"
+                              r"|do you plan to |do you still plan to )(?:attend\w*|come|coming|make it|be there|join)\b")
 CODE_TITLES = ("Ticket code", "Code", "Barcode", "Barcode #", "QR code", "QR", "Ticket barcode",
                "Ticket ID", "Ticket number", "Ticket no", "Ticket #", "Ticket_code")
 # How many tickets a row stands for, in a list with one row per order rather than per person:
@@ -94,9 +99,7 @@ def row_parser(columns: Columns) -> RowParser:
     if not fulls and first is None:
         columns.require("name", "Name", "Full name", "First name")
     emails = _email_columns(columns, account_email)
-    status = columns.find(*STATUS_TITLES)
-    if status is None:
-        status = _localised_status(columns)
+    statuses = _status_columns(columns)
     code = columns.find(*CODE_TITLES)
     ticket_type = columns.find(*TICKET_TYPE_TITLES)
     role = columns.find("Role", "Attendee type")
@@ -131,13 +134,17 @@ def row_parser(columns: Columns) -> RowParser:
             tickets = parse_count(table, row, columns.cell(row, quantity), columns.titles[quantity],
                                   maximum=999)
             return max(tickets - 1, 0)
-        return parse_count(table, row, columns.cell(row, guests), "Guests")
+        value = columns.cell(row, guests)
+        if says_no(value) or says_yes(value):  # a form's "Bringing a +1?" answered Yes / No
+            return 0 if says_no(value) else 1
+        return parse_count(table, row, value, "Guests")
 
     def parse(row: Row) -> ImportedPerson:
         names = person_name(table, row, _full_name(columns, row, fulls), *columns.cells(row, first, last))
         email_text = columns.first_filled(row, emails)
         keys = door_codes(row)
-        status_text, ticket = columns.cells(row, status, ticket_type)
+        status_text = _status_of(columns.cells(row, *statuses))
+        ticket = columns.cell(row, ticket_type)
         return build_person(
             row, names, email=email_text, company=columns.first_filled(row, company),
             status=status_text,
@@ -148,13 +155,27 @@ def row_parser(columns: Columns) -> RowParser:
     return parse
 
 
-def _localised_status(columns: Columns) -> int | None:
-    """The status column of a list titled in another language: the attendee's own status first,
-    a status of something else (a payment, a check-in) never."""
-    found = [index for index, key in enumerate(columns.keys)
-             if _STATUS_WORD.search(key) and (key == "statut" or _STATUS_OF.search(key))
-             and not any(word in key for word in _STATUS_OTHER_WORDS)]
-    return found[0] if found else None
+def _status_columns(columns: Columns) -> list[int]:
+    """Every column that says whether someone is coming: a list merged from two (a "Status" of
+    Member/Guest beside an "RSVP" of Yes/No) or a form's "Will you attend?" must not have its
+    no hidden by the first status column found."""
+    found = [columns.find(title) for title in STATUS_TITLES] + _localised_statuses(columns) + [
+        index for index, key in enumerate(columns.keys) if _ATTEND_QUESTION.search(key)]
+    return list(dict.fromkeys(index for index in found if index is not None))
+
+
+def _status_of(cells: tuple[str, ...]) -> str:
+    """The status a row is judged by: the first that refuses entry, else the first filled."""
+    filled = [cell for cell in cells if cell]
+    return next((cell for cell in filled if not is_attending(cell)), filled[0] if filled else "")
+
+
+def _localised_statuses(columns: Columns) -> list[int]:
+    """The status columns of a list titled in another language: the attendee's own status, a
+    status of something else (a payment, a check-in) never."""
+    return [index for index, key in enumerate(columns.keys)
+            if _STATUS_WORD.search(key) and (key == "statut" or _STATUS_OF.search(key))
+            and not any(word in key for word in _STATUS_OTHER_WORDS)]
 
 
 def _forms_account(columns: Columns) -> tuple[int | None, int | None]:

@@ -655,7 +655,9 @@ def _sheet_rows(path: str | os.PathLike[str], sheet) -> list[tuple[int, list[obj
     """
     try:
         sheet.reset_dimensions()
-        return _nonblank_sheet_rows(path, sheet.title, sheet.iter_rows(values_only=True))
+        rows = ((_row_values(cells) for cells in sheet.iter_rows()) if _pads_with_zeros(sheet.parent)
+                else sheet.iter_rows(values_only=True))  # cells cost time: only when a format needs them
+        return _nonblank_sheet_rows(path, sheet.title, rows)
     except ImportFileError:
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for broken files
@@ -727,6 +729,28 @@ def _xlsx_table(path: str | os.PathLike[str], texts: list[tuple[int, list[str]]]
     table = Table(os.fspath(path), "xlsx", header, header_line, rows, None)
     table.sheet = sheet
     return table
+
+
+def _pads_with_zeros(workbook) -> bool:
+    """Whether the workbook defines a leading-zeros number format (its custom formats; when
+    openpyxl does not say, assume it may)."""
+    formats = getattr(workbook, "_number_formats", None)
+    return formats is None or any(_ZERO_PADDING.fullmatch(str(number_format)) for number_format in formats)
+
+
+def _row_values(cells: tuple) -> list[object]:
+    """A row's values, a whole number shown with leading zeros (format "00000": ticket 00123) as that text."""
+    return [_zero_padded(cell.value, getattr(cell, "number_format", None)) for cell in cells]
+
+
+def _zero_padded(value: object, number_format: str | None) -> object:
+    if (isinstance(value, (int, float)) and not isinstance(value, bool) and number_format
+            and _ZERO_PADDING.fullmatch(number_format) and float(value).is_integer() and value >= 0):
+        return str(int(value)).zfill(len(number_format))
+    return value
+
+
+_ZERO_PADDING = re.compile(r"0{2,30}")
 
 
 def _xlsx_text(value: object) -> str:
