@@ -270,32 +270,41 @@ def _check_distinct_keys(batch: ImportBatch) -> None:
 
 
 def _check_code_owners(batch: ImportBatch, existing: dict[str, Any]) -> None:
-    """Refuse a plain list whose ticket code already belongs to somebody else.
+    """Refuse a plain list whose ticket codes mostly belong to other people already stored.
 
     A plain list's own codes key its people, so a second list numbered from 1 like the first
-    (speakers, then guests), or a list renumbered after a deletion, would otherwise rename
-    the people already stored and hand them each other's check-ins. A row with the stored
-    person's email, or a name sharing a word with theirs (a typo fixed, a surname added), is
-    the same person; anyone else is refused, naming the line, and nothing is imported."""
-    for person in batch.people:
-        old = existing.get(person.external_id)
-        if old is None or not person.external_id.startswith("csv:code:") or _plausibly_same(old, person):
-            continue
-        code = person.external_id.removeprefix("csv:code:").split("#")[0]
-        raise ImportFileError(batch.path, person.line, (
-            f"the ticket code {code!r} already belongs to {old['name']} (imported earlier), not to "
-            f"{person.name}: two lists numbered alike would swap people and their check-ins. Give one "
-            "list's codes a prefix (S1, S2...) or leave its code column out"))
+    (speakers, then guests), or a list renumbered after a row was deleted, would otherwise
+    rename the people already stored and hand them each other's check-ins. A row with the
+    stored person's email, or a name sharing a word with theirs (a typo fixed, a surname added,
+    letters Excel wrote as "?"), is the same person. An update of the same list has a few
+    tickets passed on to someone else at most; when at least half of the rows whose code is
+    stored name someone else, the file is refused at the first of them, and nothing is imported."""
+    stored = [(person, existing[person.external_id]) for person in batch.people
+              if person.external_id.startswith("csv:code:") and person.external_id in existing]
+    others = [(person, old) for person, old in stored if not _plausibly_same(old, person)]
+    if not others or len(others) * 2 < len(stored):
+        return
+    person, old = others[0]
+    code = person.external_id.removeprefix("csv:code:").split("#")[0]
+    raise ImportFileError(batch.path, person.line, (
+        f"the ticket code {code!r} belongs to {old['name']} on the stored list, not to {person.name}, and "
+        f"{len(others)} of the {len(stored)} codes already stored name other people: two lists numbered "
+        "alike would swap people and their check-ins. Give one list's codes a prefix (S1, S2...) or leave "
+        "its code column out"))
 
 
 def _plausibly_same(old: Any, person: ImportedPerson) -> bool:
     if old["email"] and person.email and old["email"] == person.email:
         return True
-    return _share_a_word(old["name"], person.name)
+    return _lost_letters(old["name"], person.name) or bool(_name_words(old["name"]) & _name_words(person.name))
 
 
-def _share_a_word(name: str, other: str) -> bool:
-    return bool(set(fold(name).split()) & set(fold(other).split()))
+def _name_words(name: str) -> set[str]:
+    """A name's words that say something about who it is: not "de", "van", "al" or an initial."""
+    return {word for word in fold(name).replace(".", " ").split() if len(word) > 2 and word not in _PARTICLES}
+
+
+_PARTICLES = frozenset({"von", "van", "der", "den", "della", "dos", "das", "bin", "ibn"})
 
 
 def _door_codes(db: sqlite_utils.Database, event: Event) -> dict[int, list[str]]:
@@ -412,11 +421,13 @@ def _adopted_across_reports(batch: ImportBatch, existing: dict[str, Any], adopte
 
 
 def _adopted_walk_ins(batch: ImportBatch, existing: dict[str, Any], adopted: dict[str, Any]) -> dict[str, Any]:
-    """Walk-ins the list now has a ticket for: the same email and a name sharing a word.
+    """Walk-ins the list now has a ticket for: the same email and the same name.
 
     Someone registered at the door who then bought a ticket (or whom the organiser added on the
     platform) is one person: without this a re-import adds them again, and their ticket checks
-    in a second record. Only a walk-in that exactly one new row fits is taken."""
+    in a second record. The names must be the same, or one within the other ("Larry" and
+    "Larry Late"): a family sharing one email are different people. Only a walk-in that exactly
+    one new row fits is taken."""
     taken = {row["id"] for row in adopted.values()}
     walk_ins = [row for row in existing.values() if row["is_walk_in"] and row["email"] and row["id"] not in taken]
     if not walk_ins:
@@ -425,11 +436,18 @@ def _adopted_walk_ins(batch: ImportBatch, existing: dict[str, Any], adopted: dic
     for person in batch.people:
         if person.external_id in existing or person.external_id in adopted or not person.email:
             continue
-        rows = [row for row in walk_ins if row["email"] == person.email and _share_a_word(row["name"], person.name)]
+        rows = [row for row in walk_ins if row["email"] == person.email and _one_name_within(row["name"], person.name)]
         if len(rows) == 1:
             fits.setdefault(rows[0]["id"], []).append(person)
     by_id = {row["id"]: row for row in walk_ins}
     return {people[0].external_id: by_id[row_id] for row_id, people in fits.items() if len(people) == 1}
+
+
+def _one_name_within(name: str, other: str) -> bool:
+    """"Larry" and "Larry Late", or the same name: one person. "Anna Schmidt" and "Peter Schmidt",
+    who share a family email, are two."""
+    words, other_words = set(fold(name).split()), set(fold(other).split())
+    return bool(words) and bool(other_words) and (words <= other_words or other_words <= words)
 
 
 def _eventbrite_order(key: str, codes: Iterable[str]) -> str | None:

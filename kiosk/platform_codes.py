@@ -180,7 +180,21 @@ def _scan_keys(scanned: str) -> list[str]:
     candidates.append(tito_key(text))
     candidates.append(pretix_key(text))
     candidates.append(plain_key(text))
+    candidates.extend(_zero_padding_keys(text))
     return list(dict.fromkeys(key for key in candidates if key))
+
+
+PADDED_DIGITS = 10  # a list's number codes shown with leading zeros, up to this many digits
+
+
+def _zero_padding_keys(text: str) -> list[str | None]:
+    """A short number read with or without the leading zeros a spreadsheet showed (00123 / 123):
+    the list stores what its sheet showed, a mail merge may print the bare number. Least
+    specific, so tried last."""
+    if not text.isdigit() or len(text) > PADDED_DIGITS:
+        return []
+    bare = text.lstrip("0") or "0"
+    return [plain_key(bare)] + [plain_key(bare.zfill(width)) for width in range(len(bare) + 1, PADDED_DIGITS + 1)]
 
 
 def link_keys(scanned: str) -> list[str]:

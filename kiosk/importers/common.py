@@ -51,7 +51,8 @@ _NOT_ATTENDING_FRAGMENTS = (
     # "Refusé", "Désinscrit", "Désisté"; Italian "Rifiutato", "Disdetto"; Dutch "Afgewezen";
     # Portuguese "Recusado". Matched without accents, so "Décliné" is "declin".
     "not coming", "not attend", "won't attend", "won't come", "won't make", "can't attend", "can't come",
-    "can't make", "cannot attend", "cannot come", "cannot make", "can not", "unable", "withdr", "refus",
+    "can't make", "cannot attend", "cannot come", "cannot make", "can not attend", "can not come",
+    "unable to attend", "unable to come", "unable to make", "withdr", "refus",
     "removed", "rechaz", "anulad", "abgemeldet", "desinscri", "desist", "rifiut", "disdett",
     "afgewezen", "recusad",
 )
@@ -242,18 +243,19 @@ def normalise_email(value: str) -> str | None:
 def is_attending(status: str) -> bool:
     """Whether a platform status lets someone in; an empty status means yes.
 
-    An answer that begins with a no ("No, I can't make it", "No - sorry") is a no; "Non-member"
-    and "Not sure" are not."""
-    text = " ".join(fold(status.replace("’", "'")).replace("_", " ").replace("-", " ").split())
+    An answer that is a no followed by a reason ("No, I can't make it", "No - sorry") is a no;
+    "No charge (speaker)", "Non-member" and "Not sure" are not."""
+    folded = fold(status.replace("’", "'")).strip()
+    text = " ".join(folded.replace("_", " ").replace("-", " ").split())
     if not text:
         return True
-    if text in _NOT_ATTENDING_EXACT or _LEADING_NO.match(text):
+    if text in _NOT_ATTENDING_EXACT or _NO_AND_A_REASON.match(folded):
         return False
     return not any(fragment in text for fragment in _FOLDED_FRAGMENTS)
 
 
 _FOLDED_FRAGMENTS = tuple(dict.fromkeys(fold(fragment) for fragment in _NOT_ATTENDING_FRAGMENTS))
-_LEADING_NO = re.compile(r"(?:no|nope|nein|nee|nao)\b")
+_NO_AND_A_REASON = re.compile(r"(?:no|nope|nein|nee|nao)\s*[,.;:!(/–—-]")
 
 
 def says_no(value: str) -> bool:

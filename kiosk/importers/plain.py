@@ -79,9 +79,14 @@ _STATUS_OTHER_WORDS = ("zahlung", "pago", "pagamento", "paiement", "betaling", "
                        "checkin")
 # A form's question whether the person comes ("Will you attend?", "Are you coming?", "Can you make
 # it on the 12th?"), answered Yes / No / "No, I can't make it".
-# Only a question about coming itself: "Have you attended before?" or "Do you attend often?" is not.
-_ATTEND_QUESTION = re.compile(r"^(?:will you (?:be )?|are you (?:still )?|can you (?:still )?|would you (?:be able to )?"
-                              r"|do you plan to |do you still plan to )(?:attend\w*|come|coming|make it|be there|join)\b")
+# Only a question about coming to the event itself, ending there: "Have you attended before?", "Are you
+# coming by car?" or "Will you attend the dinner after the talks?" ask something else, and their "No"
+# is no refusal.
+_ATTEND_QUESTION = re.compile(
+    r"^(?:will you (?:be )?|are you (?:still )?|can you (?:still )?|would you (?:be able to )?|do you (?:still )?plan to )"
+    r"(?:attend(?:ing)?|come|coming|make it|be there|join us)"
+    r"(?: (?:the |this |our |tonight's )?(?:event|meetup|meet-up|evening|session|talks?))?"
+    r"(?: on [^?]*| tonight)?\s*\??$")
 CODE_TITLES = ("Ticket code", "Code", "Barcode", "Barcode #", "QR code", "QR", "Ticket barcode",
                "Ticket ID", "Ticket number", "Ticket no", "Ticket #", "Ticket_code")
 # How many tickets a row stands for, in a list with one row per order rather than per person:
