@@ -77,11 +77,10 @@ _STATUS_OF = re.compile(r"teiln|anmeld|bestell|buchung|deelne|inschrijv|aanmeld|
 # Statuses that say nothing about coming: a payment or a check-in; read only when nothing else is.
 _STATUS_OTHER_WORDS = ("zahlung", "pago", "pagamento", "paiement", "betaling", "payment", "check-in",
                        "checkin")
-# A form's question whether the person comes ("Will you attend?", "Are you coming?", "Can you make
-# it on the 12th?"), answered Yes / No / "No, I can't make it".
-# Only a question about coming to the event itself, ending there: "Have you attended before?", "Are you
-# coming by car?" or "Will you attend the dinner after the talks?" ask something else, and their "No"
-# is no refusal.
+# A form's question whether the person comes to the event ("Will you attend?", "Are you coming?",
+# "Can you make it on the 12th?"), answered Yes / No / "No, I can't make it". Only a question that
+# ends there: "Have you attended before?", "Are you coming by car?" or "Will you attend the dinner
+# after the talks?" ask something else, and their "No" is no refusal.
 _ATTEND_QUESTION = re.compile(
     r"^(?:will you (?:be )?|are you (?:still )?|can you (?:still )?|would you (?:be able to )?|do you (?:still )?plan to )"
     r"(?:attend(?:ing)?|come|coming|make it|be there|join us)"
