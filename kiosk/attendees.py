@@ -29,6 +29,8 @@ _DERIVED: dict[str, Callable[[Any], Any]] = {
     "status": lambda row: "attending" if row["attending"] else "not_attending",
     "is_walk_in": lambda row: bool(row["is_walk_in"]),
 }
+# The columns as_dict reads (status comes from `attending`): what a check-in reads back.
+SHOWN_COLUMNS = ", ".join(dict.fromkeys(["attending", *(key for key in PUBLIC_FIELDS if key != "status")]))
 
 
 def as_dict(row: Any, fields: Iterable[str] = PUBLIC_FIELDS) -> dict[str, Any]:

@@ -149,14 +149,33 @@ def loggable(code: str | None, raw: Any) -> str:
 
 
 def _admit(db: sqlite_utils.Database, event: Event, master: bytes, code: str, station: str, at: str) -> Outcome:
-    person, refused = _resolve(db, event, master, code)
+    verdict = tickets.verify(master, code.upper())
+    if verdict.genuine and verdict.event_id == event.id:
+        arrived = _arrive_by_ticket_code(db, event, code.upper(), station, at)
+        if arrived:
+            return arrived
+    person, refused = _resolve(db, event, master, code, verdict)
     if refused:
         return refused
     return arrive(db, event, person, station, at=at)
 
 
-def _resolve(db: sqlite_utils.Database, event: Event, master: bytes, code: str) -> tuple[Any, Outcome | None]:
-    verdict = tickets.verify(master, code.upper())
+def _arrive_by_ticket_code(db: sqlite_utils.Database, event: Event, code: str, station: str, at: str) -> Outcome | None:
+    """The usual scan, a new arrival with one of our tickets, in one statement; None for anything else.
+
+    Why: this is most of what a busy door does, and looking the person up first cost a second
+    statement per scan. The WHERE clause holds the same rules as ``arrive`` (not yet in, attending,
+    room left); when it matches nobody, ``arrive`` looks at the person and says which rule refused."""
+    room = " AND (SELECT checked_in FROM event_counts WHERE event_id = ?) < ?" if event.capacity else ""
+    person = db.execute(
+        "UPDATE attendees SET checked_in_at = ?, checked_in_station = ? "
+        f"WHERE ticket_code = ? AND checked_in_at IS NULL AND attending = 1{room} RETURNING {attendees.SHOWN_COLUMNS}",
+        [at, station, code, *([event.id, event.capacity] if room else [])]).fetchone()
+    return _arrived(db, event, person, station, at) if person else None
+
+
+def _resolve(db: sqlite_utils.Database, event: Event, master: bytes, code: str,
+             verdict: tickets.Verdict) -> tuple[Any, Outcome | None]:
     if verdict.ours:
         if not verdict.genuine:
             return None, refusal("invalid_code")
@@ -192,8 +211,12 @@ def arrive(db: sqlite_utils.Database, event: Event, person: Any, station: str, o
         return refusal("capacity_reached", attendee=person)
     at = at or clock.now_iso()
     db.execute("UPDATE attendees SET checked_in_at = ?, checked_in_station = ? WHERE id = ?", [at, station, person["id"]])
+    return _arrived(db, event, {**dict(person), "checked_in_at": at, "checked_in_station": station}, station, at)
+
+
+def _arrived(db: sqlite_utils.Database, event: Event, person: Any, station: str, at: str) -> Outcome:
+    """Someone was just marked arrived (`person` as now stored): queue their badge, say welcome."""
     print_queue.enqueue(db, event.id, person["id"], station=station, reason="check-in", at=at)
-    person = {**dict(person), "checked_in_at": at, "checked_in_station": station}
     return Outcome("checked_in", 201, {
         "result": "checked_in", "checked_in_at": at, "station": station,
         "headcount": headcount(db, event),
@@ -259,5 +282,5 @@ def _log(db: sqlite_utils.Database, event: Event, outcome: Outcome, station: str
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [event.id, at, station, code[:MAX_CODE_CHARS], nonce[:MAX_NONCE_CHARS] if nonce else None,
          outcome.result, 1 if outcome.status < 300 else 0, outcome.attendee["id"] if outcome.attendee else None,
-         outcome.status, _ANSWER_JSON(outcome.body), client])
+         outcome.status, _ANSWER_JSON(outcome.body) if nonce else "{}", client])  # kept for a retry: only with a nonce
     return outcome

@@ -202,7 +202,7 @@ class Door:
         })
 
     def _publish_arrival(self, outcome: checkin.Outcome, station: str, manual: bool = False) -> None:
-        self.feed.publish("checked_in", {
-            "attendee": attendees.as_dict(outcome.attendee), "station": station,
-            "at": outcome.body["checked_in_at"], "manual": manual,
+        person, at = outcome.attendee, outcome.body["checked_in_at"]
+        self.feed.publish("checked_in", lambda: {
+            "attendee": attendees.as_dict(person), "station": station, "at": at, "manual": manual,
         }, outcome.body["headcount"])

@@ -6,7 +6,8 @@ response object) cost about as much as the check-in itself: the do-nothing Flask
 endpoint of bench/checkin.py spends 0.12 ms where the same answer in plain WSGI
 takes 0.02 ms. So the usual case is answered here, in front of the Flask app, by
 the same functions the Flask view calls (``auth.TokenCache``, ``auth.role_refusal``,
-``api.scan``, ``api.outcome_body``): same rules, same answers, same JSON.
+``api.scan``, ``api.outcome_body``): same rules, same answers, the same JSON (its keys
+unsorted).
 
 Only the plain case is taken: POST to exactly ``/api/checkins``, ``Authorization:
 Bearer``, ``Content-Type: application/json`` and a Content-Length of at most
@@ -40,9 +41,10 @@ class FastScan:
 
     def __init__(self, inner: WSGIApp, state: Any, json_provider: Any) -> None:
         self.inner, self.state = inner, state
-        # jsonify's settings, compact, in an encoder made once (json.dumps with options makes one per call)
+        # jsonify's settings, compact, in an encoder made once (json.dumps with options makes one per call);
+        # keys in the order written (sorting them cost a third of the encoding) and no cycle check (plain dicts)
         self._encode = json.JSONEncoder(default=json_provider.default, ensure_ascii=json_provider.ensure_ascii,
-                                        sort_keys=json_provider.sort_keys, separators=(",", ":")).encode
+                                        check_circular=False, separators=(",", ":")).encode
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         token, length = self._takes(environ)

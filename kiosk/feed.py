@@ -16,17 +16,26 @@ from __future__ import annotations
 import collections
 import json
 import threading
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 LOG_SIZE = 1000
 
 
-@dataclass(frozen=True)
 class Change:
-    version: int
-    kind: str          # checked_in | undone | walk_in | import | printer | refresh | print_queued | late_refusal
-    data: dict[str, Any]
+    """One change: its version, its kind (checked_in | undone | walk_in | import | printer | refresh |
+    print_queued | late_refusal) and its data, which a publisher may give as a function: made only
+    when a volunteer's screen first asks (a rush with no console open never builds it)."""
+
+    __slots__ = ("version", "kind", "_data")
+
+    def __init__(self, version: int, kind: str, data: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+        self.version, self.kind, self._data = version, kind, data
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if callable(self._data):
+            self._data = self._data()
+        return self._data
 
 
 class _Signal:
@@ -38,11 +47,18 @@ class _Signal:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._watched = False
 
     def current(self) -> threading.Event:
+        """The event to wait on. Take it before looking at what changed, so a change made in
+        between fires it (fire() reads `_watched` after the change is visible)."""
+        self._watched = True
         return self._event
 
     def fire(self) -> None:
+        if not self._watched:  # nobody took the event since the last fire: nobody to wake
+            return
+        self._watched = False
         fired, self._event = self._event, threading.Event()
         fired.set()
 
@@ -79,8 +95,10 @@ class Feed:
                 self._headcount_json = json.dumps(self._headcount)
             return self._headcount_version, self._headcount_json
 
-    def publish(self, kind: str, data: dict[str, Any], headcount: dict[str, Any] | None = None) -> int:
-        """Record a change and wake every listener; returns its version."""
+    def publish(self, kind: str, data: dict[str, Any] | Callable[[], dict[str, Any]],
+                headcount: dict[str, Any] | None = None) -> int:
+        """Record a change and wake every listener; returns its version. `data` may be a function
+        that makes it (see Change)."""
         with self._lock:
             self._version += 1
             self._log.append(Change(self._version, kind, data))
