@@ -721,12 +721,18 @@ def printer_test(ctx: Context, name: str | None) -> None:
 @pass_ctx
 def printer_status(ctx: Context, name: str | None) -> None:
     """Say whether each printer answers (and its paper, where it reports it)."""
+    from printers import states
+
     failed = False
+    known = states.stored(ctx.settings.database)
     for p in _printers(ctx, name):
         if _no_printer(p):
             failed = True
             continue
-        status = printer_backend(p, ctx.settings).status()
+        backend = printer_backend(p, ctx.settings)
+        if known.get(p.name, {}).get("answers_status") and hasattr(backend, "known_to_answer"):
+            backend.known_to_answer()  # the print process heard it answer: silence now is a jam, not a model
+        status = backend.status()
         failed |= not status.online
         click.echo(f"{p.name}: {_state_word(status)}, paper {status.paper}"
                    + (f" ({status.detail})" if status.detail else ""))

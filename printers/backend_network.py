@@ -137,6 +137,18 @@ class NetworkBackend:
     def _heard(self) -> None:
         self._answers_status, self._silent_since = True, None
 
+    @property
+    def answers_status(self) -> bool | None:
+        """Whether this printer answers status queries (None: not asked yet). The print process
+        stores it with the printer's state, so that `kiosk printer status`, which starts afresh,
+        knows that silence from this printer means trouble (see known_to_answer)."""
+        return self._answers_status
+
+    def known_to_answer(self) -> None:
+        """Take this printer for one that answers status (the print process heard it answer):
+        a silent status query then says "stopped answering", not "online"."""
+        self._heard()
+
     def _silent_detail(self) -> str:
         return (f"The printer at {self.host}:{self.port} has stopped answering (jammed, or busy?): "
                 "badges wait until it answers again.")

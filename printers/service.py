@@ -121,6 +121,7 @@ class PrinterState:
     profile: str
     online: bool | None = None        # None until we have heard from it
     paper: str = "unknown"            # ok | low | out | unknown (only printers answering DLE EOT tell)
+    answers_status: bool | None = None  # network printers: it answers status, so its silence is trouble
     detail: str | None = None         # the printer's last status, in one sentence
     last_error: str | None = None     # why it is not printing; cleared once it prints again
     last_printed_at: str | None = None
@@ -343,6 +344,7 @@ class PrinterWorker:
         at most every TICK_SAVE_EVERY seconds (and when the run ends), so a fast printer does
         not take the database's write lock from the door once more per badge."""
         before = self.state.as_dict()
+        changes.setdefault("answers_status", getattr(self.backend, "answers_status", None))
         for key, value in changes.items():
             setattr(self.state, key, value)
         after = self.state.as_dict()

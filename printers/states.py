@@ -9,7 +9,10 @@ functions run inside the caller's transaction.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -27,3 +30,16 @@ def save(db: sqlite_utils.Database, state: dict[str, Any]) -> None:
 def load(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
     """Every stored state, by printer name."""
     return {row["name"]: json.loads(row["state"]) for row in db.execute("SELECT name, state FROM printer_states")}
+
+
+def stored(database: Path) -> dict[str, dict[str, Any]]:
+    """What the print workers last stored of each printer, read without changing anything (no
+    database made, no schema touched); {} when there is none yet. For `kiosk printer status`."""
+    if not Path(database).is_file():
+        return {}
+    try:
+        with contextlib.closing(sqlite3.connect(f"{Path(database).resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            conn.row_factory = sqlite3.Row
+            return load(sqlite_utils.Database(conn))
+    except sqlite3.Error:  # no table yet, or not our database: nothing is known
+        return {}
