@@ -346,12 +346,13 @@ machine's cores, so client CPU counts against the server. Everything runs on 127
 
 """
 
-SECTIONS = ["checkin", "live", "badge", "scan_to_greeting"]
+SECTIONS = ["checkin", "live", "badge", "scan_to_greeting", "instructions"]
 PLACEHOLDER = "_Not measured yet: run the bench and paste its table here._\n"
 TITLES = {"checkin": "Check-in throughput and latency (bench/checkin.py)",
           "live": "Live headcount over websockets (bench/live.py)",
           "badge": "Badge rendering (bench/badge.py)",
-          "scan_to_greeting": "Scan to greeting (bench/scan_to_greeting.py)"}
+          "scan_to_greeting": "Scan to greeting (bench/scan_to_greeting.py)",
+          "instructions": "Instructions per request, counted by valgrind (bench/instructions.py)"}
 
 
 def _marker(name: str, end: bool = False) -> str:
