@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import reprlib
+import sqlite3
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ MESSAGES = {
 STATUS = {"checked_in": 201, "already_checked_in": 200, "unknown_code": 404, "invalid_code": 422,
           "not_attending": 409, "capacity_reached": 409, "too_many_attempts": 429}
 GUESSES = ("unknown_code", "invalid_code")
+# UPDATE ... RETURNING came with SQLite 3.35 (2021); Debian 11 and Ubuntu 20.04 link older ones.
+ONE_STATEMENT_ARRIVAL = sqlite3.sqlite_version_info >= (3, 35)
 _ANSWER_JSON = json.JSONEncoder(ensure_ascii=False).encode  # made once: json.dumps(..., ensure_ascii=False) builds one per call
 _GUESSED = "result IN (" + ", ".join(f"'{result}'" for result in GUESSES) + ")"  # SQL: a scan that counts as a guess
 
@@ -150,7 +153,7 @@ def loggable(code: str | None, raw: Any) -> str:
 
 def _admit(db: sqlite_utils.Database, event: Event, master: bytes, code: str, station: str, at: str) -> Outcome:
     verdict = tickets.verify(master, code.upper())
-    if verdict.genuine and verdict.event_id == event.id:
+    if verdict.genuine and verdict.event_id == event.id and ONE_STATEMENT_ARRIVAL:
         arrived = _arrive_by_ticket_code(db, event, code.upper(), station, at)
         if arrived:
             return arrived

@@ -33,9 +33,11 @@ class Change:
 
     @property
     def data(self) -> dict[str, Any]:
-        if callable(self._data):
-            self._data = self._data()
-        return self._data
+        data = self._data  # read once: another console's thread may be storing the made dict meanwhile
+        if callable(data):
+            data = data()
+            self._data = data
+        return data
 
 
 class _Signal:
@@ -48,18 +50,21 @@ class _Signal:
     def __init__(self) -> None:
         self._event = threading.Event()
         self._watched = False
+        self._lock = threading.Lock()  # a waiter taking the event and a fire replacing it, one at a time
 
     def current(self) -> threading.Event:
         """The event to wait on. Take it before looking at what changed, so a change made in
         between fires it (fire() reads `_watched` after the change is visible)."""
-        self._watched = True
-        return self._event
+        with self._lock:
+            self._watched = True
+            return self._event
 
     def fire(self) -> None:
-        if not self._watched:  # nobody took the event since the last fire: nobody to wake
-            return
-        self._watched = False
-        fired, self._event = self._event, threading.Event()
+        with self._lock:
+            if not self._watched:  # nobody took the event since the last fire: nobody to wake
+                return
+            self._watched = False
+            fired, self._event = self._event, threading.Event()
         fired.set()
 
 

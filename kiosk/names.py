@@ -28,6 +28,10 @@ VIETNAMESE_SURNAMES = frozenset(map(_key, (
     "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trương", "Đào", "Đoàn", "Vương", "Trịnh", "Lưu", "Tạ",
     "Lâm", "Lương", "Phùng", "Triệu", "Nghiêm", "Tôn", "Thạch", "Quách", "Tống", "Kiều", "Đàm",
 )))
+# Titles written before a name ("Dr. Jane Smith", "Prof Ada Lovelace"): the greeting skips them
+# when a given and a family name follow ("Dr Smith" stays as written). Not "M." (an initial too).
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "sir", "dame", "rev",
+                     "herr", "frau", "mme", "mlle", "sr", "sra", "dott"})
 # Never a given name, though Hoàng, Vũ, Lâm... are: a name ending in it is already given name first.
 _NEVER_GIVEN = frozenset(map(_key, ("Nguyễn", "Nguyen")))
 
@@ -35,13 +39,17 @@ _NEVER_GIVEN = frozenset(map(_key, ("Nguyễn", "Nguyen")))
 def split_name(name: str) -> tuple[str, str]:
     """(first, last) of a full name: the given name to greet by and the family name.
 
-    Usually the first word and the rest. A Vietnamese name (family name first) gives
-    its last word and its family name: ("Khai", "Nguyễn"); the display name stays as
-    written. A single word, e.g. 王小明, is all first name.
+    Usually the first word and the rest; a title before a given and a family name is skipped
+    ("Dr. Jane Smith" is Jane). A Vietnamese name (family name first) gives its last word and
+    its family name: ("Khai", "Nguyễn"); the display name stays as written. A single word, e.g.
+    王小明, is all first name.
     """
     words = name.split()
     if not words:
         return "", ""
+    if len(words) >= 3 and _key(words[0]).rstrip(".") in _TITLES:  # "Dr. Jane Smith": greet Jane
+        first, last = split_name(" ".join(words[1:]))
+        return first, last
     if _family_name_first(words):
         return words[-1], words[0]
     return words[0], " ".join(words[1:])

@@ -104,3 +104,79 @@ def test_only_scans_with_a_nonce_keep_their_answer_and_their_retry_still_gets_it
     with server.state.store.read() as db:
         kept = dict(db.execute("SELECT nonce IS NOT NULL, response FROM scans WHERE result = 'checked_in'").fetchall())
     assert kept[0] == "{}" and '"checked_in"' in kept[1]
+
+
+def test_many_consoles_reading_a_new_change_at_once_all_get_its_data():
+    """Review: two consoles' threads making the same change's data at once; one called the dict the
+    other had just stored ("'dict' object is not callable") and that console's feed went silent."""
+    import sys
+
+    feed = Feed()
+    errors: list[BaseException] = []
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: widens any window between steps
+    try:
+        for n in range(200):
+            version = feed.publish("checked_in", lambda n=n: {"attendee": {"id": n}})
+            start = threading.Barrier(8)
+
+            def read() -> None:
+                try:
+                    start.wait(5)
+                    change = next(c for c in feed.since(version - 1) if c.version == version)
+                    assert change.data == {"attendee": {"id": n}}  # noqa: B023 - read within this round
+                except BaseException as exc:  # noqa: BLE001 - collected and failed below
+                    errors.append(exc)
+
+            readers = [threading.Thread(target=read) for _ in range(8)]
+            for reader in readers:
+                reader.start()
+            for reader in readers:
+                reader.join(5)
+    finally:
+        sys.setswitchinterval(old_interval)
+    assert errors == []
+
+
+def test_a_waiter_taking_the_event_while_it_fires_is_woken_by_the_next_change():
+    """Review: a waiter that took the event between fire()'s look and its swap could wait on the new
+    event unmarked, and the next change would then wake nobody (until the 1 s heartbeat)."""
+    import sys
+
+    feed = Feed()
+    missed = 0
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(300):
+            seen = feed.version
+            woken = threading.Event()
+
+            def wait() -> None:
+                feed.wait(seen, timeout=2)
+                woken.set()
+
+            waiter = threading.Thread(target=wait)
+            waiter.start()
+            feed.publish("refresh", {})  # may fire while the waiter takes its event
+            if not woken.wait(1):
+                missed += 1
+            waiter.join(3)
+    finally:
+        sys.setswitchinterval(old_interval)
+    assert missed == 0
+
+
+def test_without_update_returning_the_scan_takes_the_old_path_with_the_same_answers(make_server, monkeypatch):
+    """SQLite before 3.35 (Debian 11, Ubuntu 20.04) has no UPDATE ... RETURNING: the door must not 500."""
+    from kiosk import checkin
+
+    monkeypatch.setattr(checkin, "ONE_STATEMENT_ARRIVAL", False)
+    srv = make_server(capacity=2)
+    people = srv.people()
+    first = srv.scan(people[0]["ticket_code"])
+    assert (first.status_code, first.json()["attendee"]["name"]) == (201, people[0]["name"])
+    assert srv.scan(people[0]["ticket_code"]).json()["result"] == "already_checked_in"
+    assert srv.scan(people[1]["ticket_code"]).status_code == 201
+    assert srv.scan(people[2]["ticket_code"]).json()["result"] == "capacity_reached"
+    assert srv.get("/api/headcount", None).json()["checked_in"] == 2

@@ -55,6 +55,12 @@ _NOT_ATTENDING_FRAGMENTS = (
     "unable to attend", "unable to come", "unable to make", "withdr", "refus",
     "removed", "rechaz", "anulad", "abgemeldet", "desinscri", "desist", "rifiut", "disdett",
     "afgewezen", "recusad",
+    # A registration or a payment that did not happen or was taken back, as plain lists and shop
+    # exports say it: "Not registered", "Unregistered", "Deregistered", "Opted out", "Not paid",
+    # "Payment failed", German "Nicht bezahlt" / "Unbezahlt", "Revoked", "Ticket returned",
+    # "Resold", "On hold".
+    "not registered", "unregister", "deregister", "opted out", "opt out", "not paid", "payment failed",
+    "nicht bezahlt", "unbezahlt", "revoked", "returned", "resold", "on hold",
 )
 # What a yes/no cell says for "no". pretix writes its own _("No") in the organiser's language,
 # so a German export says "Nein" (pretix locale/de/LC_MESSAGES/django.po: msgid "No" -> "Nein"),
@@ -263,12 +269,9 @@ def says_no(value: str) -> bool:
     return value.strip().casefold() in NO_WORDS
 
 
-YES_WORDS = frozenset({"yes", "y", "true", "ja", "oui", "si", "sí", "sim", "yes please"})
-
-
-def says_yes(value: str) -> bool:
-    """Whether a yes/no cell says yes ("Yes", "true", German "Ja", French "Oui"); blank is not a yes."""
-    return value.strip().casefold() in YES_WORDS
+def answers_no(value: str) -> bool:
+    """A form's free answer that is a no: a plain no, or one with a reason ("No, thanks", "No - sorry")."""
+    return says_no(value) or bool(_NO_AND_A_REASON.match(fold(value).strip()))
 
 
 def role_from(*values: str) -> str:

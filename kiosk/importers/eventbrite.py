@@ -33,7 +33,13 @@ SOURCE = "eventbrite"
 
 # "Order #" in the classic attendee report; "Order ID" in the Attendee summary report (its header,
 # as a PyCon Sweden script on GitHub lists it: "Order ID,Order Date,Attendee Status,Name,Email,...").
-ORDER_TITLES = ("Order #", "Order ID", "Order Number")
+ORDER_TITLES = ("Order #", "Order ID", "Order Number", "Bestellnr.")
+# The classic report exported in German (Eventbrite translates its titles with the organiser's
+# language), as a real report's header on GitHub reads (coderdojo-linz/participants-management-client,
+# queries/badge-creator): "Bestellnr., Bestelldatum, Vorname, Nachname, E-Mail, Anzahl, Ticketart,
+# Teilnehmernummer, Barcode-Nr., Teilnehmerstatus, Firma"; its statuses "Nimmt teil" / "Nimmt nicht teil".
+ATTENDEE_NO_TITLES = ("Attendee #", "Teilnehmernummer")
+STATUS_TITLES = ("Attendee Status", "Teilnehmerstatus")
 # What Eventbrite writes in an attendee's name, email and question cells while the buyer has not yet
 # given that ticket holder's details (the event collects them per attendee): no one is called that,
 # so the ticket takes the buyer's name, as an unassigned ticket with blank cells does.
@@ -42,32 +48,32 @@ NOT_YET_GIVEN = "info requested"
 
 def looks_like(columns: Columns) -> bool:
     """Eventbrite's own numbering: an Attendee # column, or its order number with attendee status."""
-    if columns.find("Attendee #") is not None:
+    if columns.find(*ATTENDEE_NO_TITLES) is not None:
         return True
-    return columns.find(*ORDER_TITLES) is not None and columns.find("Attendee Status") is not None
+    return columns.find(*ORDER_TITLES) is not None and columns.find(*STATUS_TITLES) is not None
 
 
 def row_parser(columns: Columns) -> RowParser:
     """Map Eventbrite's columns once, then turn each ticket row into a person."""
     table = columns.table
     order = columns.find(*ORDER_TITLES)
-    attendee = columns.find("Attendee #", "Attendee Number", "Attendee ID")
-    barcode = columns.find("Barcode #", "Barcode", "Barcodes")
+    attendee = columns.find(*ATTENDEE_NO_TITLES, "Attendee Number", "Attendee ID")
+    barcode = columns.find("Barcode #", "Barcode", "Barcodes", "Barcode-Nr.")
     if attendee is None and barcode is None and order is None:
         columns.require("attendee number", "Attendee #")
     full = columns.find("Name", "Attendee Name")
-    first = columns.find("First Name", "Attendee First Name")
-    last = columns.find("Last Name", "Attendee Last Name", "Surname")
+    first = columns.find("First Name", "Attendee First Name", "Vorname")
+    last = columns.find("Last Name", "Attendee Last Name", "Surname", "Nachname")
     buyer_full = columns.find("Buyer Name")
     buyer_first = columns.find("Buyer First Name")
     buyer_last = columns.find("Buyer Last Name")
     if full is None and first is None and last is None and buyer_first is None and buyer_full is None:
         columns.require("name", "First Name")
-    email = columns.find("Email", "Email Address", "Attendee Email")
-    status = columns.find("Attendee Status", "Status")
-    ticket_type = columns.find("Ticket Type", "Ticket")
+    email = columns.find("Email", "Email Address", "Attendee Email", "E-Mail")
+    status = columns.find(*STATUS_TITLES, "Status")
+    ticket_type = columns.find("Ticket Type", "Ticket", "Ticketart")
     company = find_company(columns, titles=("Company", "Company / Organization", "Organization",
-                                            "Organisation", "Company Name"))
+                                            "Organisation", "Company Name", "Firma"))
 
     def digits(row: Row, index: int | None, label: str) -> str:
         """An Eventbrite number cell, checked to be digits."""

@@ -20,8 +20,8 @@ from collections import Counter
 from ..platform_codes import plain_key
 from ..textnorm import fold
 from .common import (
-    Columns, RowParser, build_person, find_company, is_attending, normalise_email, parse_count,
-    person_name, says_no, says_yes, single_code,
+    Columns, RowParser, answers_no, build_person, find_company, is_attending, normalise_email, parse_count,
+    person_name, single_code,
 )
 from .model import ImportedPerson
 from .reading import Row
@@ -61,7 +61,7 @@ NAME_QUESTION_UNLESS = ("company", "organisation", "organization", "employer", "
 # (Eventbrite's "Attendee Status", Meetup's "RSVP", Luma's "approval_status", Tito's "Ticket State").
 STATUS_TITLES = ("Status", "RSVP", "Attending", "Attendance status", "Registration status",
                  "Approval status", "Approval_status", "State", "Attendee status", "RSVP status",
-                 "Ticket status", "Ticket state", "Order status")
+                 "Ticket status", "Ticket state", "Order status", "Payment status")
 # An attendee or order status titled in another language, as reports exported in the organiser's
 # language write it (Eventbrite translates its report's titles): German "Teilnehmerstatus", Dutch
 # "Status deelnemer", Portuguese "Status do participante", French "Statut du participant", Italian
@@ -107,7 +107,7 @@ def row_parser(columns: Columns) -> RowParser:
     code = columns.find(*CODE_TITLES)
     ticket_type = columns.find(*TICKET_TYPE_TITLES)
     role = columns.find("Role", "Attendee type")
-    guests = columns.find("Guests", "Plus ones", "+1")
+    guests = columns.find(*GUEST_TITLES)
     quantity = columns.find(*QUANTITY_TITLES) if guests is None else None
     company = find_company(columns, skip=(*fulls, first, last, *emails, account_name, account_email))
     shared_emails = _shared_emails(columns, emails)
@@ -139,8 +139,8 @@ def row_parser(columns: Columns) -> RowParser:
                                   maximum=999)
             return max(tickets - 1, 0)
         value = columns.cell(row, guests)
-        if says_no(value) or says_yes(value):  # a form's "Bringing a +1?" answered Yes / No
-            return 0 if says_no(value) else 1
+        if not value.strip().lstrip("+").isdigit():  # a form's "Bringing a +1?" answered in words
+            return _guests_in_words(value)
         return parse_count(table, row, value, "Guests")
 
     def parse(row: Row) -> ImportedPerson:
@@ -157,6 +157,21 @@ def row_parser(columns: Columns) -> RowParser:
             ticket=ticket, role_hints=(columns.cell(row, role),))
 
     return parse
+
+
+GUEST_TITLES = ("Guests", "Plus ones", "+1", "Plus one", "Plus-one", "Plus 1", "Guest", "Number of guests",
+                "No. of guests", "# of guests", "Additional guests", "Bringing a guest", "Bringing a +1",
+                "Bringing a plus one", "Will you bring a guest", "Will you bring a +1")
+_NO_GUEST = frozenset({"", "none", "nobody", "no one", "n/a", "na", "-", "–", "—"})
+
+
+def _guests_in_words(value: str) -> int:
+    """A +1 answered in words: none for a no ("No", "No, thanks", "none"), one for a yes or for
+    anything else, which on such a form is the guest's name ("Yes, my partner Sam", "Sam Smith").
+    Refusing the whole list over one free answer would leave the door with no list at all."""
+    if answers_no(value) or value.strip().casefold() in _NO_GUEST:
+        return 0
+    return 1
 
 
 def _status_columns(columns: Columns) -> list[int]:
