@@ -91,3 +91,46 @@ def test_a_title_before_the_name_is_not_the_greeting(empty_server, tmp_path: Pat
     assert people["Dr Who"]["first_name"] == "Dr"  # no given name after the title: the name as written
     welcome = empty_server.scan(people["Dr. Jane Smith"]["ticket_code"]).json()["message"]
     assert welcome.startswith("Welcome, Jane!")
+
+
+FORM_ANSWERED_TWICE = ("Timestamp,What is your name?,Your email address,Will you attend?\r\n"
+                       "2026/11/01 10:00:00 AM GMT,Ada Lovelace,ada@example.org,Yes\r\n"
+                       "2026/11/01 10:02:00 AM GMT,Bob Byte,bob@example.org,Yes\r\n"
+                       "2026/11/03 09:00:00 PM GMT,ada lovelace,Ada@Example.org,\"No, I can't make it\"\r\n")
+
+
+def test_a_form_answered_twice_is_one_person_with_the_later_answer(empty_server, tmp_path: Path) -> None:
+    """Ada said yes, then no: two people, one let in and one refused, and a check-in that moved
+    between them when the sheet was re-sorted."""
+    assert upload_text(empty_server, tmp_path, "form.csv", FORM_ANSWERED_TWICE).status_code == 200
+    people = by_name(empty_server)
+    assert sorted(people) == ["Bob Byte", "ada lovelace"]
+    assert people["ada lovelace"]["status"] == "not_attending"
+    assert empty_server.scan(people["ada lovelace"]["ticket_code"]).json()["result"] == "not_attending"
+
+
+def test_a_form_answered_twice_keeps_one_person_and_one_check_in_when_re_sorted(empty_server, tmp_path: Path) -> None:
+    first = FORM_ANSWERED_TWICE.replace("\"No, I can't make it\"", "\"Yes, see you\"")
+    assert upload_text(empty_server, tmp_path, "form.csv", first).status_code == 200
+    ada = by_name(empty_server)["ada lovelace"]
+    arrived = empty_server.scan(ada["ticket_code"]).json()
+    assert arrived["result"] == "checked_in"
+    header, *rows = first.split("\r\n")[:-1]
+    resorted = "\r\n".join([header, *sorted(rows, key=lambda line: line.split(",")[1].casefold())]) + "\r\n"
+    assert upload_text(empty_server, tmp_path, "form-sorted.csv", resorted).status_code == 200
+    people = empty_server.get("/api/attendees?limit=500", "volunteer").json()["attendees"]
+    adas = [p for p in people if p["email"] == "ada@example.org"]
+    assert len(adas) == 1 and adas[0]["checked_in_at"] == arrived["checked_in_at"]
+    assert empty_server.get("/api/headcount", None).json()["checked_in"] == 1
+    again = empty_server.scan(adas[0]["ticket_code"]).json()
+    assert again["result"] == "already_checked_in"
+
+
+def test_a_family_sharing_an_email_stays_several_people(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "door")
+    result = imported(config, tmp_path, "form.csv", "Name,Email\r\nAda Lovelace,family@example.org\r\n"
+                      "Byron Lovelace,family@example.org\r\nAda Lovelace,ada@example.org\r\n")
+    assert result.returncode == 0, result.stderr
+    assert sorted((p["name"], p["email"]) for p in listed(config)) == [
+        ("Ada Lovelace", "ada@example.org"), ("Ada Lovelace", "family@example.org"),
+        ("Byron Lovelace", "family@example.org")]

@@ -95,8 +95,8 @@ def _choose_table(path: str | os.PathLike[str], source: str) -> tuple[Table, str
 
 def _parse_rows(table: Table, parse_row: Callable, progress: ProgressCallback | None
                 ) -> list[ImportedPerson]:
-    """Every row as a person, reporting progress at even intervals."""
-    return [parse_row(row) for row in with_progress(table.rows, progress)]
+    """Every row as a person (a row its format passes over, none), reporting progress at even intervals."""
+    return [person for person in map(parse_row, with_progress(table.rows, progress)) if person is not None]
 
 
 def with_progress(items: Sequence[T], progress: ProgressCallback | None) -> Iterator[T]:

@@ -163,9 +163,10 @@ def _same_titled(keys: list[str]) -> dict[int, list[int]]:
 
 
 class RowParser(Protocol):
-    """What each platform module provides: set up from the header, then one person per row."""
+    """What each platform module provides: set up from the header, then one person per row (or
+    None for a row that is no one of its own, such as a form answered again further down)."""
 
-    def __call__(self, row: Row) -> ImportedPerson: ...
+    def __call__(self, row: Row) -> ImportedPerson | None: ...
 
 
 def fail(table: Table, row: Row, reason: str) -> ImportFileError:

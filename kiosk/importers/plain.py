@@ -110,7 +110,8 @@ def row_parser(columns: Columns) -> RowParser:
     guests = columns.find(*GUEST_TITLES)
     quantity = columns.find(*QUANTITY_TITLES) if guests is None else None
     company = find_company(columns, skip=(*fulls, first, last, *emails, account_name, account_email))
-    shared_emails = _shared_emails(columns, emails)
+    answered_again = _answered_again(columns, emails, fulls, first, last) if code is None else set()
+    shared_emails = _shared_emails(columns, emails, answered_again)
     seen: Counter[str] = Counter()
 
     def door_codes(row: Row) -> list[str]:
@@ -143,7 +144,9 @@ def row_parser(columns: Columns) -> RowParser:
             return _guests_in_words(value)
         return parse_count(table, row, value, "Guests")
 
-    def parse(row: Row) -> ImportedPerson:
+    def parse(row: Row) -> ImportedPerson | None:
+        if row.line in answered_again:  # the same person answered the form again below: that answer counts
+            return None
         names = person_name(table, row, _full_name(columns, row, fulls), *columns.cells(row, first, last))
         email_text = columns.first_filled(row, emails)
         keys = door_codes(row)
@@ -249,7 +252,29 @@ def _email_columns(columns: Columns, account: int | None) -> tuple[int, ...]:
     return tuple(index for index in (email, account) if index is not None)
 
 
-def _shared_emails(columns: Columns, emails: tuple[int, ...]) -> set[str]:
-    """Addresses on more than one row of the file (read once, before any row is parsed)."""
-    counts = Counter(normalise_email(columns.first_filled(row, emails)) for row in columns.table.rows)
+def _shared_emails(columns: Columns, emails: tuple[int, ...], left_out: set[int]) -> set[str]:
+    """Addresses on more than one row of the file (read once, before any row is parsed), rows
+    answered again (`left_out`, by line) aside."""
+    counts = Counter(normalise_email(columns.first_filled(row, emails)) for row in columns.table.rows
+                     if row.line not in left_out)
     return {address for address, count in counts.items() if address and count > 1}
+
+
+def _answered_again(columns: Columns, emails: tuple[int, ...], fulls: tuple[int, ...], first: int | None,
+                    last: int | None) -> set[int]:
+    """Lines of rows that a later row with the same email and the same name replaces.
+
+    A form's response sheet keeps every submission: someone who answered "Yes", then "No, I can't
+    make it", is two rows. Read as two people, one was let in and the other refused, and a
+    re-sorted sheet moved a check-in between them. Forms append in the order answered, so the
+    last row is the answer that counts. A list without ticket codes only: two codes are two tickets."""
+    last_line: dict[tuple[str, str], int] = {}
+    lines: list[tuple[tuple[str, str], int]] = []
+    for row in columns.table.rows:
+        email = normalise_email(columns.first_filled(row, emails))
+        name = fold(" ".join(_full_name(columns, row, fulls).split())
+                    or " ".join(" ".join(columns.cells(row, first, last)).split()))
+        if email and name:
+            last_line[(email, name)] = row.line
+            lines.append(((email, name), row.line))
+    return {line for key, line in lines if last_line[key] != line}
