@@ -28,6 +28,7 @@ import checkin  # noqa: E402
 import common  # noqa: E402
 
 MARK = "instructions"
+checkin.REQUEST_TIMEOUT = 120.0  # s: under valgrind a request is some 50 times slower, and a first one slower still
 
 
 def valgrind(out_dir: Path) -> list[str]:
