@@ -167,8 +167,8 @@ def _scan_keys(scanned: str) -> list[str]:
     text = _scanned_text(scanned)
     if not text:
         return []
-    if "://" in text:
-        key = luma_key_from_url(text)
+    if "://" in text:  # a link read with Caps Lock on has every letter's case swapped, its pk's too
+        key = luma_key_from_url(text) or luma_key_from_url(text.swapcase())
         return [key] if key else []
     candidates: list[str | None] = []
     if text.isdigit():
@@ -180,8 +180,19 @@ def _scan_keys(scanned: str) -> list[str]:
     candidates.append(tito_key(text))
     candidates.append(pretix_key(text))
     candidates.append(plain_key(text))
+    candidates.append(_tito_key_typed_without_dash(text))
     candidates.extend(_zero_padding_keys(text))
     return list(dict.fromkeys(key for key in candidates if key))
+
+
+_TITO_WITHOUT_DASH = re.compile(r"([A-Za-z]{3,8})\s*([0-9]{1,5})")
+
+
+def _tito_key_typed_without_dash(text: str) -> str | None:
+    """A Tito reference typed at the door without its dash ("GIAO1", "giao 1" for GIAO-1); less
+    specific than a plain list's own code of that shape, so tried after it."""
+    match = _TITO_WITHOUT_DASH.fullmatch(text)
+    return tito_key(f"{match.group(1)}-{match.group(2)}") if match else None
 
 
 PADDED_DIGITS = 10  # a list's number codes shown with leading zeros, up to this many digits

@@ -134,3 +134,24 @@ def test_a_family_sharing_an_email_stays_several_people(tmp_path: Path) -> None:
     assert sorted((p["name"], p["email"]) for p in listed(config)) == [
         ("Ada Lovelace", "ada@example.org"), ("Ada Lovelace", "family@example.org"),
         ("Byron Lovelace", "family@example.org")]
+
+
+FIXTURES_IMPORTS = Path(__file__).resolve().parent / "fixtures" / "imports"
+
+
+@pytest.mark.parametrize("typed", ["GIAO1", "giao 1", "Giao-1"])
+def test_a_tito_reference_typed_without_its_dash_checks_its_holder_in(typed: str, empty_server) -> None:
+    from test_imports_session7 import upload
+
+    assert upload(empty_server, FIXTURES_IMPORTS / "tito.csv").status_code == 200
+    answer = empty_server.scan(typed).json()
+    assert (answer["result"], answer["attendee"]["name"]) == ("checked_in", "Ada Lovelace")
+
+
+def test_a_luma_link_read_with_caps_lock_on_checks_its_guest_in(empty_server) -> None:
+    from test_imports_session7 import upload
+
+    assert upload(empty_server, FIXTURES_IMPORTS / "luma.csv").status_code == 200
+    link = "https://lu.ma/check-in/evt-NKXctR3fMVfX24o?pk=g-2U61lr65dtD1YXI"
+    answer = empty_server.scan(link.swapcase()).json()
+    assert (answer["result"], answer["attendee"]["name"]) == ("checked_in", "Ada Lovelace")
