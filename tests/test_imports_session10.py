@@ -155,3 +155,12 @@ def test_a_luma_link_read_with_caps_lock_on_checks_its_guest_in(empty_server) ->
     link = "https://lu.ma/check-in/evt-NKXctR3fMVfX24o?pk=g-2U61lr65dtD1YXI"
     answer = empty_server.scan(link.swapcase()).json()
     assert (answer["result"], answer["attendee"]["name"]) == ("checked_in", "Ada Lovelace")
+
+
+def test_a_german_participant_list_numbered_its_own_way_is_still_a_plain_list(tmp_path: Path) -> None:
+    """"Teilnehmernummer" alone is any participant list's number, not Eventbrite's Attendee #."""
+    config = write_config(tmp_path / "door")
+    result = imported(config, tmp_path, "teilnehmer.csv", "Teilnehmernummer,Vorname,Nachname,E-Mail\r\n"
+                      "T-001,Rainer,Stropek,rainer@example.org\r\nT-002,Karin,Huber,karin@example.org\r\n")
+    assert result.returncode == 0 and "(csv)" in result.stdout, result.stdout + result.stderr
+    assert sorted(p["name"] for p in listed(config)) == ["Karin Huber", "Rainer Stropek"]

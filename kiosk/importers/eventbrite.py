@@ -47,8 +47,11 @@ NOT_YET_GIVEN = "info requested"
 
 
 def looks_like(columns: Columns) -> bool:
-    """Eventbrite's own numbering: an Attendee # column, or its order number with attendee status."""
-    if columns.find(*ATTENDEE_NO_TITLES) is not None:
+    """Eventbrite's own numbering: an Attendee # column, or its order number with attendee status.
+    A German "Teilnehmernummer" alone is any participant list's number: it needs the "Bestellnr." beside it."""
+    if columns.find("Attendee #") is not None:
+        return True
+    if columns.find("Teilnehmernummer") is not None and columns.find("Bestellnr.") is not None:
         return True
     return columns.find(*ORDER_TITLES) is not None and columns.find(*STATUS_TITLES) is not None
 
