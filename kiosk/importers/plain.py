@@ -20,8 +20,8 @@ from collections import Counter
 from ..platform_codes import plain_key
 from ..textnorm import fold
 from .common import (
-    Columns, RowParser, answers_no, build_person, find_company, is_attending, normalise_email, parse_count,
-    person_name, single_code,
+    Columns, RowParser, answers_no, build_person, find_company, is_attending, join_name, normalise_email,
+    parse_count, person_name, single_code,
 )
 from .model import ImportedPerson
 from .reading import Row
@@ -272,8 +272,7 @@ def _answered_again(columns: Columns, emails: tuple[int, ...], fulls: tuple[int,
     lines: list[tuple[tuple[str, str], int]] = []
     for row in columns.table.rows:
         email = normalise_email(columns.first_filled(row, emails))
-        name = fold(" ".join(_full_name(columns, row, fulls).split())
-                    or " ".join(" ".join(columns.cells(row, first, last)).split()))
+        name = fold(" ".join((_full_name(columns, row, fulls) or join_name(*columns.cells(row, first, last))).split()))
         if email and name:
             last_line[(email, name)] = row.line
             lines.append(((email, name), row.line))
