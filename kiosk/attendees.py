@@ -18,10 +18,10 @@ from .importers import ImportBatch, ImportedPerson, ImportFileError
 from .names import split_name
 from .textnorm import clean, fold, search_text
 
-KIOSK_FIELDS = ("id", "name", "first_name", "company", "role", "is_walk_in")
+KIOSK_FIELDS = ("id", "name", "first_name", "company", "role", "is_walk_in", "guests")
 PUBLIC_FIELDS = KIOSK_FIELDS + (
     "last_name", "email", "ticket_code", "ticket_type", "status", "platform_status", "source",
-    "guests", "checked_in_at", "checked_in_station",
+    "checked_in_at", "checked_in_station",
 )
 
 

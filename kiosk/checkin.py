@@ -31,12 +31,14 @@ MAX_NONCE_CHARS = 100
 
 MESSAGES = {
     "checked_in": "Welcome, {first}! Your badge is printing.",
+    "checked_in_party": "Welcome, {first}! You and your {guests} are checked in; your badge is printing.",
     "already_checked_in": "Welcome back, {first}: you checked in at {time}.",
     "unknown_code": "We can't find this ticket for tonight. Please see a volunteer.",
     "other_event": "This ticket is for another evening. Please see a volunteer.",
     "invalid_code": "This code is not a valid ticket. Please see a volunteer.",
     "not_attending": "This ticket is not active (cancelled, declined or waitlisted). Please see a volunteer.",
     "capacity_reached": "The venue is full right now. Please see a volunteer.",
+    "party_too_big": "Only {room} more can come in, and {first} is with {guests}. Please see a volunteer.",
     "too_many_attempts": "Too many unrecognised codes. Please wait a minute or see a volunteer.",
 }
 STATUS = {"checked_in": 201, "already_checked_in": 200, "unknown_code": 404, "invalid_code": 422,
@@ -169,7 +171,7 @@ def _arrive_by_ticket_code(db: sqlite_utils.Database, event: Event, code: str, s
     Why: this is most of what a busy door does, and looking the person up first cost a second
     statement per scan. The WHERE clause holds the same rules as ``arrive`` (not yet in, attending,
     room left); when it matches nobody, ``arrive`` looks at the person and says which rule refused."""
-    room = " AND (SELECT checked_in FROM event_counts WHERE event_id = ?) < ?" if event.capacity else ""
+    room = " AND (SELECT checked_in FROM event_counts WHERE event_id = ?) + guests < ?" if event.capacity else ""
     person = db.execute(
         "UPDATE attendees SET checked_in_at = ?, checked_in_station = ? "
         f"WHERE ticket_code = ? AND checked_in_at IS NULL AND attending = 1{room} RETURNING {attendees.SHOWN_COLUMNS}",
@@ -210,11 +212,35 @@ def arrive(db: sqlite_utils.Database, event: Event, person: Any, station: str, o
         return refusal("not_attending", attendee=person)
     # A volunteer's override also admits past capacity: they can see the room (someone just left,
     # a speaker's guest) and the kiosk cannot; it is audited with override=true.
-    if not override and event.capacity and headcount(db, event)["checked_in"] >= event.capacity:
-        return refusal("capacity_reached", attendee=person)
+    if not override and event.capacity:
+        full = _no_room(event.capacity - headcount(db, event)["checked_in"], person)
+        if full:
+            return full
     at = at or clock.now_iso()
     db.execute("UPDATE attendees SET checked_in_at = ?, checked_in_station = ? WHERE id = ?", [at, station, person["id"]])
     return _arrived(db, event, {**dict(person), "checked_in_at": at, "checked_in_station": station}, station, at)
+
+
+def _no_room(room: int, person: Any) -> Outcome | None:
+    """capacity_reached when the person and their guests (a party) do not all fit in the `room` left."""
+    guests = person["guests"] or 0
+    if room > guests:
+        return None
+    if room <= 0:
+        return refusal("capacity_reached", attendee=person)
+    return refusal("capacity_reached", attendee=person, message=MESSAGES["party_too_big"].format(
+        room=room, first=person["first_name"] or person["name"], guests=_guests(guests)))
+
+
+def _welcome(person: Any) -> str:
+    guests = person["guests"] or 0
+    if not guests:
+        return MESSAGES["checked_in"].format(first=person["first_name"])
+    return MESSAGES["checked_in_party"].format(first=person["first_name"], guests=_guests(guests))
+
+
+def _guests(count: int) -> str:
+    return f"{count} guest{'s' if count != 1 else ''}"
 
 
 def _arrived(db: sqlite_utils.Database, event: Event, person: Any, station: str, at: str) -> Outcome:
@@ -223,7 +249,7 @@ def _arrived(db: sqlite_utils.Database, event: Event, person: Any, station: str,
     return Outcome("checked_in", 201, {
         "result": "checked_in", "checked_in_at": at, "station": station,
         "headcount": headcount(db, event),
-        "message": MESSAGES["checked_in"].format(first=person["first_name"]),
+        "message": _welcome(person),
     }, attendee=person, changed=True)
 
 

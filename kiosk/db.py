@@ -335,11 +335,14 @@ CREATE TABLE IF NOT EXISTS settings (
 
 # What each headcount counts, as SQL over one attendee row ({r} is NEW, OLD, or nothing for a
 # plain SELECT). The triggers and the start-up recount are both made from these, so they agree.
+# Counts are of people: an RSVP with guests (Meetup's "Guests", a +1 column) is a party of
+# 1 + guests, expected together and counted in together when the host's code is scanned.
+PARTY = "(1 + {r}guests)"
 COUNTED = {
-    "checked_in": "{r}checked_in_at IS NOT NULL",
-    "expected": "{r}attending = 1 AND {r}is_walk_in = 0",
-    "walk_ins": "{r}is_walk_in = 1 AND {r}checked_in_at IS NOT NULL",
-    "arrived_expected": "{r}attending = 1 AND {r}is_walk_in = 0 AND {r}checked_in_at IS NOT NULL",
+    "checked_in": f"({{r}}checked_in_at IS NOT NULL) * {PARTY}",
+    "expected": f"({{r}}attending = 1 AND {{r}}is_walk_in = 0) * {PARTY}",
+    "walk_ins": f"({{r}}is_walk_in = 1 AND {{r}}checked_in_at IS NOT NULL) * {PARTY}",
+    "arrived_expected": f"({{r}}attending = 1 AND {{r}}is_walk_in = 0 AND {{r}}checked_in_at IS NOT NULL) * {PARTY}",
 }
 
 
@@ -368,16 +371,22 @@ def _trigger(name: str, when: str, lines: Iterable[str], condition: str = "TRUE"
     return f"CREATE TRIGGER IF NOT EXISTS {name} {when} ON attendees WHEN {condition} BEGIN\n    {body}\nEND;\n"
 
 
-_COUNTED_UPDATE = "AFTER UPDATE OF checked_in_at, attending, is_walk_in, event_id"
-SCHEMA += (_trigger("attendees_count_insert", "AFTER INSERT", _steps(("NEW", "+")))
-           + _trigger("attendees_count_delete", "AFTER DELETE", _steps(("OLD", "-")))
-           + "DROP TRIGGER IF EXISTS attendees_count_update;\n"  # databases from before the split below
-           + _trigger("attendees_count_change", _COUNTED_UPDATE, _recount_in_place(), "OLD.event_id = NEW.event_id")
-           + _trigger("attendees_count_move", _COUNTED_UPDATE, _steps(("OLD", "-"), ("NEW", "+")),
-                      "OLD.event_id IS NOT NEW.event_id"))
+_COUNTED_UPDATE = "AFTER UPDATE OF checked_in_at, attending, is_walk_in, guests, event_id"
+_TRIGGERS = {
+    "attendees_count_insert": ("AFTER INSERT", _steps(("NEW", "+")), "TRUE"),
+    "attendees_count_delete": ("AFTER DELETE", _steps(("OLD", "-")), "TRUE"),
+    "attendees_count_change": (_COUNTED_UPDATE, _recount_in_place(), "OLD.event_id = NEW.event_id"),
+    "attendees_count_move": (_COUNTED_UPDATE, _steps(("OLD", "-"), ("NEW", "+")), "OLD.event_id IS NOT NEW.event_id"),
+}
+# Triggers made by an older version count differently (before guests, or before the split of
+# the update trigger), so they are made afresh at every start, with the recount, in one transaction.
+COUNT_TRIGGERS = "DROP TRIGGER IF EXISTS attendees_count_update;\n" + "".join(
+    f"DROP TRIGGER IF EXISTS {name};\n" + _trigger(name, when, lines, condition)
+    for name, (when, lines, condition) in _TRIGGERS.items())
 
 RECOUNT = f"""
 BEGIN IMMEDIATE;
+{COUNT_TRIGGERS}
 DELETE FROM event_counts;
 INSERT INTO event_counts (event_id, {", ".join(COUNTED)})
 SELECT event_id, {", ".join(f"sum({rule.format(r='')})" for rule in COUNTED.values())}

@@ -65,12 +65,11 @@ def demo_batch(seed: int = 2026) -> ImportBatch:
     for n in range(len(SPEAKERS) + 1, ATTENDING + NOT_ATTENDING + 1):
         name = _name(rng, n)
         attending = n <= ATTENDING
-        people.append(_person(n, name, rng.choice(COMPANIES), attending, "attendee", rng.random() < 0.08))
+        people.append(_person(n, name, rng.choice(COMPANIES), attending, "attendee"))
     return ImportBatch(source="demo", path="demo", people=people)
 
 
-def _person(n: int, name: str, company: str | None, attending: bool, role: str,
-            guest: bool = False) -> ImportedPerson:
+def _person(n: int, name: str, company: str | None, attending: bool, role: str) -> ImportedPerson:
     """One row as a one-name-column platform gives it: first and last worked out as an import does."""
     first, last = split_name(name)
     slug = "".join(ch for ch in name.replace(" ", ".", 1).lower() if ch.isascii() and (ch.isalnum() or ch == "."))
@@ -78,4 +77,4 @@ def _person(n: int, name: str, company: str | None, attending: bool, role: str,
     status = "Yes" if attending else ("Waitlist" if n % 2 else "No")
     return ImportedPerson(line=n + 1, name=name, first_name=first, last_name=last, email=email, company=company,
                           attending=attending, platform_status=status, external_id=f"demo:{n}", codes=[],
-                          guests=1 if guest else 0, role=role, ticket_type="Speaker" if role == "speaker" else "RSVP")
+                          role=role, ticket_type="Speaker" if role == "speaker" else "RSVP")

@@ -70,12 +70,11 @@ def _forget_event(db: sqlite_utils.Database, event_id: int) -> int:
 
 
 def event_counts(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Per event: expected, arrived and walk-ins (what `forget` keeps)."""
+    """Per event: expected, arrived (people, guests included, as the headcount counts them) and
+    walk-ins registered (what `forget` keeps)."""
     rows = db.execute(
         """SELECT e.slug, e.name, e.starts_at, e.is_current, e.forgotten_at,
-                  coalesce(sum(a.attending = 1 AND a.is_walk_in = 0), 0) AS expected,
-                  coalesce(sum(a.checked_in_at IS NOT NULL), 0) AS checked_in,
-                  coalesce(sum(a.is_walk_in), 0) AS walk_ins
-           FROM events e LEFT JOIN attendees a ON a.event_id = e.id
-           GROUP BY e.id ORDER BY e.starts_at""")
+                  coalesce(c.expected, 0) AS expected, coalesce(c.checked_in, 0) AS checked_in,
+                  (SELECT count(*) FROM attendees a WHERE a.event_id = e.id AND a.is_walk_in = 1) AS walk_ins
+           FROM events e LEFT JOIN event_counts c ON c.event_id = e.id ORDER BY e.starts_at""")
     return [dict(r) for r in rows]

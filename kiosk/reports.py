@@ -113,8 +113,9 @@ def attendance(db: sqlite_utils.Database, event: Event, fmt: str = "csv") -> byt
 
 
 def arrivals_per_minute(db: sqlite_utils.Database, event: Event) -> list[dict[str, Any]]:
-    """[{minute: "2026-11-26T18:31", arrivals: n}, ...] from current check-ins."""
+    """[{minute: "2026-11-26T18:31", arrivals: n}, ...] from current check-ins, counting people
+    (a host's guests arrive with them), as the headcount does."""
     rows = db.execute(
-        "SELECT substr(checked_in_at, 1, 16) AS minute, count(*) AS arrivals FROM attendees "
+        "SELECT substr(checked_in_at, 1, 16) AS minute, sum(1 + guests) AS arrivals FROM attendees "
         "WHERE event_id = ? AND checked_in_at IS NOT NULL GROUP BY minute ORDER BY minute", [event.id])
     return [dict(r) for r in rows]

@@ -32,6 +32,7 @@ def test_random_changes_keep_the_counts_equal_to_a_recount(tmp_path: Path) -> No
         "UPDATE attendees SET attending = 1 - attending WHERE id = ?",            # a re-import
         "UPDATE attendees SET is_walk_in = 1 - is_walk_in WHERE id = ?",
         "UPDATE attendees SET event_id = 3 - event_id WHERE id = ?",              # moved to the other event
+        "UPDATE attendees SET guests = (guests + 1) % 3 WHERE id = ?",          # a re-import: more or fewer guests
         "UPDATE attendees SET name = name || '!' WHERE id = ?",                   # not counted
         "DELETE FROM attendees WHERE id = ?",
     ]

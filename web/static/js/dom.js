@@ -85,3 +85,9 @@ export function uuid() {
   const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/** "2 guests" (after `prefix`) for a host who brings guests (Meetup's Guests, a +1 column), else "". */
+export function guestsText(person, prefix = "") {
+  const count = Number.isInteger(person?.guests) ? person.guests : 0;
+  return count > 0 ? `${prefix}${count} guest${count > 1 ? "s" : ""}` : "";
+}

@@ -1,7 +1,7 @@
 // The kiosk facing the queue: scan (scanner, camera or typed code) -> POST /api/checkins ->
 // a full-screen greeting or refusal with its own colour and sound -> back to "Scan your ticket".
 
-import { $, h, setText, uuid } from "./dom.js";
+import { $, guestsText, h, setText, uuid } from "./dom.js";
 import { post } from "./api.js";
 import { listenForScans } from "./scanner.js";
 import { CameraScanner } from "./camera.js";
@@ -133,7 +133,9 @@ function showAnswer(data, seq) {
   const result = typeof data.result === "string" ? data.result : "error";
   const first = firstName(data.attendee);
   if (result === "checked_in") {
-    show(result, seq, first ? `Welcome, ${first}!` : "Welcome!", "Your badge is printing.", "Pick it up at the printer.");
+    const party = guestsText(data.attendee, "with ");
+    const message = party ? `You are checked in ${party}. Your badge is printing.` : "Your badge is printing.";
+    show(result, seq, first ? `Welcome, ${first}!` : "Welcome!", message, "Pick it up at the printer.");
   } else {
     const title = TITLES[result] || "Please see a volunteer";
     show(result, seq, title, data.message || "Please see a volunteer.", "");

@@ -1,6 +1,6 @@
 // The volunteers' running list of what happens at the door, newest first.
 
-import { h, clockTime } from "./dom.js";
+import { h, clockTime, guestsText } from "./dom.js";
 import { refusalReason } from "./reasons.js";
 
 const MAX_ITEMS = 200; // a long evening on a phone: keep the page light
@@ -20,7 +20,7 @@ export class LiveFeed {
     if (this.repeated(message)) return false;
     switch (message.type) {
       case "checked_in":
-        return this.item("checked_in", message.at, person, [message.station, message.manual ? "by a volunteer" : ""]);
+        return this.item("checked_in", message.at, person, [message.station, message.manual ? "by a volunteer" : "", guestsText(person, "with ")]);
       case "undone":
         return this.item("undone", message.at, person, ["check-in undone", message.by ? `by ${message.by}` : ""]);
       case "walk_in":

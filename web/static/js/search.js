@@ -2,7 +2,7 @@
 // for people who are not on the list), undo (after a confirmation), reprint, badge preview.
 // Results are kept by attendee id so a live change patches one card instead of reshuffling.
 
-import { h, setText, clockTime, debounce, uuid } from "./dom.js";
+import { h, setText, clockTime, debounce, guestsText, uuid } from "./dom.js";
 import { get, post, del, messageOf, NetworkError } from "./api.js";
 import { confirmDialog, showBadge } from "./modal.js";
 import { refusalSentence } from "./reasons.js";
@@ -225,7 +225,7 @@ function tags(person) {
   }
   if (person.is_walk_in) out.push(tag("Walk-in", "info"));
   if (person.role && person.role !== "attendee") out.push(tag(person.role, "info"));
-  if (person.guests) out.push(tag(`+${person.guests} guest${person.guests > 1 ? "s" : ""}`, "info"));
+  if (person.guests) out.push(tag(guestsText(person, "+"), "info"));
   return out;
 }
 

@@ -1,0 +1,123 @@
+"""A Meetup RSVP with guests is a party: expected together, counted in together when the host's code
+is scanned, and let in only when the whole party fits under the capacity.
+
+Each test uploads a Meetup download (tab-separated, named .xls) to a real server on 127.0.0.1 and
+scans the hosts' tickets as a station does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from browser import chromium, pw, scanner_type, signed_in_page  # noqa: F401  (fixtures)
+from playwright.sync_api import expect
+from test_imports import upload_text
+
+from kiosk.db import Store
+
+MEETUP_HEADER = "Name\tUser ID\tTitle\tEvent Link\tRSVP\tGuests\tRSVPed on\n"
+
+
+def meetup(*rows: tuple[str, str, int]) -> str:
+    """A Meetup attendee download: (name, RSVP, guests) per row."""
+    return MEETUP_HEADER + "".join(f"{name}\tuser {n}\t\t\t{rsvp}\t{guests}\t2026-11-01\n"
+                                   for n, (name, rsvp, guests) in enumerate(rows, start=1))
+
+
+def codes(server) -> dict[str, str]:
+    return {person["name"]: person["ticket_code"] for person in server.people()}
+
+
+def headcount(server) -> dict:
+    return server.get("/api/headcount", role=None).json()
+
+
+def test_guests_are_expected_and_arrive_with_their_host(empty_server, tmp_path: Path) -> None:
+    text = meetup(("Ada Lovelace", "Yes", 2), ("Bob Byte", "Yes", 0), ("Cy Coder", "No", 1),
+                  ("Di Data", "Waitlist", 3))
+    assert upload_text(empty_server, tmp_path, "meetup.xls", text).status_code == 200
+    assert headcount(empty_server)["expected"] == 4  # Ada and her two guests, and Bob
+
+    arrived = empty_server.scan(codes(empty_server)["Ada Lovelace"])
+    body = arrived.json()
+    assert arrived.status_code == 201, body
+    assert body["attendee"]["guests"] == 2 and "2 guests" in body["message"]
+    assert body["headcount"]["checked_in"] == 3 and headcount(empty_server)["checked_in"] == 3
+
+    undone = empty_server.delete(f"/api/checkins/{body['attendee']['id']}", role="volunteer")
+    assert undone.status_code == 200 and headcount(empty_server)["checked_in"] == 0
+
+
+def test_a_party_that_does_not_fit_is_refused_with_the_room_left(make_server, tmp_path: Path) -> None:
+    server = make_server(seed=False, capacity=3)
+    text = meetup(("Ada Lovelace", "Yes", 2), ("Bob Byte", "Yes", 0), ("Eve Echo", "Yes", 1))
+    assert upload_text(server, tmp_path, "meetup.xls", text).status_code == 200
+    tickets = codes(server)
+    assert server.scan(tickets["Bob Byte"]).status_code == 201  # 1 of 3
+
+    refused = server.scan(tickets["Ada Lovelace"])  # a party of 3 with room for 2
+    assert refused.status_code == 409 and refused.json()["result"] == "capacity_reached"
+    assert refused.json()["message"].startswith("Only 2 more can come in, and Ada is with 2 guests.")
+    assert headcount(server)["checked_in"] == 1
+
+    assert server.scan(tickets["Eve Echo"]).status_code == 201  # a party of 2 fits exactly
+    assert headcount(server)["checked_in"] == 3
+    full = server.scan(tickets["Ada Lovelace"]).json()
+    assert full["result"] == "capacity_reached" and full["message"].startswith("The venue is full")
+
+
+def test_a_volunteer_override_lets_a_party_in_past_the_capacity(make_server, tmp_path: Path) -> None:
+    server = make_server(seed=False, capacity=2)
+    assert upload_text(server, tmp_path, "meetup.xls", meetup(("Ada Lovelace", "Yes", 2))).status_code == 200
+    ada = server.people()[0]
+    assert server.scan(ada["ticket_code"]).status_code == 409
+    manual = server.post(f"/api/attendees/{ada['id']}/checkin", role="volunteer", json={"override": True})
+    assert manual.status_code == 201, manual.text
+    assert headcount(server)["checked_in"] == 3
+
+
+def test_a_re_import_with_another_guest_count_moves_the_counts(empty_server, tmp_path: Path) -> None:
+    upload_text(empty_server, tmp_path, "v1.xls", meetup(("Ada Lovelace", "Yes", 2), ("Bob Byte", "Yes", 0)))
+    assert empty_server.scan(codes(empty_server)["Ada Lovelace"]).status_code == 201
+    assert headcount(empty_server)["checked_in"] == 3
+
+    upload_text(empty_server, tmp_path, "v2.xls", meetup(("Ada Lovelace", "Yes", 1), ("Bob Byte", "Yes", 1)))
+    counts = headcount(empty_server)
+    assert (counts["checked_in"], counts["expected"]) == (2, 4)
+
+
+def test_a_database_counted_by_an_older_version_is_recounted_with_guests(tmp_path: Path) -> None:
+    """Triggers made before guests counted are replaced when the store opens, and the counts redone."""
+    path = tmp_path / "old.db"
+    store = Store(path)
+    with store.write() as db:
+        db.execute("INSERT INTO events (id, slug, name, starts_at, created_at) VALUES (1, 'e', 'E', '2026-01-01', '')")
+        db.execute("DROP TRIGGER attendees_count_insert")
+        db.execute("CREATE TRIGGER attendees_count_insert AFTER INSERT ON attendees BEGIN "
+                   "INSERT OR IGNORE INTO event_counts (event_id) VALUES (NEW.event_id); "
+                   "UPDATE event_counts SET expected = expected + 1 WHERE event_id = NEW.event_id; END")
+        db.execute("INSERT INTO attendees (event_id, external_id, ticket_code, name, attending, guests, created_at, "
+                   "updated_at) VALUES (1, 'x', 'T1', 'Ada', 1, 2, '', '')")
+        assert db.execute("SELECT expected FROM event_counts").fetchone()[0] == 1  # the old way
+    store.close()
+
+    store = Store(path)
+    with store.write() as db:
+        assert db.execute("SELECT expected FROM event_counts").fetchone()[0] == 3
+        db.execute("INSERT INTO attendees (event_id, external_id, ticket_code, name, attending, guests, created_at, "
+                   "updated_at) VALUES (1, 'y', 'T2', 'Bob', 1, 1, '', '')")
+        assert db.execute("SELECT expected FROM event_counts").fetchone()[0] == 5
+    store.close()
+
+
+def test_the_kiosk_greets_a_host_with_their_guests(empty_server, chromium, tmp_path: Path) -> None:
+    upload_text(empty_server, tmp_path, "meetup.xls", meetup(("Ada Lovelace", "Yes", 2), ("Bob Byte", "Yes", 0)))
+    tickets = codes(empty_server)
+    with signed_in_page(chromium, empty_server, "kiosk") as (page, watch):
+        scanner_type(page, tickets["Ada Lovelace"])
+        expect(page.locator("#result-title")).to_have_text("Welcome, Ada!")
+        expect(page.locator("#result-message")).to_have_text("You are checked in with 2 guests. Your badge is printing.")
+        expect(page.locator("#kiosk")).to_have_attribute("data-state", "idle", timeout=8000)
+        scanner_type(page, tickets["Bob Byte"])
+        expect(page.locator("#result-message")).to_have_text("Your badge is printing.")
+        watch.assert_clean()
