@@ -570,8 +570,8 @@ def _fields(person: ImportedPerson, source: str, external_id: str) -> dict[str, 
     name = clean(person.name)
     split_first, split_last = split_name(name)
     return {
-        "name": name, "first_name": clean(person.first_name) or split_first,
-        "last_name": clean(person.last_name) or split_last,
+        "name": name, "first_name": (clean(person.first_name) or split_first) if person.named else "",
+        "last_name": (clean(person.last_name) or split_last) if person.named else "",
         "email": clean(person.email, 254).lower() or None, "company": clean(person.company) or None,
         "role": person.role, "ticket_type": clean(person.ticket_type) or None,
         "attending": 1 if person.attending else 0, "platform_status": clean(person.platform_status),

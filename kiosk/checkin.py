@@ -30,9 +30,10 @@ MAX_CODE_CHARS = 512
 MAX_NONCE_CHARS = 100
 
 MESSAGES = {
-    "checked_in": "Welcome, {first}! Your badge is printing.",
-    "checked_in_party": "Welcome, {first}! You and your {guests} are checked in; your badge is printing.",
-    "already_checked_in": "Welcome back, {first}: you checked in at {time}.",
+    # {to}: ", Ada", or nothing for a ticket without a name (see ImportedPerson.named)
+    "checked_in": "Welcome{to}! Your badge is printing.",
+    "checked_in_party": "Welcome{to}! You and your {guests} are checked in; your badge is printing.",
+    "already_checked_in": "Welcome back{to}: you checked in at {time}.",
     "unknown_code": "We can't find this ticket for tonight. Please see a volunteer.",
     "other_event": "This ticket is for another evening. Please see a volunteer.",
     "invalid_code": "This code is not a valid ticket. Please see a volunteer.",
@@ -206,7 +207,7 @@ def arrive(db: sqlite_utils.Database, event: Event, person: Any, station: str, o
         return Outcome("already_checked_in", 200, {
             "result": "already_checked_in", "checked_in_at": person["checked_in_at"],
             "station": person["checked_in_station"],
-            "message": MESSAGES["already_checked_in"].format(first=person["first_name"], time=_clock_time(person["checked_in_at"])),
+            "message": MESSAGES["already_checked_in"].format(to=_to(person), time=_clock_time(person["checked_in_at"])),
         }, attendee=person)
     if not person["attending"] and not override:
         return refusal("not_attending", attendee=person)
@@ -233,10 +234,16 @@ def _no_room(room: int, person: Any) -> Outcome | None:
 
 
 def _welcome(person: Any) -> str:
+    """The check-in's sentence for the screen; a host hears that their guests are in too."""
     guests = person["guests"] or 0
     if not guests:
-        return MESSAGES["checked_in"].format(first=person["first_name"])
-    return MESSAGES["checked_in_party"].format(first=person["first_name"], guests=_guests(guests))
+        return MESSAGES["checked_in"].format(to=_to(person))
+    return MESSAGES["checked_in_party"].format(to=_to(person), guests=_guests(guests))
+
+
+def _to(person: Any) -> str:
+    """Whom a greeting is to: ", Ada"; nothing for a ticket that came without a name."""
+    return f", {person['first_name']}" if person["first_name"] else ""
 
 
 def _guests(count: int) -> str:

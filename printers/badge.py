@@ -97,7 +97,7 @@ def _paint(blocks: list[_Block], sc: _Scale) -> Image.Image:
 
 def _text_blocks(info: BadgeInfo, sc: _Scale) -> list[_Block]:
     """Every band above the QR, in order, leaving out the empty ones."""
-    first = _clean(info.first_name) or _first_word(info.name)
+    first = _clean(info.first_name)  # none for a ticket without a name: that badge shows its order or email small
     full = _clean(info.name)
     if full.casefold() == first.casefold():
         full = ""  # the big first name already says it all
@@ -127,12 +127,6 @@ def _clean(value: str | None) -> str:
         return ""
     value = "".join(ch for ch in unicodedata.normalize("NFC", value) if unicodedata.category(ch) != "Cc")
     return " ".join(value.split())
-
-
-def _first_word(name: str) -> str:
-    """A first name when the import had none: the first word of the full name."""
-    words = _clean(name).split()
-    return words[0] if words else "Guest"
 
 
 def _lines_block(lines: list[text.Line], sc: _Scale, gap_before: int) -> _Block:

@@ -95,7 +95,9 @@ def badge_info(row: Any, event: Any) -> BadgeInfo:
     """What goes on an attendee's badge, from their row and the event."""
     mark = "WALK-IN" if row["is_walk_in"] else ("SPEAKER" if row["role"] == "speaker" else None)
     sponsors = " & ".join(event.sponsors)
-    return BadgeInfo(name=row["name"], first_name=row["first_name"] or row["name"], company=row["company"],
+    # A ticket without a name (first_name empty) is listed by its email or order, which is not
+    # for a badge worn all evening: it prints without a name, for the wearer to write one.
+    return BadgeInfo(name=row["name"] if row["first_name"] else "", first_name=row["first_name"], company=row["company"],
                      event_name=event.name, event_date=event.date_label, ticket_code=row["ticket_code"],
                      sponsor_line=f"Thanks to {sponsors}" if sponsors else None, mark=mark)
 

@@ -422,7 +422,8 @@ def test_pretix_event_without_attendee_names_uses_the_email_or_the_order(tmp_pat
                  "XYZ9A,Grace Hopper,Free,,grace@example.com\n")
     people = read_attendee_file(path).people
     assert [p.name for p in people] == ["ada@example.org", "Order QWE7R", "Grace Hopper"]
-    assert people[0].email == "ada@example.org" and people[1].first_name == "Order"
+    assert people[0].email == "ada@example.org"
+    assert [(p.first_name, p.named) for p in people] == [("", False), ("", False), ("Grace", True)]
 
 
 @pytest.mark.parametrize("text, field, expected", [

@@ -367,7 +367,7 @@ def single_code(columns: Columns, row: Row, index: int | None,
 def build_person(row: Row, names: tuple[str, str, str], *, email: str, company: str,
                  status: str, external_id: str, codes: list[str], ticket: str = "",
                  role_hints: Sequence[str] = (), attending: bool | None = None,
-                 guests: int = 0) -> ImportedPerson:
+                 guests: int = 0, named: bool = True) -> ImportedPerson:
     """One person from raw cell texts, cleaned the same way for every platform.
 
     ``names`` comes from :func:`person_name`, called by the platform before it
@@ -389,6 +389,7 @@ def build_person(row: Row, names: tuple[str, str, str], *, email: str, company: 
         external_id=external_id,
         codes=codes,
         guests=guests,
+        named=named,
         role=role_from(ticket, *role_hints),
         ticket_type=nonempty(ticket),
     )

@@ -61,11 +61,13 @@ def row_parser(columns: Columns) -> RowParser:
             raise fail(table, row, f"the guest id {guest_id!r} is not a Luma guest id")
         full_name, given, family = columns.cells(row, full, first, last)
         email_text = columns.cell(row, email)
-        # A guest added or invited by email alone may have no name: the address stands in for it.
-        names = person_name(table, row, full_name or ("" if given or family else email_text), given, family)
+        # A guest added or invited by email alone may have no name: the address stands in for it
+        # in the list, and they are greeted and badged without a name (ImportedPerson.named).
+        named = bool(full_name or given or family)
+        names = (email_text, "", "") if email_text and not named else person_name(table, row, full_name, given, family)
         status_text, ticket = columns.cells(row, status, ticket_name)
         return build_person(
-            row, names, email=email_text, company=columns.first_filled(row, company),
+            row, names, named=named, email=email_text, company=columns.first_filled(row, company),
             status=status_text, external_id=f"{SOURCE}:{guest_id}", codes=check_in_codes(row),
             ticket=ticket)
 

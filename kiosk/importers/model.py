@@ -23,6 +23,10 @@ class ImportedPerson:
     guests: int = 0  # Meetup "+1" guests
     role: str = "attendee"  # "speaker" when a ticket type / role column says so
     ticket_type: str | None = None
+    # False when the platform holds no name for this person (a pretix event that asks none): the
+    # list shows their email or order instead, and they are greeted and badged without a name,
+    # never "Welcome, Order!".
+    named: bool = True
 
 
 @dataclass

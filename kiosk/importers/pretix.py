@@ -186,14 +186,15 @@ def row_parser(columns: Columns) -> RowParser:
         return single_code(columns, row, secret, pretix_key,
                            lambda _: "the Secret is not a pretix ticket secret")
 
-    def names(row: Row, code: str) -> tuple[str, str, str]:
-        """The attendee's name; an event that asks none has only the email, or just the order."""
+    def names(row: Row, code: str) -> tuple[tuple[str, str, str], bool]:
+        """The attendee's name, and whether there is one: an event that asks none has only the
+        email, or just the order, to list the person by (and no name to greet them by)."""
         full_name = columns.cell(row, full) or join_name(
             *(columns.cell(row, index) for index in parts.values()))
         given_name, family_name = columns.cells(row, given, family)
         if not (full_name or given_name or family_name):
-            full_name = columns.first_filled(row, emails) or f"Order {code}"
-        return person_name(table, row, full_name, given_name, family_name)
+            return (columns.first_filled(row, emails) or f"Order {code}", "", ""), False
+        return person_name(table, row, full_name, given_name, family_name), True
 
     def parse(row: Row) -> ImportedPerson:
         code = columns.cell(row, order).upper()
@@ -201,8 +202,9 @@ def row_parser(columns: Columns) -> RowParser:
             raise fail(table, row, f"the Order code {code!r} is not a pretix order code")
         attending, status_text = status_of(row)
         ticket = columns.cell(row, product)
+        name, named = names(row, code)
         return build_person(
-            row, names(row, code), email=columns.first_filled(row, emails),
+            row, name, named=named, email=columns.first_filled(row, emails),
             company=columns.first_filled(row, company), status=status_text, attending=attending,
             external_id=external_id(row, code), codes=codes(row), ticket=ticket)
 

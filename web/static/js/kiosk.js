@@ -186,8 +186,8 @@ function showIdle() {
 
 function firstName(attendee) {
   if (!attendee || typeof attendee !== "object") return "";
-  const first = typeof attendee.first_name === "string" ? attendee.first_name.trim() : "";
-  if (first) return first;
+  // An empty first name is a ticket without a name (its "name" is an order or an email): "Welcome!"
+  if (typeof attendee.first_name === "string") return attendee.first_name.trim();
   return typeof attendee.name === "string" ? attendee.name.trim().split(/\s+/)[0] : "";
 }
 

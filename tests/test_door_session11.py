@@ -1,0 +1,57 @@
+"""Session 11: what the review of session 10 left at the door. A ticket without a name is greeted
+without one ("Welcome!", not "Welcome, Order!") and its badge carries no email.
+
+Through a real server on 127.0.0.1: the list is uploaded, the ticket scanned, the badge drawn.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from browser import chromium, pw, scanner_type, signed_in_page  # noqa: F401  (fixtures)
+from playwright.sync_api import expect
+from test_imports import upload_text
+from test_imports_session8 import LUMA
+
+from printers.service import badge_info
+
+NAMELESS_PRETIX = ("Order code,Attendee name,Product,Secret,E-mail\n"
+                   "ABC12,,Free,hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq,ada@example.org\n"
+                   "QWE7R,,Free,u7pz2kwr9mh4dxqtb6ns3gcv8yjfea5e,\n")
+
+
+def test_a_ticket_without_a_name_is_welcomed_without_one(empty_server, tmp_path: Path) -> None:
+    assert upload_text(empty_server, tmp_path, "pretix.csv", NAMELESS_PRETIX).status_code == 200
+    arrived = empty_server.scan("u7pz2kwr9mh4dxqtb6ns3gcv8yjfea5e").json()
+    assert arrived["result"] == "checked_in" and arrived["message"] == "Welcome! Your badge is printing."
+    assert arrived["attendee"]["first_name"] == "" and arrived["attendee"]["name"] == "Order QWE7R"
+    again = empty_server.scan("u7pz2kwr9mh4dxqtb6ns3gcv8yjfea5e").json()
+    assert again["message"].startswith("Welcome back: you checked in at ")
+
+
+def test_the_badge_of_a_ticket_without_a_name_shows_neither_email_nor_order(empty_server, tmp_path: Path) -> None:
+    upload_text(empty_server, tmp_path, "pretix.csv", NAMELESS_PRETIX)
+    person = next(p for p in empty_server.people() if p["email"] == "ada@example.org")
+    assert person["name"] == "ada@example.org"  # how the volunteers find them
+    info = badge_info(person, empty_server.state.door.event)
+    assert (info.name, info.first_name) == ("", "")
+    badge = empty_server.get(f"/api/attendees/{person['id']}/badge.png", role="volunteer")
+    assert badge.status_code == 200 and badge.headers["Content-Type"] == "image/png"
+
+
+def test_the_kiosk_says_welcome_without_a_name_to_a_nameless_ticket(empty_server, chromium, tmp_path: Path) -> None:
+    upload_text(empty_server, tmp_path, "pretix.csv", NAMELESS_PRETIX)
+    with signed_in_page(chromium, empty_server, "kiosk") as (page, watch):
+        scanner_type(page, "hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq")
+        expect(page.locator("#kiosk")).to_have_attribute("data-state", "checked_in")
+        expect(page.locator("#result-title")).to_have_text("Welcome!")
+        watch.assert_clean()
+
+
+def test_a_luma_guest_known_only_by_email_is_welcomed_without_it(empty_server, tmp_path: Path) -> None:
+    upload_text(empty_server, tmp_path, "luma-guests.csv", LUMA)
+    arrived = empty_server.scan("https://luma.com/check-in/evt-NKXctR3fMVfX24o?pk=g-Tur1ngAbCdEf").json()
+    assert arrived["message"] == "Welcome! Your badge is printing."  # not "Welcome, alan@example.net!"
+    assert (arrived["attendee"]["name"], arrived["attendee"]["first_name"]) == ("alan@example.net", "")
+    named = empty_server.scan("https://lu.ma/check-in/evt-NKXctR3fMVfX24o?pk=g-2U61lr65dtD1YXI").json()
+    assert named["message"] == "Welcome, Ada! Your badge is printing."
