@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 from ..platform_codes import plain_key
 from ..textnorm import fold
@@ -112,6 +113,7 @@ def row_parser(columns: Columns) -> RowParser:
     company = find_company(columns, skip=(*fulls, first, last, *emails, account_name, account_email))
     answered_again = _answered_again(columns, emails, fulls, first, last) if code is None else set()
     shared_emails = _shared_emails(columns, emails, answered_again)
+    sections = _sections(table.rows)
     seen: Counter[str] = Counter()
 
     def door_codes(row: Row) -> list[str]:
@@ -147,19 +149,70 @@ def row_parser(columns: Columns) -> RowParser:
     def parse(row: Row) -> ImportedPerson | None:
         if row.line in answered_again:  # the same person answered the form again below: that answer counts
             return None
+        section = sections.get(row.line)
+        if section is not None and section.line == row.line:  # a heading, not a person
+            return None
         names = person_name(table, row, _full_name(columns, row, fulls), *columns.cells(row, first, last))
         email_text = columns.first_filled(row, emails)
         keys = door_codes(row)
         status_text = _status_of(columns.cells(row, *statuses))
+        if not status_text and section is not None and section.kind == REFUSED_SECTION:
+            status_text = section.heading  # "Waitlist" above them, and no status of their own
         ticket = columns.cell(row, ticket_type)
+        hints = (columns.cell(row, role), "speaker" if section is not None and section.kind == SPEAKER_SECTION else "")
         return build_person(
             row, names, email=email_text, company=columns.first_filled(row, company),
             status=status_text,
             external_id=external_id(names[0], normalise_email(email_text), keys), codes=keys,
             guests=guest_count(row),
-            ticket=ticket, role_hints=(columns.cell(row, role),))
+            ticket=ticket, role_hints=hints)
 
     return parse
+
+
+# A hand-made list split into sections by heading rows: "SPEAKERS", "Waitlist:", "Attendees (42)".
+# A heading is a row with one cell filled with one of these words (any case, a colon, a count or
+# "==" around it). It is no one; the rows under it, to the next heading, are its section: speakers
+# get the speaker's badge, and people under a waitlist or cancelled heading with no status of
+# their own are refused at the door, as a platform's status would refuse them.
+SPEAKER_SECTION, REFUSED_SECTION = "speaker", "refused"
+SECTION_HEADINGS = {
+    SPEAKER_SECTION: ("speakers", "speaker", "presenters", "panelists", "panellists", "panel", "talks"),
+    REFUSED_SECTION: ("waitlist", "waiting list", "wait list", "waitlisted", "cancelled", "canceled",
+                      "cancellations", "declined", "not coming", "not attending", "can't come", "cannot come"),
+    "": ("attendees", "attending", "guests", "members", "participants", "volunteers", "organisers", "organizers",
+         "organising team", "organizing team", "staff", "sponsors", "hosts", "crew", "team", "press",
+         "vip", "vips", "confirmed", "registered", "rsvps", "going", "coming", "walk-ins", "walk ins",
+         "plus ones", "teilnehmer", "inscrits", "deelnemers", "partecipanti"),
+}
+_HEADING_WORDS = {word: kind for kind, words in SECTION_HEADINGS.items() for word in words}
+_HEADING_DECORATION = re.compile(r"\(\s*[0-9]+\s*\)|[0-9]+|[#=*:.•|\-–—_]+")
+
+
+@dataclass(frozen=True)
+class Section:
+    line: int  # the heading's line
+    heading: str  # as written, e.g. "WAITLIST"
+    kind: str  # SPEAKER_SECTION, REFUSED_SECTION or "" (a heading that says nothing about the rows)
+
+
+def _sections(rows: list[Row]) -> dict[int, Section]:
+    """Line -> the section a row is in (or heads), for rows under a heading; see SECTION_HEADINGS."""
+    found: dict[int, Section] = {}
+    current: Section | None = None
+    for row in rows:
+        filled = [cell.strip() for cell in row.cells if cell.strip()]
+        if len(filled) == 1 and _heading_kind(filled[0]) is not None:
+            current = Section(row.line, filled[0], _heading_kind(filled[0]) or "")
+        if current is not None:
+            found[row.line] = current
+    return found
+
+
+def _heading_kind(text: str) -> str | None:
+    """The kind of section a heading cell opens ("" for one that says nothing), None for a name."""
+    words = " ".join(_HEADING_DECORATION.sub(" ", text.replace("’", "'")).split()).casefold()
+    return _HEADING_WORDS.get(words)
 
 
 GUEST_TITLES = ("Guests", "Plus ones", "+1", "Plus one", "Plus-one", "Plus 1", "Guest", "Number of guests",

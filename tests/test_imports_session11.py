@@ -1,0 +1,65 @@
+"""Hand-made lists split into sections by heading rows ("SPEAKERS", "Waitlist:"): the headings
+were imported as people, and the people under a waitlist heading were let in.
+
+Each test writes the organiser's list and imports it with `kiosk import`, as they would.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import write_config
+from test_imports import upload_text
+from test_imports_session7 import listed
+from test_imports_session9 import imported
+
+SECTIONED = ("Name,Email,Company\r\n"
+             "SPEAKERS,,\r\n"
+             "Ada Lovelace,ada@example.org,Analytical Engines\r\n"
+             "== Attendees (2) ==,,\r\n"
+             "Grace Hopper,grace@example.org,US Navy\r\n"
+             "Bob Byte,bob@example.org,\r\n"
+             "Waitlist:,,\r\n"
+             "Cy Coder,cy@example.org,\r\n")
+
+
+def test_section_headings_are_no_one_and_their_sections_count(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "door")
+    result = imported(config, tmp_path, "list.csv", SECTIONED)
+    assert result.returncode == 0, result.stderr
+    people = {person["name"]: person for person in listed(config)}
+    assert sorted(people) == ["Ada Lovelace", "Bob Byte", "Cy Coder", "Grace Hopper"]
+    assert [name for name, person in people.items() if person["role"] == "speaker"] == ["Ada Lovelace"]
+    assert {name: person["status"] for name, person in people.items()} == {
+        "Ada Lovelace": "attending", "Grace Hopper": "attending", "Bob Byte": "attending", "Cy Coder": "not_attending"}
+
+    again = imported(config, tmp_path, "list.csv", SECTIONED)  # the same list next week: nobody new
+    assert again.returncode == 0 and len(listed(config)) == 4
+
+
+def test_a_one_column_list_with_headings(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "door")
+    text = "Name\nSPEAKERS\nAda Lovelace\nGUESTS\n陈静\nTeam Rocket\nCANCELLED\nBob Byte\n"
+    assert imported(config, tmp_path, "names.csv", text).returncode == 0
+    people = {person["name"]: (person["role"], person["status"]) for person in listed(config)}
+    assert people == {"Ada Lovelace": ("speaker", "attending"), "陈静": ("attendee", "attending"),
+                      "Team Rocket": ("attendee", "attending"), "Bob Byte": ("attendee", "not_attending")}
+
+
+def test_a_row_with_its_own_status_keeps_it_under_a_waitlist_heading(tmp_path: Path) -> None:
+    """A row's own status is about that person; the heading is the list's."""
+    config = write_config(tmp_path / "door")
+    text = "Name,Status\nWAITLIST,\nAda Lovelace,Confirmed\nBob Byte,\n"
+    assert imported(config, tmp_path, "list.csv", text).returncode == 0
+    assert {p["name"]: p["status"] for p in listed(config)} == {"Ada Lovelace": "attending", "Bob Byte": "not_attending"}
+
+
+@pytest.mark.parametrize("heading", ["WAITLIST", "Waiting list:", "Declined (3)", "Not coming"])
+def test_someone_under_a_refusing_heading_is_refused_at_the_door(empty_server, tmp_path: Path, heading: str) -> None:
+    text = f"Name,Email\r\nAda Lovelace,ada@example.org\r\n{heading},\r\nBob Byte,bob@example.org\r\n"
+    assert upload_text(empty_server, tmp_path, "list.csv", text).status_code == 200
+    tickets = {person["name"]: person["ticket_code"] for person in empty_server.people(attending=False)}
+    assert list(tickets) == ["Bob Byte"]
+    assert empty_server.scan(tickets["Bob Byte"]).json()["result"] == "not_attending"
+    assert empty_server.get("/api/headcount", role=None).json()["expected"] == 1
