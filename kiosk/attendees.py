@@ -201,6 +201,12 @@ class ImportSummary:
 GUESSED_ENCODING_NOTES = {
     "cp1252": "The file was read as Windows-1252, what Excel on Windows saves as \"CSV (Comma delimited)\": "
               "check that accented names look right.",
+    "cp1250": "The file was read as Windows-1250 (Central European), what Excel on a Polish or Czech computer "
+              "saves as \"CSV (Comma delimited)\": check that accented names look right.",
+    "cp1253": "The file was read as Windows-1253 (Greek), what Excel on a Greek computer saves as "
+              "\"CSV (Comma delimited)\": check that the names look right.",
+    "cp1251": "The file was read as Windows-1251 (Cyrillic), what Excel on a Russian, Ukrainian or Bulgarian "
+              "computer saves as \"CSV (Comma delimited)\": check that the names look right.",
     "mac_roman": "The file was read as Mac Roman, what Excel for Mac saves as \"Comma Separated Values\": "
                  "check that accented names look right.",
 }

@@ -63,3 +63,22 @@ def test_someone_under_a_refusing_heading_is_refused_at_the_door(empty_server, t
     assert list(tickets) == ["Bob Byte"]
     assert empty_server.scan(tickets["Bob Byte"]).json()["result"] == "not_attending"
     assert empty_server.get("/api/headcount", role=None).json()["expected"] == 1
+
+
+# --- Lists saved by Excel on a Polish, Greek or Russian computer ---------------------------------
+
+@pytest.mark.parametrize("names, codec, note", [
+    (["Łukasz Wójcik", "Małgorzata Świątek", "Żaneta Kowalska"], "cp1250", "Windows-1250"),
+    (["Γιώργος Παπαδόπουλος", "Ελένη Κωνσταντίνου", "Νίκος Ιωάννου"], "cp1253", "Windows-1253"),
+    (["Дмитрий Иванов", "Ольга Петрова", "Юлія Ковальчук"], "cp1251", "Windows-1251"),
+    (["José Peña", "Zoë ¿Qué? Müller", "Søren Ærø"], "cp1252", "Windows-1252"),
+], ids=["polish", "greek", "cyrillic", "western"])
+def test_a_list_saved_in_a_windows_code_page_keeps_its_letters(empty_server, tmp_path: Path, names: list[str],
+                                                                codec: str, note: str) -> None:
+    path = tmp_path / "list.csv"
+    path.write_bytes(("Name,Email\r\n" + "".join(f"{name},p{n}@example.org\r\n" for n, name in enumerate(names))
+                      ).encode(codec))
+    with path.open("rb") as fh:
+        answer = empty_server.post("/api/imports", files={"file": (path.name, fh)}, data={"source": "auto"}).json()
+    assert answer["encoding"] == codec and note in answer["encoding_note"]
+    assert sorted(person["name"] for person in empty_server.people()) == sorted(names)

@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from . import codepages
 from .model import ImportFileError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -287,7 +288,7 @@ def _read_bytes(path: str | os.PathLike[str]) -> bytes:
 
 
 def decode_text(path: str | os.PathLike[str], data: bytes) -> tuple[str, str]:
-    """Decode by BOM, then UTF-16 without BOM, then strict UTF-8, then Windows-1252.
+    """Decode by BOM, then UTF-16 without BOM, then strict UTF-8, then a Windows code page.
 
     NUL bytes mean binary. Returns the text and the codec it was read with
     (``"cp1252"`` for Excel's "CSV (Comma delimited)" on Windows).
@@ -316,7 +317,7 @@ def _decode(path: str | os.PathLike[str], data: bytes) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
-        codec = "mac_roman" if _classic_mac_lines(data) else "cp1252"
+        codec = "mac_roman" if _classic_mac_lines(data) else codepages.guess(data)
         return _decode_windows_1252(path, data, exc, codec), codec
 
 
@@ -342,7 +343,8 @@ def _decode_strictly(path: str | os.PathLike[str], body: bytes, encoding: str) -
 def _decode_windows_1252(path: str | os.PathLike[str], data: bytes,
                          utf8_error: UnicodeDecodeError, codec: str = "cp1252") -> str:
     """Read a file that is not UTF-8 as Windows-1252, Excel's "CSV (Comma delimited)" on Windows
-    (or as ``codec``: MacRoman for a file with classic Mac line ends).
+    (or as ``codec``: another Windows code page its letters fit better, see ``codepages``, or
+    MacRoman for a file with classic Mac line ends).
 
     Only when the bytes look like that: a file that also holds a well-formed
     multi-byte UTF-8 character is a damaged UTF-8 file (cp1252 text almost never
