@@ -82,3 +82,32 @@ def test_a_list_saved_in_a_windows_code_page_keeps_its_letters(empty_server, tmp
         answer = empty_server.post("/api/imports", files={"file": (path.name, fh)}, data={"source": "auto"}).json()
     assert answer["encoding"] == codec and note in answer["encoding_note"]
     assert sorted(person["name"] for person in empty_server.people()) == sorted(names)
+
+
+# --- A form answered twice, in a sheet sorted by name ----------------------------------------------
+
+@pytest.mark.parametrize("first, second", [
+    ("11/26/2026 09:15:00", "11/25/2026 18:02:11"),      # Google Forms, US
+    ("26/11/2026 09:15:00", "25/11/2026 18:02:11"),      # Google Forms, UK
+    ("26.11.2026 09:15:00", "25.11.2026 18:02:11"),      # Google Forms, Germany
+    ("11/26/26 9:15:00 AM", "11/25/26 6:02:11 PM"),      # Microsoft Forms
+    ("2026-11-26 09:15:00", "2026-11-25 18:02:11"),      # Typeform, Tally
+], ids=["us", "uk", "de", "ms-forms", "iso"])
+def test_the_later_answer_counts_by_its_timestamp_not_its_row(tmp_path: Path, first: str, second: str) -> None:
+    """Ada answered "No" on the 26th after "Yes" on the 25th; the sheet, sorted, lists the No first."""
+    config = write_config(tmp_path / "door")
+    text = ("Timestamp,Name,Email,Will you attend?\r\n"
+            f"{first},Ada Lovelace,ada@example.org,\"No, I can't make it\"\r\n"
+            f"{second},Ada Lovelace,ada@example.org,Yes\r\n"
+            f"{second},Bob Byte,bob@example.org,Yes\r\n")
+    assert imported(config, tmp_path, "responses.csv", text).returncode == 0
+    assert {p["name"]: p["status"] for p in listed(config)} == {"Ada Lovelace": "not_attending", "Bob Byte": "attending"}
+
+
+def test_a_timestamp_column_that_cannot_be_read_leaves_the_rows_order_to_decide(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "door")
+    text = ("Timestamp,Name,Email,Will you attend?\r\n"
+            "yesterday,Ada Lovelace,ada@example.org,No\r\n"
+            "today,Ada Lovelace,ada@example.org,Yes\r\n")
+    assert imported(config, tmp_path, "responses.csv", text).returncode == 0
+    assert [(p["name"], p["status"]) for p in listed(config)] == [("Ada Lovelace", "attending")]

@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..platform_codes import plain_key
+from .answered import submission_times
 from ..textnorm import fold
 from .common import (
     Columns, RowParser, answers_no, build_person, find_company, is_attending, join_name, normalise_email,
@@ -319,14 +320,18 @@ def _answered_again(columns: Columns, emails: tuple[int, ...], fulls: tuple[int,
 
     A form's response sheet keeps every submission: someone who answered "Yes", then "No, I can't
     make it", is two rows. Read as two people, one was let in and the other refused, and a
-    re-sorted sheet moved a check-in between them. Forms append in the order answered, so the
-    last row is the answer that counts. A list without ticket codes only: two codes are two tickets."""
-    last_line: dict[tuple[str, str], int] = {}
+    re-sorted sheet moved a check-in between them. The answer that counts is the last one: by the
+    form's submission time when the sheet has one (a sheet sorted by name is no longer in the
+    order answered), else the last row, as forms append. A list without ticket codes only: two
+    codes are two tickets."""
+    answered = submission_times(columns)
+    latest: dict[tuple[str, str], tuple[str, int]] = {}
     lines: list[tuple[tuple[str, str], int]] = []
     for row in columns.table.rows:
         email = normalise_email(columns.first_filled(row, emails))
         name = fold(" ".join((_full_name(columns, row, fulls) or join_name(*columns.cells(row, first, last))).split()))
         if email and name:
-            last_line[(email, name)] = row.line
+            order = (answered.get(row.line, ""), row.line)
+            latest[(email, name)] = max(latest.get((email, name), order), order)
             lines.append(((email, name), row.line))
-    return {line for key, line in lines if last_line[key] != line}
+    return {line for key, line in lines if latest[key][1] != line}
