@@ -29,6 +29,11 @@ _DERIVED: dict[str, Callable[[Any], Any]] = {
     "status": lambda row: "attending" if row["attending"] else "not_attending",
     "is_walk_in": lambda row: bool(row["is_walk_in"]),
 }
+# The kiosk's screen faces strangers: a ticket without a name is listed under its email or order
+# (ImportedPerson.named), which the kiosk must not show, so it gets no name at all.
+_DERIVED_FOR_KIOSK: dict[str, Callable[[Any], Any]] = {
+    **_DERIVED, "name": lambda row: row["name"] if row["first_name"] else "",
+}
 # The columns as_dict reads (status comes from `attending`): what a check-in reads back.
 SHOWN_COLUMNS = ", ".join(dict.fromkeys(["attending", *(key for key in PUBLIC_FIELDS if key != "status")]))
 
@@ -36,7 +41,8 @@ SHOWN_COLUMNS = ", ".join(dict.fromkeys(["attending", *(key for key in PUBLIC_FI
 def as_dict(row: Any, fields: Iterable[str] = PUBLIC_FIELDS) -> dict[str, Any]:
     """An attendee row (a whole ``attendees`` row, or a dict of one) as API JSON; `status` is
     "attending" or "not_attending". Reads only `fields`: this runs twice on every check-in."""
-    return {key: _DERIVED[key](row) if key in _DERIVED else row[key] for key in fields}
+    derived = _DERIVED_FOR_KIOSK if fields == KIOSK_FIELDS else _DERIVED
+    return {key: derived[key](row) if key in derived else row[key] for key in fields}
 
 
 def get(db: sqlite_utils.Database, event: Event, attendee_id: int) -> sqlite_utils.db.Table | Any:

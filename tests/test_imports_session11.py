@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pytest
-from conftest import write_config
+from conftest import run_kiosk, write_config
 from test_imports import upload_text
 from test_imports_session7 import listed
 from test_imports_session9 import imported
@@ -111,3 +112,55 @@ def test_a_timestamp_column_that_cannot_be_read_leaves_the_rows_order_to_decide(
             "today,Ada Lovelace,ada@example.org,Yes\r\n")
     assert imported(config, tmp_path, "responses.csv", text).returncode == 0
     assert [(p["name"], p["status"]) for p in listed(config)] == [("Ada Lovelace", "attending")]
+
+
+# --- Section headings the review found missing -----------------------------------------------------
+
+def test_a_heading_typed_on_a_line_of_its_own_imports(tmp_path: Path) -> None:
+    """"SPEAKERS" with no commas after it: one field where the header has two."""
+    config = write_config(tmp_path / "door")
+    result = imported(config, tmp_path, "list.csv", "Name,Email\r\nSPEAKERS\r\nAda Lovelace,ada@example.org\r\n"
+                      "Not going:\r\nBob Byte,bob@example.org\r\n")
+    assert result.returncode == 0, result.stderr
+    people = {p["name"]: (p["role"], p["status"]) for p in listed(config)}
+    assert people == {"Ada Lovelace": ("speaker", "attending"), "Bob Byte": ("attendee", "not_attending")}
+
+
+@pytest.mark.parametrize("heading", ["Not going:", "Waitlist - 3 people", "On the waitlist", "Cancelled RSVPs",
+                                     "Friends of the host:"])
+def test_a_heading_in_other_words_is_no_one_and_ends_the_speakers(tmp_path: Path, heading: str) -> None:
+    config = write_config(tmp_path / "door")
+    text = f"Name,Email\r\nSPEAKERS,\r\nAda Lovelace,ada@example.org\r\n{heading},\r\nBob Byte,bob@example.org\r\n"
+    assert imported(config, tmp_path, "list.csv", text).returncode == 0
+    people = {p["name"]: p for p in listed(config)}
+    assert sorted(people) == ["Ada Lovelace", "Bob Byte"] and people["Bob Byte"]["role"] == "attendee"
+
+
+def test_a_workbook_heading_with_its_count_beside_it(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    for row in (["Name", "Email"], ["Speakers", 1], ["Ada Lovelace", "ada@example.org"], ["Attendees", 2],
+                ["Bob Byte", "bob@example.org"], ["Cy Coder", "cy@example.org"]):
+        book.active.append(row)
+    book.save(tmp_path / "list.xlsx")
+    config = write_config(tmp_path / "door")
+    run_kiosk(config, "import", str(tmp_path / "list.xlsx"))
+    assert {p["name"]: p["role"] for p in listed(config)} == {
+        "Ada Lovelace": "speaker", "Bob Byte": "attendee", "Cy Coder": "attendee"}
+
+
+def test_someone_listed_in_two_sections_keeps_the_better_one(tmp_path: Path) -> None:
+    """A speaker also under attendees stays a speaker; someone moved up from the waitlist comes in."""
+    config = write_config(tmp_path / "door")
+    text = ("Name,Email\r\nSPEAKERS,\r\nAda Lovelace,ada@example.org\r\nATTENDEES,\r\nBob Byte,bob@example.org\r\n"
+            "Ada Lovelace,ada@example.org\r\nWAITLIST,\r\nBob Byte,bob@example.org\r\nCy Coder,cy@example.org\r\n")
+    assert imported(config, tmp_path, "list.csv", text).returncode == 0
+    people = {p["name"]: (p["role"], p["status"]) for p in listed(config)}
+    assert people == {"Ada Lovelace": ("speaker", "attending"), "Bob Byte": ("attendee", "attending"),
+                      "Cy Coder": ("attendee", "not_attending")}
+
+
+def test_names_that_hold_a_group_word_are_people(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "door")
+    text = "Name\r\nJohn Speaker\r\nGuest\r\nSpeaker\r\nAda Lovelace\r\n"
+    assert imported(config, tmp_path, "list.csv", text).returncode == 0
+    assert sorted(p["name"] for p in listed(config)) == ["Ada Lovelace", "Guest", "John Speaker", "Speaker"]

@@ -78,7 +78,7 @@ def test_a_luma_guest_without_a_name_is_imported_under_their_email(tmp_path: Pat
 
 def test_a_nameless_luma_guest_scans_in_with_their_luma_ticket(empty_server, tmp_path: Path) -> None:
     upload_text(empty_server, tmp_path, "luma-guests.csv", LUMA)
-    scanned = empty_server.scan("https://luma.com/check-in/evt-NKXctR3fMVfX24o?pk=g-Tur1ngAbCdEf")
+    scanned = empty_server.scan("https://luma.com/check-in/evt-NKXctR3fMVfX24o?pk=g-Tur1ngAbCdEf", role="volunteer")
     assert scanned.status_code == 201
     assert scanned.json()["attendee"]["name"] == "alan@example.net"
 

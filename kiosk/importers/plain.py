@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 
 from ..platform_codes import plain_key
 from .answered import submission_times
+from .sections import OTHER_SECTION, REFUSED_SECTION, SPEAKER_SECTION, Section, sections as find_sections
 from ..textnorm import fold
 from .common import (
     Columns, RowParser, answers_no, build_person, find_company, is_attending, join_name, normalise_email,
@@ -112,9 +112,9 @@ def row_parser(columns: Columns) -> RowParser:
     guests = columns.find(*GUEST_TITLES)
     quantity = columns.find(*QUANTITY_TITLES) if guests is None else None
     company = find_company(columns, skip=(*fulls, first, last, *emails, account_name, account_email))
-    answered_again = _answered_again(columns, emails, fulls, first, last) if code is None else set()
+    sections = find_sections(table.rows)
+    answered_again = _answered_again(columns, emails, fulls, first, last, sections) if code is None else set()
     shared_emails = _shared_emails(columns, emails, answered_again)
-    sections = _sections(table.rows)
     seen: Counter[str] = Counter()
 
     def door_codes(row: Row) -> list[str]:
@@ -157,13 +157,14 @@ def row_parser(columns: Columns) -> RowParser:
         email_text = columns.first_filled(row, emails)
         keys = door_codes(row)
         status_text = _status_of(columns.cells(row, *statuses))
-        if not status_text and section is not None and section.kind == REFUSED_SECTION:
+        refused_here = not status_text and section is not None and section.kind == REFUSED_SECTION
+        if refused_here:
             status_text = section.heading  # "Waitlist" above them, and no status of their own
         ticket = columns.cell(row, ticket_type)
         hints = (columns.cell(row, role), "speaker" if section is not None and section.kind == SPEAKER_SECTION else "")
         return build_person(
             row, names, email=email_text, company=columns.first_filled(row, company),
-            status=status_text,
+            status=status_text, attending=False if refused_here else None,
             external_id=external_id(names[0], normalise_email(email_text), keys), codes=keys,
             guests=guest_count(row),
             ticket=ticket, role_hints=hints)
@@ -171,51 +172,7 @@ def row_parser(columns: Columns) -> RowParser:
     return parse
 
 
-# A hand-made list split into sections by heading rows: "SPEAKERS", "Waitlist:", "Attendees (42)".
-# A heading is a row with one cell filled with one of these words (any case, a colon, a count or
-# "==" around it). It is no one; the rows under it, to the next heading, are its section: speakers
-# get the speaker's badge, and people under a waitlist or cancelled heading with no status of
-# their own are refused at the door, as a platform's status would refuse them.
-SPEAKER_SECTION, REFUSED_SECTION = "speaker", "refused"
-SECTION_HEADINGS = {
-    SPEAKER_SECTION: ("speakers", "speaker", "presenters", "panelists", "panellists", "panel", "talks"),
-    REFUSED_SECTION: ("waitlist", "waiting list", "wait list", "waitlisted", "cancelled", "canceled",
-                      "cancellations", "declined", "not coming", "not attending", "can't come", "cannot come"),
-    "": ("attendees", "attending", "guests", "members", "participants", "volunteers", "organisers", "organizers",
-         "organising team", "organizing team", "staff", "sponsors", "hosts", "crew", "team", "press",
-         "vip", "vips", "confirmed", "registered", "rsvps", "going", "coming", "walk-ins", "walk ins",
-         "plus ones", "teilnehmer", "inscrits", "deelnemers", "partecipanti"),
-}
-_HEADING_WORDS = {word: kind for kind, words in SECTION_HEADINGS.items() for word in words}
-_HEADING_DECORATION = re.compile(r"\(\s*[0-9]+\s*\)|[0-9]+|[#=*:.•|\-–—_]+")
-
-
-@dataclass(frozen=True)
-class Section:
-    line: int  # the heading's line
-    heading: str  # as written, e.g. "WAITLIST"
-    kind: str  # SPEAKER_SECTION, REFUSED_SECTION or "" (a heading that says nothing about the rows)
-
-
-def _sections(rows: list[Row]) -> dict[int, Section]:
-    """Line -> the section a row is in (or heads), for rows under a heading; see SECTION_HEADINGS."""
-    found: dict[int, Section] = {}
-    current: Section | None = None
-    for row in rows:
-        filled = [cell.strip() for cell in row.cells if cell.strip()]
-        if len(filled) == 1 and _heading_kind(filled[0]) is not None:
-            current = Section(row.line, filled[0], _heading_kind(filled[0]) or "")
-        if current is not None:
-            found[row.line] = current
-    return found
-
-
-def _heading_kind(text: str) -> str | None:
-    """The kind of section a heading cell opens ("" for one that says nothing), None for a name."""
-    words = " ".join(_HEADING_DECORATION.sub(" ", text.replace("’", "'")).split()).casefold()
-    return _HEADING_WORDS.get(words)
-
-
+_SECTION_RANK = {SPEAKER_SECTION: 2, OTHER_SECTION: 1, REFUSED_SECTION: 0}
 GUEST_TITLES = ("Guests", "Plus ones", "+1", "Plus one", "Plus-one", "Plus 1", "Guest", "Number of guests",
                 "No. of guests", "# of guests", "Additional guests", "Bringing a guest", "Bringing a +1",
                 "Bringing a plus one", "Will you bring a guest", "Will you bring a +1")
@@ -315,7 +272,7 @@ def _shared_emails(columns: Columns, emails: tuple[int, ...], left_out: set[int]
 
 
 def _answered_again(columns: Columns, emails: tuple[int, ...], fulls: tuple[int, ...], first: int | None,
-                    last: int | None) -> set[int]:
+                    last: int | None, sections: dict[int, Section]) -> set[int]:
     """Lines of rows that a later row with the same email and the same name replaces.
 
     A form's response sheet keeps every submission: someone who answered "Yes", then "No, I can't
@@ -323,15 +280,20 @@ def _answered_again(columns: Columns, emails: tuple[int, ...], fulls: tuple[int,
     re-sorted sheet moved a check-in between them. The answer that counts is the last one: by the
     form's submission time when the sheet has one (a sheet sorted by name is no longer in the
     order answered), else the last row, as forms append. A list without ticket codes only: two
-    codes are two tickets."""
+    codes are two tickets.
+
+    In a list with section headings, the rows' order is their sections', not the order answered:
+    someone listed twice keeps the row of their best section (a speaker over an attendee over
+    the waitlist)."""
     answered = submission_times(columns)
-    latest: dict[tuple[str, str], tuple[str, int]] = {}
+    latest: dict[tuple[str, str], tuple[int, str, int]] = {}
     lines: list[tuple[tuple[str, str], int]] = []
     for row in columns.table.rows:
         email = normalise_email(columns.first_filled(row, emails))
         name = fold(" ".join((_full_name(columns, row, fulls) or join_name(*columns.cells(row, first, last))).split()))
         if email and name:
-            order = (answered.get(row.line, ""), row.line)
+            section = sections.get(row.line)
+            order = (_SECTION_RANK[section.kind if section else OTHER_SECTION], answered.get(row.line, ""), row.line)
             latest[(email, name)] = max(latest.get((email, name), order), order)
             lines.append(((email, name), row.line))
-    return {line for key, line in lines if latest[key][1] != line}
+    return {line for key, line in lines if latest[key][-1] != line}

@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from . import codepages
+from . import codepages, sections
 from .model import ImportFileError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -545,9 +545,12 @@ def _header_titles(cells: list[str]) -> list[str]:
 
 
 def _fitted(cells: list[str], width: int) -> list[str] | None:
-    """Cells trimmed of empty trailing extras to the header's width, or None if they do not fit."""
+    """Cells trimmed of empty trailing extras to the header's width, or None if they do not fit.
+    A section heading typed on a line of its own ("SPEAKERS") is one cell wide: it is widened."""
     if len(cells) > width and not any(cell.strip() for cell in cells[width:]):
         cells = cells[:width]
+    if len(cells) == 1 < width and sections.heading_of(cells) is not None:
+        cells = cells + [""] * (width - 1)
     return cells if len(cells) == width else None
 
 
