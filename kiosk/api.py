@@ -103,6 +103,13 @@ def _flag(body: dict[str, Any], key: str) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
+MAX_GUESTS = 99  # as an import reads a Guests column (importers.common.parse_count)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_GUESTS
+
+
 def _not_a_flag(key: str) -> Response:
     return error(422, "invalid", f"{key} must be true or false.")
 
@@ -286,11 +293,17 @@ def post_walk_in() -> Response:
 @bp.post("/attendees/<int:attendee_id>/checkin")
 @require("volunteer")
 def post_manual_checkin(attendee_id: int) -> Response:
-    """Check someone in from search, e.g. a lost QR code; `override` admits a waitlisted person."""
-    override = _flag(json_body(), "override")
+    """Check someone in from search, e.g. a lost QR code; `override` admits a waitlisted person.
+    `guests` (0-99) is how many guests came with them (the list may have said more or fewer);
+    for someone already in, it corrects their party."""
+    body = json_body()
+    override = _flag(body, "override")
     if override is None:
         return _not_a_flag("override")
-    return outcome_response(state().door.manual_check_in(attendee_id, actor(), override))
+    guests = body.get("guests")
+    if guests is not None and not _is_count(guests):
+        return error(422, "invalid", f"guests must be a whole number from 0 to {MAX_GUESTS}.")
+    return outcome_response(state().door.manual_check_in(attendee_id, actor(), override, guests))
 
 
 @bp.get("/attendees/<int:attendee_id>/badge.png")

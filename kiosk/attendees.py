@@ -545,6 +545,8 @@ def _lost_letters(stored: str, new: str) -> bool:
 def _update(db: sqlite_utils.Database, old: Any, fields: dict[str, Any]) -> bool:
     """Write what the list changed about a known person (and an adopted key); False if nothing did."""
     changes = {k: fields[k] for k in (*UPDATABLE, "external_id") if old[k] != fields[k]}
+    if old["checked_in_at"]:  # their party came as the door counted it: a later list does not recount it
+        changes.pop("guests", None)
     if not changes:
         return False
     changes["updated_at"] = clock.now_iso()

@@ -229,8 +229,10 @@ def _no_room(room: int, person: Any) -> Outcome | None:
         return None
     if room <= 0:
         return refusal("capacity_reached", attendee=person)
-    return refusal("capacity_reached", attendee=person, message=MESSAGES["party_too_big"].format(
-        room=room, first=person["first_name"] or person["name"], guests=_guests(guests)))
+    refused = refusal("capacity_reached", attendee=person, message=MESSAGES["party_too_big"].format(
+        room=room, first=person["first_name"] or "this ticket's holder", guests=_guests(guests)))
+    refused.body.update(remaining=room, party=1 + guests)  # for the volunteers' own wording
+    return refused
 
 
 def _welcome(person: Any) -> str:

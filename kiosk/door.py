@@ -82,19 +82,30 @@ class Door:
         return self.scans.run(
             lambda db: checkin.scan(db, self.event, self.master, self.limits, code, station, nonce, client), publish)
 
-    def manual_check_in(self, attendee_id: int, actor: Actor, override: bool = False) -> checkin.Outcome:
-        """A volunteer checks someone in from search (lost QR code); audited."""
+    def manual_check_in(self, attendee_id: int, actor: Actor, override: bool = False,
+                        guests: int | None = None) -> checkin.Outcome:
+        """A volunteer checks someone in from search (lost QR code); audited. `guests`: how many
+        came with them, which also corrects the party of someone already in (the kiosk counted
+        the list's number)."""
         with self.store.serialised():
             with self.store.write() as db:
                 person = attendees.get(db, self.event, attendee_id)
                 if person is None:
                     return checkin.Outcome("not_found", 404, {"result": "not_found", "message": "No such attendee tonight."})
+                regrouped = guests is not None and guests != person["guests"]
+                if regrouped:
+                    db.execute("UPDATE attendees SET guests = ? WHERE id = ?", [guests, attendee_id])
+                    audit.record(db, actor, "party_size", self.event.id, attendee_id, guests=guests, was=person["guests"])
+                    person = attendees.get(db, self.event, attendee_id)
                 station = console_station(actor)
                 outcome = checkin.arrive(db, self.event, person, station, override=override)
                 if outcome.changed:
                     audit.record(db, actor, "manual_check_in", self.event.id, attendee_id, override=override)
+                counts = headcount(db, self.event) if regrouped and not outcome.changed else None
             if outcome.changed:
                 self._publish_arrival(outcome, station, manual=True)
+            elif counts is not None:  # a party corrected: the counts moved, nobody arrived
+                self.feed.publish("party", {"attendee": attendees.as_dict(person), "by": actor.label}, counts)
         return outcome
 
     def undo(self, attendee_id: int, actor: Actor) -> checkin.Outcome:

@@ -11,7 +11,7 @@ from pathlib import Path
 from browser import chromium, pw, scanner_type, signed_in_page  # noqa: F401  (fixtures)
 from playwright.sync_api import expect
 from test_imports import upload_text
-from test_imports_session8 import LUMA
+from test_imports_session8 import EVENTBRITE, LUMA
 
 from printers.service import badge_info
 
@@ -58,3 +58,13 @@ def test_a_luma_guest_known_only_by_email_is_welcomed_without_it(empty_server, t
     assert seen_by_volunteer["attendee"]["name"] == "alan@example.net"
     named = empty_server.scan("https://lu.ma/check-in/evt-NKXctR3fMVfX24o?pk=g-2U61lr65dtD1YXI").json()
     assert named["message"] == "Welcome, Ada! Your badge is printing."
+
+
+def test_an_eventbrite_ticket_awaiting_its_holders_details_greets_no_one_by_the_buyers_name(
+        empty_server, tmp_path: Path) -> None:
+    """The buyer's friend holds the ticket whose details say "Info Requested": not "Welcome, Ada!"."""
+    upload_text(empty_server, tmp_path, "report.csv", EVENTBRITE)
+    friend = empty_server.scan("1121191224317645032102001").json()
+    assert friend["result"] == "checked_in" and friend["message"] == "Welcome! Your badge is printing."
+    buyer = empty_server.scan("1121191224317645032101001").json()
+    assert buyer["message"] == "Welcome, Ada! Your badge is printing."

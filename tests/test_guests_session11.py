@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from browser import chromium, pw, scanner_type, signed_in_page  # noqa: F401  (fixtures)
+from test_browser_volunteer import console, search
 from playwright.sync_api import expect
 from test_imports import upload_text
 
@@ -76,14 +77,35 @@ def test_a_volunteer_override_lets_a_party_in_past_the_capacity(make_server, tmp
     assert headcount(server)["checked_in"] == 3
 
 
-def test_a_re_import_with_another_guest_count_moves_the_counts(empty_server, tmp_path: Path) -> None:
+def test_a_re_import_with_another_guest_count_moves_who_is_expected_not_who_came(empty_server, tmp_path: Path) -> None:
     upload_text(empty_server, tmp_path, "v1.xls", meetup(("Ada Lovelace", "Yes", 2), ("Bob Byte", "Yes", 0)))
     assert empty_server.scan(codes(empty_server)["Ada Lovelace"]).status_code == 201
     assert headcount(empty_server)["checked_in"] == 3
 
     upload_text(empty_server, tmp_path, "v2.xls", meetup(("Ada Lovelace", "Yes", 1), ("Bob Byte", "Yes", 1)))
     counts = headcount(empty_server)
-    assert (counts["checked_in"], counts["expected"]) == (2, 4)
+    assert (counts["checked_in"], counts["expected"]) == (3, 5)  # Ada's party came as counted; Bob now brings one
+
+
+def test_a_volunteer_corrects_a_party_at_the_door(empty_server, tmp_path: Path) -> None:
+    upload_text(empty_server, tmp_path, "m.xls", meetup(("Ada Lovelace", "Yes", 2), ("Bob Byte", "Yes", 3)))
+    people = {person["name"]: person for person in empty_server.people()}
+    ada, bob = people["Ada Lovelace"], people["Bob Byte"]
+
+    assert empty_server.scan(ada["ticket_code"]).status_code == 201 and headcount(empty_server)["checked_in"] == 3
+    fixed = empty_server.post(f"/api/attendees/{ada['id']}/checkin", role="volunteer", json={"guests": 0})
+    assert fixed.status_code == 200 and fixed.json()["attendee"]["guests"] == 0  # she came alone
+    assert headcount(empty_server)["checked_in"] == 1
+
+    arrived = empty_server.post(f"/api/attendees/{bob['id']}/checkin", role="volunteer", json={"guests": 1})
+    assert arrived.status_code == 201 and headcount(empty_server)["checked_in"] == 3
+    assert headcount(empty_server)["expected"] == 1 + 2  # the list's parties, as corrected at the door
+
+    for bad in (-1, 100, 1.5, "2", True):
+        refused = empty_server.post(f"/api/attendees/{bob['id']}/checkin", role="volunteer", json={"guests": bad})
+        assert refused.status_code == 422, bad
+    audit = empty_server.get("/api/audit").json()
+    assert [entry["action"] for entry in audit["audit"] if entry["action"] == "party_size"] == ["party_size"] * 2
 
 
 def test_a_database_counted_by_an_older_version_is_recounted_with_guests(tmp_path: Path) -> None:
@@ -121,3 +143,27 @@ def test_the_kiosk_greets_a_host_with_their_guests(empty_server, chromium, tmp_p
         scanner_type(page, tickets["Bob Byte"])
         expect(page.locator("#result-message")).to_have_text("Your badge is printing.")
         watch.assert_clean()
+
+
+def test_a_volunteer_sets_the_guests_who_came_on_the_card(empty_server, chromium, tmp_path: Path) -> None:
+    upload_text(empty_server, tmp_path, "meetup.xls", meetup(("Ada Lovelace", "Yes", 2), ("Bob Byte", "Yes", 1)))
+    context, page, watch = console(chromium, empty_server)
+    card = search(page, "ada").first
+    party = card.get_by_label("Guests with Ada Lovelace")
+    expect(party).to_have_value("2")
+    party.fill("1")
+    card.get_by_role("button", name="Check in").click()
+    expect(card).to_contain_text("Checked in. Badge printing.")
+    expect(card).to_contain_text("+1 guest")
+    expect(page.locator("#feed")).to_contain_text("with 1 guest")
+    expect(page.locator("#count-inside")).to_have_text("2")
+
+    party = card.get_by_label("Guests with Ada Lovelace")
+    party.fill("0")
+    party.dispatch_event("change")  # she came alone after all
+    expect(card).to_contain_text("Party corrected: no guests.")
+    expect(card.get_by_label("Guests with Ada Lovelace")).to_have_value("0")  # the box stays at 0
+    assert headcount(empty_server)["checked_in"] == 1
+    expect(page.locator("#count-inside")).to_have_text("1")  # the live counts moved too
+    watch.assert_clean()
+    context.close()

@@ -42,7 +42,8 @@ ATTENDEE_NO_TITLES = ("Attendee #", "Teilnehmernummer")
 STATUS_TITLES = ("Attendee Status", "Teilnehmerstatus")
 # What Eventbrite writes in an attendee's name, email and question cells while the buyer has not yet
 # given that ticket holder's details (the event collects them per attendee): no one is called that,
-# so the ticket takes the buyer's name, as an unassigned ticket with blank cells does.
+# so the ticket is listed under the buyer's name (whom to ask), as an unassigned ticket with blank
+# cells is, but greeted and badged without a name: its holder may be the buyer's friend.
 NOT_YET_GIVEN = "info requested"
 
 
@@ -133,7 +134,8 @@ def row_parser(columns: Columns) -> RowParser:
 
     def parse(row: Row) -> ImportedPerson:
         given, family, full_name, email_text = attendee_cells(row, first, last, full, email)
-        if not (given or family or full_name):  # a ticket not yet assigned: the buyer's name
+        named = bool(given or family or full_name)
+        if not named:  # a ticket not yet assigned: listed under the buyer's name, greeted by none
             full_name, given, family = columns.cells(row, buyer_full, buyer_first, buyer_last)
         names = person_name(table, row, full_name, given, family)
         order_no = digits(row, order, "Order #")
@@ -142,7 +144,7 @@ def row_parser(columns: Columns) -> RowParser:
         status_text, ticket = columns.cells(row, status, ticket_type)
         company_text = next((value for value in attendee_cells(row, *company) if value), "")
         return build_person(
-            row, names, email=email_text, company=company_text,
+            row, names, named=named, email=email_text, company=company_text,
             status=status_text, codes=keys, ticket=ticket,
             external_id=external_id(row, attendee_no, keys, order_no, names[0]))
 

@@ -23,6 +23,7 @@ export class Search {
     this.notes = new Map();  // id -> {message, tone}: what the last action said, kept across redraws
     this.reprints = new Map(); // id -> request_id of a reprint sent but not answered: a retry reuses it
     this.settleUntil = new Map(); // "id:action" -> when taps on that button count again (SETTLE_MS)
+    this.regrouped = new Set(); // ids whose party a volunteer changed: their Guests box stays, also at 0
     this.query = "";
     this.seq = 0;
     const run = debounce(() => this.run(this.input.value), 200);
@@ -113,7 +114,33 @@ export class Search {
         button("Reprint", "ghost", (p) => this.reprint(p), "reprint")]
       : [button("Check in", "primary", (p) => this.checkIn(p))];
     list.push(button("Badge", "ghost", showBadge));
+    if (person.guests > 0 || this.regrouped.has(person.id)) list.unshift(this.partyInput(person));
     return list;
+  }
+
+  /** How many guests came with a host (Meetup's Guests): the list's number until a volunteer
+   * changes it. Changed for someone already in, it corrects their party at once. */
+  partyInput(person) {
+    const input = h("input", { type: "number", class: "party-input", value: String(person.guests ?? 0),
+      attrs: { min: "0", max: "99", inputmode: "numeric", "aria-label": `Guests with ${person.name}` },
+      on: { change: () => { if (person.checked_in_at) this.setParty(person); } } });
+    return h("label", { class: "party" }, h("span", { text: "Guests" }), input);
+  }
+
+  /** The guests typed on the card, or undefined when there is no such box or it holds no count. */
+  partyOf(person) {
+    const value = this.cardOf(person)?.querySelector(".party-input")?.value ?? "";
+    return /^[0-9]{1,2}$/.test(value) ? Number(value) : undefined;
+  }
+
+  async setParty(person) {
+    const guests = this.partyOf(person);
+    if (guests === undefined) return this.say(person, "Guests: a number from 0 to 99.", "bad");
+    this.regrouped.add(person.id);
+    const answer = await this.act(person, () => post(`/api/attendees/${person.id}/checkin`, { guests }));
+    if (!answer) return;
+    if (answer.ok) this.update(answer.data.attendee, `Party corrected: ${guestsText({ guests }) || "no guests"}.`, "info");
+    else this.say(person, messageOf(answer), "bad");
   }
 
   /** An action on `person` was just answered: their `action` button stays disabled for SETTLE_MS,
@@ -142,7 +169,13 @@ export class Search {
   }
 
   async checkIn(person, override = false) {
-    const answer = await this.act(person, () => post(`/api/attendees/${person.id}/checkin`, override ? { override: true } : {}));
+    const body = override ? { override: true } : {};
+    const guests = this.partyOf(person);
+    if (guests !== undefined && guests !== person.guests) {
+      body.guests = guests;
+      this.regrouped.add(person.id);
+    }
+    const answer = await this.act(person, () => post(`/api/attendees/${person.id}/checkin`, body));
     if (!answer) return;
     this.settle(person, "undo");
     const data = answer.data;
