@@ -18,15 +18,15 @@ import re
 from collections import Counter
 
 from ..platform_codes import plain_key
-from .answered import submission_times
-from .sections import OTHER_SECTION, REFUSED_SECTION, SPEAKER_SECTION, Section, sections as find_sections
 from ..textnorm import fold
+from .answered import submission_times
 from .common import (
     Columns, RowParser, answers_no, build_person, find_company, is_attending, join_name, normalise_email,
     parse_count, person_name, single_code,
 )
 from .model import ImportedPerson
 from .reading import Row
+from .sections import OTHER_SECTION, REFUSED_SECTION, SPEAKER_SECTION, Section, sections as find_sections
 
 SOURCE = "csv"
 
