@@ -262,6 +262,8 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
             attendee_id = old["id"]
             fields, kept = _without_lost_letters(old, fields)
             summary.names_kept += kept
+            if not person.named and old["first_name"]:
+                fields = _with_stored_name(old, fields)
             changed = _update(db, old, fields)
             summary.updated += 1 if changed else 0
             summary.unchanged += 0 if changed else 1
@@ -440,8 +442,8 @@ def _adopted_walk_ins(batch: ImportBatch, existing: dict[str, Any], adopted: dic
     Someone registered at the door who then bought a ticket (or whom the organiser added on the
     platform) is one person: without this a re-import adds them again, and their ticket checks
     in a second record. The names must be the same, or one within the other ("Larry" and
-    "Larry Late"): a family sharing one email are different people. Only a walk-in that exactly
-    one new row fits is taken."""
+    "Larry Late"): a family sharing one email are different people; a row with no name at all
+    (added by email alone) fits by its email. Only a walk-in that exactly one new row fits is taken."""
     taken = {row["id"] for row in adopted.values()}
     walk_ins = [row for row in existing.values() if row["is_walk_in"] and row["email"] and row["id"] not in taken]
     if not walk_ins:
@@ -450,7 +452,8 @@ def _adopted_walk_ins(batch: ImportBatch, existing: dict[str, Any], adopted: dic
     for person in batch.people:
         if person.external_id in existing or person.external_id in adopted or not person.email:
             continue
-        rows = [row for row in walk_ins if row["email"] == person.email and _one_name_within(row["name"], person.name)]
+        rows = [row for row in walk_ins if row["email"] == person.email
+                and (not person.named or _one_name_within(row["name"], person.name))]
         if len(rows) == 1:
             fits.setdefault(rows[0]["id"], []).append(person)
     by_id = {row["id"]: row for row in walk_ins}
@@ -533,6 +536,15 @@ def _without_lost_letters(old: Any, fields: dict[str, Any]) -> tuple[dict[str, A
     fields = {**fields, **kept}
     fields["search_text"] = search_text(fields["name"], fields["email"], fields["company"])
     return fields, "name" in kept
+
+
+def _with_stored_name(old: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    """A row the platform holds no name for (ImportedPerson.named) keeps the name stored before:
+    a walk-in who gave it at the door, later added on the platform by email alone, is still
+    greeted and badged by it."""
+    fields = {**fields, **{key: old[key] for key in ("name", "first_name", "last_name")}}
+    fields["search_text"] = search_text(fields["name"], fields["email"], fields["company"])
+    return fields
 
 
 def _lost_letters(stored: str, new: str) -> bool:

@@ -68,3 +68,15 @@ def test_an_eventbrite_ticket_awaiting_its_holders_details_greets_no_one_by_the_
     assert friend["result"] == "checked_in" and friend["message"] == "Welcome! Your badge is printing."
     buyer = empty_server.scan("1121191224317645032101001").json()
     assert buyer["message"] == "Welcome, Ada! Your badge is printing."
+
+
+def test_a_walk_in_later_added_on_luma_by_email_alone_stays_one_named_person(empty_server, tmp_path: Path) -> None:
+    walked = empty_server.post("/api/attendees", role="volunteer", json={
+        "name": "Alan Turing", "email": "alan@example.net", "check_in": True})
+    assert walked.status_code == 201, walked.text
+    upload_text(empty_server, tmp_path, "luma-guests.csv", LUMA)  # the host then added alan@example.net, no name
+    alans = [p for p in empty_server.people() if p["email"] == "alan@example.net"]
+    assert [(p["name"], p["first_name"]) for p in alans] == [("Alan Turing", "Alan")]
+    again = empty_server.scan("https://luma.com/check-in/evt-NKXctR3fMVfX24o?pk=g-Tur1ngAbCdEf").json()
+    assert again["result"] == "already_checked_in" and again["message"].startswith("Welcome back, Alan:")
+    assert empty_server.get("/api/headcount", role=None).json()["checked_in"] == 1
