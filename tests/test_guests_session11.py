@@ -165,5 +165,6 @@ def test_a_volunteer_sets_the_guests_who_came_on_the_card(empty_server, chromium
     expect(card.get_by_label("Guests with Ada Lovelace")).to_have_value("0")  # the box stays at 0
     assert headcount(empty_server)["checked_in"] == 1
     expect(page.locator("#count-inside")).to_have_text("1")  # the live counts moved too
+    expect(page.locator("#feed")).to_contain_text("now with no guests")
     watch.assert_clean()
     context.close()

@@ -23,6 +23,8 @@ export class LiveFeed {
         return this.item("checked_in", message.at, person, [message.station, message.manual ? "by a volunteer" : "", guestsText(person, "with ")]);
       case "undone":
         return this.item("undone", message.at, person, ["check-in undone", message.by ? `by ${message.by}` : ""]);
+      case "party": // a volunteer set how many guests came with a host already in
+        return this.item("party", null, person, [`now with ${guestsText(person) || "no guests"}`, message.by ? `by ${message.by}` : ""]);
       case "walk_in":
         return this.item("walk_in", null, person, [message.checked_in ? "walk-in, checked in" : "walk-in, registered"]);
       case "import":
