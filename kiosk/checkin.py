@@ -40,6 +40,7 @@ MESSAGES = {
     "not_attending": "This ticket is not active (cancelled, declined or waitlisted). Please see a volunteer.",
     "capacity_reached": "The venue is full right now. Please see a volunteer.",
     "party_too_big": "Only {room} more can come in, and {first} is with {guests}. Please see a volunteer.",
+    "more_guests": "Only {room} more can come in: not {more} more. Please see a volunteer.",
     "too_many_attempts": "Too many unrecognised codes. Please wait a minute or see a volunteer.",
 }
 STATUS = {"checked_in": 201, "already_checked_in": 200, "unknown_code": 404, "invalid_code": 422,
@@ -220,6 +221,30 @@ def arrive(db: sqlite_utils.Database, event: Event, person: Any, station: str, o
     at = at or clock.now_iso()
     db.execute("UPDATE attendees SET checked_in_at = ?, checked_in_station = ? WHERE id = ?", [at, station, person["id"]])
     return _arrived(db, event, {**dict(person), "checked_in_at": at, "checked_in_station": station}, station, at)
+
+
+def arrive_with_party(db: sqlite_utils.Database, event: Event, person: Any, station: str, guests: int | None,
+                      override: bool = False) -> Outcome:
+    """A volunteer's check-in with the guests who really came (None: as the list says). For
+    someone already in, it corrects their party; more guests need room, as an arrival does, unless
+    overridden. A refused check-in changes nothing, the list's number included."""
+    if guests is None or guests == person["guests"]:
+        return arrive(db, event, person, station, override=override)
+    if person["checked_in_at"]:
+        more = guests - (person["guests"] or 0)
+        room = event.capacity - headcount(db, event)["checked_in"] if event.capacity else more
+        if more > room and not override:
+            return refusal("capacity_reached", attendee=person, message=MESSAGES["more_guests"].format(
+                room=max(room, 0), more=_guests(more)))
+    _set_guests(db, person["id"], guests)
+    outcome = arrive(db, event, attendees.get(db, event, person["id"]), station, override=override)
+    if outcome.status >= 400:
+        _set_guests(db, person["id"], person["guests"])  # refused: the party stays as it was
+    return outcome
+
+
+def _set_guests(db: sqlite_utils.Database, attendee_id: int, guests: int) -> None:
+    db.execute("UPDATE attendees SET guests = ? WHERE id = ?", [guests, attendee_id])
 
 
 def _no_room(room: int, person: Any) -> Outcome | None:

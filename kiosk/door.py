@@ -92,20 +92,19 @@ class Door:
                 person = attendees.get(db, self.event, attendee_id)
                 if person is None:
                     return checkin.Outcome("not_found", 404, {"result": "not_found", "message": "No such attendee tonight."})
-                regrouped = guests is not None and guests != person["guests"]
-                if regrouped:
-                    db.execute("UPDATE attendees SET guests = ? WHERE id = ?", [guests, attendee_id])
-                    audit.record(db, actor, "party_size", self.event.id, attendee_id, guests=guests, was=person["guests"])
-                    person = attendees.get(db, self.event, attendee_id)
                 station = console_station(actor)
-                outcome = checkin.arrive(db, self.event, person, station, override=override)
+                outcome = checkin.arrive_with_party(db, self.event, person, station, guests, override)
                 if outcome.changed:
                     audit.record(db, actor, "manual_check_in", self.event.id, attendee_id, override=override)
+                regrouped = outcome.status < 400 and guests is not None and guests != person["guests"]
+                if regrouped:
+                    audit.record(db, actor, "party_size", self.event.id, attendee_id, guests=guests,
+                                 was=person["guests"], override=override)
                 counts = headcount(db, self.event) if regrouped and not outcome.changed else None
             if outcome.changed:
                 self._publish_arrival(outcome, station, manual=True)
             elif counts is not None:  # a party corrected: the counts moved, nobody arrived
-                self.feed.publish("party", {"attendee": attendees.as_dict(person), "by": actor.label}, counts)
+                self.feed.publish("party", {"attendee": attendees.as_dict(outcome.attendee), "by": actor.label}, counts)
         return outcome
 
     def undo(self, attendee_id: int, actor: Actor) -> checkin.Outcome:

@@ -168,3 +168,40 @@ def test_a_volunteer_sets_the_guests_who_came_on_the_card(empty_server, chromium
     expect(page.locator("#feed")).to_contain_text("now with no guests")
     watch.assert_clean()
     context.close()
+
+
+def test_more_guests_for_someone_in_need_the_room_or_an_override(make_server, tmp_path: Path) -> None:
+    server = make_server(seed=False, capacity=3)
+    upload_text(server, tmp_path, "m.xls", meetup(("Ada Lovelace", "Yes", 0), ("Bob Byte", "Yes", 0)))
+    people = {person["name"]: person for person in server.people()}
+    for person in people.values():
+        assert server.scan(person["ticket_code"]).status_code == 201
+    ada = people["Ada Lovelace"]
+
+    refused = server.post(f"/api/attendees/{ada['id']}/checkin", role="volunteer", json={"guests": 5})
+    assert refused.status_code == 409 and refused.json()["message"].startswith("Only 1 more can come in")
+    assert headcount(server)["checked_in"] == 2 and server.people()[0]["guests"] == 0
+
+    assert server.post(f"/api/attendees/{ada['id']}/checkin", role="volunteer", json={"guests": 1}).status_code == 200
+    assert headcount(server)["checked_in"] == 3
+    overridden = server.post(f"/api/attendees/{ada['id']}/checkin", role="volunteer",
+                             json={"guests": 3, "override": True})
+    assert overridden.status_code == 200 and headcount(server)["checked_in"] == 5
+    entries = [e for e in server.get("/api/audit").json()["audit"] if e["action"] == "party_size"]
+    assert [e["details"]["override"] for e in entries] == [True, False]  # newest first
+
+
+def test_a_refused_check_in_keeps_the_lists_party(make_server, tmp_path: Path) -> None:
+    server = make_server(seed=False, capacity=2)
+    text = meetup(("Ada Lovelace", "Yes", 0), ("Bob Byte", "Yes", 0), ("Cy Coder", "No", 0))
+    upload_text(server, tmp_path, "m.xls", text)
+    people = {person["name"]: person for person in server.people(attending=True) + server.people(attending=False)}
+    assert server.scan(people["Ada Lovelace"]["ticket_code"]).status_code == 201
+
+    too_many = server.post(f"/api/attendees/{people['Bob Byte']['id']}/checkin", role="volunteer", json={"guests": 3})
+    assert too_many.status_code == 409
+    not_coming = server.post(f"/api/attendees/{people['Cy Coder']['id']}/checkin", role="volunteer", json={"guests": 4})
+    assert not_coming.status_code == 409 and not_coming.json()["result"] == "not_attending"
+    assert headcount(server)["expected"] == 2  # neither party grew
+    assert server.scan(people["Bob Byte"]["ticket_code"]).status_code == 201  # alone, he fits
+    assert not [e for e in server.get("/api/audit").json()["audit"] if e["action"] == "party_size"]
