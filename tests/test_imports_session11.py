@@ -73,7 +73,8 @@ def test_someone_under_a_refusing_heading_is_refused_at_the_door(empty_server, t
     (["Γιώργος Παπαδόπουλος", "Ελένη Κωνσταντίνου", "Νίκος Ιωάννου"], "cp1253", "Windows-1253"),
     (["Дмитрий Иванов", "Ольга Петрова", "Юлія Ковальчук"], "cp1251", "Windows-1251"),
     (["José Peña", "Zoë ¿Qué? Müller", "Søren Ærø"], "cp1252", "Windows-1252"),
-], ids=["polish", "greek", "cyrillic", "western"])
+    (["Jiří Dvořák", "Petr Černý", "Šárka Nováková"], "cp1250", "Windows-1250"),
+], ids=["polish", "greek", "cyrillic", "western", "czech"])
 def test_a_list_saved_in_a_windows_code_page_keeps_its_letters(empty_server, tmp_path: Path, names: list[str],
                                                                 codec: str, note: str) -> None:
     path = tmp_path / "list.csv"
@@ -164,3 +165,15 @@ def test_names_that_hold_a_group_word_are_people(tmp_path: Path) -> None:
     text = "Name\r\nJohn Speaker\r\nGuest\r\nSpeaker\r\nAda Lovelace\r\n"
     assert imported(config, tmp_path, "list.csv", text).returncode == 0
     assert sorted(p["name"] for p in listed(config)) == ["Ada Lovelace", "Guest", "John Speaker", "Speaker"]
+
+
+@pytest.mark.parametrize("row", [
+    'José Núñez,"Gracias, ¿puedo traer a mi hermana?"', 'Iñaki Muñoz,"Hola, ¡gracias!"', "Åsa Ødegård,¿vegano?",
+    "François Lefèvre,3¼in", "Señora Muñoz,m³h", "Anne Møller,¡ok", "Ana Peña,£10 and ¥500",
+])
+def test_a_western_list_with_symbols_beside_words_stays_windows_1252(tmp_path: Path, row: str) -> None:
+    """"¿", "¡", "£", "¼" and "³" are letters in Windows-1250; here they are what they look like."""
+    config = write_config(tmp_path / "door")
+    (tmp_path / "list.csv").write_bytes(f"Name,Notes\r\n{row}\r\n".encode("cp1252"))
+    assert run_kiosk(config, "import", str(tmp_path / "list.csv")).returncode == 0
+    assert [p["name"] for p in listed(config)] == [row.split(",")[0]]

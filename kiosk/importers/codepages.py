@@ -9,12 +9,15 @@ The bytes do not say which it was, so this is a guess, and the organiser is told
 
 - A list whose accented words have no plain letter at all (every letter of "Γιώργος" is a high
   byte) is in a non-Latin script, Greek or Cyrillic; otherwise it is Western or Central European.
-- Of the two, the one that reads with fewer oddities wins: a symbol inside a word ("Ma³gorzata",
-  "Wi¹zowska" are Polish words read as Windows-1252), a capital inside a small word or a word
-  almost without vowels ("НЯкпт" and "Рбрбдьрпхлпт" are Greek read as Cyrillic).
-- A tie between the Latin two is Windows-1252, by far the most common. A tie between Greek and
-  Cyrillic goes to charset-normalizer (it is not asked about Latin lists: it misreads short
-  Western ones as Central European).
+- Western or Central European: Windows-1250 only when it reads the file better, by Polish
+  letters Windows-1252 has as symbols ("Ma³gorzata", "£ukasz"), then by fewer words whose
+  accents fit no one language ("Dvoøák" is Czech "Dvořák" read as Windows-1252; "Lefčvre" fits
+  Czech as well as "Lefèvre" fits French, so that tie stays Windows-1252, by far the most
+  common). "¿Qué?", "£10" and "3¼" are Western as written.
+- Greek or Cyrillic: the one whose words look like words (no capital inside a small word, no word
+  almost without vowels: "НЯкпт" and "Рбрбдьрпхлпт" are Greek read as Cyrillic); a tie goes to
+  charset-normalizer (not asked about Latin lists: it misreads short Western ones as Central
+  European).
 """
 
 from __future__ import annotations
@@ -29,7 +32,31 @@ NON_LATIN = ("cp1253", "cp1251")  # Greek, Cyrillic
 SAMPLE_BYTES = 64 * 1024
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Polish letters that Windows-1252 has as symbols: "ł" is "³", "ą" "¹", "ż" "¿", "Ł" "£", "Ż" "¯", "Ą" "¥".
+_POLISH_AS_SYMBOL = re.compile("[³¹¿£¯¥¼¾]")
+_POLISH_CAPITALS = frozenset("£¯¥")
+# The accented letters of each language written in these code pages: a real word's accents come
+# from one of them. (Faroese, which has both "ø" and "á", is left out: "Dvoøák" must not fit.)
+LATIN_ALPHABETS = tuple(frozenset(letters) for letters in (
+    "àâæçéèêëîïôœùûüÿ",  # French
+    "äöüß",  # German
+    "áéíóúñü",  # Spanish
+    "áâãàçéêíóôõú",  # Portuguese
+    "àèéìíîòóùú",  # Italian
+    "àçèéíïòóúü·",  # Catalan
+    "éèëïöüáóúêôàâ",  # Dutch
+    "æøåéó",  # Danish, Norwegian
+    "åäöé",  # Swedish, Finnish
+    "áðéíóúýþæö",  # Icelandic
+    "áéíóú",  # Irish
+    "áčďéěíňóřšťúůýž",  # Czech
+    "áäčďéíĺľňóôŕšťúýž",  # Slovak
+    "ąćęłńóśźż",  # Polish
+    "áéíóöőúüű",  # Hungarian
+    "čćđšž",  # Croatian, Bosnian, Serbian Latin, Slovene
+    "ăâîșțşţ",  # Romanian
+    "äöüõšž",  # Estonian
+))
 # Greek and Cyrillic vowels, small: a Greek name read as Cyrillic (or the other way) loses most of them.
 NON_LATIN_VOWELS = frozenset("αεηιουωάέήίόύώϊϋΐΰаеёиоуыэюяіїє")
 
@@ -37,17 +64,28 @@ NON_LATIN_VOWELS = frozenset("αεηιουωάέήίόύώϊϋΐΰаеёиоуы
 def guess(data: bytes) -> str:
     """The code page `data` (not UTF-8, no BOM) was most likely saved in."""
     sample = data[:SAMPLE_BYTES]  # plenty of names to judge by; a 10 MB list is not read twice more
-    candidates = NON_LATIN if _non_latin_script(sample.decode(WESTERN, errors="replace")) else (WESTERN, CENTRAL_EUROPEAN)
-    vowels = NON_LATIN_VOWELS if candidates == NON_LATIN else frozenset()
-    oddities = {codec: _oddities(sample.decode(codec, errors="replace"), vowels)
-                for codec in candidates if _decodes(data, codec)}
+    if _non_latin_script(sample.decode(WESTERN, errors="replace")):
+        return _greek_or_cyrillic(data, sample)
+    readable = [codec for codec in (WESTERN, CENTRAL_EUROPEAN) if _decodes(data, codec)]
+    if len(readable) < 2:
+        return readable[0] if readable else WESTERN  # none: the caller names the byte Windows-1252 cannot read
+    texts = {codec: sample.decode(codec) for codec in readable}
+    scores = {codec: (_polish_in_western(texts[codec]) if codec == WESTERN else 0, _misfits(texts[codec]))
+              for codec in readable}
+    return CENTRAL_EUROPEAN if scores[CENTRAL_EUROPEAN] < scores[WESTERN] else WESTERN
+
+
+def _greek_or_cyrillic(data: bytes, sample: bytes) -> str:
+    """Of the two, the one whose words look like words; a tie goes to charset-normalizer."""
+    oddities = {codec: _oddities(sample.decode(codec, errors="replace"))
+                for codec in NON_LATIN if _decodes(data, codec)}
     if not oddities:
-        return WESTERN  # the caller names the byte Windows-1252 cannot read
+        return WESTERN
     fewest = [codec for codec, count in oddities.items() if count == min(oddities.values())]
-    if len(fewest) > 1 and candidates == NON_LATIN:
+    if len(fewest) > 1:
         match = from_bytes(sample, cp_isolation=fewest).best()
         return match.encoding if match is not None else fewest[0]
-    return fewest[0]  # a tie between the Latin ones: Windows-1252
+    return fewest[0]
 
 
 def _non_latin_script(text: str) -> bool:
@@ -58,24 +96,58 @@ def _non_latin_script(text: str) -> bool:
     return bool(accented) and len(high_only) * 2 >= len(accented)
 
 
-def _oddities(text: str, vowels: frozenset[str] = frozenset()) -> int:
-    """What no name holds, but a name read in the wrong code page does: a symbol inside a word
-    ("Ma³gorzata") or opening one before a small letter ("£ukasz"); an accented capital inside a
-    word with small letters ("НЯкпт" is Greek "Νίκος" read as Cyrillic); and, given the script's
-    `vowels`, a word of four letters or more that has almost none ("Рбрбдьрпхлпт")."""
+def _polish_in_western(text: str) -> int:
+    """Polish letters Windows-1252 reads as symbols: inside a word ("Ma³gorzata", "Wi¹zowska"),
+    ending one ("Micha³") or a capital opening one ("£ukasz", "¯aneta"). "¿Qué?", "£10", "3¼in"
+    and "m³h" are Western as written."""
     count = 0
-    for found in _NON_ASCII.finditer(text):
-        ch, index = found.group(), found.start()
-        if not (ch.isalpha() or ch.isspace()):
-            before = text[index - 1] if index else " "
-            after = text[index + 1] if index + 1 < len(text) else " "
-            count += after.isalpha() and (before.isalpha() or after.islower())
+    for found in _POLISH_AS_SYMBOL.finditer(text):
+        before, after = _letters_before(text, found.start()), _letters_after(text, found.end())
+        if before and after:
+            count += before + after >= 3
+        elif before >= 2:
+            count += not text[found.end():found.end() + 1].isalnum()
+        elif found.group() in _POLISH_CAPITALS and text[found.end():found.end() + 1].islower():
+            count += not text[found.start() - 1:found.start()].isalnum()
+    return count
+
+
+def _letters_before(text: str, index: int) -> int:
+    count = 0
+    while index - count > 0 and text[index - count - 1].isalpha():
+        count += 1
+    return count
+
+
+def _letters_after(text: str, index: int) -> int:
+    count = 0
+    while index + count < len(text) and text[index + count].isalpha():
+        count += 1
+    return count
+
+
+def _misfits(text: str) -> int:
+    """Words whose accented letters fit no one language's alphabet: "Dvoøák" (ø and á) is Czech
+    "Dvořák" read as Windows-1252, "Řdegĺrd" is Danish "Ødegård" read as Windows-1250."""
+    count = 0
+    for word in _WORD.findall(text):
+        if not word.isascii():
+            accents = {ch for ch in word.casefold() if not ch.isascii() and ch.isalpha()}
+            count += bool(accents) and not any(accents <= alphabet for alphabet in LATIN_ALPHABETS)
+    return count
+
+
+def _oddities(text: str) -> int:
+    """What no Greek or Cyrillic name holds, but one read in the other code page does: an accented
+    capital inside a word with small letters ("НЯкпт" is "Νίκος" read as Cyrillic) and a word of
+    four letters or more almost without vowels ("Рбрбдьрпхлпт")."""
+    count = 0
     for word in _WORD.findall(text):
         if word.isascii():
             continue
         count += any(ch.isupper() and not ch.isascii() for ch in word[1:]) and not word.isupper()
-        if vowels and len(word) >= 4:
-            count += sum(ch in vowels for ch in word.casefold()) * 4 < len(word)
+        if len(word) >= 4:
+            count += sum(ch in NON_LATIN_VOWELS for ch in word.casefold()) * 4 < len(word)
     return count
 
 
