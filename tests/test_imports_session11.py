@@ -177,3 +177,41 @@ def test_a_western_list_with_symbols_beside_words_stays_windows_1252(tmp_path: P
     (tmp_path / "list.csv").write_bytes(f"Name,Notes\r\n{row}\r\n".encode("cp1252"))
     assert run_kiosk(config, "import", str(tmp_path / "list.csv")).returncode == 0
     assert [p["name"] for p in listed(config)] == [row.split(",")[0]]
+
+
+@pytest.mark.parametrize("heading, refused", [
+    ("Wait list", True), ("Can't make it", True), ("Reserve list", True), ("Standby", True), ("On hold", True),
+    ("Lista de espera", True), ("Liste d'attente", True), ("Maybe", False), ("Volunteers", False),
+])
+def test_more_ways_to_write_a_heading(tmp_path: Path, heading: str, refused: bool) -> None:
+    config = write_config(tmp_path / "door")
+    text = f"Name,Email\nAda Lovelace,ada@example.org\n{heading}\nWally Waiting,wally@example.org\n"
+    assert imported(config, tmp_path, "list.csv", text).returncode == 0
+    people = {p["name"]: p["status"] for p in listed(config)}
+    assert people == {"Ada Lovelace": "attending", "Wally Waiting": "not_attending" if refused else "attending"}
+
+
+def test_a_group_word_alone_heads_a_section_only_when_written_as_a_heading(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "door")
+    text = "Name\nSpeaker\nSPEAKER:\nAda Lovelace\nVOLUNTEER\nBob Byte\n"
+    assert imported(config, tmp_path, "list.csv", text).returncode == 0
+    assert {p["name"]: p["role"] for p in listed(config)} == {"Speaker": "attendee", "Ada Lovelace": "speaker",
+                                                             "Bob Byte": "attendee"}
+
+
+def test_a_row_added_by_hand_without_a_time_is_judged_by_its_place(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "door")
+    text = ("Timestamp,Name,Email,Will you attend?\r\n"
+            "11/20/2026 10:00:00,Ada Lovelace,ada@example.org,Yes\r\n"
+            ",Ada Lovelace,ada@example.org,No\r\n")
+    assert imported(config, tmp_path, "responses.csv", text).returncode == 0
+    assert [(p["name"], p["status"]) for p in listed(config)] == [("Ada Lovelace", "not_attending")]
+
+
+def test_answers_timed_in_different_time_zones_are_compared_in_utc(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "door")
+    text = ("Submitted At,Name,Email,Will you attend?\r\n"
+            "2026-11-20T10:00:00Z,Ada Lovelace,ada@example.org,Yes\r\n"
+            "2026-11-20T10:30:00+01:00,Ada Lovelace,ada@example.org,No\r\n")  # 09:30 UTC: the earlier answer
+    assert imported(config, tmp_path, "responses.csv", text).returncode == 0
+    assert [(p["name"], p["status"]) for p in listed(config)] == [("Ada Lovelace", "attending")]

@@ -57,10 +57,12 @@ def submission_times(columns: Columns) -> dict[int, str]:
 
 
 def _iso(text: str) -> str | None:
+    """ISO 8601 text, in UTC when it says its offset (so 10:30+01:00 comes before 10:00Z)."""
     try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None).isoformat()
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return (when.astimezone(dt.timezone.utc) if when.tzinfo else when).replace(tzinfo=None).isoformat()
 
 
 def _day_first(matches: list[re.Match[str]]) -> bool | None:

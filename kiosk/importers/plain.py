@@ -286,14 +286,21 @@ def _answered_again(columns: Columns, emails: tuple[int, ...], fulls: tuple[int,
     someone listed twice keeps the row of their best section (a speaker over an attendee over
     the waitlist)."""
     answered = submission_times(columns)
-    latest: dict[tuple[str, str], tuple[int, str, int]] = {}
-    lines: list[tuple[tuple[str, str], int]] = []
+    rows: dict[tuple[str, str], list[Row]] = {}
     for row in columns.table.rows:
         email = normalise_email(columns.first_filled(row, emails))
         name = fold(" ".join((_full_name(columns, row, fulls) or join_name(*columns.cells(row, first, last))).split()))
         if email and name:
-            section = sections.get(row.line)
-            order = (_SECTION_RANK[section.kind if section else OTHER_SECTION], answered.get(row.line, ""), row.line)
-            latest[(email, name)] = max(latest.get((email, name), order), order)
-            lines.append(((email, name), row.line))
-    return {line for key, line in lines if latest[key][-1] != line}
+            rows.setdefault((email, name), []).append(row)
+    again: set[int] = set()
+    for same in rows.values():
+        timed = all(row.line in answered for row in same)  # a row added by hand, with no time: rows decide
+        kept = max(same, key=lambda row: (_SECTION_RANK[_section_kind(sections, row)],
+                                          answered[row.line] if timed else "", row.line))
+        again.update(row.line for row in same if row is not kept)
+    return again
+
+
+def _section_kind(sections: dict[int, Section], row: Row) -> str:
+    section = sections.get(row.line)
+    return section.kind if section else OTHER_SECTION

@@ -24,19 +24,25 @@ if TYPE_CHECKING:
 SPEAKER_SECTION, REFUSED_SECTION, OTHER_SECTION = "speaker", "refused", ""
 
 _SPEAKING = frozenset({"speakers", "presenters", "panelists", "panellists", "panel", "talks", "keynotes"})
-_REFUSING = frozenset({"waitlist", "waitlisted", "waiting", "cancelled", "canceled", "cancellations",
-                       "declined", "refunded", "unconfirmed"})
-_NEGATIONS = frozenset({"not", "no", "can't", "cannot", "unable", "won't"})
-_COMING = frozenset({"going", "coming", "attending", "attend", "come"})
+_REFUSING = frozenset({"waitlist", "waitlisted", "waiting", "wait", "reserve", "reserves", "standby", "hold",
+                       "cancelled", "canceled", "cancellations", "declined", "refunded", "unconfirmed",
+                       "espera", "warteliste", "abgesagt", "absagen", "attente", "d'attente", "wachtlijst"})
+_NEGATIONS = frozenset({"not", "no", "can't", "cannot", "unable", "won't", "couldn't"})
+_COMING = frozenset({"going", "coming", "attending", "attend", "come", "make"})
+# A group named in the singular is a heading only when written as one ("SPEAKER", "Speaker:"):
+# "Speaker" alone may be a placeholder person.
+_SINGULAR = {"speaker": SPEAKER_SECTION, "keynote": SPEAKER_SECTION, "presenter": SPEAKER_SECTION,
+             "volunteer": OTHER_SECTION, "organiser": OTHER_SECTION, "organizer": OTHER_SECTION,
+             "host": OTHER_SECTION, "sponsor": OTHER_SECTION, "guest": OTHER_SECTION}
 _GROUPS = frozenset({
     "attendees", "guests", "members", "participants", "volunteers", "organisers", "organizers",
     "organising", "organizing", "team", "staff", "sponsors", "hosts", "crew", "press", "vip", "vips",
     "confirmed", "registered", "rsvps", "walk", "ins", "walkins", "plus", "ones", "speakers",
-    "teilnehmer", "inscrits", "deelnemers", "partecipanti", "warteliste", "abgesagt",
+    "teilnehmer", "inscrits", "deelnemers", "partecipanti", "maybe",
 })
 _SMALL_WORDS = frozenset({"the", "on", "our", "list", "people", "persons", "rsvp", "yes", "and", "&", "of",
                           "for", "to", "tonight", "only", "all", "other", "others", "general", "main",
-                          "extra", "late", "still", "a"})
+                          "extra", "late", "still", "a", "it", "lista", "de", "liste", "en"})
 _HEADING_WORDS = _SPEAKING | _REFUSING | _COMING | _GROUPS
 _DECORATION = re.compile(r"\(\s*[0-9]+\s*\)|[0-9]+|[#=*:.•|\-–—_/()\[\]]+")
 _NUMBER = re.compile(r"[-+]?[0-9][0-9.,\s]*")
@@ -57,6 +63,8 @@ def heading_kind(text: str) -> str | None:
     if not words or len(words) > MAX_WORDS:
         return None
     known = all(word in _HEADING_WORDS or word in _SMALL_WORDS or word in _NEGATIONS for word in words)
+    if len(words) == 1 and words[0] in _SINGULAR and (cell.endswith(":") or cell.isupper()):
+        return _SINGULAR[words[0]]
     if not (known and any(word in _HEADING_WORDS for word in words)):
         return OTHER_SECTION if cell.endswith(":") and not any(ch.isdigit() for ch in cell) else None
     if _REFUSING.intersection(words) or (_NEGATIONS.intersection(words) and _COMING.intersection(words)):
