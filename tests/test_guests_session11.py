@@ -205,3 +205,31 @@ def test_a_refused_check_in_keeps_the_lists_party(make_server, tmp_path: Path) -
     assert headcount(server)["expected"] == 2  # neither party grew
     assert server.scan(people["Bob Byte"]["ticket_code"]).status_code == 201  # alone, he fits
     assert not [e for e in server.get("/api/audit").json()["audit"] if e["action"] == "party_size"]
+
+
+def test_a_guest_nobody_listed_is_added_on_the_card(empty_server, chromium, tmp_path: Path) -> None:
+    """The list says no guests; Bob brings one. Spinner clicks before the answer are one correction."""
+    upload_text(empty_server, tmp_path, "meetup.xls", meetup(("Bob Byte", "Yes", 0)))
+    context, page, watch = console(chromium, empty_server)
+    card = search(page, "bob").first
+    expect(card.get_by_label("Guests with Bob Byte")).to_have_count(0)
+    card.get_by_role("button", name="+ Guests").click()
+    party = card.get_by_label("Guests with Bob Byte")
+    expect(party).to_be_focused()
+    party.fill("")
+    card.get_by_role("button", name="Check in").click()
+    expect(card).to_contain_text("Guests: a number from 0 to 99.")  # a blank box checks no one in
+    assert headcount(empty_server)["checked_in"] == 0
+    party.fill("1")
+    card.get_by_role("button", name="Check in").click()
+    expect(card).to_contain_text("Checked in. Badge printing.")
+    expect(page.locator("#count-inside")).to_have_text("2")
+    party = card.get_by_label("Guests with Bob Byte")
+    for _ in range(3):
+        party.press("ArrowUp")  # 2, 3, 4: each fires "change"
+    expect(card).to_contain_text("Party corrected: 4 guests.")
+    expect(page.locator("#count-inside")).to_have_text("5")
+    parties = [e for e in empty_server.get("/api/audit").json()["audit"] if e["action"] == "party_size"]
+    assert len(parties) == 2  # the check-in with 1, then one correction to 4
+    watch.assert_clean()
+    context.close()

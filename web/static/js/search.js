@@ -15,6 +15,8 @@ const LIMIT = 25;
 // now sits where "Check in" was, is the rest of a double or triple tap (answers take 50 ms at the
 // door), not a new wish: it printed a second and third badge, or opened the undo dialog.
 const SETTLE_MS = 800;
+const PARTY_SETTLE_MS = 700; // spinner clicks on a Guests box closer than this are one correction
+const PARTY_HINT = "Guests: a number from 0 to 99.";
 
 export class Search {
   constructor({ input, list, status }) {
@@ -23,7 +25,9 @@ export class Search {
     this.notes = new Map();  // id -> {message, tone}: what the last action said, kept across redraws
     this.reprints = new Map(); // id -> request_id of a reprint sent but not answered: a retry reuses it
     this.settleUntil = new Map(); // "id:action" -> when taps on that button count again (SETTLE_MS)
-    this.regrouped = new Set(); // ids whose party a volunteer changed: their Guests box stays, also at 0
+    this.regrouped = new Set(); // ids whose Guests box a volunteer opened or used: it stays, also at 0
+    this.typedParty = new Map(); // id -> what was typed in the Guests box and not yet answered: kept across redraws
+    this.partyTimers = new Map(); // id -> the pending correction of an arrived party (spinner clicks settle first)
     this.query = "";
     this.seq = 0;
     const run = debounce(() => this.run(this.input.value), 200);
@@ -115,31 +119,55 @@ export class Search {
       : [button("Check in", "primary", (p) => this.checkIn(p))];
     list.push(button("Badge", "ghost", showBadge));
     if (person.guests > 0 || this.regrouped.has(person.id)) list.unshift(this.partyInput(person));
+    else if (person.status === "attending" || person.checked_in_at) list.push(button("+ Guests", "ghost", (p) => this.openParty(p)));
     return list;
+  }
+
+  /** Someone the list gives no guests came with one: show the Guests box on their card. */
+  openParty(person) {
+    this.regrouped.add(person.id);
+    this.update(person);
+    this.cardOf(person)?.querySelector(".party-input")?.focus();
   }
 
   /** How many guests came with a host (Meetup's Guests): the list's number until a volunteer
    * changes it. Changed for someone already in, it corrects their party at once. */
   partyInput(person) {
-    const input = h("input", { type: "number", class: "party-input", value: String(person.guests ?? 0),
+    const input = h("input", { type: "number", class: "party-input",
+      value: this.typedParty.get(person.id) ?? String(person.guests ?? 0),
       attrs: { min: "0", max: "99", inputmode: "numeric", "aria-label": `Guests with ${person.name}` },
-      on: { change: () => { if (person.checked_in_at) this.setParty(person); } } });
+      on: {
+        input: () => this.typedParty.set(person.id, input.value),
+        change: () => { if (person.checked_in_at) this.setPartySoon(person); },
+      } });
     return h("label", { class: "party" }, h("span", { text: "Guests" }), input);
   }
 
-  /** The guests typed on the card, or undefined when there is no such box or it holds no count. */
-  partyOf(person) {
-    const value = this.cardOf(person)?.querySelector(".party-input")?.value ?? "";
-    return /^[0-9]{1,2}$/.test(value) ? Number(value) : undefined;
+  /** Spinner clicks each fire "change": the correction is sent once they stop. */
+  setPartySoon(person) {
+    clearTimeout(this.partyTimers.get(person.id));
+    this.partyTimers.set(person.id, setTimeout(() => { this.partyTimers.delete(person.id); this.setParty(person); }, PARTY_SETTLE_MS));
   }
 
-  async setParty(person) {
+  /** The guests typed on the card: a number, null when there is no box, NaN when it holds no count. */
+  partyOf(person) {
+    const box = this.cardOf(person)?.querySelector(".party-input");
+    if (!box) return null;
+    return /^[0-9]{1,2}$/.test(box.value.trim()) ? Number(box.value.trim()) : NaN;
+  }
+
+  async setParty(person, override = false) {
     const guests = this.partyOf(person);
-    if (guests === undefined) return this.say(person, "Guests: a number from 0 to 99.", "bad");
+    if (guests === null) return;
+    if (Number.isNaN(guests)) return this.say(person, PARTY_HINT, "bad");
     this.regrouped.add(person.id);
-    const answer = await this.act(person, () => post(`/api/attendees/${person.id}/checkin`, { guests }));
+    const answer = await this.act(person, () => post(`/api/attendees/${person.id}/checkin`, override ? { guests, override } : { guests }));
     if (!answer) return;
-    if (answer.ok) this.update(answer.data.attendee, `Party corrected: ${guestsText({ guests }) || "no guests"}.`, "info");
+    const data = answer.data;
+    if (answer.ok) {
+      this.typedParty.delete(person.id);
+      this.update(data.attendee, `Party corrected: ${guestsText({ guests }) || "no guests"}.`, "info");
+    } else if (data.result === "capacity_reached") this.offerOverride(person, refusalSentence(data), () => this.setParty(person, true));
     else this.say(person, messageOf(answer), "bad");
   }
 
@@ -157,9 +185,9 @@ export class Search {
     }, SETTLE_MS);
   }
 
-  /** Enable the card's buttons, except one still settling after a multi-tap. */
+  /** Enable the card's buttons (and Guests box), except one still settling after a multi-tap. */
   enableButtons(person) {
-    this.cardOf(person)?.querySelectorAll("button").forEach((b) => {
+    this.cardOf(person)?.querySelectorAll("button, input").forEach((b) => {
       b.disabled = Boolean(b.dataset.action && this.settleUntil.has(`${person.id}:${b.dataset.action}`));
     });
   }
@@ -171,23 +199,22 @@ export class Search {
   async checkIn(person, override = false) {
     const body = override ? { override: true } : {};
     const guests = this.partyOf(person);
-    if (guests !== undefined && guests !== person.guests) {
-      body.guests = guests;
-      this.regrouped.add(person.id);
-    }
+    if (Number.isNaN(guests)) return this.say(person, PARTY_HINT, "bad");
+    if (guests !== null && guests !== person.guests) body.guests = guests;
     const answer = await this.act(person, () => post(`/api/attendees/${person.id}/checkin`, body));
     if (!answer) return;
     this.settle(person, "undo");
     const data = answer.data;
+    if (answer.status < 400) this.typedParty.delete(person.id);
     if (answer.status === 201) this.update(data.attendee, override ? "Admitted and checked in. Badge printing." : "Checked in. Badge printing.", "good");
     else if (data.result === "already_checked_in") this.update(data.attendee, refusalSentence(data), "info");
-    else if (data.result === "not_attending" || data.result === "capacity_reached") this.offerOverride(person, refusalSentence(data));
+    else if (data.result === "not_attending" || data.result === "capacity_reached") this.offerOverride(person, refusalSentence(data), () => this.checkIn(person, true));
     else this.say(person, refusalSentence(data), "bad");
   }
 
   /** 409 not_attending or capacity_reached: the volunteer may still let them in (a waitlisted
    * speaker's guest; someone just left a full room). The kiosk cannot judge that; they can. */
-  offerOverride(person, message) {
+  offerOverride(person, message, admit) {
     const card = this.cardOf(person);
     if (!card) return;
     this.notes.delete(person.id);
@@ -195,7 +222,7 @@ export class Search {
     box.dataset.tone = "warn";
     box.replaceChildren(
       h("span", { text: `${message} ` }),
-      h("button", { type: "button", class: "button small warn", text: "Admit anyway", on: { click: () => this.checkIn(person, true) } }));
+      h("button", { type: "button", class: "button small warn", text: "Admit anyway", on: { click: admit } }));
   }
 
   async undo(person) {
@@ -233,7 +260,7 @@ export class Search {
   /** Run one request with the card's buttons disabled; null when there was no answer. */
   async act(person, requestFn, unanswered = NO_ANSWER) {
     const card = this.cardOf(person);
-    card?.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    card?.querySelectorAll("button, input").forEach((b) => { b.disabled = true; });
     try {
       return await requestFn();
     } catch (err) {
