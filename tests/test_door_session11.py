@@ -80,3 +80,25 @@ def test_a_walk_in_later_added_on_luma_by_email_alone_stays_one_named_person(emp
     again = empty_server.scan("https://luma.com/check-in/evt-NKXctR3fMVfX24o?pk=g-Tur1ngAbCdEf").json()
     assert again["result"] == "already_checked_in" and again["message"].startswith("Welcome back, Alan:")
     assert empty_server.get("/api/headcount", role=None).json()["checked_in"] == 1
+
+
+def test_a_buyers_two_tickets_under_one_name_are_not_added_again_by_the_other_report(
+        empty_server, tmp_path: Path) -> None:
+    """Ada bought two tickets and named neither: both carry her name in both Eventbrite reports."""
+    attendee_report = (
+        "\ufeffOrder #,Order Date,First Name,Last Name,Email,Quantity,Ticket Type,Attendee #,Attendee Status\r\n"
+        "11211912243,11/29/24 22:28,Ada,Lovelace,ada@example.org,1,GA,17645032101,Attending\r\n"
+        "11211912243,11/29/24 22:28,Ada,Lovelace,ada@example.org,1,GA,17645032102,Attending\r\n"
+        "11211912244,11/29/24 22:40,Alan,Turing,alan@example.net,1,GA,17645032103,Attending\r\n")
+    summary_report = (
+        "Order ID,Order Date,Attendee Status,Name,Email,Event Name,Ticket Quantity,Ticket Type,Ticket Price,"
+        "Buyer Name,Buyer Email\r\n"
+        + "11211912243,2024-11-29,Attending,Ada Lovelace,ada@example.org,Door,1,GA,0,Ada Lovelace,ada@example.org\r\n" * 2
+        + "11211912244,2024-11-29,Attending,Alan Turing,alan@example.net,Door,1,GA,0,Alan Turing,alan@example.net\r\n")
+    upload_text(empty_server, tmp_path, "attendees.csv", attendee_report)
+    assert empty_server.scan("1121191224317645032101001").status_code == 201
+    second = upload_text(empty_server, tmp_path, "summary.csv", summary_report).json()
+    assert (second["added"], second["kept_check_ins"]) == (0, 1)
+    counts = empty_server.get("/api/headcount", role=None).json()
+    assert (counts["expected"], counts["checked_in"]) == (3, 1)
+    assert empty_server.scan("1121191224317645032102001").status_code == 201  # her second ticket still scans
