@@ -10,11 +10,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import run_kiosk, write_config
+from conftest import ROOT, run_kiosk, write_config
 from test_imports import upload_text
 from test_imports_session7 import listed
 from test_imports_session9 import imported
 
+FIXTURES = ROOT / "tests" / "fixtures" / "imports"
 SECTIONED = ("Name,Email,Company\r\n"
              "SPEAKERS,,\r\n"
              "Ada Lovelace,ada@example.org,Analytical Engines\r\n"
@@ -215,3 +216,14 @@ def test_answers_timed_in_different_time_zones_are_compared_in_utc(tmp_path: Pat
             "2026-11-20T10:30:00+01:00,Ada Lovelace,ada@example.org,No\r\n")  # 09:30 UTC: the earlier answer
     assert imported(config, tmp_path, "responses.csv", text).returncode == 0
     assert [(p["name"], p["status"]) for p in listed(config)] == [("Ada Lovelace", "attending")]
+
+
+@pytest.mark.parametrize("fixture", ["pretix_comma.csv", "eventbrite.csv", "luma.csv", "tito.csv"])
+def test_a_heading_line_in_a_platform_export_is_refused_at_its_line(tmp_path: Path, fixture: str) -> None:
+    """Only a hand-made list has section headings: in an export, a one-field line is damage."""
+    lines = (FIXTURES / fixture).read_bytes().splitlines(keepends=True)
+    (tmp_path / fixture).write_bytes(b"".join(lines[:2]) + b"WAITLIST\r\n" + b"".join(lines[2:]))
+    config = write_config(tmp_path / "door")
+    result = run_kiosk(config, "import", str(tmp_path / fixture), check=False)
+    assert result.returncode != 0 and "line 3: has 1 field but the header has" in result.stderr
+    assert listed(config) == []

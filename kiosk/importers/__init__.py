@@ -23,7 +23,7 @@ from .common import Columns, RowParser
 from . import pretix
 from .detect import PARSERS, detect_source
 from .model import ImportBatch, ImportedPerson, ImportFileError
-from .reading import Table, table_candidates
+from .reading import Table, table_candidates, width_error
 
 __all__ = [
     "SOURCES",
@@ -54,6 +54,9 @@ def read_attendee_file(path: str | os.PathLike[str], source: str = "auto",
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
     table, chosen, parse_row = _choose_table(path, source)
+    widened = next((row for row in table.rows if row.widened), None)
+    if widened is not None and chosen != "csv":  # a heading line only a hand-made list has
+        raise width_error(path, widened.line, 1, len(table.header))
     try:
         people = _parse_rows(table, parse_row, progress)
         _check_unique(table, people)

@@ -96,6 +96,9 @@ class Row:
 
     line: int
     cells: list[str]
+    # A section heading typed on a line of its own ("SPEAKERS"), widened to the header's width:
+    # only a hand-made list has those, so a platform's export with one is refused (see _fitted).
+    widened: bool = False
 
 
 @dataclass
@@ -424,7 +427,7 @@ def _read_delimited(path: str | os.PathLike[str], text: str, delimiter: str | No
     for line, cells in records:
         if not any(cell.strip() for cell in cells) or _repeats_header(cells, header):
             continue
-        rows.append(Row(line, _fit_width(path, line, cells, width)))
+        rows.append(Row(line, _fit_width(path, line, cells, width), widened=len(cells) < width))
         if len(rows) > MAX_ROWS:
             raise ImportFileError(path, line, f"has more than {MAX_ROWS} rows")
     return _finish(path, "csv", header, header_line, _without_summary_rows(rows), delimiter)
@@ -558,11 +561,13 @@ def _fit_width(path: str | os.PathLike[str], line: int, cells: list[str], width:
     """Cells trimmed of empty trailing extras; any other width mismatch is an error."""
     fitted = _fitted(cells, width)
     if fitted is None:
-        raise ImportFileError(
-            path, line, f"has {len(cells)} field{'s' if len(cells) != 1 else ''} but the header "
-            f"has {width}; "
-            "a value probably contains an unquoted delimiter or a line break")
+        raise width_error(path, line, len(cells), width)
     return fitted
+
+
+def width_error(path: str | os.PathLike[str], line: int, fields: int, width: int) -> ImportFileError:
+    return ImportFileError(path, line, f"has {fields} field{'s' if fields != 1 else ''} but the header has {width}; "
+                           "a value probably contains an unquoted delimiter or a line break")
 
 
 def _repeats_header(cells: list[str], header: list[str]) -> bool:
