@@ -295,15 +295,18 @@ def post_walk_in() -> Response:
 def post_manual_checkin(attendee_id: int) -> Response:
     """Check someone in from search, e.g. a lost QR code; `override` admits a waitlisted person.
     `guests` (0-99) is how many guests came with them (the list may have said more or fewer);
-    for someone already in, it corrects their party."""
+    for someone already in, it corrects their party; with `correction` it only does that (409
+    not_checked_in for someone who is not in)."""
     body = json_body()
-    override = _flag(body, "override")
-    if override is None:
-        return _not_a_flag("override")
+    override, correction = _flag(body, "override"), _flag(body, "correction")
+    if override is None or correction is None:
+        return _not_a_flag("override" if override is None else "correction")
     guests = body.get("guests")
     if guests is not None and not _is_count(guests):
         return error(422, "invalid", f"guests must be a whole number from 0 to {MAX_GUESTS}.")
-    return outcome_response(state().door.manual_check_in(attendee_id, actor(), override, guests))
+    if correction and guests is None:
+        return error(422, "invalid", "A correction needs guests.")
+    return outcome_response(state().door.manual_check_in(attendee_id, actor(), override, guests, correction))
 
 
 @bp.get("/attendees/<int:attendee_id>/badge.png")

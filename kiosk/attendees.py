@@ -485,8 +485,8 @@ def _same_tickets(people: list[ImportedPerson], rows: list[Any]) -> dict[str, An
     """New tickets of one order paired with the stored ones of the other report: by the holder's
     name, then the one left on each side. A report's own keys never change, so only a ticket keyed
     the other way is paired (an attendee report's new Attendee # is another ticket). Tickets under
-    one name on both sides (a buyer's two unassigned tickets) are paired in order, as many as the
-    sides have alike: nothing tells them apart, and each is one of the order's tickets."""
+    one name on both sides (a buyer's two unassigned tickets) are paired in order, as many as
+    both sides have: nothing tells them apart, and each is one of the order's tickets."""
     summary = _summary_key(people[0].external_id)  # one file is one report
     rows = sorted((row for row in rows if _summary_key(row["external_id"]) != summary), key=lambda row: row["id"])
     pairs: dict[str, Any] = {}
@@ -494,11 +494,9 @@ def _same_tickets(people: list[ImportedPerson], rows: list[Any]) -> dict[str, An
     for person in people:
         by_name.setdefault(fold(clean(person.name)), []).append(person)
     for name, named in by_name.items():
-        same = [row for row in rows if fold(row["name"]) == name]
-        if len(same) == len(named):
-            for person, row in zip(named, same):
-                pairs[person.external_id] = row
-                rows.remove(row)
+        for person, row in zip(named, [row for row in rows if fold(row["name"]) == name]):
+            pairs[person.external_id] = row
+            rows.remove(row)
     rest = [person for person in people if person.external_id not in pairs]
     if len(rest) == 1 and len(rows) == 1:
         pairs[rest[0].external_id] = rows[0]

@@ -224,10 +224,13 @@ def arrive(db: sqlite_utils.Database, event: Event, person: Any, station: str, o
 
 
 def arrive_with_party(db: sqlite_utils.Database, event: Event, person: Any, station: str, guests: int | None,
-                      override: bool = False) -> Outcome:
+                      override: bool = False, correction: bool = False) -> Outcome:
     """A volunteer's check-in with the guests who really came (None: as the list says). For
     someone already in, it corrects their party; more guests need room, as an arrival does, unless
-    overridden. A refused check-in changes nothing, the list's number included."""
+    overridden. A refused check-in changes nothing, the list's number included. `correction`:
+    only correct a party, never check anyone in (the console's card may be older than an undo)."""
+    if correction and not person["checked_in_at"]:
+        return _not_checked_in(person)
     if guests is None or guests == person["guests"]:
         return arrive(db, event, person, station, override=override)
     if person["checked_in_at"]:
@@ -240,6 +243,8 @@ def arrive_with_party(db: sqlite_utils.Database, event: Event, person: Any, stat
     outcome = arrive(db, event, attendees.get(db, event, person["id"]), station, override=override)
     if outcome.status >= 400:
         _set_guests(db, person["id"], person["guests"])  # refused: the party stays as it was
+    elif not outcome.changed:  # a party corrected: say what the counts are now
+        outcome.body.update(headcount=headcount(db, event), guests_were=person["guests"] or 0)
     return outcome
 
 
@@ -293,7 +298,7 @@ def undo(db: sqlite_utils.Database, event: Event, attendee_id: int, actor: Actor
     if person is None:
         return Outcome("not_found", 404, {"result": "not_found", "message": "No such attendee tonight."})
     if not person["checked_in_at"]:
-        return Outcome("not_checked_in", 409, {"result": "not_checked_in", "message": f"{person['name']} is not checked in."}, attendee=person)
+        return _not_checked_in(person)
     db.execute("UPDATE attendees SET checked_in_at = NULL, checked_in_station = NULL WHERE id = ?", [attendee_id])
     cancelled = print_queue.cancel_pending(db, attendee_id)
     record(db, actor, "undo", event.id, attendee_id, was_checked_in_at=person["checked_in_at"],
@@ -301,6 +306,11 @@ def undo(db: sqlite_utils.Database, event: Event, attendee_id: int, actor: Actor
     person = attendees.get(db, event, attendee_id)
     return Outcome("undone", 200, {"result": "undone", "headcount": headcount(db, event),
                                    "message": f"Check-in of {person['name']} undone."}, attendee=person, changed=True)
+
+
+def _not_checked_in(person: Any) -> Outcome:
+    return Outcome("not_checked_in", 409, {"result": "not_checked_in", "message": f"{person['name']} is not checked in."},
+                   attendee=person)
 
 
 def refusal(result: str, attendee: Any = None, message: str | None = None) -> Outcome:

@@ -83,7 +83,7 @@ class Door:
             lambda db: checkin.scan(db, self.event, self.master, self.limits, code, station, nonce, client), publish)
 
     def manual_check_in(self, attendee_id: int, actor: Actor, override: bool = False,
-                        guests: int | None = None) -> checkin.Outcome:
+                        guests: int | None = None, correction: bool = False) -> checkin.Outcome:
         """A volunteer checks someone in from search (lost QR code); audited. `guests`: how many
         came with them, which also corrects the party of someone already in (the kiosk counted
         the list's number)."""
@@ -93,7 +93,7 @@ class Door:
                 if person is None:
                     return checkin.Outcome("not_found", 404, {"result": "not_found", "message": "No such attendee tonight."})
                 station = console_station(actor)
-                outcome = checkin.arrive_with_party(db, self.event, person, station, guests, override)
+                outcome = checkin.arrive_with_party(db, self.event, person, station, guests, override, correction)
                 if outcome.changed:
                     audit.record(db, actor, "manual_check_in", self.event.id, attendee_id, override=override)
                 regrouped = outcome.status < 400 and guests is not None and guests != person["guests"]

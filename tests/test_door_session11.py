@@ -102,3 +102,20 @@ def test_a_buyers_two_tickets_under_one_name_are_not_added_again_by_the_other_re
     counts = empty_server.get("/api/headcount", role=None).json()
     assert (counts["expected"], counts["checked_in"]) == (3, 1)
     assert empty_server.scan("1121191224317645032102001").status_code == 201  # her second ticket still scans
+
+
+def test_a_ticket_assigned_since_the_other_report_is_paired_not_added(empty_server, tmp_path: Path) -> None:
+    """Ada's two tickets under her name; by the summary report she has given the second to Bob."""
+    attendee_report = (
+        "\ufeffOrder #,Order Date,First Name,Last Name,Email,Quantity,Ticket Type,Attendee #,Attendee Status\r\n"
+        "11211912243,11/29/24 22:28,Ada,Lovelace,ada@example.org,1,GA,17645032101,Attending\r\n"
+        "11211912243,11/29/24 22:28,Ada,Lovelace,ada@example.org,1,GA,17645032102,Attending\r\n")
+    summary_report = (
+        "Order ID,Order Date,Attendee Status,Name,Email,Event Name,Ticket Quantity,Ticket Type,Ticket Price,"
+        "Buyer Name,Buyer Email\r\n"
+        "11211912243,2024-11-29,Attending,Ada Lovelace,ada@example.org,Door,1,GA,0,Ada Lovelace,ada@example.org\r\n"
+        "11211912243,2024-11-29,Attending,Bob Byte,bob@example.org,Door,1,GA,0,Ada Lovelace,ada@example.org\r\n")
+    upload_text(empty_server, tmp_path, "attendees.csv", attendee_report)
+    second = upload_text(empty_server, tmp_path, "summary.csv", summary_report).json()
+    assert second["added"] == 0
+    assert empty_server.get("/api/headcount", role=None).json()["expected"] == 2

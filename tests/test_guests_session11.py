@@ -233,3 +233,20 @@ def test_a_guest_nobody_listed_is_added_on_the_card(empty_server, chromium, tmp_
     assert len(parties) == 2  # the check-in with 1, then one correction to 4
     watch.assert_clean()
     context.close()
+
+
+def test_a_correction_never_checks_in_someone_undone_meanwhile(empty_server, tmp_path: Path) -> None:
+    upload_text(empty_server, tmp_path, "m.xls", meetup(("Ada Lovelace", "Yes", 2)))
+    ada = empty_server.people()[0]
+    assert empty_server.scan(ada["ticket_code"]).status_code == 201
+    corrected = empty_server.post(f"/api/attendees/{ada['id']}/checkin", role="volunteer",
+                                  json={"guests": 1, "correction": True}).json()
+    assert (corrected["result"], corrected["guests_were"], corrected["headcount"]["checked_in"]) == (
+        "already_checked_in", 2, 2)
+    assert empty_server.delete(f"/api/checkins/{ada['id']}", role="volunteer").status_code == 200
+    stale = empty_server.post(f"/api/attendees/{ada['id']}/checkin", role="volunteer",
+                              json={"guests": 0, "correction": True})
+    assert stale.status_code == 409 and stale.json()["result"] == "not_checked_in"
+    assert headcount(empty_server)["checked_in"] == 0 and empty_server.people()[0]["guests"] == 1
+    assert empty_server.post(f"/api/attendees/{ada['id']}/checkin", role="volunteer",
+                             json={"correction": True}).status_code == 422

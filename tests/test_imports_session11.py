@@ -227,3 +227,14 @@ def test_a_heading_line_in_a_platform_export_is_refused_at_its_line(tmp_path: Pa
     result = run_kiosk(config, "import", str(tmp_path / fixture), check=False)
     assert result.returncode != 0 and "line 3: has 1 field but the header has" in result.stderr
     assert listed(config) == []
+
+
+def test_a_plus_one_line_is_a_person_and_more_refusing_headings(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "door")
+    text = ("Name,Email\nSPEAKERS\nAda Lovelace,ada@example.org\nPlus 1,\nGrace Hopper,grace@example.org\n"
+            "Regrets\nBob Byte,bob@example.org\nDropped out:\nCy Coder,cy@example.org\n")
+    assert imported(config, tmp_path, "list.csv", text).returncode == 0
+    people = {p["name"]: (p["role"], p["status"]) for p in listed(config)}
+    assert people == {"Ada Lovelace": ("speaker", "attending"), "Plus 1": ("speaker", "attending"),
+                      "Grace Hopper": ("speaker", "attending"), "Bob Byte": ("attendee", "not_attending"),
+                      "Cy Coder": ("attendee", "not_attending")}

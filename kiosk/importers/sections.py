@@ -25,6 +25,7 @@ SPEAKER_SECTION, REFUSED_SECTION, OTHER_SECTION = "speaker", "refused", ""
 
 _SPEAKING = frozenset({"speakers", "presenters", "panelists", "panellists", "panel", "talks", "keynotes"})
 _REFUSING = frozenset({"waitlist", "waitlisted", "waiting", "wait", "reserve", "reserves", "standby", "hold",
+                       "regrets", "declines", "backup", "backups", "overflow", "pending", "dropped",
                        "cancelled", "canceled", "cancellations", "declined", "refunded", "unconfirmed",
                        "espera", "warteliste", "abgesagt", "absagen", "attente", "d'attente", "wachtlijst"})
 _NEGATIONS = frozenset({"not", "no", "can't", "cannot", "unable", "won't", "couldn't"})
@@ -33,16 +34,18 @@ _COMING = frozenset({"going", "coming", "attending", "attend", "come", "make"})
 # "Speaker" alone may be a placeholder person.
 _SINGULAR = {"speaker": SPEAKER_SECTION, "keynote": SPEAKER_SECTION, "presenter": SPEAKER_SECTION,
              "volunteer": OTHER_SECTION, "organiser": OTHER_SECTION, "organizer": OTHER_SECTION,
-             "host": OTHER_SECTION, "sponsor": OTHER_SECTION, "guest": OTHER_SECTION}
+             "host": OTHER_SECTION, "sponsor": OTHER_SECTION}
 _GROUPS = frozenset({
     "attendees", "guests", "members", "participants", "volunteers", "organisers", "organizers",
     "organising", "organizing", "team", "staff", "sponsors", "hosts", "crew", "press", "vip", "vips",
-    "confirmed", "registered", "rsvps", "walk", "ins", "walkins", "plus", "ones", "speakers",
+    "confirmed", "registered", "rsvps", "walk", "ins", "walkins", "speakers",
     "teilnehmer", "inscrits", "deelnemers", "partecipanti", "maybe",
 })
+# Headings whose words alone are no group: "Plus 1" alone is someone's guest, "Plus ones" a section.
+_PHRASES = {("plus", "ones"): OTHER_SECTION, ("plus", "one", "guests"): OTHER_SECTION}
 _SMALL_WORDS = frozenset({"the", "on", "our", "list", "people", "persons", "rsvp", "yes", "and", "&", "of",
                           "for", "to", "tonight", "only", "all", "other", "others", "general", "main",
-                          "extra", "late", "still", "a", "it", "lista", "de", "liste", "en"})
+                          "extra", "late", "still", "a", "it", "lista", "de", "liste", "en", "out"})
 _HEADING_WORDS = _SPEAKING | _REFUSING | _COMING | _GROUPS
 _DECORATION = re.compile(r"\(\s*[0-9]+\s*\)|[0-9]+|[#=*:.•|\-–—_/()\[\]]+")
 _NUMBER = re.compile(r"[-+]?[0-9][0-9.,\s]*")
@@ -63,6 +66,8 @@ def heading_kind(text: str) -> str | None:
     if not words or len(words) > MAX_WORDS:
         return None
     known = all(word in _HEADING_WORDS or word in _SMALL_WORDS or word in _NEGATIONS for word in words)
+    if tuple(words) in _PHRASES:
+        return _PHRASES[tuple(words)]
     if len(words) == 1 and words[0] in _SINGULAR and (cell.endswith(":") or cell.isupper()):
         return _SINGULAR[words[0]]
     if not (known and any(word in _HEADING_WORDS for word in words)):

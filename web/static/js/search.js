@@ -161,7 +161,7 @@ export class Search {
     if (guests === null) return;
     if (Number.isNaN(guests)) return this.say(person, PARTY_HINT, "bad");
     this.regrouped.add(person.id);
-    const answer = await this.act(person, () => post(`/api/attendees/${person.id}/checkin`, override ? { guests, override } : { guests }));
+    const answer = await this.act(person, () => post(`/api/attendees/${person.id}/checkin`, { guests, override, correction: true }));
     if (!answer) return;
     const data = answer.data;
     if (answer.ok) {
