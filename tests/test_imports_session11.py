@@ -26,6 +26,14 @@ SECTIONED = ("Name,Email,Company\r\n"
              "Cy Coder,cy@example.org,\r\n")
 
 
+def roles_and_statuses(tmp_path: Path, text: str) -> dict[str, tuple[str, str]]:
+    """`kiosk import` of a hand-made list, then each person's (role, status)."""
+    config = write_config(tmp_path / "door")
+    result = imported(config, tmp_path, "list.csv", text)
+    assert result.returncode == 0, result.stderr
+    return {p["name"]: (p["role"], p["status"]) for p in listed(config)}
+
+
 def test_section_headings_are_no_one_and_their_sections_count(tmp_path: Path) -> None:
     config = write_config(tmp_path / "door")
     result = imported(config, tmp_path, "list.csv", SECTIONED)
@@ -107,13 +115,18 @@ def test_the_later_answer_counts_by_its_timestamp_not_its_row(tmp_path: Path, fi
     assert {p["name"]: p["status"] for p in listed(config)} == {"Ada Lovelace": "not_attending", "Bob Byte": "attending"}
 
 
-def test_a_timestamp_column_that_cannot_be_read_leaves_the_rows_order_to_decide(tmp_path: Path) -> None:
+@pytest.mark.parametrize("title, answers, status", [
+    ("Timestamp", [("yesterday", "No"), ("today", "Yes")], "attending"),  # unreadable: the rows' order
+    ("Timestamp", [("11/20/2026 10:00:00", "Yes"), ("", "No")], "not_attending"),  # added by hand, no time
+    ("Submitted At", [("2026-11-20T10:00:00Z", "Yes"), ("2026-11-20T10:30:00+01:00", "No")], "attending"),  # UTC
+], ids=["unreadable-times", "a-row-without-time", "time-zones"])
+def test_which_of_two_answers_counts_when_the_times_cannot_decide_alone(tmp_path: Path, title: str,
+                                                                         answers: list, status: str) -> None:
     config = write_config(tmp_path / "door")
-    text = ("Timestamp,Name,Email,Will you attend?\r\n"
-            "yesterday,Ada Lovelace,ada@example.org,No\r\n"
-            "today,Ada Lovelace,ada@example.org,Yes\r\n")
+    text = f"{title},Name,Email,Will you attend?\r\n" + "".join(
+        f"{when},Ada Lovelace,ada@example.org,{answer}\r\n" for when, answer in answers)
     assert imported(config, tmp_path, "responses.csv", text).returncode == 0
-    assert [(p["name"], p["status"]) for p in listed(config)] == [("Ada Lovelace", "attending")]
+    assert [(p["name"], p["status"]) for p in listed(config)] == [("Ada Lovelace", status)]
 
 
 # --- Section headings the review found missing -----------------------------------------------------
@@ -152,12 +165,9 @@ def test_a_workbook_heading_with_its_count_beside_it(tmp_path: Path) -> None:
 
 def test_someone_listed_in_two_sections_keeps_the_better_one(tmp_path: Path) -> None:
     """A speaker also under attendees stays a speaker; someone moved up from the waitlist comes in."""
-    config = write_config(tmp_path / "door")
     text = ("Name,Email\r\nSPEAKERS,\r\nAda Lovelace,ada@example.org\r\nATTENDEES,\r\nBob Byte,bob@example.org\r\n"
             "Ada Lovelace,ada@example.org\r\nWAITLIST,\r\nBob Byte,bob@example.org\r\nCy Coder,cy@example.org\r\n")
-    assert imported(config, tmp_path, "list.csv", text).returncode == 0
-    people = {p["name"]: (p["role"], p["status"]) for p in listed(config)}
-    assert people == {"Ada Lovelace": ("speaker", "attending"), "Bob Byte": ("attendee", "attending"),
+    assert roles_and_statuses(tmp_path, text) == {"Ada Lovelace": ("speaker", "attending"), "Bob Byte": ("attendee", "attending"),
                       "Cy Coder": ("attendee", "not_attending")}
 
 
@@ -200,24 +210,6 @@ def test_a_group_word_alone_heads_a_section_only_when_written_as_a_heading(tmp_p
                                                              "Bob Byte": "attendee"}
 
 
-def test_a_row_added_by_hand_without_a_time_is_judged_by_its_place(tmp_path: Path) -> None:
-    config = write_config(tmp_path / "door")
-    text = ("Timestamp,Name,Email,Will you attend?\r\n"
-            "11/20/2026 10:00:00,Ada Lovelace,ada@example.org,Yes\r\n"
-            ",Ada Lovelace,ada@example.org,No\r\n")
-    assert imported(config, tmp_path, "responses.csv", text).returncode == 0
-    assert [(p["name"], p["status"]) for p in listed(config)] == [("Ada Lovelace", "not_attending")]
-
-
-def test_answers_timed_in_different_time_zones_are_compared_in_utc(tmp_path: Path) -> None:
-    config = write_config(tmp_path / "door")
-    text = ("Submitted At,Name,Email,Will you attend?\r\n"
-            "2026-11-20T10:00:00Z,Ada Lovelace,ada@example.org,Yes\r\n"
-            "2026-11-20T10:30:00+01:00,Ada Lovelace,ada@example.org,No\r\n")  # 09:30 UTC: the earlier answer
-    assert imported(config, tmp_path, "responses.csv", text).returncode == 0
-    assert [(p["name"], p["status"]) for p in listed(config)] == [("Ada Lovelace", "attending")]
-
-
 @pytest.mark.parametrize("fixture", ["pretix_comma.csv", "eventbrite.csv", "luma.csv", "tito.csv"])
 def test_a_heading_line_in_a_platform_export_is_refused_at_its_line(tmp_path: Path, fixture: str) -> None:
     """Only a hand-made list has section headings: in an export, a one-field line is damage."""
@@ -230,11 +222,8 @@ def test_a_heading_line_in_a_platform_export_is_refused_at_its_line(tmp_path: Pa
 
 
 def test_a_plus_one_line_is_a_person_and_more_refusing_headings(tmp_path: Path) -> None:
-    config = write_config(tmp_path / "door")
     text = ("Name,Email\nSPEAKERS\nAda Lovelace,ada@example.org\nPlus 1,\nGrace Hopper,grace@example.org\n"
             "Regrets\nBob Byte,bob@example.org\nDropped out:\nCy Coder,cy@example.org\n")
-    assert imported(config, tmp_path, "list.csv", text).returncode == 0
-    people = {p["name"]: (p["role"], p["status"]) for p in listed(config)}
-    assert people == {"Ada Lovelace": ("speaker", "attending"), "Plus 1": ("speaker", "attending"),
+    assert roles_and_statuses(tmp_path, text) == {"Ada Lovelace": ("speaker", "attending"), "Plus 1": ("speaker", "attending"),
                       "Grace Hopper": ("speaker", "attending"), "Bob Byte": ("attendee", "not_attending"),
                       "Cy Coder": ("attendee", "not_attending")}
