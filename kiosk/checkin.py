@@ -243,9 +243,19 @@ def arrive_with_party(db: sqlite_utils.Database, event: Event, person: Any, stat
     outcome = arrive(db, event, attendees.get(db, event, person["id"]), station, override=override)
     if outcome.status >= 400:
         _set_guests(db, person["id"], person["guests"])  # refused: the party stays as it was
-    elif not outcome.changed:  # a party corrected: say what the counts are now
+    elif not outcome.changed:  # a party corrected: badges for guests who came since, and the counts now
+        _badge_the_difference(db, event, person, guests, station)
         outcome.body.update(headcount=headcount(db, event), guests_were=person["guests"] or 0)
     return outcome
+
+
+def _badge_the_difference(db: sqlite_utils.Database, event: Event, person: Any, guests: int, station: str) -> None:
+    """More guests than the host checked in with each get a badge; fewer cancel those not printed yet."""
+    more = guests - (person["guests"] or 0)
+    if more > 0:
+        print_queue.enqueue_guests(db, event.id, person["id"], more, station)
+    else:
+        print_queue.cancel_guests(db, person["id"], -more)
 
 
 def _set_guests(db: sqlite_utils.Database, attendee_id: int, guests: int) -> None:
@@ -284,7 +294,9 @@ def _guests(count: int) -> str:
 
 def _arrived(db: sqlite_utils.Database, event: Event, person: Any, station: str, at: str) -> Outcome:
     """Someone was just marked arrived (`person` as now stored): queue their badge, say welcome."""
-    print_queue.enqueue(db, event.id, person["id"], station=station, reason="check-in", at=at)
+    print_queue.enqueue(db, event.id, person["id"], station=station, reason=print_queue.CHECK_IN, at=at)
+    if person["guests"]:
+        print_queue.enqueue_guests(db, event.id, person["id"], person["guests"], station, at)
     return Outcome("checked_in", 201, {
         "result": "checked_in", "checked_in_at": at, "station": station,
         "headcount": headcount(db, event),

@@ -157,7 +157,7 @@ class Door:
                 earlier = self._reprint_by_request(db, attendee_id, request_id) if request_id else None
                 if earlier is not None:
                     return earlier, True
-                job_id = print_queue.enqueue(db, self.event.id, attendee_id, station=actor.station, reason="reprint")
+                job_id = print_queue.enqueue(db, self.event.id, attendee_id, station=actor.station, reason=print_queue.REPRINT)
                 audit.record(db, actor, "reprint", self.event.id, attendee_id, job_id=job_id,
                              **({"request_id": request_id} if request_id else {}))
             self.feed.publish("print_queued", {"job_id": job_id, "attendee_id": attendee_id})

@@ -77,7 +77,8 @@ def render_badge(info: BadgeInfo, width_dots: int, include_qr: bool = True) -> I
     sc = _Scale(width_dots)
     with fonts.LOCK:  # shared FreeType faces are not thread-safe
         blocks = _text_blocks(info, sc)
-        blocks.append(_qr_block(info.ticket_code, sc, draw_symbol=include_qr))
+        if info.ticket_code:  # a guest's badge has none: it is no ticket
+            blocks.append(_qr_block(info.ticket_code, sc, draw_symbol=include_qr))
         return _paint(blocks, sc)
 
 

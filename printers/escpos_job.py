@@ -42,7 +42,7 @@ def build_job(info: BadgeInfo, profile: str) -> bytes:
     printer = escpos_lib.printer_class("Dummy")(profile=profile)
     printer.hw("INIT")  # forget whatever the last job left set (alignment, sizes)
     _send_image(printer, image, spec)
-    if spec.native_qr:
+    if spec.native_qr and info.ticket_code:
         _native_qr(printer, info.ticket_code, spec)
     _finish(printer, spec)
     return printer.output

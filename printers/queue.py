@@ -31,6 +31,9 @@ import sqlite_utils
 from kiosk import clock
 
 QUEUED, PRINTING, PRINTED, CANCELLED, FAILED = "queued", "printing", "printed", "cancelled", "failed"
+# Why a badge prints. A host's guests (Meetup's Guests) each get a GUEST badge with the host's
+# check-in: no name (they write it), "Guest of Ada Lovelace", no QR code (it is no ticket).
+CHECK_IN, GUEST, REPRINT = "check-in", "guest", "reprint"
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,20 @@ def enqueue(db: sqlite_utils.Database, event_id: int, attendee_id: int | None, s
     return db.execute(  # plain SQL: this runs on every check-in, and table.insert() introspects the table
         "INSERT INTO print_jobs (event_id, attendee_id, station, reason, status, attempts, next_attempt_at, created_at) "
         "VALUES (?, ?, ?, ?, ?, 0, ?, ?)", [event_id, attendee_id, station, reason, QUEUED, now, now]).lastrowid
+
+
+def enqueue_guests(db: sqlite_utils.Database, event_id: int, host_id: int, count: int, station: str | None,
+                   at: str | None = None) -> None:
+    """Queue a GUEST badge for each of `count` guests who came with the host."""
+    for _ in range(count):
+        enqueue(db, event_id, host_id, station, GUEST, at)
+
+
+def cancel_guests(db: sqlite_utils.Database, host_id: int, count: int) -> int:
+    """Cancel up to `count` of a host's guest badges not yet printed (fewer guests came); how many."""
+    return db.execute("UPDATE print_jobs SET status = ?, last_error = 'fewer guests came' WHERE id IN "
+                      "(SELECT id FROM print_jobs WHERE attendee_id = ? AND reason = ? AND status = ? "
+                      "ORDER BY id DESC LIMIT ?)", [CANCELLED, host_id, GUEST, QUEUED, count]).rowcount
 
 
 def cancel_pending(db: sqlite_utils.Database, attendee_id: int) -> int:
@@ -142,8 +159,8 @@ def requeue(db: sqlite_utils.Database, job_id: int, error: str) -> None:
                "WHERE id = ? AND status = ?", [QUEUED, clock.now_iso(), error, job_id, PRINTING])
     # Undone while it was being sent: undo could not cancel it then, so cancel it now.
     db.execute("UPDATE print_jobs SET status = ?, last_error = 'The check-in was undone.' WHERE id = ? AND status = ? "
-               "AND reason = 'check-in' AND (SELECT checked_in_at FROM attendees WHERE id = print_jobs.attendee_id) IS NULL",
-               [CANCELLED, job_id, QUEUED])
+               "AND reason IN (?, ?) AND (SELECT checked_in_at FROM attendees WHERE id = print_jobs.attendee_id) IS NULL",
+               [CANCELLED, job_id, QUEUED, CHECK_IN, GUEST])
 
 
 def settle(db: sqlite_utils.Database, job_id: int, status: str, error: str) -> None:

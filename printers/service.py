@@ -91,6 +91,18 @@ class Unprintable(Exception):
     """This job must not print (its attendee is gone); it is cancelled, not retried."""
 
 
+def guest_badge_info(host: Any, event: Any) -> BadgeInfo:
+    """A badge for one of a host's guests: "Guest" where the name goes (theirs is not on the
+    list), whom they came with (unless the host's own ticket has no name), no QR: it is no ticket."""
+    host_badge = badge_info(host, event)
+    with_whom = f"with {host['name']}" if host["first_name"] else None
+    return BadgeInfo(name="", first_name=GUEST_NAME, company=with_whom, event_name=host_badge.event_name,
+                     event_date=host_badge.event_date, ticket_code="", sponsor_line=host_badge.sponsor_line, mark=None)
+
+
+GUEST_NAME = "Guest"
+
+
 def badge_info(row: Any, event: Any) -> BadgeInfo:
     """What goes on an attendee's badge, from their row and the event."""
     mark = "WALK-IN" if row["is_walk_in"] else ("SPEAKER" if row["role"] == "speaker" else None)
@@ -446,18 +458,19 @@ class PrinterPool:
 
     def render(self, job: Any, profile: str, with_preview: bool) -> tuple[bytes, Any]:
         """The ESC/POS bytes of a job, and its preview image when the backend stores one."""
-        info = self._info(job["attendee_id"]) if job["attendee_id"] else test_badge(self.event)
+        info = self._info(job["attendee_id"], job["reason"]) if job["attendee_id"] else test_badge(self.event)
         return off_hub(lambda: (build_job(info, profile), render_preview(info, profile) if with_preview else None))
 
-    def _info(self, attendee_id: int) -> BadgeInfo:
-        """The attendee's badge; Unprintable when the row was deleted or its name forgotten."""
+    def _info(self, attendee_id: int, reason: str = print_queue.CHECK_IN) -> BadgeInfo:
+        """The attendee's badge (or one of their guests'); Unprintable when the row was deleted or
+        its name forgotten."""
         with self.store.read() as db:
             row = db.execute("SELECT * FROM attendees WHERE id = ?", [attendee_id]).fetchone()
         if row is None:
             raise Unprintable(f"Attendee {attendee_id} no longer exists.")
         if not row["name"]:
             raise Unprintable(f"The details of attendee {attendee_id} were forgotten.")
-        return badge_info(row, self.event)
+        return guest_badge_info(row, self.event) if reason == print_queue.GUEST else badge_info(row, self.event)
 
     def save_state(self, worker: PrinterWorker) -> None:
         """Store a printer's new shown state, where GET /api/printers and /ws/live read it."""

@@ -7,9 +7,12 @@ scans the hosts' tickets as a station does.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from browser import chromium, pw, scanner_type, signed_in_page  # noqa: F401  (fixtures)
+from escpos_decode import decode, qr_texts
+from fake_printer import FakePrinter
 from test_browser_volunteer import console, search
 from playwright.sync_api import expect
 from test_imports import upload_text
@@ -250,3 +253,52 @@ def test_a_correction_never_checks_in_someone_undone_meanwhile(empty_server, tmp
     assert headcount(empty_server)["checked_in"] == 0 and empty_server.people()[0]["guests"] == 1
     assert empty_server.post(f"/api/attendees/{ada['id']}/checkin", role="volunteer",
                              json={"correction": True}).status_code == 422
+
+
+# --- A badge for each guest -------------------------------------------------------------------------
+
+def test_each_guest_gets_a_badge_without_a_name_or_a_ticket(make_server, tmp_path: Path) -> None:
+    """Ada comes with two guests: three badges, hers with her ticket's QR, theirs "Guest / with Ada
+    Lovelace" and no QR (decoded back from the ESC/POS bytes the printer received)."""
+    with FakePrinter() as fake:
+        server = make_server(seed=False, printer=fake.config("TM-T20II"))
+        upload_text(server, tmp_path, "m.xls", meetup(("Ada Lovelace", "Yes", 2)))
+        ada = server.people()[0]
+        assert server.scan(ada["ticket_code"]).status_code == 201
+        jobs = fake.wait_for_jobs(3)
+        assert [qr_texts(job) for job in jobs] == [[ada["ticket_code"]], [], []]
+        assert all(decode(job).images for job in jobs)  # drawn, as raster images
+        time.sleep(0.5)
+        assert len(fake.jobs) == 3
+    with server.state.store.read() as db:
+        reasons = [row[0] for row in db.execute("SELECT reason FROM print_jobs ORDER BY id")]
+    assert reasons == ["check-in", "guest", "guest"]
+
+
+def test_guest_badges_follow_the_party(make_server, tmp_path: Path) -> None:
+    """Fewer guests cancel the guest badges not printed yet; more add some; undo cancels them all."""
+    with FakePrinter(mode="refusing") as fake:  # nothing prints until resumed
+        server = make_server(seed=False, printer=fake.config())
+        upload_text(server, tmp_path, "m.xls", meetup(("Ada Lovelace", "Yes", 3), ("Bob Byte", "Yes", 0)))
+        people = {person["name"]: person for person in server.people()}
+        ada, bob = people["Ada Lovelace"], people["Bob Byte"]
+        assert server.scan(ada["ticket_code"]).status_code == 201
+        fix = server.post(f"/api/attendees/{ada['id']}/checkin", role="volunteer", json={"guests": 1, "correction": True})
+        assert fix.status_code == 200
+
+        def queued(attendee: dict) -> list[str]:
+            with server.state.store.read() as db:
+                return [row[0] for row in db.execute(
+                    "SELECT reason FROM print_jobs WHERE attendee_id = ? AND status = 'queued' ORDER BY id",
+                    [attendee["id"]])]
+
+        assert queued(ada) == ["check-in", "guest"]
+        server.post(f"/api/attendees/{ada['id']}/checkin", role="volunteer", json={"guests": 2, "correction": True})
+        assert queued(ada) == ["check-in", "guest", "guest"]
+        assert server.delete(f"/api/checkins/{ada['id']}", role="volunteer").status_code == 200
+        assert queued(ada) == []
+        assert server.scan(bob["ticket_code"]).status_code == 201
+        fake.resume()
+        assert [qr_texts(job) for job in fake.wait_for_jobs(1)] == [[bob["ticket_code"]]]
+        time.sleep(0.5)
+        assert len(fake.jobs) == 1
