@@ -32,7 +32,7 @@ MAX_NONCE_CHARS = 100
 MESSAGES = {
     # {to}: ", Ada", or nothing for a ticket without a name (see ImportedPerson.named)
     "checked_in": "Welcome{to}! Your badge is printing.",
-    "checked_in_party": "Welcome{to}! You and your {guests} are checked in; your badge is printing.",
+    "checked_in_party": "Welcome{to}! You and your {guests} are checked in; your badges are printing.",
     "already_checked_in": "Welcome back{to}: you checked in at {time}.",
     "unknown_code": "We can't find this ticket for tonight. Please see a volunteer.",
     "other_event": "This ticket is for another evening. Please see a volunteer.",

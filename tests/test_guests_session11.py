@@ -141,7 +141,7 @@ def test_the_kiosk_greets_a_host_with_their_guests(empty_server, chromium, tmp_p
     with signed_in_page(chromium, empty_server, "kiosk") as (page, watch):
         scanner_type(page, tickets["Ada Lovelace"])
         expect(page.locator("#result-title")).to_have_text("Welcome, Ada!")
-        expect(page.locator("#result-message")).to_have_text("You are checked in with 2 guests. Your badge is printing.")
+        expect(page.locator("#result-message")).to_have_text("You are checked in with 2 guests. Your badges are printing.")
         expect(page.locator("#kiosk")).to_have_attribute("data-state", "idle", timeout=8000)
         scanner_type(page, tickets["Bob Byte"])
         expect(page.locator("#result-message")).to_have_text("Your badge is printing.")

@@ -134,7 +134,7 @@ function showAnswer(data, seq) {
   const first = firstName(data.attendee);
   if (result === "checked_in") {
     const party = guestsText(data.attendee, "with ");
-    const message = party ? `You are checked in ${party}. Your badge is printing.` : "Your badge is printing.";
+    const message = party ? `You are checked in ${party}. Your badges are printing.` : "Your badge is printing.";
     show(result, seq, first ? `Welcome, ${first}!` : "Welcome!", message, "Pick it up at the printer.");
   } else {
     const title = TITLES[result] || "Please see a volunteer";
