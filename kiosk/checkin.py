@@ -250,12 +250,13 @@ def arrive_with_party(db: sqlite_utils.Database, event: Event, person: Any, stat
 
 
 def _badge_the_difference(db: sqlite_utils.Database, event: Event, person: Any, guests: int, station: str) -> None:
-    """More guests than the host checked in with each get a badge; fewer cancel those not printed yet."""
-    more = guests - (person["guests"] or 0)
-    if more > 0:
-        print_queue.enqueue_guests(db, event.id, person["id"], more, station)
+    """Guests beyond the badges made since the check-in (printed, printing or waiting) each get one;
+    fewer cancel those not printed yet. Counted from the badges, so 2 -> 1 -> 2 prints no third."""
+    badges = print_queue.guest_badges(db, person["id"], person["checked_in_at"])
+    if guests > badges:
+        print_queue.enqueue_guests(db, event.id, person["id"], guests - badges, station)
     else:
-        print_queue.cancel_guests(db, person["id"], -more)
+        print_queue.cancel_guests(db, person["id"], badges - guests)
 
 
 def _set_guests(db: sqlite_utils.Database, attendee_id: int, guests: int) -> None:

@@ -111,8 +111,11 @@ def recover_interrupted(db: sqlite_utils.Database) -> int:
     printer (a connect, a status check or a back-off wait was under way). A second
     badge is thrown away in a second; a missing one keeps an attendee waiting.
     """
-    return db.execute("UPDATE print_jobs SET status = ?, printer = NULL WHERE status = ?",
-                      [QUEUED, PRINTING]).rowcount
+    ids = [row[0] for row in db.execute("SELECT id FROM print_jobs WHERE status = ?", [PRINTING])]
+    db.execute("UPDATE print_jobs SET status = ?, printer = NULL WHERE status = ?", [QUEUED, PRINTING])
+    for job_id in ids:
+        cancel_if_unwanted(db, job_id)
+    return len(ids)
 
 
 def has_due(db: sqlite_utils.Database, event_id: int, route: Route) -> bool:
@@ -157,10 +160,33 @@ def requeue(db: sqlite_utils.Database, job_id: int, error: str) -> None:
     """
     db.execute("UPDATE print_jobs SET status = ?, printer = NULL, next_attempt_at = ?, last_error = ? "
                "WHERE id = ? AND status = ?", [QUEUED, clock.now_iso(), error, job_id, PRINTING])
-    # Undone while it was being sent: undo could not cancel it then, so cancel it now.
-    db.execute("UPDATE print_jobs SET status = ?, last_error = 'The check-in was undone.' WHERE id = ? AND status = ? "
-               "AND reason IN (?, ?) AND (SELECT checked_in_at FROM attendees WHERE id = print_jobs.attendee_id) IS NULL",
-               [CANCELLED, job_id, QUEUED, CHECK_IN, GUEST])
+    cancel_if_unwanted(db, job_id)
+
+
+# A job whose check-in was undone, or a guest's badge beyond the guests who came, while it was
+# being sent (undo and a party correction only cancel what waits): checked when it comes back.
+_UNWANTED = f"""
+UPDATE print_jobs SET status = '{CANCELLED}', last_error = CASE
+    WHEN (SELECT checked_in_at FROM attendees WHERE id = print_jobs.attendee_id) IS NULL THEN 'The check-in was undone.'
+    ELSE 'Fewer guests came.' END
+WHERE id = :job AND status = '{QUEUED}' AND reason IN ('{CHECK_IN}', '{GUEST}') AND (
+    (SELECT checked_in_at FROM attendees WHERE id = print_jobs.attendee_id) IS NULL
+    OR (reason = '{GUEST}' AND (SELECT guests FROM attendees WHERE id = print_jobs.attendee_id) <= (
+        SELECT count(*) FROM print_jobs other WHERE other.attendee_id = print_jobs.attendee_id AND other.id != :job
+        AND other.reason = '{GUEST}' AND other.status IN ('{QUEUED}', '{PRINTING}', '{PRINTED}')
+        AND other.created_at >= (SELECT checked_in_at FROM attendees WHERE id = print_jobs.attendee_id))))
+"""
+
+
+def cancel_if_unwanted(db: sqlite_utils.Database, job_id: int) -> None:
+    """Cancel a job back in the queue that should no longer print (see _UNWANTED)."""
+    db.execute(_UNWANTED, {"job": job_id})
+
+
+def guest_badges(db: sqlite_utils.Database, host_id: int, since: str) -> int:
+    """A host's guest badges since their check-in at `since`: printed, being printed or waiting."""
+    return db.execute(f"SELECT count(*) FROM print_jobs WHERE attendee_id = ? AND reason = ? AND created_at >= ? "
+                      f"AND status IN ('{QUEUED}', '{PRINTING}', '{PRINTED}')", [host_id, GUEST, since]).fetchone()[0]
 
 
 def settle(db: sqlite_utils.Database, job_id: int, status: str, error: str) -> None:

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from test_imports import upload_text
 
 from kiosk.db import Store
+from printers import queue as print_queue
 
 MEETUP_HEADER = "Name\tUser ID\tTitle\tEvent Link\tRSVP\tGuests\tRSVPed on\n"
 
@@ -302,3 +303,71 @@ def test_guest_badges_follow_the_party(make_server, tmp_path: Path) -> None:
         assert [qr_texts(job) for job in fake.wait_for_jobs(1)] == [[bob["ticket_code"]]]
         time.sleep(0.5)
         assert len(fake.jobs) == 1
+
+
+def test_a_party_lowered_then_raised_prints_no_extra_guest_badge(make_server, tmp_path: Path) -> None:
+    with FakePrinter() as fake:
+        server = make_server(seed=False, printer=fake.config())
+        upload_text(server, tmp_path, "m.xls", meetup(("Ada Lovelace", "Yes", 2)))
+        ada = server.people()[0]
+        assert server.scan(ada["ticket_code"]).status_code == 201
+        fake.wait_for_jobs(3)  # hers and her two guests'
+        for guests in (1, 2, 3):  # a volunteer overshoots, comes back, then a third guest does come
+            answer = server.post(f"/api/attendees/{ada['id']}/checkin", role="volunteer",
+                                 json={"guests": guests, "correction": True})
+            assert answer.status_code == 200, answer.text
+        fake.wait_for_jobs(4)
+        time.sleep(0.8)
+        assert len(fake.jobs) == 4  # one more badge, for the third guest
+
+
+def _guest_jobs(db, status: str) -> list[int]:
+    return [row[0] for row in db.execute("SELECT id FROM print_jobs WHERE reason = 'guest' AND status = ? ORDER BY id",
+                                         [status])]
+
+
+def _host_in_with_badges(tmp_path: Path, guests: int) -> tuple[Store, int]:
+    """A bare store: Ada checked in with `guests` guests, her badges queued as a check-in queues them."""
+    store = Store(tmp_path / "q.db")
+    with store.write() as db:
+        db.execute("INSERT INTO events (id, slug, name, starts_at, created_at) VALUES (1, 'e', 'E', '2026-11-26', '')")
+        at = "2026-11-26T18:31:00.000+00:00"
+        ada = db.execute("INSERT INTO attendees (event_id, external_id, ticket_code, name, first_name, attending, guests, "
+                         "checked_in_at, created_at, updated_at) VALUES (1, 'x', 'T1', 'Ada Lovelace', 'Ada', 1, ?, ?, '', '')",
+                         [guests, at]).lastrowid
+        print_queue.enqueue(db, 1, ada, "door-1", print_queue.CHECK_IN, at)
+        print_queue.enqueue_guests(db, 1, ada, guests, "door-1", at)
+    return store, ada
+
+
+def test_a_guest_badge_back_from_a_jam_is_not_printed_when_fewer_came(tmp_path: Path) -> None:
+    """One guest badge was being printed when the volunteer set the party to no guests; it jammed."""
+    store, ada = _host_in_with_badges(tmp_path, 2)
+    with store.write() as db:
+        printing = _guest_jobs(db, "queued")[0]
+        db.execute("UPDATE print_jobs SET status = 'printing' WHERE id = ?", [printing])
+        db.execute("UPDATE attendees SET guests = 0 WHERE id = ?", [ada])  # the correction...
+        assert print_queue.cancel_guests(db, ada, 2) == 1  # ...cancels the one waiting
+        print_queue.requeue(db, printing, "paper jam")
+        assert _guest_jobs(db, "queued") == [] and printing in _guest_jobs(db, "cancelled")
+    store.close()
+
+
+def test_a_guest_badge_back_from_a_jam_still_prints_when_the_guest_came(tmp_path: Path) -> None:
+    store, ada = _host_in_with_badges(tmp_path, 2)
+    with store.write() as db:
+        printing = _guest_jobs(db, "queued")[0]
+        db.execute("UPDATE print_jobs SET status = 'printing' WHERE id = ?", [printing])
+        print_queue.requeue(db, printing, "paper jam")
+        assert len(_guest_jobs(db, "queued")) == 2
+    store.close()
+
+
+def test_badges_of_an_undone_check_in_caught_by_a_print_process_crash_are_not_printed(tmp_path: Path) -> None:
+    store, ada = _host_in_with_badges(tmp_path, 1)
+    with store.write() as db:
+        db.execute("UPDATE print_jobs SET status = 'printing'")
+        db.execute("UPDATE attendees SET checked_in_at = NULL")  # undone while they were being printed
+        assert print_queue.recover_interrupted(db) == 2  # the print process was killed and starts again
+        assert [row[0] for row in db.execute("SELECT status FROM print_jobs")] == ["cancelled", "cancelled"]
+    store.close()
