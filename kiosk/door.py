@@ -100,7 +100,7 @@ class Door:
                 if regrouped:
                     audit.record(db, actor, "party_size", self.event.id, attendee_id, guests=guests,
                                  was=person["guests"], override=override)
-                counts = headcount(db, self.event) if regrouped and not outcome.changed else None
+                counts = outcome.body["headcount"] if regrouped and not outcome.changed else None
             if outcome.changed:
                 self._publish_arrival(outcome, station, manual=True)
             elif counts is not None:  # a party corrected: the counts moved, nobody arrived
