@@ -537,16 +537,19 @@ def _without_lost_letters(old: Any, fields: dict[str, Any]) -> tuple[dict[str, A
             if fields[key] and old[key] and fields[key] != old[key] and _lost_letters(old[key], fields[key])}
     if not kept:
         return fields, False
-    fields = {**fields, **kept}
-    fields["search_text"] = search_text(fields["name"], fields["email"], fields["company"])
-    return fields, "name" in kept
+    return _keeping(fields, kept), "name" in kept
 
 
 def _with_stored_name(old: Any, fields: dict[str, Any]) -> dict[str, Any]:
     """A row the platform holds no name for (ImportedPerson.named) keeps the name stored before:
     a walk-in who gave it at the door, later added on the platform by email alone, is still
     greeted and badged by it."""
-    fields = {**fields, **{key: old[key] for key in ("name", "first_name", "last_name")}}
+    return _keeping(fields, {key: old[key] for key in ("name", "first_name", "last_name")})
+
+
+def _keeping(fields: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """The fields with `stored` values put back, and what search matches made from them."""
+    fields = {**fields, **stored}
     fields["search_text"] = search_text(fields["name"], fields["email"], fields["company"])
     return fields
 

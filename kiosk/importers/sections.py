@@ -77,12 +77,11 @@ def heading_kind(text: str) -> str | None:
     return SPEAKER_SECTION if _SPEAKING.intersection(words) else OTHER_SECTION
 
 
-def heading_of(cells: list[str]) -> str | None:
-    """The heading text of a row that is one, else None: one text cell, numbers at most beside it."""
+def heading_of(cells: list[str]) -> tuple[str, str] | None:
+    """(heading text, kind) of a row that is one, else None: one text cell, numbers at most beside it."""
     texts = [cell.strip() for cell in cells if cell.strip() and not _NUMBER.fullmatch(cell.strip())]
-    if len(texts) == 1 and heading_kind(texts[0]) is not None:
-        return texts[0]
-    return None
+    kind = heading_kind(texts[0]) if len(texts) == 1 else None
+    return None if kind is None else (texts[0], kind)
 
 
 def sections(rows: list[Row]) -> dict[int, Section]:
@@ -92,7 +91,7 @@ def sections(rows: list[Row]) -> dict[int, Section]:
     for row in rows:
         heading = heading_of(row.cells)
         if heading is not None:
-            current = Section(row.line, heading, heading_kind(heading) or OTHER_SECTION)
+            current = Section(row.line, *heading)
         if current is not None:
             found[row.line] = current
     return found
