@@ -117,7 +117,7 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
     app = Flask(__name__, template_folder=str(WEB_DIR / "templates"), static_folder=str(WEB_DIR / "static"),
                 static_url_path="/static")
     master = tickets.load_or_create_secret(settings.secret, settings.secret_file)
-    store = Store(settings.database)
+    store = Store(settings.database, background_sync=True)
     door = Door.open(store, settings.event, master,
                      checkin.Limits(settings.max_failed_scans, settings.failed_scan_window))
     state = KioskState(settings=settings, store=store, door=door, master=master, login_limiter=auth.LoginLimiter(),

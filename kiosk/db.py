@@ -7,14 +7,17 @@ locked" when another connection writes first. So every write goes through
 around ``BEGIN IMMEDIATE`` (which also serialises against other processes, such
 as ``kiosk import`` run beside the server, with a busy timeout).
 
-Durability: ``synchronous=FULL`` in WAL mode. A commit is fsynced before the
-check-in is acknowledged, so an acknowledged arrival survives kill -9 *and* a
-power cut. That fsync takes about 0.6 ms for a check-in's pages on the machine we
-measured, and under `kiosk serve` every request is a greenlet on one OS thread, so
-the store never waits on the disk or on another process's lock there: COMMIT, and
-BEGIN when another process (the print process, `kiosk import`) holds the lock, run
-in a real thread while the other greenlets go on (``printers.offload``). Check-ins
-that arrive during one fsync share the next (``kiosk.group_commit``).
+Durability: a server's writer commits with ``synchronous=NORMAL`` and its WAL is
+fsynced and checkpointed every 0.1 s by a thread of its own (``kiosk.checkpoints``,
+which says why): an acknowledged arrival survives kill -9 at once, and a power cut
+or an OS crash takes back at most that last tenth of a second. Every other
+connection (the CLI, `kiosk import`, the print process) commits with
+``synchronous=FULL``. Under `kiosk serve` every request is a greenlet on one OS
+thread, so the store never waits on the disk or on another process's lock there:
+a FULL commit, and BEGIN when another process (the print process, `kiosk import`)
+holds the lock, run in a real thread while the other greenlets go on
+(``printers.offload``). Check-ins that queue meanwhile share the next transaction
+(``kiosk.group_commit``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import sqlite_utils
 
 from printers.offload import off_hub, real_sleep
 
+from .checkpoints import Checkpointer
 from .textnorm import search_text
 
 BUSY_TIMEOUT_MS = 5000
@@ -48,9 +52,11 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 class Store:
-    """One SQLite file. Readers borrow pooled connections; writers queue for one."""
+    """One SQLite file. Readers borrow pooled connections; writers queue for one.
 
-    def __init__(self, path: str | Path, pool_size: int = 8) -> None:
+    `background_sync`: the server's store; see the module docstring."""
+
+    def __init__(self, path: str | Path, pool_size: int = 8, background_sync: bool = False) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.RLock()
@@ -58,6 +64,11 @@ class Store:
         self._writer.execute("PRAGMA journal_mode = WAL")
         create_schema(sqlite_utils.Database(self._writer))
         self._writer.execute("PRAGMA busy_timeout = 0")  # waiting for the lock is done off the hub: _begin()
+        self._checkpointer: Checkpointer | None = None
+        if background_sync:
+            self._writer.execute("PRAGMA synchronous = NORMAL")
+            self._writer.execute("PRAGMA wal_autocheckpoint = 0")
+            self._checkpointer = Checkpointer(self.path)
         self._writer_db = sqlite_utils.Database(self._writer)
         # Database objects, not bare connections: sqlite_utils.Database() runs a PRAGMA each time it is made.
         self._pool: queue.LifoQueue[sqlite_utils.Database] = queue.LifoQueue()
@@ -89,11 +100,18 @@ class Store:
                     conn.execute("ROLLBACK")
                 raise
             try:
-                off_hub(lambda: conn.execute("COMMIT"))  # the fsync: other greenlets run meanwhile
+                self._commit()
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+
+    def _commit(self) -> None:
+        """COMMIT; one that waits for the disk (FULL) does so in a real thread, the others go on."""
+        if self._checkpointer is not None:
+            self._writer.execute("COMMIT")  # into the WAL, no fsync: kiosk.checkpoints
+        else:
+            off_hub(lambda: self._writer.execute("COMMIT"))
 
     def _begin(self) -> None:
         """BEGIN IMMEDIATE at once when no other process writes (the usual case); otherwise wait
@@ -158,6 +176,8 @@ class Store:
 
     def close(self) -> None:
         """Close every connection (tests and the CLI call this; the server lives until exit)."""
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         while True:
             try:
                 self._pool.get_nowait().conn.close()

@@ -1,11 +1,12 @@
-"""Group commit: scans that arrive together share one transaction and one fsync.
+"""Group commit: scans that arrive together share one transaction.
 
-A check-in is acknowledged only once its commit is on disk (``synchronous=FULL``),
-and that fsync is most of what a scan costs. While one batch is being committed,
-the scans that arrive queue up; when the commit returns, the first of them leads
-the next batch: one ``BEGIN IMMEDIATE``, each scan's work, one COMMIT. Every caller
-still gets its own answer, after its own data is durable, and changes reach the
-feed in commit order.
+While one batch is being committed, or cannot start yet (another process holds the
+write lock: the print process, `kiosk import`; or a commit that waits for the disk,
+``synchronous=FULL``, is under way in a real thread), the scans that arrive queue
+up; when the batch is done, the first of them leads the next one: one ``BEGIN
+IMMEDIATE``, each scan's work, one COMMIT. Every caller still gets its own answer,
+after its own data is committed, and changes reach the feed in commit order. (The
+server's own commits do not wait for the disk: ``kiosk.checkpoints`` says why.)
 
 A scan that raises (a bug, a full disk) must undo only itself. Wrapping every scan
 in a SAVEPOINT would pay two statements per scan for a case that almost never
@@ -13,8 +14,7 @@ happens, so a batch runs plain first; only when one of its scans raises is the
 whole transaction rolled back and the batch run again with a SAVEPOINT per scan.
 The work is pure database work (``kiosk.checkin``), so running it again is safe.
 
-With one scan at a time this is exactly one transaction per scan; with eight
-stations at once, about one per eight.
+With one scan at a time this is exactly one transaction per scan.
 
 Works the same with greenlets (``kiosk serve``) and with threads (Werkzeug, tests):
 the waiting uses ``threading``, which gevent patches.

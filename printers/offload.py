@@ -9,6 +9,7 @@ Without gevent (tests, Werkzeug, the CLI) they simply run in place.
 
 from __future__ import annotations
 
+import _thread
 import threading
 import time
 from typing import Any, Callable, TypeVar
@@ -43,25 +44,35 @@ def off_hub(call: Callable[[], T]) -> T:
         raise
 
 
-def real_rlock() -> Any:
-    """An OS-level re-entrant lock, even after gevent patched `threading` (renders run in real threads)."""
+def _original(module: str, name: str, default: Any) -> Any:
+    """`module.name` as it was before gevent patched it (or `default` without gevent)."""
     try:
         from gevent import monkey
 
-        if monkey.is_module_patched("threading"):
-            return monkey.get_original("threading", "RLock")()
+        if monkey.is_module_patched(module):
+            return monkey.get_original(module, name)
     except ImportError:
         pass
-    return threading.RLock()
+    return default
+
+
+def real_rlock() -> Any:
+    """An OS-level re-entrant lock, even after gevent patched `threading` (renders run in real threads)."""
+    return _original("threading", "RLock", threading.RLock)()
+
+
+def real_lock() -> Any:
+    """An OS-level lock, even after gevent patched `threading`: one real thread can wait on it
+    (``acquire(timeout=...)``) while another, or the hub, releases it."""
+    return _original("threading", "Lock", threading.Lock)()
+
+
+def start_real_thread(run: Callable[[], None]) -> None:
+    """Run `run` in a new OS thread, even after gevent patched `threading` (where Thread would
+    make a greenlet, and the original Thread class would wait on gevent's primitives to start)."""
+    _original("threading", "_start_new_thread", _thread.start_new_thread)(run, ())
 
 
 def real_sleep(seconds: float) -> None:
     """Sleep this OS thread, even after gevent patched `time` (for code running inside off_hub)."""
-    try:
-        from gevent import monkey
-
-        if monkey.is_module_patched("time"):
-            return monkey.get_original("time", "sleep")(seconds)
-    except ImportError:
-        pass
-    time.sleep(seconds)
+    _original("time", "sleep", time.sleep)(seconds)

@@ -1,4 +1,4 @@
-"""A power cut or kill -9 mid-rush: every acknowledged check-in survives, none counts twice."""
+"""kill -9 mid-rush: every acknowledged check-in survives, none counts twice."""
 
 from __future__ import annotations
 
