@@ -118,11 +118,15 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
                 static_url_path="/static")
     master = tickets.load_or_create_secret(settings.secret, settings.secret_file)
     store = Store(settings.database, background_sync=True)
-    door = Door.open(store, settings.event, master,
-                     checkin.Limits(settings.max_failed_scans, settings.failed_scan_window))
-    state = KioskState(settings=settings, store=store, door=door, master=master, login_limiter=auth.LoginLimiter(),
-                       printers=PrinterBoard(store, door.event, settings.printers, door.feed,
-                                             None if print_threads else process_locks.printing(settings.database)))
+    try:
+        door = Door.open(store, settings.event, master,
+                         checkin.Limits(settings.max_failed_scans, settings.failed_scan_window))
+        state = KioskState(settings=settings, store=store, door=door, master=master, login_limiter=auth.LoginLimiter(),
+                           printers=PrinterBoard(store, door.event, settings.printers, door.feed,
+                                                 None if print_threads else process_locks.printing(settings.database)))
+    except BaseException:
+        store.close()  # its checkpoint thread and connections
+        raise
     app.extensions["kiosk"] = state
     app.url_map.converters["int"] = RowId
     app.session_interface = SessionCookies()

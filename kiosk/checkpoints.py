@@ -6,16 +6,25 @@ survives the server being killed or crashing) and returns without waiting for th
 disk. Waiting for the disk on every commit (``synchronous=FULL``) cost more than
 everything else a scan does on a 2-core machine: the fsync, and waking a thread to
 do it beside the gevent hub and waking the hub again afterwards, made a lone scan
-take twice as long (p99 7-9 ms instead of 3 ms) and eight stations 25-45% slower.
+take twice as long (p99 7-9 ms instead of 3-4 ms) and eight stations 25-45% slower.
 
-So the disk is reached here instead: every ``INTERVAL`` seconds this thread runs a
-PASSIVE checkpoint, which first fsyncs the WAL (everything committed so far is then
-on disk) and then copies it into the database file, never blocking a writer. A
-power cut or an operating-system crash can therefore lose at most the check-ins of
-the last tenth of a second or so (someone who then scans again is simply checked in
-again); nothing is lost when the server process dies. The commit itself no longer
-runs the checkpoint (``wal_autocheckpoint = 0``), which used to stall one scan in a
-hundred or so for 5-15 ms while 4 MB of WAL were copied.
+So the disk is reached here instead. Every ``INTERVAL`` seconds this thread:
+
+- fsyncs the WAL file itself. Everything committed so far is then on disk, so a
+  power cut or an operating-system crash can take back at most the check-ins of the
+  last tenth of a second or so (whoever then scans again is simply checked in
+  again). SQLite's own checkpoint is not relied on for this: it skips its fsync
+  when a reader's snapshot keeps it from copying anything.
+- runs a PASSIVE checkpoint, which copies the WAL into the database file without
+  ever blocking a writer, so the WAL stays short. The commit itself no longer runs
+  SQLite's automatic checkpoint (``wal_autocheckpoint = 0``), which copied 4 MB of
+  WAL inside one scan in a hundred or so (5-15 ms).
+
+After a complete checkpoint the next commit starts the WAL afresh, and SQLite fsyncs
+its new header inside that COMMIT: ``commit_waits()`` tells the store to run that
+one in a real thread, so the hub never waits on the disk. If an fsync fails (a
+failing disk), the store goes back to waiting for the disk on every commit
+(``synchronous=FULL``), so the error reaches the scans instead of being hidden.
 
 A real OS thread (also under gevent), with its own connection: the checkpoint's
 SQLite work runs without the GIL, beside the hub.
@@ -24,6 +33,7 @@ SQLite work runs without the GIL, beside the hub.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from pathlib import Path
 
@@ -31,46 +41,99 @@ from printers.offload import real_lock, start_real_thread
 
 log = logging.getLogger("kiosk.checkpoints")
 
-INTERVAL = 0.1  # seconds: the most a power cut can take back
+INTERVAL = 0.1  # seconds: about the most a power cut can take back
 STOP_WAIT = 5.0  # seconds Store.close() waits for a checkpoint in progress
 
 
 class Checkpointer:
-    """Checkpoints one database file every `interval` seconds until stopped."""
+    """Syncs and checkpoints one database's WAL every `interval` seconds until stopped."""
 
     def __init__(self, path: Path, interval: float = INTERVAL) -> None:
         self.path, self.interval = path, interval
+        self.disk_error: OSError | None = None  # an fsync failed: the store must wait for the disk again
+        self._restart_due = False  # the WAL is fully checkpointed: the next commit rewrites its header
+        self._failing = False
+        self._wal_fd: int | None = None
         self._stopping, self._stopped = real_lock(), real_lock()
         self._stopping.acquire()  # released by stop(): the thread's sleep ends at once
         self._stopped.acquire()  # released by the thread as it ends
-        self._failing = False
+        self._running = True
         start_real_thread(self._run)
 
+    def commit_waits(self) -> bool:
+        """Whether the next COMMIT may wait for the disk, and so must leave the hub: the first one
+        after a complete checkpoint starts the WAL afresh, and SQLite fsyncs its new header."""
+        due, self._restart_due = self._restart_due, False
+        return due
+
     def stop(self) -> None:
-        """End the thread after one last checkpoint (bounded wait: a checkpoint in progress finishes first)."""
+        """End the thread after one last sync and checkpoint; calling it again does nothing."""
+        if not self._running:
+            return
+        self._running = False
         self._stopping.release()
         if not self._stopped.acquire(timeout=STOP_WAIT):
             log.warning("the checkpoint thread did not end within %.0f s", STOP_WAIT)
 
     def _run(self) -> None:
-        conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+        conn = None
         try:
+            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
             while not self._stopping.acquire(timeout=self.interval):
-                self._checkpoint(conn)
-            self._checkpoint(conn)
+                self._tick(conn)
+            self._tick(conn)
+        except Exception:  # noqa: BLE001 - never silently: without this thread nothing reaches the disk
+            log.exception("the checkpoint thread stopped")
+            self.disk_error = self.disk_error or OSError("the checkpoint thread stopped")
         finally:
-            conn.close()
+            if conn is not None:
+                conn.close()
+            self._close_wal()
             self._stopped.release()
 
-    def _checkpoint(self, conn: sqlite3.Connection) -> None:
-        """One PASSIVE checkpoint; a failure (a full or failing disk) is logged once, then retried."""
+    def _tick(self, conn: sqlite3.Connection) -> None:
         try:
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self._sync_wal()
+        except OSError as exc:
+            if self.disk_error is None:
+                log.error("cannot write the database's log to disk, waiting for the disk on every commit: %s", exc)
+            self.disk_error = exc
+        self._checkpoint(conn)
+
+    def _sync_wal(self) -> None:
+        fd = self._open_wal()
+        if fd is not None:
+            os.fdatasync(fd)
+
+    def _open_wal(self) -> int | None:
+        """A descriptor of the WAL file as it is now: SQLite deletes it when the last connection
+        closes and makes it anew; None while there is none."""
+        try:
+            now = os.stat(f"{self.path}-wal").st_ino
+            if self._wal_fd is not None and os.fstat(self._wal_fd).st_ino == now:
+                return self._wal_fd
+            self._close_wal()
+            self._wal_fd = os.open(f"{self.path}-wal", os.O_RDONLY)
+        except FileNotFoundError:
+            self._close_wal()
+        return self._wal_fd
+
+    def _close_wal(self) -> None:
+        if self._wal_fd is not None:
+            os.close(self._wal_fd)
+            self._wal_fd = None
+
+    def _checkpoint(self, conn: sqlite3.Connection) -> None:
+        """One PASSIVE checkpoint; a failure is logged once, then retried at the next tick."""
+        try:
+            busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         except sqlite3.Error as exc:
             if not self._failing:
-                log.error("cannot write the database's log to disk: %s", exc)
+                log.error("cannot checkpoint the database's log: %s", exc)
             self._failing = True
             return
         if self._failing:
-            log.warning("the database's log reaches the disk again")
+            log.warning("the database's log is checkpointed again")
         self._failing = False
+        if not busy and frames > 0 and copied == frames:
+            self._restart_due = True

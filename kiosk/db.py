@@ -7,16 +7,16 @@ locked" when another connection writes first. So every write goes through
 around ``BEGIN IMMEDIATE`` (which also serialises against other processes, such
 as ``kiosk import`` run beside the server, with a busy timeout).
 
-Durability: a server's writer commits with ``synchronous=NORMAL`` and its WAL is
-fsynced and checkpointed every 0.1 s by a thread of its own (``kiosk.checkpoints``,
-which says why): an acknowledged arrival survives kill -9 at once, and a power cut
-or an OS crash takes back at most that last tenth of a second. Every other
-connection (the CLI, `kiosk import`, the print process) commits with
-``synchronous=FULL``. Under `kiosk serve` every request is a greenlet on one OS
-thread, so the store never waits on the disk or on another process's lock there:
-a FULL commit, and BEGIN when another process (the print process, `kiosk import`)
-holds the lock, run in a real thread while the other greenlets go on
-(``printers.offload``). Check-ins that queue meanwhile share the next transaction
+Durability: a server's writer commits with ``synchronous=NORMAL`` and a thread of its
+own fsyncs and checkpoints its WAL every 0.1 s (``kiosk.checkpoints``, which says
+why): an acknowledged arrival survives kill -9 at once, and a power cut or an OS
+crash takes back at most about that last tenth of a second. Every other connection
+(the CLI, `kiosk import`, the print process) commits with ``synchronous=FULL``.
+Under `kiosk serve` every request is a greenlet on one OS thread, so the store
+never waits on the disk or on another process's lock there: a commit that waits for
+the disk, and BEGIN when another process (the print process, `kiosk import`) holds
+the lock, run in a real thread while the other greenlets go on
+(``printers.offload``). Scans ready at the same moment share one transaction
 (``kiosk.group_commit``).
 """
 
@@ -65,6 +65,7 @@ class Store:
         create_schema(sqlite_utils.Database(self._writer))
         self._writer.execute("PRAGMA busy_timeout = 0")  # waiting for the lock is done off the hub: _begin()
         self._checkpointer: Checkpointer | None = None
+        self._background = background_sync  # commits leave the fsync to the checkpoint thread
         if background_sync:
             self._writer.execute("PRAGMA synchronous = NORMAL")
             self._writer.execute("PRAGMA wal_autocheckpoint = 0")
@@ -92,6 +93,7 @@ class Store:
         """One IMMEDIATE transaction at a time; commits on success, rolls back on error."""
         with self._write_lock:
             conn = self._writer
+            self._follow_the_disk()
             self._begin()
             try:
                 yield self._writer_db
@@ -107,11 +109,18 @@ class Store:
                 raise
 
     def _commit(self) -> None:
-        """COMMIT; one that waits for the disk (FULL) does so in a real thread, the others go on."""
-        if self._checkpointer is not None:
+        """COMMIT; one that may wait for the disk runs in a real thread while the other greenlets go on."""
+        if self._background and not self._checkpointer.commit_waits():  # type: ignore[union-attr]
             self._writer.execute("COMMIT")  # into the WAL, no fsync: kiosk.checkpoints
         else:
             off_hub(lambda: self._writer.execute("COMMIT"))
+
+    def _follow_the_disk(self) -> None:
+        """Once the checkpoint thread's fsync failed, every commit waits for the disk again (FULL),
+        so a failing disk's error reaches the scan instead of a greeting."""
+        if self._background and self._checkpointer.disk_error is not None:  # type: ignore[union-attr]
+            self._writer.execute("PRAGMA synchronous = FULL")
+            self._background = False
 
     def _begin(self) -> None:
         """BEGIN IMMEDIATE at once when no other process writes (the usual case); otherwise wait
@@ -161,7 +170,22 @@ class Store:
     def compact(self) -> None:
         """Rewrite the file without free pages: forgotten personal data must not linger on disk."""
         with self._write_lock:
-            self._with_busy_timeout("PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)")
+            self._truncate_wal()
+            self._with_busy_timeout("VACUUM")
+            self._truncate_wal()
+
+    def _truncate_wal(self) -> None:
+        """Checkpoint the whole WAL and empty it, retried while a server's checkpoint thread or a
+        reader is in the way: SQLite then answers "busy" in the result at once, without waiting."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        self._writer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            while self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:
+                if time.monotonic() >= deadline:
+                    raise sqlite3.OperationalError("database is locked: its log could not be emptied")
+                real_sleep(0.01)
+        finally:
+            self._writer.execute("PRAGMA busy_timeout = 0")
 
     def _borrow(self) -> sqlite_utils.Database:
         try:

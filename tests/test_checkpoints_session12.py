@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from kiosk import checkpoints
+from kiosk import checkpoints, db as kiosk_db
 from kiosk.db import Store
 
 
@@ -23,7 +24,7 @@ def in_file(path: Path, sql: str) -> int:
     conn = file_only(path)
     try:
         return conn.execute(sql).fetchone()[0]
-    except sqlite3.OperationalError:  # the table itself is not checkpointed yet
+    except sqlite3.DatabaseError:  # not checkpointed yet, or caught halfway through a copy
         return -1
     finally:
         conn.close()
@@ -108,7 +109,154 @@ def test_a_failing_checkpoint_is_logged_once_and_retried(path, caplog):
     with caplog.at_level("WARNING", logger="kiosk.checkpoints"):
         for _ in range(3):
             keeper._checkpoint(Failing())  # type: ignore[arg-type]
-        assert [r.getMessage() for r in caplog.records] == ["cannot write the database's log to disk: disk I/O error"]
+        assert [r.getMessage() for r in caplog.records] == ["cannot checkpoint the database's log: disk I/O error"]
         keeper._checkpoint(sqlite3.connect(path))
     assert len(calls) == 3
-    assert caplog.records[-1].getMessage() == "the database's log reaches the disk again"
+    assert caplog.records[-1].getMessage() == "the database's log is checkpointed again"
+
+
+def wal_syncs(monkeypatch) -> list[str]:
+    """Record which files os.fdatasync is called on (the checkpoint thread's own fsyncs)."""
+    synced, real = [], os.fdatasync
+
+    def recording(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", recording)
+    return synced
+
+
+def test_the_wal_is_fsynced_every_tick_even_while_a_reader_keeps_the_checkpoint_from_copying(path, monkeypatch):
+    """SQLite's PASSIVE checkpoint skips its fsync when a reader's snapshot leaves it nothing to
+    copy (an sqlite3 shell left open, a long export): the thread fsyncs the WAL itself."""
+    synced = wal_syncs(monkeypatch)
+    store = Store(path, background_sync=True)
+    reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        with store.write() as db:
+            db.execute("CREATE TABLE arrivals (n INTEGER PRIMARY KEY)")
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM arrivals").fetchone()  # holds this snapshot
+        with store.write() as db:
+            db.execute("INSERT INTO arrivals VALUES (1)")
+        synced.clear()
+        time.sleep(4 * checkpoints.INTERVAL)
+        assert len([f for f in synced if f.endswith("door.db-wal")]) >= 2
+    finally:
+        reader.close()
+        store.close()
+
+
+def test_the_commit_that_starts_the_wal_afresh_leaves_the_hub(path, monkeypatch):
+    """After a complete checkpoint the next COMMIT rewrites the WAL's header and SQLite fsyncs it:
+    that one runs in a real thread (off_hub), the others in place."""
+    moved = []
+    real_off_hub = kiosk_db.off_hub
+    monkeypatch.setattr(kiosk_db, "off_hub", lambda call: (moved.append(1), real_off_hub(call))[1])
+    store = Store(path, background_sync=True)
+    try:
+        with store.write() as db:
+            db.execute("CREATE TABLE arrivals (n INTEGER PRIMARY KEY)")
+        time.sleep(3 * checkpoints.INTERVAL)  # checkpointed whole: the next commit restarts the WAL
+        moved.clear()
+        for n in range(1, 4):
+            with store.write() as db:
+                db.execute("INSERT INTO arrivals VALUES (?)", [n])
+        assert moved == [1]
+    finally:
+        store.close()
+
+
+def test_a_failed_fsync_makes_every_commit_wait_for_the_disk_again(path, monkeypatch, caplog):
+    real = os.fdatasync
+
+    def failing(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("-wal"):
+            raise OSError(5, "Input/output error")
+        real(fd)
+
+    store = Store(path, background_sync=True)
+    try:
+        with store.write() as db:
+            db.execute("CREATE TABLE arrivals (n INTEGER PRIMARY KEY)")
+        monkeypatch.setattr(os, "fdatasync", failing)
+        time.sleep(3 * checkpoints.INTERVAL)
+        monkeypatch.setattr(os, "fdatasync", real)
+        with store.write() as db:
+            db.execute("INSERT INTO arrivals VALUES (1)")
+        with store.write() as db:
+            assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: the COMMIT's own fsync
+        assert "cannot write the database's log to disk" in caplog.text
+    finally:
+        store.close()
+
+
+def test_closing_twice_returns_at_once(path):
+    store = Store(path, background_sync=True)
+    store.close()
+    started = time.monotonic()
+    store._checkpointer.stop()
+    assert time.monotonic() - started < 1
+
+
+def test_compacting_beside_a_running_server_waits_until_the_log_can_be_emptied(path):
+    """`kiosk forget` empties the WAL after deleting people: SQLite answers busy at once while a
+    reader (or the server's checkpoint thread) is in the way, and the log must not keep them."""
+    server = Store(path, background_sync=True)
+    cli = Store(path)
+    reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        with server.write() as db:
+            db.execute("CREATE TABLE people (name TEXT)")
+            db.execute("INSERT INTO people VALUES ('Ada Lovelace')")
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM people").fetchone()
+        with cli.write() as db:
+            db.execute("DELETE FROM people")
+        threading.Timer(0.5, reader.rollback).start()
+        cli.compact()
+        assert os.path.getsize(f"{path}-wal") == 0
+        with open(path, "rb") as f:
+            assert b"Ada Lovelace" not in f.read()
+    finally:
+        reader.close()
+        cli.close()
+        server.close()
+
+
+class BusyAtFirst:
+    """The writer connection, but its first `times` TRUNCATE checkpoints answer "busy", as SQLite
+    does at once (no busy handler) while another connection's checkpoint is running."""
+
+    def __init__(self, conn: sqlite3.Connection, times: int) -> None:
+        self.conn, self.times = conn, times
+
+    def execute(self, sql: str, *args: object) -> object:
+        if sql == "PRAGMA wal_checkpoint(TRUNCATE)" and self.times:
+            self.times -= 1
+            return self.conn.execute("SELECT 1, -1, -1")
+        return self.conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.conn, name)
+
+
+def test_compacting_retries_while_another_checkpoint_runs(path, monkeypatch):
+    monkeypatch.setattr(kiosk_db, "BUSY_TIMEOUT_MS", 300)  # how long it keeps trying
+    cli = Store(path)
+    try:
+        with cli.write() as db:
+            db.execute("CREATE TABLE people (name TEXT)")
+            db.execute("INSERT INTO people VALUES ('Ada Lovelace')")
+            db.execute("DELETE FROM people")
+        busy = BusyAtFirst(cli._writer, times=3)
+        cli._writer = busy  # type: ignore[assignment]
+        cli.compact()
+        assert busy.times == 0 and os.path.getsize(f"{path}-wal") == 0
+        busy.times = 10**6  # never free: a clear error, not a silent success
+        with pytest.raises(sqlite3.OperationalError, match="could not be emptied"):
+            cli.compact()
+    finally:
+        cli._writer = busy.conn  # type: ignore[assignment]
+        cli.close()
