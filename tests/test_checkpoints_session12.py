@@ -30,6 +30,14 @@ def in_file(path: Path, sql: str) -> int:
         conn.close()
 
 
+def eventually(check, seconds: float = 10) -> bool:
+    """Poll `check` until it holds (a loaded CI machine may run the thread late)."""
+    deadline = time.monotonic() + seconds
+    while not check() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return bool(check())
+
+
 def threads() -> int:
     return len(os.listdir("/proc/self/task"))
 
@@ -63,10 +71,7 @@ def test_a_commit_reaches_the_database_file_within_a_fraction_of_a_second(path):
         for n in range(1, 4):
             with store.write() as db:
                 db.execute("INSERT INTO arrivals VALUES (?)", [n])
-            deadline = time.monotonic() + 2
-            while in_file(path, "SELECT count(*) FROM arrivals") < n and time.monotonic() < deadline:
-                time.sleep(0.02)
-            assert in_file(path, "SELECT count(*) FROM arrivals") == n  # fsynced WAL, copied into the file
+            assert eventually(lambda: in_file(path, "SELECT count(*) FROM arrivals") == n)  # copied into the file
     finally:
         store.close()
 
@@ -141,8 +146,7 @@ def test_the_wal_is_fsynced_every_tick_even_while_a_reader_keeps_the_checkpoint_
         with store.write() as db:
             db.execute("INSERT INTO arrivals VALUES (1)")
         synced.clear()
-        time.sleep(4 * checkpoints.INTERVAL)
-        assert len([f for f in synced if f.endswith("door.db-wal")]) >= 2
+        assert eventually(lambda: len([f for f in synced if f.endswith("door.db-wal")]) >= 2)
     finally:
         reader.close()
         store.close()
@@ -151,19 +155,21 @@ def test_the_wal_is_fsynced_every_tick_even_while_a_reader_keeps_the_checkpoint_
 def test_the_commit_that_starts_the_wal_afresh_leaves_the_hub(path, monkeypatch):
     """After a complete checkpoint the next COMMIT rewrites the WAL's header and SQLite fsyncs it:
     that one runs in a real thread (off_hub), the others in place."""
-    moved = []
+    moved: list[int] = []
     real_off_hub = kiosk_db.off_hub
-    monkeypatch.setattr(kiosk_db, "off_hub", lambda call: (moved.append(1), real_off_hub(call))[1])
+    monkeypatch.setattr(kiosk_db, "off_hub", lambda call: (moved.append(n), real_off_hub(call))[1])
     store = Store(path, background_sync=True)
     try:
+        n = 0
         with store.write() as db:
             db.execute("CREATE TABLE arrivals (n INTEGER PRIMARY KEY)")
-        time.sleep(3 * checkpoints.INTERVAL)  # checkpointed whole: the next commit restarts the WAL
+        assert eventually(lambda: store._checkpointer._restart_due)  # checkpointed whole: the next commit restarts it
         moved.clear()
         for n in range(1, 4):
             with store.write() as db:
                 db.execute("INSERT INTO arrivals VALUES (?)", [n])
-        assert moved == [1]
+        assert moved[:1] == [1]  # the first write after the checkpoint
+        assert len(moved) < 3  # not every write (a tick may fall between two of them)
     finally:
         store.close()
 
@@ -181,7 +187,7 @@ def test_a_failed_fsync_makes_every_commit_wait_for_the_disk_again(path, monkeyp
         with store.write() as db:
             db.execute("CREATE TABLE arrivals (n INTEGER PRIMARY KEY)")
         monkeypatch.setattr(os, "fdatasync", failing)
-        time.sleep(3 * checkpoints.INTERVAL)
+        assert eventually(lambda: store._checkpointer.disk_error is not None)
         monkeypatch.setattr(os, "fdatasync", real)
         with store.write() as db:
             db.execute("INSERT INTO arrivals VALUES (1)")
