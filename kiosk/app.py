@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,7 +118,8 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
     app = Flask(__name__, template_folder=str(WEB_DIR / "templates"), static_folder=str(WEB_DIR / "static"),
                 static_url_path="/static")
     master = tickets.load_or_create_secret(settings.secret, settings.secret_file)
-    store = Store(settings.database, background_sync=True)
+    # Windows serves with Werkzeug's threads (no hub to keep free) and its fsync needs a writable handle.
+    store = Store(settings.database, background_sync=not sys.platform.startswith("win"))
     try:
         door = Door.open(store, settings.event, master,
                          checkin.Limits(settings.max_failed_scans, settings.failed_scan_window))

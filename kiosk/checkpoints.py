@@ -21,10 +21,13 @@ So the disk is reached here instead. Every ``INTERVAL`` seconds this thread:
   WAL inside one scan in a hundred or so (5-15 ms).
 
 After a complete checkpoint the next commit starts the WAL afresh, and SQLite fsyncs
-its new header inside that COMMIT: ``commit_waits()`` tells the store to run that
-one in a real thread, so the hub never waits on the disk. If an fsync fails (a
-failing disk), the store goes back to waiting for the disk on every commit
-(``synchronous=FULL``), so the error reaches the scans instead of being hidden.
+its new header inside that COMMIT: the store runs that one in a real thread
+(``kiosk.wal_index``), so the hub never waits on the disk. If an fsync fails (a
+failing disk) or this thread stops, the store goes back to waiting for the disk on
+every commit (``synchronous=FULL``), so the error reaches the scans instead of
+being hidden; what was committed since the last good fsync may already be lost
+then (after a failed fsync Linux may drop those pages), and nothing can bring it
+back.
 
 A real OS thread (also under gevent), with its own connection: the checkpoint's
 SQLite work runs without the GIL, beside the hub.
@@ -35,6 +38,8 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 from printers.offload import real_lock, start_real_thread
@@ -43,6 +48,7 @@ log = logging.getLogger("kiosk.checkpoints")
 
 INTERVAL = 0.1  # seconds: about the most a power cut can take back
 STOP_WAIT = 5.0  # seconds Store.close() waits for a checkpoint in progress
+_flush = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync; its fsync is what SQLite uses there
 
 
 class Checkpointer:
@@ -51,7 +57,7 @@ class Checkpointer:
     def __init__(self, path: Path, interval: float = INTERVAL) -> None:
         self.path, self.interval = path, interval
         self.disk_error: OSError | None = None  # an fsync failed: the store must wait for the disk again
-        self._restart_due = False  # the WAL is fully checkpointed: the next commit rewrites its header
+        self.thread_id: int | None = None  # the OS thread's id, once it runs
         self._failing = False
         self._wal_fd: int | None = None
         self._stopping, self._stopped = real_lock(), real_lock()
@@ -59,12 +65,6 @@ class Checkpointer:
         self._stopped.acquire()  # released by the thread as it ends
         self._running = True
         start_real_thread(self._run)
-
-    def commit_waits(self) -> bool:
-        """Whether the next COMMIT may wait for the disk, and so must leave the hub: the first one
-        after a complete checkpoint starts the WAL afresh, and SQLite fsyncs its new header."""
-        due, self._restart_due = self._restart_due, False
-        return due
 
     def stop(self) -> None:
         """End the thread after one last sync and checkpoint; calling it again does nothing."""
@@ -78,8 +78,11 @@ class Checkpointer:
     def _run(self) -> None:
         conn = None
         try:
+            self.thread_id = threading.get_native_id()
             conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-            while not self._stopping.acquire(timeout=self.interval):
+            due = time.monotonic() + self.interval
+            while not self._stopping.acquire(timeout=max(due - time.monotonic(), 0)):
+                due = max(due + self.interval, time.monotonic())  # ticks on a fixed beat, never bunched up
                 self._tick(conn)
             self._tick(conn)
         except Exception:  # noqa: BLE001 - never silently: without this thread nothing reaches the disk
@@ -103,7 +106,7 @@ class Checkpointer:
     def _sync_wal(self) -> None:
         fd = self._open_wal()
         if fd is not None:
-            os.fdatasync(fd)
+            _flush(fd)
 
     def _open_wal(self) -> int | None:
         """A descriptor of the WAL file as it is now: SQLite deletes it when the last connection
@@ -126,7 +129,7 @@ class Checkpointer:
     def _checkpoint(self, conn: sqlite3.Connection) -> None:
         """One PASSIVE checkpoint; a failure is logged once, then retried at the next tick."""
         try:
-            busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except sqlite3.Error as exc:
             if not self._failing:
                 log.error("cannot checkpoint the database's log: %s", exc)
@@ -135,5 +138,3 @@ class Checkpointer:
         if self._failing:
             log.warning("the database's log is checkpointed again")
         self._failing = False
-        if not busy and frames > 0 and copied == frames:
-            self._restart_due = True

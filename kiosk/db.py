@@ -16,7 +16,7 @@ Under `kiosk serve` every request is a greenlet on one OS thread, so the store
 never waits on the disk or on another process's lock there: a commit that waits for
 the disk, and BEGIN when another process (the print process, `kiosk import`) holds
 the lock, run in a real thread while the other greenlets go on
-(``printers.offload``). Scans ready at the same moment share one transaction
+(``printers.offload``). Scans that queue meanwhile share the next transaction
 (``kiosk.group_commit``).
 """
 
@@ -36,6 +36,7 @@ from printers.offload import off_hub, real_sleep
 
 from .checkpoints import Checkpointer
 from .textnorm import search_text
+from .wal_index import WalIndex
 
 BUSY_TIMEOUT_MS = 5000
 BUSY_RETRY_SECONDS = 0.0002  # another process holds the write lock for one commit: well under a millisecond
@@ -70,6 +71,7 @@ class Store:
             self._writer.execute("PRAGMA synchronous = NORMAL")
             self._writer.execute("PRAGMA wal_autocheckpoint = 0")
             self._checkpointer = Checkpointer(self.path)
+        self._wal_index = WalIndex(self.path)
         self._writer_db = sqlite_utils.Database(self._writer)
         # Database objects, not bare connections: sqlite_utils.Database() runs a PRAGMA each time it is made.
         self._pool: queue.LifoQueue[sqlite_utils.Database] = queue.LifoQueue()
@@ -110,16 +112,18 @@ class Store:
 
     def _commit(self) -> None:
         """COMMIT; one that may wait for the disk runs in a real thread while the other greenlets go on."""
-        if self._background and not self._checkpointer.commit_waits():  # type: ignore[union-attr]
+        if self._background and not self._wal_index.restarts_on_commit():
             self._writer.execute("COMMIT")  # into the WAL, no fsync: kiosk.checkpoints
         else:
             off_hub(lambda: self._writer.execute("COMMIT"))
 
     def _follow_the_disk(self) -> None:
-        """Once the checkpoint thread's fsync failed, every commit waits for the disk again (FULL),
-        so a failing disk's error reaches the scan instead of a greeting."""
+        """Once the checkpoint thread's fsync failed (or the thread stopped), every commit waits for
+        the disk again and checkpoints as SQLite does by default, so a failing disk's error reaches
+        the scan instead of a greeting, and the WAL does not grow without end."""
         if self._background and self._checkpointer.disk_error is not None:  # type: ignore[union-attr]
             self._writer.execute("PRAGMA synchronous = FULL")
+            self._writer.execute("PRAGMA wal_autocheckpoint = 1000")
             self._background = False
 
     def _begin(self) -> None:
@@ -202,6 +206,7 @@ class Store:
         """Close every connection (tests and the CLI call this; the server lives until exit)."""
         if self._checkpointer is not None:
             self._checkpointer.stop()
+        self._wal_index.close()
         while True:
             try:
                 self._pool.get_nowait().conn.close()

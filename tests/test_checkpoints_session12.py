@@ -38,8 +38,8 @@ def eventually(check, seconds: float = 10) -> bool:
     return bool(check())
 
 
-def threads() -> int:
-    return len(os.listdir("/proc/self/task"))
+def threads() -> set[int]:
+    return {int(task) for task in os.listdir("/proc/self/task")}
 
 
 @pytest.fixture
@@ -93,12 +93,13 @@ def test_without_the_thread_the_commit_stays_in_the_wal(path, monkeypatch):
 
 def test_closing_the_store_ends_its_thread(path):
     """Tests start hundreds of servers in one process: each one's thread must end with it."""
-    before = threads()
     stores = [Store(path, background_sync=True) for _ in range(5)]
-    assert threads() == before + 5
+    assert eventually(lambda: all(s._checkpointer.thread_id for s in stores))
+    ids = {s._checkpointer.thread_id for s in stores}
+    assert len(ids) == 5 and ids <= threads()
     for store in stores:
         store.close()
-    assert threads() == before
+    assert not ids & threads()
 
 
 def test_a_failing_checkpoint_is_logged_once_and_retried(path, caplog):
@@ -121,14 +122,14 @@ def test_a_failing_checkpoint_is_logged_once_and_retried(path, caplog):
 
 
 def wal_syncs(monkeypatch) -> list[str]:
-    """Record which files os.fdatasync is called on (the checkpoint thread's own fsyncs)."""
-    synced, real = [], os.fdatasync
+    """Record which files the checkpoint thread fsyncs itself."""
+    synced, real = [], checkpoints._flush
 
     def recording(fd: int) -> None:
         synced.append(os.readlink(f"/proc/self/fd/{fd}"))
         real(fd)
 
-    monkeypatch.setattr(os, "fdatasync", recording)
+    monkeypatch.setattr(checkpoints, "_flush", recording)
     return synced
 
 
@@ -163,7 +164,7 @@ def test_the_commit_that_starts_the_wal_afresh_leaves_the_hub(path, monkeypatch)
         n = 0
         with store.write() as db:
             db.execute("CREATE TABLE arrivals (n INTEGER PRIMARY KEY)")
-        assert eventually(lambda: store._checkpointer._restart_due)  # checkpointed whole: the next commit restarts it
+        assert eventually(store._wal_index.restarts_on_commit)  # checkpointed whole: the next commit restarts it
         moved.clear()
         for n in range(1, 4):
             with store.write() as db:
@@ -175,7 +176,7 @@ def test_the_commit_that_starts_the_wal_afresh_leaves_the_hub(path, monkeypatch)
 
 
 def test_a_failed_fsync_makes_every_commit_wait_for_the_disk_again(path, monkeypatch, caplog):
-    real = os.fdatasync
+    real = checkpoints._flush
 
     def failing(fd: int) -> None:
         if os.readlink(f"/proc/self/fd/{fd}").endswith("-wal"):
@@ -186,13 +187,14 @@ def test_a_failed_fsync_makes_every_commit_wait_for_the_disk_again(path, monkeyp
     try:
         with store.write() as db:
             db.execute("CREATE TABLE arrivals (n INTEGER PRIMARY KEY)")
-        monkeypatch.setattr(os, "fdatasync", failing)
+        monkeypatch.setattr(checkpoints, "_flush", failing)
         assert eventually(lambda: store._checkpointer.disk_error is not None)
-        monkeypatch.setattr(os, "fdatasync", real)
+        monkeypatch.setattr(checkpoints, "_flush", real)
         with store.write() as db:
             db.execute("INSERT INTO arrivals VALUES (1)")
         with store.write() as db:
             assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: the COMMIT's own fsync
+            assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000  # and SQLite's checkpoints
         assert "cannot write the database's log to disk" in caplog.text
     finally:
         store.close()
@@ -266,3 +268,30 @@ def test_compacting_retries_while_another_checkpoint_runs(path, monkeypatch):
     finally:
         cli._writer = busy.conn  # type: ignore[assignment]
         cli.close()
+
+
+def test_after_another_connection_empties_the_log_the_next_commit_also_leaves_the_hub(path, monkeypatch):
+    """`kiosk forget`, `kiosk import`'s own checkpoint or an sqlite3 shell may checkpoint too: the
+    WAL-index says whether this commit restarts the WAL, whoever did."""
+    moved: list[int] = []
+    real_off_hub = kiosk_db.off_hub
+    monkeypatch.setattr(kiosk_db, "off_hub", lambda call: (moved.append(1), real_off_hub(call))[1])
+    store = Store(path, background_sync=True)
+    store._checkpointer.stop()  # only the other connection checkpoints here
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        with store.write() as db:
+            db.execute("CREATE TABLE arrivals (n INTEGER PRIMARY KEY)")
+        with store.write() as db:
+            db.execute("INSERT INTO arrivals VALUES (1)")
+        moved.clear()
+        with store.write() as db:
+            db.execute("INSERT INTO arrivals VALUES (2)")
+        assert moved == []  # frames follow frames: no new header, no fsync
+        assert other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+        with store.write() as db:
+            db.execute("INSERT INTO arrivals VALUES (3)")
+        assert moved == [1]
+    finally:
+        other.close()
+        store.close()
