@@ -15,10 +15,12 @@ So the disk is reached here instead. Every ``INTERVAL`` seconds this thread:
   last tenth of a second or so (whoever then scans again is simply checked in
   again). SQLite's own checkpoint is not relied on for this: it skips its fsync
   when a reader's snapshot keeps it from copying anything.
-- runs a PASSIVE checkpoint, which copies the WAL into the database file without
-  ever blocking a writer, so the WAL stays short. The commit itself no longer runs
-  SQLite's automatic checkpoint (``wal_autocheckpoint = 0``), which copied 4 MB of
-  WAL inside one scan in a hundred or so (5-15 ms).
+- once the WAL holds ``CHECKPOINT_FRAMES`` pages not yet copied (about 4 MB, SQLite's
+  own default), runs a PASSIVE checkpoint, which copies them into the database file
+  without ever blocking a writer. The commit itself no longer runs SQLite's automatic
+  checkpoint (``wal_autocheckpoint = 0``), which did that copy inside one scan in a
+  hundred or so (5-15 ms). Not more often: each complete checkpoint makes the next
+  commit start the WAL afresh, which waits for the disk (below).
 
 After a complete checkpoint the next commit starts the WAL afresh, and SQLite fsyncs
 its new header inside that COMMIT: the store runs that one in a real thread
@@ -44,10 +46,13 @@ from pathlib import Path
 
 from printers.offload import real_lock, start_real_thread
 
+from .wal_index import WalIndex
+
 log = logging.getLogger("kiosk.checkpoints")
 
 INTERVAL = 0.1  # seconds: about the most a power cut can take back
 STOP_WAIT = 5.0  # seconds Store.close() waits for a checkpoint in progress
+CHECKPOINT_FRAMES = 1000  # pages in the WAL not yet in the database file: time to copy them
 _flush = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync; its fsync is what SQLite uses there
 
 
@@ -60,6 +65,7 @@ class Checkpointer:
         self.thread_id: int | None = None  # the OS thread's id, once it runs
         self._failing = False
         self._wal_fd: int | None = None
+        self._index = WalIndex(path)
         self._stopping, self._stopped = real_lock(), real_lock()
         self._stopping.acquire()  # released by stop(): the thread's sleep ends at once
         self._stopped.acquire()  # released by the thread as it ends
@@ -84,7 +90,7 @@ class Checkpointer:
             while not self._stopping.acquire(timeout=max(due - time.monotonic(), 0)):
                 due = max(due + self.interval, time.monotonic())  # ticks on a fixed beat, never bunched up
                 self._tick(conn)
-            self._tick(conn)
+            self._tick(conn, last=True)
         except Exception:  # noqa: BLE001 - never silently: without this thread nothing reaches the disk
             log.exception("the checkpoint thread stopped")
             self.disk_error = self.disk_error or OSError("the checkpoint thread stopped")
@@ -92,16 +98,19 @@ class Checkpointer:
             if conn is not None:
                 conn.close()
             self._close_wal()
+            self._index.close()
             self._stopped.release()
 
-    def _tick(self, conn: sqlite3.Connection) -> None:
+    def _tick(self, conn: sqlite3.Connection, last: bool = False) -> None:
+        """fsync the WAL; checkpoint it when it has grown long (and as the store closes)."""
         try:
             self._sync_wal()
         except OSError as exc:
             if self.disk_error is None:
                 log.error("cannot write the database's log to disk, waiting for the disk on every commit: %s", exc)
             self.disk_error = exc
-        self._checkpoint(conn)
+        if last or self._index.unchecked_frames() >= CHECKPOINT_FRAMES:
+            self._checkpoint(conn)
 
     def _sync_wal(self) -> None:
         fd = self._open_wal()

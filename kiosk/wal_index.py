@@ -37,10 +37,20 @@ class WalIndex:
     def restarts_on_commit(self) -> bool:
         """True when the open write transaction's COMMIT will write a new WAL header (or when
         the WAL-index cannot be read, to be safe)."""
+        frames = self._frames()
+        return frames is None or frames[0] == frames[1]
+
+    def unchecked_frames(self) -> int:
+        """Frames in the WAL not yet copied into the database file (0 when unknown)."""
+        frames = self._frames()
+        return frames[0] - frames[1] if frames else 0
+
+    def _frames(self) -> tuple[int, int] | None:
+        """(mxFrame, nBackfill), or None while the WAL-index cannot be read."""
         view = self._mapped()
         if view is None:
-            return True
-        return _U32.unpack_from(view, MX_FRAME)[0] == _U32.unpack_from(view, N_BACKFILL)[0]
+            return None
+        return _U32.unpack_from(view, MX_FRAME)[0], _U32.unpack_from(view, N_BACKFILL)[0]
 
     def close(self) -> None:
         if self._view is not None:

@@ -63,7 +63,8 @@ def test_the_server_store_commits_into_the_wal_and_leaves_checkpoints_to_its_thr
         other.close()
 
 
-def test_a_commit_reaches_the_database_file_within_a_fraction_of_a_second(path):
+def test_a_commit_reaches_the_database_file_within_a_fraction_of_a_second(path, monkeypatch):
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_FRAMES", 1)  # copy every page at once
     store = Store(path, background_sync=True)
     try:
         with store.write() as db:
@@ -159,6 +160,7 @@ def test_the_commit_that_starts_the_wal_afresh_leaves_the_hub(path, monkeypatch)
     moved: list[int] = []
     real_off_hub = kiosk_db.off_hub
     monkeypatch.setattr(kiosk_db, "off_hub", lambda call: (moved.append(n), real_off_hub(call))[1])
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_FRAMES", 1)
     store = Store(path, background_sync=True)
     try:
         n = 0
@@ -294,4 +296,25 @@ def test_after_another_connection_empties_the_log_the_next_commit_also_leaves_th
         assert moved == [1]
     finally:
         other.close()
+        store.close()
+
+
+def test_a_short_wal_is_fsynced_but_not_copied_so_commits_seldom_start_it_afresh(path, monkeypatch):
+    """Each complete checkpoint costs the next commit an fsync of a new WAL header (in a thread,
+    off the hub): checkpoints wait for CHECKPOINT_FRAMES pages, as SQLite's own would."""
+    synced = wal_syncs(monkeypatch)
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_FRAMES", 200)  # the new schema alone is about 50 pages
+    store = Store(path, background_sync=True)
+    try:
+        with store.write() as db:
+            db.execute("CREATE TABLE arrivals (n INTEGER PRIMARY KEY, note TEXT)")
+        with store.write() as db:
+            db.execute("INSERT INTO arrivals VALUES (1, 'short')")
+        assert eventually(lambda: len(synced) >= 3)
+        assert in_file(path, "SELECT count(*) FROM arrivals") == -1  # still only in the (fsynced) WAL
+        for n in range(2, 251):
+            with store.write() as db:
+                db.execute("INSERT INTO arrivals VALUES (?, ?)", [n, "x" * 3000])
+        assert eventually(lambda: in_file(path, "SELECT count(*) FROM arrivals") == 250)  # long: copied
+    finally:
         store.close()
