@@ -8,7 +8,7 @@ around ``BEGIN IMMEDIATE`` (which also serialises against other processes, such
 as ``kiosk import`` run beside the server, with a busy timeout).
 
 Durability: a server's writer commits with ``synchronous=NORMAL`` and a thread of its
-own fsyncs and checkpoints its WAL every 0.1 s (``kiosk.checkpoints``, which says
+own fsyncs its WAL every 0.1 s and checkpoints it (``kiosk.checkpoints``, which says
 why): an acknowledged arrival survives kill -9 at once, and a power cut or an OS
 crash takes back at most about that last tenth of a second. Every other connection
 (the CLI, `kiosk import`, the print process) commits with ``synchronous=FULL``.
