@@ -1,12 +1,26 @@
 """Group commit: scans that arrive together share one transaction.
 
-While one batch is being committed, or cannot start yet (another process holds the
+Why: a check-in's own SQL is cheap; its transaction is not. BEGIN, the COMMIT that
+writes every page it touched to the WAL (the headcount row, the scan log's last
+page, the print queue's pages: the same pages for every scan) and the locks around
+them cost about as much as the scan itself. Shared by a batch of eight scans, they
+are paid once.
+
+Under `kiosk serve` (gevent) the first scan to find the writer free leads: it opens
+the transaction, does its work and then lingers until the server has nothing else
+ready to run (``hub_idle.wait``, at most ``LINGER_SECONDS``). Scans read meanwhile
+join the open transaction: each does its own work at once and waits. Then the leader
+commits and everyone is answered. A lone scan finds the server idle at once and
+pays only that look (a few microseconds), so lingering costs nothing when the door
+is quiet, and the busier the door, the larger the batches.
+
+While a batch is being committed, or cannot start yet (another process holds the
 write lock: the print process, `kiosk import`; or a commit that waits for the disk,
 ``synchronous=FULL``, is under way in a real thread), the scans that arrive queue
-up; when the batch is done, the first of them leads the next one: one ``BEGIN
-IMMEDIATE``, each scan's work, one COMMIT. Every caller still gets its own answer,
-after its own data is committed, and changes reach the feed in commit order. (The
-server's own commits do not wait for the disk: ``kiosk.checkpoints`` says why.)
+up; when the batch is done, the first of them leads the next one with their work.
+Every caller still gets its own answer, after its own data is committed, and changes
+reach the feed in commit order. (The server's own commits do not wait for the disk:
+``kiosk.checkpoints`` says why.)
 
 A scan that raises (a bug, a full disk) must undo only itself. Wrapping every scan
 in a SAVEPOINT would pay two statements per scan for a case that almost never
@@ -14,10 +28,8 @@ happens, so a batch runs plain first; only when one of its scans raises is the
 whole transaction rolled back and the batch run again with a SAVEPOINT per scan.
 The work is pure database work (``kiosk.checkin``), so running it again is safe.
 
-With one scan at a time this is exactly one transaction per scan.
-
-Works the same with greenlets (``kiosk serve``) and with threads (Werkzeug, tests):
-the waiting uses ``threading``, which gevent patches.
+Without gevent (Werkzeug, tests, the CLI) nobody lingers: threads queue behind the
+batch being committed, as above. The waiting uses ``threading``, which gevent patches.
 """
 
 from __future__ import annotations
@@ -28,12 +40,14 @@ from typing import Any, Callable, Generic, TypeVar
 
 import sqlite_utils
 
+from . import hub_idle
 from .db import Store
 
 T = TypeVar("T")
 log = logging.getLogger("kiosk.group_commit")
 
 MAX_BATCH = 64
+LINGER_SECONDS = 0.004  # a batch waits at most this long for the server to run out of ready work
 
 
 class _Turn(Generic[T]):
@@ -56,22 +70,30 @@ class _TurnFailed(Exception):
 class GroupCommit:
     """Runs write work in shared transactions; see the module docstring."""
 
-    def __init__(self, store: Store, max_batch: int = MAX_BATCH) -> None:
-        self.store, self.max_batch = store, max_batch
+    def __init__(self, store: Store, max_batch: int = MAX_BATCH, linger: float = LINGER_SECONDS) -> None:
+        self.store, self.max_batch, self.linger = store, max_batch, linger
         self._lock = threading.Lock()
         self._waiting: list[_Turn] = []
         self._busy = False  # a leader is committing; invariant: not busy => nobody waiting
+        self._open: list[_Turn] | None = None  # the batch whose transaction new turns join, while its leader lingers
+        self._db: sqlite_utils.Database | None = None  # that transaction
+        self._joining = 0  # turns doing their work in it right now
+        self._broken = False  # one of them raised: the batch is rolled back and run again with savepoints
 
     def run(self, work: Callable[[sqlite_utils.Database], T], after: Callable[[T], None] | None = None) -> T:
         """Run `work(db)` in a write transaction; after the commit, `after(result)` (in commit order,
         still holding the writer, so the feed sees changes in the order they were committed)."""
         turn: _Turn[T] = _Turn(work, after)
         with self._lock:
-            self._waiting.append(turn)
-            if self._busy:
+            joins = self._open is not None and len(self._open) < self.max_batch
+            if joins:
+                self._open.append(turn)  # type: ignore[union-attr]
                 turn.wake = threading.Event()
+                self._joining += 1
             else:
-                self._busy = turn.leads = True
+                self._queue(turn)
+        if joins:
+            self._join(turn)
         while not turn.done:
             if turn.leads:
                 self._lead()
@@ -80,6 +102,26 @@ class GroupCommit:
         if turn.error is not None:
             raise turn.error
         return turn.result
+
+    def _queue(self, turn: _Turn) -> None:
+        """Wait for the next batch, or lead one now when nobody is committing (holding the lock)."""
+        self._waiting.append(turn)
+        if self._busy:
+            turn.wake = threading.Event()
+        else:
+            self._busy = turn.leads = True
+
+    def _join(self, turn: _Turn) -> None:
+        """Do this turn's work in the lingering leader's open transaction."""
+        try:
+            turn.result = turn.work(self._db)
+        except Exception as exc:  # the batch is rolled back and run again with savepoints; see _write
+            turn.error = exc
+            with self._lock:
+                self._broken = True
+                self._open = None  # nobody else writes into a transaction that will be rolled back
+        finally:
+            self._joining -= 1
 
     def _lead(self) -> None:
         """Commit the waiting turns as one batch, then hand the lead to whoever queued meanwhile."""
@@ -122,6 +164,7 @@ class GroupCommit:
             with self.store.write() as db:
                 for turn in batch:
                     _run_plain(db, turn)
+                self._gather(db, batch)
         except _TurnFailed:
             if len(batch) == 1:  # its error is its answer; nobody else's work to keep
                 return
@@ -130,6 +173,23 @@ class GroupCommit:
             with self.store.write() as db:
                 for turn in batch:
                     _run_in_savepoint(db, turn)
+
+    def _gather(self, db: sqlite_utils.Database, batch: list[_Turn]) -> None:
+        """Keep the transaction open for the turns the server has ready (gevent only; see the
+        module docstring); they join `batch`. Raises _TurnFailed when one of them raised."""
+        if not hub_idle.available() or len(batch) >= self.max_batch:
+            return
+        with self._lock:
+            self._open, self._db, self._broken = batch, db, False
+        try:
+            hub_idle.wait(self.linger)
+            while self._joining:  # a joined turn's work gave way to the hub (it should not): let it finish
+                hub_idle.wait(self.linger)
+        finally:
+            with self._lock:
+                self._open = self._db = None
+        if self._broken:
+            raise _TurnFailed
 
 
 def _run_plain(db: sqlite_utils.Database, turn: _Turn) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -184,3 +185,89 @@ def test_savepoints_are_used_only_after_a_scan_fails(store):
     group.run(lambda db: db.execute("INSERT INTO arrivals VALUES (1)").lastrowid)
     assert not [s for s in statements if s.startswith("SAVEPOINT")]
     assert "COMMIT" in statements
+
+
+# Under `kiosk serve` (gevent) the leader keeps its transaction open until the hub has run every
+# greenlet that was ready: scans read meanwhile join it (kiosk.group_commit, kiosk.hub_idle).
+UNDER_GEVENT = """
+from gevent import monkey; monkey.patch_all()
+import gevent, json, sys, time
+from kiosk.db import Store
+from kiosk.group_commit import GroupCommit
+scenario, path = sys.argv[1], sys.argv[2]
+store = Store(path, background_sync=True)
+with store.write() as db:
+    db.execute("CREATE TABLE arrivals (n INTEGER PRIMARY KEY)")
+commits = []
+store._writer.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+group = GroupCommit(store, max_batch=5 if scenario == "small batches" else 64,
+                    linger=5.0 if scenario in ("lone", "killed") else 0.004)
+
+def arrive(n):
+    def work(db):
+        db.execute("INSERT INTO arrivals VALUES (?)", [n])
+        if scenario == "one raises" and n == 7:
+            raise ValueError("a bug in scan 7")
+        return n
+    try:
+        return group.run(work)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+start = time.monotonic()
+if scenario == "killed":  # the leader is killed while it lingers, with a scan joined to its batch
+    leader = gevent.spawn(arrive, 1)
+    joiner = gevent.spawn(arrive, 2)
+    killer = gevent.spawn(lambda: leader.kill())  # runs while both wait: the hub is not idle yet
+    gevent.joinall([leader, joiner, killer], timeout=5)
+    jobs = [leader, joiner, gevent.spawn(arrive, 3)]
+else:
+    jobs = [gevent.spawn(arrive, n) for n in range(1, 2 if scenario == "lone" else 21)]
+gevent.joinall(jobs, timeout=20)
+seconds = time.monotonic() - start
+with store.read() as db:
+    rows = [r[0] for r in db.execute("SELECT n FROM arrivals ORDER BY n")]
+shown = lambda value: value if value is None or isinstance(value, (int, str)) else type(value).__name__
+print(json.dumps({"answers": [shown(job.value) for job in jobs], "commits": len(commits), "rows": rows, "seconds": seconds}))
+"""
+
+
+def under_gevent(tmp_path: Path, scenario: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-c", UNDER_GEVENT, scenario, str(tmp_path / "gevent.db")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_under_gevent_scans_read_together_share_a_commit_and_each_gets_its_own_answer(tmp_path):
+    result = under_gevent(tmp_path, "together")
+    assert result["answers"] == list(range(1, 21))
+    assert result["rows"] == list(range(1, 21))
+    assert 1 <= result["commits"] <= 3  # twenty greenlets ready at once: one or two batches, not twenty
+
+
+def test_under_gevent_a_batch_never_grows_past_its_limit(tmp_path):
+    result = under_gevent(tmp_path, "small batches")
+    assert result["answers"] == list(range(1, 21)) and result["rows"] == list(range(1, 21))
+    assert result["commits"] >= 4  # twenty scans, at most five a batch
+
+
+def test_under_gevent_a_joined_scan_that_raises_undoes_only_itself(tmp_path):
+    result = under_gevent(tmp_path, "one raises")
+    assert result["answers"][6] == "ValueError: a bug in scan 7"
+    assert result["answers"][:6] + result["answers"][7:] == [n for n in range(1, 21) if n != 7]
+    assert result["rows"] == [n for n in range(1, 21) if n != 7]
+
+
+def test_under_gevent_a_lone_scan_commits_at_once_without_waiting_for_the_linger_cap(tmp_path):
+    result = under_gevent(tmp_path, "lone")  # the cap is 5 s here: only the idle hub can end the wait early
+    assert result["answers"] == [1] and result["rows"] == [1] and result["commits"] == 1
+    assert result["seconds"] < 1.0
+
+
+def test_under_gevent_a_leader_killed_while_lingering_writes_nothing_and_tells_its_batch(tmp_path):
+    result = under_gevent(tmp_path, "killed")
+    leader, joiner, after = result["answers"]
+    assert leader == "GreenletExit"  # killed
+    assert joiner == "RuntimeError: The write was interrupted."  # never told it was checked in
+    assert after == 3 and result["rows"] == [3]  # the writer is free again, and nothing of the batch was kept
