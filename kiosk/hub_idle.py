@@ -12,15 +12,31 @@ from __future__ import annotations
 from typing import Any
 
 
+def _gevent() -> tuple[Any, Any] | None:
+    """(getcurrent, get_hub_if_exists) once gevent has patched threading, else None. Looked up on
+    every scan, so the imports are done once, not on each call."""
+    global _GEVENT
+    if _GEVENT is False:
+        try:
+            from gevent import getcurrent, monkey
+            from gevent._hub_local import get_hub_if_exists
+        except ImportError:
+            return None
+        if not monkey.is_module_patched("threading"):
+            return None  # not yet, perhaps: asked again next time
+        _GEVENT = (getcurrent, get_hub_if_exists)
+    return _GEVENT
+
+
+_GEVENT: tuple[Any, Any] | None | bool = False
+
+
 def _hub() -> Any:
     """The gevent hub of this OS thread when gevent has patched threading and one runs here, else None."""
-    try:
-        from gevent import getcurrent, monkey
-        from gevent._hub_local import get_hub_if_exists
-    except ImportError:
+    found = _gevent()
+    if found is None:
         return None
-    if not monkey.is_module_patched("threading"):
-        return None
+    getcurrent, get_hub_if_exists = found
     hub = get_hub_if_exists()
     return hub if hub is not None and getcurrent() is not hub else None
 
