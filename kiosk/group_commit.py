@@ -8,11 +8,18 @@ are paid once.
 
 Under `kiosk serve` (gevent) the first scan to find the writer free leads: it opens
 the transaction, does its work and then lingers until the server has nothing else
-ready to run (``hub_idle.wait``, at most ``LINGER_SECONDS``). Scans read meanwhile
-join the open transaction: each does its own work at once and waits. Then the leader
-commits and everyone is answered. A lone scan finds the server idle at once and
-pays only that look (a few microseconds), so lingering costs nothing when the door
-is quiet, and the busier the door, the larger the batches.
+ready to run (``hub_idle.wait``). Scans read meanwhile join the open transaction:
+each does its own work at once and waits. Then the leader commits, and every scan
+of the batch is answered before the screens are told (a display fan-out must not
+delay an answer). The busier the door, the larger the batches.
+
+Lingering only pays when other scans are ready, and it can cost: a greenlet runs
+until it gives way, so a scan that lingers beside a volunteer's search waits for the
+whole search (``LINGER_SECONDS`` is checked only when the hub gets back to its loop),
+holding the write lock meanwhile. So a leader lingers only while recent lingering
+gathered other scans; otherwise it tries again at most once every ``PROBE_SECONDS``,
+and only when scans come close together (``BUSY_GAP_SECONDS``), as they do when
+several stations are busy. A door with a scan every few seconds never lingers.
 
 While a batch is being committed, or cannot start yet (another process holds the
 write lock: the print process, `kiosk import`; or a commit that waits for the disk,
@@ -36,6 +43,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any, Callable, Generic, TypeVar
 
 import sqlite_utils
@@ -47,7 +55,9 @@ T = TypeVar("T")
 log = logging.getLogger("kiosk.group_commit")
 
 MAX_BATCH = 64
-LINGER_SECONDS = 0.004  # a batch waits at most this long for the server to run out of ready work
+LINGER_SECONDS = 0.004  # a batch waits at most about this long for the server to run out of ready work
+PROBE_SECONDS = 1.0  # while lingering gathers nobody, try it again at most this often...
+BUSY_GAP_SECONDS = 0.01  # ...and only for a scan that came this soon after the one before
 
 
 class _Turn(Generic[T]):
@@ -67,6 +77,15 @@ class _TurnFailed(Exception):
     """One turn of a batch run without savepoints raised: the batch is run again with them."""
 
 
+class _TransactionLost(Exception):
+    """A turn's error ended the whole transaction: SQLite rolls back by itself on an interrupt and
+    on some I/O and full-disk errors, so its savepoint is gone too."""
+
+    def __init__(self, turn: _Turn) -> None:
+        super().__init__()
+        self.turn = turn
+
+
 class GroupCommit:
     """Runs write work in shared transactions; see the module docstring."""
 
@@ -79,12 +98,18 @@ class GroupCommit:
         self._db: sqlite_utils.Database | None = None  # that transaction
         self._joining = 0  # turns doing their work in it right now
         self._broken = False  # one of them raised: the batch is rolled back and run again with savepoints
+        self._joiners = 0.0  # scans that joined a lingering leader lately (a decaying count)
+        self._probed = float("-inf")  # when a leader last lingered
+        self._arrived = float("-inf")  # when the latest turn came
+        self._gap = float("inf")  # the time between the latest two turns
 
     def run(self, work: Callable[[sqlite_utils.Database], T], after: Callable[[T], None] | None = None) -> T:
         """Run `work(db)` in a write transaction; after the commit, `after(result)` (in commit order,
         still holding the writer, so the feed sees changes in the order they were committed)."""
         turn: _Turn[T] = _Turn(work, after)
+        now = time.monotonic()
         with self._lock:
+            self._gap, self._arrived = now - self._arrived, now
             joins = self._open is not None and len(self._open) < self.max_batch
             if joins:
                 self._open.append(turn)  # type: ignore[union-attr]
@@ -153,8 +178,11 @@ class GroupCommit:
                 for turn in batch:
                     turn.error, turn.done = turn.error or exc, True
                 return
-            for turn in batch:
+            for turn in batch:  # answers first: telling the screens can wake hundreds of displays
                 turn.done = True
+                if turn.wake is not None:
+                    turn.wake.set()
+            for turn in batch:
                 if turn.error is None and turn.after is not None:
                     _tell(turn)
 
@@ -166,19 +194,29 @@ class GroupCommit:
                     _run_plain(db, turn)
                 self._gather(db, batch)
         except _TurnFailed:
-            if len(batch) == 1:  # its error is its answer; nobody else's work to keep
-                return
+            if len(batch) > 1:  # a lone turn's error is its answer; nobody else's work to keep
+                self._write_in_savepoints(batch)
+
+    def _write_in_savepoints(self, batch: list[_Turn]) -> None:
+        """The batch again, a SAVEPOINT per turn. A turn whose error ended the whole transaction
+        keeps that error as its answer, and the others go again without it."""
+        while batch:
             for turn in batch:
                 turn.result, turn.error = None, None
-            with self.store.write() as db:
-                for turn in batch:
-                    _run_in_savepoint(db, turn)
+            try:
+                with self.store.write() as db:
+                    for turn in batch:
+                        _run_in_savepoint(db, turn)
+                return
+            except _TransactionLost as lost:
+                batch = [turn for turn in batch if turn is not lost.turn]
 
     def _gather(self, db: sqlite_utils.Database, batch: list[_Turn]) -> None:
         """Keep the transaction open for the turns the server has ready (gevent only; see the
         module docstring); they join `batch`. Raises _TurnFailed when one of them raised."""
-        if not hub_idle.available() or len(batch) >= self.max_batch:
+        if not hub_idle.available() or len(batch) >= self.max_batch or not self._lingering_pays():
             return
+        alone = len(batch)
         with self._lock:
             self._open, self._db, self._broken = batch, db, False
         try:
@@ -188,8 +226,17 @@ class GroupCommit:
         finally:
             with self._lock:
                 self._open = self._db = None
+            self._joiners = self._joiners * 0.75 + len(batch) - alone
+            self._probed = time.monotonic()
         if self._broken:
             raise _TurnFailed
+
+    def _lingering_pays(self) -> bool:
+        """Whether to linger: recent lingering gathered other scans, or scans come close together
+        and it is time to try again."""
+        if self._joiners >= 0.5:
+            return True
+        return self._gap < BUSY_GAP_SECONDS and time.monotonic() - self._probed >= PROBE_SECONDS
 
 
 def _run_plain(db: sqlite_utils.Database, turn: _Turn) -> None:
@@ -205,8 +252,10 @@ def _run_in_savepoint(db: sqlite_utils.Database, turn: _Turn) -> None:
     try:
         turn.result = turn.work(db)
     except Exception as exc:  # this caller's error, raised to it; the others' work stands
-        db.execute("ROLLBACK TO turn")
         turn.error = exc
+        if not db.conn.in_transaction:  # SQLite rolled back the whole transaction itself
+            raise _TransactionLost(turn) from exc
+        db.execute("ROLLBACK TO turn")
     db.execute("RELEASE turn")
 
 

@@ -47,7 +47,11 @@ def available() -> bool:
 
 
 def wait(max_seconds: float) -> None:
-    """Let every other ready greenlet run; return when the loop is idle or after `max_seconds`."""
+    """Let every other ready greenlet run; return when the loop is idle or after about `max_seconds`.
+
+    The timer is looked at only when the hub gets back to its loop: a greenlet that runs for
+    50 ms without giving way makes this wait 50 ms (``kiosk.group_commit`` lingers only when that
+    is likely to pay)."""
     hub = _hub()
     if hub is None:
         return

@@ -203,17 +203,38 @@ store._writer.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMM
 group = GroupCommit(store, max_batch=5 if scenario == "small batches" else 64,
                     linger=5.0 if scenario in ("lone", "killed") else 0.004)
 
-def arrive(n):
+events = []
+
+def arrive(n, after=None):
     def work(db):
-        db.execute("INSERT INTO arrivals VALUES (?)", [n])
+        if scenario == "interrupted" and n == 4:  # SQLite then rolls back the whole transaction itself
+            db.conn.set_progress_handler(lambda: 1, 1)
+        try:
+            db.execute("INSERT INTO arrivals VALUES (?)", [n])
+        finally:
+            db.conn.set_progress_handler(None, 1)
         if scenario == "one raises" and n == 7:
             raise ValueError("a bug in scan 7")
         return n
     try:
-        return group.run(work)
+        answer = group.run(work, after)
+        events.append(f"answer {n}")
+        return answer
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
 
+def many_displays(_):  # the feed waking 300 door displays, each a callback of the hub
+    for _ in range(300):
+        gevent.get_hub().loop.run_callback(events.append, "display")
+
+def busy_work():  # a volunteer's search: CPU without giving way
+    end = time.perf_counter() + 0.03
+    while time.perf_counter() < end:
+        pass
+
+arrive(0)  # a scan just before: the door is busy, so a leader tries lingering (GroupCommit._lingering_pays)
+commits.clear()
+events.clear()
 start = time.monotonic()
 if scenario == "killed":  # the leader is killed while it lingers, with a scan joined to its batch
     leader = gevent.spawn(arrive, 1)
@@ -221,14 +242,25 @@ if scenario == "killed":  # the leader is killed while it lingers, with a scan j
     killer = gevent.spawn(lambda: leader.kill())  # runs while both wait: the hub is not idle yet
     gevent.joinall([leader, joiner, killer], timeout=5)
     jobs = [leader, joiner, gevent.spawn(arrive, 3)]
+elif scenario == "fan-out":  # two scans read together, the first one's feed change wakes the displays
+    jobs = [gevent.spawn(arrive, 1, many_displays), gevent.spawn(arrive, 2)]
+elif scenario == "beside busy work":  # a lone station's scan, each read together with a search
+    waits = []
+    for n in range(1, 11):
+        began = time.monotonic()
+        scan = gevent.spawn(lambda n=n: (arrive(n), waits.append(time.monotonic() - began)))
+        gevent.joinall([scan, gevent.spawn(busy_work)])
+    jobs = []
+    events = waits
 else:
     jobs = [gevent.spawn(arrive, n) for n in range(1, 2 if scenario == "lone" else 21)]
 gevent.joinall(jobs, timeout=20)
 seconds = time.monotonic() - start
 with store.read() as db:
-    rows = [r[0] for r in db.execute("SELECT n FROM arrivals ORDER BY n")]
+    rows = [r[0] for r in db.execute("SELECT n FROM arrivals WHERE n > 0 ORDER BY n")]
 shown = lambda value: value if value is None or isinstance(value, (int, str)) else type(value).__name__
-print(json.dumps({"answers": [shown(job.value) for job in jobs], "commits": len(commits), "rows": rows, "seconds": seconds}))
+print(json.dumps({"answers": [shown(job.value) for job in jobs], "commits": len(commits), "rows": rows, "seconds": seconds,
+                  "events": events}))
 """
 
 
@@ -257,6 +289,33 @@ def test_under_gevent_a_joined_scan_that_raises_undoes_only_itself(tmp_path):
     assert result["answers"][6] == "ValueError: a bug in scan 7"
     assert result["answers"][:6] + result["answers"][7:] == [n for n in range(1, 21) if n != 7]
     assert result["rows"] == [n for n in range(1, 21) if n != 7]
+
+
+def test_under_gevent_a_scan_whose_error_ends_the_whole_transaction_fails_alone(tmp_path):
+    """An interrupt (or some I/O and full-disk errors) makes SQLite roll back the whole transaction,
+    savepoints and all: the scans that shared it must not get that scan's error."""
+    result = under_gevent(tmp_path, "interrupted")
+    assert result["answers"][3] == "OperationalError: interrupted"
+    assert result["answers"][:3] + result["answers"][4:] == [n for n in range(1, 21) if n != 4]
+    assert result["rows"] == [n for n in range(1, 21) if n != 4]
+
+
+def test_under_gevent_every_scan_of_a_batch_is_answered_before_the_displays_are_woken(tmp_path):
+    result = under_gevent(tmp_path, "fan-out")
+    assert result["answers"] == [1, 2] and result["rows"] == [1, 2]
+    events = result["events"]
+    assert events.count("display") == 300
+    assert events.index("answer 2") < events.index("display")  # not after 300 displays
+
+
+def test_under_gevent_a_lone_station_does_not_linger_behind_other_work(tmp_path):
+    """Lingering beside a search waits for the whole search (a greenlet runs until it gives way):
+    a station alone at the door commits at once."""
+    result = under_gevent(tmp_path, "beside busy work")
+    assert result["rows"] == list(range(1, 11))
+    waited_for_the_search = [w for w in result["events"] if w >= 0.03]
+    # the first scan comes right after another (the door looks busy: one try); then 30 ms apart, none
+    assert len(waited_for_the_search) <= 1, result["events"]
 
 
 def test_under_gevent_a_lone_scan_commits_at_once_without_waiting_for_the_linger_cap(tmp_path):
