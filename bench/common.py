@@ -125,6 +125,13 @@ def children(pid: int) -> list[int]:
     return sorted(set(found))
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def system_cpu() -> float:
     """CPU seconds the whole machine has been busy (all cores, /proc/stat), for "other load" readings."""
     try:
@@ -257,9 +264,11 @@ class ServerProcess:
         return self.proc.pid
 
     def worker_pid(self) -> int | None:
-        """gunicorn's one worker: the master's child."""
+        """gunicorn's one worker: the master's child forked from it (the same command line), not the
+        print process the master also starts (whose PID is the lower one once PIDs wrap around)."""
         kids = children(self.master_pid) if self.proc else []
-        return kids[0] if kids else None
+        forked = [kid for kid in kids if _cmdline(kid) == _cmdline(self.master_pid)]
+        return (forked or kids or [None])[0]
 
     def memory(self) -> dict[str, int]:
         """VmRSS/VmHWM in kB of master and worker."""
