@@ -56,7 +56,7 @@ log = logging.getLogger("kiosk.group_commit")
 
 MAX_BATCH = 64
 LINGER_SECONDS = 0.004  # a batch waits at most about this long for the server to run out of ready work
-PROBE_SECONDS = 1.0  # while lingering gathers nobody, try it again at most this often...
+PROBE_SECONDS = 0.05  # while lingering gathers nobody, try it again at most this often...
 BUSY_GAP_SECONDS = 0.01  # ...and only for a scan that came this soon after the one before
 
 
