@@ -13,22 +13,26 @@ from typing import Any
 
 
 def _gevent() -> tuple[Any, Any] | None:
-    """(getcurrent, get_hub_if_exists) once gevent has patched threading, else None. Looked up on
-    every scan, so the imports are done once, not on each call."""
+    """(getcurrent, get_hub_if_exists) when gevent has patched threading, else None. Asked on
+    every batch of scans, so it is found out once per process: gevent patches at start-up
+    (`kiosk serve`'s worker) or never (Werkzeug, the CLI, the print process)."""
     global _GEVENT
-    if _GEVENT is False:
-        try:
-            from gevent import getcurrent, monkey
-            from gevent._hub_local import get_hub_if_exists
-        except ImportError:
-            return None
-        if not monkey.is_module_patched("threading"):
-            return None  # not yet, perhaps: asked again next time
-        _GEVENT = (getcurrent, get_hub_if_exists)
-    return _GEVENT
+    if _GEVENT is _UNKNOWN:
+        _GEVENT = _find_gevent()
+    return _GEVENT  # type: ignore[return-value]
 
 
-_GEVENT: tuple[Any, Any] | None | bool = False
+def _find_gevent() -> tuple[Any, Any] | None:
+    try:
+        from gevent import getcurrent, monkey
+        from gevent._hub_local import get_hub_if_exists
+    except ImportError:
+        return None
+    return (getcurrent, get_hub_if_exists) if monkey.is_module_patched("threading") else None
+
+
+_UNKNOWN = object()
+_GEVENT: Any = _UNKNOWN
 
 
 def _hub() -> Any:
