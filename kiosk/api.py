@@ -17,7 +17,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 from . import attendees, audit, auth, events, importers, reports
 from .audit import Actor
 from .auth import require
-from .checkin import Outcome
+from .checkin import MAX_NONCE_CHARS, Outcome
 from .db import is_busy, is_disk_full
 from .textnorm import clean
 
@@ -161,14 +161,23 @@ def scan_refusal(body: dict[str, Any]) -> str | None:
     nonce = body.get("nonce")
     if nonce is not None and (isinstance(nonce, bool) or not isinstance(nonce, (str, int))):
         return "nonce must be text (a UUID) or a whole number."
-    return _not_text(body, "station") or _too_long(nonce, "nonce") or _too_long(body.get("saved_at"), "saved_at")
+    return _not_text(body, "station") or _nonce_too_long(nonce) or _too_long(body.get("saved_at"), "saved_at")
+
+
+def _nonce_too_long(nonce: str | int | None) -> str | None:
+    """Why a nonce is refused for its length, or None. A retry is matched on the whole nonce: one
+    longer than the scan log keeps used to be cut, and a new scan whose nonce began like an older
+    one's was answered with that older answer (a welcome, and nobody checked in)."""
+    if nonce is not None and len(str(nonce)) > MAX_NONCE_CHARS:
+        return f"nonce is too long: at most {MAX_NONCE_CHARS} characters."
+    return None
 
 
 def scan(door: Any, body: dict[str, Any], client: str) -> Outcome:
     """A scan's JSON body to the door's answer (the Flask route and kiosk.fast_scan both use this)."""
     station = clean(body.get("station") or "door", 40) or "door"
     nonce = body.get("nonce")
-    nonce = clean(nonce, 100) if isinstance(nonce, (str, int)) and str(nonce).strip() else None
+    nonce = clean(nonce, MAX_NONCE_CHARS) if isinstance(nonce, (str, int)) and str(nonce).strip() else None
     saved_at = clean(body["saved_at"], 40) if isinstance(body.get("saved_at"), str) else ""
     late = body.get("late") is True or bool(saved_at)
     return door.scan(body.get("code"), station, nonce, client, late=late, saved_at=saved_at)

@@ -107,7 +107,7 @@ def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits,
     logged = loggable(code, raw_code)
     at = clock.now_iso()  # one time for the arrival, its badge job and its log line
     if nonce:
-        previous = _replay(db, event, nonce, logged)
+        previous = _replay(db, event, nonce, logged, station)
         if previous:
             return previous
     if _too_many_failures(db, limits, station, client) and not (code and tickets.verify(master, code.upper()).genuine):
@@ -348,13 +348,16 @@ def _too_many_failures(db: sqlite_utils.Database, limits: Limits, station: str, 
     return max(by_station, by_client) >= limits.max_failed
 
 
-def _replay(db: sqlite_utils.Database, event: Event, nonce: str, code: str) -> Outcome | None:
-    """The stored answer to an earlier scan of this code with this nonce: a retry.
+def _replay(db: sqlite_utils.Database, event: Event, nonce: str, code: str, station: str) -> Outcome | None:
+    """The stored answer to an earlier scan of this code with this nonce from this station: a retry.
 
     The code is part of the key: a station whose nonce counter restarted sends a nonce again
-    with somebody else's ticket, and that person must be checked in, not greeted as the first."""
-    row = db.execute("SELECT * FROM scans WHERE event_id = ? AND nonce = ? AND code = ?",
-                     [event.id, nonce[:MAX_NONCE_CHARS], code[:MAX_CODE_CHARS]]).fetchone()
+    with somebody else's ticket, and that person must be checked in, not greeted as the first.
+    So is the station: stations that count their nonces from 1 send the same ones, and a ticket
+    shared with a friend, scanned at the second door, must be "already checked in" there, not
+    the first door's welcome. A retry is sent again as saved, station included (web/static/js/outbox.js)."""
+    row = db.execute("SELECT * FROM scans WHERE event_id = ? AND nonce = ? AND code = ? AND station = ?",
+                     [event.id, nonce, code[:MAX_CODE_CHARS], station]).fetchone()
     if row is None:
         return None
     person = attendees.get(db, event, row["attendee_id"]) if row["attendee_id"] else None
@@ -366,7 +369,7 @@ def _log(db: sqlite_utils.Database, event: Event, outcome: Outcome, station: str
     db.execute(  # plain SQL: every scan is logged, and table.insert() introspects the table each time
         "INSERT INTO scans (event_id, at, station, code, nonce, result, ok, attendee_id, http_status, response, client) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [event.id, at, station, code[:MAX_CODE_CHARS], nonce[:MAX_NONCE_CHARS] if nonce else None,
+        [event.id, at, station, code[:MAX_CODE_CHARS], nonce,
          outcome.result, 1 if outcome.status < 300 else 0, outcome.attendee["id"] if outcome.attendee else None,
          outcome.status, _ANSWER_JSON(outcome.body) if nonce else "{}", client])  # kept for a retry: only with a nonce
     return outcome

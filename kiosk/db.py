@@ -322,9 +322,11 @@ CREATE TABLE IF NOT EXISTS scans (
     response TEXT NOT NULL,
     client TEXT NOT NULL DEFAULT ''
 );
--- A retry is the same nonce with the same code (checkin._replay); databases from before keyed the nonce alone.
+-- A retry is the same nonce with the same code from the same station (checkin._replay); databases
+-- from before keyed the nonce alone, then the nonce and the code.
 DROP INDEX IF EXISTS scans_nonce;
-CREATE UNIQUE INDEX IF NOT EXISTS scans_nonce_code ON scans(event_id, nonce, code) WHERE nonce IS NOT NULL;
+DROP INDEX IF EXISTS scans_nonce_code;
+CREATE UNIQUE INDEX IF NOT EXISTS scans_retry ON scans(event_id, nonce, code, station) WHERE nonce IS NOT NULL;
 -- Partial indexes: only refused scans are counted for code guessing, and they are few.
 CREATE INDEX IF NOT EXISTS scans_failed_station ON scans(station, at) WHERE ok = 0;
 CREATE INDEX IF NOT EXISTS scans_failed_client ON scans(client, at) WHERE ok = 0;

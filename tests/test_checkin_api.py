@@ -123,7 +123,7 @@ def test_retry_with_same_nonce_is_answered_as_first_time_and_writes_nothing(serv
     first = server.scan(code, nonce=nonce)
     with server.state.store.read() as db:
         scans_before = db.execute("SELECT count(*) FROM scans").fetchone()[0]
-    retry = server.scan(code, nonce=nonce, station="door-9")
+    retry = server.scan(code, nonce=nonce)
     assert first.status_code == retry.status_code == 201
     assert retry.json()["result"] == "checked_in"
     assert retry.json()["checked_in_at"] == first.json()["checked_in_at"]
@@ -145,6 +145,39 @@ def test_a_nonce_sent_again_with_another_code_checks_that_person_in(server):
         assert db.execute("SELECT count(*) FROM scans WHERE nonce = 'door-1:1'").fetchone()[0] == 2
         assert db.execute("SELECT count(*) FROM print_jobs").fetchone()[0] == 2
     assert server.get("/api/headcount", None).json()["checked_in"] == 2
+
+
+def test_the_same_nonce_from_another_station_is_not_a_retry(server):
+    """Stations counting their nonces from 1 send the same ones: a ticket shared with a friend and
+    scanned at the second door is flagged there, not welcomed with the first door's answer."""
+    person = server.people()[23]
+    assert server.scan(person["ticket_code"], station="door-1", nonce="7").status_code == 201
+    second = server.scan(person["ticket_code"], station="door-2", nonce="7")
+    assert second.status_code == 200
+    assert second.json()["result"] == "already_checked_in" and second.json()["station"] == "door-1"
+    retry = server.scan(person["ticket_code"], station="door-2", nonce="7")
+    assert retry.status_code == 200 and retry.json()["result"] == "already_checked_in"
+    with server.state.store.read() as db:
+        assert db.execute("SELECT count(*) FROM scans WHERE nonce = '7'").fetchone()[0] == 2
+
+
+def test_a_nonce_longer_than_the_log_keeps_is_refused_and_changes_nothing(server):
+    """Nonces used to be cut to 100 characters, so a new scan whose nonce began like an older
+    one's got the older answer: a welcome, with nobody checked in."""
+    person = server.people()[24]
+    prefix = "x" * checkin.MAX_NONCE_CHARS
+    assert server.scan(person["ticket_code"], nonce=prefix).status_code == 201
+    assert server.delete(f"/api/checkins/{person['id']}", "volunteer").status_code == 200
+    with server.state.store.read() as db:
+        scans_before = db.execute("SELECT count(*) FROM scans").fetchone()[0]
+    refused = server.scan(person["ticket_code"], nonce=prefix + "-second")
+    assert refused.status_code == 400
+    assert refused.json()["result"] == "bad_request" and "nonce is too long" in refused.json()["message"]
+    with server.state.store.read() as db:
+        assert db.execute("SELECT count(*) FROM scans").fetchone()[0] == scans_before
+    assert server.get("/api/headcount", None).json()["checked_in"] == 0
+    again = server.scan(person["ticket_code"], nonce=prefix[:-1] + "y")
+    assert again.status_code == 201 and again.json()["headcount"]["checked_in"] == 1
 
 
 def test_undo_is_audited_and_lets_them_scan_again(server):
