@@ -86,14 +86,20 @@ def _too_long(value: Any, key: str) -> str | None:
 
 
 def json_body() -> dict[str, Any]:
-    """The JSON object sent, or {} for anything else (not JSON, not an object, nested past reason)."""
-    if not request.is_json:
+    """The JSON object sent; {} when no JSON was sent (no body, or another content type).
+
+    A JSON body that is not an object (`[]`, `null`, a string, broken or nested past reason) is
+    a 400 that changes nothing: it used to be read as {}, and a volunteer route then did its
+    default, a check-in or a reprint, for a body that said something else entirely."""
+    if not request.is_json or not request.get_data(cache=True).strip():
         return {}
     try:
         data = request.get_json(silent=True, cache=True)
     except RecursionError:
-        return {}
-    return data if isinstance(data, dict) else {}
+        data = None
+    if not isinstance(data, dict):
+        raise BadRequest("Send a JSON object, like {\"station\": \"door-1\"}.")
+    return data
 
 
 def _flag(body: dict[str, Any], key: str) -> bool | None:
@@ -322,7 +328,10 @@ def post_manual_checkin(attendee_id: int) -> Response:
 @require("volunteer")
 def badge_png(attendee_id: int) -> Response:
     """The badge exactly as it will print."""
-    image = state().printers.preview(attendee_id, request.args.get("printer"))
+    printer = request.args.get("printer")
+    if printer and printer not in state().printers.printers:  # not the first printer's badge, unasked
+        return error(404, "not_found", "No such printer.")
+    image = state().printers.preview(attendee_id, printer)
     if image is None:
         return error(404, "not_found", "No such attendee tonight.")
     buffer = io.BytesIO()

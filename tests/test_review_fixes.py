@@ -31,9 +31,11 @@ def test_a_non_ascii_csrf_header_is_refused_not_a_crash(server):
     assert response.status_code == 403
 
 
-def test_pairing_with_a_body_that_is_not_an_object_pairs_a_kiosk(server):
+def test_pairing_with_a_body_that_is_not_an_object_is_refused(server):
+    """It used to be a 500, then a kiosk pairing for a body that asked for something else."""
     response = server.post("/api/pairings", "volunteer", json=[1])
-    assert response.status_code == 201 and response.json()["role"] == "kiosk"
+    assert response.status_code == 400 and response.json()["result"] == "bad_request"
+    assert server.post("/api/pairings", "volunteer").json()["role"] == "kiosk"  # no body: the default
 
 
 def test_an_upload_named_dot_dot_is_read_safely(empty_server):
