@@ -405,8 +405,35 @@ def _adopted_by_name(batch: ImportBatch, existing: dict[str, Any], adopted: dict
     for key, row in stored.items():
         if key not in keys:
             left.setdefault(fold(row["name"]), []).append(row)
-    return {people[0].external_id: left[name][0] for name, people in new.items()
-            if len(people) == 1 and len(left.get(name, [])) == 1}
+    found = {people[0].external_id: left[name][0] for name, people in new.items()
+             if len(people) == 1 and len(left.get(name, [])) == 1}
+    return {**found, **_adopted_by_found_letters(
+        [people[0] for name, people in new.items() if name not in left and len(people) == 1],
+        [row for rows in left.values() for row in rows if "?" in row["name"]])}
+
+
+def _adopted_by_found_letters(people: list[ImportedPerson], rows: list[Any]) -> dict[str, Any]:
+    """The stored people whose name was imported with "?" for letters (Excel's "CSV (Comma
+    delimited)" writes "Nguy?n" for "Nguyễn"), each found by the file that has the letters again.
+
+    The organiser who saw the question marks saves the list as "CSV UTF-8" and imports it again:
+    matched on the name as written, everyone with such a letter was added a second time, with
+    their check-in left on the old copy. A match must be one stored name and one name of the file."""
+    stored: dict[str, list[Any]] = {}
+    for row in rows:
+        stored.setdefault(_marked(row["name"]), []).append(row)
+    claims: dict[str, list[ImportedPerson]] = {}
+    for person in people:
+        claims.setdefault(_marked(clean(person.name)), []).append(person)
+    return {claimants[0].external_id: stored[mark][0] for mark, claimants in claims.items()
+            if len(claimants) == 1 and len(stored.get(mark, [])) == 1
+            and _lost_letters(clean(claimants[0].name), stored[mark][0]["name"])}
+
+
+def _marked(name: str) -> str:
+    """A name with each letter outside ASCII as "?", casefolded: the same for "Nguyễn Van An"
+    and the "Nguy?n Van An" a code page without "ễ" made of it."""
+    return "".join(ch if ch.isascii() else "?" for ch in name).casefold()
 
 
 def _adopted_across_reports(batch: ImportBatch, existing: dict[str, Any], adopted: dict[str, Any],
@@ -517,10 +544,14 @@ def _same_list(stored: dict[str, Any], batch: ImportBatch) -> bool:
     speaker's name is someone else."""
     keys = {person.external_id for person in batch.people}
     names = {fold(clean(person.name)) for person in batch.people}
+    marked_names = {_marked(clean(person.name)) for person in batch.people}
     stored_names = {fold(row["name"]) for row in stored.values()}
-    kept = sum(1 for key, row in stored.items() if key in keys or fold(row["name"]) in names)
+    stored_marked = {_marked(row["name"]) for row in stored.values() if "?" in row["name"]}  # see _adopted_by_found_letters
+    kept = sum(1 for key, row in stored.items() if key in keys or fold(row["name"]) in names
+               or ("?" in row["name"] and _marked(row["name"]) in marked_names))
     known = sum(1 for person in batch.people
-                if person.external_id in stored or fold(clean(person.name)) in stored_names)
+                if person.external_id in stored or fold(clean(person.name)) in stored_names
+                or _marked(clean(person.name)) in stored_marked)
     return kept * 2 >= len(stored) and known * 2 >= len(batch.people)
 
 

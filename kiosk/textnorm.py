@@ -60,6 +60,19 @@ def clean(text: object, limit: int = 200) -> str:
     return _LOOSE_JOINER.sub("", " ".join(value.split()))[:limit]
 
 
+# Letters that draw nothing: Hangul fillers (a popular "invisible nickname"), the blank Braille
+# pattern, the combining grapheme joiner. In a name they are nobody's name.
+_DRAWS_NOTHING = str.maketrans(dict.fromkeys("\u115f\u1160\u3164\uffa0\u2800\u034f"))
+
+
+def is_blank(text: str) -> bool:
+    """Whether `text` shows nothing at all once cleaned (a zero-width space, a soft hyphen, a
+    Hangul filler): an imported name like that is no name, however many characters it has."""
+    if text.isascii():
+        return not text.strip()
+    return not clean(text, len(text)).translate(_DRAWS_NOTHING).strip()
+
+
 def _visible(ch: str) -> str:
     """One character as shown: itself, a space for a control, nothing for a hidden format mark."""
     category = unicodedata.category(ch)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from ..names import split_name
-from ..textnorm import fold
+from ..textnorm import fold, is_blank
 from .model import ImportedPerson, ImportFileError
 from .reading import Row, Table
 
@@ -137,6 +137,8 @@ class Columns:
         index = next((twin for twin in self.twins.get(index, [index]) if row.cells[twin].strip()),
                      index)
         value = " ".join(row.cells[index].split())
+        if not value.isascii() and is_blank(value):
+            return ""  # a zero-width space or a soft hyphen alone: a blank cell, as it looks
         if len(value) > MAX_CELL_CHARS:
             title = label or self.titles[index] or f"column {index + 1}"
             raise ImportFileError(
