@@ -65,3 +65,17 @@ def test_a_luma_guest_whose_name_shows_nothing_is_named_by_their_email(empty_ser
     assert upload_text(empty_server, tmp_path, "luma.csv", luma).status_code == 200
     names = sorted(person["name"] for person in empty_server.people())
     assert names == ["Ann B", "zed@example.org"]
+
+
+@pytest.mark.parametrize("title", ["Attendees, November 2026", "London Meetup, 27 Nov"])
+def test_a_title_line_with_a_comma_above_the_header_is_skipped(empty_server, tmp_path: Path, title: str) -> None:
+    answer = upload_text(empty_server, tmp_path, "list.csv", f"{title}\r\nName,Email\r\nAnn A,a@example.org\r\n")
+    assert answer.status_code == 200, answer.text
+    assert [(p["name"], p["email"]) for p in empty_server.people()] == [("Ann A", "a@example.org")]
+
+
+def test_a_two_column_list_with_its_header_on_the_first_line_is_read_from_there(empty_server,
+                                                                                tmp_path: Path) -> None:
+    answer = upload_text(empty_server, tmp_path, "list.csv", "Name,Company\r\nName,Acme\r\nBo B,Beta\r\n")
+    assert answer.status_code == 200, answer.text
+    assert sorted(p["name"] for p in empty_server.people()) == ["Bo B", "Name"]

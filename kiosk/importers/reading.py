@@ -209,16 +209,22 @@ def _likeliest_error(errors: list[ImportFileError], lines: list[str], nonblank: 
 
 def _title_line_counts(lines: list[str], nonblank: list[int], hint: str | None) -> list[int]:
     """How many leading non-blank lines may be titles: 0, and up to MAX_TITLE_ROWS when each of them has
-    one cell, or fewer than the line below them (a title, a date, a note above the header)."""
+    one cell, or fewer than the line below them (a title, a date, a note above the header), or two
+    above a header of two or more ("Attendees, November 2026": a comma in a title's words). Each
+    reading is only tried when the ones before it failed, so a header on the first line still wins."""
     counts = [0]
     for skip in range(1, min(MAX_TITLE_ROWS, len(nonblank) - 1) + 1):
         header = lines[nonblank[skip] - 1]
         delimiter = hint or sniff_delimiter(header)
         cells = _cell_count(header, delimiter)
-        if all(_title_width(lines[line - 1], delimiter, hint or cells > 1) < max(cells, 2)
+        if all(_may_be_title(_title_width(lines[line - 1], delimiter, hint or cells > 1), cells)
                for line in nonblank[:skip]):
             counts.append(skip)
     return counts
+
+
+def _may_be_title(width: int, header_width: int) -> bool:
+    return width < max(header_width, 2) or width == 2 <= header_width
 
 
 def _title_width(line: str, delimiter: str, delimiter_known: bool) -> int:
