@@ -125,6 +125,10 @@ def _is_request_id(value: Any) -> bool:
     return value is None or (isinstance(value, str) and REQUEST_ID.fullmatch(value) is not None)
 
 
+def _not_a_guest_count() -> Response:
+    return error(422, "invalid", f"guests must be a whole number from 0 to {MAX_GUESTS}.")
+
+
 def _not_a_request_id() -> Response:
     return error(422, "invalid", "request_id must be 1 to 64 letters, digits, '-' or '_'.")
 
@@ -287,10 +291,14 @@ def post_walk_in() -> Response:
     check_in = _flag(body, "check_in")
     if check_in is None:
         return _not_a_flag("check_in")
+    guests = 0 if body.get("guests") is None else body["guests"]  # a walk-in alone, unless said otherwise
+    if not _is_count(guests):
+        return _not_a_guest_count()
     request_id = body.get("request_id")
     if not _is_request_id(request_id):
         return _not_a_request_id()
-    attendee_id, outcome, repeated = state().door.walk_in(name, email, company, check_in, actor(), request_id)
+    attendee_id, outcome, repeated = state().door.walk_in(name, email, company, check_in, actor(), request_id,
+                                                          guests)
     with state().store.read() as db:
         person = attendees.as_dict(attendees.get(db, state().door.event, attendee_id))
     result: dict[str, Any] = {"result": "registered", "attendee": person}
@@ -318,7 +326,7 @@ def post_manual_checkin(attendee_id: int) -> Response:
         return _not_a_flag("override" if override is None else "correction")
     guests = body.get("guests")
     if guests is not None and not _is_count(guests):
-        return error(422, "invalid", f"guests must be a whole number from 0 to {MAX_GUESTS}.")
+        return _not_a_guest_count()
     if correction and guests is None:
         return error(422, "invalid", "A correction needs guests.")
     return outcome_response(state().door.manual_check_in(attendee_id, actor(), override, guests, correction))

@@ -144,8 +144,8 @@ def _unused_code(db: sqlite_utils.Database, event: Event, master: bytes,
 
 
 def add_walk_in(db: sqlite_utils.Database, event: Event, master: bytes, name: str,
-                email: str | None, company: str | None, request_id: str | None = None) -> int:
-    """Register someone who turned up without a ticket.
+                email: str | None, company: str | None, request_id: str | None = None, guests: int = 0) -> int:
+    """Register someone who turned up without a ticket, with the `guests` who came with them.
 
     `request_id`: the console's name for this one registration, kept as the row's external id,
     so that a retry after a lost answer finds it (``walk_in_by_request``) instead of adding a twin."""
@@ -157,7 +157,7 @@ def add_walk_in(db: sqlite_utils.Database, event: Event, master: bytes, name: st
     return insert(db, event, master, {
         "name": name, "email": clean(email, 254).lower() or None, "company": clean(company) or None,
         "external_id": external_id, "source": "walk-in", "is_walk_in": 1,
-        "role": "attendee", "attending": 1,
+        "role": "attendee", "attending": 1, "guests": guests,
     })
 
 

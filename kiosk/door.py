@@ -117,8 +117,9 @@ class Door:
         return outcome
 
     def walk_in(self, name: str, email: str | None, company: str | None, check_in: bool, actor: Actor,
-                request_id: str | None = None) -> tuple[int, checkin.Outcome | None, bool]:
-        """Register someone without a ticket; optionally check them in (which prints a badge).
+                request_id: str | None = None, guests: int = 0) -> tuple[int, checkin.Outcome | None, bool]:
+        """Register someone without a ticket and the `guests` who came with them; optionally check
+        them in (which prints their badges, and needs room for the whole party).
 
         Returns (attendee id, the check-in's outcome, whether this repeated an earlier request).
         A repeat (same `request_id`: the console lost the first answer) registers nobody new; it
@@ -127,8 +128,9 @@ class Door:
             with self.store.write() as db:
                 earlier = attendees.walk_in_by_request(db, self.event, request_id) if request_id else None
                 if earlier is None:
-                    attendee_id = attendees.add_walk_in(db, self.event, self.master, name, email, company, request_id)
-                    audit.record(db, actor, "walk_in", self.event.id, attendee_id, check_in=check_in)
+                    attendee_id = attendees.add_walk_in(db, self.event, self.master, name, email, company, request_id,
+                                                        guests)
+                    audit.record(db, actor, "walk_in", self.event.id, attendee_id, check_in=check_in, guests=guests)
                 else:
                     attendee_id = earlier["id"]
                 outcome = None
