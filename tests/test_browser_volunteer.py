@@ -177,6 +177,23 @@ def test_pairing_qr_signs_a_phone_in_as_kiosk(server, chromium):
     context.close()
 
 
+def test_a_walk_in_with_two_guests_from_the_console(server, chromium):
+    context, page, watch = console(chromium, server)
+    form = page.locator("#walkin-form")
+    form.get_by_label("Name").fill("Gita Guestful")
+    form.get_by_label("Guests with them").fill("2")
+    form.get_by_role("button", name="Check in and print").click()
+    expect(page.locator("#walkin-status")).to_have_text(
+        "Gita Guestful and 2 guests are registered and checked in. Badges printing.")
+    expect(form.get_by_label("Guests with them")).to_have_value("0")
+    expect(page.locator("#count-walkins")).to_have_text("3")
+    [found] = server.get("/api/attendees?q=guestful").json()["attendees"]
+    assert found["guests"] == 2 and found["checked_in_at"]
+    assert server.get("/api/headcount", None).json()["checked_in"] == 3
+    watch.assert_clean()
+    context.close()
+
+
 def test_at_capacity_a_walk_in_is_registered_and_a_volunteer_can_still_admit_them(make_server, chromium):
     srv = make_server(capacity=1)
     srv.scan(srv.people()[0]["ticket_code"])

@@ -148,7 +148,8 @@ async function sameNameOrEmail(name, email) {
 
 function walkInBody(form, checkIn) {
   const value = (field) => form.elements[field].value.trim() || null;
-  return { name: form.elements.name.value.trim(), email: value("email"), company: value("company"), check_in: checkIn };
+  return { name: form.elements.name.value.trim(), email: value("email"), company: value("company"),
+    guests: Number(form.elements.guests.value) || 0, check_in: checkIn };
 }
 
 /**
@@ -175,7 +176,7 @@ async function registerWalkIn(event) {
   }
   const buttons = $$("button[type=submit]", form);
   buttons.forEach((b) => { b.disabled = true; });
-  const current = attemptFor(JSON.stringify([body.name, body.email, body.company]));
+  const current = attemptFor(JSON.stringify([body.name, body.email, body.company, body.guests]));
   try {
     if (current.uncertain && await registeredAfterAll(form, body, current, status)) return;
     // The first press with these details looks for the same person on the list; pressing again registers anyway.
@@ -222,6 +223,12 @@ async function registeredAfterAll(form, body, current, status) {
 }
 
 /** The walk-in is done: an empty form for the next person, and no attempt left to retry. */
+/** "Zoë Walkington is", or "Zoë Walkington and 2 guests are": who a walk-in's answer is about. */
+function partyOf(person) {
+  if (!person.guests) return `${person.name} is`;
+  return `${person.name} and ${person.guests} guest${person.guests === 1 ? "" : "s"} are`;
+}
+
 function finishWalkIn(form) {
   attempt = null;
   form.reset();
@@ -233,7 +240,7 @@ async function sendWalkIn(form, body, status) {
   const checkedIn = answer.data.check_in === "checked_in";
   status.dataset.tone = answer.ok ? (checkedIn || !body.check_in ? "good" : "warn") : "bad";
   setText(status, !answer.ok ? messageOf(answer)
-    : checkedIn ? `${answer.data.attendee.name} is registered and checked in. Badge printing.`
+    : checkedIn ? `${partyOf(answer.data.attendee)} registered and checked in. ${body.guests ? "Badges" : "Badge"} printing.`
       : !body.check_in ? `${answer.data.attendee.name} is registered, not checked in.`
         : `${answer.data.attendee.name} is registered, not checked in: ${refusalReason({ ...answer.data, result: answer.data.check_in })}. `
           + "Their card is under Find someone, with Admit anyway.");
