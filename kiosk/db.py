@@ -205,13 +205,13 @@ class Store:
         """Close every connection (tests and the CLI call this; the server lives until exit)."""
         if self._checkpointer is not None:
             self._checkpointer.stop()
-        self._wal_index.close()
         while True:
             try:
                 self._pool.get_nowait().conn.close()
             except queue.Empty:
                 break
         self._writer.close()
+        self._wal_index.close()  # last: closing the -shm file releases this process's SQLite locks (wal_index)
 
 
 def is_busy(exc: BaseException) -> bool:

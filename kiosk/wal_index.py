@@ -15,13 +15,23 @@ checkpoint information, ``nBackfill`` at byte 96; both 32-bit, in the machine's 
 byte order. They are read while holding the write lock (after ``BEGIN
 IMMEDIATE``), when no other connection can change ``mxFrame``; ``nBackfill`` can
 only grow towards it meanwhile, which at worst sends a commit to a thread needlessly.
+
+The ``-shm`` file is opened once per process and stays open until the last WalIndex of that
+database closes (`_SharedFile`). SQLite's WAL locks are POSIX locks on that file, and closing
+*any* descriptor of a file releases every lock the process holds on it: reading the header
+through a file opened and closed each time let a second process take the write lock while this
+one held it (both committed, one's rows were lost), and let a restarted print process think
+nobody used the WAL-index and rebuild it under the server, which died of SIGBUS.
 """
 
 from __future__ import annotations
 
 import mmap
+import os
 import struct
 from pathlib import Path
+
+from printers.offload import real_lock
 
 MX_FRAME, N_BACKFILL = 16, 96
 _U32 = struct.Struct("=I")
@@ -32,7 +42,7 @@ class WalIndex:
 
     def __init__(self, database: Path) -> None:
         self.path = Path(f"{database}-shm")
-        self._view: mmap.mmap | None = None
+        self._file: _SharedFile | None = None
 
     def restarts_on_commit(self) -> bool:
         """True when the open write transaction's COMMIT will write a new WAL header (or when
@@ -47,24 +57,62 @@ class WalIndex:
 
     def _frames(self) -> tuple[int, int] | None:
         """(mxFrame, nBackfill), or None while the WAL-index cannot be read."""
-        view = self._mapped()
+        if self._file is None:
+            self._file = _SharedFile.open(self.path)
+        view = self._file.view() if self._file is not None else None
         if view is None:
             return None
         return _U32.unpack_from(view, MX_FRAME)[0], _U32.unpack_from(view, N_BACKFILL)[0]
 
     def close(self) -> None:
-        if self._view is not None:
-            self._view.close()
-            self._view = None
+        """Let go of the file; its descriptor closes with the last user (after the store's connections)."""
+        if self._file is not None:
+            self._file.release()
+            self._file = None
 
-    def _mapped(self) -> mmap.mmap | None:
-        """The mapping of the ``-shm`` file, made once: it stays the same file for as long as the
-        store's own writer connection is open (SQLite makes it anew only after every connection
-        has closed). None while it cannot be read."""
+
+class _SharedFile:
+    """One ``-shm`` file's descriptor and mapping, shared by this process's WalIndex objects of that
+    database and closed only when the last of them closes (see the module docstring)."""
+
+    _open: dict[Path, "_SharedFile"] = {}
+    _guard = real_lock()
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path, self.fd, self.users = path, fd, 1
+        self._view: mmap.mmap | None = None
+
+    @classmethod
+    def open(cls, path: Path) -> "_SharedFile | None":
+        """The shared file, opened now if this is its first user; None while there is no ``-shm`` yet."""
+        with cls._guard:
+            shared = cls._open.get(path)
+            if shared is not None:
+                shared.users += 1
+                return shared
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                return None
+            shared = cls._open[path] = cls(path, fd)
+            return shared
+
+    def view(self) -> mmap.mmap | None:
+        """The mapping of the first header bytes, made once; None while the file is shorter. The
+        mapping stays valid: SQLite makes the file anew only after every connection has closed."""
         if self._view is None:
             try:
-                with open(self.path, "rb") as f:
-                    self._view = mmap.mmap(f.fileno(), N_BACKFILL + 4, access=mmap.ACCESS_READ)
-            except (OSError, ValueError):  # no -shm (yet), or shorter than a header
+                self._view = mmap.mmap(self.fd, N_BACKFILL + 4, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):
                 return None
         return self._view
+
+    def release(self) -> None:
+        with self._guard:
+            self.users -= 1
+            if self.users > 0:
+                return
+            del self._open[self.path]
+            if self._view is not None:
+                self._view.close()
+            os.close(self.fd)
