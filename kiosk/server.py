@@ -23,8 +23,10 @@ import errno
 import logging
 import os
 import socket
+import sqlite3
 import struct
 import sys
+import time
 from typing import Any, Callable
 
 from printers.supervisor import PrintProcess
@@ -603,13 +605,36 @@ def _serve_gunicorn(settings: Settings, host: str, port: int, certfile: str | No
     from . import create_app
 
     def build() -> Any:
-        app = create_app(settings, print_threads=False)
+        app = built_once_the_database_writes(lambda: create_app(settings, print_threads=False))
         _quiet_garbage_collector()
         return app
 
     limits_from_environment()
     allow_open_files(CONNECTIONS + SPARE_FILES)
     run_gunicorn(build, gunicorn_options(host, port, certfile, keyfile), companion=PrintProcess(settings))
+
+
+BOOT_RETRY_SECONDS = 5.0
+
+
+def built_once_the_database_writes(build: Callable[[], Any], wait: float = BOOT_RETRY_SECONDS) -> Any:
+    """`build()`, tried again every `wait` seconds while the database cannot be written (a full disk,
+    or another process holding the lock past the store's wait).
+
+    Why: opening the store writes (the headcount recount, tonight's event), and a worker that raises
+    while gunicorn loads it makes gunicorn stop the whole server ("Worker failed to boot"). A worker
+    restarted while the disk was full then left the door with no server at all, even once a
+    volunteer had freed some space. Waiting, the door answers again as soon as the disk allows."""
+    from .db import is_busy
+
+    while True:
+        try:
+            return build()
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            log.error("cannot write the database (%s): trying again in %.0f s", exc, wait)
+        time.sleep(wait)
 
 
 def allow_open_files(wanted: int) -> None:
