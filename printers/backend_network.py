@@ -29,7 +29,7 @@ from printers.status import PrinterError, PrinterStatus, query_status
 
 STATUS_TIMEOUT = 2.0   # an answering printer replies in milliseconds; over weak Wi-Fi, in a second or so
 SILENCE_GIVE_UP = 120.0  # s: a printer that answered, then fell silent this long, is taken for one that never answers
-RECEIPT_TIMEOUT = 10.0  # after a job, its answer waits until the printer has read the whole badge
+RECEIPT_TIMEOUT = 10.0  # after a job, its answer waits until the printer has read the whole badge (again while it still takes bytes)
 DRAIN_TIMEOUT = 1.0    # wait for the printer to close after our FIN
 DELIVERY_POLL = 0.01   # seconds between two looks at how much of the job the printer has not acknowledged
 
@@ -165,11 +165,29 @@ class NetworkBackend:
             return False
         printer.device.settimeout(RECEIPT_TIMEOUT)
         found = self._ask(printer)
+        if found is None and answered and _unacknowledged(printer.device):
+            self._wait_read(printer)  # a slow link: the badge is still crossing
+            found = self._ask(printer)
         if found is None and answered:
             raise PrinterError(f"The printer at {self.host}:{self.port} has not read the badge for "
                                f"{RECEIPT_TIMEOUT:g} s (jammed, or stuck?).", "timeout")
         _refuse_unless_ready(found)
         return found is not None
+
+    def _wait_read(self, printer: Any) -> None:
+        """After the answer's deadline passed with part of the badge still unread: wait for as long
+        as the printer keeps taking it, then its answer gets a deadline of its own again.
+
+        The answer comes once the printer has read every byte before the query. On a slow link (a
+        9,600-baud printer behind a serial-to-network box) a badge takes 10-25 s to cross; with only
+        the one deadline, every badge failed at RECEIPT_TIMEOUT, already on its way to the paper, and
+        was sent again and again. A printer that stops taking data for `timeout` seconds has not
+        read the badge (jammed, or stuck)."""
+        try:
+            _wait_delivered(printer.device, self.timeout)
+        except socket.timeout:
+            raise PrinterError(f"The printer at {self.host}:{self.port} has not read the badge for "
+                               f"{self.timeout:g} s (jammed, or stuck?).", "timeout") from None
 
     def _ask(self, printer: Any) -> PrinterStatus | None:
         """The printer's status, None when it stays silent; a hang-up instead of an answer is a

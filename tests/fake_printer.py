@@ -12,6 +12,10 @@ print data: they are counted in ``status_queries`` and left out of the job.
 ``drop_after`` makes it hang up (a reset, as when its network card or print server
 fails) once it has read that many bytes of a job, answering status queries before that.
 
+``read_bytes_per_s`` makes it read like a printer on a slow link (a 9,600-baud printer behind a
+serial-to-network box): a small receive buffer, read at that rate, so the sender's TCP is
+acknowledged only as fast as the printer takes the badge.
+
 ``speed_mm_s`` makes it take as long as a real thermal printer: after a job it
 keeps the connection until the paper has moved (576-dot raster lines at 8 dots
 per mm, plus the cut), one job at a time, answering status queries meanwhile as a
@@ -29,6 +33,8 @@ import time
 PAPER_BYTES = {"ok": 0x12, "low": 0x1E, "out": 0x72}
 RASTER_BYTES_PER_MM = 72 * 8  # a 576-dot line is 72 bytes; 8 lines per mm
 CUT_SECONDS = 0.3
+SLOW_READ_BUFFER = 4096  # bytes: a small printer's receive buffer (read_bytes_per_s)
+SLOW_READ_CHUNK = 256
 
 
 class _Server(socketserver.ThreadingTCPServer):
@@ -40,9 +46,11 @@ class FakePrinter:
     """Start with ``with FakePrinter() as printer:``; connect to ``printer.host, printer.port``."""
 
     def __init__(self, mode: str = "normal", paper: str = "ok", cover_open: bool = False,
-                 speed_mm_s: float | None = None, drop_after: int | None = None) -> None:
+                 speed_mm_s: float | None = None, drop_after: int | None = None,
+                 read_bytes_per_s: float | None = None) -> None:
         self.host = "127.0.0.1"
         self.speed_mm_s = speed_mm_s
+        self.read_bytes_per_s = read_bytes_per_s
         self.drop_after = drop_after
         self._paper_path = threading.Lock()  # one job on paper at a time
         self.port = 0
@@ -114,6 +122,8 @@ class FakePrinter:
                 fake._serve(self.request)
 
         self._server = _Server((self.host, self.port), Handler)
+        if self.read_bytes_per_s:  # accepted connections inherit it: the window stays this small
+            self._server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SLOW_READ_BUFFER)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True, name=f"fake-printer-{self.port}")
@@ -164,9 +174,11 @@ class FakePrinter:
         conn.settimeout(30)
         try:
             while True:
-                chunk = conn.recv(65536)
+                chunk = conn.recv(SLOW_READ_CHUNK if self.read_bytes_per_s else 65536)
                 if not chunk:
                     break
+                if self.read_bytes_per_s:
+                    time.sleep(len(chunk) / self.read_bytes_per_s)
                 data += chunk
                 if self.drop_after is not None and len(data) >= self.drop_after:
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

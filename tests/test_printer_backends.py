@@ -316,3 +316,32 @@ def test_the_print_watchdog_waits_longer_than_a_badge_takes_on_a_slow_serial_lin
     slow = hang_after([Printer("serial", device="/dev/ttyS0", baudrate=9600, timeout=3.0)])
     assert slow > serial_write_seconds(LARGEST_JOB_BYTES, 9600, 3.0) > 50
     assert hang_after([Printer("serial", device="/dev/ttyS0", baudrate=115200, timeout=3.0)]) == HANG_FLOOR
+
+
+def test_a_slow_printer_that_keeps_reading_gets_each_badge_once(job: bytes, monkeypatch) -> None:
+    """A printer on a slow link (a 9,600-baud printer behind a serial-to-network box) that answers
+    status: the answer's deadline used to run from the end of our write, so a badge that took
+    longer to cross failed, already on its way to the paper, and was sent again and again.
+    Found by a printer-failure review (session 14): 5 copies of one badge in 55 s."""
+    from printers import backend_network
+
+    monkeypatch.setattr(backend_network, "RECEIPT_TIMEOUT", 1.0)  # the job below takes about 3 s to cross
+    with FakePrinter(read_bytes_per_s=len(job) / 3) as slow:
+        backend = network(slow)
+        assert backend.status().online
+        started = time.monotonic()
+        backend.send(job, "badge-slow")
+        assert time.monotonic() - started > 2
+        assert slow.wait_for_jobs(1) == [job]
+
+
+def test_a_printer_that_stops_reading_in_the_middle_of_a_badge_fails_the_job(job: bytes) -> None:
+    """It answered before the job: silence after part of it is a jam, not a slow link, and the wait
+    for a slow printer never turns into a wait for ever."""
+    with FakePrinter(read_bytes_per_s=0.001) as stuck:  # reads its first bytes, then nothing for hours
+        backend = network(stuck)
+        assert backend.status().online
+        started = time.monotonic()
+        with pytest.raises(PrinterError, match="has not read the badge|stopped taking data"):
+            backend.send(job, "badge-stuck")
+        assert time.monotonic() - started < TIMEOUT + 5
