@@ -158,6 +158,24 @@ def test_live_feed_counts_chart_and_printers_follow_the_door(server, chromium):
     context.close()
 
 
+def test_a_printer_retrying_with_the_same_error_puts_it_in_the_feed_once(server, chromium):
+    """A printer that fails the same badge again and again sends its state every few seconds; one
+    feed line each pushed the evening's arrivals out of the feed (a printer-failure review, session 14)."""
+    context, page, watch = console(chromium, server)
+    shown = server.get("/api/printers", "volunteer").json()["printers"][0]
+    jam = "The printer at 10.0.0.9:9100 has not read the badge for 3 s (jammed, or stuck?)."
+    paper = "The printer's paper has run out."
+    states = [(False, jam), (True, jam), (False, jam), (True, jam), (False, paper), (True, None), (False, jam)]
+    for online, error in states:
+        server.state.door.feed.publish("printer", {**shown, "online": online, "last_error": error})
+    expect(page.locator("#printers")).to_contain_text(jam)
+    problems = page.locator("#feed > li", has_text=f"Printer {shown['name']}:")
+    expect(problems).to_have_count(3)
+    assert [text.count("has not read") for text in problems.all_inner_texts()] == [1, 0, 1]
+    watch.assert_clean()
+    context.close()
+
+
 def test_pairing_qr_signs_a_phone_in_as_kiosk(server, chromium):
     context, page, watch = console(chromium, server)
     page.get_by_role("button", name="Pair as kiosk").click()

@@ -67,7 +67,7 @@ function onLive(message) {
       return;
     case "printer":
       printers.patch(message);
-      if (message.online === false || message.last_error) feed.note("problem", `Printer ${message.name}: ${message.last_error || "offline"}`);
+      notePrinterProblem(message);
       return;
     case "print_queued":
       printersSoon();
@@ -88,6 +88,16 @@ function onLive(message) {
         printersSoon();
       }
   }
+}
+
+// The problem each printer last put in the feed: a printer retrying the same badge sends the same
+// error every few seconds, and one line each pushed the evening's arrivals out of the feed.
+const printerProblems = new Map();
+
+function notePrinterProblem(message) {
+  const problem = message.online === false || message.last_error ? message.last_error || "offline" : "";
+  if (problem && problem !== printerProblems.get(message.name)) feed.note("problem", `Printer ${message.name}: ${problem}`);
+  printerProblems.set(message.name, problem);
 }
 
 function showConnection(state) {
