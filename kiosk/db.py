@@ -214,22 +214,32 @@ class Store:
         self._wal_index.close()  # last: closing the -shm file releases this process's SQLite locks (wal_index)
 
 
+_DISK_TROUBLE = (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY)
+
+
 def is_busy(exc: BaseException) -> bool:
     """Whether `exc` is SQLite saying it cannot take this write for now: another connection holds
-    the lock (past our wait for it), or the disk is full.
+    the lock (past our wait for it), the disk is full, or the disk cannot be written (an I/O
+    error, a file made read-only or immutable under the server).
 
-    Both pass without the request changing (the import ends; a volunteer frees some space), so
-    a scan is answered 503 with Retry-After, which the kiosk page keeps and sends again, not a
-    500 it gives up on after six; and the print process waits to settle a job rather than
-    leaving it "printing" (printed again at the next start)."""
+    Each passes without the request changing (the import ends; a volunteer frees some space or
+    fixes the disk), so a scan is answered 503 with Retry-After, which the kiosk page keeps and
+    sends again, not a 500 it gives up on after six; and the print process waits to settle a job
+    rather than leaving it "printing" (printed again at the next start)."""
     if not isinstance(exc, sqlite3.OperationalError):
         return False
-    return _primary_code(exc) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_FULL) or "locked" in str(exc)
+    return (_primary_code(exc) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_FULL, *_DISK_TROUBLE)
+            or "locked" in str(exc))
 
 
 def is_disk_full(exc: BaseException) -> bool:
     """Whether `exc` is SQLite finding no room on the disk (one of the ``is_busy`` cases, with its own words)."""
     return _primary_code(exc) == sqlite3.SQLITE_FULL
+
+
+def is_disk_trouble(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite unable to write the disk at all (one of the ``is_busy`` cases)."""
+    return _primary_code(exc) in _DISK_TROUBLE
 
 
 def _primary_code(exc: BaseException) -> int:
