@@ -70,6 +70,20 @@ class Context:
         if problem:
             raise config.ConfigError(config.database_error(path, f"no file can be made in {path.parent}: {problem}"))
 
+    def check_intact(self, store: Store) -> None:
+        """ConfigError naming storage.database when SQLite finds the file damaged (its quick_check,
+        which reads every page once, at start): a server started on such a file answered its first
+        scans, then every scan that touched a damaged page with a 500, all evening."""
+        try:
+            with store.read() as db:
+                problems = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
+        except sqlite3.DatabaseError as exc:
+            problems = [str(exc)]
+        if problems != ["ok"]:
+            raise config.ConfigError(config.database_error(self.settings.database, (
+                f"the file is damaged ({'; '.join(problems)}); restore a copy, or try the sqlite3 shell's "
+                ".recover into a new file")))
+
     @contextlib.contextmanager
     def door(self) -> Iterator[Door]:
         """The config's evening, made current unless a server runs on the database (see
@@ -219,7 +233,11 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     """Run the server (pages, API, websockets) with gunicorn + gevent."""
     ctx.check_database()
     address, serving = _ready_to_serve(ctx.settings, host, port)
-    ctx.open_store().close()  # a database that cannot be opened stops here, not in gunicorn's worker
+    store = ctx.open_store()  # a database that cannot be opened stops here, not in gunicorn's worker
+    try:
+        ctx.check_intact(store)
+    finally:
+        store.close()
     _run_server(ctx.settings, address, {}, serving)
 
 
