@@ -74,14 +74,14 @@ def _not_text(body: dict[str, Any], key: str) -> str | None:
     return _too_long(value, key)
 
 
-def _too_long(value: Any, key: str) -> str | None:
+def _too_long(value: Any, key: str, limit: int = MAX_FIELD_CHARS) -> str | None:
     """Why a text field is refused for its length, or None.
 
     Text is cut to its column's size anyway, but cleaning it first walks every character on the
     gevent hub: a megabyte of accented letters held every other request for a third of a second.
     Refused, such a value changes nothing (it used to register a walk-in named with its start)."""
-    if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
-        return f"{key} is too long: at most {MAX_FIELD_CHARS} characters."
+    if isinstance(value, str) and len(value) > limit:
+        return f"{key} is too long: at most {limit} characters."
     return None
 
 
@@ -171,16 +171,10 @@ def scan_refusal(body: dict[str, Any]) -> str | None:
     nonce = body.get("nonce")
     if nonce is not None and (isinstance(nonce, bool) or not isinstance(nonce, (str, int))):
         return "nonce must be text (a UUID) or a whole number."
-    return _not_text(body, "station") or _nonce_too_long(nonce) or _too_long(body.get("saved_at"), "saved_at")
-
-
-def _nonce_too_long(nonce: str | int | None) -> str | None:
-    """Why a nonce is refused for its length, or None. A retry is matched on the whole nonce: one
-    longer than the scan log keeps used to be cut, and a new scan whose nonce began like an older
-    one's was answered with that older answer (a welcome, and nobody checked in)."""
-    if nonce is not None and len(str(nonce)) > MAX_NONCE_CHARS:
-        return f"nonce is too long: at most {MAX_NONCE_CHARS} characters."
-    return None
+    # A retry is matched on the whole nonce: one cut to MAX_NONCE_CHARS made a new scan whose nonce
+    # began like an older one's get that older answer (a welcome, and nobody checked in).
+    return (_not_text(body, "station") or _too_long(None if nonce is None else str(nonce), "nonce", MAX_NONCE_CHARS)
+            or _too_long(body.get("saved_at"), "saved_at"))
 
 
 def scan(door: Any, body: dict[str, Any], client: str) -> Outcome:
