@@ -208,7 +208,7 @@ def arrive(db: sqlite_utils.Database, event: Event, person: Any, station: str, o
         return Outcome("already_checked_in", 200, {
             "result": "already_checked_in", "checked_in_at": person["checked_in_at"],
             "station": person["checked_in_station"],
-            "message": MESSAGES["already_checked_in"].format(to=_to(person), time=_clock_time(person["checked_in_at"])),
+            "message": MESSAGES["already_checked_in"].format(to=_to(person), time=clock.local_time(person["checked_in_at"])),
         }, attendee=person)
     if not person["attending"] and not override:
         return refusal("not_attending", attendee=person)
@@ -328,12 +328,6 @@ def _not_checked_in(person: Any) -> Outcome:
 
 def refusal(result: str, attendee: Any = None, message: str | None = None) -> Outcome:
     return Outcome(result, STATUS[result], {"result": result, "message": message or MESSAGES[result]}, attendee=attendee)
-
-
-def _clock_time(iso: str) -> str:
-    from datetime import datetime
-
-    return datetime.fromisoformat(iso).astimezone().strftime("%H:%M")
 
 
 def _too_many_failures(db: sqlite_utils.Database, limits: Limits, station: str, client: str) -> bool:

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 import click
 
-from . import attendees, audit, auth, checkin, config, events, forget as forgetting, importers, process_locks, reports, tickets
+from . import attendees, audit, auth, checkin, clock, config, events, forget as forgetting, importers, process_locks, reports, tickets
 from .audit import CLI
 from .db import SCHEMA_VERSION, Store
 from .door import Door
@@ -751,10 +751,22 @@ def printer_status(ctx: Context, name: str | None) -> None:
         if known.get(p.name, {}).get("answers_status") and hasattr(backend, "known_to_answer"):
             backend.known_to_answer()  # the print process heard it answer: silence now is a jam, not a model
         status = backend.status()
-        failed |= not status.online
-        click.echo(f"{p.name}: {_state_word(status)}, paper {status.paper}"
-                   + (f" ({status.detail})" if status.detail else ""))
+        failing = _last_badge_failed(known.get(p.name, {})) if status.online else ""
+        failed |= not status.online or bool(failing)
+        detail = failing or (f" ({status.detail})" if status.detail else "")  # not "is ready" beside a failure
+        click.echo(f"{p.name}: {_state_word(status)}, paper {status.paper}{detail}")
     sys.exit(1 if failed else 0)
+
+
+def _last_badge_failed(known: dict[str, Any]) -> str:
+    """", but its last badge failed at 19:42: REASON" while the print process's last send to this
+    printer failed and none has printed since (it clears the error when one does). A printer that
+    answers status yet stops reading mid-badge is "online" to a status query, and every badge fails."""
+    error = known.get("last_error")
+    if not error:
+        return ""
+    when = f" at {clock.local_time(known['stored_at'])}" if known.get("stored_at") else ""
+    return f", but its last badge failed{when}: {error}"
 
 
 def _state_word(status: Any) -> str:

@@ -18,3 +18,8 @@ def now_iso() -> str:
 def iso_ago(seconds: float) -> str:
     """The ISO time `seconds` ago, for windows such as "failed scans in the last minute"."""
     return (now() - dt.timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
+
+
+def local_time(iso: str) -> str:
+    """A stored time as the machine's wall clock shows it ("19:42"), for a sentence on a screen."""
+    return dt.datetime.fromisoformat(iso).astimezone().strftime("%H:%M")

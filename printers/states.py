@@ -33,13 +33,14 @@ def load(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
 
 
 def stored(database: Path) -> dict[str, dict[str, Any]]:
-    """What the print workers last stored of each printer, read without changing anything (no
-    database made, no schema touched); {} when there is none yet. For `kiosk printer status`."""
+    """What the print workers last stored of each printer, and when (``stored_at``), read without
+    changing anything (no database made, no schema touched); {} when there is none yet. For
+    `kiosk printer status`."""
     if not Path(database).is_file():
         return {}
     try:
         with contextlib.closing(sqlite3.connect(f"{Path(database).resolve().as_uri()}?mode=ro", uri=True)) as conn:
-            conn.row_factory = sqlite3.Row
-            return load(sqlite_utils.Database(conn))
+            rows = conn.execute("SELECT name, state, updated_at FROM printer_states").fetchall()
     except sqlite3.Error:  # no table yet, or not our database: nothing is known
         return {}
+    return {name: {**json.loads(state), "stored_at": at} for name, state, at in rows}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import free_port, run_kiosk, write_config
+from conftest import free_port, run_kiosk, wait_until, write_config
 from escpos_decode import qr_texts
 from fake_printer import FakePrinter
 
@@ -38,3 +38,25 @@ def test_no_printer_is_not_reported_as_a_printer_that_answers(tmp_path):
     for command in ("status", "test"):
         result = run_kiosk(config, "printer", command, check=False)
         assert result.returncode == 1 and "no printer" in result.stderr and "online" not in result.stdout
+
+
+def test_status_tells_of_a_printer_that_answers_but_fails_every_badge(make_server):
+    """A printer that hangs up mid-badge still answers a status query, so `printer status` said
+    "online" (exit 0) while no badge printed. It now says the last badge failed, with the print
+    process's reason, and exits 1, until a badge prints again."""
+    with FakePrinter(drop_after=2000) as fake:
+        srv = make_server(printer=fake.config(timeout=1))
+        person = srv.people()[0]
+        assert srv.scan(person["ticket_code"]).status_code == 201
+        wait_until(lambda: any(p["last_error"] for p in srv.get("/api/printers").json()["printers"]), timeout=10)
+        failing = run_kiosk(srv.config_path, "printer", "status", check=False)
+        assert failing.returncode == 1, failing.stdout
+        line, = failing.stdout.strip().splitlines()
+        assert line.startswith("default: online, paper ok, but its last badge failed at ")
+        assert line.endswith(f"The printer at 127.0.0.1:{fake.port} dropped the connection in the middle of the job.")
+
+        fake.drop_after = None  # mended: the badge goes out again, and the error is over
+        fake.wait_for_jobs(1, timeout=30)
+        wait_until(lambda: not any(p["last_error"] for p in srv.get("/api/printers").json()["printers"]), timeout=10)
+        mended = run_kiosk(srv.config_path, "printer", "status")
+        assert mended.stdout.strip() == f"default: online, paper ok (The printer at 127.0.0.1:{fake.port} is ready.)"
