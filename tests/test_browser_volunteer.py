@@ -258,3 +258,21 @@ def test_walk_in_can_be_registered_only_and_a_namesake_on_the_list_is_shown_firs
     assert server.get("/api/headcount", None).json()["checked_in"] == 0
     watch.assert_clean()
     context.close()
+
+
+def test_a_printer_that_answers_but_failed_its_last_badge_is_not_shown_plainly_online(server, chromium):
+    """Its card said "Online" in green beside "dropped the connection in the middle of the job"
+    (a printer-failure review, session 14): the badges were waiting for a retry."""
+    context, page, watch = console(chromium, server)
+    shown = server.get("/api/printers", "volunteer").json()["printers"][0]
+    dropped = "The printer at 10.0.0.9:9100 dropped the connection in the middle of the job."
+    state = page.locator("#printers .printer-state .tag").first
+    server.state.door.feed.publish("printer", {**shown, "online": True, "last_error": dropped})
+    expect(state).to_have_text("Online, not printing")
+    expect(state).to_have_attribute("data-tone", "warn")
+    expect(page.locator("#printers")).to_contain_text(dropped)
+    server.state.door.feed.publish("printer", {**shown, "online": True, "last_error": None})  # a badge printed
+    expect(state).to_have_text("Online")
+    expect(state).to_have_attribute("data-tone", "good")
+    watch.assert_clean()
+    context.close()

@@ -29,6 +29,14 @@ export class Printers {
   }
 }
 
+/** A printer that answers but whose last badge failed (it hung up or stopped reading mid-badge) is
+ * not "Online" beside its error: it is not printing, and its badges wait for the next try. */
+function stateWord(p) {
+  if (p.online === false) return "Offline";
+  if (p.online && p.last_error) return "Online, not printing";
+  return p.online ? "Online" : "Unknown";
+}
+
 function card(p) {
   const health = p.online === false ? "bad" : p.paper === "out" ? "bad" : p.paper === "low" || p.last_error ? "warn" : p.online ? "good" : "";
   const queue = p.queue || {};
@@ -38,8 +46,8 @@ function card(p) {
     h("p", { class: "printer-name" }, h("strong", { text: p.name }), " ",
       h("span", { class: "muted small", text: [p.backend, p.profile].filter(Boolean).join(" · ") })),
     h("p", { class: "printer-state" },
-      h("span", { class: "tag", dataset: { tone: p.online === false ? "bad" : p.online ? "good" : "" },
-        text: p.online === false ? "Offline" : p.online ? "Online" : "Unknown" }),
+      h("span", { class: "tag", dataset: { tone: p.online === false ? "bad" : p.last_error ? "warn" : p.online ? "good" : "" },
+        text: stateWord(p) }),
       h("span", { class: "tag", dataset: { tone: p.paper === "out" ? "bad" : p.paper === "low" ? "warn" : "" }, text: `Paper: ${p.paper || "unknown"}` }),
       p.busy ? h("span", { class: "tag", dataset: { tone: "info" }, text: "Printing" }) : null),
     h("p", { class: "small", text: `Queue: ${queueText}` }),
