@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 from .common import Columns, RowParser
-from . import pretix
+from . import plain, pretix
 from .detect import PARSERS, detect_source
 from .model import ImportBatch, ImportedPerson, ImportFileError
 from .reading import Table, table_candidates, width_error
@@ -78,7 +78,7 @@ def _choose_table(path: str | os.PathLike[str], source: str) -> tuple[Table, str
     """
     first_error: ImportFileError | None = None
     summary_reading: tuple[Table, str, RowParser] | None = None
-    with contextlib.closing(table_candidates(path)) as tables:
+    with contextlib.closing(table_candidates(path, plain.names_a_column)) as tables:
         for table in tables:
             columns = Columns(table)
             chosen = detect_source(columns) if source == "auto" else source

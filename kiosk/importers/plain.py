@@ -21,7 +21,7 @@ from ..platform_codes import plain_key
 from ..textnorm import fold
 from .answered import submission_times
 from .common import (
-    Columns, RowParser, answers_no, build_person, find_company, is_attending, join_name, normalise_email,
+    Columns, RowParser, answers_no, build_person, find_company, header_key, is_attending, join_name, normalise_email,
     parse_count, person_name, single_code,
 )
 from .model import ImportedPerson
@@ -38,6 +38,13 @@ FIRST_NAME_TITLES = ("First name", "Firstname", "First_name", "Given name", "For
 LAST_NAME_TITLES = ("Last name", "Lastname", "Last_name", "Surname", "Family name", "Last",
                     "Nom de famille", "Nachname", "Achternaam", "Cognome", "Apellidos", "Apellido",
                     "Sobrenome")
+_NAME_KEYS = frozenset(header_key(title) for title in (*FULL_NAME_TITLES, *FIRST_NAME_TITLES, *LAST_NAME_TITLES))
+
+
+def names_a_column(cell: str) -> bool:
+    """Whether a cell is the title of a name column ("Name", "Surname"): a line of it alone is a
+    one-column list's header, not a title above the header."""
+    return header_key(cell) in _NAME_KEYS
 # Words that are a whole name alone but half of one beside their pair: French lists write
 # "Nom;Prénom;Email;Téléphone;Entreprise" (Nom = family name), Italian ones "Nome,Cognome,Email"
 # and Spanish "Nombre,Apellidos" (Nome/Nombre = given name), as exports on GitHub show.

@@ -17,7 +17,7 @@ import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from . import codepages, sections
@@ -124,21 +124,23 @@ def read_table(path: str | os.PathLike[str]) -> Table:
         tables.close()
 
 
-def table_candidates(path: str | os.PathLike[str]) -> Iterator[Table]:
+def table_candidates(path: str | os.PathLike[str],
+                     names_a_column: Callable[[str], bool] = lambda cell: False) -> Iterator[Table]:
     """Every plausible reading of the file, likeliest first; the caller keeps the first it understands.
 
     A text file has one per line that may be its header (title lines can sit above it);
     a workbook, one per sheet (the active sheet first) and per row that may be its header. Raises
-    ImportFileError when the file has no reading at all.
+    ImportFileError when the file has no reading at all. ``names_a_column(cell)``: whether a line of
+    that one cell is a header ("Name"), never a title above one.
     """
     data = _read_bytes(path)
     if data.startswith(b"PK\x03\x04"):
         yield from _xlsx_tables(path, data)
         return
-    yield from _text_tables(path, data)
+    yield from _text_tables(path, data, names_a_column)
 
 
-def _text_tables(path: str | os.PathLike[str], data: bytes) -> Iterator[Table]:
+def _text_tables(path: str | os.PathLike[str], data: bytes, names_a_column: Callable[[str], bool]) -> Iterator[Table]:
     """A delimited text file read with its header on the first line, then below title lines.
 
     Organisers put a title ("Attendee list for ...") and a blank line above the header,
@@ -156,7 +158,8 @@ def _text_tables(path: str | os.PathLike[str], data: bytes) -> Iterator[Table]:
     text, hint = _excel_separator_hint(text)
     lines = io.StringIO(text, newline="").readlines()
     nonblank = [index + 1 for index, line in enumerate(lines) if line.strip()]
-    skips = _title_line_counts(lines, nonblank, hint)
+    skips = [0] if nonblank and names_a_column(_only_cell(lines[nonblank[0] - 1], hint)) else \
+        _title_line_counts(lines, nonblank, hint)  # "Name" above "Lovelace, Ada": a header and a faulty row
     errors: list[ImportFileError] = []
     for skip in skips:
         header_line = nonblank[skip]
@@ -237,6 +240,16 @@ def _title_width(line: str, delimiter: str, delimiter_known: bool) -> int:
     """
     count = _cell_count(line, delimiter)
     return count if delimiter_known else max(count, _cell_count(line, sniff_delimiter(line)))
+
+
+def _only_cell(line: str, hint: str | None) -> str:
+    """The text of a line that holds one cell, else ""."""
+    try:
+        cells = next(csv.reader([line.rstrip("\r\n")], delimiter=hint or sniff_delimiter(line)), [])
+    except csv.Error:
+        return ""
+    filled = [cell for cell in cells if cell.strip()]
+    return clean_cell(filled[0]).strip() if len(filled) == 1 else ""
 
 
 def _cell_count(line: str, delimiter: str) -> int:

@@ -1,0 +1,36 @@
+"""A one-column list with an unquoted comma in a name (`Lovelace, Ada`) is refused at that line.
+
+The line "Name" was taken for a title above the header, the next line for the header, and the
+organiser was sent to the wrong line with the wrong reason ("has no name column", or a line with
+nothing wrong). Each list is uploaded to a real server on 127.0.0.1, as the organiser page does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_imports import upload_text
+
+UNQUOTED = "a value probably contains an unquoted delimiter or a line break"
+
+
+@pytest.mark.parametrize("text,line", [
+    ("Name\nLovelace, Ada\nGrace Hopper\n", 2),  # the first row: it read as the header
+    ("Name\r\nLovelace, Ada\r\nHopper, Grace\r\n", 2),  # every row: "has no name column"
+    ('"Full name"\nGrace Hopper\nAlan Turing\nLovelace, Ada\n', 4),
+    ("Surname\nHopper\nLovelace, Ada\n", 3),
+])
+def test_a_name_with_an_unquoted_comma_in_a_one_column_list_is_refused_at_its_line(empty_server, tmp_path: Path,
+                                                                                     text: str, line: int) -> None:
+    answer = upload_text(empty_server, tmp_path, "names.csv", text)
+    assert answer.status_code == 422, answer.text
+    message = answer.json()["message"]
+    assert f"names.csv line {line}: has 2 fields but the header has 1; {UNQUOTED}" in message
+    assert empty_server.people() == []
+
+
+def test_a_one_cell_title_above_the_header_is_still_passed_over(empty_server, tmp_path: Path) -> None:
+    """Only a name column's own title is taken for a header: "Attendees" is a title."""
+    answer = upload_text(empty_server, tmp_path, "list.csv", "Attendees\n\nName,Company\nAda Lovelace,Analytical\n")
+    assert answer.status_code == 200, answer.text
+    assert [(p["name"], p["company"]) for p in empty_server.people()] == [("Ada Lovelace", "Analytical")]
