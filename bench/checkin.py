@@ -21,7 +21,6 @@ without its badge worker (not the product), to show what badge printing costs.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import multiprocessing as mp
 import resource
@@ -35,6 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
+from keepalive import HTTPError, KeepAlive  # noqa: E402
 
 TARGET_RATIO, TARGET_RPS, TARGET_P99_1, TARGET_P99_8, TARGET_MB = 0.80, 1000, 5.0, 25.0, 100
 EMULATED_SPEED = 200.0  # mm/s: an Epson TM-T20II's print speed
@@ -46,26 +46,17 @@ REQUEST_TIMEOUT = 10.0
 def client(idx: int, port: int, token: str, codes: list[str], warmup: list[str], barrier: Any, out: Any,
            deadline: float) -> None:
     """Warm up, wait for the others, then send each code once over one keep-alive connection."""
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     station = f"bench-{idx}"
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+    conn = KeepAlive(port, "/api/checkins", {"Authorization": f"Bearer {token}"}, REQUEST_TIMEOUT)
     result: dict[str, Any] = {"idx": idx, "lat": [], "errors": 0, "samples": [], "connects": 0, "unsent": 0}
 
     def send(code: str) -> tuple[bool, str]:
-        body = json.dumps({"code": code, "station": station})
-        sock_before = conn.sock
         try:
-            conn.request("POST", "/api/checkins", body, headers)
-            response = conn.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            conn.close()
+            status, data = conn.post(json.dumps({"code": code, "station": station}).encode())
+        except (OSError, HTTPError) as exc:
             return False, f"{type(exc).__name__}: {exc}"
-        finally:
-            if conn.sock is not sock_before:
-                result["connects"] += 1
-        if response.status != 201:
-            return False, f"HTTP {response.status}: {data[:200]!r}"
+        if status != 201:
+            return False, f"HTTP {status}: {data[:200]!r}"
         try:
             answer = json.loads(data).get("result")
         except ValueError:
@@ -95,6 +86,7 @@ def client(idx: int, port: int, token: str, codes: list[str], warmup: list[str],
     end = time.monotonic()
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     conn.close()
+    result["connects"] = conn.connects  # one per client, unless the server dropped one
     result.update(start=start, end=end, warm_errors=len(warm_errors), warm_samples=warm_errors[:3],
                   cpu=(cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime))
     out.put(result)
@@ -337,7 +329,7 @@ def main() -> int:
             f"Machine: {common.machine_line(info)}.",
             "",
             f"`kiosk serve` (gunicorn, one gevent worker); printer: {PRINTER_TEXT[args.printer]}; "
-            f"{len(event.codes)} distinct attendees, each scanned once; keep-alive `http.client` clients, one "
+            f"{len(event.codes)} distinct attendees, each scanned once; keep-alive clients (bench/keepalive.py), one "
             f"process each, after a few warm-up check-ins. {args.rounds} rounds of ceiling x1, kiosk x1, ceiling x{n}, "
             f"kiosk x{n}, interleaved" + (", the badge queue drained before each ceiling run" if args.printer == "file" else "")
             + "; the targets are judged on the median req/s of the rounds and on the latencies of all rounds pooled. "
