@@ -444,7 +444,7 @@ def export() -> Response:
     who = actor()
     with state().store.write() as db:
         audit.record(db, who, "export", event.id, format=fmt)
-    with state().store.read() as db:
+    with state().store.snapshot() as db:
         body = reports.attendance(db, event, fmt)
     return Response(body, mimetype=reports.FORMATS[fmt],
                     headers={"Content-Disposition": f'attachment; filename="attendance-{event.slug}.{fmt}"'})

@@ -593,7 +593,7 @@ def export(ctx: Context, file: str, event_slug: str | None) -> None:
     if file != STDOUT:
         _refuse_own_file(file, ctx.settings)
     with _stopped_as_exit(), ctx.reading(event_slug) as (store, event):
-        with store.read() as db:
+        with store.snapshot() as db:
             report = reports.attendance(db, event, _suffix(file))
             counts = headcount(db, event)
         _write_report(file, report)

@@ -90,6 +90,14 @@ class Store:
             self._pool.put(db)
 
     @contextlib.contextmanager
+    def snapshot(self) -> Iterator[sqlite_utils.Database]:
+        """A read connection inside one read transaction, so every SELECT sees the same moment: a
+        report and the counts printed beside it must not differ by the scans committed in between."""
+        with self.read() as db:
+            db.execute("BEGIN")
+            yield db
+
+    @contextlib.contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
         """One IMMEDIATE transaction at a time; commits on success, rolls back on error."""
         with self._write_lock:

@@ -215,3 +215,26 @@ def test_a_config_moved_on_while_the_server_runs_says_so_and_leaves_the_door_on_
     proc.stop()
     after = run_kiosk(december, "events")
     assert "Warning" not in after.stderr and current_slug(november) == "2026-12-17-test-meetup-december"
+
+
+def test_the_json_report_and_its_counts_are_one_moment_even_mid_rush(server, monkeypatch):
+    """The report's rows and its headcount were two reads: a scan committed between them gave a
+    report whose counts disagreed with its own rows (a crash-and-consistency review, session 14).
+    Here a scan lands exactly between the two reads."""
+    from kiosk import reports
+
+    people = [person for person in server.people() if not person["guests"]]  # one arrival, one person counted
+    assert server.scan(people[0]["ticket_code"]).status_code == 201
+    read_rows = reports.attendee_rows
+
+    def rows_then_a_scan(db, event):
+        rows = read_rows(db, event)
+        assert server.state.door.scan(people[1]["ticket_code"], "door-2", None, "127.0.0.1").result == "checked_in"
+        return rows
+
+    monkeypatch.setattr(reports, "attendee_rows", rows_then_a_scan)
+    report = server.get("/api/export?format=json").json()
+    arrived = [row for row in report["attendees"] if row["checked_in_at"]]
+    assert [row["name"] for row in arrived] == [people[0]["name"]]
+    assert report["headcount"]["checked_in"] == len(arrived) == 1
+    assert server.get("/api/headcount", None).json()["checked_in"] == 2  # the scan itself was kept
