@@ -5,7 +5,8 @@ spends on a request is taken from the server being measured. Python's `http.clie
 spent 490-650 µs of CPU per request (it builds a header object and parses every
 response's headers with the email package), as much as the do-nothing endpoint
 itself. This client writes one prepared request per call and reads the answer by
-its Content-Length: about a tenth of that (bench/RESULTS.md, session 15).
+its Content-Length: 140-280 µs of client CPU per request, the kernel's loopback
+included (bench/RESULTS.md, session 15).
 
 It speaks only what the bench needs, and refuses anything else rather than guess:
 answers must carry a Content-Length (gunicorn and Werkzeug send one for these JSON
