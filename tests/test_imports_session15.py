@@ -1,13 +1,18 @@
-"""A one-column list with an unquoted comma in a name (`Lovelace, Ada`) is refused at that line.
+"""Lists refused at the wrong line or not at all (an import review, session 14).
+
+A one-column list with an unquoted comma in a name (`Lovelace, Ada`) is refused at that line.
 
 The line "Name" was taken for a title above the header, the next line for the header, and the
 organiser was sent to the wrong line with the wrong reason ("has no name column", or a line with
-nothing wrong). Each list is uploaded to a real server on 127.0.0.1, as the organiser page does."""
+nothing wrong). A number or a date in the name column is refused at its row. Each list is
+uploaded to a real server on 127.0.0.1, as the organiser page does."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import openpyxl
 import pytest
 from test_imports import upload_text
 
@@ -34,3 +39,30 @@ def test_a_one_cell_title_above_the_header_is_still_passed_over(empty_server, tm
     answer = upload_text(empty_server, tmp_path, "list.csv", "Attendees\n\nName,Company\nAda Lovelace,Analytical\n")
     assert answer.status_code == 200, answer.text
     assert [(p["name"], p["company"]) for p in empty_server.people()] == [("Ada Lovelace", "Analytical")]
+
+
+@pytest.mark.parametrize("cell,shown", [(dt.datetime(2026, 11, 26), "'2026-11-26T00:00:00'"), (45621, "'45621'"),
+                                        (3.5, "'3.5'")])
+def test_a_workbook_number_or_date_in_the_name_column_is_refused_at_its_row(empty_server, tmp_path: Path,
+                                                                            cell, shown) -> None:
+    """A number or date cell under "Name" (an order number, a registration date: a column slipped)
+    became the name, and the door greeted "45621" (an import review, session 14)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Name", "Company"])
+    sheet.append(["Ada Lovelace", "Analytical Engines"])
+    sheet.append([cell, "Acme"])
+    path = tmp_path / "list.xlsx"
+    book.save(path)
+    with path.open("rb") as file:
+        answer = empty_server.post("/api/imports", files={"file": (path.name, file)}, data={"source": "auto"})
+    assert answer.status_code == 422, answer.text
+    assert f"list.xlsx sheet 'Sheet' line 3: the name is {shown}, a number or a date" in answer.json()["message"]
+    assert empty_server.people() == []
+
+
+@pytest.mark.parametrize("name", ["R2-D2", "🦄", "50 Cent", "Ada Lovelace 2"])
+def test_names_with_digits_or_without_letters_are_still_names(empty_server, tmp_path: Path, name: str) -> None:
+    answer = upload_text(empty_server, tmp_path, "list.csv", f"Name\n{name}\n")
+    assert answer.status_code == 200, answer.text
+    assert [person["name"] for person in empty_server.people()] == [name]
