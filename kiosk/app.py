@@ -21,8 +21,10 @@ from .config import Settings
 from .db import Store
 from .door import Door
 from .fast_scan import FastScan
+from .signouts import SignedOut
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+SESSION_LIFETIME = dt.timedelta(hours=16)  # a browser's sign-in: one evening, doors to clean-up
 log = logging.getLogger("kiosk")
 
 
@@ -97,7 +99,7 @@ class KioskState:
     master: bytes
     login_limiter: auth.LoginLimiter
     token_cache: auth.TokenCache = field(default_factory=auth.TokenCache)
-    ended_sessions: set[str] = field(default_factory=set)  # CSRF tokens of browser sessions signed out (kiosk.live)
+    ended_sessions: SignedOut | None = None  # browser sessions signed out (kiosk.signouts), refused everywhere
     printers: Any = None              # printers.board.PrinterBoard: what volunteers see, in every mode
     print_pool: Any = None            # printers.service.PrinterPool, when the print workers are threads here
     stop: threading.Event = field(default_factory=threading.Event)
@@ -124,6 +126,7 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
         door = Door.open(store, settings.event, master,
                          checkin.Limits(settings.max_failed_scans, settings.failed_scan_window))
         state = KioskState(settings=settings, store=store, door=door, master=master, login_limiter=auth.LoginLimiter(),
+                           ended_sessions=SignedOut(store, SESSION_LIFETIME),
                            printers=PrinterBoard(store, door.event, settings.printers, door.feed,
                                                  None if print_threads else process_locks.printing(settings.database)))
     except BaseException:
@@ -135,7 +138,7 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
     app.config.update(
         SECRET_KEY=tickets.derive_key(master, "flask-session"),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.https,
-        SESSION_COOKIE_NAME="kiosk_session", PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=16),
+        SESSION_COOKIE_NAME="kiosk_session", PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
         # Only a change to the session sends the cookie: a page's request still in flight when its
         # volunteer logs out must not answer with the old session and sign the phone back in.
         SESSION_REFRESH_EACH_REQUEST=False,

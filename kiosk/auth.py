@@ -250,7 +250,7 @@ def _resolve_actor() -> Actor | None:
     role = session.get("role")
     if role not in ROLE_RANK:
         return None
-    if session.get("via") == "pin" and not _same_pin(role):
+    if (session.get("via") == "pin" and not _same_pin(role)) or session.get("csrf") in _signed_out():
         session.clear()
         return None
     if session.get("token_id") is not None:
@@ -261,6 +261,11 @@ def _resolve_actor() -> Actor | None:
     g.auth_via = "cookie"
     label = f"token:{session['token_id']}" if session.get("token_id") is not None else f"pin:{role}"
     return Actor(role, label)
+
+
+def _signed_out() -> Any:
+    """The sessions signed out (kiosk.signouts): a copy of such a cookie is no sign-in."""
+    return current_app.extensions["kiosk"].ended_sessions
 
 
 def _same_pin(role: str) -> bool:

@@ -402,6 +402,11 @@ CREATE TABLE IF NOT EXISTS settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+-- Browser sessions signed out (kiosk.signouts): their cookie is refused even where a copy survives.
+CREATE TABLE IF NOT EXISTS signed_out (
+    csrf_sha256 TEXT PRIMARY KEY,
+    at TEXT NOT NULL
+);
 """
 
 

@@ -112,16 +112,28 @@ def logout() -> Any:
     A cross-site form posted at the top level still gets its answer's Set-Cookie applied, so any
     page could sign the door's kiosk out; the forms here send their CSRF token, but scripts and
     older pages post without one. Browsers say where a request comes from in Sec-Fetch-Site."""
-    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+    if not _asked_here():
         return auth.refuse(403, "cross_site", "Only the kiosk's own pages can sign this browser out.")
     _end_session()
     session.clear()
     return redirect(url_for("pages.login"))
 
 
+def _asked_here() -> bool:
+    """Whether the browser says the request comes from the kiosk's own pages or from the person
+    (an address typed, a QR code opened from the camera), not from another site's page or link.
+    Browsers say so in Sec-Fetch-Site; a client that does not send it (a script) is believed."""
+    return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+
+
 @bp.get("/pair")
 def pair() -> Any:
-    """Sign a browser in with a token's role (the pairing QR encodes this link)."""
+    """Sign a browser in with a token's role (the pairing QR encodes this link).
+
+    Not from another site's link: any page could otherwise switch the door's signed-in console to
+    a kiosk token of its choosing (one read off a pairing QR), closing its live feed."""
+    if not _asked_here():
+        return auth.refuse(403, "cross_site", "Open the pairing link from its QR code or the kiosk's own pages.")
     token = request.args.get("token", "")
     with state().store.read() as db:
         who = auth.token_actor(db, token)

@@ -184,3 +184,49 @@ def test_a_cookie_signed_live_feed_opens_only_from_the_kiosks_own_pages(server):
     with connect(f"{server.ws_url}/ws/live?token={server.tokens['volunteer']}",  # a token needs no Origin check
                  additional_headers={"Origin": "http://elsewhere.example"}, open_timeout=5) as ws:
         assert '"snapshot"' in ws.recv(timeout=5)
+
+
+def test_a_copy_of_a_signed_out_cookie_is_refused_everywhere_even_after_a_restart(kiosk_process):
+    """Signing out only cleared the browser's cookie: a copy of it (a shared laptop) went on reading
+    names, registering walk-ins and opening the live feed for 16 hours (an auth review, session 15)."""
+    proc, _ = kiosk_process()
+    server = type("Running", (), {"url": proc.url})()
+    session, csrf = pin_session(server, "volunteer")
+    copied = dict(session.cookies)
+    assert requests.get(proc.url + "/api/attendees?q=a", cookies=copied, timeout=10).status_code == 200
+    signed_out = session.post(proc.url + "/logout", data={"csrf": csrf}, timeout=10, allow_redirects=False)
+    assert signed_out.status_code == 302
+
+    def refused_everywhere() -> None:
+        assert requests.get(proc.url + "/api/attendees?q=a", cookies=copied, timeout=10).status_code == 401
+        walk_in = requests.post(proc.url + "/api/attendees", json={"name": "Copied Cookie"}, cookies=copied,
+                                headers={"X-CSRF-Token": csrf}, timeout=10)
+        assert walk_in.status_code == 401
+        cookie = "; ".join(f"{name}={value}" for name, value in copied.items())
+        with pytest.raises(InvalidStatus) as socket_refused:
+            connect(proc.url.replace("http://", "ws://") + "/ws/live",
+                    additional_headers={"Cookie": cookie, "Origin": proc.url}, open_timeout=5)
+        assert socket_refused.value.response.status_code == 401
+
+    refused_everywhere()
+    proc.stop()
+    proc.start()
+    refused_everywhere()
+    again, _ = pin_session(server, "volunteer")  # signing in again is a new session, and works
+    assert again.get(proc.url + "/api/attendees?q=a", timeout=10).status_code == 200
+
+
+def test_another_sites_link_cannot_switch_a_signed_in_browser_to_another_role(server):
+    """/pair changed the session for any link: another site could sign the volunteer console in as
+    a kiosk token it had read off a pairing QR (an auth review, session 15). A QR code opened from
+    the camera (Sec-Fetch-Site: none) and the kiosk's own pages still pair."""
+    session, _ = pin_session(server, "volunteer")
+    link = f"{server.url}/pair?token={server.tokens['kiosk']}"
+    for site in ("cross-site", "same-site"):
+        refused = session.get(link, headers={"Sec-Fetch-Site": site}, timeout=10, allow_redirects=False)
+        assert refused.status_code == 403 and "Open the pairing link from its QR code" in refused.text
+        assert "Set-Cookie" not in refused.headers
+    assert session.get(server.url + "/api/attendees?q=a", timeout=10).status_code == 200  # still the volunteer
+    opened = session.get(link, headers={"Sec-Fetch-Site": "none"}, timeout=10, allow_redirects=False)
+    assert (opened.status_code, opened.headers["Location"]) == (302, "/kiosk")
+    assert session.get(server.url + "/api/attendees?q=a", timeout=10).status_code == 403

@@ -1,0 +1,44 @@
+"""Browser sessions signed out: refused from then on, by every request and socket, across restarts.
+
+Why: a session is a signed cookie the browser keeps. Clearing it at sign-out does not stop a copy
+of it (a shared laptop, the cookie store read off a lent phone) from reading names and making
+changes for the rest of its 16 hours. Each sign-in has its own CSRF token, which names it; the
+signed-out ones are kept here, in memory for the check on every request, and in SQLite (as their
+SHA-256: they are credentials) so that a restart remembers them, for as long as a session lives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from . import clock
+from .db import Store
+
+
+class SignedOut:
+    """The sessions (named by their CSRF token) that signed out within a session's lifetime."""
+
+    def __init__(self, store: Store, lifetime: dt.timedelta) -> None:
+        self.store, self.lifetime = store, lifetime
+        with store.read() as db:
+            rows = db.execute("SELECT csrf_sha256 FROM signed_out WHERE at > ?", [self._oldest()]).fetchall()
+        self._ended = {row[0] for row in rows}
+
+    def __contains__(self, csrf: object) -> bool:
+        return isinstance(csrf, str) and _digest(csrf) in self._ended
+
+    def add(self, csrf: str) -> None:
+        """Refuse this session from now on; the entries older than a session's lifetime go."""
+        digest = _digest(csrf)
+        with self.store.write() as db:
+            db.execute("INSERT OR IGNORE INTO signed_out (csrf_sha256, at) VALUES (?, ?)", [digest, clock.now_iso()])
+            db.execute("DELETE FROM signed_out WHERE at <= ?", [self._oldest()])
+        self._ended.add(digest)
+
+    def _oldest(self) -> str:
+        return (clock.now() - self.lifetime).isoformat(timespec="milliseconds")
+
+
+def _digest(csrf: str) -> str:
+    return hashlib.sha256(csrf.encode("utf-8", "surrogatepass")).hexdigest()
