@@ -120,11 +120,14 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
     app = Flask(__name__, template_folder=str(WEB_DIR / "templates"), static_folder=str(WEB_DIR / "static"),
                 static_url_path="/static")
     master = tickets.load_or_create_secret(settings.secret, settings.secret_file)
+    session_key = tickets.derive_key(master, "flask-session")
     # Windows serves with Werkzeug's threads (no hub to keep free) and its fsync needs a writable handle.
     store = Store(settings.database, background_sync=not sys.platform.startswith("win"))
     try:
         door = Door.open(store, settings.event, master,
                          checkin.Limits(settings.max_failed_scans, settings.failed_scan_window))
+        with store.write() as db:  # a PIN changed for a leak: the phones paired with the old one stop too
+            auth.revoke_made_with_old_pins(db, session_key, settings.pins)
         state = KioskState(settings=settings, store=store, door=door, master=master, login_limiter=auth.LoginLimiter(),
                            ended_sessions=SignedOut(store, SESSION_LIFETIME),
                            printers=PrinterBoard(store, door.event, settings.printers, door.feed,
@@ -136,7 +139,7 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
     app.url_map.converters["int"] = RowId
     app.session_interface = SessionCookies()
     app.config.update(
-        SECRET_KEY=tickets.derive_key(master, "flask-session"),
+        SECRET_KEY=session_key,
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.https,
         SESSION_COOKIE_NAME="kiosk_session", PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
         # Only a change to the session sends the cookie: a page's request still in flight when its

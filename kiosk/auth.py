@@ -35,13 +35,15 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(db: sqlite_utils.Database, role: str, label: str = "", expires_at: str | None = None) -> str:
-    """A new bearer token for a role; only its hash is kept. Pairing tokens expire (see pages.py)."""
+def create_token(db: sqlite_utils.Database, role: str, label: str = "", expires_at: str | None = None,
+                 made_by: str | None = None) -> str:
+    """A new bearer token for a role; only its hash is kept. Pairing tokens expire (see pages.py)
+    and die with the credential they were `made_by` (see ``maker``)."""
     if role not in ROLE_RANK:
         raise ValueError(f"unknown role {role!r}: choose kiosk, volunteer or organizer")
     token = f"{role[0]}k_{secrets.token_urlsafe(24)}"
     db["tokens"].insert({"token_hash": hash_token(token), "role": role, "label": label, "created_at": clock.now_iso(),
-                         "expires_at": expires_at})
+                         "expires_at": expires_at, "made_by": made_by})
     return token
 
 
@@ -51,8 +53,31 @@ def list_tokens(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 
 def revoke_token(db: sqlite_utils.Database, token_id: int) -> bool:
-    cursor = db.execute("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [clock.now_iso(), token_id])
-    return cursor.rowcount == 1
+    """Revoke a token and every token paired with it, and with those, down the line: a phone paired
+    from a lost phone must stop reading names too. Whether `token_id` itself was live."""
+    revoked = db.execute("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                         [clock.now_iso(), token_id]).rowcount == 1
+    db.execute("WITH RECURSIVE paired(id) AS (SELECT id FROM tokens WHERE made_by = 'token:' || ? "
+               "UNION SELECT tokens.id FROM tokens JOIN paired ON tokens.made_by = 'token:' || paired.id) "
+               "UPDATE tokens SET revoked_at = ? WHERE id IN paired AND revoked_at IS NULL", [token_id, clock.now_iso()])
+    return revoked
+
+
+def maker(actor: Actor) -> str:
+    """What a token paired by `actor` is made with: its token ("token:11"), or its PIN by fingerprint
+    ("pin:volunteer:..."), so that a PIN changed for a leak ends the phones paired with it too."""
+    return f"{actor.label}:{pin_tag(actor.role)}" if actor.label.startswith("pin:") else actor.label
+
+
+def revoke_made_with_old_pins(db: sqlite_utils.Database, key: bytes, pins: dict[str, str]) -> int:
+    """At start-up: revoke the tokens paired by a PIN session with a PIN that is no longer the
+    role's (changed in the config for a leak, the server restarted); how many."""
+    now, count = clock.now_iso(), 0
+    for role in ROLE_RANK:
+        current = f"pin:{role}:{pin_fingerprint(key, role, pins.get(role, ''))}"
+        count += db.execute("UPDATE tokens SET revoked_at = ? WHERE made_by LIKE ? AND made_by != ? "
+                            "AND revoked_at IS NULL", [now, f"pin:{role}:%", current]).rowcount
+    return count
 
 
 def token_actor(db: sqlite_utils.Database, token: str) -> Actor | None:
@@ -215,7 +240,10 @@ def pin_tag(role: str) -> str:
     Keyed with the session secret, so the cookie (readable by its holder) does not give the PIN away."""
     pin = current_app.extensions["kiosk"].settings.pins.get(role, "")
     key = current_app.secret_key
-    key = key.encode() if isinstance(key, str) else key
+    return pin_fingerprint(key.encode() if isinstance(key, str) else key, role, pin)
+
+
+def pin_fingerprint(key: bytes, role: str, pin: str) -> str:
     return hmac.new(key, f"{role}:{pin}".encode(), hashlib.sha256).hexdigest()[:32]
 
 

@@ -260,8 +260,11 @@ def _primary_code(exc: BaseException) -> int:
 def create_schema(db: sqlite_utils.Database) -> None:
     """Create tables, indexes and triggers if missing, and recount the headcounts once."""
     db.executescript(SCHEMA)
-    if "expires_at" not in {column[1] for column in db.execute("PRAGMA table_info(tokens)")}:
+    token_columns = {column[1] for column in db.execute("PRAGMA table_info(tokens)")}
+    if "expires_at" not in token_columns:
         db.execute("ALTER TABLE tokens ADD COLUMN expires_at TEXT")  # databases from before pairing expiry
+    if "made_by" not in token_columns:
+        db.execute("ALTER TABLE tokens ADD COLUMN made_by TEXT")  # databases from before session 15
     db.executescript(RECOUNT)
     if db.execute("PRAGMA user_version").fetchone()[0] < 2:
         _refresh_search_text(db)
@@ -365,7 +368,8 @@ CREATE TABLE IF NOT EXISTS tokens (
     label TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL,
     revoked_at TEXT,
-    expires_at TEXT
+    expires_at TEXT,
+    made_by TEXT  -- a pairing's: the token ("token:11") or PIN ("pin:ROLE:FINGERPRINT") it was made with
 );
 CREATE TABLE IF NOT EXISTS print_jobs (
     id INTEGER PRIMARY KEY,

@@ -181,7 +181,7 @@ def create_pairing() -> Response:
     with state().store.write() as db:
         # A phone paired for the evening stops working the next morning, whoever paired it.
         expires = (clock.now() + dt.timedelta(hours=PAIRING_HOURS)).isoformat(timespec="milliseconds")
-        token = auth.create_token(db, role, label=f"paired by {who.label}", expires_at=expires)
+        token = auth.create_token(db, role, label=f"paired by {who.label}", expires_at=expires, made_by=auth.maker(who))
         audit.record(db, Actor(who.role, who.label), "pairing", state().door.event.id, role=role)
     url = f"{_lan_base_url()}/pair?token={token}"
     svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8).to_string(encoding="unicode")

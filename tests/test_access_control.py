@@ -7,6 +7,7 @@ declared role fails here instead of being forgotten.
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -230,3 +231,47 @@ def test_another_sites_link_cannot_switch_a_signed_in_browser_to_another_role(se
     opened = session.get(link, headers={"Sec-Fetch-Site": "none"}, timeout=10, allow_redirects=False)
     assert (opened.status_code, opened.headers["Location"]) == (302, "/kiosk")
     assert session.get(server.url + "/api/attendees?q=a", timeout=10).status_code == 403
+
+
+def paired_token(session: requests.Session, url: str, role: str = "volunteer", **headers: str) -> str:
+    """Pair a phone from `session` (a token's or a PIN's); the new token from its /pair link."""
+    made = session.post(url + "/api/pairings", json={"role": role}, headers=headers, timeout=10)
+    assert made.status_code == 201, made.text
+    return parse_qs(urlsplit(made.json()["url"]).query)["token"][0]
+
+
+def reads_names(url: str, token: str) -> int:
+    return requests.get(url + "/api/attendees?q=a", headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code
+
+
+def test_revoking_a_token_revokes_the_phones_paired_with_it_down_the_line(server):
+    """A phone paired from a lost volunteer phone kept reading names for 16 hours after the lost
+    one's token was revoked (an auth review, session 15)."""
+    lost = server.client("volunteer")
+    child = paired_token(lost, server.url)
+    grandchild = paired_token(requests.Session(), server.url, Authorization=f"Bearer {child}")
+    unrelated = paired_token(server.client("organizer"), server.url)
+    assert {reads_names(server.url, token) for token in (child, grandchild, unrelated)} == {200}
+    lost_id = next(t["id"] for t in server.get("/api/tokens").json()["tokens"] if t["label"] == "test-volunteer")
+    assert server.delete(f"/api/tokens/{lost_id}").status_code == 200
+    assert [reads_names(server.url, token) for token in (server.tokens["volunteer"], child, grandchild, unrelated)] \
+        == [401, 401, 401, 200]
+
+
+def test_changing_a_leaked_pin_ends_the_phones_paired_with_it(kiosk_process):
+    """The README's answer to a leaked PIN (change it, restart) ended the PIN's sessions but not the
+    tokens those sessions had paired (an auth review, session 15)."""
+    proc, _ = kiosk_process()
+    server = type("Running", (), {"url": proc.url})()
+    volunteer, csrf = pin_session(server, "volunteer")
+    by_pin = paired_token(volunteer, proc.url, **{"X-CSRF-Token": csrf})
+    organizer, organizer_csrf = pin_session(server, "organizer")
+    by_other_pin = paired_token(organizer, proc.url, **{"X-CSRF-Token": organizer_csrf})
+    assert reads_names(proc.url, by_pin) == reads_names(proc.url, by_other_pin) == 200
+    proc.stop()
+    config = proc.config_path.read_text()
+    proc.config_path.write_text(config.replace(f'volunteer_pin = "{PINS["volunteer"]}"', 'volunteer_pin = "97531"'))
+    proc.start()
+    assert reads_names(proc.url, by_pin) == 401
+    assert reads_names(proc.url, by_other_pin) == 200  # the organizer's PIN did not change
+    assert requests.get(f"{proc.url}/pair?token={by_pin}", timeout=10, allow_redirects=False).status_code == 401
