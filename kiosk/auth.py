@@ -197,6 +197,17 @@ class LoginLimiter:
             attempts.append(attempt)
             self._everyone.append(attempt)
 
+    def succeeded(self, client: str) -> None:
+        """The attempt `client` was let through for had a right PIN: it does not count at all. (Held
+        for `pending` seconds, five volunteers signing in behind one address held up the sixth.)"""
+        key = address_key(client)
+        with self._lock:
+            attempts = self._attempts.get(key, [])
+            pending = next((attempt for attempt in reversed(attempts) if not attempt[1]), None)
+            if pending is not None:
+                attempts.remove(pending)
+                self._everyone = [attempt for attempt in self._everyone if attempt is not pending]
+
     def _recent(self, key: str, now: float) -> list[list[float]]:
         return [a for a in self._attempts.get(key, []) if a[0] > now - (self.window if a[1] else self.pending)]
 

@@ -69,6 +69,7 @@ def login() -> Any:
         else:
             role = auth.check_pin(state().settings.pins, request.form.get("pin", "").strip())
             if role:
+                limiter.succeeded(client)
                 _sign_in(role, "pin")
                 return redirect(next_url or auth.HOME[role])
             limiter.failed(client)

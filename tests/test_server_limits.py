@@ -357,3 +357,11 @@ def test_under_pressure_the_address_holding_the_most_waiting_connections_loses_i
     waiting.discard("stranger-4")
     waiting.add("volunteer", "10.0.0.3", lambda: closed.append("volunteer"))
     assert closed[3:] == [] and waiting.count == 4
+
+
+def test_right_pins_never_count_against_the_volunteers_behind_one_address(server):
+    """A right PIN was held as a pending attempt for 10 s: five volunteers signing in behind one
+    address (a tunnel, a NAT) within 10 s made the sixth wait (an auth review, session 15)."""
+    server.state.login_limiter.clock = Clock()
+    assert [pin_attempt(server, "10.0.0.9", PINS["volunteer"]) for _ in range(8)] == [302] * 8
+    assert [pin_attempt(server, "10.0.0.9", "0000") for _ in range(6)] == [401] * 5 + [429]  # wrong ones still do
