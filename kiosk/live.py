@@ -288,7 +288,7 @@ def camera(ws) -> None:
     sign_in = _SignIn("kiosk")
     with _hung_up_is_normal():
         while True:
-            frame = ws.receive()
+            frame = ws.receive(timeout=RECHECK_SECONDS)  # None after a quiet while: look at the sign-in again
             if sign_in.lapsed():
                 return _close_lapsed(ws)
             if frame is None:

@@ -170,3 +170,17 @@ def test_unknown_api_paths_and_methods_answer_json_and_pages_html(server):
     assert "GET" in wrong_method.headers["Allow"]
     page = server.get("/no-such-page", None)
     assert page.status_code == 404 and page.headers["Content-Type"].startswith("text/html")
+
+
+def test_revoking_a_token_closes_its_idle_camera_socket_too(kiosk_process):
+    """/ws/camera looked at its sign-in only when a frame came: an idle one stayed open after its
+    token was revoked (an auth review, session 15)."""
+    proc, tokens = kiosk_process(seed=False)
+    organizer = {"Authorization": f"Bearer {tokens['organizer']}"}
+    made = requests.post(proc.url + "/api/tokens", json={"role": "kiosk", "label": "door camera"}, headers=organizer,
+                         timeout=10).json()
+    token_id = requests.get(proc.url + "/api/tokens", headers=organizer, timeout=10).json()["tokens"][-1]["id"]
+    with connect(f"{proc.url.replace('http://', 'ws://')}/ws/camera?token={made['token']}", open_timeout=5) as ws:
+        revoked = requests.delete(f"{proc.url}/api/tokens/{token_id}", headers=organizer, timeout=10)
+        assert revoked.json()["result"] == "revoked"
+        assert _closed_by_server(ws, 5) == []
