@@ -66,3 +66,12 @@ def test_names_with_digits_or_without_letters_are_still_names(empty_server, tmp_
     answer = upload_text(empty_server, tmp_path, "list.csv", f"Name\n{name}\n")
     assert answer.status_code == 200, answer.text
     assert [person["name"] for person in empty_server.people()] == [name]
+
+
+def test_a_platform_export_keeps_what_a_guest_typed_as_their_name(empty_server, tmp_path: Path) -> None:
+    """Only a hand-made list is read as a slipped column: on a platform, "2024" is what the guest typed."""
+    secret = "hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq"
+    text = f"Order code,Attendee name,Product,Secret,E-mail\nABC12,2024,Regular,{secret},twenty@example.org\n"
+    answer = upload_text(empty_server, tmp_path, "pretix.csv", text)
+    assert answer.status_code == 200 and answer.json()["source"] == "pretix", answer.text
+    assert [person["name"] for person in empty_server.people()] == ["2024"]

@@ -186,8 +186,6 @@ def person_name(table: Table, row: Row, full: str, first: str, last: str) -> tup
     name = full or join_name(first, last)
     if not name:
         raise fail(table, row, "the name is empty")
-    if _NUMBER_OR_DATE.fullmatch(name):
-        raise fail(table, row, f"the name is {name!r}, a number or a date: is the name column the right one?")
     if not first and not last:
         family_first = _family_comma_given(name)
         if family_first:
@@ -196,10 +194,6 @@ def person_name(table: Table, row: Row, full: str, first: str, last: str) -> tup
         first, last = split_name(name)
     return name, first, last
 
-
-# A "name" of digits and the marks of numbers, dates and times only: a workbook's number or date cell
-# (an order number, a registration date) in the name column, which would greet "45621" at the door.
-_NUMBER_OR_DATE = re.compile(r"[\d\s.,:/+\-]+(?:T[\d.:+\-]+)?")  # "2026-11-26T00:00:00": a workbook's date
 
 # Lower-case words inside a family name ("van der Berg", "de la Cruz", "bin Said").
 _SURNAME_PARTICLES = frozenset({

@@ -21,8 +21,8 @@ from ..platform_codes import plain_key
 from ..textnorm import fold
 from .answered import submission_times
 from .common import (
-    Columns, RowParser, answers_no, build_person, find_company, header_key, is_attending, join_name, normalise_email,
-    parse_count, person_name, single_code,
+    Columns, RowParser, answers_no, build_person, fail, find_company, header_key, is_attending, join_name,
+    normalise_email, parse_count, person_name, single_code,
 )
 from .model import ImportedPerson
 from .reading import Row
@@ -41,10 +41,18 @@ LAST_NAME_TITLES = ("Last name", "Lastname", "Last_name", "Surname", "Family nam
 _NAME_KEYS = frozenset(header_key(title) for title in (*FULL_NAME_TITLES, *FIRST_NAME_TITLES, *LAST_NAME_TITLES))
 
 
+# A "name" of digits and the marks of numbers, dates and times only: a workbook's number or date cell
+# (an order number, a registration date: a slipped column) under the name's title in a hand-made list,
+# which would greet "45621" at the door. (A platform's export has what each guest typed: left alone.)
+_NUMBER_OR_DATE = re.compile(r"[\d\s.,:/+\-]+(?:T[\d.:+\-]+)?")  # "2026-11-26T00:00:00": a workbook's date
+
+
 def names_a_column(cell: str) -> bool:
     """Whether a cell is the title of a name column ("Name", "Surname"): a line of it alone is a
     one-column list's header, not a title above the header."""
     return header_key(cell) in _NAME_KEYS
+
+
 # Words that are a whole name alone but half of one beside their pair: French lists write
 # "Nom;Prénom;Email;Téléphone;Entreprise" (Nom = family name), Italian ones "Nome,Cognome,Email"
 # and Spanish "Nombre,Apellidos" (Nome/Nombre = given name), as exports on GitHub show.
@@ -161,6 +169,8 @@ def row_parser(columns: Columns) -> RowParser:
         if section is not None and section.line == row.line:  # a heading, not a person
             return None
         names = person_name(table, row, _full_name(columns, row, fulls), *columns.cells(row, first, last))
+        if _NUMBER_OR_DATE.fullmatch(names[0]):
+            raise fail(table, row, f"the name is {names[0]!r}, a number or a date: is the name column the right one?")
         email_text = columns.first_filled(row, emails)
         keys = door_codes(row)
         status_text = _status_of(columns.cells(row, *statuses))
