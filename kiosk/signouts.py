@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
+import sqlite3
 
 from . import clock
 from .db import Store
+
+log = logging.getLogger("kiosk.signouts")
 
 
 class SignedOut:
@@ -29,12 +33,17 @@ class SignedOut:
         return isinstance(csrf, str) and _digest(csrf) in self._ended
 
     def add(self, csrf: str) -> None:
-        """Refuse this session from now on; the entries older than a session's lifetime go."""
+        """Refuse this session from now on; the entries older than a session's lifetime go. A disk
+        that cannot take the row (full, read-only) must not stop the sign-out: it then holds until
+        the server restarts, and the warning says so."""
         digest = _digest(csrf)
-        with self.store.write() as db:
-            db.execute("INSERT OR IGNORE INTO signed_out (csrf_sha256, at) VALUES (?, ?)", [digest, clock.now_iso()])
-            db.execute("DELETE FROM signed_out WHERE at <= ?", [self._oldest()])
         self._ended.add(digest)
+        try:
+            with self.store.write() as db:
+                db.execute("INSERT OR IGNORE INTO signed_out (csrf_sha256, at) VALUES (?, ?)", [digest, clock.now_iso()])
+                db.execute("DELETE FROM signed_out WHERE at <= ?", [self._oldest()])
+        except sqlite3.Error as exc:
+            log.warning("a sign-out is kept in memory only, until the server restarts: %s", exc)
 
     def _oldest(self) -> str:
         return (clock.now() - self.lifetime).isoformat(timespec="milliseconds")
