@@ -244,21 +244,22 @@ def _title_width(line: str, delimiter: str, delimiter_known: bool) -> int:
 
 def _only_cell(line: str, hint: str | None) -> str:
     """The text of a line that holds one cell, else ""."""
-    try:
-        cells = next(csv.reader([line.rstrip("\r\n")], delimiter=hint or sniff_delimiter(line)), [])
-    except csv.Error:
-        return ""
-    filled = [cell for cell in cells if cell.strip()]
-    return clean_cell(filled[0]).strip() if len(filled) == 1 else ""
+    cells = _filled_cells(line, hint or sniff_delimiter(line))
+    return clean_cell(cells[0]).strip() if len(cells) == 1 else ""
 
 
 def _cell_count(line: str, delimiter: str) -> int:
-    """How many non-empty cells a single line holds (split plainly when it is not valid CSV)."""
+    """How many non-empty cells a single line holds."""
+    return len(_filled_cells(line, delimiter))
+
+
+def _filled_cells(line: str, delimiter: str) -> list[str]:
+    """The non-empty cells of a single line (split plainly when it is not valid CSV)."""
     try:
         cells = next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
     except csv.Error:
         cells = line.split(delimiter)
-    return sum(1 for cell in cells if cell.strip())
+    return [cell for cell in cells if cell.strip()]
 
 
 def _excel_separator_hint(text: str) -> tuple[str, str | None]:
