@@ -24,7 +24,7 @@ import click
 
 from . import attendees, audit, auth, checkin, clock, config, events, forget as forgetting, importers, process_locks, reports, tickets
 from .audit import CLI
-from .db import SCHEMA_VERSION, Store
+from .db import SCHEMA_VERSION, Store, is_damaged
 from .door import Door
 from .events import Event
 from .headcount import headcount
@@ -52,7 +52,8 @@ class Context:
         try:
             return Store(path)
         except (sqlite3.DatabaseError, OSError) as exc:
-            raise config.ConfigError(config.database_error(path, exc)) from None
+            raise config.ConfigError(self._damaged([str(exc)]) if is_damaged(exc) else config.database_error(path, exc)) \
+                from None
 
     def check_database(self) -> None:
         """ConfigError naming storage.database when the file is there but not this kiosk's (another
@@ -80,9 +81,13 @@ class Context:
         except sqlite3.DatabaseError as exc:
             problems = [str(exc)]
         if problems != ["ok"]:
-            raise config.ConfigError(config.database_error(self.settings.database, (
-                f"the file is damaged ({'; '.join(problems)}); restore a copy, or try the sqlite3 shell's "
-                ".recover into a new file")))
+            raise config.ConfigError(self._damaged(problems))
+
+    def _damaged(self, problems: list[str]) -> str:
+        """The one line for a database file SQLite finds damaged, when opened or checked."""
+        return config.database_error(self.settings.database, (
+            f"the file is damaged ({'; '.join(problems)}); restore a copy, or try the sqlite3 shell's "
+            ".recover into a new file"))
 
     @contextlib.contextmanager
     def door(self) -> Iterator[Door]:

@@ -250,6 +250,11 @@ def is_disk_trouble(exc: BaseException) -> bool:
     return _primary_code(exc) in _DISK_TROUBLE
 
 
+def is_damaged(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite finding the file's own structure broken ("database disk image is malformed")."""
+    return _primary_code(exc) == sqlite3.SQLITE_CORRUPT
+
+
 def _primary_code(exc: BaseException) -> int:
     """SQLite's primary result code of an error (0 for anything else): the low byte of an extended one."""
     if not isinstance(exc, sqlite3.Error):
