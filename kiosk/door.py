@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from printers import queue as print_queue
+from printers.offload import off_hub
 
 from . import attendees, audit, checkin, events, importers
 from .audit import Actor
@@ -180,16 +181,22 @@ class Door:
         ``progress(stage, done, total)`` follows both stages, "Reading" then "Writing":
         writing a large list takes far longer than reading it. ``remove_missing`` marks
         people of this platform who are no longer in the list not attending.
+
+        Both stages are seconds of pure Python for a list of thousands, so under `kiosk serve`
+        they run in a real thread (``off_hub``): on the hub they froze every page, websocket and
+        scan meanwhile. Scans still wait for the writing stage (it holds the one writer, so
+        that a failure part-way imports nothing), but pages and screens go on.
         """
         def stage(name: str) -> Callable[[int, int], None] | None:
             return (lambda done, total: progress(name, done, total)) if progress else None
 
-        batch = importers.read_attendee_file(path, source=source, progress=stage("Reading"))
+        batch = off_hub(lambda: importers.read_attendee_file(path, source=source, progress=stage("Reading")))
         digest = file_sha256(path)
         with self.store.serialised():
             with self.store.write() as db:
-                summary = attendees.upsert_batch(db, self.event, self.master, batch,
-                                                 remove_missing=remove_missing, progress=stage("Writing"))
+                summary = off_hub(lambda: attendees.upsert_batch(db, self.event, self.master, batch,
+                                                                 remove_missing=remove_missing,
+                                                                 progress=stage("Writing")))
                 summary.imported_before = audit.evening_of_import(db, digest, self.event.id)
                 audit.record(db, actor, "import", self.event.id, file=Path(path).name, sha256=digest,
                              **summary.counts())

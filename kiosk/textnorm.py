@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -18,10 +19,16 @@ _JOINERS = frozenset("\u200c\u200d")
 _LOOSE_JOINER = re.compile(r"(?:(?<=\s)|^)[\u200c\u200d]+|[\u200c\u200d]+(?=\s|$)")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(text: str | None) -> str:
-    """Case- and accent-insensitive form of text (NFKD, combining marks dropped, casefolded)."""
+    """Case- and accent-insensitive form of text (NFKD, combining marks dropped, casefolded).
+
+    Remembered: importing a list folds each name in several places (matching it to the stored
+    people, then its search text), and the character-by-character pass was most of an import."""
     if not text:
         return ""
+    if text.isascii():  # nothing to decompose, no marks, no special letters: the same as below
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_SPECIAL))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_SPECIAL)
 
@@ -54,8 +61,8 @@ def clean(text: object, limit: int = 200) -> str:
     """
     if text is None:
         return ""
-    if isinstance(text, str) and text.isascii() and text.isprintable():  # the usual station name: no control chars
-        return " ".join(text.split())[:limit]
+    if isinstance(text, str) and text.isprintable():  # no control, format or odd space character to look at
+        return " ".join(unicodedata.normalize("NFC", text).split())[:limit]
     value = unicodedata.normalize("NFC", "".join(_visible(ch) for ch in str(text)))
     return _LOOSE_JOINER.sub("", " ".join(value.split()))[:limit]
 
