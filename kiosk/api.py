@@ -174,7 +174,19 @@ def scan_refusal(body: dict[str, Any]) -> str | None:
     # A retry is matched on the whole nonce: one cut to MAX_NONCE_CHARS made a new scan whose nonce
     # began like an older one's get that older answer (a welcome, and nobody checked in).
     return (_not_text(body, "station") or _too_long(None if nonce is None else str(nonce), "nonce", MAX_NONCE_CHARS)
-            or _too_long(body.get("saved_at"), "saved_at"))
+            or _not_late(body))
+
+
+def _not_late(body: dict[str, Any]) -> str | None:
+    """Why the late-scan fields cannot be taken. A kiosk that sent its saved time as a number (epoch
+    seconds) had the scan taken as not late: a refusal of someone already let in on trust then
+    never reached the volunteers' feed."""
+    saved_at, late = body.get("saved_at"), body.get("late")
+    if saved_at is not None and not isinstance(saved_at, str):
+        return 'saved_at must be text: the ISO 8601 time the scan was saved, like "2026-11-26T18:42:05Z".'
+    if late is not None and not isinstance(late, bool):
+        return "late must be true or false."
+    return _too_long(saved_at, "saved_at")
 
 
 def scan(door: Any, body: dict[str, Any], client: str) -> Outcome:

@@ -112,6 +112,7 @@ DRAIN_MAX = 64 * 1024  # unread body bytes gunicorn may read away itself, 1 KB a
 DRAIN_LIMIT = 64 * 1024 * 1024  # unread body bytes read away at all: past them the connection closes (_drain)
 DRAIN_STEP = 64 * 1024  # bytes read away between two turns of the other connections (_drain)
 SPARE_FILES = 200  # database, log, listening socket, the print process's pipes
+CHUNK_TURN = 64  # chunks of a chunked body decoded between two turns of the other connections (_fair_chunks)
 # The limits above, scaled for a trial: "CONNECTIONS=12 WRITE_WAIT=1" shows with a dozen connections
 # and in seconds what the real numbers take thousands of connections and minutes to show (the tests).
 LIMITS_ENV = "KIOSK_SERVER_LIMITS"
@@ -384,6 +385,7 @@ def _build_door_worker() -> type:
             A websocket counts among `websockets` for as long as it lives (its own pings find a
             client that has gone)."""
             body = req.body
+            _decode_in_turns(body, gevent.sleep)
             req.body = BodyWait(self, body)
             me = gevent.getcurrent()
             if req.path.startswith("/ws/"):
@@ -396,6 +398,8 @@ def _build_door_worker() -> type:
                 self.websockets.discard(me)
                 req.body = body  # gunicorn drains a little that is left under its own head wait
             self._drain(body)  # only once the answer is written: an error on the way skips this
+            if _pipelined(req):
+                gevent.sleep(0)  # the others' turn before this connection's next request (_pipelined)
             return answered
 
         def _drain(self, body: Any) -> None:
@@ -450,6 +454,40 @@ def _unread_too_much(body: Any) -> bool:
     if isinstance(reader, ChunkedReader):
         return reader.parser is not None
     return getattr(reader, "length", 0) > DRAIN_MAX
+
+
+def _pipelined(req: Any) -> bool:
+    """Whether the client already sent its next request behind this one (HTTP pipelining).
+
+    gunicorn answers such requests back to back, reading each from what it already holds, so one
+    connection that wrote thousands of requests at once (no login needed: GET /api/headcount) held
+    every scan for seconds. A browser or scanner waits for each answer; its next request is not
+    there yet, and reading it gives the other connections their turn anyway."""
+    buffered = getattr(getattr(req, "unreader", None), "buf", None)
+    if buffered is None:
+        return False
+    with buffered.getbuffer() as view:
+        return view.nbytes > 0
+
+
+def _decode_in_turns(body: Any, pause: Callable[[float], Any]) -> None:
+    """Let the other connections have a turn every CHUNK_TURN chunks of a chunked body.
+
+    Decoding a chunk is work, not waiting: a body of a million one-byte chunks already in the
+    socket's buffer kept the worker decoding for about 10 s (with a kiosk token, on /api/checkins),
+    and no deadline fires while nothing waits. Legitimate chunks are kilobytes each."""
+    from gunicorn.http.body import ChunkedReader
+
+    reader = getattr(body, "reader", None)
+    if isinstance(reader, ChunkedReader) and reader.parser is not None:
+        reader.parser = _fair_chunks(reader.parser, pause)
+
+
+def _fair_chunks(chunks: Any, pause: Callable[[float], Any]) -> Any:
+    for count, data in enumerate(chunks, 1):
+        yield data
+        if count % CHUNK_TURN == 0:
+            pause(0)
 
 
 def _hang_up(sock: Any) -> None:

@@ -141,3 +141,19 @@ def test_the_display_page_has_the_count_in_its_text_and_no_name(server):
     assert re.search(r'id="checked-in"[^>]*>2<', page) and re.search(r'id="expected"[^>]*>237<', page)
     assert re.search(r'id="walk-ins"[^>]*>0<', page)
     assert not any(part in page for person in people for part in (person["name"], person["email"]))
+
+
+@pytest.mark.parametrize("late", [{"saved_at": 1764284400}, {"saved_at": {"t": 1}}, {"saved_at": True},
+                                  {"late": "yes"}, {"late": 1}])
+@pytest.mark.parametrize("padding", [0, 40_000])  # kiosk.fast_scan, then the Flask view
+def test_a_late_scan_whose_saved_time_is_not_text_is_refused_not_taken_as_on_time(server, late, padding):
+    """An epoch number for saved_at used to drop the late flag: a refusal of someone let in on
+    trust then never reached the volunteers. Now the kiosk that sends it is told at once."""
+    person = server.people()[0]
+    body = {"code": person["ticket_code"], "station": "door-1", **late, "padding": "x" * padding}
+    response = server.post("/api/checkins", "kiosk", json=body)
+    assert response.status_code == 400 and response.json()["result"] == "bad_request", response.text
+    assert next(iter(late)) in response.json()["message"]
+    assert server.get("/api/headcount", None).json()["checked_in"] == 0
+    assert server.post("/api/checkins", "kiosk", json={"code": person["ticket_code"], "late": True,
+                                                       "saved_at": "2026-11-26T18:42:05Z"}).status_code == 201
