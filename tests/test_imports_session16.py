@@ -1,0 +1,37 @@
+"""An organiser's own status column, as a review of real sheets found it (session 16).
+
+A refusal word anywhere in the status refused: "Invited speaker", "Confirmed (moved off
+waitlist)" and "Confirmed - invoice pending" were turned away at the door. A status that opens
+with a yes is a yes now, and "Invited" refuses only on its own (Luma's guest who has not
+accepted). Each list is uploaded to a real server on 127.0.0.1, as the organiser page does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_imports import upload_text
+
+STATUSES = {
+    "Invited speaker": True,
+    "Confirmed (moved off waitlist)": True,
+    "Confirmed - invoice pending": True,
+    "Registered, not cancelled": True,
+    "Comp (sponsor)": True,
+    "Invited": False,
+    "Cancelled": False,
+    "Waitlist": False,
+    "Pending approval": False,
+    "Not attending": False,
+}
+
+
+def test_a_status_that_opens_with_a_yes_lets_in_and_a_refusal_still_refuses(empty_server, tmp_path: Path) -> None:
+    rows = "".join(f"Person {i},person{i}@example.com,\"{status}\"\n" for i, status in enumerate(STATUSES))
+    answer = upload_text(empty_server, tmp_path, "sheet.csv", "Name,Email,Registration status\n" + rows)
+    assert answer.status_code == 200, answer.text
+    people = {person["email"]: person for person in empty_server.people() + empty_server.people(attending=False)}
+    for i, (status, attending) in enumerate(STATUSES.items()):
+        person = people[f"person{i}@example.com"]
+        assert bool(person["attending"]) is attending, status
+        scanned = empty_server.scan(person["ticket_code"])
+        assert scanned.status_code == (201 if attending else 409), (status, scanned.text)
