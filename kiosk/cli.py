@@ -719,17 +719,19 @@ def printer() -> None:
 def printer_test(ctx: Context, name: str | None) -> None:
     """Print a test badge now (not queued), on each printer."""
     from printers.connections import PrinterError
+    from printers import states
     from printers.escpos_job import build_job, render_preview
     from printers.service import test_badge
 
     failed = False
     with ctx.door() as door:
         info = test_badge(door.event)
+    known = states.stored(ctx.settings.database)
     for p in _printers(ctx, name):
         if _no_printer(p):
             failed = True
             continue
-        backend = printer_backend(p, ctx.settings)
+        backend = _backend_as_known(p, ctx.settings, known)
         try:
             backend.send(build_job(info, p.profile), "test-badge", preview=render_preview(info, p.profile))
             click.echo(f"{p.name}: test badge sent ({p.backend})")
@@ -737,6 +739,20 @@ def printer_test(ctx: Context, name: str | None) -> None:
             failed = True
             click.echo(f"{p.name}: {exc}", err=True)
     sys.exit(1 if failed else 0)
+
+
+def _backend_as_known(p: Any, settings: Any, known: dict[str, dict[str, Any]]) -> Any:
+    """The printer's backend, knowing what the print process stored: a printer it heard answer
+    status lately is silent now because it is jammed, not because it never answers. Without that,
+    a test badge went into a jammed printer's buffer and was reported sent."""
+    from printers import states
+    from printers.backend_network import SILENCE_GIVE_UP
+
+    backend = printer_backend(p, settings)
+    if hasattr(backend, "known_to_answer") and states.answered_lately(
+            known.get(p.name), getattr(backend, "name", ""), SILENCE_GIVE_UP):
+        backend.known_to_answer()
+    return backend
 
 
 @printer.command(name="status")
@@ -752,9 +768,7 @@ def printer_status(ctx: Context, name: str | None) -> None:
         if _no_printer(p):
             failed = True
             continue
-        backend = printer_backend(p, ctx.settings)
-        if known.get(p.name, {}).get("answers_status") and hasattr(backend, "known_to_answer"):
-            backend.known_to_answer()  # the print process heard it answer: silence now is a jam, not a model
+        backend = _backend_as_known(p, ctx.settings, known)
         status = backend.status()
         failing = _last_badge_failed(known.get(p.name, {})) if status.online else ""
         failed |= not status.online or bool(failing)

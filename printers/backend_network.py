@@ -28,7 +28,10 @@ from printers import escpos_lib, liveness
 from printers.status import PrinterError, PrinterStatus, query_status
 
 STATUS_TIMEOUT = 2.0   # an answering printer replies in milliseconds; over weak Wi-Fi, in a second or so
-SILENCE_GIVE_UP = 120.0  # s: a printer that answered, then fell silent this long, is taken for one that never answers
+# A printer that answered, then fell silent this long, is taken for one that never answers (a print
+# server put in its place). Not minutes: a jam can last that long, and a badge sent into a jammed
+# printer's buffer counts as printed and never comes out.
+SILENCE_GIVE_UP = 12 * 3600.0
 RECEIPT_TIMEOUT = 10.0  # after a job, its answer waits until the printer has read the whole badge (again while it still takes bytes)
 DRAIN_TIMEOUT = 1.0    # wait for the printer to close after our FIN
 DELIVERY_POLL = 0.01   # seconds between two looks at how much of the job the printer has not acknowledged

@@ -66,6 +66,7 @@ from . import liveness
 from . import queue as print_queue
 from . import states
 from .backend_devices import UsbBackend
+from .backend_network import SILENCE_GIVE_UP
 from .badge import BadgeInfo
 from .connections import Backend, PrinterError, PrinterStatus, open_backend
 from .escpos_job import build_job, render_preview
@@ -133,6 +134,7 @@ class PrinterState:
     name: str
     backend: str
     profile: str
+    address: str = ""                 # where it is, as its backend names it ("network 10.0.0.5:9100")
     online: bool | None = None        # None until we have heard from it
     paper: str = "unknown"            # ok | low | out | unknown (only printers answering DLE EOT tell)
     answers_status: bool | None = None  # network printers: it answers status, so its silence is trouble
@@ -203,7 +205,8 @@ class PrinterWorker:
     def __init__(self, settings: PrinterSettings, backend: Backend, route: print_queue.Route,
                  pool: "PrinterPool") -> None:
         self.settings, self.backend, self.route, self.pool = settings, backend, route, pool
-        self.state = PrinterState(settings.name, settings.backend, settings.profile)
+        self.state = PrinterState(settings.name, settings.backend, settings.profile,
+                                  address=getattr(backend, "name", settings.backend))
         self.health = Health()
         self.thread: threading.Thread | None = None
         self._seen = -1
@@ -213,6 +216,14 @@ class PrinterWorker:
     @property
     def name(self) -> str:
         return self.settings.name
+
+    def remember(self, stored: dict[str, Any] | None) -> None:
+        """Start from what the last print process stored of this printer: one that answered status
+        lately still does, so its silence at start is a jam (``states.answered_lately``)."""
+        if hasattr(self.backend, "known_to_answer") and states.answered_lately(
+                stored, self.state.address, SILENCE_GIVE_UP):
+            self.backend.known_to_answer()
+            self.state.answers_status = True
 
     def run(self) -> None:
         """The worker's loop, until the pool stops; one bad turn never kills it.
@@ -393,9 +404,11 @@ class PrinterPool:
         """Queue again what a crash interrupted, then start one worker thread per printer."""
         with self.store.write() as db:
             recovered = print_queue.recover_interrupted(db)
+            before = states.load(db)
         if recovered:
             log.warning("%d print job(s) interrupted by a stop are queued again (at-least-once)", recovered)
         for worker in self.workers:
+            worker.remember(before.get(worker.name))
             self.save_state(worker)  # not heard from yet: replaces what the last run left in printer_states
             worker.thread = threading.Thread(target=worker.run, name=f"printer-{worker.name}", daemon=True)
             worker.thread.start()

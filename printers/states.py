@@ -10,6 +10,7 @@ functions run inside the caller's transaction.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import sqlite3
 from pathlib import Path
@@ -28,8 +29,26 @@ def save(db: sqlite_utils.Database, state: dict[str, Any]) -> None:
 
 
 def load(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
-    """Every stored state, by printer name."""
-    return {row["name"]: json.loads(row["state"]) for row in db.execute("SELECT name, state FROM printer_states")}
+    """Every stored state, by printer name, with when it was stored (``stored_at``)."""
+    rows = db.execute("SELECT name, state, updated_at FROM printer_states")
+    return {row["name"]: {**json.loads(row["state"]), "stored_at": row["updated_at"]} for row in rows}
+
+
+def answered_lately(state: dict[str, Any] | None, address: str, within: float) -> bool:
+    """Whether a stored state says the printer at `address` answers status queries, stored at most
+    `within` seconds ago: its silence now is a jam, not a model that never answers.
+
+    Why: a print process that starts afresh (a restart, or the master replacing a stuck one) while
+    the printer is jammed met silence from the start, took it for a print server that never answers,
+    and sent every waiting badge into the jammed printer's buffer, each counted printed and never
+    printed. The address must be the same: another printer put in its place starts afresh."""
+    if not state or not state.get("answers_status") or state.get("address") != address:
+        return False
+    try:
+        stored_at = dt.datetime.fromisoformat(state["stored_at"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return (clock.now() - stored_at).total_seconds() <= within
 
 
 def stored(database: Path) -> dict[str, dict[str, Any]]:

@@ -146,6 +146,33 @@ def test_a_killed_print_process_is_back_within_a_second_and_every_badge_prints_o
         assert alive(new)
 
 
+def test_a_print_process_replaced_during_a_jam_keeps_the_badges_waiting(door):
+    """A new print process met the jammed printer's silence from the start, took it for a print
+    server that never answers status, and sent every waiting badge into the jam: each counted
+    printed, none came out. It now starts from what the last one stored: this printer answers."""
+    with FakePrinter() as fake:
+        srv = door(fake)
+        codes = srv.codes(4)
+        timed_check_ins(srv.scan, codes[:1], "before the jam")
+        assert_printed_once(fake, codes[:1])
+        wait_until(lambda: srv.printer()["answers_status"] is True, what="the printer known to answer")
+
+        fake.mode = "silent"  # jammed: it takes bytes into its buffer but answers nothing, prints nothing
+        timed_check_ins(srv.scan, codes[1:], "during the jam")
+        wait_until(lambda: "stopped answering" in (srv.printer()["last_error"] or ""), what="the jam shown")
+        master = psutil.Process(srv.proc.proc.pid)
+        old = print_process(master)
+        old.kill()
+        print_process(master, not_pid=old.pid)
+        time.sleep(6.0)  # a few probes of the new process
+        assert len(fake.jobs) == 1, "badges were sent into the jammed printer"
+        state = srv.printer()
+        assert state["queue"]["queued"] == 3 and state["online"] is not True, state
+
+        fake.mode = "normal"
+        assert_printed_once(fake, codes, timeout=15)
+
+
 def test_the_print_process_stops_with_the_server(door):
     with FakePrinter() as fake:
         srv = door(fake)

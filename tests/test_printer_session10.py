@@ -25,9 +25,14 @@ def test_printer_status_during_a_jam_says_not_answering_not_online(make_server) 
         wait_until(lambda: printer_of(srv)["answers_status"] is True, what="the printer known to answer")
         fake.mode = "silent"  # jammed: it stops answering
         status = run_kiosk(srv.config_path, "printer", "status", check=False)
+        # The test badge too: it went into the jammed printer's buffer and was reported "sent".
+        test = run_kiosk(srv.config_path, "printer", "test", check=False)
+        jobs = len(fake.jobs)
     assert status.returncode == 1, status.stdout
     assert "default: NOT ANSWERING" in status.stdout and "stopped answering" in status.stdout, status.stdout
     assert "online" not in status.stdout
+    assert test.returncode == 1 and "stopped answering" in test.stderr, (test.stdout, test.stderr)
+    assert jobs == 1  # only the badge printed before the jam
 
 
 def test_printer_status_of_a_model_that_never_answers_still_says_online(tmp_path: Path) -> None:

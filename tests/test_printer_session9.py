@@ -76,6 +76,22 @@ def test_a_printer_silent_for_good_is_in_the_end_printed_to_without_the_check(mo
         assert len(fake.wait_for_jobs(1)) == 1
 
 
+def test_a_jam_of_many_minutes_still_holds_the_badges() -> None:
+    """Silent for 2 minutes, a printer that had answered was taken for a print server and sent every
+    waiting badge into its jammed buffer (counted printed, never printed). A jam lasts that long
+    when nobody is at the printer: the badges wait, however long."""
+    with FakePrinter() as fake:
+        backend = network(fake)
+        assert backend.status().online
+        fake.mode = "silent"
+        assert not backend.status().online
+        backend._silent_since -= 30 * 60  # silent for half an hour (white-box: the clock the give-up reads)
+        assert not backend.status().online
+        with pytest.raises(PrinterError, match="stopped answering"):
+            backend.send(build_job(INFO, "TM-T20II"), "job-1")
+        assert fake.jobs == []
+
+
 @pytest.mark.timeout(60)
 def test_at_the_door_badges_wait_out_a_jam_and_print_once_it_is_cleared(make_server) -> None:
     with FakePrinter() as fake:
