@@ -53,6 +53,7 @@ log = logging.getLogger("kiosk.checkpoints")
 INTERVAL = 0.1  # seconds: about the most a power cut can take back
 STOP_WAIT = 5.0  # seconds Store.close() waits for a checkpoint in progress
 CHECKPOINT_FRAMES = 1000  # pages in the WAL not yet in the database file: time to copy them
+GROWN_BYTES = 8 * 1024 * 1024  # a WAL file this long: the passive checkpoints are not catching up (`grown`)
 _flush = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync; its fsync is what SQLite uses there
 
 
@@ -62,6 +63,12 @@ class Checkpointer:
     def __init__(self, path: Path, interval: float = INTERVAL) -> None:
         self.path, self.interval = path, interval
         self.disk_error: OSError | None = None  # an fsync failed: the store must wait for the disk again
+        # The WAL file has grown past GROWN_BYTES: the store's writer empties it after its next commit.
+        # A PASSIVE checkpoint never holds anyone up, but under commits that never pause it never
+        # catches up: the WAL starts afresh only when a commit finds every frame copied, so it grew
+        # without end (600 MB for 390 MB of commits; 12 MB of it filled a nearly full disk during a
+        # rush, and the door answered 503 all evening).
+        self.grown = False
         self.thread_id: int | None = None  # the OS thread's id, once it runs
         self._failing = False
         self._wal_fd: int | None = None
@@ -111,6 +118,7 @@ class Checkpointer:
             self.disk_error = exc
         if last or self._index.unchecked_frames() >= CHECKPOINT_FRAMES:
             self._checkpoint(conn)
+        self.grown = self._wal_fd is not None and os.fstat(self._wal_fd).st_size >= GROWN_BYTES
 
     def _sync_wal(self) -> None:
         fd = self._open_wal()

@@ -22,6 +22,7 @@ the lock, run in a real thread while the other greenlets go on
 from __future__ import annotations
 
 import contextlib
+import logging
 import queue
 import sqlite3
 import threading
@@ -37,7 +38,9 @@ from .checkpoints import Checkpointer
 from .textnorm import search_text
 from .wal_index import WalIndex
 
+log = logging.getLogger("kiosk.db")
 BUSY_TIMEOUT_MS = 5000
+TRUNCATE_WAIT_MS = 100  # emptying a grown WAL waits this long at most for readers of older frames
 BUSY_RETRY_SECONDS = 0.0002  # another process holds the write lock for one commit: well under a millisecond
 SCHEMA_VERSION = 2  # 2: search_text also holds names with umlauts written out
 
@@ -116,6 +119,20 @@ class Store:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+            self._empty_a_grown_wal()
+
+    def _empty_a_grown_wal(self) -> None:
+        """Copy the rest of a WAL that has grown too long into the database and empty the file
+        (``Checkpointer.grown`` says why), here where no other write of this process can come
+        between. In a real thread: it waits for the disk, and for the readers of older frames to
+        finish (at most TRUNCATE_WAIT_MS; else it is tried again after a later commit)."""
+        if not (self._background and self._checkpointer is not None and self._checkpointer.grown):
+            return
+        self._checkpointer.grown = False  # the thread looks at the file again at its next tick
+        try:
+            off_hub(self._truncate_wal)
+        except sqlite3.Error as exc:
+            log.warning("could not empty the database's log: %s", exc)
 
     def _commit(self) -> None:
         """COMMIT; one that may wait for the disk runs in a real thread while the other greenlets go on."""
@@ -123,6 +140,13 @@ class Store:
             self._writer.execute("COMMIT")  # into the WAL, no fsync: kiosk.checkpoints
         else:
             off_hub(lambda: self._writer.execute("COMMIT"))
+
+    def _truncate_wal(self) -> None:
+        self._writer.execute(f"PRAGMA busy_timeout = {TRUNCATE_WAIT_MS}")
+        try:
+            self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            self._writer.execute("PRAGMA busy_timeout = 0")
 
     def _follow_the_disk(self) -> None:
         """Once the checkpoint thread's fsync failed (or the thread stopped), every commit waits for
