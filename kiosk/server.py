@@ -113,6 +113,11 @@ DRAIN_LIMIT = 64 * 1024 * 1024  # unread body bytes read away at all: past them 
 DRAIN_STEP = 64 * 1024  # bytes read away between two turns of the other connections (_drain)
 SPARE_FILES = 200  # database, log, listening socket, the print process's pipes
 CHUNK_TURN = 64  # chunks of a chunked body decoded between two turns of the other connections (_fair_chunks)
+# A display's or a console's websocket hears next to nothing from its client (a pong, a close):
+# one that is sent more than this within LISTENER_SECONDS is hung up (FairReads).
+LISTENER_BYTES = 16 * 1024
+LISTENER_SECONDS = 10.0
+LISTEN_ONLY = ("/ws/headcount", "/ws/live")
 # The limits above, scaled for a trial: "CONNECTIONS=12 WRITE_WAIT=1" shows with a dozen connections
 # and in seconds what the real numbers take thousands of connections and minutes to show (the tests).
 LIMITS_ENV = "KIOSK_SERVER_LIMITS"
@@ -347,6 +352,34 @@ def _build_door_worker() -> type:
             self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             raise BrokenPipeError(errno.EPIPE, "the client stopped reading its answer")
 
+    class FairReads(_SocketProxy):
+        """A websocket's client socket. A read that brought data gives the other connections a
+        turn: a client streaming one-byte frames kept the worker parsing them without one (eight
+        such sockets on the public /ws/headcount, and a scan took 0.7 s). A socket whose client
+        should say next to nothing (`listen_only`: a door display, a console) is hung up once it
+        has been sent LISTENER_BYTES within LISTENER_SECONDS; the page reconnects by itself."""
+
+        def __init__(self, sock: Any, listen_only: bool) -> None:
+            super().__init__(sock)
+            self._listen_only = listen_only
+            self._since, self._heard = time.monotonic(), 0
+
+        def recv(self, *args: Any) -> bytes:
+            data = self._sock.recv(*args)
+            if data:
+                gevent.sleep(0)
+                if self._listen_only and self._too_talkative(len(data)):
+                    _hang_up(self._sock)
+                    return b""
+            return data
+
+        def _too_talkative(self, size: int) -> bool:
+            now = time.monotonic()
+            if now - self._since > LISTENER_SECONDS:
+                self._since, self._heard = now, 0
+            self._heard += size
+            return self._heard > LISTENER_BYTES
+
     class DoorWorker(GeventWorker):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -390,6 +423,7 @@ def _build_door_worker() -> type:
             me = gevent.getcurrent()
             if req.path.startswith("/ws/"):
                 self.websockets.add(me, self.addresses.get(me, ""), lambda: _hang_up(sock))
+                sock = FairReads(sock, listen_only=req.path in LISTEN_ONLY)
             else:
                 sock = WriteWait(self, sock)
             try:

@@ -84,3 +84,54 @@ def test_a_body_of_one_byte_chunks_does_not_hold_the_scans(kiosk_process):
     print(f"{CHUNKS} one-byte chunks answered in {reader.took:.2f} s; slowest scan meanwhile {slowest:.3f} s")
     assert reader.took > 1.0, "the chunks were decoded too fast to show anything"
     assert slowest < reader.took / 4, f"a scan waited {slowest:.2f} s behind {reader.took:.2f} s of decoding"
+
+
+HANDSHAKE = (b"GET /ws/headcount HTTP/1.1\r\nHost: door\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+MASK = b"\x01\x02\x03\x04"
+# A text message begun and never finished: one-byte continuation frames, masked as a client's are.
+FIRST_FRAME = b"\x01\x81" + MASK + bytes([ord("x") ^ MASK[0]])
+TINY_FRAMES = (b"\x00\x81" + MASK + bytes([ord("x") ^ MASK[0]])) * 8192
+FLOODERS = 6
+
+
+def _flood_with_tiny_frames(port: int, stop: threading.Event, sent: list[int], hung_up: list[bool]) -> None:
+    """A stranger's public /ws/headcount socket streaming one-byte frames until hung up or told to stop."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.settimeout(5)
+    sock.sendall(HANDSHAKE)
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(4096)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    try:
+        sock.sendall(FIRST_FRAME)
+        while not stop.is_set():
+            sock.sendall(TINY_FRAMES)
+            sent[0] += len(TINY_FRAMES)
+    except OSError:
+        hung_up[0] = True
+    finally:
+        sock.close()
+
+
+def test_public_sockets_streaming_tiny_frames_neither_hold_the_scans_nor_stay_connected(kiosk_process):
+    proc, tokens = kiosk_process()
+    codes = ticket_codes(proc.url, tokens)
+    stop = threading.Event()
+    results = [([0], [False]) for _ in range(FLOODERS)]
+    flooders = [threading.Thread(target=_flood_with_tiny_frames, args=(proc.port, stop, *result), daemon=True)
+                for result in results]
+    for flooder in flooders:
+        flooder.start()
+    try:
+        time.sleep(0.5)
+        slowest = _slowest_of(proc.url, tokens["kiosk"], codes, 10)
+    finally:
+        stop.set()
+        for flooder in flooders:
+            flooder.join(timeout=30)
+    sent = [result[0][0] for result in results]
+    print(f"{FLOODERS} sockets of tiny frames, {sum(sent)} bytes sent; slowest scan meanwhile {slowest:.3f} s")
+    assert all(hung_up[0] for _, hung_up in results), "a socket that streamed frames at a display's feed stayed open"
+    assert slowest < 0.25, f"a scan took {slowest:.2f} s beside {FLOODERS} sockets of tiny frames"
