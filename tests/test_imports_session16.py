@@ -35,3 +35,25 @@ def test_a_status_that_opens_with_a_yes_lets_in_and_a_refusal_still_refuses(empt
         assert bool(person["attending"]) is attending, status
         scanned = empty_server.scan(person["ticket_code"])
         assert scanned.status_code == (201 if attending else 409), (status, scanned.text)
+
+
+# Eventbrite's attendee report with the buyer's columns left out, and one ticket whose buyer has not
+# yet given its holder's details: the whole report was refused ("line 3: the name is empty").
+EVENTBRITE_WITHOUT_BUYER = (
+    "\ufeffOrder #,Order Date,First Name,Last Name,Email,Quantity,Ticket Type,Attendee #,Attendee Status\r\n"
+    "11211912243,11/29/24 22:28,Ada,Lovelace,ada@example.org,1,General Admission,17645032101,Attending\r\n"
+    "11211912244,11/29/24 22:30,Info Requested,Info Requested,Info Requested,1,General Admission,"
+    "17645032102,Attending\r\n")
+
+
+def test_an_unassigned_eventbrite_ticket_without_the_buyers_columns_is_listed_under_its_order(
+        empty_server, tmp_path: Path) -> None:
+    answer = upload_text(empty_server, tmp_path, "report.csv", EVENTBRITE_WITHOUT_BUYER)
+    assert answer.status_code == 200, answer.text
+    people = {person["name"]: person for person in empty_server.people()}
+    assert sorted(people) == ["Ada Lovelace", "Order 11211912244"]
+    unassigned = people["Order 11211912244"]
+    assert unassigned["first_name"] == "" and unassigned["email"] is None
+    scanned = empty_server.scan("1121191224417645032102001")  # the ticket's printed barcode
+    assert scanned.status_code == 201, scanned.text
+    assert scanned.json()["message"] == "Welcome! Your badge is printing."  # greeted by no name

@@ -47,6 +47,13 @@ STATUS_TITLES = ("Attendee Status", "Teilnehmerstatus")
 NOT_YET_GIVEN = "info requested"
 
 
+def unassigned_name(order_no: str, attendee_no: str) -> str:
+    """What a ticket without its holder's details, in a report without the buyer's name, is listed
+    as: its order ("Order 1000000007"), so volunteers can find it (it is greeted by no name). It
+    used to refuse the whole report ("the name is empty") over one ticket its buyer had not assigned."""
+    return f"Order {order_no}" if order_no else f"Ticket {attendee_no}" if attendee_no else ""
+
+
 def looks_like(columns: Columns) -> bool:
     """Eventbrite's own numbering: an Attendee # column, or its order number with attendee status.
     A German "Teilnehmernummer" alone is any participant list's number: it needs the "Bestellnr." beside it."""
@@ -134,12 +141,14 @@ def row_parser(columns: Columns) -> RowParser:
 
     def parse(row: Row) -> ImportedPerson:
         given, family, full_name, email_text = attendee_cells(row, first, last, full, email)
+        order_no = digits(row, order, "Order #")
+        attendee_no = digits(row, attendee, "Attendee #")
         named = bool(given or family or full_name)
         if not named:  # a ticket not yet assigned: listed under the buyer's name, greeted by none
             full_name, given, family = columns.cells(row, buyer_full, buyer_first, buyer_last)
+            if not (full_name or given or family):  # a report without the buyer's columns
+                full_name = unassigned_name(order_no, attendee_no)
         names = person_name(table, row, full_name, given, family)
-        order_no = digits(row, order, "Order #")
-        attendee_no = digits(row, attendee, "Attendee #")
         keys = codes(row, order_no, attendee_no)
         status_text, ticket = columns.cells(row, status, ticket_type)
         company_text = next((value for value in attendee_cells(row, *company) if value), "")
