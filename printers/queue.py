@@ -79,6 +79,13 @@ def enqueue(db: sqlite_utils.Database, event_id: int, attendee_id: int | None, s
         "VALUES (?, ?, ?, ?, ?, 0, ?, ?)", [event_id, attendee_id, station, reason, QUEUED, now, now]).lastrowid
 
 
+def waiting_badge(db: sqlite_utils.Database, attendee_id: int) -> int | None:
+    """The job of the person's own badge (not a guest's) that is queued and not yet being sent, if any."""
+    row = db.execute("SELECT id FROM print_jobs WHERE attendee_id = ? AND reason IN (?, ?) AND status = ? "
+                     "ORDER BY id LIMIT 1", [attendee_id, CHECK_IN, REPRINT, QUEUED]).fetchone()
+    return row[0] if row else None
+
+
 def enqueue_guests(db: sqlite_utils.Database, event_id: int, host_id: int, count: int, station: str | None,
                    at: str | None = None) -> None:
     """Queue a GUEST badge for each of `count` guests who came with the host."""

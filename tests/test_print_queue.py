@@ -105,6 +105,28 @@ def test_reprint_prints_exactly_one_more_badge(make_server):
         assert [r["reason"] for r in job_rows(srv)] == ["check-in", "reprint"]
 
 
+def test_reprints_pressed_while_the_badge_still_waits_for_the_printer_add_no_badge(make_server):
+    """Pressed twice (or three times) while the printer was off, a reprint printed every press once
+    it was back. While the person's badge still waits, a press answers with that badge's job."""
+    with FakePrinter(mode="refusing") as fake:
+        srv = make_server(printer=fake.config())
+        person = srv.people()[21]
+        assert srv.scan(person["ticket_code"]).status_code == 201
+        presses = [srv.post(f"/api/attendees/{person['id']}/badge", "volunteer", json=body)
+                   for body in ({}, {}, {"request_id": "press-3"})]
+        assert [press.status_code for press in presses] == [200, 200, 200]
+        assert len({press.json()["job_id"] for press in presses}) == 1 and presses[0].json()["repeated"] is True
+
+        fake.resume()
+        fake.wait_for_jobs(1)
+        time.sleep(1.0)
+        assert codes(fake.jobs) == [person["ticket_code"]]
+        answer = srv.post(f"/api/attendees/{person['id']}/badge", "volunteer")  # printed: this one is another
+        assert answer.status_code == 202
+        fake.wait_for_jobs(2)
+        assert [r["reason"] for r in job_rows(srv)] == ["check-in", "reprint"]
+
+
 def test_undo_before_printing_cancels_the_pending_badge(make_server):
     with FakePrinter(mode="refusing") as fake:
         srv = make_server(printer=fake.config())
