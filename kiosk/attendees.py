@@ -7,6 +7,7 @@ touches it, which is how a re-import can never lose or duplicate an arrival.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -250,10 +251,16 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
     # code column) says nothing about them: the codes an earlier list gave stay, so the tickets scan.
     carries_codes = any(person.codes for person in batch.people)
     codes_in_use = {row[0] for row in db.execute("SELECT ticket_code FROM attendees")}
+    repaired = _repaired_places(batch, existing)
+    _let_go_of_places(db, repaired, existing)
+    matched: set[int] = set()
     for person in importers.with_progress(batch.people, progress):
         fields = _fields(person, batch.source, person.external_id)
         summary.not_attending += 0 if person.attending else 1
-        old = existing.get(person.external_id) or adopted.get(person.external_id)
+        key = person.external_id
+        old = repaired[key] if key in repaired else existing.get(key) or adopted.get(key)
+        if old is not None:
+            matched.add(old["id"])
         if old is None:
             attendee_id = insert(db, event, master, fields, codes_in_use)
             summary.added += 1
@@ -271,7 +278,7 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
         stored = stored_codes.get(attendee_id, [])
         if carries_codes and set(person.codes) != set(stored):
             _replace_door_codes(db, event, attendee_id, person.codes, had_codes=bool(stored))
-    _handle_missing(db, batch, existing, adopted, remove_missing, summary)
+    _handle_missing(db, batch, existing, matched, remove_missing, summary)
     return summary
 
 
@@ -555,6 +562,75 @@ def _same_list(stored: dict[str, Any], batch: ImportBatch) -> bool:
     return kept * 2 >= len(stored) and known * 2 >= len(batch.people)
 
 
+def _repaired_places(batch: ImportBatch, existing: dict[str, Any]) -> dict[str, Any]:
+    """Who each row keyed only by its place in its order is (``ImportedPerson.placed``): key -> the
+    stored person, or None for someone new.
+
+    pretix's check-in list without its Secret column is sorted by name, so renaming Ana to Zoe
+    puts Bea first: by place, Bea got Ana's record and check-in, and Zoe got Bea's. Within an
+    order, a row goes first to the stored person of its name (one each way), then to its place's
+    stored person if nobody took them, then to the order's stored people left, in order."""
+    orders: dict[str, list[ImportedPerson]] = {}
+    for person in batch.people:
+        if person.placed:
+            orders.setdefault(person.external_id.rsplit("-", 1)[0], []).append(person)
+    repaired: dict[str, Any] = {}
+    for order, people in orders.items():
+        stored = [row for key, row in existing.items() if _place(key, order) is not None]
+        if stored:
+            repaired.update(_pair_in_order(people, stored, existing))
+    return repaired
+
+
+_PLACE = re.compile(r"(\d+)(?:~\d+)?")
+
+
+def _place(key: str, order: str) -> int | None:
+    """A stored key's place in `order` ("pretix:Q1W2E-2"; "...-2~17" once let go of), else None."""
+    head, _, tail = key.rpartition("-")
+    found = _PLACE.fullmatch(tail) if head == order else None
+    return int(found[1]) if found else None
+
+
+def _let_go_of_places(db: sqlite_utils.Database, repaired: dict[str, Any], existing: dict[str, Any]) -> None:
+    """Before people change places in their order: a stored person whose place another row now
+    takes lets go of that key (keys are unique), for a while if a row of the file is them (it
+    gets its new place when written), for good if none is (they are then reported missing)."""
+    for key, row in existing.items():
+        if key in repaired and (repaired[key] is None or repaired[key]["id"] != row["id"]):
+            db.execute("UPDATE attendees SET external_id = ? WHERE id = ?", [f"{key}~{row['id']}", row["id"]])
+
+
+def _pair_in_order(people: list[ImportedPerson], stored: list[Any], existing: dict[str, Any]) -> dict[str, Any]:
+    """One order's rows paired with its stored people (see _repaired_places)."""
+    def by_name(names: Iterable[str]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+        return counts
+
+    new_names = by_name(fold(clean(person.name)) for person in people)
+    old_names = by_name(fold(row["name"]) for row in stored)
+    named = {fold(row["name"]): row for row in stored if old_names[fold(row["name"])] == 1}
+    pairs: dict[str, Any] = {}
+    for person in people:
+        name = fold(clean(person.name))
+        if new_names[name] == 1 and name in named:
+            pairs[person.external_id] = named[name]
+    taken = {row["id"] for row in pairs.values()}
+    order = people[0].external_id.rsplit("-", 1)[0]
+    free = {row["id"]: row for row in sorted(stored, key=lambda row: _place(row["external_id"], order))
+            if row["id"] not in taken}
+    for person in people:  # then its own place's person, if nobody took them
+        own = existing.get(person.external_id)
+        if person.external_id not in pairs and own is not None and own["id"] in free:
+            pairs[person.external_id] = free.pop(own["id"])
+    for person in people:  # then the order's people left, in their order; else someone new
+        if person.external_id not in pairs:
+            pairs[person.external_id] = free.pop(next(iter(free))) if free else None
+    return pairs
+
+
 def _platform(key: str) -> str:
     """The platform part of a key ("pretix" of "pretix:ABC12-1"; "csv" for CSV and XLSX lists)."""
     return key.split(":", 1)[0]
@@ -606,19 +682,17 @@ def _update(db: sqlite_utils.Database, old: Any, fields: dict[str, Any]) -> bool
 
 
 def _handle_missing(db: sqlite_utils.Database, batch: ImportBatch, existing: dict[str, Any],
-                    adopted: dict[str, Any], remove: bool, summary: ImportSummary) -> None:
+                    matched: set[int], remove: bool, summary: ImportSummary) -> None:
     """Count (and name) people an earlier list of this platform expected who are not in this one.
 
     They stay as they are unless ``remove``: a second check-in list may hold only some
     products, so absence alone does not prove a cancellation. Removing them only marks
     them not attending; a check-in that happened stays.
     """
-    keys = {person.external_id for person in batch.people}
-    platforms = {_platform(key) for key in keys}
-    adopted_ids = {row["id"] for row in adopted.values()}
+    platforms = {_platform(person.external_id) for person in batch.people}
     missing = sorted((row for key, row in existing.items()
-                      if key not in keys and _platform(key) in platforms and row["attending"]
-                      and row["id"] not in adopted_ids and not row["is_walk_in"]),
+                      if row["id"] not in matched and _platform(key) in platforms and row["attending"]
+                      and not row["is_walk_in"]),
                      key=lambda row: fold(row["name"]))
     summary.missing = len(missing)
     summary.missing_names = [row["name"] for row in missing[:MISSING_NAMES_SHOWN]]

@@ -57,3 +57,33 @@ def test_an_unassigned_eventbrite_ticket_without_the_buyers_columns_is_listed_un
     scanned = empty_server.scan("1121191224417645032102001")  # the ticket's printed barcode
     assert scanned.status_code == 201, scanned.text
     assert scanned.json()["message"] == "Welcome! Your badge is printing."  # greeted by no name
+
+
+# pretix's check-in list without its Secret column: one order, two tickets, one email. The list is
+# sorted by name, and its rows are keyed by their place in the order.
+PRETIX_HEAD = "Order code,Attendee name,Product,Price,Checked in,Paid,E-mail,Order date\n"
+PRETIX_BEFORE = PRETIX_HEAD + ("Q1W2E,Ana Lima,Ticket,10.00,,Yes,a@example.org,2026-11-01\n"
+                               "Q1W2E,Bea Lima,Ticket,10.00,,Yes,a@example.org,2026-11-01\n"
+                               "Z9Y8X,Cid Moss,Ticket,10.00,,Yes,c@example.org,2026-11-02\n")
+# Ana's ticket renamed Zoe: Bea now sorts first in the order.
+PRETIX_AFTER = PRETIX_HEAD + ("Q1W2E,Bea Lima,Ticket,10.00,,Yes,a@example.org,2026-11-01\n"
+                              "Q1W2E,Zoe Lima,Ticket,10.00,,Yes,a@example.org,2026-11-01\n"
+                              "Z9Y8X,Cid Moss,Ticket,10.00,,Yes,c@example.org,2026-11-02\n")
+
+
+def test_a_renamed_ticket_in_a_pretix_list_without_secrets_keeps_the_check_ins_where_they_were(
+        empty_server, tmp_path: Path) -> None:
+    """By place, Bea got Ana's record and check-in (and was told "already checked in" at the door),
+    and Zoe got Bea's: a check-in moved to somebody else without a word."""
+    assert upload_text(empty_server, tmp_path, "checkin.csv", PRETIX_BEFORE).status_code == 200
+    before = {person["name"]: person for person in empty_server.people()}
+    assert empty_server.scan(before["Ana Lima"]["ticket_code"]).status_code == 201
+
+    answer = upload_text(empty_server, tmp_path, "checkin.csv", PRETIX_AFTER)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["added"] == 0 and answer.json()["missing"] == 0, answer.text
+    after = {person["name"]: person for person in empty_server.people()}
+    assert sorted(after) == ["Bea Lima", "Cid Moss", "Zoe Lima"]
+    assert after["Bea Lima"]["id"] == before["Bea Lima"]["id"] and after["Bea Lima"]["checked_in_at"] is None
+    assert after["Zoe Lima"]["id"] == before["Ana Lima"]["id"] and after["Zoe Lima"]["checked_in_at"] is not None
+    assert empty_server.scan(after["Bea Lima"]["ticket_code"]).status_code == 201  # Bea is let in, not "already"

@@ -27,6 +27,9 @@ class ImportedPerson:
     # list shows their email or order instead, and they are greeted and badged without a name,
     # never "Welcome, Order!".
     named: bool = True
+    # True when `external_id` is only the row's place in its order (pretix without a Secret or a
+    # Position ID): a renamed ticket re-sorts the list and moves it (attendees._repaired_places).
+    placed: bool = False
 
 
 @dataclass

@@ -203,9 +203,11 @@ def row_parser(columns: Columns) -> RowParser:
         attending, status_text = status_of(row)
         ticket = columns.cell(row, product)
         name, named = names(row, code)
-        return build_person(
+        person = build_person(
             row, name, named=named, email=columns.first_filled(row, emails),
             company=columns.first_filled(row, company), status=status_text, attending=attending,
             external_id=external_id(row, code), codes=codes(row), ticket=ticket)
+        person.placed = not (columns.cell(row, position) or columns.cell(row, secret))
+        return person
 
     return parse
