@@ -116,9 +116,9 @@ class Checkpointer:
             if self.disk_error is None:
                 log.error("cannot write the database's log to disk, waiting for the disk on every commit: %s", exc)
             self.disk_error = exc
-        if last or self._index.unchecked_frames() >= CHECKPOINT_FRAMES:
-            self._checkpoint(conn)
         self.grown = self._wal_fd is not None and os.fstat(self._wal_fd).st_size >= GROWN_BYTES
+        if last or (self._index.unchecked_frames() >= CHECKPOINT_FRAMES and not self.grown):
+            self._checkpoint(conn)  # not while the writer is to empty the grown file: it would be in its way
 
     def _sync_wal(self) -> None:
         fd = self._open_wal()

@@ -40,7 +40,8 @@ from .wal_index import WalIndex
 
 log = logging.getLogger("kiosk.db")
 BUSY_TIMEOUT_MS = 5000
-TRUNCATE_WAIT_MS = 100  # emptying a grown WAL waits this long at most for readers of older frames
+TRUNCATE_WAIT_MS = 100  # emptying a grown WAL waits this long at most for readers of older frames...
+TRUNCATE_RETRY_SECONDS = 1.0  # ...and, when they stay, is tried again only this much later
 BUSY_RETRY_SECONDS = 0.0002  # another process holds the write lock for one commit: well under a millisecond
 SCHEMA_VERSION = 2  # 2: search_text also holds names with umlauts written out
 
@@ -69,6 +70,7 @@ class Store:
         self._writer.execute("PRAGMA busy_timeout = 0")  # waiting for the lock is done off the hub: _begin()
         self._checkpointer: Checkpointer | None = None
         self._background = background_sync  # commits leave the fsync to the checkpoint thread
+        self._truncate_after = float("-inf")  # when a grown WAL may be emptied again (_empty_a_grown_wal)
         if background_sync:
             self._writer.execute("PRAGMA synchronous = NORMAL")
             self._writer.execute("PRAGMA wal_autocheckpoint = 0")
@@ -125,14 +127,17 @@ class Store:
         """Copy the rest of a WAL that has grown too long into the database and empty the file
         (``Checkpointer.grown`` says why), here where no other write of this process can come
         between. In a real thread: it waits for the disk, and for the readers of older frames to
-        finish (at most TRUNCATE_WAIT_MS; else it is tried again after a later commit)."""
+        finish (at most TRUNCATE_WAIT_MS; while one stays, again TRUNCATE_RETRY_SECONDS later)."""
         if not (self._background and self._checkpointer is not None and self._checkpointer.grown):
             return
         self._checkpointer.grown = False  # the thread looks at the file again at its next tick
+        if time.monotonic() < self._truncate_after:
+            return
         try:
-            off_hub(self._truncate_wal)
-        except sqlite3.Error as exc:
-            log.warning("could not empty the database's log: %s", exc)
+            off_hub(lambda: self._truncate_wal(TRUNCATE_WAIT_MS))
+        except sqlite3.Error as exc:  # a reader still needs the old frames (an sqlite3 shell left open)
+            log.debug("could not empty the database's log yet: %s", exc)
+            self._truncate_after = time.monotonic() + TRUNCATE_RETRY_SECONDS
 
     def _commit(self) -> None:
         """COMMIT; one that may wait for the disk runs in a real thread while the other greenlets go on."""
@@ -140,13 +145,6 @@ class Store:
             self._writer.execute("COMMIT")  # into the WAL, no fsync: kiosk.checkpoints
         else:
             off_hub(lambda: self._writer.execute("COMMIT"))
-
-    def _truncate_wal(self) -> None:
-        self._writer.execute(f"PRAGMA busy_timeout = {TRUNCATE_WAIT_MS}")
-        try:
-            self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        finally:
-            self._writer.execute("PRAGMA busy_timeout = 0")
 
     def _follow_the_disk(self) -> None:
         """Once the checkpoint thread's fsync failed (or the thread stopped), every commit waits for
@@ -209,11 +207,11 @@ class Store:
             self._with_busy_timeout("VACUUM")
             self._truncate_wal()
 
-    def _truncate_wal(self) -> None:
+    def _truncate_wal(self, within_ms: int = BUSY_TIMEOUT_MS) -> None:
         """Checkpoint the whole WAL and empty it, retried while a server's checkpoint thread or a
-        reader is in the way: SQLite then answers "busy" in the result at once, without waiting."""
-        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-        self._writer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        reader is in the way (SQLite then answers "busy" in the result), for at most `within_ms`."""
+        deadline = time.monotonic() + within_ms / 1000
+        self._writer.execute(f"PRAGMA busy_timeout = {within_ms}")
         try:
             while self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:
                 if time.monotonic() >= deadline:
