@@ -16,6 +16,8 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.routing import IntegerConverter
 
+from printers import queue as print_queue
+
 from . import auth, checkin, config, process_locks, tickets
 from .config import Settings
 from .db import Store
@@ -126,6 +128,7 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
     try:
         door = Door.open(store, settings.event, master,
                          checkin.Limits(settings.max_failed_scans, settings.failed_scan_window))
+        door.printer_routes = print_queue.routes({p.name: p.stations for p in settings.printers})
         with store.write() as db:  # a PIN changed for a leak: the phones paired with the old one stop too
             auth.revoke_made_with_old_pins(db, session_key, settings.pins)
         state = KioskState(settings=settings, store=store, door=door, master=master, login_limiter=auth.LoginLimiter(),

@@ -48,6 +48,8 @@ class Door:
     feed: Feed
     limits: checkin.Limits
     scans: GroupCommit = field(init=False)
+    # Which printers take which stations' badges (config [printers.X] stations), for reprints.
+    printer_routes: dict[str, print_queue.Route] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.scans = GroupCommit(self.store)
@@ -153,14 +155,15 @@ class Door:
         Returns (job id, whether this repeated an earlier request), None for nobody. A phone that
         lost the answer sends the same `request_id` again: that press already queued its badge,
         found in the audit trail (which survives a restart), and a second badge is not wanted.
-        Nor is one while their badge still waits for the printer (a double press while the printer
-        is down printed two once it was back): that badge's job is the answer."""
+        Nor is one while their badge still waits for the printer this one would go to (a double
+        press while the printer is down printed two once it was back): that badge's job is the answer."""
         with self.store.serialised():
             with self.store.write() as db:
                 if attendees.get(db, self.event, attendee_id) is None:
                     return None
                 earlier = self._reprint_by_request(db, attendee_id, request_id) if request_id else None
-                earlier = earlier if earlier is not None else print_queue.waiting_badge(db, attendee_id)
+                if earlier is None:
+                    earlier = print_queue.waiting_badge(db, attendee_id, self.printer_routes, actor.station)
                 if earlier is not None:
                     return earlier, True
                 job_id = print_queue.enqueue(db, self.event.id, attendee_id, station=actor.station, reason=print_queue.REPRINT)

@@ -79,11 +79,20 @@ def enqueue(db: sqlite_utils.Database, event_id: int, attendee_id: int | None, s
         "VALUES (?, ?, ?, ?, ?, 0, ?, ?)", [event_id, attendee_id, station, reason, QUEUED, now, now]).lastrowid
 
 
-def waiting_badge(db: sqlite_utils.Database, attendee_id: int) -> int | None:
-    """The job of the person's own badge (not a guest's) that is queued and not yet being sent, if any."""
-    row = db.execute("SELECT id FROM print_jobs WHERE attendee_id = ? AND reason IN (?, ?) AND status = ? "
-                     "ORDER BY id LIMIT 1", [attendee_id, CHECK_IN, REPRINT, QUEUED]).fetchone()
-    return row[0] if row else None
+def printers_for(routes: dict[str, Route], station: str | None) -> frozenset[str]:
+    """The printers that may print a badge queued at `station`."""
+    return frozenset(name for name, route in routes.items() if station not in route.others)
+
+
+def waiting_badge(db: sqlite_utils.Database, attendee_id: int, routes: dict[str, Route],
+                  station: str | None) -> int | None:
+    """The job of the person's own badge (not a guest's) that is queued, not yet being sent, for
+    the same printers as a badge queued at `station` would be, if any: a badge waiting for a
+    printer that is off elsewhere is no reason to keep one from a printer that works."""
+    rows = db.execute("SELECT id, station FROM print_jobs WHERE attendee_id = ? AND reason IN (?, ?) AND status = ? "
+                      "ORDER BY id", [attendee_id, CHECK_IN, REPRINT, QUEUED]).fetchall()
+    here = printers_for(routes, station)
+    return next((job for job, queued_at in rows if printers_for(routes, queued_at) == here), None)
 
 
 def enqueue_guests(db: sqlite_utils.Database, event_id: int, host_id: int, count: int, station: str | None,

@@ -127,6 +127,19 @@ def test_reprints_pressed_while_the_badge_still_waits_for_the_printer_add_no_bad
         assert [r["reason"] for r in job_rows(srv)] == ["check-in", "reprint"]
 
 
+def test_a_reprint_at_a_working_printer_is_not_kept_waiting_for_another_stations_dead_one(two_printers):
+    """door-1's printer A is off and the badge waits for it; the console's reprint can go to B."""
+    srv, a, b = two_printers
+    a.refuse()
+    person = srv.people()[22]
+    assert srv.scan(person["ticket_code"], station="door-1").status_code == 201
+    answer = srv.post(f"/api/attendees/{person['id']}/badge", "volunteer")
+    assert answer.status_code == 202 and "repeated" not in answer.json(), answer.text
+    assert codes(b.wait_for_jobs(1)) == [person["ticket_code"]]
+    again = srv.post(f"/api/attendees/{person['id']}/badge", "volunteer")
+    assert again.status_code == 202  # B printed it: this press is another badge
+
+
 def test_undo_before_printing_cancels_the_pending_badge(make_server):
     with FakePrinter(mode="refusing") as fake:
         srv = make_server(printer=fake.config())
