@@ -66,13 +66,10 @@ _NOT_ATTENDING_FRAGMENTS = (
 # so a German export says "Nein" (pretix locale/de/LC_MESSAGES/django.po: msgid "No" -> "Nein"),
 # a Dutch one "Nee" and a Brazilian one "Não" (locale/nl and locale/pt_BR, same msgid).
 NO_WORDS = frozenset({"no", "n", "false", "0", "nein", "non", "nee", "não"})
-# "Invited" alone is Luma's guest who was invited and has not accepted; "Invited speaker" in an
-# organiser's own sheet is someone asked to come, so the word refuses only on its own.
-_NOT_ATTENDING_EXACT = {fold(word) for word in NO_WORDS | {"not attending", "absent", "invited"}}
-# A status that opens with one of these says yes, whatever its note says after: "Confirmed (moved
-# off waitlist)", "Confirmed - invoice pending", "Registered, not cancelled".
-_YES_FIRST = frozenset({"confirmed", "attending", "going", "registered", "approved", "accepted", "yes",
-                        "booked", "active", "valid"})
+_NOT_ATTENDING_EXACT = {fold(word) for word in NO_WORDS | {"not attending", "absent"}}
+# "Invited" is Luma's guest who was invited and has not accepted, and refuses alone or with a note
+# ("Invited (not accepted)"); "Invited speaker" in an organiser's own sheet is someone asked to come.
+_INVITED = re.compile(r"\binvited\b(?! +[a-z0-9])")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 # How an address arrives when it was copied from a mail program rather than typed: as a
 # name-addr, "Ada Lovelace <ada@example.org>" (RFC 5322 section 3.4), or as a link, "mailto:ada@...".
@@ -259,22 +256,22 @@ def is_attending(status: str) -> bool:
     """Whether a platform status lets someone in; an empty status means yes.
 
     An answer that is a no followed by a reason ("No, I can't make it", "No - sorry") is a no;
-    "No charge (speaker)", "Non-member" and "Not sure" are not. A status that opens with a yes
-    ("Confirmed (moved off waitlist)") is a yes: a refusal word in its note used to refuse it."""
+    "No charge (speaker)", "Non-member" and "Not sure" are not. A refusal word anywhere refuses,
+    also in a note ("Confirmed (moved off waitlist)"): a volunteer can let such a person in, and
+    nobody can take back someone let in by mistake."""
     folded = fold(status.replace("’", "'")).strip()
     text = " ".join(folded.replace("_", " ").replace("-", " ").split())
     if not text:
         return True
     if text in _NOT_ATTENDING_EXACT or _NO_AND_A_REASON.match(folded):
         return False
-    if _FIRST_WORD.match(text)[0] in _YES_FIRST:
-        return True
+    if _INVITED.search(text):
+        return False
     return not any(fragment in text for fragment in _FOLDED_FRAGMENTS)
 
 
 _FOLDED_FRAGMENTS = tuple(dict.fromkeys(fold(fragment) for fragment in _NOT_ATTENDING_FRAGMENTS))
 _NO_AND_A_REASON = re.compile(r"(?:no|nope|nein|nee|nao)\s*[,.;:!(/–—-]")
-_FIRST_WORD = re.compile(r"[^\s,.;:!(/–—)]*")
 
 
 def says_no(value: str) -> bool:
