@@ -35,13 +35,27 @@ def off_hub(call: Callable[[], T]) -> T:
     pool = _gevent_threadpool()
     if pool is None:
         return call()
-    result = pool.spawn(call)
+    result = pool.spawn(_caught, call)
     try:
-        return result.get()
+        raised, value = result.get()
     except BaseException:
         if not result.ready():
             result.wait()
         raise
+    if raised:
+        raise value
+    return value
+
+
+def _caught(call: Callable[[], T]) -> tuple[bool, Any]:
+    """(False, what `call` returned) or (True, what it raised). gevent's pool reports an exception
+    raised in its thread to the hub, which prints it with its traceback: a refused import (a bad
+    file, an answer the organiser gets anyway) filled the server's log with tracebacks naming
+    attendees. Raised again in the waiting greenlet, it is handled there as any other."""
+    try:
+        return False, call()
+    except Exception as exc:  # noqa: BLE001 - raised again by off_hub, in the caller's greenlet
+        return True, exc
 
 
 def _original(module: str, name: str, default: Any) -> Any:

@@ -62,3 +62,17 @@ def test_a_large_web_import_leaves_the_server_answering(kiosk_process, tmp_path)
     assert longest < took / 3, f"the headcount waited {longest:.2f} s during a {took:.2f} s import"
     counts = requests.get(proc.url + "/api/headcount", timeout=10).json()
     assert counts["expected"] == LIST_ROWS
+
+
+def test_a_refused_web_import_leaves_no_traceback_in_the_servers_log(kiosk_process):
+    """A bad file is an answer for the organiser, not a server error: run in a thread of gevent's
+    pool, its refusal was also printed to the log with a traceback (and the attendee it named)."""
+    proc, tokens = kiosk_process(seed=False)
+    bad = "Name,Email\nAda Lovelace,ada@example.org\n,nobody@example.org\n"
+    answer = requests.post(proc.url + "/api/imports", files={"file": ("bad.csv", bad.encode(), "text/csv")},
+                           headers={"Authorization": f"Bearer {tokens['organizer']}"}, timeout=60)
+    assert answer.status_code == 422 and "line 3" in answer.json()["message"], answer.text
+    assert requests.get(proc.url + "/api/headcount", timeout=10).json()["expected"] == 0
+    proc.stop()
+    log = proc.proc.stderr.read().decode(errors="replace")
+    assert "Traceback" not in log and "ImportFileError" not in log, log[-2000:]
