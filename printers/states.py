@@ -41,8 +41,9 @@ def answered_lately(state: dict[str, Any] | None, address: str, within: float) -
     Why: a print process that starts afresh (a restart, or the master replacing a stuck one) while
     the printer is jammed met silence from the start, took it for a print server that never answers,
     and sent every waiting badge into the jammed printer's buffer, each counted printed and never
-    printed. The address must be the same: another printer put in its place starts afresh."""
-    if not state or not state.get("answers_status") or state.get("address") != address:
+    printed. The address must be the same: another printer put in its place starts afresh. A
+    state stored before states held the address (an upgrade on the evening) counts as this one's."""
+    if not state or not state.get("answers_status") or state.get("address", address) != address:
         return False
     try:
         stored_at = dt.datetime.fromisoformat(state["stored_at"])
