@@ -8,6 +8,7 @@ touches it, which is how a re-import can never lose or duplicate an arrival.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -603,14 +604,8 @@ def _let_go_of_places(db: sqlite_utils.Database, repaired: dict[str, Any], exist
 
 def _pair_in_order(people: list[ImportedPerson], stored: list[Any], existing: dict[str, Any]) -> dict[str, Any]:
     """One order's rows paired with its stored people (see _repaired_places)."""
-    def by_name(names: Iterable[str]) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for name in names:
-            counts[name] = counts.get(name, 0) + 1
-        return counts
-
-    new_names = by_name(fold(clean(person.name)) for person in people)
-    old_names = by_name(fold(row["name"]) for row in stored)
+    new_names = Counter(fold(clean(person.name)) for person in people)
+    old_names = Counter(fold(row["name"]) for row in stored)
     named = {fold(row["name"]): row for row in stored if old_names[fold(row["name"])] == 1}
     pairs: dict[str, Any] = {}
     for person in people:

@@ -742,16 +742,12 @@ def printer_test(ctx: Context, name: str | None) -> None:
 
 
 def _backend_as_known(p: Any, settings: Any, known: dict[str, dict[str, Any]]) -> Any:
-    """The printer's backend, knowing what the print process stored: a printer it heard answer
-    status lately is silent now because it is jammed, not because it never answers. Without that,
-    a test badge went into a jammed printer's buffer and was reported sent."""
-    from printers import states
-    from printers.backend_network import SILENCE_GIVE_UP
+    """The printer's backend, knowing what the print process stored of it: without that, a test
+    badge went into a jammed printer's buffer and was reported sent."""
+    from printers.service import as_stored
 
     backend = printer_backend(p, settings)
-    if hasattr(backend, "known_to_answer") and states.answered_lately(
-            known.get(p.name), getattr(backend, "name", ""), SILENCE_GIVE_UP):
-        backend.known_to_answer()
+    as_stored(backend, known.get(p.name))
     return backend
 
 

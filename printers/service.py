@@ -199,6 +199,17 @@ def _off_hub(backend: Backend, call: Callable[[], T]) -> T:
     return off_hub(call) if isinstance(backend, UsbBackend) else call()
 
 
+def as_stored(backend: Backend, stored: dict[str, Any] | None) -> bool:
+    """Tell `backend` it answers status when the print process stored so of it lately (``True``
+    then): its silence now is a jam, not a model that never answers (``states.answered_lately``).
+    For a print process that starts during a jam, and for `kiosk printer status` and `test`."""
+    if hasattr(backend, "known_to_answer") and states.answered_lately(
+            stored, getattr(backend, "name", ""), SILENCE_GIVE_UP):
+        backend.known_to_answer()
+        return True
+    return False
+
+
 class PrinterWorker:
     """Drains the queue for one printer: prints while it can, probes while it cannot."""
 
@@ -218,11 +229,8 @@ class PrinterWorker:
         return self.settings.name
 
     def remember(self, stored: dict[str, Any] | None) -> None:
-        """Start from what the last print process stored of this printer: one that answered status
-        lately still does, so its silence at start is a jam (``states.answered_lately``)."""
-        if hasattr(self.backend, "known_to_answer") and states.answered_lately(
-                stored, self.state.address, SILENCE_GIVE_UP):
-            self.backend.known_to_answer()
+        """Start from what the last print process stored of this printer (see ``as_stored``)."""
+        if as_stored(self.backend, stored):
             self.state.answers_status = True
 
     def run(self) -> None:
