@@ -24,6 +24,7 @@ from .textnorm import clean
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_JSON_BYTES = 1024 * 1024  # a JSON body of the API (a scan, a walk-in); imports take files up to the app's limit
 MAX_FIELD_CHARS = 1000  # a station, nonce, name, email, company or label longer than this is no such thing
+JSON_PATHS = ("/api/", "/ws/")  # paths whose every answer, errors and wrong methods too, is JSON (_http_error)
 
 
 def state() -> Any:
@@ -237,7 +238,7 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
     """Errors under /api/ and /ws/ answer JSON, including paths and methods no route takes (a
     script reads `result` either way, and a socket's 401 and 403 were JSON already while its 400
     and 405 were HTML pages); pages keep Flask's HTML error pages."""
-    if not request.path.startswith((bp.url_prefix + "/", "/ws/")):
+    if not request.path.startswith(JSON_PATHS):
         return exc
     response = error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
     if exc.code == 405:

@@ -9,16 +9,19 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from flask import Flask
+from flask import Flask, Request
 from flask.sessions import SecureCookieSessionInterface
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream
 
 from printers import queue as print_queue
 
 from . import auth, checkin, config, process_locks, tickets
+from .api import JSON_PATHS
 from .config import Settings
 from .db import Store
 from .door import Door
@@ -80,6 +83,63 @@ class ChunkedBody:
             raise BadRequest(f"The request body could not be read: {exc.__class__.__name__}.") from exc
 
 
+class WholeOrTooLarge(LimitedStream):
+    """A body of unknown length (chunked) read under a maximum: whole, or a 413, never cut short.
+
+    Werkzeug's LimitedStream ends a read of the whole body (`read()`, as `request.get_data()`
+    and a urlencoded form do) at the maximum and returns what it has: a chunked JSON body over
+    the API's 1 MiB came back as its first MiB, broken JSON, and was answered 400 "send a JSON
+    object" where a body that says its Content-Length gets the documented 413. One byte read past
+    the maximum tells a body of exactly that size from a longer one."""
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        super().__init__(stream, limit, is_max=True)
+        self._source = stream
+
+    def readall(self) -> bytes:
+        data = super().readall()
+        if self.is_exhausted and self._more_to_come():
+            raise RequestEntityTooLarge()
+        return data
+
+    def _more_to_come(self) -> bool:
+        """Whether the body goes on past the maximum (the byte read to tell is dropped: the answer is a 413)."""
+        try:
+            return bool(self._source.read(1))
+        except (OSError, ValueError) as exc:  # as LimitedStream: a client gone mid-body is a 400
+            self.on_disconnect(error=exc)
+            return False
+
+
+class KioskRequest(Request):
+    """Flask's request, whose chunked body is held to `max_content_length` as a sized one is (WholeOrTooLarge)."""
+
+    @cached_property
+    def stream(self) -> IO[bytes]:
+        limit = self.max_content_length
+        unsized = self.content_length is None and "wsgi.input_terminated" in self.environ
+        if limit is None or not unsized or self.shallow:
+            return super().stream  # Werkzeug's own: a Content-Length over the limit is a 413 before any read
+        return WholeOrTooLarge(self.environ["wsgi.input"], limit)
+
+
+class KioskFlask(Flask):
+    """Flask with KioskRequest, and without the automatic OPTIONS answer under JSON_PATHS.
+
+    Flask gives every route an OPTIONS answer of its own: a 200 with an empty HTML body, meant
+    for a CORS preflight. The API and the sockets are same-origin only (the pages' fetch() calls
+    never preflight) and answer JSON, so there OPTIONS is a wrong method like PUT: a 405 in JSON
+    with the route's Allow header (api._http_error). Pages keep Flask's behaviour."""
+
+    request_class = KioskRequest
+
+    def add_url_rule(self, rule: str, endpoint: str | None = None, view_func: Any = None,
+                     provide_automatic_options: bool | None = None, **options: Any) -> None:
+        if rule.startswith(JSON_PATHS):
+            provide_automatic_options = False
+        super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
+
+
 def readable_bodies(wsgi_app: Any) -> Any:
     """WSGI middleware: chunked request bodies go to the app as ChunkedBody (see there)."""
 
@@ -119,8 +179,8 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
     if not isinstance(settings, Settings):
         settings = config.load(settings)
     _configure_logging()
-    app = Flask(__name__, template_folder=str(WEB_DIR / "templates"), static_folder=str(WEB_DIR / "static"),
-                static_url_path="/static")
+    app = KioskFlask(__name__, template_folder=str(WEB_DIR / "templates"), static_folder=str(WEB_DIR / "static"),
+                     static_url_path="/static")
     master = tickets.load_or_create_secret(settings.secret, settings.secret_file)
     session_key = tickets.derive_key(master, "flask-session")
     # Windows serves with Werkzeug's threads (no hub to keep free) and its fsync needs a writable handle.
