@@ -4,14 +4,18 @@ The file backend is what ``kiosk demo`` prints to: each job becomes
 ``<job_id>.bin`` (the exact ESC/POS bytes a printer would get) and, when the
 caller passes the preview, ``<job_id>.png`` (what would come out). Files are
 written to a temporary name and renamed (``atomic_write``, which ``kiosk export``
-uses too), so a watcher never sees half a job.
+uses too), so a watcher never sees half a job. A writer killed mid-badge (kill -9,
+a power cut) leaves its temporary file behind; the print workers remove such
+leftovers when they start (``FileBackend.remove_leftovers``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -20,7 +24,13 @@ from PIL import Image
 
 from printers.status import PrinterError, PrinterStatus
 
+log = logging.getLogger("kiosk.printers")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+TEMP_PREFIX = ".tmp-"
+# A badge's temporary file, as atomic_write names it: the writer's pid (since this was added),
+# tempfile's 8 random characters, then the end of the badge's own name.
+_BADGE_TEMP = re.compile(r"\.tmp-(?:(?P<pid>[0-9]+)-)?[a-z0-9_]{8}-.+\.(?:png|bin)")
+LEFTOVER_AFTER = 30.0  # seconds untouched: a badge takes milliseconds to write, a slow disk a few seconds
 
 
 def safe_stem(job_id: str) -> str:
@@ -61,6 +71,24 @@ class FileBackend:
             raise PrinterError(f"Cannot write the badge to {self.path}: {exc.strerror or exc}.", "io_error") from exc
         return self.path / name
 
+    def remove_leftovers(self) -> list[str]:
+        """Remove the half-written badges (``.tmp-*.png``/``.bin``) that a killed writer left in the
+        folder, and return their names; called when the print workers start. Without it, every
+        print process killed mid-badge added an empty or cut-off file that stayed there for good.
+
+        Another process may be writing into the same folder right now (`kiosk printer test`, or a
+        second kiosk whose file printer shares the folder), so a temporary file goes only when its
+        writer is gone or it has not been touched for LEFTOVER_AFTER seconds (``is_leftover``)."""
+        try:
+            candidates = [entry for entry in os.scandir(self.path) if _BADGE_TEMP.fullmatch(entry.name)]
+        except OSError:  # no folder yet (nothing was written), or it cannot be read: nothing to do
+            return []
+        removed = [entry.name for entry in candidates if is_leftover(entry) and _removed(entry)]
+        if removed:
+            log.warning("file printer: removed %d half-written badge file(s) left in %s by a stopped writer: %s",
+                        len(removed), self.path, ", ".join(sorted(removed)))
+        return removed
+
     def status(self) -> PrinterStatus:
         """Online while a badge could be written: the folder, or the nearest folder above it that
         exists (``send`` makes the missing ones), takes a file. Tried for real, since permission
@@ -76,6 +104,42 @@ class FileBackend:
             return
         self.path.mkdir(parents=True, exist_ok=True)
         sync_folder(self.path.parent)
+
+
+def is_leftover(entry: os.DirEntry[str]) -> bool:
+    """Whether a badge's temporary file belongs to no writer any more: the process named in it is
+    gone, or it has not been touched for LEFTOVER_AFTER seconds (a name from before the pid was
+    in it, or a pid the system has given to another process since)."""
+    match = _BADGE_TEMP.fullmatch(entry.name)
+    pid = match["pid"] if match else None
+    if pid is not None and not _process_exists(int(pid)):
+        return True
+    try:
+        return time.time() - entry.stat(follow_symlinks=False).st_mtime > LEFTOVER_AFTER
+    except OSError:  # gone already: its writer renamed it into place
+        return False
+
+
+def _process_exists(pid: int) -> bool:
+    """Whether process `pid` exists (True when we cannot tell: then only the file's age counts)."""
+    if pid == os.getpid() or os.name != "posix":  # os.kill(pid, 0) on Windows would end the process
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists, under another user
+        pass
+    return True
+
+
+def _removed(entry: os.DirEntry[str]) -> bool:
+    """Unlink one leftover; False when it is gone already or cannot be removed (it stays)."""
+    try:
+        os.unlink(entry.path)
+    except OSError:
+        return False
+    return True
 
 
 def cannot_write_in(path: Path) -> str | None:
@@ -103,9 +167,10 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], object], mode: int | No
     path = Path(path)
     # the name's end in the temporary's, to tell whose it is; not all of it: a long name plus the
     # prefix would pass the file system's limit on a name (255 bytes) that the real name fits.
-    # 100 bytes, not characters: 100 Japanese or Chinese letters are 300.
+    # 100 bytes, not characters: 100 Japanese or Chinese letters are 300. Our pid in it tells
+    # whoever finds it after a kill -9 that nobody is writing it any more (FileBackend.remove_leftovers).
     end = os.fsencode(path.name)[-100:].decode("utf-8", "ignore")  # a letter cut in two is left out
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix="-" + end)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix="-" + end)
     try:
         with os.fdopen(fd, "wb") as f:
             if mode is not None:

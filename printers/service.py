@@ -390,6 +390,15 @@ class PrinterWorker:
         self.pool.save_state(self)
 
 
+def remove_leftovers(backend: Backend) -> None:
+    """Clear what a writer killed mid-badge left where this backend prints (the file printer's
+    half-written files), before its worker prints again: the last print process may have been
+    killed, or replaced for hanging, in the middle of a badge."""
+    remove = getattr(backend, "remove_leftovers", None)
+    if remove is not None:
+        remove()
+
+
 def open_printer(printer: PrinterSettings, base_dir: Any) -> Backend:
     """The backend of one configured printer (nothing connects yet), its relative paths resolved
     against `base_dir` (the config's folder) and its errors named by its config table."""
@@ -416,6 +425,7 @@ class PrinterPool:
         if recovered:
             log.warning("%d print job(s) interrupted by a stop are queued again (at-least-once)", recovered)
         for worker in self.workers:
+            remove_leftovers(worker.backend)
             worker.remember(before.get(worker.name))
             self.save_state(worker)  # not heard from yet: replaces what the last run left in printer_states
             worker.thread = threading.Thread(target=worker.run, name=f"printer-{worker.name}", daemon=True)

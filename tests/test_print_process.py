@@ -11,16 +11,20 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 import requests
+from PIL import Image
 from websockets.sync.client import connect
 
-from conftest import KioskProcess
+from conftest import ROOT, KioskProcess
 from printers.process import NICENESS
 from test_print_queue import recv_until
 from test_printer_jam import assert_printed_once, database, timed_check_ins, wait_until
@@ -287,3 +291,62 @@ def test_the_console_says_when_the_print_process_cannot_run_and_when_it_is_back(
         assert shown()["online"] is False and shown()["last_error"] == PRINT_PROCESS_DOWN
         folder.unlink()
         recv_until(ws, lambda m: m.get("type") == "printer" and m["online"] is True, timeout=15)
+
+
+WRITES_A_BADGE_SLOWLY = """
+import sys, time
+from pathlib import Path
+from printers.connections import open_backend
+
+class HalfDrawn:
+    \"\"\"A preview whose PNG stops half-way: the file printer is in the middle of a badge.\"\"\"
+    def save(self, f, format):
+        f.write(b"\\x89PNG half a badge")
+        f.flush()
+        print("writing", flush=True)
+        time.sleep(60)
+
+open_backend({"backend": "file", "path": sys.argv[1]}, Path(".")).send(b"job", sys.argv[2], preview=HalfDrawn())
+"""
+
+
+def writing_a_badge(folder: Path, job_id: str) -> subprocess.Popen:
+    """A process in the middle of writing badge `job_id` into `folder` with the file printer."""
+    writer = subprocess.Popen([sys.executable, "-c", WRITES_A_BADGE_SLOWLY, str(folder), job_id], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline().strip() == "writing"
+    return writer
+
+
+def temporary_files(folder: Path) -> list[str]:
+    """The names of the temporary files in `folder` (an atomic write's, before its rename)."""
+    return sorted(path.name for path in folder.iterdir() if path.name.startswith(".tmp-"))
+
+
+def test_a_badge_half_written_by_a_killed_print_process_is_removed_when_printing_starts(kiosk_process, tmp_path):
+    """A file printer killed (kill -9) mid-badge left its `.tmp-*.png` in the badges folder for good.
+    The print process removes it when it starts; real badges, and a badge another live process is
+    writing into the same folder, stay."""
+    from printers.connections import open_backend
+
+    folder = tmp_path / "badges"
+    open_backend({"backend": "file", "path": str(folder)}, tmp_path).send(b"a real badge", "job-000001",
+                                                                          preview=Image.new("1", (8, 8)))
+    badges = {path.name: path.read_bytes() for path in folder.iterdir()}
+    killed = writing_a_badge(folder, "job-000002")
+    [leftover] = temporary_files(folder)
+    killed.kill()
+    killed.wait()
+    busy = writing_a_badge(folder, "job-000003")
+    try:
+        [in_use] = set(temporary_files(folder)) - {leftover}
+        assert (folder / leftover).read_bytes() == b"\x89PNG half a badge"
+
+        proc, _ = kiosk_process(seed=False, printer=f'backend = "file"\npath = "{folder}"')
+        print_process(psutil.Process(proc.proc.pid))
+        wait_until(lambda: leftover not in temporary_files(folder), what="the half-written badge removed")
+        assert temporary_files(folder) == [in_use]
+        assert {path.name: path.read_bytes() for path in folder.iterdir() if path.name in badges} == badges
+    finally:
+        busy.kill()
+        busy.wait()

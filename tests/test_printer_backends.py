@@ -190,6 +190,60 @@ def test_file_backend_keeps_job_ids_inside_its_folder(tmp_path: Path, job: bytes
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["etc_passwd.bin"]
 
 
+def dead_pid() -> int:
+    """The pid of a process that has exited and been reaped."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def left(path: Path, content: bytes = b"", age: float = 0.0) -> Path:
+    """A file at `path` holding `content`, last written `age` seconds ago."""
+    path.write_bytes(content)
+    then = time.time() - age
+    os.utime(path, (then, then))
+    return path
+
+
+def test_file_backend_removes_half_written_badges_whose_writer_is_gone(tmp_path: Path, job: bytes) -> None:
+    """A print process killed mid-badge left `.tmp-*.png` / `.bin` files in the folder for good.
+    Removed: its own temporary names whose writer is gone or that are long untouched; kept: real
+    badges, other files, and what a live writer (this process, another one) may be writing now."""
+    from printers.backend_local import LEFTOVER_AFTER
+
+    backend = open_backend({"backend": "file", "path": "badges"}, tmp_path)
+    backend.send(job, "job-000001", preview=render_preview(INFO, "TM-T20II"))
+    folder = tmp_path / "badges"
+    badges = {path.name: path.read_bytes() for path in folder.iterdir()}
+    gone, alive, long_ago = dead_pid(), os.getppid(), LEFTOVER_AFTER + 60
+    leftovers = [
+        left(folder / f".tmp-{gone}-ab3_x9zq-job-000002.png"),  # its writer was killed just now: empty
+        left(folder / f".tmp-{gone}-k2j4h5g6-job-000002.bin", b"\x1b@half"),
+        left(folder / f".tmp-{alive}-q1w2e3r4-job-000003.png", b"\x89PNG", age=long_ago),  # untouched for long
+        left(folder / ".tmp-zx81ab12-job-000004.png", age=long_ago),  # named before the pid was in it
+    ]
+    kept = [
+        left(folder / f".tmp-{alive}-m5n6b7v8-job-000005.png", b"\x89PNG"),  # another process writes it now
+        left(folder / f".tmp-{os.getpid()}-c4d5e6f7-job-000006.bin"),       # so may we
+        left(folder / ".tmp-p0o9i8u7-job-000007.png"),                      # old name, just written
+        left(folder / f".tmp-{gone}-l1k2j3h4-report.json", age=long_ago),  # not a badge's
+        left(folder / ".tmp-status-abcd1234", age=long_ago),
+        left(folder / "notes.png", age=long_ago),
+    ]
+
+    removed = backend.remove_leftovers()
+
+    assert sorted(removed) == sorted(path.name for path in leftovers)
+    assert not any(path.exists() for path in leftovers)
+    assert all(path.exists() for path in kept)
+    assert {name: (folder / name).read_bytes() for name in badges} == badges
+    assert backend.remove_leftovers() == []
+
+
+def test_file_backend_without_its_folder_has_nothing_to_remove(tmp_path: Path) -> None:
+    assert open_backend({"backend": "file", "path": "badges"}, tmp_path).remove_leftovers() == []
+
+
 def test_none_backend_discards_and_is_ready(job: bytes) -> None:
     backend = open_backend({"backend": "none"}, Path("."))
     backend.send(job, "x")
