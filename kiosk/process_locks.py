@@ -10,11 +10,19 @@ volunteers when no badge can print because that process is not running.
 
 Both are flock()s: the kernel drops them when the process ends, however it ends
 (kill -9 included), so a lock never outlives its owner.
+
+A held lock says the process exists, not that it runs: a SIGSTOPped (or swapped out, or
+frozen) print process keeps its lock. So the print process also touches its lock file
+every BEAT_EVERY seconds (``Heartbeat``), and the web tells "not running" (nobody holds the
+lock) from "not answering" (held, but untouched for SILENT_AFTER seconds: ``silent_since``).
+This is the process's own sign of life, from a thread of its own: a print worker stuck in a
+printer call is another matter, which the server's master watches (printers/liveness.py).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 from typing import IO, Callable, TypeVar
@@ -49,6 +57,8 @@ def printing(database: Path) -> Path:
     return database.with_name(database.name + ".printing")
 
 
+BEAT_EVERY = 1.0    # seconds between two touches of the print process's lock file
+SILENT_AFTER = 5.0  # seconds untouched before the web says the print process is not answering
 STARTUP_WAIT = 5.0  # a server killed a moment ago leaves its worker for a second or two
 RETRY_EVERY = 0.2
 T = TypeVar("T")
@@ -125,3 +135,55 @@ def is_held(path: Path) -> bool:
     except BlockingIOError:
         return True
     return False
+
+
+class Heartbeat:
+    """Touches the lock file held by `handle` every BEAT_EVERY seconds, from a thread of its own,
+    for as long as this process runs and is not stopped: its modification time is then at most
+    that old, which ``silent_since`` reads. A thread rather than the main loop, so that a slow
+    start (the database's write lock held by an import) is not taken for a hang."""
+
+    def __init__(self, handle: IO[str] | None) -> None:
+        self.handle = handle
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lock-heartbeat", daemon=True)
+
+    def start(self) -> "Heartbeat":
+        """Beat from now on (nothing to do where flock does not exist: nobody reads the beats)."""
+        if self.handle is not None:
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """No more beats: called before the lock is let go, so no beat touches a closed file."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        """The thread: a beat every BEAT_EVERY seconds until stop()."""
+        while not self._stop.wait(BEAT_EVERY):
+            touch(self.handle)
+
+
+def touch(handle: IO[str] | None) -> None:
+    """Set the modification time of the file open as `handle` to now; a failure only skips a beat."""
+    if handle is None:
+        return
+    try:
+        os.utime(handle.fileno())
+    except (OSError, ValueError):  # ValueError: closed meanwhile
+        pass
+
+
+def silent_since(path: Path, after: float = SILENT_AFTER) -> float | None:
+    """When the holder of the lock on `path` last beat (seconds since the epoch), if that was more
+    than `after` seconds ago: it holds the lock but is not answering. None while it beats, and
+    where we cannot tell (no flock, no file). Only meaningful while ``is_held(path)``."""
+    if fcntl is None:
+        return None
+    try:
+        beat = path.stat().st_mtime
+    except OSError:
+        return None
+    return beat if time.time() - beat > after else None

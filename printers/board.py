@@ -11,6 +11,8 @@ second) when a print process wrote it.
 from __future__ import annotations
 
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +30,27 @@ from .service import PrinterState, badge_info
 
 PRINT_PROCESS_DOWN = ("The print process is not running, so no badge prints: the server starts it again "
                       "within seconds (its log says why it stopped). Badges wait in the queue meanwhile.")
+PRINT_PROCESS_SILENT = ("The print process is not answering (since {since}), so no badge prints: the server "
+                        "replaces it if it stays silent (within a minute with the usual printer timeouts). "
+                        "Badges wait in the queue meanwhile.")
+RUNNING, NOT_ANSWERING, NOT_RUNNING = "running", "not_answering", "not_running"  # "print_process" in the API
 STALLED_AFTER = 15.0  # seconds a badge may wait behind a printer shown ready before the console says so
 PRINT_STALLED = ("Badges are waiting, yet none has printed for {seconds:.0f} s although the printer looks ready: "
                  "the print process may be stuck. The server replaces a stuck print process by itself "
                  "(within a minute with the usual printer timeouts); no badge is lost.")
+
+
+@dataclass(frozen=True)
+class PrintProcessShown:
+    """How the print process is, as every printer's card shows it.
+
+    `state`: RUNNING, NOT_ANSWERING (it exists and holds its lock, but its heartbeat stopped:
+    SIGSTOPped, frozen, swapped out) or NOT_RUNNING (gone, or it cannot start); None when the
+    print workers are threads of the web process. `error`: what the cards say instead of the
+    printers' own last error while it is not running or not answering."""
+
+    state: str | None
+    error: str | None = None
 
 
 class PrinterBoard:
@@ -50,15 +69,18 @@ class PrinterBoard:
 
     def describe(self) -> list[dict[str, Any]]:
         """Every configured printer, in config order."""
+        process = self._print_process()
         with self.store.read() as db:
-            shown = self._shown(db)
-            return [self._describe(db, name, shown.get(name)) for name in self.printers]
+            shown = self._shown(db, process)
+            return [self._describe(db, name, shown.get(name) or self._unheard(name, process))
+                    for name in self.printers]
 
     def publish_changes(self) -> None:
         """A "printer" message for each printer whose shown state differs from the last one sent
         (called every second: a print process that stopped, or stalled, changes no row, yet must show)."""
+        process = self._print_process()
         with self._lock, self.store.read() as db:
-            for name, state in self._shown(db).items():
+            for name, state in self._shown(db, process).items():
                 if name not in self.printers:
                     continue
                 described = self._describe(db, name, state)
@@ -67,14 +89,33 @@ class PrinterBoard:
                     self._sent[name] = shown
                     self.feed.publish("printer", described)
 
-    def _shown(self, db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
-        """The stored states, each marked offline while the print process that writes them is not running."""
+    def _print_process(self) -> PrintProcessShown:
+        """Whether the print process runs, is there but not answering, or is not running: a stopped
+        process keeps its lock, and was shown as a working one (or, once badges waited, as a stuck
+        printer) until the server replaced it a minute later."""
+        if self.print_process is None:
+            return PrintProcessShown(None)
+        if not process_locks.is_held(self.print_process):
+            return PrintProcessShown(NOT_RUNNING, PRINT_PROCESS_DOWN)
+        since = process_locks.silent_since(self.print_process)
+        if since is None:
+            return PrintProcessShown(RUNNING)
+        return PrintProcessShown(NOT_ANSWERING, PRINT_PROCESS_SILENT.format(since=_clock_time(since)))
+
+    def _shown(self, db: sqlite_utils.Database, process: PrintProcessShown) -> dict[str, dict[str, Any]]:
+        """The stored states, with how the print process is; each marked offline, with why, while
+        the print process that writes them is not running or not answering."""
         stored = states.load(db)
-        if self.print_process is None or process_locks.is_held(self.print_process):
-            return stored
-        return {name: {**stored.get(name, PrinterState(name, p.backend, p.profile).as_dict()),
-                       "online": False, "busy": False, "last_error": PRINT_PROCESS_DOWN}
-                for name, p in self.printers.items()}
+        if process.error is None:
+            return {name: {**state, "print_process": process.state} for name, state in stored.items()}
+        return {name: {**(stored.get(name) or self._unheard(name, process)),
+                       "online": False, "busy": False, "last_error": process.error, "print_process": process.state}
+                for name in self.printers}
+
+    def _unheard(self, name: str, process: PrintProcessShown) -> dict[str, Any]:
+        """A printer's state before its worker stored one."""
+        printer = self.printers[name]
+        return {**PrinterState(name, printer.backend, printer.profile).as_dict(), "print_process": process.state}
 
     def preview(self, attendee_id: int, printer: str | None = None) -> Any:
         """The badge image exactly as the named (or first) printer will print it, drawn off the gevent hub."""
@@ -87,12 +128,15 @@ class PrinterBoard:
         info = badge_info(row, self.event)
         return off_hub(lambda: render_preview(info, settings.profile))
 
-    def _describe(self, db: sqlite_utils.Database, name: str, state: dict[str, Any] | None) -> dict[str, Any]:
-        """One printer's state (as built, until its worker stores one), its stations and its queue."""
-        printer = self.printers[name]
-        shown = state or PrinterState(name, printer.backend, printer.profile).as_dict()
+    def _describe(self, db: sqlite_utils.Database, name: str, shown: dict[str, Any]) -> dict[str, Any]:
+        """One printer's shown state, its stations and its queue."""
         counts = print_queue.counts(db, self.event.id, self.routes[name])
-        return {**shown, **_stalled(shown, counts), "stations": list(printer.stations), "queue": counts}
+        return {**shown, **_stalled(shown, counts), "stations": list(self.printers[name].stations), "queue": counts}
+
+
+def _clock_time(epoch: float) -> str:
+    """A moment as the machine's wall clock shows it, to the second ("19:42:05")."""
+    return time.strftime("%H:%M:%S", time.localtime(epoch))
 
 
 def _stalled(shown: dict[str, Any], counts: dict[str, Any]) -> dict[str, Any]:

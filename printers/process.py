@@ -7,7 +7,9 @@ process of its own, at a lower priority, the door never waits for it.
 
 It runs the same PrinterPool as the in-process mode (service.py), woken by
 ``PRAGMA data_version`` instead of the door's feed, and stores each printer's
-state in printer_states for the web to show. SIGTERM or SIGINT stop it after the
+state in printer_states for the web to show. It holds ``<database>.printing`` and
+touches it every second (kiosk/process_locks.py), so the web can say whether it is
+running, or there but not answering (stopped). SIGTERM or SIGINT stop it after the
 badge being sent; it also stops by itself when the server's master is gone
 (even SIGKILLed), so no orphan goes on printing. Its workers' loops beat down the
 pipe ``--liveness-fd`` (liveness.py): a process that stops beating is killed and
@@ -70,12 +72,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = pickle.load(sys.stdin.buffer) if args.settings_on_stdin else config.load(args.config)
     alive = process_locks.hold(process_locks.printing(settings.database))  # noqa: F841 - the web looks at it
+    heartbeat = process_locks.Heartbeat(alive).start()  # the web tells a stopped process from a dead one by it
     try:
         note = None if args.replaces_hung is None else REPLACED_HUNG.format(
             seconds=args.replaces_hung, at=time.strftime("%H:%M:%S"))
         pool = _start_pool(settings, stop, note)
     except Exception as exc:  # noqa: BLE001 - one line, then a pause: a restart every second would flood the log
         log.error("the print process cannot start: %s", exc)
+        heartbeat.stop()
         if alive is not None:
             alive.close()  # the console shows at once that nothing prints
         stop.wait(START_FAILED_PAUSE)

@@ -283,8 +283,10 @@ def test_a_badge_is_recorded_printed_within_milliseconds_of_reaching_the_printer
 
 def test_a_hung_print_process_is_shown_not_printing_and_prints_every_badge_once_when_it_goes_on(tmp_path):
     """A print process that hangs (here SIGSTOP) is neither dead nor writing: the console showed the
-    printer "online", no error, for as long as the badges piled up. Check-ins go on meanwhile."""
-    from printers.board import PRINT_STALLED, STALLED_AFTER
+    printer "online", no error, for as long as the badges piled up. It now says the print process is
+    not answering (its heartbeat stopped). Check-ins go on meanwhile."""
+    from kiosk.process_locks import SILENT_AFTER
+    from printers.board import NOT_ANSWERING
 
     with fake_printer.FakePrinter() as fake:
         door = Door.start(tmp_path / "door", fake.config())
@@ -298,8 +300,9 @@ def test_a_hung_print_process_is_shown_not_printing_and_prints_every_badge_once_
                 token = door.volunteer.headers["Authorization"].split()[-1]
                 with connect(f"{door.proc.url.replace('http', 'ws')}/ws/live?token={token}", open_timeout=5) as ws:
                     stalled = recv_until(ws, lambda m: m.get("type") == "printer" and m["online"] is False,
-                                         timeout=STALLED_AFTER + 10)
-                assert stalled["last_error"] == PRINT_STALLED.format(seconds=STALLED_AFTER)
+                                         timeout=SILENT_AFTER + 10)
+                assert stalled["print_process"] == NOT_ANSWERING
+                assert stalled["last_error"].startswith("The print process is not answering (since ")
                 assert door.printer()["last_error"] == stalled["last_error"] and fake.jobs == []
             finally:
                 hung.resume()
@@ -308,3 +311,18 @@ def test_a_hung_print_process_is_shown_not_printing_and_prints_every_badge_once_
                        what="the printer shown ready again")
         finally:
             door.proc.stop()
+
+
+def test_a_printer_shown_ready_with_badges_waiting_and_none_printed_is_shown_stalled():
+    """A print process that answers, with a worker stuck in a printer call, stores no new state:
+    its printer looks ready while the badges wait. After STALLED_AFTER seconds it is shown not printing."""
+    from kiosk import clock
+    from printers.board import PRINT_STALLED, STALLED_AFTER, _stalled
+
+    ready = {"online": True, "last_error": None, "last_printed_at": clock.iso_ago(STALLED_AFTER + 60)}
+    waiting = {"queued": 2, "oldest_queued_at": clock.iso_ago(STALLED_AFTER + 1)}
+    assert _stalled(ready, waiting) == {"online": False, "busy": False,
+                                        "last_error": PRINT_STALLED.format(seconds=STALLED_AFTER)}
+    assert _stalled(ready, {**waiting, "oldest_queued_at": clock.now_iso()}) == {}  # just queued
+    assert _stalled({**ready, "last_printed_at": clock.now_iso()}, waiting) == {}  # printing
+    assert _stalled(ready, {"queued": 0, "oldest_queued_at": None}) == {}

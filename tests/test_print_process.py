@@ -293,6 +293,60 @@ def test_the_console_says_when_the_print_process_cannot_run_and_when_it_is_back(
         recv_until(ws, lambda m: m.get("type") == "printer" and m["online"] is True, timeout=15)
 
 
+def test_the_console_tells_a_stopped_print_process_from_one_that_is_not_running(kiosk_process):
+    """A SIGSTOPped print process still holds its lock: the console showed its printer online (or,
+    once badges waited 15 s, "may be stuck") for the minute before the server replaced it. It now
+    says the process is not answering, and since when; it recovers with SIGCONT; a killed one (that
+    cannot start again) is still "not running". `print_process` in the API says which."""
+    from kiosk.process_locks import SILENT_AFTER
+    from printers.board import NOT_ANSWERING, NOT_RUNNING, PRINT_PROCESS_DOWN, RUNNING
+
+    proc, tokens = kiosk_process(seed=False, printer='backend = "file"\npath = "badges"')
+    volunteer = {"Authorization": f"Bearer {tokens['volunteer']}"}
+
+    def shown() -> dict[str, Any]:
+        [printer] = requests.get(proc.url + "/api/printers", headers=volunteer, timeout=5).json()["printers"]
+        return printer
+
+    wait_until(lambda: shown()["online"] is True, what="the file printer online")
+    assert shown()["print_process"] == RUNNING
+    master = psutil.Process(proc.proc.pid)
+    paused = print_process(master)
+    with connect(f"{proc.url.replace('http', 'ws')}/ws/live?token={tokens['volunteer']}", open_timeout=5) as ws:
+        recv_until(ws, lambda m: m.get("type") == "snapshot")
+        paused.suspend()
+        stopped_at = time.time()
+        try:
+            silent = recv_until(ws, lambda m: m.get("type") == "printer" and m["online"] is False,
+                                timeout=SILENT_AFTER + 5)
+            assert silent["print_process"] == NOT_ANSWERING and silent["busy"] is False, silent
+            since = {time.strftime("%H:%M:%S", time.localtime(stopped_at - ago)) for ago in (0, 1, 2)}
+            assert any(silent["last_error"].startswith(f"The print process is not answering (since {at}), so no "
+                                                       "badge prints") for at in since), silent["last_error"]
+            api = shown()
+            assert api["print_process"] == NOT_ANSWERING and api["online"] is False
+            assert api["last_error"] == silent["last_error"]
+            assert alive(paused) and children(master)[1].pid == paused.pid  # there, not replaced yet
+        finally:
+            paused.resume()
+        back = recv_until(ws, lambda m: m.get("type") == "printer" and m["online"] is True, timeout=5)
+        assert back["print_process"] == RUNNING and back["last_error"] is None
+
+    folder = proc.config_path.parent / "badges"
+    if folder.is_dir():
+        folder.rmdir()  # empty: nothing printed
+    folder.write_text("not a folder")  # the print process cannot start again
+    paused.kill()
+    down = wait_until(lambda: (state := shown())["print_process"] == NOT_RUNNING and state, what="not running")
+    assert down["online"] is False and down["last_error"] == PRINT_PROCESS_DOWN
+    seen = set()
+    deadline = time.monotonic() + SILENT_AFTER + 1
+    while time.monotonic() < deadline:  # a dead process is never "not answering", however long it is gone
+        seen.add(shown()["print_process"])
+        time.sleep(0.2)
+    assert NOT_RUNNING in seen and NOT_ANSWERING not in seen, seen
+
+
 WRITES_A_BADGE_SLOWLY = """
 import sys, time
 from pathlib import Path
