@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -108,6 +109,26 @@ def print_process(master: psutil.Process, not_pid: int | None = None) -> psutil.
     return wait_until(found, what="a print process")
 
 
+def suspend_outside_a_write(process: psutil.Process, srv: Door) -> None:
+    """Stop `process` at a moment it holds no write lock on the database.
+
+    Stopped inside one of its short write transactions (a badge marked printed), it would keep
+    every scan from writing until resumed: the server then answers 503 busy after its wait, as
+    it should, but this test is about where badges print, and a check-in must succeed here."""
+    for _ in range(50):
+        process.suspend()
+        with database(srv.proc) as db:
+            try:
+                db.execute("PRAGMA busy_timeout = 0")
+                db.execute("BEGIN IMMEDIATE")
+                db.execute("ROLLBACK")
+                return
+            except sqlite3.OperationalError:
+                process.resume()
+        time.sleep(0.05)
+    raise AssertionError("the print process held the write lock at each of 50 tries")
+
+
 def test_badges_print_from_a_process_of_their_own(door):
     with FakePrinter() as fake:
         srv = door(fake)
@@ -117,7 +138,7 @@ def test_badges_print_from_a_process_of_their_own(door):
         assert printer.pid != web.pid and printer.ppid() == web.ppid() == master.pid
         wait_until(lambda: printer.nice() == min(web.nice() + NICENESS, 19), what="the print process to lower its priority")
 
-        printer.suspend()  # if the badge came from anywhere else, it would print now
+        suspend_outside_a_write(printer, srv)  # if the badge came from anywhere else, it would print now
         try:
             code = srv.codes(1)
             timed_check_ins(srv.scan, code, "print process paused")
