@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import psutil
 import pytest
@@ -287,10 +287,9 @@ def test_a_restarted_print_process_keeps_the_servers_settings_not_an_edited_conf
         assert_printed_once(fake, codes)
 
 
-def test_the_console_says_when_the_print_process_cannot_run_and_when_it_is_back(kiosk_process, tmp_path):
-    """A print process that cannot start (its badge folder became a file) must not look online."""
-    from printers.board import PRINT_PROCESS_DOWN
-
+def file_printer_console(kiosk_process: Any) -> tuple[KioskProcess, dict[str, str], Callable[[], dict[str, Any]]]:
+    """`kiosk serve` with a file printer, once it shows online: the server, its tokens, and a
+    function that reads the printer as the console's GET /api/printers shows it."""
     proc, tokens = kiosk_process(seed=False, printer='backend = "file"\npath = "badges"')
     volunteer = {"Authorization": f"Bearer {tokens['volunteer']}"}
 
@@ -299,6 +298,14 @@ def test_the_console_says_when_the_print_process_cannot_run_and_when_it_is_back(
         return printer
 
     wait_until(lambda: shown()["online"] is True, what="the file printer online")
+    return proc, tokens, shown
+
+
+def test_the_console_says_when_the_print_process_cannot_run_and_when_it_is_back(kiosk_process, tmp_path):
+    """A print process that cannot start (its badge folder became a file) must not look online."""
+    from printers.board import PRINT_PROCESS_DOWN
+
+    proc, tokens, shown = file_printer_console(kiosk_process)
     master = psutil.Process(proc.proc.pid)
     folder = proc.config_path.parent / "badges"
     if folder.is_dir():
@@ -322,14 +329,7 @@ def test_the_console_tells_a_stopped_print_process_from_one_that_is_not_running(
     from kiosk.process_locks import SILENT_AFTER
     from printers.board import NOT_ANSWERING, NOT_RUNNING, PRINT_PROCESS_DOWN, RUNNING
 
-    proc, tokens = kiosk_process(seed=False, printer='backend = "file"\npath = "badges"')
-    volunteer = {"Authorization": f"Bearer {tokens['volunteer']}"}
-
-    def shown() -> dict[str, Any]:
-        [printer] = requests.get(proc.url + "/api/printers", headers=volunteer, timeout=5).json()["printers"]
-        return printer
-
-    wait_until(lambda: shown()["online"] is True, what="the file printer online")
+    proc, tokens, shown = file_printer_console(kiosk_process)
     assert shown()["print_process"] == RUNNING
     master = psutil.Process(proc.proc.pid)
     paused = print_process(master)
