@@ -128,7 +128,7 @@ def _process_exists(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:  # EPERM: it exists, under another user
+    except (OSError, OverflowError, ValueError):  # EPERM: it exists, under another user; a number no pid can be
         pass
     return True
 

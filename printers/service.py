@@ -395,8 +395,12 @@ def remove_leftovers(backend: Backend) -> None:
     half-written files), before its worker prints again: the last print process may have been
     killed, or replaced for hanging, in the middle of a badge."""
     remove = getattr(backend, "remove_leftovers", None)
-    if remove is not None:
+    if remove is None:
+        return
+    try:
         remove()
+    except Exception:  # noqa: BLE001 - tidying up must never keep a printer from printing
+        log.exception("could not clear the half-written badges an earlier writer left in %s", getattr(backend, "path", backend))
 
 
 def open_printer(printer: PrinterSettings, base_dir: Any) -> Backend:

@@ -240,6 +240,31 @@ def test_file_backend_removes_half_written_badges_whose_writer_is_gone(tmp_path:
     assert backend.remove_leftovers() == []
 
 
+def test_a_stray_file_with_a_huge_number_never_keeps_the_printer_from_starting(tmp_path: Path, job: bytes) -> None:
+    """A file in the folder named like a temporary badge, with a number no pid can be, made
+    os.kill raise OverflowError: the print process failed to start again and again, and no badge
+    printed until someone found the file. Such a file is judged by its age alone; and a cleanup
+    that fails for any other reason leaves the printer printing."""
+    from printers.backend_local import LEFTOVER_AFTER
+    from printers.service import remove_leftovers
+
+    backend = open_backend({"backend": "file", "path": "badges"}, tmp_path)
+    folder = tmp_path / "badges"
+    folder.mkdir()
+    young = left(folder / ".tmp-99999999999999999999-abcdefgh-x.png")
+    old = left(folder / ".tmp-99999999999-abcdefgh-job-000001.png", age=LEFTOVER_AFTER + 60)
+    assert backend.remove_leftovers() == [old.name]
+    assert young.exists() and not old.exists()
+
+    class Failing:
+        def remove_leftovers(self) -> None:
+            raise PermissionError("the folder cannot be listed")
+
+    remove_leftovers(Failing())  # logged, not raised
+    backend.send(job, "job-000002")
+    assert (folder / "job-000002.bin").read_bytes() == job
+
+
 def test_file_backend_without_its_folder_has_nothing_to_remove(tmp_path: Path) -> None:
     assert open_backend({"backend": "file", "path": "badges"}, tmp_path).remove_leftovers() == []
 
