@@ -412,7 +412,11 @@ CREATE TABLE IF NOT EXISTS print_jobs (
     created_at TEXT NOT NULL,
     printed_at TEXT
 );
-CREATE INDEX IF NOT EXISTS print_jobs_pending ON print_jobs(status, next_attempt_at);
+-- The queue in its order: a printer takes the oldest queued job of the evening by walking this index,
+-- where the index by (status, next_attempt_at) it replaces made every claim sort the whole queue (7.5 ms
+-- for 18,000 waiting badges, inside the print process's write transaction, while the door waited).
+DROP INDEX IF EXISTS print_jobs_pending;
+CREATE INDEX IF NOT EXISTS print_jobs_queue ON print_jobs(status, event_id, id, station, next_attempt_at, printer);
 -- What each printer shows (online, paper, last error...), written by whichever process runs the
 -- print workers, so the web process answers GET /api/printers from here in every mode.
 CREATE TABLE IF NOT EXISTS printer_states (

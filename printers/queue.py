@@ -218,10 +218,13 @@ def counts(db: sqlite_utils.Database, event_id: int, route: Route) -> dict[str, 
     those it took itself, ``failed`` the badges that could not be drawn.
     """
     where, params = route.where()
-    queued = db.execute(f"SELECT count(*), min(created_at) FROM print_jobs WHERE status = ? AND event_id = ? "
-                        f"AND {where}", [QUEUED, event_id, *params]).fetchone()
+    # count(*) and min(id) from the queue's index alone (a screen asks every second, the queue may be
+    # thousands long), then the one row of the oldest: jobs are numbered in the order they were queued
+    waiting, oldest = db.execute(f"SELECT count(*), min(id) FROM print_jobs WHERE status = ? AND event_id = ? "
+                                 f"AND {where}", [QUEUED, event_id, *params]).fetchone()
+    oldest_at = db.execute("SELECT created_at FROM print_jobs WHERE id = ?", [oldest]).fetchone() if waiting else None
     taken = dict(db.execute("SELECT status, count(*) FROM print_jobs WHERE event_id = ? AND printer = ? "
                             "AND status IN (?, ?, ?) GROUP BY status",
                             [event_id, route.printer, PRINTING, PRINTED, FAILED]).fetchall())
-    return {"queued": queued[0], "printing": taken.get(PRINTING, 0), "printed": taken.get(PRINTED, 0),
-            "failed": taken.get(FAILED, 0), "oldest_queued_at": queued[1]}
+    return {"queued": waiting, "printing": taken.get(PRINTING, 0), "printed": taken.get(PRINTED, 0),
+            "failed": taken.get(FAILED, 0), "oldest_queued_at": oldest_at[0] if oldest_at else None}
