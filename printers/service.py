@@ -400,7 +400,8 @@ def remove_leftovers(backend: Backend) -> None:
     try:
         remove()
     except Exception:  # noqa: BLE001 - tidying up must never keep a printer from printing
-        log.exception("could not clear the half-written badges an earlier writer left in %s", getattr(backend, "path", backend))
+        log.exception("could not clear the half-written badges an earlier writer left in %s",
+                      getattr(backend, "path", backend))
 
 
 def open_printer(printer: PrinterSettings, base_dir: Any) -> Backend:

@@ -71,7 +71,7 @@ def test_a_chunked_scan_of_exactly_a_mebibyte_is_read_whole(server):
 
 
 def test_a_chunked_json_body_over_a_mebibyte_is_a_413_under_gunicorn(kiosk_process):
-    """`kiosk serve` reads a chunked body through its own decoder (app.ChunkedBody, server.BodyWait)
+    """`kiosk serve` reads a chunked body through its own decoder (request_bodies.ChunkedBody, server.BodyWait)
     and reads away what the app left unread: the 413 reaches the client, and nothing changes."""
     proc, tokens = kiosk_process()
     organizer = {"Authorization": f"Bearer {tokens['organizer']}"}
