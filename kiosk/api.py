@@ -194,7 +194,9 @@ def scan(door: Any, body: dict[str, Any], client: str) -> Outcome:
     """A scan's JSON body to the door's answer (the Flask route and kiosk.fast_scan both use this)."""
     station = clean(body.get("station") or "door", 40) or "door"
     nonce = body.get("nonce")
-    nonce = clean(nonce, MAX_NONCE_CHARS) if isinstance(nonce, (str, int)) and str(nonce).strip() else None
+    # nothing left once cleaned ("\x1b", a zero-width space) is no nonce: kept as "", a second such
+    # scan of the same read broke the scan log's unique key (a 500) instead of being scanned again
+    nonce = (clean(nonce, MAX_NONCE_CHARS) or None) if isinstance(nonce, (str, int)) else None
     saved_at = clean(body["saved_at"], 40) if isinstance(body.get("saved_at"), str) else ""
     late = body.get("late") is True or bool(saved_at)
     return door.scan(body.get("code"), station, nonce, client, late=late, saved_at=saved_at)

@@ -48,6 +48,16 @@ def test_any_scan_is_refused_cleanly(door_server, code, station, nonce):
     assert door_server.get("/api/headcount", None).json()["checked_in"] == 0
 
 
+@pytest.mark.parametrize("nonce", ["\x1b", "\u200b", "\x00\x7f"])
+def test_a_nonce_of_nothing_printable_is_no_nonce(door_server, nonce):
+    """Cleaned to "", such a nonce was stored as "" and the second scan of the same read broke the
+    scan log's unique key: a 500. It is no nonce: each scan is answered afresh, neither a replay."""
+    scan = {"code": f"not a ticket {nonce!r}", "station": "fuzz-door", "nonce": nonce}
+    answers = [door_server.post("/api/checkins", "kiosk", json=scan) for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [422, 422], [answer.text for answer in answers]
+    assert all(answer.json()["result"] == "invalid_code" for answer in answers)
+
+
 @SETTINGS
 @given(query=scanned_text)
 def test_any_search_answers(door_server, query):
