@@ -347,11 +347,14 @@ def post_manual_checkin(attendee_id: int) -> Response:
 @bp.get("/attendees/<int:attendee_id>/badge.png")
 @require("volunteer")
 def badge_png(attendee_id: int) -> Response:
-    """The badge exactly as it will print."""
+    """The badge exactly as it will print; `?guest=1`: the badge each of their guests gets."""
     printer = request.args.get("printer")
     if printer and printer not in state().printers.printers:  # not the first printer's badge, unasked
         return error(404, "not_found", "No such printer.")
-    image = state().printers.preview(attendee_id, printer)
+    guest = request.args.get("guest", "0")
+    if guest not in ("0", "1"):
+        return error(422, "invalid", "guest must be 0 or 1.")
+    image = state().printers.preview(attendee_id, printer, guest=guest == "1")
     if image is None:
         return error(404, "not_found", "No such attendee tonight.")
     buffer = io.BytesIO()
@@ -363,14 +366,20 @@ def badge_png(attendee_id: int) -> Response:
 @bp.post("/attendees/<int:attendee_id>/badge")
 @require("volunteer")
 def reprint(attendee_id: int) -> Response:
-    """Queue another badge. An optional `request_id` (as for walk-ins) names one press: the console
-    sends it again when the answer was lost, and the repeat queues nothing (answered 200, `repeated`)."""
-    request_id = json_body().get("request_id")
+    """Queue another badge; `"guest": true` for one of their guests' badges (a torn one). An optional
+    `request_id` (as for walk-ins) names one press: the console sends it again when the answer was
+    lost, and the repeat queues nothing (answered 200, `repeated`)."""
+    body = json_body()
+    request_id, guest = body.get("request_id"), body.get("guest", False)
     if not _is_request_id(request_id):
         return _not_a_request_id()
-    queued = state().door.reprint(attendee_id, actor(), request_id)
+    if not isinstance(guest, bool):
+        return error(422, "invalid", "guest must be true or false.")
+    queued = state().door.reprint(attendee_id, actor(), request_id, guest)
     if queued is None:
         return error(404, "not_found", "No such attendee tonight.")
+    if isinstance(queued, Outcome):
+        return outcome_response(queued)
     job_id, repeated = queued
     response = jsonify({"result": "queued", "job_id": job_id, **({"repeated": True} if repeated else {})})
     response.status_code = 200 if repeated else 202

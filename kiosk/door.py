@@ -40,6 +40,18 @@ def file_sha256(path: str | Path) -> str:
         return hashlib.file_digest(file, "sha256").hexdigest()
 
 
+def _no_guest_badge(person: Any) -> checkin.Outcome | None:
+    """Why a guest's badge cannot be reprinted for `person`, if it cannot: guests' badges print
+    with their host's check-in, so there is none to replace before it or for a host alone."""
+    if not person["checked_in_at"]:
+        result, message = "not_checked_in", f"{person['name']} is not checked in: guest badges print with the check-in."
+    elif not person["guests"]:
+        result, message = "no_guests", f"{person['name']} came without guests."
+    else:
+        return None
+    return checkin.Outcome(result, 409, {"result": result, "message": message}, attendee=person)
+
+
 @dataclass
 class Door:
     store: Store
@@ -149,27 +161,35 @@ class Door:
                 self._publish_arrival(outcome, console_station(actor), manual=True)
         return attendee_id, outcome, earlier is not None
 
-    def reprint(self, attendee_id: int, actor: Actor, request_id: str | None = None) -> tuple[int, bool] | None:
-        """Queue another badge for someone: the only way a badge prints twice.
+    def reprint(self, attendee_id: int, actor: Actor, request_id: str | None = None,
+                guest: bool = False) -> tuple[int, bool] | checkin.Outcome | None:
+        """Queue another badge for someone (with `guest`: one of their guests' badges, torn or lost):
+        the only way a badge prints twice.
 
-        Returns (job id, whether this repeated an earlier request), None for nobody. A phone that
-        lost the answer sends the same `request_id` again: that press already queued its badge,
-        found in the audit trail (which survives a restart), and a second badge is not wanted.
-        Nor is one while their badge still waits for the printer this one would go to (a double
-        press while the printer is down printed two once it was back): that badge's job is the answer."""
+        Returns (job id, whether this repeated an earlier request), None for nobody, or the refusal
+        of a guest badge for someone with no guests or not checked in. A phone that lost the answer
+        sends the same `request_id` again: that press already queued its badge, found in the audit
+        trail (which survives a restart), and a second badge is not wanted. Nor is one while such a
+        badge still waits for the printer this one would go to (a double press while the printer is
+        down printed two once it was back): that badge's job is the answer."""
         with self.store.serialised():
             with self.store.write() as db:
-                if attendees.get(db, self.event, attendee_id) is None:
+                person = attendees.get(db, self.event, attendee_id)
+                if person is None:
                     return None
+                refused = _no_guest_badge(person) if guest else None
+                if refused is not None:
+                    return refused
                 earlier = self._reprint_by_request(db, attendee_id, request_id) if request_id else None
                 if earlier is None:
-                    earlier = print_queue.waiting_badge(db, attendee_id, self.printer_routes, actor.station)
+                    earlier = print_queue.waiting_badge(db, attendee_id, self.printer_routes, actor.station, guest)
                 if earlier is not None:
                     return earlier, True
-                job_id = print_queue.enqueue(db, self.event.id, attendee_id, station=actor.station, reason=print_queue.REPRINT)
+                reason = print_queue.GUEST_REPRINT if guest else print_queue.REPRINT
+                job_id = print_queue.enqueue(db, self.event.id, attendee_id, station=actor.station, reason=reason)
                 audit.record(db, actor, "reprint", self.event.id, attendee_id, job_id=job_id,
-                             **({"request_id": request_id} if request_id else {}))
-            self.feed.publish("print_queued", {"job_id": job_id, "attendee_id": attendee_id})
+                             **({"guest": True} if guest else {}), **({"request_id": request_id} if request_id else {}))
+            self.feed.publish("print_queued", {"job_id": job_id, "attendee_id": attendee_id, "guest": guest})
         return job_id, False
 
     def _reprint_by_request(self, db: Any, attendee_id: int, request_id: str) -> int | None:

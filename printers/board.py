@@ -25,7 +25,7 @@ from . import queue as print_queue
 from . import states
 from .escpos_job import render_preview
 from .offload import off_hub
-from .service import PrinterState, badge_info
+from .service import PrinterState, badge_info, guest_badge_info
 
 
 PRINT_PROCESS_DOWN = ("The print process is not running, so no badge prints: the server starts it again "
@@ -117,15 +117,16 @@ class PrinterBoard:
         printer = self.printers[name]
         return {**PrinterState(name, printer.backend, printer.profile).as_dict(), "print_process": process.state}
 
-    def preview(self, attendee_id: int, printer: str | None = None) -> Any:
-        """The badge image exactly as the named (or first) printer will print it, drawn off the gevent hub."""
+    def preview(self, attendee_id: int, printer: str | None = None, guest: bool = False) -> Any:
+        """The badge image exactly as the named (or first) printer will print it (with `guest`: the
+        badge each of the person's guests gets), drawn off the gevent hub."""
         settings = self.printers.get(printer or "") or next(iter(self.printers.values()))
         with self.store.read() as db:
             row = db.execute("SELECT * FROM attendees WHERE id = ? AND event_id = ?",
                              [attendee_id, self.event.id]).fetchone()
         if row is None:
             return None
-        info = badge_info(row, self.event)
+        info = guest_badge_info(row, self.event) if guest else badge_info(row, self.event)
         return off_hub(lambda: render_preview(info, settings.profile))
 
     def _describe(self, db: sqlite_utils.Database, name: str, shown: dict[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,10 @@ from kiosk import clock
 QUEUED, PRINTING, PRINTED, CANCELLED, FAILED = "queued", "printing", "printed", "cancelled", "failed"
 # Why a badge prints. A host's guests (Meetup's Guests) each get a GUEST badge with the host's
 # check-in: no name (they write it), "Guest of Ada Lovelace", no QR code (it is no ticket).
-CHECK_IN, GUEST, REPRINT = "check-in", "guest", "reprint"
+# A volunteer's reprint is a REPRINT of the host's own badge or a GUEST_REPRINT of a guest's (one
+# torn or lost): it prints as a guest badge, but is no new guest (``guest_badges`` counts GUEST only).
+CHECK_IN, GUEST, REPRINT, GUEST_REPRINT = "check-in", "guest", "reprint", "guest-reprint"
+OWN_BADGE, GUEST_BADGE = (CHECK_IN, REPRINT), (GUEST, GUEST_REPRINT)
 
 
 @dataclass(frozen=True)
@@ -85,12 +88,12 @@ def printers_for(routes: dict[str, Route], station: str | None) -> frozenset[str
 
 
 def waiting_badge(db: sqlite_utils.Database, attendee_id: int, routes: dict[str, Route],
-                  station: str | None) -> int | None:
-    """The job of the person's own badge (not a guest's) that is queued, not yet being sent, for
-    the same printers as a badge queued at `station` would be, if any: a badge waiting for a
-    printer that is off elsewhere is no reason to keep one from a printer that works."""
+                  station: str | None, guest: bool = False) -> int | None:
+    """The job of the person's own badge (with `guest`: one of their guests' badges) that is queued,
+    not yet being sent, for the same printers as a badge queued at `station` would be, if any: a
+    badge waiting for a printer that is off elsewhere is no reason to keep one from a printer that works."""
     rows = db.execute("SELECT id, station FROM print_jobs WHERE attendee_id = ? AND reason IN (?, ?) AND status = ? "
-                      "ORDER BY id", [attendee_id, CHECK_IN, REPRINT, QUEUED]).fetchall()
+                      "ORDER BY id", [attendee_id, *(GUEST_BADGE if guest else OWN_BADGE), QUEUED]).fetchall()
     here = printers_for(routes, station)
     return next((job for job, queued_at in rows if printers_for(routes, queued_at) == here), None)
 

@@ -506,7 +506,7 @@ class PrinterPool:
             raise Unprintable(f"Attendee {attendee_id} no longer exists.")
         if not row["name"]:
             raise Unprintable(f"The details of attendee {attendee_id} were forgotten.")
-        return guest_badge_info(row, self.event) if reason == print_queue.GUEST else badge_info(row, self.event)
+        return guest_badge_info(row, self.event) if reason in print_queue.GUEST_BADGE else badge_info(row, self.event)
 
     def save_state(self, worker: PrinterWorker) -> None:
         """Store a printer's new shown state, where GET /api/printers and /ws/live read it."""

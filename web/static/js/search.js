@@ -1,5 +1,6 @@
 // Search as you type, and what a volunteer can do from a result: check in (with "admit anyway"
-// for people who are not on the list), undo (after a confirmation), reprint, badge preview.
+// for people who are not on the list), undo (after a confirmation), reprint (also of a guest's
+// badge, for a host whose guest lost or tore theirs), badge preview.
 // Results are kept by attendee id so a live change patches one card instead of reshuffling.
 
 import { h, setText, clockTime, debounce, guestsText, uuid } from "./dom.js";
@@ -8,7 +9,7 @@ import { confirmDialog, showBadge } from "./modal.js";
 import { refusalSentence } from "./reasons.js";
 
 const NO_ANSWER = "No answer from the server. Check the Wi-Fi and try again.";
-const REPRINT_UNANSWERED = "No answer from the server: the badge may be printing. Pressing Reprint again "
+const REPRINT_UNANSWERED = "No answer from the server: the badge may be printing. Pressing the button again "
   + "does not print a second one.";
 const LIMIT = 25;
 // After a reprint or a check-in is answered, a tap within this time on Reprint, or on the Undo that
@@ -23,7 +24,7 @@ export class Search {
     Object.assign(this, { input, list, status });
     this.people = new Map(); // id -> attendee, for the cards on screen
     this.notes = new Map();  // id -> {message, tone}: what the last action said, kept across redraws
-    this.reprints = new Map(); // id -> request_id of a reprint sent but not answered: a retry reuses it
+    this.reprints = new Map(); // "id:action" -> request_id of a reprint sent but not answered: a retry reuses it
     this.settleUntil = new Map(); // "id:action" -> when taps on that button count again (SETTLE_MS)
     this.regrouped = new Set(); // ids whose Guests box a volunteer opened or used: it stays, also at 0
     this.typedParty = new Map(); // id -> what was typed in the Guests box and not yet answered: kept across redraws
@@ -117,6 +118,7 @@ export class Search {
       ? [button("Undo", "ghost danger-text", (p) => this.undo(p), "undo"),
         button("Reprint", "ghost", (p) => this.reprint(p), "reprint")]
       : [button("Check in", "primary", (p) => this.checkIn(p))];
+    if (person.checked_in_at && person.guests > 0) list.push(button("Guest badge", "ghost", (p) => this.reprint(p, true), "guest-badge"));
     list.push(button("Badge", "ghost", showBadge));
     if (person.guests > 0 || this.regrouped.has(person.id)) list.unshift(this.partyInput(person));
     else if (person.status === "attending" || person.checked_in_at) list.push(button("+ Guests", "ghost", (p) => this.openParty(p)));
@@ -246,15 +248,18 @@ export class Search {
    * is the same press sent again, and the server, which may have queued it, prints one badge.
    * Once answered, the next press is a new one: the volunteer wants another badge.
    */
-  async reprint(person) {
-    const requestId = this.reprints.get(person.id) || uuid();
-    this.reprints.set(person.id, requestId);
-    const answer = await this.act(person, () => post(`/api/attendees/${person.id}/badge`, { request_id: requestId }),
+  async reprint(person, guest = false) {
+    const action = guest ? "guest-badge" : "reprint";
+    const key = `${person.id}:${action}`;
+    const requestId = this.reprints.get(key) || uuid();
+    this.reprints.set(key, requestId);
+    const answer = await this.act(person, () => post(`/api/attendees/${person.id}/badge`, { request_id: requestId, guest }),
       REPRINT_UNANSWERED);
     if (!answer) return;
-    this.reprints.delete(person.id);
-    this.settle(person, "reprint");
-    this.say(person, answer.ok ? "Badge sent to the printer." : messageOf(answer), answer.ok ? "good" : "bad");
+    this.reprints.delete(key);
+    this.settle(person, action);
+    const sent = guest ? "A guest badge was sent to the printer." : "Badge sent to the printer.";
+    this.say(person, answer.ok ? sent : messageOf(answer), answer.ok ? "good" : "bad");
   }
 
   /** Run one request with the card's buttons disabled; null when there was no answer. */
