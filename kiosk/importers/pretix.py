@@ -13,6 +13,15 @@ place within its order changes when a ticket is renamed or a position cancelled.
 People are therefore keyed on the Secret (hashed: the key is not a door code),
 and only without one on the order code and the row's place in the order.
 
+Add-on positions (a T-shirt or a workshop seat bought with a ticket) are rows of their own in
+both exports. The check-in list gives them the parent's attendee name and email and has no column
+that says they are add-ons (checkinlists/exporters.py, every stored version), so there they stay
+rows like any other: nothing tells them from a second ticket of the same name. The "Order data"
+export's position sheet of current pretix has an "Add-on to position ID" column (the parent's
+Position ID in the same order); a row with one is no one of its own, and its Secret becomes a
+second door code of the parent, so scanning an add-on ticket that pretix printed checks in its
+holder.
+
 Titles are also accepted in German, French, Dutch, Spanish, Italian and Brazilian
 Portuguese, as pretix's own translations write them (pretix/pretix
 src/pretix/locale/<lang>/LC_MESSAGES/django.po, and de_Informal for the "Du"
@@ -86,6 +95,10 @@ PAID_TITLES = ("Paid", "bezahlt", "betaald", "Pagado")
 POSITION_TITLES = ("Position ID", "Position", "Plaatsnummer", "ID de posición")
 # "Gesperrt" was mapped before; the stored django.po (2021) predates the Blocked column.
 BLOCKED_TITLES = ("Blocked", "Gesperrt", "Bloqueado")
+# The "Order data" position sheet's column naming the parent of an add-on position, as a project
+# importing that sheet documents it against pretix's source ("Add-on to position ID", English only:
+# no translation of it was found; stored pretix versions of orderlist.py predate it).
+ADDON_TO_TITLES = ("Add-on to position ID",)
 
 # pretix writes one column per part of the event's name scheme, titled _("Attendee name:
 # {part}") with the part's label: "Teilnehmer*innenname: {part}" in German, the labels
@@ -145,6 +158,7 @@ def row_parser(columns: Columns) -> RowParser:
     status = columns.find("Status", "Order status")
     blocked = columns.find(*BLOCKED_TITLES)
     position = columns.find(*POSITION_TITLES)
+    addon_lines, addon_codes = _addons(columns, order, position, columns.find(*ADDON_TO_TITLES), secret)
     seen_orders: Counter[str] = Counter()
 
     def status_of(row: Row) -> tuple[bool, str]:
@@ -181,10 +195,11 @@ def row_parser(columns: Columns) -> RowParser:
             return f"{SOURCE}:{code}-secret-{digest}"
         return f"{SOURCE}:{code}-{seen_orders[code]}"
 
-    def codes(row: Row) -> list[str]:
-        """The QR secret, when the export includes it; the message never echoes the secret."""
-        return single_code(columns, row, secret, pretix_key,
-                           lambda _: "the Secret is not a pretix ticket secret")
+    def codes(row: Row, code: str) -> list[str]:
+        """The QR secret, when the export includes it, then those of the position's add-ons."""
+        number = columns.cell(row, position)
+        parent = (code, str(int(number)) if number.isdigit() else number)
+        return [*_secret_key(columns, row, secret), *addon_codes.get(parent, [])]
 
     def names(row: Row, code: str) -> tuple[tuple[str, str, str], bool]:
         """The attendee's name, and whether there is one: an event that asks none has only the
@@ -196,7 +211,9 @@ def row_parser(columns: Columns) -> RowParser:
             return (columns.first_filled(row, emails) or f"Order {code}", "", ""), False
         return person_name(table, row, full_name, given_name, family_name), True
 
-    def parse(row: Row) -> ImportedPerson:
+    def parse(row: Row) -> ImportedPerson | None:
+        if row.line in addon_lines:  # a T-shirt or a workshop seat of someone listed on their own row
+            return None
         code = columns.cell(row, order).upper()
         if not _ORDER_CODE.fullmatch(code):
             raise fail(table, row, f"the Order code {code!r} is not a pretix order code")
@@ -206,8 +223,38 @@ def row_parser(columns: Columns) -> RowParser:
         person = build_person(
             row, name, named=named, email=columns.first_filled(row, emails),
             company=columns.first_filled(row, company), status=status_text, attending=attending,
-            external_id=external_id(row, code), codes=codes(row), ticket=ticket)
+            external_id=external_id(row, code), codes=codes(row, code), ticket=ticket)
         person.placed = not (columns.cell(row, position) or columns.cell(row, secret))
         return person
 
     return parse
+
+
+def _secret_key(columns: Columns, row: Row, secret: int | None) -> list[str]:
+    """The store key of a row's QR secret ([] without one); the message never echoes the secret."""
+    return single_code(columns, row, secret, pretix_key, lambda _: "the Secret is not a pretix ticket secret")
+
+
+def _addons(columns: Columns, order: int | None, position: int | None, addon_to: int | None,
+            secret: int | None) -> tuple[set[int], dict[tuple[str, str], list[str]]]:
+    """(lines of add-on rows, the door codes of each parent's add-ons keyed by (order, Position ID)).
+
+    Only the "Order data" export says which rows are add-ons, in its "Add-on to position ID" column;
+    the parent is the position of that number in the same order. An add-on counted as a person
+    raised the expected headcount, and its ticket, when pretix prints one, belongs to the parent.
+    An add-on whose parent is not in the file (another product's list) is left out all the same.
+    """
+    lines: set[int] = set()
+    codes: dict[tuple[str, str], list[str]] = {}
+    if addon_to is None:
+        return lines, codes
+    for row in columns.table.rows:
+        parent = columns.cell(row, addon_to)
+        if not parent:
+            continue
+        if not parent.isdigit():
+            raise fail(columns.table, row, f"the 'Add-on to position ID' {parent!r} is not a number")
+        lines.add(row.line)
+        key = (columns.cell(row, order).upper(), str(int(parent)))
+        codes.setdefault(key, []).extend(_secret_key(columns, row, secret))
+    return lines, codes

@@ -1,0 +1,72 @@
+"""pretix lists: add-on positions, the API's one-letter order statuses, and lists trimmed of columns.
+
+An add-on (a T-shirt, a workshop seat) is a position of its own in pretix's "Order data" export; its
+"Add-on to position ID" names the ticket it was bought with. Counted as a person it raised the
+expected headcount; now its secret is a second door code of that ticket's holder. Lists are
+uploaded to a real server on 127.0.0.1, as the organizer page does, or imported with `kiosk import`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import run_kiosk, write_config
+from kiosk.importers import read_attendee_file
+from test_imports import upload_text
+
+# The "Order data" export's "Order positions" sheet (pretix/base/exporters/orderlist.py,
+# iterate_positions), trimmed to the columns the door reads, with current pretix's add-on column.
+POSITIONS_HEAD = ("Event slug,Order code,Position ID,Status,Email,Product,Price,Attendee name,Attendee email,"
+                  "Ticket secret,Add-on to position ID\n")
+ADA_TICKET, ADA_SHIRT, ADA_SECOND = "hk3dmt8zq2ypw7vxbn4c6rfsgu9ejakq", "t5shrt8zq2ypw7vxbn4c6rfsgu9ejakq", (
+    "s3cnd8zq2ypw7vxbn4c6rfsgu9ejakqa")
+GRACE_TICKET, GRACE_WORKSHOP = "u7pz2kwr9mh4dxqtb6ns3gcv8yjfea5e", "w0rkshp9mh4dxqtb6ns3gcv8yjfea5ex"
+POSITIONS = POSITIONS_HEAD + (
+    f"conf,ABC12,1,paid,buyer@example.org,Ticket,25.00,Ada Lovelace,ada@example.org,{ADA_TICKET},\n"
+    f"conf,ABC12,2,paid,buyer@example.org,T-shirt,15.00,,,{ADA_SHIRT},1\n"
+    # A second ticket of the same order for the same name: a person, not an add-on.
+    f"conf,ABC12,3,paid,buyer@example.org,Ticket,25.00,Ada Lovelace,ada@example.org,{ADA_SECOND},\n"
+    f"conf,QWE7R,1,paid,grace@example.com,Ticket,25.00,Grace Hopper,,{GRACE_TICKET},\n"
+    f"conf,QWE7R,2,paid,grace@example.com,Workshop,40.00,,,{GRACE_WORKSHOP},1\n")
+
+
+def test_add_on_positions_are_no_one_and_their_tickets_check_in_their_holder(empty_server, tmp_path: Path) -> None:
+    answer = upload_text(empty_server, tmp_path, "orders_positions.csv", POSITIONS)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["added"] == 3  # the two add-ons raised it to 5
+    people = empty_server.people()
+    assert sorted(person["name"] for person in people) == ["Ada Lovelace", "Ada Lovelace", "Grace Hopper"]
+    scanned = empty_server.scan(ADA_SHIRT)  # the T-shirt's ticket, when pretix prints one
+    assert scanned.status_code == 201 and scanned.json()["result"] == "checked_in", scanned.text
+    assert empty_server.scan(ADA_TICKET).json()["result"] == "already_checked_in"
+    assert empty_server.scan(ADA_SECOND).json()["result"] == "checked_in"  # the second Ada is her own person
+    assert empty_server.scan(GRACE_WORKSHOP).json()["result"] == "checked_in"
+
+
+def test_add_on_rows_leave_the_headcount_on_re_import_and_keep_the_check_in(empty_server, tmp_path: Path) -> None:
+    upload_text(empty_server, tmp_path, "v1.csv", POSITIONS)
+    assert empty_server.scan(GRACE_TICKET).status_code == 201
+    again = upload_text(empty_server, tmp_path, "v2.csv", POSITIONS)
+    assert again.json()["added"] == 0 and len(empty_server.people()) == 3
+    assert empty_server.scan(GRACE_WORKSHOP).json()["result"] == "already_checked_in"
+
+
+def test_an_add_on_whose_parent_is_not_a_number_is_refused_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "positions.csv"
+    path.write_text(POSITIONS.replace(f"{ADA_SHIRT},1", f"{ADA_SHIRT},one"), encoding="utf-8")
+    try:
+        read_attendee_file(path)
+    except ValueError as exc:
+        assert "line 3" in str(exc) and "'one' is not a number" in str(exc)
+    else:
+        raise AssertionError("an unreadable add-on column was accepted")
+
+
+def test_the_check_in_list_has_no_add_on_column_so_its_rows_stay_people(tmp_path: Path) -> None:
+    """pretix's check-in list copies the parent's name and email onto an add-on row and has no column
+    marking it (checkinlists/exporters.py): nothing tells it from a second ticket of that name."""
+    path = tmp_path / "checkin.csv"
+    path.write_text("Order code,Attendee name,Product,Price,Checked in,Secret,E-mail\n"
+                    f"ABC12,Ada Lovelace,Ticket,25.00,,{ADA_TICKET},ada@example.org\n"
+                    f"ABC12,Ada Lovelace,T-shirt,15.00,,{ADA_SHIRT},ada@example.org\n", encoding="utf-8")
+    assert len(read_attendee_file(path).people) == 2
