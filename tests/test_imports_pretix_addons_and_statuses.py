@@ -8,6 +8,7 @@ uploaded to a real server on 127.0.0.1, as the organizer page does, or imported 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from conftest import run_kiosk, write_config
@@ -70,3 +71,47 @@ def test_the_check_in_list_has_no_add_on_column_so_its_rows_stay_people(tmp_path
                     f"ABC12,Ada Lovelace,Ticket,25.00,,{ADA_TICKET},ada@example.org\n"
                     f"ABC12,Ada Lovelace,T-shirt,15.00,,{ADA_SHIRT},ada@example.org\n", encoding="utf-8")
     assert len(read_attendee_file(path).people) == 2
+
+
+# A list made from pretix's REST API: its order status is one letter (doc/api/resources/orders.rst).
+API_LIST = ("Order code,Attendee name,Status,E-mail\n"
+            "ABC12,Ada Lovelace,p,ada@example.org\n"
+            "QWE7R,Grace Hopper,n,grace@example.com\n"
+            "XYZ9A,Alan Turing,e,alan@example.org\n"
+            "LMN4P,Edsger Dijkstra,c,edsger@example.org\n")
+
+
+def test_the_apis_one_letter_statuses_refuse_canceled_expired_and_pending_orders(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    result = run_kiosk(config, "import", str(_written(tmp_path, "api.csv", API_LIST)))
+    assert "pretix" in result.stdout
+    listed = {p["name"]: p["status"] for p in json.loads(run_kiosk(config, "attendees", "--format", "json").stdout)}
+    assert listed == {"Ada Lovelace": "attending", "Grace Hopper": "not_attending",  # pending, as "Paid: No"
+                      "Alan Turing": "not_attending", "Edsger Dijkstra": "not_attending"}
+
+
+def test_a_list_with_an_order_code_and_lettered_statuses_is_read_as_pretixs(tmp_path: Path) -> None:
+    """Without an attendee-name title it was a plain list, where "c" and "e" let people in."""
+    batch = read_attendee_file(_written(tmp_path, "api.csv", API_LIST.replace("Attendee name", "Name")))
+    assert batch.source == "pretix"
+    assert {p.name: (p.attending, p.platform_status) for p in batch.people} == {
+        "Ada Lovelace": (True, "paid"), "Grace Hopper": (False, "pending"),
+        "Alan Turing": (False, "expired"), "Edsger Dijkstra": (False, "canceled")}
+
+
+def test_one_letter_statuses_elsewhere_refuse_no_one_they_did_not_before(tmp_path: Path) -> None:
+    """In an organiser's own list "C" may be confirmed and "P" pending: only a pretix list reads the
+    API's letters. A status "N" (a yes/no column's no) refused before and still does."""
+    plain = read_attendee_file(_written(tmp_path, "mine.csv", "Name,Email,Status\nAda,a@example.org,C\n"
+                                        "Bea,b@example.org,P\nCid,c@example.org,E\nDee,d@example.org,N\n"))
+    assert plain.source == "csv"
+    assert {p.name: p.attending for p in plain.people} == {"Ada": True, "Bea": True, "Cid": True, "Dee": False}
+    tito = read_attendee_file(_written(tmp_path, "tito.csv", "Ticket Reference,Ticket Full Name,Ticket State\n"
+                                       "GIAO-1,Ada Lovelace,c\nGIAO-2,Grace Hopper,e\n"))
+    assert [p.attending for p in tito.people] == [True, True]
+
+
+def _written(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path

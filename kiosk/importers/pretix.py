@@ -95,6 +95,11 @@ PAID_TITLES = ("Paid", "bezahlt", "betaald", "Pagado")
 POSITION_TITLES = ("Position ID", "Position", "Plaatsnummer", "ID de posición")
 # "Gesperrt" was mapped before; the stored django.po (2021) predates the Blocked column.
 BLOCKED_TITLES = ("Blocked", "Gesperrt", "Bloqueado")
+# An order's status as pretix's REST API writes it, one letter (doc/api/resources/orders.rst: "n"
+# pending, "p" paid, "e" expired, "c" canceled), in lists made from the API rather than exported. A
+# pending order is refused as the check-in list's "Paid: No" is; "p" is the only one let in.
+STATUS_TITLES = ("Status", "Order status")
+API_STATUSES = {"n": "pending", "p": "paid", "e": "expired", "c": "canceled"}
 # The "Order data" position sheet's column naming the parent of an add-on position, as a project
 # importing that sheet documents it against pretix's source ("Add-on to position ID", English only:
 # no translation of it was found; stored pretix versions of orderlist.py predate it).
@@ -116,9 +121,24 @@ _FAMILY_PARTS = ("family name", "last name", "surname", "nachname", "apellido")
 
 
 def looks_like(columns: Columns) -> bool:
-    """pretix's order code next to its attendee or product columns."""
+    """pretix's order code next to its attendee or product columns, or next to a status column of
+    the API's one-letter order statuses (a list made from pretix's API)."""
     return columns.find(*ORDER_TITLES) is not None and (
-        columns.find(*ATTENDEE_NAME_TITLES, *PRODUCT_TITLES, *SECRET_TITLES) is not None)
+        columns.find(*ATTENDEE_NAME_TITLES, *PRODUCT_TITLES, *SECRET_TITLES) is not None
+        or api_statuses(columns, columns.find(*STATUS_TITLES)))
+
+
+def api_statuses(columns: Columns, index: int | None) -> bool:
+    """Whether a status column holds pretix's one-letter API statuses: every filled cell one of
+    n, p, e, c (in any case), and at least one filled.
+
+    Read one cell at a time, "c" and "e" said nothing and were let in, while "n" was a no. Only a
+    whole column of these letters in a pretix list is read so: elsewhere "C" may well be confirmed.
+    """
+    if index is None:
+        return False
+    letters = {columns.cell(row, index).casefold() for row in columns.table.rows} - {""}
+    return bool(letters) and letters <= API_STATUSES.keys()
 
 
 def order_summary(columns: Columns) -> bool:
@@ -155,7 +175,8 @@ def row_parser(columns: Columns) -> RowParser:
     product = columns.find(*PRODUCT_TITLES)
     secret = columns.find(*SECRET_TITLES)
     paid = columns.find(*PAID_TITLES)
-    status = columns.find("Status", "Order status")
+    status = columns.find(*STATUS_TITLES)
+    lettered = api_statuses(columns, status)
     blocked = columns.find(*BLOCKED_TITLES)
     position = columns.find(*POSITION_TITLES)
     addon_lines, addon_codes = _addons(columns, order, position, columns.find(*ADDON_TO_TITLES), secret)
@@ -165,6 +186,8 @@ def row_parser(columns: Columns) -> RowParser:
         """(attending, status text): cancelled, unpaid or blocked tickets are refused."""
         texts, attending = [], True
         order_status = columns.cell(row, status)
+        if lettered and order_status:
+            order_status = API_STATUSES[order_status.casefold()]
         if order_status:
             texts.append(order_status)
             attending = is_attending(order_status)
