@@ -115,3 +115,50 @@ def _written(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# pretix's check-in list with "Pending orders" included (so a Paid column), and the same list after the
+# organiser deleted its Order code column (and a few others) before importing it.
+FULL_LIST = ("Order code,Attendee name,Product,Price,Checked in,Paid,Secret,E-mail\n"
+             f"ABC12,Ada Lovelace,Ticket,25.00,,Yes,{ADA_TICKET},ada@example.org\n"
+             f"QWE7R,Grace Hopper,Ticket,25.00,,No,{GRACE_TICKET},grace@example.com\n")
+TRIMMED_LIST = ("Attendee name,Product,Paid,Secret,E-mail\n"
+                f"Ada Lovelace,Ticket,Yes,{ADA_TICKET},ada@example.org\n"
+                f"Grace Hopper,Ticket,No,{GRACE_TICKET},grace@example.com\n")
+
+
+def test_a_check_in_list_without_its_order_codes_still_refuses_an_unpaid_order(empty_server, tmp_path: Path) -> None:
+    """Read as a plain list, "Paid: No" said nothing and Grace, whose order is unpaid, was let in."""
+    answer = upload_text(empty_server, tmp_path, "trimmed.csv", TRIMMED_LIST)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["source"] == "pretix"
+    assert [p["name"] for p in empty_server.people(attending=False)] == ["Grace Hopper"]
+    assert empty_server.scan(GRACE_TICKET).status_code == 409
+    assert empty_server.scan(ADA_TICKET).status_code == 201
+
+
+def test_the_trimmed_list_finds_the_people_of_the_full_one_and_keeps_their_check_ins(
+        empty_server, tmp_path: Path) -> None:
+    upload_text(empty_server, tmp_path, "full.csv", FULL_LIST)
+    assert empty_server.scan(ADA_TICKET).status_code == 201
+    again = upload_text(empty_server, tmp_path, "trimmed.csv", TRIMMED_LIST.replace(",No,", ",Yes,"))
+    assert again.json()["added"] == 0, again.text
+    people = {p["name"]: p for p in empty_server.people()}
+    assert sorted(people) == ["Ada Lovelace", "Grace Hopper"]  # Grace paid since
+    assert people["Ada Lovelace"]["checked_in_at"]
+
+
+def test_source_pretix_reads_the_paid_column_of_a_list_with_only_names(tmp_path: Path) -> None:
+    """German "Nein", and no order code or secret: keyed on email and name."""
+    config = write_config(tmp_path)
+    path = _written(tmp_path, "kurz.csv", "Name Teilnehmer*in,bezahlt,E-Mail\n"
+                    "Jürgen Groß,Ja,juergen@example.de\nZoë Ångström,Nein,zoe@example.de\n")
+    run_kiosk(config, "import", "--source", "pretix", str(path))
+    listed = {p["name"]: p["status"] for p in json.loads(run_kiosk(config, "attendees", "--format", "json").stdout)}
+    assert listed == {"Jürgen Groß": "attending", "Zoë Ångström": "not_attending"}
+
+
+def test_a_plain_list_with_a_paid_column_stays_plain(tmp_path: Path) -> None:
+    """"Paid: No" in an organiser's own sheet may be a speaker who came free: no one is refused."""
+    batch = read_attendee_file(_written(tmp_path, "mine.csv", "Name,Email,Paid\nAda,a@example.org,No\n"))
+    assert batch.source == "csv" and batch.people[0].attending

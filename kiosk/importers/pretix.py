@@ -22,6 +22,11 @@ Position ID in the same order); a row with one is no one of its own, and its Sec
 second door code of the parent, so scanning an add-on ticket that pretix printed checks in its
 holder.
 
+A list the organiser trimmed of its Order code column is still pretix's when its other titles say
+so: an attendee-name column, the Paid column and one more of the check-in list's own columns (see
+:func:`trimmed_list`). Read as a plain list, its unpaid rows ("Paid: No") were let in. Without order
+codes, people are keyed on the Secret, else on their email and name.
+
 Titles are also accepted in German, French, Dutch, Spanish, Italian and Brazilian
 Portuguese, as pretix's own translations write them (pretix/pretix
 src/pretix/locale/<lang>/LC_MESSAGES/django.po, and de_Informal for the "Du"
@@ -37,6 +42,7 @@ import re
 from collections import Counter
 
 from ..platform_codes import pretix_key
+from ..textnorm import fold
 from .common import (
     Columns, RowParser, build_person, fail, find_company, header_key, is_attending, join_name,
     person_name, says_no, single_code,
@@ -120,12 +126,33 @@ _GIVEN_PARTS = ("given name", "first name", "calling name", "vorname", "rufname"
 _FAMILY_PARTS = ("family name", "last name", "surname", "nachname", "apellido")
 
 
+# Titles of the check-in list's own columns (checkinlists/exporters.py, CSVCheckinList.iterate_list)
+# that a list made by hand seldom has; with the Paid column and an attendee name they make a list
+# trimmed of its order codes pretix's.
+CHECKIN_LIST_TITLES = (*PRODUCT_TITLES, *SECRET_TITLES, *BLOCKED_TITLES, "Checked in", "Checked out",
+                       "Automatically checked in", "Requires special attention", "Voucher code", "Seat ID",
+                       "Valid from", "Valid until")
+
+
 def looks_like(columns: Columns) -> bool:
     """pretix's order code next to its attendee or product columns, or next to a status column of
-    the API's one-letter order statuses (a list made from pretix's API)."""
-    return columns.find(*ORDER_TITLES) is not None and (
-        columns.find(*ATTENDEE_NAME_TITLES, *PRODUCT_TITLES, *SECRET_TITLES) is not None
-        or api_statuses(columns, columns.find(*STATUS_TITLES)))
+    the API's one-letter order statuses (a list made from pretix's API); or a check-in list whose
+    order codes were deleted."""
+    if columns.find(*ORDER_TITLES) is None:
+        return trimmed_list(columns)
+    return (columns.find(*ATTENDEE_NAME_TITLES, *PRODUCT_TITLES, *SECRET_TITLES) is not None
+            or api_statuses(columns, columns.find(*STATUS_TITLES)))
+
+
+def trimmed_list(columns: Columns) -> bool:
+    """Whether a header is pretix's check-in list with its Order code column deleted: the attendee
+    name (or its parts), the Paid column and one more column of the check-in list's own.
+
+    Detection fell back to a plain list, which knows nothing of "Paid", and let unpaid orders in.
+    A plain list with a column titled "Paid" is left alone: there "No" may mean a free guest.
+    """
+    named = columns.find(*ATTENDEE_NAME_TITLES) is not None or bool(_name_parts(columns))
+    return named and columns.find(*PAID_TITLES) is not None and columns.find(*CHECKIN_LIST_TITLES) is not None
 
 
 def api_statuses(columns: Columns, index: int | None) -> bool:
@@ -162,7 +189,7 @@ def _name_parts(columns: Columns) -> dict[str, int]:
 def row_parser(columns: Columns) -> RowParser:
     """Map pretix's columns once, then turn each order position into a person."""
     table = columns.table
-    order = columns.require("order code", *ORDER_TITLES)
+    order = columns.find(*ORDER_TITLES)  # an organiser may have deleted it (see trimmed_list)
     full = columns.find(*NAME_TITLES)
     parts = _name_parts(columns)
     if full is None and not parts:
@@ -181,6 +208,7 @@ def row_parser(columns: Columns) -> RowParser:
     position = columns.find(*POSITION_TITLES)
     addon_lines, addon_codes = _addons(columns, order, position, columns.find(*ADDON_TO_TITLES), secret)
     seen_orders: Counter[str] = Counter()
+    seen_people: Counter[str] = Counter()
 
     def status_of(row: Row) -> tuple[bool, str]:
         """(attending, status text): cancelled, unpaid or blocked tickets are refused."""
@@ -201,11 +229,16 @@ def row_parser(columns: Columns) -> RowParser:
             attending = False
         return attending, "; ".join(texts)
 
-    def external_id(row: Row, code: str) -> str:
+    def external_id(row: Row, code: str, name: str) -> str:
         """The position's stable key: its Position ID, else its secret, else its place in the order.
 
-        Only the last one moves when the list is re-sorted, so it is the last resort.
+        Only the last one moves when the list is re-sorted, so it is the last resort. Without order
+        codes, a Position ID says nothing (each order counts from 1) and there are no places: the
+        secret, else the email and name (a second row of both gets "#2").
         """
+        if order is None:
+            return _key_without_order(columns.cell(row, secret), columns.first_filled(row, emails), name,
+                                      seen_people)
         seen_orders[code] += 1
         number = columns.cell(row, position)
         if number:
@@ -230,15 +263,16 @@ def row_parser(columns: Columns) -> RowParser:
         full_name = columns.cell(row, full) or join_name(
             *(columns.cell(row, index) for index in parts.values()))
         given_name, family_name = columns.cells(row, given, family)
-        if not (full_name or given_name or family_name):
-            return (columns.first_filled(row, emails) or f"Order {code}", "", ""), False
+        listed_as = columns.first_filled(row, emails) or (f"Order {code}" if code else "")
+        if not (full_name or given_name or family_name) and listed_as:
+            return (listed_as, "", ""), False
         return person_name(table, row, full_name, given_name, family_name), True
 
     def parse(row: Row) -> ImportedPerson | None:
         if row.line in addon_lines:  # a T-shirt or a workshop seat of someone listed on their own row
             return None
         code = columns.cell(row, order).upper()
-        if not _ORDER_CODE.fullmatch(code):
+        if order is not None and not _ORDER_CODE.fullmatch(code):
             raise fail(table, row, f"the Order code {code!r} is not a pretix order code")
         attending, status_text = status_of(row)
         ticket = columns.cell(row, product)
@@ -246,11 +280,23 @@ def row_parser(columns: Columns) -> RowParser:
         person = build_person(
             row, name, named=named, email=columns.first_filled(row, emails),
             company=columns.first_filled(row, company), status=status_text, attending=attending,
-            external_id=external_id(row, code), codes=codes(row, code), ticket=ticket)
-        person.placed = not (columns.cell(row, position) or columns.cell(row, secret))
+            external_id=external_id(row, code, name[0]), codes=codes(row, code), ticket=ticket)
+        person.placed = order is not None and not (columns.cell(row, position) or columns.cell(row, secret))
         return person
 
     return parse
+
+
+def _key_without_order(ticket_secret: str, email: str, name: str, seen: Counter[str]) -> str:
+    """A position's key in a list without order codes: its secret (hashed), else its email and name.
+
+    A secret key is found again when the full list, with order codes, is imported after the trimmed
+    one or before it (the stored door code is the same; attendees._adopted_by_door_code)."""
+    if ticket_secret:
+        return f"{SOURCE}:secret-{hashlib.sha256(ticket_secret.encode('utf-8')).hexdigest()[:20]}"
+    base = f"{SOURCE}:person:{email.strip().lower()}:{fold(name)}"
+    seen[base] += 1
+    return base if seen[base] == 1 else f"{base}#{seen[base]}"
 
 
 def _secret_key(columns: Columns, row: Row, secret: int | None) -> list[str]:
@@ -269,7 +315,7 @@ def _addons(columns: Columns, order: int | None, position: int | None, addon_to:
     """
     lines: set[int] = set()
     codes: dict[tuple[str, str], list[str]] = {}
-    if addon_to is None:
+    if addon_to is None or order is None:  # a Position ID is only a position within its order
         return lines, codes
     for row in columns.table.rows:
         parent = columns.cell(row, addon_to)
