@@ -11,13 +11,23 @@ Two other Meetup downloads look like attendee lists and are not: the group's
 membership list and Meetup Pro's "Registration responses". Neither says who
 answered the event's RSVP with Yes, so both are refused with a pointer to the
 attendee download rather than imported with everyone let in.
+
+Meetup writes the download in the organiser's language, and no copy of its translated titles was
+found to map. A download titled in another language is still Meetup's when it is tab-separated and
+one column holds nothing but Meetup member profile links ("https://www.meetup.com/<group>/members/
+12537919/"), which read the same in every language. Its RSVP column is then the one column whose
+every row answers Yes, No, Waitlist or Waiting List, Meetup's answers as its English download
+writes them; when no single column does, the file is refused at line 1 rather than read as a plain
+list with the No and the waitlist let in.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .common import Columns, RowParser, build_person, fail, find_company, parse_count, person_name
+from .plain import FULL_NAME_TITLES
 from .model import ImportedPerson, ImportFileError
 from .reading import Row
 
@@ -25,6 +35,13 @@ SOURCE = "meetup"
 
 _MEMBER_URL_ID = re.compile(r"/members/([0-9]{1,20})(?:/|$)")
 _USER_ID = re.compile(r"(?:user\s*)?([0-9]{1,20})", re.IGNORECASE)
+# A whole cell that is a member's profile link: in the attendee download under the group
+# ("https://www.meetup.com/pydata-door/members/12537919/ ", as PyData London's member list on GitHub
+# also shows), or without it as profile links stand elsewhere ("https://www.meetup.com/members/194137934/").
+_PROFILE_LINK = re.compile(r"https?://(?:www\.)?meetup\.com/(?:[^/\s]+/)?members/[0-9]{1,20}/?", re.IGNORECASE)
+# The RSVP answers of Meetup's download, as its English version writes them (the module docstring).
+RSVP_ANSWERS = frozenset({"yes", "no", "waitlist", "waiting list"})
+_WAITLIST_ANSWERS = frozenset({"waitlist", "waiting list"})
 
 # "RSVP" in Meetup's own download; "RSVP Status" (or "RSVP response") where a list was made from
 # Meetup's API, whose RSVP carries a status / response (meetupr's get_event_rsvps: member_id,
@@ -57,10 +74,53 @@ def looks_like(columns: Columns) -> bool:
         return True
     if has_user and columns.find(*RSVP_TITLES, *EVENT_TITLES) is not None:
         return True
+    if _titled_in_another_language(columns):
+        return True
     # "Member ID" alone is a common title of club and CRM lists: it makes a Meetup list only with
     # an RSVP column and Meetup's numbers in it (checked on the first filled cell).
     return member_id is not None and columns.find(*RSVP_TITLES) is not None and (
         _first_is_meetup_number(columns, member_id))
+
+
+def _titled_in_another_language(columns: Columns) -> bool:
+    """Whether a header none of whose Meetup titles is English belongs to Meetup's attendee download:
+    tab-separated, as Meetup writes it, with a column of nothing but member profile links.
+
+    Read as a plain list, such a download lost its RSVP, and the people who said No were expected.
+    A list an organiser made (a CSV, a workbook) with a column of profile links stays theirs.
+    """
+    english = columns.find("User ID", "URL of Member Profile", "Member ID", *RSVP_READ_TITLES)
+    return english is None and columns.table.delimiter == "\t" and _profile_links(columns) is not None
+
+
+def _profile_links(columns: Columns) -> int | None:
+    """The first column whose filled cells are all Meetup member profile links (one at least)."""
+    return next((index for index in range(len(columns.titles))
+                 if _every_filled(columns, index, lambda value: bool(_PROFILE_LINK.fullmatch(value)))), None)
+
+
+def _every_filled(columns: Columns, index: int, fits: Callable[[str], bool], every_row: bool = False) -> bool:
+    """Whether a column has a filled cell and each filled one fits (with ``every_row``, no blank either)."""
+    values = [" ".join(row.cells[index].split()) for row in columns.table.rows]  # read, never refused, here
+    filled = [value for value in values if value]
+    return bool(filled) and all(map(fits, filled)) and (not every_row or len(filled) == len(values))
+
+
+def _rsvp_by_answers(columns: Columns) -> int | None:
+    """The RSVP column of a download titled in another language: the one column where every row
+    answers Yes, No, Waitlist or Waiting List; of several (a member list's Intro and Photo columns
+    say Yes and No too), the one with a waitlist answer, if only one has; else None.
+
+    A host column ("Yes" beside the hosts, blank beside everyone else) is no answer on every row.
+    """
+    answers = [index for index in range(len(columns.titles))
+               if _every_filled(columns, index, lambda value: value.casefold() in RSVP_ANSWERS, every_row=True)]
+    waitlisted = [index for index in answers if any(
+        " ".join(row.cells[index].split()).casefold() in _WAITLIST_ANSWERS for row in columns.table.rows)]
+    for found in (answers, waitlisted):
+        if len(found) == 1:
+            return found[0]
+    return None
 
 
 def _registration_responses(columns: Columns) -> bool:
@@ -96,7 +156,13 @@ def _refusal(columns: Columns) -> ImportFileError | None:
             table.path, table.header_line,
             "is the Meetup group's member list, not an event's attendees (it has no RSVP for the "
             "event); " + attendee_download)
-    if columns.find(*RSVP_READ_TITLES) is None:
+    if _titled_in_another_language(columns) and _rsvp_by_answers(columns) is None:
+        return ImportFileError(
+            table.path, table.header_line,
+            "is a Meetup attendee download with its column titles in another language, and no one column "
+            "answers Yes, No or Waitlist on every row, so its RSVP column cannot be told: set your Meetup "
+            "account's language to English and download the attendee list again")
+    if columns.find(*RSVP_READ_TITLES) is None and not _titled_in_another_language(columns):
         return ImportFileError(
             table.path, table.header_line,
             "is a Meetup list without its RSVP column, so the people who said No and the waitlist "
@@ -111,11 +177,16 @@ def row_parser(columns: Columns) -> RowParser:
     refusal = _refusal(columns)
     if refusal is not None:
         raise refusal
-    name = columns.require("name", "Name")
+    translated = _titled_in_another_language(columns)
+    name = columns.find("Name", *(FULL_NAME_TITLES if translated else ()))
+    if name is None:
+        name = columns.require("name", "Name")
     user_id = columns.find("User ID")
     member_id = columns.find("Member ID")
     profile_url = columns.find("URL of Member Profile", "Profile URL")
     rsvp = columns.find(*RSVP_READ_TITLES)
+    if translated:
+        profile_url, rsvp = _profile_links(columns), _rsvp_by_answers(columns)
     guests = columns.find("Guests", "Guest count")
     title = columns.find("Title", "Role")
     email = columns.find("Email", "E-mail", "Email address")
