@@ -300,8 +300,15 @@ def _ready_to_serve(settings: config.Settings, host: str | None, port: int | Non
         server.check_address(*address)
     except server.CannotListen as exc:
         _refuse_if_served(settings.database)  # our own server on that port: say so, it is the clearer reason
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(f"{exc} ({_setting_to_check(exc.in_use, host, port)})") from None
     return address, process_locks.hold_serving(settings.database)
+
+
+def _setting_to_check(in_use: bool, host: str | None, port: int | None) -> str:
+    """Which setting to change when the address cannot be taken: the one it came from, flag or key."""
+    if in_use:
+        return "choose another with --port" if port is not None else "server.port in the config, or --port"
+    return "check --host" if host else "check server.host in the config, or give --host"
 
 
 def _refuse_if_served(database: Path) -> None:

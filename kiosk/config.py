@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from .network import host_shape_problem
+
 ROLES = ("kiosk", "volunteer", "organizer")
 SECTIONS = ("event", "server", "storage", "printer", "printers", "security")
 PRINTER_KEYS = ("backend", "profile", "stations", "path", "host", "port", "timeout", "vendor_id", "product_id",
@@ -174,7 +176,7 @@ def parse(raw: Mapping[str, Any], path: Path) -> Settings:
     return Settings(
         path=path,
         event=_event(_section(raw, "event")),
-        host=_nonempty(server, "server.host", "127.0.0.1"),
+        host=_listen_host(server),
         port=_port(server, "server.port", 8080),
         https=https,
         certfile=certfile,
@@ -245,6 +247,15 @@ def _bool(sec: Mapping[str, Any], dotted: str, default: bool) -> bool:
 
 def _port(sec: Mapping[str, Any], dotted: str, default: int) -> int:
     return _int(sec, dotted, default, minimum=0, maximum=65535)
+
+
+def _listen_host(server: Mapping[str, Any]) -> str:
+    """server.host: a host name or IP address to serve on (``network.host_shape_problem``)."""
+    host = _nonempty(server, "server.host", "127.0.0.1")
+    problem = host_shape_problem(host, "server.port")
+    if problem:
+        raise ConfigError(f"server.host must be {problem}, got {host!r}")
+    return host
 
 
 def _path(sec: Mapping[str, Any], dotted: str, base: Path, default: str) -> Path:

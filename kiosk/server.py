@@ -63,7 +63,12 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
 
 
 class CannotListen(Exception):
-    """The address to serve on cannot be taken; the message is the one line to show."""
+    """The address to serve on cannot be taken; the message is the one line to show. `in_use`: the
+    port is taken (else the host is wrong: it does not resolve, or is no address of this machine)."""
+
+    def __init__(self, message: str, in_use: bool) -> None:
+        super().__init__(message)
+        self.in_use = in_use
 
 
 def check_address(host: str, port: int, wait: float = STARTUP_WAIT) -> None:
@@ -76,8 +81,9 @@ def check_address(host: str, port: int, wait: float = STARTUP_WAIT) -> None:
     try:
         retry_for(wait, lambda: _bind_once(host, port), lambda exc: getattr(exc, "errno", None) == errno.EADDRINUSE)
     except OSError as exc:  # also socket.gaierror: a host name that does not resolve
-        reason = "address already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
-        raise CannotListen(f"cannot listen on {shown}: {reason}") from None
+        in_use = exc.errno == errno.EADDRINUSE
+        reason = "address already in use" if in_use else (exc.strerror or str(exc))
+        raise CannotListen(f"cannot listen on {shown}: {reason}", in_use) from None
 
 
 def _bind_once(host: str, port: int) -> None:

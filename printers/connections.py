@@ -13,12 +13,12 @@ only for the backend that throws jobs away, so no badge is drawn for it.
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from kiosk.network import host_shape_problem
 from printers.backend_devices import DEFAULT_BAUDRATE, CupsBackend, SerialBackend, UsbBackend, has_module
 from printers.backend_local import FileBackend, NoneBackend
 from printers.backend_network import NetworkBackend
@@ -68,21 +68,13 @@ def _network(cfg: Mapping[str, Any], _base: Path, prefix: str, profile: str) -> 
 
 
 def _host(cfg: Mapping[str, Any], prefix: str) -> str:
-    """A network printer's host name or IPv4 address. A URL, a port written into it, or an IPv6
-    address was taken, and every job then failed as "host name cannot be resolved", which points
-    at the network, not at the config (python-escpos opens IPv4 sockets only)."""
+    """A network printer's host name or IPv4 address (``host_shape_problem`` says why it is
+    checked; python-escpos opens IPv4 sockets only)."""
     host = _text(cfg, "host", prefix)
-    if "://" in host or "/" in host:
-        problem = "a host name or IPv4 address, not a URL"
-    elif re.fullmatch(r"[^:]+:\d*", host):
-        problem = f"a host name or IPv4 address without the port (put it in {prefix}.port)"
-    elif ":" in host:
-        problem = "an IPv4 address or a host name: python-escpos reaches network printers over IPv4 only"
-    elif any(ch.isspace() for ch in host):
-        problem = "a host name or IPv4 address (no spaces)"
-    else:
-        return host
-    raise PrinterConfigError(f"{prefix}.host must be {problem}, got {host!r}")
+    problem = host_shape_problem(host, f"{prefix}.port", ipv6=False)
+    if problem:
+        raise PrinterConfigError(f"{prefix}.host must be {problem}, got {host!r}")
+    return host
 
 
 def _usb(cfg: Mapping[str, Any], _base: Path, prefix: str, profile: str) -> Backend:
@@ -141,10 +133,8 @@ def _text(cfg: Mapping[str, Any], key: str, prefix: str) -> str:
 
 
 def _int(cfg: Mapping[str, Any], key: str, prefix: str, default: int, lo: int, hi: int) -> int:
-    """An integer in [lo, hi]; digit strings are accepted (environment overrides)."""
+    """An integer in [lo, hi]. A number written as text ("9100") is refused, as server.port refuses it."""
     value = cfg.get(key, default)
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise PrinterConfigError(f"{prefix}.{key} must be a whole number from {lo} to {hi}, got {value!r}")
     return value

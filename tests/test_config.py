@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, run_kiosk, write_config
+from conftest import ROOT, free_port, run_kiosk, write_config
 from kiosk import config
 
 
@@ -16,6 +16,8 @@ from kiosk import config
     ('[printer]\nbackend = "lpt"', "printer.backend"),
     ('[printer]\nbackend = "network"\nhost = "10.0.0.9"\nport = 99999', "printer.port"),
     ('[printer]\nbackend = "network"\nport = 9100', "printer.host"),
+    ('[printer]\nbackend = "network"\nhost = "10.0.0.9"\nport = "9100"', "printer.port"),  # as server.port
+    ('[printer]\nbackend = "network"\nhost = "10.0.0.256"', "printer.host"),
     ('[printer]\nbackend = "file"\nprofile = "NoSuchPrinter"', "printer.profile"),
 ])
 def test_bad_printer_settings_name_the_key(tmp_path, broken, key):
@@ -33,6 +35,10 @@ def test_bad_printer_settings_name_the_key(tmp_path, broken, key):
     ('starts_at = "2026-11-26T18:30:00+00:00"', 'starts_at = "2026-11-26T18:30"', "event.starts_at"),
     ('kiosk_pin = "1111"', 'kiosk_pin = "12"', "security.kiosk_pin"),
     ("capacity = 0", "capacity = -5", "event.capacity"),
+    ('host = "127.0.0.1"', 'host = "http://0.0.0.0"', "server.host"),
+    ('host = "127.0.0.1"', 'host = "256.1.1.1"', "server.host"),
+    ('host = "127.0.0.1"', 'host = "not a host!"', "server.host"),
+    ('host = "127.0.0.1"', 'host = "127.0.0.1:8080"', "server.host"),
 ])
 def test_bad_values_name_the_key(tmp_path, old, new, key):
     path = write_config(tmp_path)
@@ -40,6 +46,17 @@ def test_bad_values_name_the_key(tmp_path, old, new, key):
     result = run_kiosk(path, "serve", check=False, timeout=30)
     assert result.returncode == 2
     assert key in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_host_of_another_machine_is_one_line_naming_server_host(tmp_path):
+    """192.0.2.99 is written right but is no address of this machine (TEST-NET): it can only fail
+    when the server binds, and the line must still say which setting to look at."""
+    path = write_config(tmp_path, port=free_port())
+    path.write_text(path.read_text().replace('host = "127.0.0.1"', 'host = "192.0.2.99"', 1))
+    result = run_kiosk(path, "serve", check=False, timeout=30)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    assert "cannot listen on 192.0.2.99" in lines[0] and "server.host" in lines[0]
 
 
 def test_missing_config_file_is_one_line(tmp_path):
