@@ -16,7 +16,9 @@ frozen) print process keeps its lock. So the print process also touches its lock
 every BEAT_EVERY seconds (``Heartbeat``), and the web tells "not running" (nobody holds the
 lock) from "not answering" (held, but untouched for SILENT_AFTER seconds: ``silent_since``).
 This is the process's own sign of life, from a thread of its own: a print worker stuck in a
-printer call is another matter, which the server's master watches (printers/liveness.py).
+printer call is another matter, which the server's master watches (printers/liveness.py). The
+same thread beats down the master's pipe too, and the master replaces a print process whose
+heartbeat has stopped (printers/supervisor.py ``FROZEN_AFTER``).
 """
 
 from __future__ import annotations
@@ -141,16 +143,24 @@ class Heartbeat:
     """Touches the lock file held by `handle` every BEAT_EVERY seconds, from a thread of its own,
     for as long as this process runs and is not stopped: its modification time is then at most
     that old, which ``silent_since`` reads. A thread rather than the main loop, so that a slow
-    start (the database's write lock held by an import) is not taken for a hang."""
+    start (the database's write lock held by an import) is not taken for a hang.
 
-    def __init__(self, handle: IO[str] | None) -> None:
+    `also` is called at each beat too, before the touch (the print process: a beat down the pipe
+    to the server's master, printers/liveness.py, which replaces a process whose heartbeat stops;
+    first, so that a disk slow to take the touch does not silence it)."""
+
+    def __init__(self, handle: IO[str] | None, also: Callable[[], None] | None = None) -> None:
         self.handle = handle
+        self.also = also
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="lock-heartbeat", daemon=True)
 
     def start(self) -> "Heartbeat":
-        """Beat from now on (nothing to do where flock does not exist: nobody reads the beats)."""
+        """Beat now, then from a thread (nothing to do where flock does not exist: nobody reads the
+        beats). The first beat is made before this returns, so whoever waits for it (the master's
+        start-up grace) knows the heartbeat runs before this process opens the database."""
         if self.handle is not None:
+            self._beat()
             self._thread.start()
         return self
 
@@ -163,7 +173,13 @@ class Heartbeat:
     def _run(self) -> None:
         """The thread: a beat every BEAT_EVERY seconds until stop()."""
         while not self._stop.wait(BEAT_EVERY):
-            touch(self.handle)
+            self._beat()
+
+    def _beat(self) -> None:
+        """One beat: `also` first (see the class), then the lock file's modification time."""
+        if self.also is not None:
+            self.also()
+        touch(self.handle)
 
 
 def touch(handle: IO[str] | None) -> None:

@@ -16,6 +16,15 @@ A beat is one byte, the worker's number (its printer in config order), so one wo
 the others go on printing is noticed too. Each worker writes at most one beat every
 ``BEAT_EVERY`` seconds, without ever blocking: should the master fall behind and the pipe fill
 (64 KB: hours of beats), beats are dropped, which can only make a hang be noticed, never hide one.
+
+One byte, ``PROCESS``, is no worker's: the print process's heartbeat thread
+(kiosk/process_locks.py ``Heartbeat``, the one that touches ``<database>.printing``) writes it
+every second. It says the process as a whole still moves, whatever its workers are blocked in, so
+its silence means the process is stopped, frozen or swapped out: the master may then replace it
+long before a worker's silence could be told from a slow printer. It is timed on the master's
+monotonic clock like the workers' beats, so a change of the wall clock (NTP, the organiser fixing
+the time, a laptop's suspend) can never look like a silence, as the file's modification time
+compared with time.time() could.
 """
 
 from __future__ import annotations
@@ -25,7 +34,8 @@ import threading
 import time
 
 BEAT_EVERY = 0.5  # seconds: a worker writes at most this often (2 bytes a second, cheap)
-MAX_WORKERS = 255  # one byte per beat; more printers than that share the last number
+PROCESS = 255  # the byte of the process's own heartbeat, not a worker's (module docstring)
+MAX_WORKERS = PROCESS - 1  # one byte per beat; more printers than that share the last number
 
 _fd: int | None = None
 _local = threading.local()
@@ -57,8 +67,20 @@ def beat() -> None:
     if now - _local.last < BEAT_EVERY:
         return
     _local.last = now
+    _write(_local.beat)
+
+
+def process_beat() -> None:
+    """Say the process as a whole still moves (its heartbeat thread calls this every second);
+    a no-op when no master listens."""
+    if _fd is not None:
+        _write(bytes([PROCESS]))
+
+
+def _write(beat: bytes) -> None:
+    """One beat into the pipe, never blocking, never failing."""
     try:
-        os.write(_fd, _local.beat)
+        os.write(_fd, beat)
     except OSError:  # full (the master is behind: the next beat will do) or closed (the master is gone)
         pass
 
@@ -72,6 +94,7 @@ class Listener:
         os.set_blocking(self.read_fd, False)
         now = time.monotonic()
         self.heard = [now] * max(1, min(workers, MAX_WORKERS + 1))  # until its first beat, since the start
+        self.process_heard: float | None = None  # None until the heartbeat's first beat: still starting
 
     def handed_over(self) -> None:
         """The child has its own copy of the write end; ours is closed, so no later fork holds it."""
@@ -90,13 +113,29 @@ class Listener:
                 return
             now = time.monotonic()
             for number in set(data):
-                if number < len(self.heard):
+                if number == PROCESS:
+                    self.process_heard = now
+                elif number < len(self.heard):
                     self.heard[number] = now
 
     def silence(self) -> tuple[float, int]:
         """The longest time a worker has not been heard, and that worker's number."""
         number = min(range(len(self.heard)), key=self.heard.__getitem__)
         return time.monotonic() - self.heard[number], number
+
+    def forgive(self) -> None:
+        """Start every silence afresh from now (the master was not watching: no evidence)."""
+        now = time.monotonic()
+        self.heard = [now] * len(self.heard)
+        if self.process_heard is not None:
+            self.process_heard = now
+
+    def process_silence(self) -> float | None:
+        """How long the process's heartbeat has not been heard; None while it has never beaten
+        (the process is still starting: importing, reading its settings), which is no silence."""
+        if self.process_heard is None:
+            return None
+        return time.monotonic() - self.process_heard
 
     def close(self) -> None:
         """Close both ends (the process it listened to is gone, or the server stops)."""

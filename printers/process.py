@@ -11,9 +11,10 @@ state in printer_states for the web to show. It holds ``<database>.printing`` an
 touches it every second (kiosk/process_locks.py), so the web can say whether it is
 running, or there but not answering (stopped). SIGTERM or SIGINT stop it after the
 badge being sent; it also stops by itself when the server's master is gone
-(even SIGKILLed), so no orphan goes on printing. Its workers' loops beat down the
-pipe ``--liveness-fd`` (liveness.py): a process that stops beating is killed and
-replaced by the master (supervisor.py), which then passes ``--replaces-hung``.
+(even SIGKILLed), so no orphan goes on printing. Its workers' loops, and the thread that
+touches the lock file, beat down the pipe ``--liveness-fd`` (liveness.py): a process that
+stops beating is killed and replaced by the master (supervisor.py), which then passes
+``--replaces-hung``.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = pickle.load(sys.stdin.buffer) if args.settings_on_stdin else config.load(args.config)
     alive = process_locks.hold(process_locks.printing(settings.database))  # noqa: F841 - the web looks at it
-    heartbeat = process_locks.Heartbeat(alive).start()  # the web tells a stopped process from a dead one by it
+    # The web tells a stopped process from a dead one by it, the master a frozen one (supervisor.py).
+    heartbeat = process_locks.Heartbeat(alive, also=liveness.process_beat).start()
     try:
         note = None if args.replaces_hung is None else REPLACED_HUNG.format(
             seconds=args.replaces_hung, at=time.strftime("%H:%M:%S"))
@@ -116,7 +118,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="read the server's own settings, pickled, from stdin (how the server starts it)")
     parser.add_argument("--parent", type=int, default=0, help="pid of the server's master (default: our parent)")
     parser.add_argument("--liveness-fd", type=int, default=None,
-                        help="a pipe to the master: each print worker writes a byte as its loop moves")
+                        help="a pipe to the master: each print worker writes a byte as its loop moves, "
+                             "the heartbeat thread one a second")
     parser.add_argument("--replaces-hung", type=int, default=None, metavar="SECONDS",
                         help="the master killed a print process silent for SECONDS: say so on the console")
     return parser.parse_args(argv)
