@@ -26,12 +26,13 @@ from . import states
 from .escpos_job import render_preview
 from .offload import off_hub
 from .service import PrinterState, badge_info, guest_badge_info
+from .supervisor import FROZEN_AFTER
 
 
 PRINT_PROCESS_DOWN = ("The print process is not running, so no badge prints: the server starts it again "
                       "within seconds (its log says why it stopped). Badges wait in the queue meanwhile.")
 PRINT_PROCESS_SILENT = ("The print process is not answering (since {since}), so no badge prints: the server "
-                        "replaces it if it stays silent (within a minute with the usual printer timeouts). "
+                        f"replaces it once it has been silent for {FROZEN_AFTER:.0f} s. "
                         "Badges wait in the queue meanwhile.")
 RUNNING, NOT_ANSWERING, NOT_RUNNING = "running", "not_answering", "not_running"  # "print_process" in the API
 STALLED_AFTER = 15.0  # seconds a badge may wait behind a printer shown ready before the console says so

@@ -30,6 +30,24 @@ database write waits at most 5 s for another process (retries beat). So ``hang_a
 that worst case for the longest configured timeout, and never under a minute: 60 s with the
 default timeouts, 262 s at most. ``KIOSK_PRINT_HANG_AFTER`` (seconds) replaces it: it exists for
 the tests, which must not wait a minute for each hang.
+
+A print process stopped as a whole (SIGSTOP, frozen, swapped out) is told apart much sooner, by
+its heartbeat: the thread that touches ``<database>.printing`` for the console also beats down the
+pipe every second (``liveness.PROCESS``), and goes on beating while a worker is blocked in a
+printer call. Such a process may have been stopped inside one of its short write transactions
+(a badge claimed or marked printed): it then holds the database's write lock, and every scan at
+the door waits its 5 s and is answered 503 busy until the process is gone. So a heartbeat silent
+for ``FROZEN_AFTER`` seconds gets the process replaced the same way, without the minute a stuck
+worker must be given. Measured on a 2-core machine, the print process (niced) drawing worst-case
+badges for three printers: the longest gap between two heartbeats was 1.7 s with no load of ours
+running, 3.9-4.5 s with both cores kept busy by 2 to 6 processes at normal priority (one run
+with a disk writing in O_SYNC beside them), and 7.9 s beside 12 of them, when the print process
+barely ran at all (it printed no badge in three minutes). 15 s is twice that extreme and four
+times a machine that is merely flat out. Until its first heartbeat (made before the process
+opens the database, so it holds no lock yet) a starting process is judged by the minute rule
+alone: at the lowest priority on a busy machine, its start can take longer than 15 s.
+A silence the master did not see (it was stopped itself: Ctrl-Z on `kiosk serve` stops every
+process of the server) is no evidence: after such a gap every silence starts afresh.
 """
 
 from __future__ import annotations
@@ -50,6 +68,8 @@ STOP_TIMEOUT = 8.0     # the badge being sent is finished first (service.CLOSE_T
 HANG_ENV = "KIOSK_PRINT_HANG_AFTER"
 HANG_FLOOR = 60.0      # seconds: the threshold is never shorter
 HANG_MARGIN = 2.0      # ... and at least this many times the longest a healthy worker goes without a beat
+FROZEN_AFTER = 15.0    # seconds without a heartbeat before the whole process counts as stopped (docstring)
+UNWATCHED_AFTER = 5.0  # seconds between two looks (normally 1) after which the master was not running itself
 
 
 def hang_after(printers: Any) -> float:
@@ -92,6 +112,7 @@ class PrintProcess:
         self.proc: subprocess.Popen | None = None
         self.beats: Listener | None = None
         self.started_at = float("-inf")
+        self.watched_at = float("-inf")  # the master's last look at the beats
         self.stopping = False
         self.killed_hung: float | None = None  # how long the process we killed had been silent
 
@@ -120,7 +141,7 @@ class PrintProcess:
             self.killed_hung = None
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, pass_fds=(self.beats.write_fd,))
         self.beats.handed_over()
-        self.started_at = time.monotonic()
+        self.started_at = self.watched_at = time.monotonic()
         try:
             self.proc.stdin.write(self.settings)  # a few KB: fits the pipe, never blocks the master
             self.proc.stdin.close()
@@ -128,19 +149,41 @@ class PrintProcess:
             pass
 
     def _watch(self) -> None:
-        """SIGKILL the process when one of its workers has not been heard for hang_after seconds."""
+        """SIGKILL the process when it has stopped moving: a worker unheard for hang_after seconds,
+        or its heartbeat for FROZEN_AFTER (module docstring)."""
         if self.beats is None or self.killed_hung is not None:  # killed: waiting for it to be gone (reaped)
             return
         self.beats.listen()
-        silent, number = self.beats.silence()
-        if silent < self.hang_after:
+        if self._was_away():
+            self.beats.forgive()
             return
-        printer = self.printers[number] if number < len(self.printers) else "?"
-        log.warning("the print process (pid %s) has not moved for %.0f s (the worker of printer %r; a hang is "
-                    "%.0f s without a sign): killing it, a new one takes over its badges",
-                    self.proc.pid, silent, printer, self.hang_after)
+        hang = self._hang()
+        if hang is None:
+            return
+        silent, why = hang
+        log.warning("the print process (pid %s) has not moved for %.0f s (%s): killing it, a new one takes "
+                    "over its badges", self.proc.pid, silent, why)
         self.killed_hung = silent
         self.proc.kill()  # SIGKILL: a stopped process, or one stuck in a call, does not act on SIGTERM
+
+    def _was_away(self) -> bool:
+        """Whether the master itself did not run for a while since its last look (stopped with
+        the whole server, or starved): the silences it measured include time it did not watch."""
+        now = time.monotonic()
+        away, self.watched_at = now - self.watched_at > UNWATCHED_AFTER, now
+        return away
+
+    def _hang(self) -> tuple[float, str] | None:
+        """How long the process has not moved and why it counts as hung; None while it moves."""
+        frozen = self.beats.process_silence()
+        if frozen is not None and frozen >= FROZEN_AFTER:
+            return frozen, (f"its heartbeat is silent: stopped, frozen or swapped out; a freeze is "
+                            f"{FROZEN_AFTER:.0f} s without a heartbeat")
+        silent, number = self.beats.silence()
+        if silent < self.hang_after:
+            return None
+        printer = self.printers[number] if number < len(self.printers) else "?"
+        return silent, f"the worker of printer {printer!r}; a hang is {self.hang_after:.0f} s without a sign"
 
     def running(self) -> bool:
         """Whether it still runs. gunicorn's master reaps any child, ours too: poll() then just says 0."""
