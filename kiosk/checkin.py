@@ -312,13 +312,34 @@ def undo(db: sqlite_utils.Database, event: Event, attendee_id: int, actor: Actor
         return Outcome("not_found", 404, {"result": "not_found", "message": "No such attendee tonight."})
     if not person["checked_in_at"]:
         return _not_checked_in(person)
+    party = _party_before_check_in(db, event, person)
     db.execute("UPDATE attendees SET checked_in_at = NULL, checked_in_station = NULL WHERE id = ?", [attendee_id])
+    if party is not None:
+        _set_guests(db, attendee_id, party)
     cancelled = print_queue.cancel_pending(db, attendee_id)
     record(db, actor, "undo", event.id, attendee_id, was_checked_in_at=person["checked_in_at"],
-           station=person["checked_in_station"], cancelled_print_jobs=cancelled)
+           station=person["checked_in_station"], cancelled_print_jobs=cancelled,
+           **({"guests_restored": {"from": person["guests"], "to": party}} if party is not None else {}))
     person = attendees.get(db, event, attendee_id)
     return Outcome("undone", 200, {"result": "undone", "headcount": headcount(db, event),
                                    "message": f"Check-in of {person['name']} undone."}, attendee=person, changed=True)
+
+
+def _party_before_check_in(db: sqlite_utils.Database, event: Event, person: Any) -> int | None:
+    """The guests a person had before the door changed their party at or since their check-in, when
+    it did; None when it did not, or something else changed it since (the door's last word stands).
+
+    An undo takes back the check-in, and with it the party typed at the door: a mistyped 50 guests
+    kept after the undo inflated the expected count and had the kiosk refuse the host as a party of 51.
+    The door's changes are in the audit ("party_size", with what it `was`); nothing else changes a
+    party once someone is in (a re-import leaves the parties of those already in alone)."""
+    changes = db.execute(
+        "SELECT json_extract(details, '$.was'), json_extract(details, '$.guests') FROM audit WHERE event_id = ? "
+        "AND attendee_id = ? AND action = 'party_size' AND at >= ? ORDER BY id",
+        [event.id, person["id"], person["checked_in_at"]]).fetchall()
+    if not changes or changes[-1][1] != person["guests"] or changes[0][0] == person["guests"]:
+        return None
+    return changes[0][0]
 
 
 def _not_checked_in(person: Any) -> Outcome:
