@@ -44,6 +44,23 @@ def test_add_on_positions_are_no_one_and_their_tickets_check_in_their_holder(emp
     assert empty_server.scan(GRACE_WORKSHOP).json()["result"] == "checked_in"
 
 
+def test_an_add_on_for_another_named_person_is_that_person(tmp_path: Path) -> None:
+    """A companion ticket (or a workshop day for a colleague) sold as an add-on names its own
+    attendee: folded into the buyer's ticket, that person was not on the list, got no badge, and
+    their scan checked the buyer in. An add-on with the parent's own name is still no one."""
+    companion = "c0mpn8zq2ypw7vxbn4c6rfsgu9ejakqa"
+    path = tmp_path / "positions.csv"
+    path.write_text(POSITIONS + (
+        f"conf,ABC12,4,paid,buyer@example.org,Companion ticket,20.00,Charles Babbage,charles@example.org,{companion},1\n"
+        f"conf,QWE7R,3,paid,grace@example.com,Dinner,30.00,grace hopper,,d1nnr9mh4dxqtb6ns3gcv8yjfea5exa,1\n"),
+        encoding="utf-8")
+    people = read_attendee_file(path).people
+    assert sorted(person.name for person in people) == ["Ada Lovelace", "Ada Lovelace", "Charles Babbage", "Grace Hopper"]
+    charles = next(person for person in people if person.name == "Charles Babbage")
+    ada = next(person for person in people if person.name == "Ada Lovelace" and ADA_SHIRT in " ".join(person.codes))
+    assert any(companion in code for code in charles.codes) and not any(companion in code for code in ada.codes)
+
+
 def test_add_on_rows_leave_the_headcount_on_re_import_and_keep_the_check_in(empty_server, tmp_path: Path) -> None:
     upload_text(empty_server, tmp_path, "v1.csv", POSITIONS)
     assert empty_server.scan(GRACE_TICKET).status_code == 201

@@ -40,6 +40,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from ..platform_codes import pretix_key
 from ..textnorm import fold
@@ -206,7 +207,12 @@ def row_parser(columns: Columns) -> RowParser:
     lettered = api_statuses(columns, status)
     blocked = columns.find(*BLOCKED_TITLES)
     position = columns.find(*POSITION_TITLES)
-    addon_lines, addon_codes = _addons(columns, order, position, columns.find(*ADDON_TO_TITLES), secret)
+
+    def written_name(row: Row) -> str:
+        """The attendee's name as the row writes it, whole or in parts ("" when none is asked)."""
+        return columns.cell(row, full) or join_name(*(columns.cell(row, index) for index in parts.values()))
+
+    addon_lines, addon_codes = _addons(columns, order, position, columns.find(*ADDON_TO_TITLES), secret, written_name)
     seen_orders: Counter[str] = Counter()
     seen_people: Counter[str] = Counter()
 
@@ -260,8 +266,7 @@ def row_parser(columns: Columns) -> RowParser:
     def names(row: Row, code: str) -> tuple[tuple[str, str, str], bool]:
         """The attendee's name, and whether there is one: an event that asks none has only the
         email, or just the order, to list the person by (and no name to greet them by)."""
-        full_name = columns.cell(row, full) or join_name(
-            *(columns.cell(row, index) for index in parts.values()))
+        full_name = written_name(row)
         given_name, family_name = columns.cells(row, given, family)
         listed_as = columns.first_filled(row, emails) or (f"Order {code}" if code else "")
         if not (full_name or given_name or family_name) and listed_as:
@@ -305,25 +310,32 @@ def _secret_key(columns: Columns, row: Row, secret: int | None) -> list[str]:
 
 
 def _addons(columns: Columns, order: int | None, position: int | None, addon_to: int | None,
-            secret: int | None) -> tuple[set[int], dict[tuple[str, str], list[str]]]:
+            secret: int | None, name_of: Callable[[Row], str]) -> tuple[set[int], dict[tuple[str, str], list[str]]]:
     """(lines of add-on rows, the door codes of each parent's add-ons keyed by (order, Position ID)).
 
     Only the "Order data" export says which rows are add-ons, in its "Add-on to position ID" column;
     the parent is the position of that number in the same order. An add-on counted as a person
     raised the expected headcount, and its ticket, when pretix prints one, belongs to the parent.
-    An add-on whose parent is not in the file (another product's list) is left out all the same.
+    An add-on with a name of its own (`name_of`), another than its parent's, is somebody else's
+    admission (a companion ticket, a workshop day for a colleague): a person of their own, not a
+    code of the parent. One without a name whose parent is not in the file is left out all the same.
     """
     lines: set[int] = set()
     codes: dict[tuple[str, str], list[str]] = {}
     if addon_to is None or order is None:  # a Position ID is only a position within its order
         return lines, codes
+    parents = {(columns.cell(row, order).upper(), str(int(number))): fold(name_of(row))
+               for row in columns.table.rows if (number := columns.cell(row, position)).isdigit()}
     for row in columns.table.rows:
         parent = columns.cell(row, addon_to)
         if not parent:
             continue
         if not parent.isdigit():
             raise fail(columns.table, row, f"the 'Add-on to position ID' {parent!r} is not a number")
-        lines.add(row.line)
         key = (columns.cell(row, order).upper(), str(int(parent)))
+        own = fold(name_of(row))
+        if own and own != parents.get(key):
+            continue
+        lines.add(row.line)
         codes.setdefault(key, []).extend(_secret_key(columns, row, secret))
     return lines, codes
