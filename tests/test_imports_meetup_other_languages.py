@@ -57,6 +57,28 @@ def test_without_one_column_of_rsvp_answers_the_download_is_refused(empty_server
     assert empty_server.people() == []
 
 
+def test_the_hosts_column_saying_yes_or_no_on_every_row_is_not_taken_for_the_rsvp(tmp_path: Path) -> None:
+    """Meetup's host column says Yes beside the hosts and No beside everyone else (as the English
+    fixtures write it): with nobody waitlisted, the RSVP is the column with the most Yes."""
+    path = tmp_path / "attendees.xls"
+    path.write_text(HEADER + _row("Ada Lovelace", 1, "Yes", 0, "Yes") + _row("Grace Hopper", 2, "No", 1, "Yes")
+                    + _row("Alan Turing", 3, "No", 0, "Yes") + _row("Νίκος Παπαδόπουλος", 4, "No", 0, "No"),
+                    encoding="utf-8")
+    people = read_attendee_file(path).people
+    assert [(p.name, p.attending) for p in people] == [
+        ("Ada Lovelace", True), ("Grace Hopper", True), ("Alan Turing", True), ("Νίκος Παπαδόπουλος", False)]
+
+
+def test_translated_answers_leave_only_the_hosts_column_which_is_no_rsvp(empty_server, tmp_path: Path) -> None:
+    """Were the answers translated (Oui/Non), the hosts' Yes/No column would be the only one left:
+    taken for the RSVP, it turned away everyone but the hosts. It is refused instead."""
+    text = HEADER + _row("Ada Lovelace", 1, "Yes", 0, "Oui") + _row("Grace Hopper", 2, "No", 1, "Oui") \
+        + _row("Alan Turing", 3, "No", 0, "Oui")
+    answer = upload_text(empty_server, tmp_path, "attendees.xls", text)
+    assert answer.status_code == 422 and "language to English" in answer.text, answer.text
+    assert empty_server.people() == []
+
+
 def test_a_list_of_profile_links_an_organiser_made_stays_theirs(tmp_path: Path) -> None:
     """A comma-separated list is not Meetup's download: its Yes and No are left to the plain list's rules."""
     path = tmp_path / "speakers.csv"

@@ -107,20 +107,31 @@ def _every_filled(columns: Columns, index: int, fits: Callable[[str], bool], eve
 
 
 def _rsvp_by_answers(columns: Columns) -> int | None:
-    """The RSVP column of a download titled in another language: the one column where every row
-    answers Yes, No, Waitlist or Waiting List; of several (a member list's Intro and Photo columns
-    say Yes and No too), the one with a waitlist answer, if only one has; else None.
+    """The RSVP column of a download titled in another language: of the columns where every row
+    answers Yes, No, Waitlist or Waiting List, the one with a waitlist answer, if only one has; else
+    the one with the most Yes answers, when it has more Yes than No and than any other. None when
+    it cannot be told (the file is then refused).
 
-    A host column ("Yes" beside the hosts, blank beside everyone else) is no answer on every row.
+    The host column of Meetup's download ("Event Host") also says Yes or No on every row, Yes
+    beside the few hosts: most Yes tells the two apart, and a lone such column that is mostly No is
+    no RSVP (the RSVP's own answers may be translated, and taking the hosts' column would turn
+    away everyone but the hosts).
     """
     answers = [index for index in range(len(columns.titles))
                if _every_filled(columns, index, lambda value: value.casefold() in RSVP_ANSWERS, every_row=True)]
-    waitlisted = [index for index in answers if any(
-        " ".join(row.cells[index].split()).casefold() in _WAITLIST_ANSWERS for row in columns.table.rows)]
-    for found in (answers, waitlisted):
-        if len(found) == 1:
-            return found[0]
-    return None
+    waitlisted = [index for index in answers if _count(columns, index, _WAITLIST_ANSWERS)]
+    if len(waitlisted) == 1:
+        return waitlisted[0]
+    yes = sorted(((_count(columns, index, {"yes"}), index) for index in answers), reverse=True)
+    if not yes or (len(yes) > 1 and yes[0][0] == yes[1][0]):
+        return None
+    most, index = yes[0]
+    return index if most > _count(columns, index, {"no"}) else None
+
+
+def _count(columns: Columns, index: int, values: frozenset[str] | set[str]) -> int:
+    """How many rows answer one of `values` (case-folded) in the column."""
+    return sum(" ".join(row.cells[index].split()).casefold() in values for row in columns.table.rows)
 
 
 def _registration_responses(columns: Columns) -> bool:
