@@ -15,10 +15,10 @@ attendee download rather than imported with everyone let in.
 Meetup writes the download in the organiser's language, and no copy of its translated titles was
 found to map. A download titled in another language is still Meetup's when it is tab-separated and
 one column holds nothing but Meetup member profile links ("https://www.meetup.com/<group>/members/
-12537919/"), which read the same in every language. Its RSVP column is then the one column whose
-every row answers Yes, No, Waitlist or Waiting List, Meetup's answers as its English download
-writes them; when no single column does, the file is refused at line 1 rather than read as a plain
-list with the No and the waitlist let in.
+12537919/"), which read the same in every language. Its RSVP column is then found by its answers
+(Yes, No, Waitlist or Waiting List on every row, as Meetup's English download writes them; see
+``_rsvp_by_answers``); when it cannot be told, the file is refused at line 1 rather than read as a
+plain list with the No and the waitlist let in.
 """
 
 from __future__ import annotations
