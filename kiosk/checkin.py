@@ -256,7 +256,7 @@ def _badge_the_difference(db: sqlite_utils.Database, event: Event, person: Any, 
     if guests > badges:
         print_queue.enqueue_guests(db, event.id, person["id"], guests - badges, station)
     else:
-        print_queue.cancel_guests(db, person["id"], badges - guests)
+        print_queue.cancel_guests(db, person["id"], badges - guests, none_left=guests == 0)
 
 
 def _set_guests(db: sqlite_utils.Database, attendee_id: int, guests: int) -> None:

@@ -105,11 +105,16 @@ def enqueue_guests(db: sqlite_utils.Database, event_id: int, host_id: int, count
         enqueue(db, event_id, host_id, station, GUEST, at)
 
 
-def cancel_guests(db: sqlite_utils.Database, host_id: int, count: int) -> int:
-    """Cancel up to `count` of a host's guest badges not yet printed (fewer guests came); how many."""
-    return db.execute("UPDATE print_jobs SET status = ?, last_error = 'fewer guests came' WHERE id IN "
-                      "(SELECT id FROM print_jobs WHERE attendee_id = ? AND reason = ? AND status = ? "
-                      "ORDER BY id DESC LIMIT ?)", [CANCELLED, host_id, GUEST, QUEUED, count]).rowcount
+def cancel_guests(db: sqlite_utils.Database, host_id: int, count: int, none_left: bool = False) -> int:
+    """Cancel up to `count` of a host's guest badges not yet printed (fewer guests came); how many.
+    With `none_left` (nobody came with the host after all) a waiting reprint of a guest's badge too."""
+    cancelled = db.execute("UPDATE print_jobs SET status = ?, last_error = 'fewer guests came' WHERE id IN "
+                           "(SELECT id FROM print_jobs WHERE attendee_id = ? AND reason = ? AND status = ? "
+                           "ORDER BY id DESC LIMIT ?)", [CANCELLED, host_id, GUEST, QUEUED, count]).rowcount
+    if none_left:
+        cancelled += db.execute("UPDATE print_jobs SET status = ?, last_error = 'no guests came' WHERE attendee_id = ? "
+                                "AND reason = ? AND status = ?", [CANCELLED, host_id, GUEST_REPRINT, QUEUED]).rowcount
+    return cancelled
 
 
 def cancel_pending(db: sqlite_utils.Database, attendee_id: int) -> int:
@@ -182,14 +187,16 @@ def requeue(db: sqlite_utils.Database, job_id: int, error: str) -> None:
     cancel_if_unwanted(db, job_id)
 
 
-# A job whose check-in was undone, or a guest's badge beyond the guests who came, while it was
-# being sent (undo and a party correction only cancel what waits): checked when it comes back.
+# A job whose check-in was undone, or a guest's badge beyond the guests who came (a guest's reprint
+# once nobody came with the host), while it was being sent (undo and a party correction only cancel
+# what waits): checked when it comes back.
 _UNWANTED = f"""
 UPDATE print_jobs SET status = '{CANCELLED}', last_error = CASE
     WHEN (SELECT checked_in_at FROM attendees WHERE id = print_jobs.attendee_id) IS NULL THEN 'The check-in was undone.'
     ELSE 'Fewer guests came.' END
-WHERE id = :job AND status = '{QUEUED}' AND reason IN ('{CHECK_IN}', '{GUEST}') AND (
+WHERE id = :job AND status = '{QUEUED}' AND reason IN ('{CHECK_IN}', '{GUEST}', '{GUEST_REPRINT}') AND (
     (SELECT checked_in_at FROM attendees WHERE id = print_jobs.attendee_id) IS NULL
+    OR (reason = '{GUEST_REPRINT}' AND (SELECT guests FROM attendees WHERE id = print_jobs.attendee_id) = 0)
     OR (reason = '{GUEST}' AND (SELECT guests FROM attendees WHERE id = print_jobs.attendee_id) <= (
         SELECT count(*) FROM print_jobs other WHERE other.attendee_id = print_jobs.attendee_id AND other.id != :job
         AND other.reason = '{GUEST}' AND other.status IN ('{QUEUED}', '{PRINTING}', '{PRINTED}')

@@ -20,8 +20,11 @@ from conftest import wait_until
 from escpos_decode import decode, qr_texts
 from fake_printer import FakePrinter
 from test_browser_volunteer import console, search
-from test_guests_session11 import meetup
+from test_guests_session11 import _host_in_with_badges, meetup
 from test_imports import upload_text
+
+from kiosk.db import Store
+from printers import queue as print_queue
 
 
 def reasons(server) -> list[str]:
@@ -144,3 +147,48 @@ def test_a_volunteer_reprints_a_guests_badge_from_the_card(empty_server, chromiu
     assert reasons(empty_server).count("guest-reprint") == 1
     watch.assert_clean()
     context.close()
+
+
+def _reprinted_guest_badge(tmp_path: Path) -> tuple[Store, int, int]:
+    """A bare store: Ada in with one guest, whose badge tore and is being printed again (status printing)."""
+    store, ada = _host_in_with_badges(tmp_path, 1)
+    with store.write() as db:
+        db.execute("UPDATE print_jobs SET status = 'printed'")
+        job = print_queue.enqueue(db, 1, ada, "door-1", print_queue.GUEST_REPRINT)
+        db.execute("UPDATE print_jobs SET status = 'printing' WHERE id = ?", [job])
+    return store, ada, job
+
+
+def _status(db, job: int) -> str:
+    return db.execute("SELECT status FROM print_jobs WHERE id = ?", [job]).fetchone()[0]
+
+
+def test_a_guests_reprint_back_from_a_jam_after_an_undo_is_not_printed(tmp_path: Path) -> None:
+    """An undo cancels what waits; a guest's reprint being sent meanwhile came back from the jam (or a
+    print process killed mid-badge) and printed for a party that is no longer in."""
+    for comes_back in (lambda db, job: print_queue.requeue(db, job, "paper jam"), lambda db, job: print_queue.recover_interrupted(db)):
+        store, ada, job = _reprinted_guest_badge(tmp_path / str(id(comes_back)))
+        with store.write() as db:
+            db.execute("UPDATE attendees SET checked_in_at = NULL WHERE id = ?", [ada])
+            comes_back(db, job)
+            assert _status(db, job) == "cancelled"
+        store.close()
+
+
+def test_a_guests_reprint_is_not_printed_once_nobody_came_with_the_host(tmp_path: Path) -> None:
+    store, ada, job = _reprinted_guest_badge(tmp_path)
+    with store.write() as db:
+        waiting = print_queue.enqueue(db, 1, ada, "door-1", print_queue.GUEST_REPRINT)
+        db.execute("UPDATE attendees SET guests = 0 WHERE id = ?", [ada])  # the party corrected to none...
+        assert print_queue.cancel_guests(db, ada, 0, none_left=True) == 1  # ...cancels the reprint waiting
+        print_queue.requeue(db, job, "paper jam")  # and the one being sent, when it comes back
+        assert (_status(db, waiting), _status(db, job)) == ("cancelled", "cancelled")
+    store.close()
+
+
+def test_a_guests_reprint_back_from_a_jam_still_prints_for_a_party_still_in(tmp_path: Path) -> None:
+    store, _ada, job = _reprinted_guest_badge(tmp_path)
+    with store.write() as db:
+        print_queue.requeue(db, job, "paper jam")
+        assert _status(db, job) == "queued"
+    store.close()
