@@ -22,13 +22,24 @@ def host_shape_problem(host: str, port_key: str, ipv6: bool = True) -> str | Non
         return f"{what}, not a URL"
     if re.fullmatch(r"[^:]+:\d*", host):
         return f"{what} without the port (put it in {port_key})"
+    if ipv6 and host.startswith("[") and host.endswith("]") and _is_ip(host[1:-1]):
+        return f"{what}: an IPv6 address without the brackets ({host[1:-1]})"
     if ":" in host and not (ipv6 and _is_ip(host)):
         return what if ipv6 else "an IPv4 address or a host name: python-escpos reaches network printers over IPv4 only"
     if any(ch.isspace() for ch in host):
         return f"{what} (no spaces)"
-    if _DOTTED_NUMBERS.fullmatch(host) and not _is_ip(host):
+    if _DOTTED_NUMBERS.fullmatch(host) and not _is_ipv4(host):
         return f"{what} (an IPv4 address is four numbers from 0 to 255)"
     return None
+
+def _is_ipv4(text: str) -> bool:
+    """An IPv4 address as the socket calls read one: short forms such as 127.1 or 0 are addresses too."""
+    try:
+        socket.inet_aton(text)
+    except OSError:
+        return False
+    return True
+
 
 def _is_ip(text: str) -> bool:
     try:

@@ -39,6 +39,7 @@ def test_bad_printer_settings_name_the_key(tmp_path, broken, key):
     ('host = "127.0.0.1"', 'host = "256.1.1.1"', "server.host"),
     ('host = "127.0.0.1"', 'host = "not a host!"', "server.host"),
     ('host = "127.0.0.1"', 'host = "127.0.0.1:8080"', "server.host"),
+    ('host = "127.0.0.1"', 'host = "[::1]"', "server.host"),
 ])
 def test_bad_values_name_the_key(tmp_path, old, new, key):
     path = write_config(tmp_path)
@@ -46,6 +47,14 @@ def test_bad_values_name_the_key(tmp_path, old, new, key):
     result = run_kiosk(path, "serve", check=False, timeout=30)
     assert result.returncode == 2
     assert key in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("host", ["127.1", "0", "0.0.0.0", "::", "::1", "localhost", "localhost.", "bücher.example"])
+def test_every_form_of_a_host_the_socket_calls_take_is_still_a_host(tmp_path, host):
+    """The shape check refuses URLs and typos, not the short IPv4 forms (127.1) or IPv6 that worked before."""
+    path = write_config(tmp_path)
+    path.write_text(path.read_text().replace('host = "127.0.0.1"', f'host = "{host}"', 1))
+    assert config.load(path).host == host
 
 
 def test_a_host_of_another_machine_is_one_line_naming_server_host(tmp_path):
