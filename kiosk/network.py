@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from typing import Callable
 
 _DOTTED_NUMBERS = re.compile(r"[0-9.]+")
 
@@ -34,17 +35,17 @@ def host_shape_problem(host: str, port_key: str, ipv6: bool = True) -> str | Non
 
 def _is_ipv4(text: str) -> bool:
     """An IPv4 address as the socket calls read one: short forms such as 127.1 or 0 are addresses too."""
-    try:
-        socket.inet_aton(text)
-    except OSError:
-        return False
-    return True
+    return _parses(socket.inet_aton, text)
 
 
 def _is_ip(text: str) -> bool:
+    return _parses(ipaddress.ip_address, text)
+
+
+def _parses(parse: Callable[[str], object], text: str) -> bool:
     try:
-        ipaddress.ip_address(text)
-    except ValueError:
+        parse(text)
+    except (OSError, ValueError):
         return False
     return True
 

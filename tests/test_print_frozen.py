@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -32,7 +31,7 @@ from kiosk.process_locks import Heartbeat
 from printers import liveness, supervisor
 from printers.supervisor import FROZEN_AFTER, HANG_FLOOR, PrintProcess
 from test_door_failures import Door
-from test_print_hang import print_processes_seen, server_log
+from test_print_hang import print_processes_seen, sampled, server_log
 from test_print_process import alive, children, print_process
 from test_printer_jam import assert_printed_once, database, job_statuses
 
@@ -95,21 +94,15 @@ def stop_inside_a_write(process: psutil.Process, database_file: Path, within: fl
 def time_of_death(process: psutil.Process) -> Iterator[list[float]]:
     """When `process` is seen gone (or a zombie), sampled every 20 ms while the block runs."""
     died: list[float] = []
-    done = threading.Event()
 
-    def watch() -> None:
-        while not done.wait(0.02):
-            if not alive(process):
-                died.append(time.monotonic())
-                return
+    def watch() -> bool:
+        if alive(process):
+            return False
+        died.append(time.monotonic())
+        return True
 
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    try:
+    with sampled(watch, 0.02):
         yield died
-    finally:
-        done.set()
-        watcher.join()
 
 
 def scan_until_in(srv: Door, code: str, deadline: float) -> list[tuple[float, int]]:

@@ -13,7 +13,7 @@ import contextlib
 import socket
 import threading
 import time
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import psutil
 import pytest
@@ -50,27 +50,40 @@ def door(tmp_path, monkeypatch) -> Iterator:
 
 
 @contextlib.contextmanager
-def print_processes_seen(master: psutil.Process) -> Iterator[list[int]]:
-    """The most print processes alive at one time while the block runs (sampled 20 times a second)."""
-    most, done = [0], threading.Event()
+def sampled(step: Callable[[], bool | None], every: float) -> Iterator[None]:
+    """Call `step` every `every` seconds from a thread while the block runs, until it returns True."""
+    done = threading.Event()
 
-    def sample() -> None:
-        while not done.wait(0.05):
-            count = 0
-            for child in master.children():
-                try:
-                    count += alive(child) and "printers.process" in " ".join(child.cmdline())
-                except psutil.NoSuchProcess:
-                    continue
-            most[0] = max(most[0], count)
+    def run() -> None:
+        while not done.wait(every):
+            if step():
+                return
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
     try:
-        yield most
+        yield
     finally:
         done.set()
-        sampler.join()
+        thread.join()
+
+
+@contextlib.contextmanager
+def print_processes_seen(master: psutil.Process) -> Iterator[list[int]]:
+    """The most print processes alive at one time while the block runs (sampled 20 times a second)."""
+    most = [0]
+
+    def sample() -> None:
+        count = 0
+        for child in master.children():
+            try:
+                count += alive(child) and "printers.process" in " ".join(child.cmdline())
+            except psutil.NoSuchProcess:
+                continue
+        most[0] = max(most[0], count)
+
+    with sampled(sample, 0.05):
+        yield most
 
 
 def successor(master: psutil.Process, hung: psutil.Process) -> psutil.Process:
