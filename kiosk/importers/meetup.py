@@ -101,7 +101,7 @@ def _profile_links(columns: Columns) -> int | None:
 
 def _every_filled(columns: Columns, index: int, fits: Callable[[str], bool], every_row: bool = False) -> bool:
     """Whether a column has a filled cell and each filled one fits (with ``every_row``, no blank either)."""
-    values = [" ".join(row.cells[index].split()) for row in columns.table.rows]  # read, never refused, here
+    values = [_text(row, index) for row in columns.table.rows]
     filled = [value for value in values if value]
     return bool(filled) and all(map(fits, filled)) and (not every_row or len(filled) == len(values))
 
@@ -131,7 +131,13 @@ def _rsvp_by_answers(columns: Columns) -> int | None:
 
 def _count(columns: Columns, index: int, values: frozenset[str] | set[str]) -> int:
     """How many rows answer one of `values` (case-folded) in the column."""
-    return sum(" ".join(row.cells[index].split()).casefold() in values for row in columns.table.rows)
+    return sum(_text(row, index).casefold() in values for row in columns.table.rows)
+
+
+def _text(row: Row, index: int) -> str:
+    """A cell's text, whitespace-normalised: read, never refused, here (``Columns.cell`` refuses a
+    cell over its length limit, and detection must not fail where the parser would say why)."""
+    return " ".join(row.cells[index].split())
 
 
 def _registration_responses(columns: Columns) -> bool:

@@ -20,7 +20,8 @@ rows like any other: nothing tells them from a second ticket of the same name. T
 export's position sheet of current pretix has an "Add-on to position ID" column (the parent's
 Position ID in the same order); a row with one is no one of its own, and its Secret becomes a
 second door code of the parent, so scanning an add-on ticket that pretix printed checks in its
-holder.
+holder, unless it names an attendee other than the parent's (a companion ticket): that is
+somebody else coming (see ``_addons``).
 
 A list the organiser trimmed of its Order code column is still pretix's when its other titles say
 so: an attendee-name column, the Paid column and one more of the check-in list's own columns (see
