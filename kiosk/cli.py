@@ -726,19 +726,13 @@ def printer() -> None:
 def printer_test(ctx: Context, name: str | None) -> None:
     """Print a test badge now (not queued), on each printer."""
     from printers.connections import PrinterError
-    from printers import states
     from printers.escpos_job import build_job, render_preview
     from printers.service import test_badge
 
-    failed = False
     with ctx.door() as door:
         info = test_badge(door.event)
-    known = states.stored(ctx.settings.database)
-    for p in _printers(ctx, name):
-        if _no_printer(p):
-            failed = True
-            continue
-        backend = _backend_as_known(p, ctx.settings, known)
+    chosen, _, failed = _chosen_backends(ctx, name)
+    for p, backend in chosen:
         try:
             backend.send(build_job(info, p.profile), "test-badge", preview=render_preview(info, p.profile))
             click.echo(f"{p.name}: test badge sent ({p.backend})")
@@ -746,6 +740,21 @@ def printer_test(ctx: Context, name: str | None) -> None:
             failed = True
             click.echo(f"{p.name}: {exc}", err=True)
     sys.exit(1 if failed else 0)
+
+
+def _chosen_backends(ctx: Context, name: str | None) -> tuple[list[tuple[Any, Any]], dict[str, dict[str, Any]], bool]:
+    """The chosen printers that have one, each with its backend as the print process knows it; what
+    that process stored of each printer; and whether a chosen printer has none (said on stderr)."""
+    from printers import states
+
+    known = states.stored(ctx.settings.database)
+    chosen, missing = [], False
+    for p in _printers(ctx, name):
+        if _no_printer(p):
+            missing = True
+            continue
+        chosen.append((p, _backend_as_known(p, ctx.settings, known)))
+    return chosen, known, missing
 
 
 def _backend_as_known(p: Any, settings: Any, known: dict[str, dict[str, Any]]) -> Any:
@@ -763,15 +772,8 @@ def _backend_as_known(p: Any, settings: Any, known: dict[str, dict[str, Any]]) -
 @pass_ctx
 def printer_status(ctx: Context, name: str | None) -> None:
     """Say whether each printer answers (and its paper, where it reports it)."""
-    from printers import states
-
-    failed = False
-    known = states.stored(ctx.settings.database)
-    for p in _printers(ctx, name):
-        if _no_printer(p):
-            failed = True
-            continue
-        backend = _backend_as_known(p, ctx.settings, known)
+    chosen, known, failed = _chosen_backends(ctx, name)
+    for p, backend in chosen:
         status = backend.status()
         failing = _last_badge_failed(known.get(p.name, {})) if status.online else ""
         failed |= not status.online or bool(failing)
