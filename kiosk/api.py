@@ -18,7 +18,7 @@ from . import attendees, audit, auth, events, importers, reports
 from .audit import Actor
 from .auth import require
 from .checkin import MAX_NONCE_CHARS, Outcome
-from .db import is_busy, is_disk_full, is_disk_trouble
+from .db import DatabaseGone, is_busy, is_disk_full, is_disk_trouble
 from .textnorm import clean
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -208,12 +208,16 @@ DISK_FULL = {"result": "busy", "message": "The door's computer has no disk space
                                          "again. Please tell a volunteer."}
 DISK_TROUBLE = {"result": "busy", "message": "The door's computer cannot write its database: the scan is kept "
                                             "and sent again. Please tell a volunteer."}
+DATABASE_GONE = {"result": "busy", "message": "The door's database file was deleted or replaced while the kiosk "
+                                             "ran: the scan is kept and sent again. Please tell a volunteer."}
 BUSY_RETRY_AFTER = "2"  # seconds, for the Retry-After header
 
 
 def unavailable(exc: BaseException) -> dict[str, str]:
     """The 503's body for an ``is_busy`` error: a disk that is full or cannot be written needs a
     volunteer, a busy lock only a moment."""
+    if isinstance(exc, DatabaseGone):
+        return DATABASE_GONE
     return DISK_FULL if is_disk_full(exc) else DISK_TROUBLE if is_disk_trouble(exc) else BUSY
 
 

@@ -27,6 +27,7 @@ import queue
 import sqlite3
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -46,13 +47,39 @@ BUSY_RETRY_SECONDS = 0.0002  # another process holds the write lock for one comm
 SCHEMA_VERSION = 2  # 2: search_text also holds names with umlauts written out
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+class DatabaseGone(sqlite3.OperationalError):
+    """The database file was deleted, or another file moved in its place, while this process had
+    it open. Its primary code is SQLITE_IOERR, so it is disk trouble (``is_busy``): a scan is
+    answered 503 and kept by the kiosk page, never acknowledged into a file nobody will read."""
+
+    sqlite_errorcode = sqlite3.SQLITE_IOERR
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`, or None when there is none: which file a name means."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _connect(path: Path, create: bool = True) -> sqlite3.Connection:
+    """A connection to `path`; `create=False` opens only an existing file (SQLite would make an
+    empty database of a missing one, and the next start would find no attendees in it)."""
+    target = str(path) if create else f"file:{_uri_path(path)}?mode=rw"
+    conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000,
+                           uri=not create)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
     return conn
+
+
+def _uri_path(path: Path) -> str:
+    """`path` as the path of an SQLite ``file:`` URI (absolute, with ?, # and % escaped)."""
+    return urllib.parse.quote(str(path.absolute()), safe="/")
 
 
 class Store:
@@ -67,6 +94,8 @@ class Store:
         self._writer = _connect(self.path)
         self._writer.execute("PRAGMA journal_mode = WAL")
         create_schema(sqlite_utils.Database(self._writer))
+        self._identity = file_identity(self.path)  # the file every commit must still be (_still_our_file)
+        self._gone_logged = False
         self._writer.execute("PRAGMA busy_timeout = 0")  # waiting for the lock is done off the hub: _begin()
         self._checkpointer: Checkpointer | None = None
         self._background = background_sync  # commits leave the fsync to the checkpoint thread
@@ -141,10 +170,26 @@ class Store:
 
     def _commit(self) -> None:
         """COMMIT; one that may wait for the disk runs in a real thread while the other greenlets go on."""
+        self._still_our_file()
         if self._background and not self._wal_index.restarts_on_commit():
             self._writer.execute("COMMIT")  # into the WAL, no fsync: kiosk.checkpoints
         else:
             off_hub(lambda: self._writer.execute("COMMIT"))
+
+    def _still_our_file(self) -> None:
+        """Raise DatabaseGone when the database's name no longer means the file this store has
+        open: it was deleted (a clean-up of the data folder, `rm data/*`) or another file was moved
+        over it. SQLite goes on writing into the open file all the same, and answered every scan
+        201 into a file that the next start never sees: the whole evening lost at a restart, and
+        the print process, opening the name afresh, found no badges to print. A stat per commit
+        (a few microseconds) is cheap beside losing an acknowledged arrival."""
+        if self._identity is None or file_identity(self.path) == self._identity:
+            return
+        if not self._gone_logged:
+            self._gone_logged = True
+            log.error("the database %s was deleted or replaced while the kiosk ran: no change is written any more "
+                      "(each is answered 503); put the file back, or restart the kiosk", self.path)
+        raise DatabaseGone(f"the database file {self.path} was deleted or replaced while the kiosk ran")
 
     def _follow_the_disk(self) -> None:
         """Once the checkpoint thread's fsync failed (or the thread stopped), every commit waits for
@@ -228,7 +273,7 @@ class Store:
         with self._opened_lock:
             if self._opened < self._pool_size:
                 self._opened += 1
-                return sqlite_utils.Database(_connect(self.path))
+                return sqlite_utils.Database(_connect(self.path, create=False))
         return self._pool.get()
 
     def close(self) -> None:

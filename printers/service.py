@@ -243,8 +243,11 @@ class PrinterWorker:
             liveness.beat()
             try:
                 self.turn()
-            except Exception:  # noqa: BLE001 - a bug must not silence a printer for the evening
-                log.exception("printer %s: unexpected error", self.name)
+            except Exception as exc:  # noqa: BLE001 - a bug must not silence a printer for the evening
+                if is_busy(exc):  # a full disk, a database file deleted: a line a second, not a traceback
+                    log.warning("printer %s: the database cannot be written (%s); trying again", self.name, exc)
+                else:
+                    log.exception("printer %s: unexpected error", self.name)
                 self.pool.stop.wait(IDLE_WAIT)
         if self._claimed is not None:  # stopping: the job claimed for next time goes back in its place
             self.pool.unclaim(self._claimed)
