@@ -11,6 +11,7 @@ leftovers when they start (``FileBackend.remove_leftovers``).
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -30,6 +31,7 @@ TEMP_PREFIX = ".tmp-"
 # A badge's temporary file, as atomic_write names it: the writer's pid (since this was added),
 # tempfile's 8 random characters, then the end of the badge's own name.
 _BADGE_TEMP = re.compile(r"\.tmp-(?:(?P<pid>[0-9]+)-)?[a-z0-9_]{8}-.+\.(?:png|bin)")
+BADGE_ROOM = 256 * 1024  # bytes free the file printer needs to count as online: a badge's .bin and .png, with room to spare
 LEFTOVER_AFTER = 30.0  # seconds untouched: a badge takes milliseconds to write, a slow disk a few seconds
 
 
@@ -91,9 +93,12 @@ class FileBackend:
 
     def status(self) -> PrinterStatus:
         """Online while a badge could be written: the folder, or the nearest folder above it that
-        exists (``send`` makes the missing ones), takes a file. Tried for real, since permission
-        bits tell root nothing (/proc and /sys look writable) and nothing of a read-only mount."""
-        problem = cannot_write_in(self.path)
+        exists (``send`` makes the missing ones), takes a file with room for a badge. Tried for
+        real, since permission bits tell root nothing (/proc and /sys look writable) and nothing of
+        a read-only mount; and with room, since an empty file fits on a full disk: the printer
+        showed online between two failed badges, flickering on the console, and waited out its
+        back-off (up to 30 s) once space was freed instead of printing at the next probe."""
+        problem = cannot_write_in(self.path, room=BADGE_ROOM)
         if problem is None:
             return PrinterStatus(True, "ok", f"Badges are saved in {self.path}.")
         return PrinterStatus(False, "unknown", f"Cannot write badges to {self.path}: {problem}.")
@@ -142,19 +147,36 @@ def _removed(entry: os.DirEntry[str]) -> bool:
     return True
 
 
-def cannot_write_in(path: Path) -> str | None:
-    """Why no file could be made in the folder `path`, or in the nearest folder above it that exists
-    (where the missing ones would be made), or None when one can (it is tried, and removed again)."""
+def cannot_write_in(path: Path, room: int = 0) -> str | None:
+    """Why no file (of `room` bytes) could be made in the folder `path`, or in the nearest folder
+    above it that exists (where the missing ones would be made), or None when one can (it is
+    tried, and removed again)."""
     folder = path
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir():
         return f"{folder} is a file, not a folder"
     try:
-        with tempfile.TemporaryFile(dir=folder, prefix=".tmp-status-"):
+        with tempfile.TemporaryFile(dir=folder, prefix=".tmp-status-") as probe:
+            if room:
+                _take_room(probe.fileno(), room)
             return None
     except OSError as exc:
         return exc.strerror or str(exc)
+
+
+def _take_room(fd: int, room: int) -> None:
+    """Give the open file `room` bytes of real disk space, or raise OSError (ENOSPC on a full disk,
+    at once: no fsync, which a probe every 2 s should not cost). Where the file system cannot
+    allocate ahead (some network and FUSE mounts), one byte written is the test instead."""
+    try:
+        os.posix_fallocate(fd, 0, room)
+    except AttributeError:  # no posix_fallocate (macOS, Windows)
+        os.write(fd, b"\0")
+    except OSError as exc:
+        if exc.errno not in (errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+            raise
+        os.write(fd, b"\0")
 
 
 def atomic_write(path: Path, write: Callable[[BinaryIO], object], mode: int | None = None) -> None:
