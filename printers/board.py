@@ -145,11 +145,17 @@ def _stalled(shown: dict[str, Any], counts: dict[str, Any]) -> dict[str, Any]:
     """What to change in a printer shown ready (no error) while its badges wait and none has printed
     for STALLED_AFTER seconds: it is not printing, whatever its last stored state says. A print
     process that hangs (stopped, swapped out, a call that never returns) writes no new state, and
-    would otherwise look "online" to the volunteers while the queue grows."""
+    would otherwise look "online" to the volunteers while the queue grows.
+
+    The wait counts from the later of the oldest badge and the state's own store (``stored_at``):
+    a printer that has just come back (switched on again, paper in, its cable plugged back) stored
+    that change a moment ago, and was called stuck while it took the first of the badges that had
+    waited out its outage, for as long as that badge took (seconds on a serial line)."""
     if shown.get("online") is False or shown.get("last_error") or not counts["queued"]:
         return {}
     cutoff = clock.iso_ago(STALLED_AFTER)
-    last_printed = shown.get("last_printed_at")
-    if counts["oldest_queued_at"] >= cutoff or (last_printed is not None and last_printed >= cutoff):
+    last_printed, stored_at = shown.get("last_printed_at"), shown.get("stored_at")
+    if counts["oldest_queued_at"] >= cutoff or (last_printed is not None and last_printed >= cutoff) \
+            or (stored_at is not None and stored_at >= cutoff):
         return {}
     return {"online": False, "busy": False, "last_error": PRINT_STALLED.format(seconds=STALLED_AFTER)}
