@@ -7,6 +7,8 @@ attendee list was imported. Keys are namespaced strings:
 - ``eventbrite:<digits>``  the barcode on an Eventbrite ticket (order id + attendee id + "001")
 - ``luma:<guest key>``     the ``pk`` of a Luma check-in link (case-sensitive, e.g. ``g-XyZ789``)
 - ``tito:<REFERENCE>``     a Tito ticket reference, upper-cased (``GIAO-1``)
+- ``tito:<slug>``          the QR code on a Tito ticket: the ticket's slug (``ti_pX9tJEguENQbdPOdhq66Vtw``,
+  case-sensitive), also read from its link ``https://ti.to/tickets/<slug>``
 - ``pretix:<secret>``      the QR content of a pretix ticket (case-sensitive)
 - ``code:<CODE>``          a ticket code column of a plain CSV/XLSX list, upper-cased
 
@@ -35,6 +37,8 @@ __all__ = [
     "pretix_key",
     "scan_keys",
     "tito_key",
+    "tito_slug_key",
+    "tito_slug_key_from_url",
     "without_aim_prefix",
 ]
 
@@ -49,6 +53,11 @@ _LUMA_EVENT_PATH = re.compile(r"/check-in/evt-[A-Za-z0-9]{1,64}/?")
 _LUMA_GUEST_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,63}")
 _LUMA_BARE_KEY = re.compile(r"g-[A-Za-z0-9]{4,63}")
 _TITO_REFERENCE = re.compile(r"[A-Z0-9]{3,8}-[0-9]{1,5}")
+# A Tito ticket's slug, what the QR code on its ticket holds and the end of the export's "Unique Ticket
+# URL" (https://ti.to/tickets/ti_pX9tJEguENQbdPOdhq66Vtw), as check-in tools built on Tito read it.
+_TITO_SLUG = re.compile(r"ti_[A-Za-z0-9_]{4,80}")
+_TITO_HOSTS = frozenset({"ti.to", "www.ti.to"})
+_TITO_TICKET_PATH = re.compile(r"/tickets/(ti_[A-Za-z0-9_]{4,80})/?")
 _PRETIX_SECRET = re.compile(r"[A-Za-z0-9+/=]{8,256}")
 _PLAIN_CODE = re.compile(r"[A-Z0-9][A-Z0-9._:/+=#-]{0,127}")
 _WHITESPACE = re.compile(r"\s+")
@@ -131,6 +140,34 @@ def tito_key(reference: str) -> str | None:
     return f"tito:{ref}"
 
 
+def tito_slug_key(slug: str) -> str | None:
+    """Key of a Tito ticket's slug, the QR code on its ticket; kept case-sensitive, as it is random.
+
+    It cannot meet a reference's key: those are upper-case and never hold an underscore."""
+    value = slug.strip()
+    if not _TITO_SLUG.fullmatch(value):
+        return None
+    return f"tito:{value}"
+
+
+def tito_slug_key_from_url(url: str) -> str | None:
+    """Key of a Tito ticket link, ``https://ti.to/tickets/ti_...``: the export's "Unique Ticket URL",
+    and what a phone's camera or a scanner reads where the QR holds the link. Only Tito's own host,
+    so a link to anywhere else never stands for a ticket."""
+    text = url.strip()
+    if len(text) > MAX_SCAN_LENGTH or not text.isascii() or _WHITESPACE.search(text):
+        return None
+    try:
+        parts = urlsplit(text)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or host not in _TITO_HOSTS or port or parts.username:
+        return None
+    found = _TITO_TICKET_PATH.fullmatch(parts.path)
+    return tito_slug_key(found.group(1)) if found else None
+
+
 def pretix_key(secret: str) -> str | None:
     """Key of a pretix ticket secret; secrets are case-sensitive, so no case folding."""
     value = secret.strip()
@@ -168,7 +205,7 @@ def _scan_keys(scanned: str) -> list[str]:
     if not text:
         return []
     if "://" in text:  # a link read with Caps Lock on has every letter's case swapped, its pk's too
-        key = luma_key_from_url(text) or luma_key_from_url(text.swapcase())
+        key = luma_key_from_url(text) or luma_key_from_url(text.swapcase()) or tito_slug_key_from_url(text)
         return [key] if key else []
     candidates: list[str | None] = []
     if text.isdigit():
@@ -178,6 +215,7 @@ def _scan_keys(scanned: str) -> list[str]:
     elif _LUMA_BARE_KEY.fullmatch(text.swapcase()):  # "G-..." is a Luma key read with Caps Lock on
         candidates.append(luma_key(text.swapcase()))
     candidates.append(tito_key(text))
+    candidates.append(tito_slug_key(text))
     candidates.append(pretix_key(text))
     candidates.append(plain_key(text))
     candidates.append(_tito_key_typed_without_dash(text))

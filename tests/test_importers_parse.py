@@ -332,7 +332,8 @@ def test_luma_link_to_another_site_is_refused(tmp_path: Path) -> None:
 def test_tito_ticket_export() -> None:
     people = load("tito.csv").people
     ada = people[0]
-    assert (ada.name, ada.external_id, ada.codes) == ("Ada Lovelace", "tito:GIAO-1", ["tito:GIAO-1"])
+    # the reference a volunteer types, and the slug the ticket's QR code holds (its Unique Ticket URL)
+    assert (ada.name, ada.external_id, ada.codes) == ("Ada Lovelace", "tito:GIAO-1", ["tito:GIAO-1", "tito:ti_giao1"])
     assert people[1].role == "speaker" and people[1].ticket_type == "Speaker"
     unassigned = next(p for p in people if p.external_id == "tito:K7QX-2")
     assert unassigned.name == "José Álvarez" and unassigned.email is None  # the order's name

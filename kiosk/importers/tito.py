@@ -8,11 +8,16 @@ anything in Void Status is void. Unassigned tickets have no ticket name; the
 order's name stands in so the row still reaches the door list. Tito now calls
 orders "registrations", and newer exports title those columns Registration
 Reference, Registration Name, Registration Email, Registration Company Name.
+
+The QR code on a Tito ticket holds the ticket's slug, the end of its Unique Ticket URL
+(https://ti.to/tickets/ti_pX9tJEguENQbdPOdhq66Vtw), not its reference: check-in tools built on
+Tito exports on GitHub match a scan against that slug. It is stored as a second door code, so the
+scanned ticket finds its holder; the reference stays the code a volunteer types.
 """
 
 from __future__ import annotations
 
-from ..platform_codes import tito_key
+from ..platform_codes import tito_key, tito_slug_key_from_url
 from .common import (
     NO_WORDS, Columns, RowParser, build_person, fail, find_company, is_attending, person_name,
 )
@@ -51,6 +56,7 @@ def row_parser(columns: Columns) -> RowParser:
     void = columns.find("Void Status", "Void")
     state = columns.find("Ticket State", "State")
     tags = columns.find("Tags", "Ticket Tags")
+    ticket_url = columns.find("Unique Ticket URL", "Ticket URL")
 
     def status_of(row: Row) -> tuple[bool, str]:
         """(attending, raw status): void tickets never get in; a state may also say no."""
@@ -59,6 +65,14 @@ def row_parser(columns: Columns) -> RowParser:
             return False, void_text
         state_text = columns.cell(row, state)
         return is_attending(state_text), state_text
+
+    def door_codes(row: Row, key: str) -> list[str]:
+        """The reference (typed at the door) and the slug in the ticket's link (its QR code).
+
+        A link of another shape is passed over rather than refusing the list: the reference still
+        checks the ticket in, as it did before the slug was read."""
+        slug = tito_slug_key_from_url(columns.cell(row, ticket_url))
+        return [key, slug] if slug else [key]
 
     def parse(row: Row) -> ImportedPerson:
         ref = columns.cell(row, reference)
@@ -73,7 +87,7 @@ def row_parser(columns: Columns) -> RowParser:
         ticket = columns.cell(row, release)
         return build_person(
             row, names, email=columns.cell(row, email), company=columns.first_filled(row, company),
-            status=status_text, attending=attending, external_id=key, codes=[key],
+            status=status_text, attending=attending, external_id=key, codes=door_codes(row, key),
             ticket=ticket, role_hints=(columns.cell(row, tags),))
 
     return parse
