@@ -52,7 +52,10 @@ _LUMA_HOSTS = frozenset({"luma.com", "www.luma.com", "lu.ma", "www.lu.ma"})
 _LUMA_EVENT_PATH = re.compile(r"/check-in/evt-[A-Za-z0-9]{1,64}/?")
 _LUMA_GUEST_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,63}")
 _LUMA_BARE_KEY = re.compile(r"g-[A-Za-z0-9]{4,63}")
-_TITO_REFERENCE = re.compile(r"[A-Z0-9]{3,8}-[0-9]{1,5}")
+# A ticket's reference is its order's reference and a serial ("GIAO-1"), or the order's reference
+# alone when the order holds one ticket ("GIAO"), as Tito's help says of the attendee's Reference
+# (help.tito.io, "Attendee management").
+_TITO_REFERENCE = re.compile(r"[A-Z0-9]{3,8}-[0-9]{1,5}|(?=[0-9]*[A-Z])[A-Z0-9]{3,8}")
 # A Tito ticket's slug, what the QR code on its ticket holds and the end of the export's "Unique Ticket
 # URL" (https://ti.to/tickets/ti_pX9tJEguENQbdPOdhq66Vtw), as check-in tools built on Tito read it.
 _TITO_SLUG = re.compile(r"ti_[A-Za-z0-9_]{4,80}")
@@ -133,7 +136,8 @@ def _luma_key_from_url(url: str) -> str | None:
 
 
 def tito_key(reference: str) -> str | None:
-    """Key of a Tito ticket reference; people type it at the door in any case."""
+    """Key of a Tito ticket reference ("GIAO-1", or "GIAO" for an order of one ticket); people type
+    it at the door in any case."""
     ref = reference.strip().upper()
     if not _TITO_REFERENCE.fullmatch(ref):
         return None
@@ -214,10 +218,11 @@ def _scan_keys(scanned: str) -> list[str]:
         candidates.append(luma_key(text))
     elif _LUMA_BARE_KEY.fullmatch(text.swapcase()):  # "G-..." is a Luma key read with Caps Lock on
         candidates.append(luma_key(text.swapcase()))
-    candidates.append(tito_key(text))
+    candidates.append(tito_key(text) if "-" in text else None)
     candidates.append(tito_slug_key(text))
     candidates.append(pretix_key(text))
     candidates.append(plain_key(text))
+    candidates.append(tito_key(text))  # an order's reference alone ("GIAO"): a plain code's shape too
     candidates.append(_tito_key_typed_without_dash(text))
     candidates.extend(_zero_padding_keys(text))
     return list(dict.fromkeys(key for key in candidates if key))

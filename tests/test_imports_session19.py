@@ -42,3 +42,26 @@ def test_the_qr_code_on_a_tito_ticket_checks_its_holder_in(empty_server, tmp_pat
     void = empty_server.scan("https://ti.to/tickets/ti_Zk3mQ7rLwP2xN8vB5cH1dFg")
     assert void.status_code == 409 and void.json()["result"] == "not_attending", void.text
     assert empty_server.scan("ti_pX9tJEguENQbdPOdhq66VtW").status_code == 404  # slugs are case-sensitive
+
+
+# Tito's help (help.tito.io, "Attendee management"): "The ticket reference will be identical to the order
+# reference, except when there were multiple tickets in an order, in which case it will be the order
+# reference, followed by a serial number. e.g. #GIAO-1".
+TITO_ONE_TICKET_ORDERS = (
+    "Ticket Reference,Ticket Full Name,Ticket Email,Void Status,Ticket,Order Reference\n"
+    "GIAO,Ada Lovelace,ada@example.org,,General Admission,GIAO\n"
+    "K7QX-1,Grace Hopper,grace@example.org,,General Admission,K7QX\n"
+    "K7QX-2,Alan Turing,alan@example.org,,General Admission,K7QX\n"
+    "ZP4T,Edsger Dijkstra,edsger@example.org,void,General Admission,ZP4T\n")
+
+
+def test_a_tito_ticket_alone_in_its_order_has_the_orders_reference_and_still_imports(
+        empty_server, tmp_path: Path) -> None:
+    """A reference without a serial refused the whole export at its line ("is not a Tito reference")."""
+    answer = upload_text(empty_server, tmp_path, "tito.csv", TITO_ONE_TICKET_ORDERS)
+    assert answer.status_code == 200, answer.text
+    assert sorted(p["name"] for p in empty_server.people()) == ["Ada Lovelace", "Alan Turing", "Grace Hopper"]
+    scanned = empty_server.scan("giao")  # typed at the door, in any case
+    assert scanned.status_code == 201 and scanned.json()["attendee"]["name"] == "Ada Lovelace", scanned.text
+    assert empty_server.scan("K7QX-2").json()["attendee"]["name"] == "Alan Turing"
+    assert empty_server.scan("ZP4T").json()["result"] == "not_attending"

@@ -3,7 +3,9 @@
 Typical columns: Ticket Reference (e.g. GIAO-1), Ticket (the release name),
 Ticket First Name, Ticket Last Name, Ticket Full Name, Ticket Email, Ticket
 Company Name, Order Reference, Order Name, Order Email, Tags, Void Status,
-check-in list columns ("Check-ins: ..."), then question answers. A ticket with
+check-in list columns ("Check-ins: ..."), then question answers. A ticket's
+reference is its order's with a serial (GIAO-1), or the order's alone (GIAO) when the
+order holds one ticket (help.tito.io, Attendee management). A ticket with
 anything in Void Status is void. Unassigned tickets have no ticket name; the
 order's name stands in so the row still reaches the door list. Tito now calls
 orders "registrations", and newer exports title those columns Registration
@@ -76,9 +78,9 @@ def row_parser(columns: Columns) -> RowParser:
 
     def parse(row: Row) -> ImportedPerson:
         ref = columns.cell(row, reference)
-        key = tito_key(ref)
+        key = tito_key(ref) if "-" in ref or ref.isupper() else None  # Tito writes an order's in capitals
         if key is None:
-            raise fail(table, row, f"the Ticket Reference {ref!r} is not a Tito reference like 'ABCD-1'")
+            raise fail(table, row, f"the Ticket Reference {ref!r} is not a Tito reference like 'ABCD-1' or 'ABCD'")
         full_name, given, family = columns.cells(row, full, first, last)
         if not (full_name or given or family):
             full_name = columns.cell(row, order_name)
