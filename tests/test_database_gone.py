@@ -1,6 +1,6 @@
 """The database file deleted, or another file moved over it, under a running `kiosk serve`.
 
-Found by a crash-testing review (session 20): SQLite writes on into the file it has open, so every
+Found by a crash-testing review (session 19): SQLite writes on into the file it has open, so every
 scan after `rm data/kiosk.db` was answered 201 into a file that no name leads to any more; the
 next start found none of those arrivals, and the print process, opening the name afresh, made an
 empty database there and printed none of their badges. Now such a scan is a 503 that asks for a

@@ -1,6 +1,6 @@
 """The file printer's folder on a disk that fills up mid-evening.
 
-Found by a crash-testing review (session 20): the status probe made an empty file, which fits on a
+Found by a crash-testing review (session 19): the status probe made an empty file, which fits on a
 full disk, so the printer showed online between two failed badges ("Badges are saved in ...") and
 offline after each: the console's card flickered, and once space was freed the badges waited out
 the back-off (up to 30 s) instead of printing at the next probe. Now the probe needs room for a

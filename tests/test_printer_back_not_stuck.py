@@ -1,6 +1,6 @@
 """A printer back after an outage is not called stuck while it prints the badges that waited.
 
-Found by a crash-testing review (session 20): a printer switched off (or its cable unplugged, its
+Found by a crash-testing review (session 19): a printer switched off (or its cable unplugged, its
 paper out) for more than 15 s came back, showed ready, and while it took the first waiting badge
 the console said "Badges are waiting, yet none has printed for 15 s although the printer looks
 ready: the print process may be stuck": the oldest badge had waited that long, but for the outage,
