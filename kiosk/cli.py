@@ -24,7 +24,7 @@ import click
 
 from . import attendees, audit, auth, checkin, clock, config, events, forget as forgetting, importers, process_locks, reports, tickets
 from .audit import CLI
-from .db import SCHEMA_VERSION, Store, is_damaged
+from .db import SCHEMA_VERSION, Store, is_damaged, is_disk_full, is_disk_trouble
 from .door import Door
 from .events import Event
 from .headcount import headcount
@@ -609,12 +609,24 @@ def export(ctx: Context, file: str, event_slug: str | None) -> None:
             report = reports.attendance(db, event, _suffix(file))
             counts = headcount(db, event)
         _write_report(file, report)
-        with store.write() as db:  # only once the file exists: the trail says what was written
-            audit.record(db, CLI, "export", event.id, file="stdout" if file == STDOUT else Path(file).name)
+        _record_export(store, event, file)
     say_event(event)  # after the write, so a path that cannot be written stays one error line
     as_csv = "" if Path(file).suffix.lower().lstrip(".") in reports.FORMATS else " (as CSV)"
     click.echo(f"Wrote {'the report to stdout' if file == STDOUT else file}{as_csv}: {counts['checked_in']} checked "
                f"in of {counts['expected']} expected, {counts['walk_ins']} walk-ins", err=file == STDOUT)
+
+
+def _record_export(store: Store, event: Event, file: str) -> None:
+    """The audit line of an export, only once the file exists: the trail says what was written. On
+    a disk that cannot take it (full, read-only) the report stands and the line is said missing:
+    the organiser of a laptop that filled up during the evening still gets who came."""
+    try:
+        with store.write() as db:
+            audit.record(db, CLI, "export", event.id, file="stdout" if file == STDOUT else Path(file).name)
+    except sqlite3.OperationalError as exc:
+        if not (is_disk_full(exc) or is_disk_trouble(exc)):
+            raise
+        click.echo(f"kiosk: the report was written, but the audit trail could not record it: {exc}", err=True)
 
 
 def _write_report(file: str, report: bytes) -> None:

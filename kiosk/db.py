@@ -330,7 +330,23 @@ def _primary_code(exc: BaseException) -> int:
 
 
 def create_schema(db: sqlite_utils.Database) -> None:
-    """Create tables, indexes and triggers if missing, and recount the headcounts once."""
+    """Create tables, indexes and triggers if missing, and recount the headcounts once.
+
+    A database already of this version whose disk cannot take a write (full, read-only) is used as
+    it is: every command opens the store, and `kiosk attendees` or `kiosk export` on a laptop whose
+    disk filled up during the evening failed before reading a row, while the writes here change
+    nothing such a database needs (the triggers kept its counts)."""
+    try:
+        _create_schema(db)
+    except sqlite3.OperationalError as exc:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        if not (is_disk_full(exc) or is_disk_trouble(exc)) or db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            raise
+        log.warning("the database cannot be written (%s): opened as it is", exc)
+
+
+def _create_schema(db: sqlite_utils.Database) -> None:
     db.executescript(SCHEMA)
     token_columns = {column[1] for column in db.execute("PRAGMA table_info(tokens)")}
     if "expires_at" not in token_columns:

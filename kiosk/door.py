@@ -9,6 +9,8 @@ back.
 from __future__ import annotations
 
 import hashlib
+import logging
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -18,12 +20,13 @@ from printers.offload import off_hub
 
 from . import attendees, audit, checkin, events, importers
 from .audit import Actor
-from .db import Store
+from .db import Store, is_disk_full, is_disk_trouble
 from .events import Event
 from .feed import Feed
 from .group_commit import GroupCommit
 from .headcount import headcount
 
+log = logging.getLogger("kiosk.door")
 
 CONSOLE_STATION = "volunteer console"
 
@@ -70,10 +73,15 @@ class Door:
     def open(cls, store: Store, event_settings: Any, master: bytes, limits: checkin.Limits,
              make_current: bool = True) -> "Door":
         """Make the config's event current (see ``events.ensure_current``) and start the feed with its headcount."""
-        with store.write() as db:
-            event = events.ensure_current(db, event_settings, make_current)
-            counts = headcount(db, event)
-            limits.seed(db)
+        try:
+            with store.write() as db:
+                event = events.ensure_current(db, event_settings, make_current)
+                counts = headcount(db, event)
+                limits.seed(db)
+        except sqlite3.OperationalError as exc:
+            if not (is_disk_full(exc) or is_disk_trouble(exc)):
+                raise
+            event, counts = _as_stored(store, event_settings, limits, exc)
         return cls(store=store, event=event, master=master, feed=Feed(counts), limits=limits)
 
     def headcount(self) -> dict[str, Any]:
@@ -251,3 +259,18 @@ class Door:
         self.feed.publish("checked_in", lambda: {
             "attendee": attendees.as_dict(person), "station": station, "at": at, "manual": manual,
         }, outcome.body["headcount"])
+
+
+def _as_stored(store: Store, event_settings: Any, limits: checkin.Limits,
+               exc: sqlite3.OperationalError) -> tuple[Event, dict[str, Any]]:
+    """The config's evening as the database holds it, when the disk cannot take the refresh of its
+    details (full, read-only): `kiosk attendees` and `kiosk export` then still read who came, and a
+    server still starts and answers each scan 503 saying why. `exc` again when it was never stored."""
+    with store.read() as db:
+        event = events.stored_for(db, event_settings)
+        if event is None:
+            raise exc
+        limits.seed(db)
+        counts = headcount(db, event)
+    log.warning("the database cannot be written (%s): the evening is read as it was stored", exc)
+    return event, counts

@@ -74,7 +74,7 @@ def ensure_current(db: sqlite_utils.Database, settings: EventSettings, make_curr
         "schedule": json.dumps([list(item) for item in settings.schedule]),
         "sponsors": json.dumps(list(settings.sponsors)),
     }
-    row = db.execute("SELECT id FROM events WHERE slug = ?", [slug]).fetchone() or _same_date(db, slug)
+    row = _stored_row(db, slug)
     if row is None:
         db["events"].insert({"slug": slug, "created_at": clock.now_iso(), **fields})
     else:
@@ -84,6 +84,17 @@ def ensure_current(db: sqlite_utils.Database, settings: EventSettings, make_curr
     event = by_slug(db, slug)
     assert event is not None  # inserted or updated to this slug just above
     return event
+
+
+def stored_for(db: sqlite_utils.Database, settings: EventSettings) -> Event | None:
+    """The evening of these settings as stored (see ``ensure_current``), changing nothing; None when new."""
+    row = _stored_row(db, slug_for(settings))
+    return by_id(db, row[0]) if row else None
+
+
+def _stored_row(db: sqlite_utils.Database, slug: str) -> Any:
+    """The id of the evening stored on this slug, or else on its date."""
+    return db.execute("SELECT id FROM events WHERE slug = ?", [slug]).fetchone() or _same_date(db, slug)
 
 
 def _same_date(db: sqlite_utils.Database, slug: str) -> Any:
