@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import zxingcpp
 from flask import Blueprint, current_app, g, request, session
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 from wsproto.utilities import RemoteProtocolError
@@ -299,15 +299,23 @@ def camera(ws) -> None:
             ws.send(json.dumps({"codes": off_hub(lambda: _decode(frame))}))
 
 
+FRAME_FORMATS = ("JPEG", "PNG")  # what the kiosk page sends (camera.js: canvas.toBlob, image/jpeg)
+
+
 def _decode(frame: bytes) -> list[str]:
-    """The QR texts in one JPEG/PNG frame; nothing for an unreadable one (decoded off the gevent hub)."""
+    """The QR texts in one JPEG/PNG frame; nothing for an unreadable one (decoded off the gevent hub).
+
+    Only JPEG and PNG are opened: Pillow opens EPS by running Ghostscript (installed with CUPS on
+    many laptops) on it, and each of its other formats is more decoder code a kiosk token can feed.
+    Any error while decoding is the frame's: Pillow's decoders raise more than OSError (a damaged
+    PNG raises SyntaxError), and one escaping ended the socket with a 500 written into it."""
     try:
-        image = Image.open(io.BytesIO(frame))
+        image = Image.open(io.BytesIO(frame), formats=FRAME_FORMATS)
         if image.width * image.height > MAX_FRAME_PIXELS:  # a tiny PNG can claim a gigapixel
             return []
         image.draft("L", (800, 800))
         results = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
+    except Exception:  # noqa: BLE001 - UnidentifiedImageError, DecompressionBombError, SyntaxError, ...
         return []
     return [r.text for r in results if r.valid and r.text]
 

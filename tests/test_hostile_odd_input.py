@@ -1,0 +1,68 @@
+"""Odd and hostile input found in a black-box review (session 20): each once answered 500 or let a
+limit be walked around."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import zlib
+from typing import Any
+
+from PIL import EpsImagePlugin, Image
+from websockets.sync.client import connect
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def broken_png() -> bytes:
+    """A PNG whose second IDAT chunk has a type that is no chunk's: Pillow opens it, then raises
+    SyntaxError("broken PNG file") while decoding (seen from a fuzzed webcam frame)."""
+    pixels = zlib.compress(b"".join(b"\0" + b"\x80" * 64 for _ in range(64)))
+    header = struct.pack(">IIBBBBB", 64, 64, 8, 0, 0, 0, 0)
+    half = len(pixels) // 2
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", pixels[:half])
+            + _chunk(b"\x01\x02\x03\x04", pixels[half:]) + _chunk(b"IEND", b""))
+
+
+def _camera_answers(server: Any, frames: list[bytes]) -> list[Any]:
+    """What /ws/camera answers to each frame, in one socket (None: no answer within 10 s)."""
+    answers = []
+    with connect(f"{server.ws_url}/ws/camera?token={server.tokens['kiosk']}", open_timeout=5) as ws:
+        for frame in frames:
+            ws.send(frame)
+            try:
+                answers.append(json.loads(ws.recv(timeout=10)))
+            except (TimeoutError, OSError, ValueError) as exc:
+                answers.append(repr(exc))
+                break
+    return answers
+
+
+def _qr_png(code: str) -> bytes:
+    from kiosk.ticket_images import qr_image
+
+    frame = io.BytesIO()
+    qr_image(code).save(frame, "PNG")
+    return frame.getvalue()
+
+
+def test_a_damaged_webcam_frame_gets_no_codes_and_the_camera_keeps_working(server):
+    """A damaged PNG (Pillow's SyntaxError) raised out of the socket's handler: a 500 with a traceback
+    in the log, the socket answered no more, and its client read the 500 page as broken frames."""
+    code = server.people()[0]["ticket_code"]
+    assert _camera_answers(server, [broken_png(), _qr_png(code)]) == [{"codes": []}, {"codes": [code]}]
+
+
+def test_a_webcam_frame_that_is_postscript_never_reaches_ghostscript(server, monkeypatch):
+    """Pillow opens EPS with Ghostscript (installed with CUPS on many laptops): anyone with a kiosk
+    token could have it run their PostScript. The page sends JPEG; only JPEG and PNG are opened."""
+    ran = []
+    monkeypatch.setattr(EpsImagePlugin, "has_ghostscript", lambda: True)
+    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", lambda *args, **kwargs: ran.append(args) or Image.new("L", (8, 8)))
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 8 8\nshowpage\n%%EOF\n"
+    code = server.people()[0]["ticket_code"]
+    assert _camera_answers(server, [eps, _qr_png(code)]) == [{"codes": []}, {"codes": [code]}]
+    assert ran == []
