@@ -199,7 +199,16 @@ def scan(door: Any, body: dict[str, Any], client: str) -> Outcome:
     nonce = (clean(nonce, MAX_NONCE_CHARS) or None) if isinstance(nonce, (str, int)) else None
     saved_at = clean(body["saved_at"], 40) if isinstance(body.get("saved_at"), str) else ""
     late = body.get("late") is True or bool(saved_at)
-    return door.scan(body.get("code"), station, nonce, client, late=late, saved_at=saved_at)
+    return door.scan(body.get("code"), station, nonce, guesser(client), late=late, saved_at=saved_at)
+
+
+def guesser(client: str) -> str:
+    """Whom a scan's refusals count against for code guessing: its address, or its IPv6 /64.
+
+    One device holds a whole /64 (privacy addresses, or any address it picks), so a guesser
+    changing its address with each scan was never limited; the PIN limit counts a /64 as one
+    address for the same reason. IPv4, nearly every scan, skips the parsing (the hot path)."""
+    return client if ":" not in client else auth.address_key(client)
 
 
 BUSY = {"result": "busy", "message": "The door is busy for a moment (a large list is being imported): "

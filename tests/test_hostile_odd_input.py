@@ -66,3 +66,23 @@ def test_a_webcam_frame_that_is_postscript_never_reaches_ghostscript(server, mon
     code = server.people()[0]["ticket_code"]
     assert _camera_answers(server, [eps, _qr_png(code)]) == [{"codes": []}, {"codes": [code]}]
     assert ran == []
+
+
+def _scan_from(server: Any, address: str, code: str, station: str) -> str:
+    """A scan as if from `address` (a loopback server cannot be reached from other addresses)."""
+    client = server.app.test_client()
+    answer = client.post("/api/checkins", json={"code": code, "station": station},
+                         headers={"Authorization": f"Bearer {server.tokens['kiosk']}"},
+                         environ_base={"REMOTE_ADDR": address})
+    return answer.get_json()["result"]
+
+
+def test_code_guessing_from_one_ipv6_network_is_limited_as_one_address(make_server):
+    """One device holds a whole IPv6 /64 (privacy addresses, or any it picks): a guesser changing
+    its address and its station with each scan was never limited. The PIN limit already counted a
+    /64 as one address; the scan limit now does too."""
+    server = make_server(max_failed_scans=3)
+    guesses = [_scan_from(server, f"2001:db8:1:2::{n:x}", f"GIAO-{900 + n}", f"door-{n}") for n in range(1, 6)]
+    assert guesses == ["unknown_code"] * 3 + ["too_many_attempts"] * 2
+    assert _scan_from(server, "2001:db8:1:3::1", "GIAO-999", "door-x") == "unknown_code"  # another network
+    assert _scan_from(server, "198.51.100.7", "GIAO-999", "door-y") == "unknown_code"  # IPv4 as before
