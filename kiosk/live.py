@@ -148,8 +148,17 @@ class _Inbox(list):
 
 
 def _bounded_inbox(ws, keep: int) -> None:
-    """Give this socket an _Inbox (see there) in place of simple_websocket's unbounded list."""
-    ws.input_buffer = _Inbox(keep)
+    """Give this socket an _Inbox (see there) in place of simple_websocket's unbounded list.
+
+    The socket's reader thread starts before the handler runs, so a message may already be in the
+    old list: a camera's first frame, sent as the socket opens, was dropped with it and never
+    answered (under threads; under gevent the reader waits for the handler to yield). What came
+    already is kept, oldest first, within `keep`."""
+    arrived = ws.input_buffer
+    inbox = ws.input_buffer = _Inbox(keep)  # from here on the reader appends to the inbox
+    if keep:
+        inbox[:0] = arrived
+        del inbox[:-keep]
 
 
 def _close_lapsed(ws) -> None:

@@ -86,3 +86,19 @@ def test_code_guessing_from_one_ipv6_network_is_limited_as_one_address(make_serv
     assert guesses == ["unknown_code"] * 3 + ["too_many_attempts"] * 2
     assert _scan_from(server, "2001:db8:1:3::1", "GIAO-999", "door-x") == "unknown_code"  # another network
     assert _scan_from(server, "198.51.100.7", "GIAO-999", "door-y") == "unknown_code"  # IPv4 as before
+
+
+def test_a_frame_that_arrived_before_the_camera_handler_ran_is_kept():
+    """simple_websocket's reader thread starts before the handler swaps in its bounded inbox: a
+    first frame sent as the socket opened was dropped with the old list, and never answered (the
+    webcam tests above failed about one run in two under the test server's threads)."""
+    from types import SimpleNamespace
+
+    from kiosk.live import _bounded_inbox
+
+    camera, display = SimpleNamespace(input_buffer=[b"old", b"first", b"second"]), SimpleNamespace(input_buffer=[b"x"])
+    _bounded_inbox(camera, 2)
+    _bounded_inbox(display, 0)
+    assert list(camera.input_buffer) == [b"first", b"second"] and list(display.input_buffer) == []
+    camera.input_buffer.append(b"third")
+    assert list(camera.input_buffer) == [b"second", b"third"]
