@@ -1,4 +1,4 @@
-"""Odd and hostile input found in a black-box review (session 20): each once answered 500 or let a
+"""Odd and hostile input found in a black-box review (session 19): each once answered 500 or let a
 limit be walked around."""
 
 from __future__ import annotations
