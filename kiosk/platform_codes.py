@@ -209,7 +209,8 @@ def _scan_keys(scanned: str) -> list[str]:
     if not text:
         return []
     if "://" in text:  # a link read with Caps Lock on has every letter's case swapped, its pk's too
-        key = luma_key_from_url(text) or luma_key_from_url(text.swapcase()) or tito_slug_key_from_url(text)
+        key = luma_key_from_url(text) or luma_key_from_url(text.swapcase()) or tito_slug_key_from_url(text) \
+            or tito_slug_key_from_url(text.swapcase())
         return [key] if key else []
     candidates: list[str | None] = []
     if text.isdigit():
@@ -219,7 +220,7 @@ def _scan_keys(scanned: str) -> list[str]:
     elif _LUMA_BARE_KEY.fullmatch(text.swapcase()):  # "G-..." is a Luma key read with Caps Lock on
         candidates.append(luma_key(text.swapcase()))
     candidates.append(tito_key(text) if "-" in text else None)
-    candidates.append(tito_slug_key(text))
+    candidates.append(tito_slug_key(text) or tito_slug_key(text.swapcase()))  # "TI_..." was read with Caps Lock on
     candidates.append(pretix_key(text))
     candidates.append(plain_key(text))
     candidates.append(tito_key(text))  # an order's reference alone ("GIAO"): a plain code's shape too

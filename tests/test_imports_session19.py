@@ -39,6 +39,9 @@ def test_the_qr_code_on_a_tito_ticket_checks_its_holder_in(empty_server, tmp_pat
     assert scanned.json()["attendee"]["name"] == "Ada Lovelace"
     again = empty_server.scan("https://ti.to/tickets/ti_pX9tJEguENQbdPOdhq66Vtw")
     assert again.status_code == 200 and again.json()["result"] == "already_checked_in", again.text
+    for caps_lock_on in ("ti_pX9tJEguENQbdPOdhq66Vtw".swapcase(), "https://ti.to/tickets/ti_pX9tJEguENQbdPOdhq66Vtw".swapcase()):
+        read = empty_server.scan(caps_lock_on)  # a keyboard-wedge scanner with Caps Lock on swaps every letter's case
+        assert read.status_code == 200 and read.json()["attendee"]["name"] == "Ada Lovelace", (caps_lock_on, read.text)
     void = empty_server.scan("https://ti.to/tickets/ti_Zk3mQ7rLwP2xN8vB5cH1dFg")
     assert void.status_code == 409 and void.json()["result"] == "not_attending", void.text
     assert empty_server.scan("ti_pX9tJEguENQbdPOdhq66VtW").status_code == 404  # slugs are case-sensitive
