@@ -19,6 +19,7 @@ from .audit import Actor
 from .auth import require
 from .checkin import MAX_NONCE_CHARS, Outcome
 from .db import DatabaseGone, is_busy, is_disk_full, is_disk_trouble
+from .importers.common import normalise_email
 from .textnorm import clean
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -300,6 +301,15 @@ def get_attendee(attendee_id: int) -> Response:
     return jsonify({"attendee": attendees.as_dict(row)})
 
 
+def _walk_in_email(email: str | None) -> str | None | bool:
+    """A walk-in's address as an import stores it (bare and lower-cased, so a re-import of the
+    platform's list finds them by it), None when left blank, False when it is no address: a
+    script's "not-an-email", or a header smuggled in ("x@example.org\nBcc: ..."), was kept as typed."""
+    if email is None or not email.strip():
+        return None
+    return normalise_email(email) or False
+
+
 @bp.post("/attendees")
 @require("volunteer")
 def post_walk_in() -> Response:
@@ -313,6 +323,10 @@ def post_walk_in() -> Response:
         return error(422, "invalid", "A walk-in needs a name.")
     if any(v is not None and not isinstance(v, str) for v in (email, company)):
         return error(422, "invalid", "Email and company must be text.")
+    email = _walk_in_email(email)
+    if email is False:
+        return error(422, "invalid", "That email address does not look like one (name@example.org); leave it out "
+                                     "if they would rather not give one.")
     check_in = _flag(body, "check_in")
     if check_in is None:
         return _not_a_flag("check_in")

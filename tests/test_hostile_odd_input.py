@@ -9,6 +9,7 @@ import struct
 import zlib
 from typing import Any
 
+import pytest
 from PIL import EpsImagePlugin, Image
 from websockets.sync.client import connect
 
@@ -102,3 +103,22 @@ def test_a_frame_that_arrived_before_the_camera_handler_ran_is_kept():
     assert list(camera.input_buffer) == [b"first", b"second"] and list(display.input_buffer) == []
     camera.input_buffer.append(b"third")
     assert list(camera.input_buffer) == [b"second", b"third"]
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "x@example.org\nBcc: y@example.org", "two words@example.org"])
+def test_a_walk_in_with_no_real_email_address_is_refused_and_nothing_is_stored(server, email):
+    """The API kept any text as a walk-in's email (the console's form checks, a script need not)."""
+    before = len(server.people())
+    answer = server.post("/api/attendees", "volunteer", json={"name": "Wendy Walkin", "email": email})
+    assert answer.status_code == 422 and "does not look like" in answer.json()["message"], answer.text
+    assert len(server.people()) == before
+
+
+def test_a_walk_ins_email_is_stored_as_an_import_stores_it(server):
+    """Bare and lower-cased, so the platform's list re-imported later finds the walk-in by it."""
+    answer = server.post("/api/attendees", "volunteer",
+                         json={"name": "Wendy Walkin", "email": "Wendy <Wendy.Walkin@Example.org>", "company": ""})
+    assert answer.status_code in (200, 201), answer.text
+    assert answer.json()["attendee"]["email"] == "wendy.walkin@example.org"
+    blank = server.post("/api/attendees", "volunteer", json={"name": "Will Walkin", "email": "  "})
+    assert blank.status_code in (200, 201) and not blank.json()["attendee"]["email"], blank.text
