@@ -348,10 +348,17 @@ def _check_generated_certificate(settings: config.Settings) -> None:
 
 def _announce(settings: config.Settings, host: str, port: int) -> str:
     scheme = "https" if settings.https else "http"
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    base = f"{scheme}://{shown}:{port}"
+    base = f"{scheme}://{url_host(host)}:{port}"
     click.echo(f"Serving on {base}: kiosk {base}/kiosk  display {base}/display  volunteers {base}/volunteer")
     return base
+
+
+def url_host(host: str) -> str:
+    """The host as a URL writes it: an IPv6 address in brackets (`http://::1:8080/kiosk` is no link
+    a browser or a phone opens), and 127.0.0.1 for "every address", which is no address to visit."""
+    if host in ("0.0.0.0", "::"):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
 
 
 @cli.command(name="import")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import time
 
+import pytest
 import requests
 
 from conftest import ROOT, KioskProcess, free_port, kiosk_cmd, write_config
@@ -131,3 +133,31 @@ def test_a_restart_right_after_a_crash_waits_for_the_old_worker_to_let_go(tmp_pa
     server.check_address("127.0.0.1", port)
     assert held is not None and 0.8 < time.monotonic() - started < process_locks.STARTUP_WAIT
     held.close()
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def test_serving_on_an_ipv6_address_prints_links_a_browser_opens(tmp_path):
+    """`server.host` takes IPv6 without brackets; the printed links need them (`http://::1:8080/kiosk`
+    was printed, which no browser opens)."""
+    if not _ipv6_loopback():
+        pytest.skip("no IPv6 loopback here")
+    port = free_port()
+    config = write_config(tmp_path, port=port)
+    proc = subprocess.Popen(kiosk_cmd("--config", str(config), "serve", "--host", "::1"), cwd=ROOT,
+                            start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert f"http://[::1]:{port}/kiosk" in line, line
+        display = re.search(r"display (\S+)", line).group(1)
+        assert wait_for(display, timeout=30).status_code == 200
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
