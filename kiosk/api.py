@@ -88,12 +88,14 @@ def _too_long(value: Any, key: str, limit: int = MAX_FIELD_CHARS) -> str | None:
 
 
 def json_body() -> dict[str, Any]:
-    """The JSON object sent; {} when no JSON was sent (no body, or another content type).
+    """The JSON object sent; {} when no JSON was sent (no body, or a form of our pages).
 
     A JSON body that is not an object (`[]`, `null`, a string, broken or nested past reason) is
     a 400 that changes nothing: it used to be read as {}, and a volunteer route then did its
     default, a check-in or a reprint, for a body that said something else entirely."""
-    if not request.is_json or not request.get_data(cache=True).strip():
+    if not request.is_json:
+        return _json_without_its_type()
+    if not request.get_data(cache=True).strip():
         return {}
     try:
         data = request.get_json(silent=True, cache=True)
@@ -102,6 +104,18 @@ def json_body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadRequest("Send a JSON object, like {\"station\": \"door-1\"}.")
     return data
+
+
+def _json_without_its_type() -> dict[str, Any]:
+    """A JSON object sent without `Content-Type: application/json` (`curl -d '{...}'` types it as a
+    urlencoded form) is a 400 that changes nothing: it was read as no body, and the route did its
+    default, so `{"correction": true}` (never a check-in) checked someone in and `{"guest": true}`
+    reprinted the host's badge. A form of our pages (logout, an import's upload) stays {}."""
+    if request.mimetype == "multipart/form-data" or not request.content_length:
+        return {}
+    if request.get_data(cache=True).lstrip().startswith(b"{"):
+        raise BadRequest("Send the JSON with the header Content-Type: application/json.")
+    return {}
 
 
 def _flag(body: dict[str, Any], key: str) -> bool | None:

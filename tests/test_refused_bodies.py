@@ -52,3 +52,27 @@ def test_a_badge_preview_for_a_printer_that_does_not_exist_is_a_404(server):
     for name in [None, *(p["name"] for p in server.get("/api/printers", "volunteer").json()["printers"])]:
         shown = server.get(f"/api/attendees/{person['id']}/badge.png", "volunteer", params={"printer": name})
         assert shown.status_code == 200 and shown.headers["Content-Type"] == "image/png"
+
+
+def _post_as_curl(server, path: str, data: str, role: str = "volunteer"):
+    """`curl -d '{...}'` without -H 'Content-Type: application/json': typed as a urlencoded form."""
+    return server.client(role).post(server.url + path, data=data, timeout=10,
+                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def test_a_json_body_sent_without_its_content_type_is_refused_not_read_as_no_body(server):
+    """It was read as no body and the route did its default: a correction-only request (never a
+    check-in) checked someone in."""
+    person = server.people()[3]
+    response = _post_as_curl(server, f"/api/attendees/{person['id']}/checkin", '{"guests": 1, "correction": true}')
+    assert response.status_code == 400 and response.json()["result"] == "bad_request"
+    assert "Content-Type: application/json" in response.json()["message"]
+    assert server.people()[3]["checked_in_at"] is None
+    assert _post_as_curl(server, f"/api/attendees/{person['id']}/badge", '{"guest": true}').status_code == 400
+    assert _jobs(server) == 0
+
+
+def test_a_form_or_a_body_that_is_no_json_object_still_takes_the_defaults(server):
+    person = server.people()[4]
+    response = _post_as_curl(server, f"/api/attendees/{person['id']}/checkin", "station=door-2")
+    assert response.status_code == 201 and response.json()["result"] == "checked_in"
