@@ -52,10 +52,14 @@ const printersSoon = throttle(loadPrinters, 3000); // queue counts move with eve
 
 // --- live ---
 
-let since = ""; // server_time of the newest live message: where a reconnect's catch-up starts
+// A console opened (or reloaded: phones discard tabs left in the background) mid-evening must not
+// show an empty feed with people inside: its first connect asks for everything since before the
+// evening, which the server sends from the database as it does after a reconnect (the latest 200).
+const BEFORE_THE_EVENING = "1970-01-01T00:00:00+00:00";
+let since = BEFORE_THE_EVENING; // server_time of the newest live message: where a (re)connect's catch-up starts
 
 function livePath() {
-  return since ? `/ws/live?since=${encodeURIComponent(since)}` : "/ws/live";
+  return `/ws/live?since=${encodeURIComponent(since)}`;
 }
 
 function onLive(message) {
