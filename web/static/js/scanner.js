@@ -24,6 +24,7 @@ const DEFAULTS = {
   minLength: 4,   // shorter bursts are chance (a person's quick double key)
   silence: 80,    // ms of quiet that ends a burst (scanners set up without an Enter suffix)
   firstKeyGrace: 250, // ms: the first key of a burst may lag behind the rest (a Bluetooth link waking up)
+  loneKeyWait: 2000,  // ms: a lone key further ahead still starts the burst when only with it the burst is a whole code
   longSilence: 250,   // ms of quiet before sending a burst that does not look complete (see isComplete)
   nextLine: 40,   // ms (at least): how long after Enter more keys still belong to the same read
   isComplete: () => true, // (code) => whether a burst is a whole code by its shape: nothing can follow it
@@ -76,7 +77,7 @@ export function bestReading(typed, physical, isComplete) {
  * Returns a function that stops listening.
  */
 export function listenForScans(onScan, options = {}) {
-  const { maxGap, minLength, silence, firstKeyGrace, longSilence, nextLine, isComplete } = { ...DEFAULTS, ...options };
+  const { maxGap, minLength, silence, firstKeyGrace, loneKeyWait, longSilence, nextLine, isComplete } = { ...DEFAULTS, ...options };
   let typed = "";         // the burst as the laptop's layout typed it
   let physical = "";      // the same keys read as on a US keyboard ("" where a key has no US character)
   let gaps = [];
@@ -89,9 +90,11 @@ export function listenForScans(onScan, options = {}) {
   let lineTimer = null;
   let lineWait = 0;       // ms after the last line's terminator within which a key continues the read
   let endedAt = -Infinity; // when the last scan ended (the LF of a CR+LF comes right after it)
+  let lone = null;        // a single key that came too long before this burst to be surely part of it
 
   function reset() {
     typed = physical = "";
+    lone = null;
     gaps = [];
     field = null;
     guarded = false;
@@ -105,8 +108,18 @@ export function listenForScans(onScan, options = {}) {
     return median(gaps) <= maxGap;
   }
 
+  /**
+   * The code the burst stands for. A first key that came more than firstKeyGrace ahead of the rest
+   * (a busy machine, a Bluetooth link waking up) is put back in front when only with it the burst is
+   * a whole code by its shape: the first scan after a page load arrived as "1-3V9G..." and was
+   * refused as "Ticket not found". A person's stray key cannot make a ticket out of a burst that
+   * is not one (the code's MAC is checked), so this never admits anyone by mistake.
+   */
   function reading() {
-    return bestReading(typed, physical, isComplete);
+    const own = bestReading(typed, physical, isComplete);
+    if (!lone || isComplete(own)) return own;
+    const joined = bestReading(lone.typed + typed, lone.physical + physical, isComplete);
+    return isComplete(joined) ? joined : own;
   }
 
   function send(code, endedAtTime, via) {
@@ -167,10 +180,10 @@ export function listenForScans(onScan, options = {}) {
     const gap = now - lastAt;
     // A pause ends what came before; a single key followed a little late by more keys may
     // still be the start of this burst (so the first character is never lost).
-    if (gap > (typed.length === 1 ? firstKeyGrace : longSilence)) reset();
+    if (gap > (typed.length === 1 ? firstKeyGrace : longSilence)) holdLoneKey(gap);
     else if (!guarded && looksScanned() && isComplete(reading())) finish(lastAt, "silence"); // two codes back to back, no suffix
     else if (typed) gaps.push(gap);
-    if (!typed) startBurst(event.target);
+    if (!typed) startBurst(event.target, lone);
     clearTimeout(lineTimer); // more keys right after an Enter: the next line of the same read
     lastAt = now;
     typed += char || usChar;
@@ -193,11 +206,19 @@ export function listenForScans(onScan, options = {}) {
     if (lines.length) send(lines.join("\n"), endedAt, "enter");
   }
 
+  /** A pause ends the burst; a lone key before it is held (see reading), as long as it is recent. */
+  function holdLoneKey(gap) {
+    const held = typed.length === 1 && gap <= loneKeyWait && !guarded ? { typed, physical, field, fieldBefore } : null;
+    reset();
+    lone = held;
+  }
+
   /** Remember where a burst is typed (its first key is not in the box yet: this is keydown). */
-  function startBurst(target) {
+  function startBurst(target, held) {
     const box = target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement ? target : null;
     field = box;
     fieldBefore = box ? box.value : "";
+    if (held && held.field === box) fieldBefore = held.fieldBefore; // the lone key went into the box too
     guarded = target instanceof Element && target.closest("[data-no-scan]") !== null;
   }
 
