@@ -62,3 +62,47 @@ def test_a_scanners_first_key_arriving_late_is_still_part_of_the_ticket(server, 
             assert server.get(f"/api/attendees/{person['id']}").json()["attendee"]["checked_in_at"]
             page.wait_for_timeout(400)
         watch.assert_clean()
+
+
+def test_a_stall_in_the_middle_of_a_ticket_does_not_cut_it_in_two(server, chromium):
+    """A busy laptop (or a Bluetooth scanner) that stalls 300-600 ms mid-code sent the first part as one
+    scan ("K1-CZYHMCGP-R2E35GB": "Not a valid ticket") and the rest as another: the person was refused."""
+    from browser import signed_in_page
+
+    first, second = server.people()[20:22]
+    with signed_in_page(chromium, server, "kiosk") as (page, watch):
+        for person, enter in ((first, True), (second, False)):  # with an Enter suffix, and without
+            code = person["ticket_code"]
+            page.keyboard.type(code[:17], delay=5)
+            page.wait_for_timeout(600)
+            page.keyboard.type(code[17:], delay=5)
+            if enter:
+                page.keyboard.press("Enter")
+            expect(page.locator("#result-title")).to_have_text(f"Welcome, {person['first_name']}!")
+            assert server.get(f"/api/attendees/{person['id']}").json()["attendee"]["checked_in_at"]
+            page.wait_for_timeout(400)
+        assert [m["result"] for m in page.evaluate("window.kioskMetrics")] == ["checked_in", "checked_in"]
+        watch.assert_clean()
+
+
+def test_a_stall_mid_code_from_a_us_scanner_on_a_french_laptop_is_one_scan(server, chromium):
+    """The same stall, typed through a French layout ("K&)..."): only the keys' US reading is a ticket."""
+    from browser import signed_in_page
+    from test_scanner_input import FRENCH, key_position
+
+    person = next(p for p in server.people()[30:] if "-" in p["ticket_code"])
+    code = person["ticket_code"]
+    with signed_in_page(chromium, server, "kiosk") as (page, watch):
+        cdp = page.context.new_cdp_session(page)
+        for i, char in enumerate(code + "\r"):
+            key_code, shift = ("Enter", False) if char == "\r" else key_position(char)
+            key = "Enter" if char == "\r" else FRENCH.get(char, char)
+            event = {"key": key, "code": key_code, "modifiers": 8 if shift else 0}
+            cdp.send("Input.dispatchKeyEvent", {"type": "keyDown", "text": "\r" if char == "\r" else key,
+                                                "windowsVirtualKeyCode": 13 if char == "\r" else 0, **event})
+            cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", **event})
+            page.wait_for_timeout(600 if i == 16 else 4)
+        cdp.detach()
+        expect(page.locator("#result-title")).to_have_text(f"Welcome, {person['first_name']}!")
+        assert [m["result"] for m in page.evaluate("window.kioskMetrics")] == ["checked_in"]
+        watch.assert_clean()

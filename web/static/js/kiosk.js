@@ -33,6 +33,8 @@ const ICONS = {
 };
 // Our own tickets (kiosk/tickets.py): a burst of this shape is whole and can go at once.
 const TICKET_SHAPE = /^K[0-9A-Z]{1,6}-[0-9A-Z]{8}-[0-9A-Z]{13}$/i;
+// The start of one of them: a burst of this shape that pauses is waited for a little longer.
+const TICKET_START = /^K[0-9A-Z]{0,6}(-[0-9A-Z]{0,8}(-[0-9A-Z]{0,12})?)?$/i;
 // Honest while the server is out of reach: the scan is kept, but nobody has checked the ticket yet.
 const SAVED_MESSAGE = "Saved — we'll confirm as soon as the network is back.";
 const SAVED_SUB = "Please go in; a volunteer may check your ticket.";
@@ -322,7 +324,7 @@ function start() {
   listenForScans((code, info) => {
     closeSettings(); // a scan while a volunteer has the settings open: the person must see their answer
     scan(code, info);
-  }, { isComplete: (code) => TICKET_SHAPE.test(code) });
+  }, { isComplete: (code) => TICKET_SHAPE.test(code), isPartial: (code) => TICKET_START.test(code) });
   $("#manual-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const input = $("#manual-code");

@@ -28,6 +28,8 @@ const DEFAULTS = {
   longSilence: 250,   // ms of quiet before sending a burst that does not look complete (see isComplete)
   nextLine: 40,   // ms (at least): how long after Enter more keys still belong to the same read
   isComplete: () => true, // (code) => whether a burst is a whole code by its shape: nothing can follow it
+  isPartial: () => false,  // (code) => whether a burst is the start of such a code: the rest is still to come
+  partialWait: 1500,  // ms a burst that is the start of a whole code waits through a stall for its rest
 };
 
 const AIM_PREFIX = /^\][A-Za-z][0-9A-Za-z](?=\S)/;
@@ -77,7 +79,8 @@ export function bestReading(typed, physical, isComplete) {
  * Returns a function that stops listening.
  */
 export function listenForScans(onScan, options = {}) {
-  const { maxGap, minLength, silence, firstKeyGrace, loneKeyWait, longSilence, nextLine, isComplete } = { ...DEFAULTS, ...options };
+  const { maxGap, minLength, silence, firstKeyGrace, loneKeyWait, longSilence, nextLine, isComplete, isPartial, partialWait } =
+    { ...DEFAULTS, ...options };
   let typed = "";         // the burst as the laptop's layout typed it
   let physical = "";      // the same keys read as on a US keyboard ("" where a key has no US character)
   let gaps = [];
@@ -122,6 +125,21 @@ export function listenForScans(onScan, options = {}) {
     return isComplete(joined) ? joined : own;
   }
 
+  /**
+   * How long a pause may be inside this burst. A scanner burst that is the start of one of our
+   * tickets by its shape waits longer: on a busy laptop a stall of 300 ms in the middle of a code
+   * sent "K1-CZYHMCGP-R2E35GB" as one (refused) scan and the rest as another.
+   */
+  function stallAllowed() {
+    if (typed.length === 1) return firstKeyGrace;
+    return looksScanned() && startsACode() ? Math.max(partialWait, longSilence) : longSilence;
+  }
+
+  /** Whether the burst, as typed or as its keys read on a US keyboard, is the start of a whole code. */
+  function startsACode() {
+    return isPartial(cleanRead(typed)) || isPartial(cleanRead(physical));
+  }
+
   function send(code, endedAtTime, via) {
     clearTimeout(lineTimer);
     lines = [];
@@ -155,7 +173,7 @@ export function listenForScans(onScan, options = {}) {
 
   function onTerminator(event, now) {
     const via = event.key === "Enter" ? "enter" : "tab";
-    const recent = now - lastAt <= longSilence;
+    const recent = now - lastAt <= Math.max(longSilence, stallAllowed());
     if (recent && looksScanned() && (via === "enter" || !guarded)) {
       event.preventDefault(); // keep the manual form from submitting, and focus where it is
       endLine(now, via);
@@ -180,7 +198,7 @@ export function listenForScans(onScan, options = {}) {
     const gap = now - lastAt;
     // A pause ends what came before; a single key followed a little late by more keys may
     // still be the start of this burst (so the first character is never lost).
-    if (gap > (typed.length === 1 ? firstKeyGrace : longSilence)) holdLoneKey(gap);
+    if (gap > stallAllowed()) holdLoneKey(gap);
     else if (!guarded && looksScanned() && isComplete(reading())) finish(lastAt, "silence"); // two codes back to back, no suffix
     else if (typed) gaps.push(gap);
     if (!typed) startBurst(event.target, lone);
@@ -196,8 +214,9 @@ export function listenForScans(onScan, options = {}) {
     silenceTimer = setTimeout(function quiet() {
       if (guarded || !looksScanned()) return flushLines();
       const waited = performance.now() - lastAt;
-      if (isComplete(reading()) || waited >= longSilence) return finish(lastAt, "silence");
-      silenceTimer = setTimeout(quiet, longSilence - waited);
+      const allowed = stallAllowed();
+      if (isComplete(reading()) || waited >= allowed) return finish(lastAt, "silence");
+      silenceTimer = setTimeout(quiet, allowed - waited);
     }, silence);
   }
 
