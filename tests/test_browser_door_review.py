@@ -106,3 +106,25 @@ def test_a_stall_mid_code_from_a_us_scanner_on_a_french_laptop_is_one_scan(serve
         expect(page.locator("#result-title")).to_have_text(f"Welcome, {person['first_name']}!")
         assert [m["result"] for m in page.evaluate("window.kioskMetrics")] == ["checked_in"]
         watch.assert_clean()
+
+
+def test_the_pairing_qr_is_in_view_on_a_phone_once_asked_for(server, chromium):
+    """On a 390x844 phone, "Pair as kiosk" put the QR code below the fold (its top at 794 px of 844):
+    the volunteer saw nothing happen and had to find it by scrolling, with a queue waiting."""
+    context, page, watch = console(chromium, server, viewport={"width": 390, "height": 844},
+                                   is_mobile=True, has_touch=True)
+    try:
+        page.get_by_role("button", name="Pair as kiosk").tap()
+        qr = page.locator("#pair-qr img")
+        expect(qr).to_be_visible()
+
+        def whole_qr_in_view() -> bool:
+            box, bar = qr.bounding_box(), page.locator(".topbar").bounding_box()
+            return bool(box and bar and box["height"] > 100 and box["y"] >= bar["y"] + bar["height"] - 1
+                        and box["y"] + box["height"] <= 844 + 1)
+
+        from browser import poll
+        poll(page, whole_qr_in_view, "the whole QR code in view, below the sticky top bar")
+        watch.assert_clean()
+    finally:
+        context.close()

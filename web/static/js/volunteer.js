@@ -283,6 +283,15 @@ async function pair(role) {
   setText($("#pair-role"), role);
   setText($("#pair-url"), answer.data.url); // text, not a link: opening it here would sign this browser out
   $("#pairing").hidden = false;
+  showQr(qr);
+}
+
+/** On a phone the code appeared below the fold (50 px of it in view): the volunteer saw nothing
+ * happen and the other phone had nothing to scan. Bring it into view, again once it has its size. */
+function showQr(qr) {
+  const bring = () => qr.scrollIntoView({ block: "center" });
+  bring();
+  qr.addEventListener("load", bring, { once: true });
 }
 
 async function copyPairLink() {
