@@ -128,3 +128,20 @@ def test_the_pairing_qr_is_in_view_on_a_phone_once_asked_for(server, chromium):
         watch.assert_clean()
     finally:
         context.close()
+
+
+def test_every_section_link_is_on_screen_on_a_phone(server, chromium):
+    """The section links scrolled sideways with their scrollbar hidden: at 390 px "Pair" started at
+    392 px, wholly off screen, and nothing said there was more to the row."""
+    context, page, watch = console(chromium, server, viewport={"width": 390, "height": 844})
+    try:
+        links = page.locator("nav.jump a")
+        expect(links).to_have_count(6)
+        for i in range(6):
+            box = links.nth(i).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (links.nth(i).inner_text(), box)
+        links.filter(has_text="Pair").click()
+        expect(page.get_by_role("button", name="Pair as kiosk")).to_be_in_viewport()
+        watch.assert_clean()
+    finally:
+        context.close()
