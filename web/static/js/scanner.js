@@ -135,9 +135,11 @@ export function listenForScans(onScan, options = {}) {
     return looksScanned() && startsACode() ? Math.max(partialWait, longSilence) : longSilence;
   }
 
-  /** Whether the burst, as typed or as its keys read on a US keyboard, is the start of a whole code. */
+  /** Whether the burst, as typed or as its keys read on a US keyboard, is the start of a whole code
+   * (with the lone key held in front of it, if any: both lags come together on a busy laptop). */
   function startsACode() {
-    return isPartial(cleanRead(typed)) || isPartial(cleanRead(physical));
+    const front = lone || { typed: "", physical: "" };
+    return [typed, physical, front.typed + typed, front.physical + physical].some((text) => isPartial(cleanRead(text)));
   }
 
   function send(code, endedAtTime, via) {
