@@ -1,4 +1,4 @@
-"""What people at the door meet in the browser, found in a black-box review (session 20):
+"""What people at the door meet in the browser, found in a black-box review (session 19):
 a console opened mid-evening, a scanner's first key arriving late."""
 
 from __future__ import annotations
