@@ -136,11 +136,11 @@ def test_websockets_beyond_the_workers_share_hang_up_the_oldest_of_the_busiest_a
     """Public /ws/headcount sockets were never closed: 4,000 from one stranger filled the worker's
     greenlets and the next scan timed out. Now they may take all but 500 of what is left after the
     1,000 waiting connections (2,500); past that the oldest socket of the busiest address hangs up."""
-    from kiosk import server
+    from kiosk import server_limits as limits
 
     proc, tokens = kiosk_process()
     codes = ticket_codes(proc.url, tokens)
-    share = server.CONNECTIONS - server.WAITING - server.ANSWERING
+    share = limits.CONNECTIONS - limits.WAITING - limits.ANSWERING
     displays = door_displays(proc.port, share + 500)
     try:
         seconds, status = timed_scan(proc.url, tokens["kiosk"], codes[0])
@@ -344,7 +344,7 @@ def test_a_burst_of_logins_is_counted_as_it_arrives_not_when_each_pin_is_checked
 
 def test_under_pressure_the_address_holding_the_most_waiting_connections_loses_its_oldest_first():
     """The kiosk's one idle keep-alive connection is not what makes room for a stranger's thousandth."""
-    from kiosk.server import WaitingConnections
+    from kiosk.door_worker import WaitingConnections
 
     closed: list[str] = []
     waiting = WaitingConnections(limit=4)

@@ -3,7 +3,7 @@ real `kiosk serve` on 127.0.0.1 with its limits scaled down (KIOSK_SERVER_LIMITS
 
 Once a client stopped reading, the greenlet writing its answer waited in sendall for good, and was not
 counted among the waiting connections: more such clients than the worker has greenlets and the door
-stopped. Each server test here failed before WriteWait (kiosk/server.py), except the slow download,
+stopped. Each server test here failed before WriteWait (kiosk/door_worker.py), except the slow download,
 which shows that the deadline is on the client reading nothing, not on the time a whole answer takes.
 """
 
@@ -15,12 +15,12 @@ import time
 
 import requests
 
-from kiosk.server import LIMITS_ENV
+from kiosk.server_limits import LIMITS_ENV
 from test_server_limits import PROMPT, ticket_codes, timed_scan
 
 PAGE = "/api/attendees?limit=500"  # about 100 KB of JSON with the demo evening's 237 people
 PAGES = 50  # asked for at once (HTTP pipelining): more than the server's socket buffer (4 MB) holds
-WRITE_WAIT = 1.0  # seconds; 30 in the evening (kiosk.server.WRITE_WAIT)
+WRITE_WAIT = 1.0  # seconds; 30 in the evening (kiosk.server_limits.WRITE_WAIT)
 
 
 def pages_request(token: str, count: int = PAGES) -> bytes:
@@ -134,7 +134,7 @@ def test_stalled_readers_beyond_the_workers_connections_neither_lock_out_a_new_c
 def test_under_pressure_a_stalled_writer_goes_first_but_only_from_the_address_holding_the_most():
     """Stalled writers are the least useful waiting connections; a stranger's pile of silent ones must
     still not cost another address its slow download."""
-    from kiosk.server import WaitingConnections
+    from kiosk.door_worker import WaitingConnections
 
     closed: list[str] = []
     waiting = WaitingConnections(limit=4)
@@ -151,14 +151,14 @@ def test_under_pressure_a_stalled_writer_goes_first_but_only_from_the_address_ho
 
 
 def test_scaled_down_limits_take_only_known_names_and_numbers_above_zero(monkeypatch):
-    from kiosk import server
+    from kiosk import server_limits as limits
 
-    for name in server.LIMITS:
-        monkeypatch.setattr(server, name, getattr(server, name))
-    monkeypatch.setenv(server.LIMITS_ENV, "WRITE_WAIT=1.5 CONNECTIONS=12 WAITING=-3 BODY_WAIT=soon TIMEOUT=1")
-    server.limits_from_environment()
-    assert (server.WRITE_WAIT, server.CONNECTIONS, server.WAITING, server.BODY_WAIT) == (1.5, 12, 1000, 30)
-    assert type(server.CONNECTIONS) is int
+    for name in limits.LIMITS:
+        monkeypatch.setattr(limits, name, getattr(limits, name))
+    monkeypatch.setenv(limits.LIMITS_ENV, "WRITE_WAIT=1.5 CONNECTIONS=12 WAITING=-3 BODY_WAIT=soon TIMEOUT=1")
+    limits.from_environment()
+    assert (limits.WRITE_WAIT, limits.CONNECTIONS, limits.WAITING, limits.BODY_WAIT) == (1.5, 12, 1000, 30)
+    assert type(limits.CONNECTIONS) is int
 
 
 def answer_then_closed(conn: socket.socket, request: bytes) -> tuple[int, bool]:
