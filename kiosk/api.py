@@ -156,7 +156,14 @@ def _attendee_fields() -> tuple[str, ...]:
 def outcome_response(outcome: Outcome) -> Response:
     response = jsonify(outcome_body(outcome, _attendee_fields()))
     response.status_code = outcome.status
+    response.headers.extend(outcome_headers(outcome))
     return response
+
+
+def outcome_headers(outcome: Outcome) -> list[tuple[str, str]]:
+    """The headers an outcome adds (the Flask view and kiosk.fast_scan both send them): a 429 says
+    when the guessing limit lifts, so a client comes back then rather than at once or never."""
+    return [("Retry-After", str(outcome.retry_after))] if outcome.retry_after else []
 
 
 def outcome_body(outcome: Outcome, fields: tuple[str, ...]) -> dict[str, Any]:

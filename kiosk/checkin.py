@@ -9,7 +9,9 @@ nonce safe: it is answered from the stored row and writes nothing new.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 import reprlib
 import sqlite3
 import time
@@ -98,6 +100,7 @@ class Outcome:
     changed: bool = False
     replayed: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    retry_after: int | None = None  # too_many_attempts: whole seconds until a guess is taken again (Retry-After)
 
 
 def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits, raw_code: Any,
@@ -114,7 +117,9 @@ def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits,
         # A genuine signed code cannot be a guess (65 bits of MAC): its holder is never held up
         # by someone else's misreads at the same station; guessable platform codes are, and so
         # is anything that is not a code at all.
-        return _log(db, event, refusal("too_many_attempts"), station, None, logged, client, at)
+        refused = refusal("too_many_attempts")
+        refused.retry_after = _seconds_until_taken(db, limits, station, client)
+        return _log(db, event, refused, station, None, logged, client, at)
     outcome = refusal("invalid_code") if code is None else _admit(db, event, master, code, station, at)
     if outcome.result in GUESSES:
         limits.failed(station, client)
@@ -361,6 +366,21 @@ def _too_many_failures(db: sqlite_utils.Database, limits: Limits, station: str, 
         f"(SELECT count(*) FROM scans WHERE ok = 0 AND client = ? AND at > ? AND {_GUESSED})",
         [station, since, client, since]).fetchone()
     return max(by_station, by_client) >= limits.max_failed
+
+
+def _seconds_until_taken(db: sqlite_utils.Database, limits: Limits, station: str, client: str) -> int:
+    """Whole seconds (at least 1) until this station and client are under the guessing limit again.
+
+    Refusals for too many attempts are not guesses, so the limit lifts when the `max_failed`-th
+    newest guess of the station, or of the client, whichever is later, leaves the window. A 429
+    without it left scripts and the kiosk's outbox to guess when to come back."""
+    since = clock.iso_ago(limits.window_seconds)
+    newest = [db.execute(f"SELECT at FROM scans WHERE ok = 0 AND {column} = ? AND at > ? AND {_GUESSED} "
+                         "ORDER BY at DESC LIMIT 1 OFFSET ?", [value, since, limits.max_failed - 1]).fetchone()
+              for column, value in (("station", station), ("client", client))]
+    lifts = [dt.datetime.fromisoformat(row[0]) + dt.timedelta(seconds=limits.window_seconds) for row in newest if row]
+    left = (max(lifts) - clock.now()).total_seconds() if lifts else 0
+    return max(1, math.ceil(left))
 
 
 def _replay(db: sqlite_utils.Database, event: Event, nonce: str, code: str, station: str) -> Outcome | None:

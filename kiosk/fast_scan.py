@@ -50,9 +50,8 @@ class FastScan:
         token, length = self._takes(environ)
         if token is None:
             return self.inner(environ, start_response)
-        headers = []
         try:
-            status, body = self._answer(environ, token, length)
+            status, body, headers = self._answer(environ, token, length)
         except Exception as exc:  # noqa: BLE001 - answered as the Flask views answer it (api.py), and logged
             status, body, headers = _failure(exc)
         data = (self._encode(body) + "\n").encode()  # as jsonify
@@ -73,18 +72,20 @@ class FastScan:
         length = int(declared)
         return (token, length) if length <= MAX_BODY else (None, 0)
 
-    def _answer(self, environ: dict[str, Any], token: str, length: int) -> tuple[int, dict[str, Any]]:
+    def _answer(self, environ: dict[str, Any], token: str,
+                length: int) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        """(status, JSON body, extra headers) for a scan, as the Flask view answers it."""
         actor = self.state.token_cache.actor(self.state.store, token)
         refused = auth.role_refusal(actor, "kiosk")
         if refused is not None:
             status, result, message = refused
-            return status, {"result": result, "message": message}
+            return status, {"result": result, "message": message}, []
         body = _json_object(environ["wsgi.input"].read(length))
         refused = api.scan_refusal(body)
         if refused:
-            return 400, {"result": "bad_request", "message": refused}
+            return 400, {"result": "bad_request", "message": refused}, []
         outcome = api.scan(self.state.door, body, environ.get("REMOTE_ADDR") or "")
-        return outcome.status, api.outcome_body(outcome, api.attendee_fields(actor))
+        return outcome.status, api.outcome_body(outcome, api.attendee_fields(actor)), api.outcome_headers(outcome)
 
 
 @functools.cache
