@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -29,6 +30,29 @@ from .headcount import headcount
 log = logging.getLogger("kiosk.door")
 
 CONSOLE_STATION = "volunteer console"
+LATE_REFUSAL_SECONDS = 60.0  # one late refusal per ticket (or unrecognised code) on the feed per this long
+
+
+class OncePer:
+    """Says yes to each key at most once per `seconds` (in this process).
+
+    Not thread-safe by itself: its one user, the scans' feed callback, runs in commit order with
+    the writer held (see GroupCommit.run). Expired keys are dropped once it holds `max_keys`."""
+
+    def __init__(self, seconds: float, max_keys: int = 10_000) -> None:
+        self.seconds, self.max_keys = seconds, max_keys
+        self._told: dict[str, float] = {}
+
+    def first(self, key: str) -> bool:
+        """True when `key` was not said yes to within the last `seconds` (and remember it now)."""
+        now = time.monotonic()
+        told = self._told.get(key)
+        if told is not None and now - told < self.seconds:
+            return False
+        if len(self._told) >= self.max_keys:
+            self._told = {k: t for k, t in self._told.items() if now - t < self.seconds}
+        self._told[key] = now
+        return True
 
 
 def console_station(actor: Actor) -> str:
@@ -65,6 +89,7 @@ class Door:
     scans: GroupCommit = field(init=False)
     # Which printers take which stations' badges (config [printers.X] stations), for reprints.
     printer_routes: dict[str, print_queue.Route] = field(default_factory=dict)
+    late_told: OncePer = field(default_factory=lambda: OncePer(LATE_REFUSAL_SECONDS))
 
     def __post_init__(self) -> None:
         self.scans = GroupCommit(self.store)
@@ -248,10 +273,25 @@ class Door:
                 self.feed.publish("refresh", {}, counts)
 
     def _publish_late_refusal(self, outcome: checkin.Outcome, code: Any, station: str, saved_at: str) -> None:
+        """Tell the volunteers that someone let in on trust was refused, once per ticket a while.
+
+        The late flag is the client's word, and every such scan was one feed item: a kiosk token
+        sending one real code again and again (any station, nonce or saved_at) pushed the evening
+        off every console with one name. So a ticket (the attendee, or the code read when it names
+        nobody) is told once per LATE_REFUSAL_SECONDS, whatever the station: a volunteer looking
+        for that ticket's holder needs it once. Unrecognised codes are bounded by the guessing
+        limit, and a 429 is no verdict: the kiosk keeps the scan and sends it again (outbox.js),
+        and what it is answered then is told; each retry of a 429 used to be another item."""
+        if outcome.result == "too_many_attempts":
+            return
+        logged = checkin.loggable(checkin.normalise(code), code)
+        key = f"attendee:{outcome.attendee['id']}" if outcome.attendee is not None else f"code:{logged.upper()}"
+        if not self.late_told.first(key):
+            return
         person = attendees.as_dict(outcome.attendee) if outcome.attendee is not None else None
         self.feed.publish("late_refusal", {
             "result": outcome.result, "station": station, "saved_at": saved_at or None, "attendee": person,
-            "code": checkin.loggable(checkin.normalise(code), code)[:60], "checked_in_at": outcome.body.get("checked_in_at"),
+            "code": logged[:60], "checked_in_at": outcome.body.get("checked_in_at"),
         })
 
     def _publish_arrival(self, outcome: checkin.Outcome, station: str, manual: bool = False) -> None:
