@@ -19,7 +19,7 @@ from typing import Any, Callable
 from printers import queue as print_queue
 from printers.offload import off_hub
 
-from . import attendees, audit, checkin, events, importers
+from . import attendees, audit, checkin, clock, events, importers
 from .audit import Actor
 from .db import Store, is_disk_full, is_disk_trouble
 from .events import Event
@@ -292,6 +292,7 @@ class Door:
         self.feed.publish("late_refusal", {
             "result": outcome.result, "station": station, "saved_at": saved_at or None, "attendee": person,
             "code": logged[:60], "checked_in_at": outcome.body.get("checked_in_at"),
+            "at": clock.now_iso(),  # when it was refused: a console away then gets it on its return (kiosk.live)
         })
 
     def _publish_arrival(self, outcome: checkin.Outcome, station: str, manual: bool = False) -> None:

@@ -136,6 +136,11 @@ class Feed:
             event.wait(timeout)
         return self._headcount_version
 
+    def kept(self, kind: str, up_to: int) -> list[Change]:
+        """The changes of one kind still in the log, up to version `up_to`, oldest first."""
+        with self._lock:
+            return [c for c in self._log if c.kind == kind and c.version <= up_to]
+
     def since(self, after: int) -> list[Change] | None:
         """Changes newer than `after`, or None when the log no longer reaches back that far."""
         with self._lock:

@@ -196,7 +196,7 @@ def live(ws) -> None:
     beat = _Heartbeat()
     with _hung_up_is_normal():
         sent = feed.version  # first: a change made during the catch-up is sent live too (the page skips repeats)
-        _send_missed(ws, feed, request.args.get("since", ""))
+        _send_missed(ws, feed, request.args.get("since", ""), sent)
         _send_snapshot(ws, feed)
         while ws.connected:
             feed.wait(sent, min(WAIT_SECONDS, beat.left()))
@@ -238,12 +238,15 @@ def _send(ws, message: dict[str, Any], server_time: str | None = None) -> None:
     ws.send(json.dumps({**message, "server_time": server_time or clock.now_iso()}))
 
 
-def _send_missed(ws, feed, since: str) -> None:
+def _send_missed(ws, feed, since: str, up_to: int) -> None:
     """What happened at the door after `since` (the console's last message), from the database,
     before the snapshot: the snapshot's stamp then moves the console's `since` past all of it.
 
     Arrivals are the people checked in since then who still are (kiosk scans, manual check-ins
-    and walk-ins alike); undos come from the audit trail. The console skips what it has already."""
+    and walk-ins alike); undos come from the audit trail. The console skips what it has already.
+    Late refusals come from the feed's log (up to version `up_to`, after which they are sent
+    live): the Wi-Fi outage that made a kiosk save scans also drops the volunteers' phones, and
+    a refusal told while every console was away used to reach nobody."""
     if not _is_iso_time(since):
         return
     state = current_app.extensions["kiosk"]
@@ -259,6 +262,8 @@ def _send_missed(ws, feed, since: str) -> None:
               for row in arrived]
     missed += [(row["undone_at"], {"type": "undone", "attendee": attendees.as_dict(row), "at": row["undone_at"]})
                for row in undone]
+    missed += [(change.data["at"], {"type": "late_refusal", **change.data})
+               for change in feed.kept("late_refusal", up_to) if change.data["at"] > since][-MAX_CATCH_UP:]
     # Oldest first, each stamped with its own time: a catch-up cut short resumes where it stopped.
     for at, message in sorted(missed, key=lambda item: item[0]):
         _send(ws, {**message, "catch_up": True, "headcount": feed.headcount}, server_time=at)

@@ -32,7 +32,7 @@ export class LiveFeed {
       case "refresh":
         return this.note("note", "The attendee list changed on the server.");
       case "late_refusal":
-        return this.note("problem", lateRefusalText(message));
+        return this.note("problem", lateRefusalText(message), message.at); // refused then, maybe told on a reconnect
       default:
         return false;
     }
@@ -58,8 +58,8 @@ export class LiveFeed {
     return true;
   }
 
-  note(kind, text) {
-    this.push(kind, null, h("span", { class: "feed-text", text }));
+  note(kind, text, at = null) {
+    this.push(kind, at, h("span", { class: "feed-text", text }));
     return true;
   }
 
