@@ -204,7 +204,9 @@ class Door:
         sends the same `request_id` again: that press already queued its badge, found in the audit
         trail (which survives a restart), and a second badge is not wanted. Nor is one while such a
         badge still waits for the printer this one would go to (a double press while the printer is
-        down printed two once it was back): that badge's job is the answer."""
+        down printed two once it was back): that badge's job is the answer, and the press's
+        `request_id` is kept with it in the audit trail, so that the same press sent again after
+        that badge printed is still that badge, not a new one."""
         with self.store.serialised():
             with self.store.write() as db:
                 person = attendees.get(db, self.event, attendee_id)
@@ -214,10 +216,14 @@ class Door:
                 if refused is not None:
                     return refused
                 earlier = self._reprint_by_request(db, attendee_id, request_id) if request_id else None
-                if earlier is None:
-                    earlier = print_queue.waiting_badge(db, attendee_id, self.printer_routes, actor.station, guest)
                 if earlier is not None:
                     return earlier, True
+                waiting = print_queue.waiting_badge(db, attendee_id, self.printer_routes, actor.station, guest)
+                if waiting is not None:
+                    if request_id:  # this press is answered by that badge, also when it is sent again later
+                        audit.record(db, actor, "reprint", self.event.id, attendee_id, job_id=waiting,
+                                     request_id=request_id, already_waiting=True, **({"guest": True} if guest else {}))
+                    return waiting, True
                 reason = print_queue.GUEST_REPRINT if guest else print_queue.REPRINT
                 job_id = print_queue.enqueue(db, self.event.id, attendee_id, station=actor.station, reason=reason)
                 audit.record(db, actor, "reprint", self.event.id, attendee_id, job_id=job_id,

@@ -107,7 +107,8 @@ def test_reprint_prints_exactly_one_more_badge(make_server):
 
 def test_reprints_pressed_while_the_badge_still_waits_for_the_printer_add_no_badge(make_server):
     """Pressed twice (or three times) while the printer was off, a reprint printed every press once
-    it was back. While the person's badge still waits, a press answers with that badge's job."""
+    it was back. While the person's badge still waits, a press answers with that badge's job, and so
+    does that press sent again (its answer lost) after the badge printed."""
     with FakePrinter(mode="refusing") as fake:
         srv = make_server(printer=fake.config())
         person = srv.people()[21]
@@ -121,6 +122,8 @@ def test_reprints_pressed_while_the_badge_still_waits_for_the_printer_add_no_bad
         fake.wait_for_jobs(1)
         time.sleep(1.0)
         assert codes(fake.jobs) == [person["ticket_code"]]
+        lost = srv.post(f"/api/attendees/{person['id']}/badge", "volunteer", json={"request_id": "press-3"})
+        assert lost.status_code == 200 and lost.json()["job_id"] == presses[0].json()["job_id"], lost.text  # a lost answer's retry
         answer = srv.post(f"/api/attendees/{person['id']}/badge", "volunteer")  # printed: this one is another
         assert answer.status_code == 202
         fake.wait_for_jobs(2)
