@@ -51,6 +51,9 @@ let backToIdle = null;
 let signedOut = false;
 let lastRead = { code: "", at: -Infinity }; // the newest code read, for REREAD_WINDOW
 const lateRefusals = []; // saved scans the server refused later: listed until a volunteer dismisses them
+// Tickets a fresh scan here just checked in (code -> when): a scan of the same ticket saved here
+// earlier is that person's first try, not a second person, whatever the server answers it.
+const checkedInHere = new Map();
 
 // Timings for the bench (bench/scan_to_greeting.py): key press to greeting on screen.
 const metrics = [];
@@ -80,6 +83,7 @@ async function scan(raw, { startedAt = performance.now(), via = "typed" } = {}) 
   const outcome = await send(item);
   clearTimeout(slow);
   if (outcome.kind === "answer") {
+    if (outcome.answer.data.result === "checked_in") checkedInNow(code);
     outbox.kick(); // the network works: anything still waiting can go now
     if (seq >= lastShown) showAnswer(outcome.answer.data, seq);
   } else {
@@ -203,6 +207,24 @@ function recordTiming(code, via, startedAt, outcome) {
 
 // --- scans waiting for the network ---
 
+/**
+ * On flaky Wi-Fi a person's scan is saved, they scan again and this time it gets through: they
+ * are in. Their saved scan, sent after it, was answered "already checked in" and listed as a
+ * refusal for a volunteer to chase, on this screen and in the volunteers' feed. It has nothing
+ * left to do: it leaves the outbox unsent.
+ */
+function checkedInNow(code) {
+  const key = code.toUpperCase();
+  checkedInHere.set(key, Date.now());
+  if (checkedInHere.size > 500) checkedInHere.delete(checkedInHere.keys().next().value);
+  outbox.drop((item) => item.code.toUpperCase() === key);
+}
+
+/** A saved scan already on its way when the same ticket was checked in here by a fresh scan. */
+function checkedInHereSince(item) {
+  return checkedInHere.get(item.code.toUpperCase()) >= (item.savedAt || 0);
+}
+
 const outbox = new Outbox({
   send: async (item) => {
     const outcome = await send(item, true);
@@ -225,7 +247,7 @@ function showPending(count) {
  * is a passing note; a refusal stays listed until a volunteer dismisses it.
  */
 function settled(item, data) {
-  if (data.result === "checked_in") toast(`Confirmed: ${firstName(data.attendee) || "a saved scan"} is checked in.`);
+  if (data.result === "checked_in" || (data.result === "already_checked_in" && checkedInHereSince(item))) toast(`Confirmed: ${firstName(data.attendee) || "a saved scan"} is checked in.`);
   else addLateRefusal(item, data);
 }
 

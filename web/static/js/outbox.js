@@ -61,6 +61,15 @@ export class Outbox {
     this.onChange?.(items.length);
   }
 
+  /** Forget the waiting scans `unneeded(scan)` picks, unsent (the ticket was settled another way). */
+  drop(unneeded) {
+    const items = load();
+    const kept = items.filter((s) => !unneeded(s));
+    if (kept.length === items.length) return;
+    save(kept);
+    this.onChange?.(kept.length);
+  }
+
   /** Start sending what an earlier page left behind. */
   start() {
     this.onChange?.(this.count);
@@ -91,6 +100,7 @@ export class Outbox {
     let waiting = false; // some scan must be sent again later
     try {
       for (const scan of load()) { // oldest first: the order people arrived in
+        if (!load().some((s) => s.nonce === scan.nonce)) continue; // dropped meanwhile (drop())
         const { done, answer, failed } = await this.send(scan);
         if (done) {
           this.remove(scan.nonce);
