@@ -45,6 +45,8 @@ export async function request(method, url, { json, form, timeout = 8000 } = {}) 
   const unsafe = method !== "GET" && method !== "HEAD";
   if (unsafe) headers["X-CSRF-Token"] = csrfToken();
   const answer = await send(method, url, { headers, body }, timeout);
+  // The browser's sign-in ended (its 16 hours, a revoked pairing, a changed PIN): pages offer the way back in.
+  if (answer.status === 401) dispatchEvent(new Event("signed-out"));
   if (!unsafe || answer.status !== 403 || answer.data.result !== "csrf") return answer;
   const fresh = await refreshCsrfToken(timeout);
   if (!fresh) return answer;
@@ -83,7 +85,11 @@ export const get = (url, options) => request("GET", url, options);
 export const post = (url, json, options = {}) => request("POST", url, { ...options, json });
 export const del = (url, options) => request("DELETE", url, options);
 
+/** A 401 on a page someone signed in to: the API's own words ("a bearer token...") are for scripts. */
+export const SIGNED_OUT = "Your sign-in has ended: sign in again, then try once more.";
+
 /** The message to show for an answer, with a fallback when the server sent none. */
 export function messageOf(answer, fallback = "Something went wrong. Please try again.") {
+  if (answer?.status === 401) return SIGNED_OUT;
   return (answer && answer.data && typeof answer.data.message === "string" && answer.data.message) || fallback;
 }

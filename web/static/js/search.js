@@ -211,7 +211,7 @@ export class Search {
     if (answer.status === 201) this.update(data.attendee, override ? "Admitted and checked in. Badge printing." : "Checked in. Badge printing.", "good");
     else if (data.result === "already_checked_in") this.update(data.attendee, refusalSentence(data), "info");
     else if (data.result === "not_attending" || data.result === "capacity_reached") this.offerOverride(person, refusalSentence(data), () => this.checkIn(person, true));
-    else this.say(person, refusalSentence(data), "bad");
+    else this.say(person, answer.status === 401 ? messageOf(answer) : refusalSentence(data), "bad");
   }
 
   /** 409 not_attending or capacity_reached: the volunteer may still let them in (a waitlisted

@@ -6,6 +6,7 @@
 
 import { $, $$, h, setText, throttle, uuid } from "./dom.js";
 import { get, post, messageOf, NetworkError } from "./api.js";
+import { clearDrafts, keepDraft } from "./drafts.js";
 import { LiveSocket } from "./live.js";
 import { Search } from "./search.js";
 import { refusalReason } from "./reasons.js";
@@ -127,15 +128,32 @@ async function noticeSignedOut() {
   try {
     const answer = await get("/api/csrf");
     const label = $("#connection");
-    if (answer.ok && !CONSOLE_ROLES.includes(answer.data.role) && label.dataset.state !== "open") {
-      label.dataset.state = "signed-out";
-      label.replaceChildren("Signed out: ", h("a", { href: "/login?next=/volunteer", text: "Sign in" }));
-    }
+    if (answer.ok && !CONSOLE_ROLES.includes(answer.data.role) && label.dataset.state !== "open") showSignedOut();
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
   } finally {
     askingWhoWeAre = false;
   }
+}
+
+const SIGN_IN = "/login?next=/volunteer";
+
+function showSignedOut() {
+  const label = $("#connection");
+  label.dataset.state = "signed-out";
+  label.replaceChildren("Signed out: ", h("a", { href: SIGN_IN, text: "Sign in" }));
+}
+
+/**
+ * An action was refused 401: this browser's sign-in ended while the page stayed open (its 16
+ * hours, a revoked pairing, a changed PIN), and the live socket it opened before may still say
+ * "Live". Say so at the top, with the way back in; the socket is replaced, so it carries no more
+ * names to a signed-out phone and says "Live" again once someone signs in (here or in another tab).
+ * What was typed is kept in this tab (drafts.js) across the login page.
+ */
+function onSignedOut() {
+  showSignedOut();
+  live.replace();
 }
 
 function onOpen(isReconnect) {
@@ -236,13 +254,21 @@ async function registeredAfterAll(form, body, current, status) {
   return true;
 }
 
-/** The walk-in is done: an empty form for the next person, and no attempt left to retry. */
 /** "Zoë Walkington is", or "Zoë Walkington and 2 guests are": who a walk-in's answer is about. */
 function partyOf(person) {
   if (!person.guests) return `${person.name} is`;
   return `${person.name} and ${person.guests} guest${person.guests === 1 ? "" : "s"} are`;
 }
 
+/** The walk-in was refused 401: nothing was registered; the form stays filled for after the sign-in. */
+function signedOutWalkIn(status) {
+  attempt = null; // its look-up for namesakes was refused too: the next press looks again
+  status.dataset.tone = "bad";
+  status.replaceChildren("Your sign-in has ended, so nothing was registered. ",
+    h("a", { href: SIGN_IN, text: "Sign in again" }), ": what you typed here stays, then press the button again.");
+}
+
+/** The walk-in is done: an empty form for the next person, and no attempt left to retry. */
 function finishWalkIn(form) {
   attempt = null;
   form.reset();
@@ -251,6 +277,7 @@ function finishWalkIn(form) {
 
 async function sendWalkIn(form, body, status) {
   const answer = await post("/api/attendees", body);
+  if (answer.status === 401) return signedOutWalkIn(status);
   const checkedIn = answer.data.check_in === "checked_in";
   status.dataset.tone = answer.ok ? (checkedIn || !body.check_in ? "good" : "warn") : "bad";
   setText(status, !answer.ok ? messageOf(answer)
@@ -307,10 +334,15 @@ async function copyPairLink() {
 
 // --- start ---
 
+keepDraft($("#walkin-form"), "walk-in");
+keepDraft($("#search-form"), "search");
+if ($("#search").value.trim()) search.run($("#search").value); // back from signing in: the search typed before
 $("#walkin-form").addEventListener("submit", registerWalkIn);
+$("#logout").form.addEventListener("submit", clearDrafts);
+addEventListener("signed-out", onSignedOut);
 $$("[data-pair]").forEach((b) => b.addEventListener("click", () => pair(b.dataset.pair)));
 $("#pair-copy").addEventListener("click", copyPairLink);
-new LiveSocket(livePath, { onMessage: onLive, onOpen, onStatus: showConnection, heartbeat: true }).start();
+const live = new LiveSocket(livePath, { onMessage: onLive, onOpen, onStatus: showConnection, heartbeat: true }).start();
 loadArrivals();
 loadPrinters();
 setInterval(loadArrivals, 60000); // the chart's "now" moves on even when nobody arrives
