@@ -7,17 +7,40 @@ export class Printers {
   constructor(list) {
     this.list = list;
     this.byName = new Map();
+    this.fetching = []; // one list per GET /api/printers in flight: the patches that arrived meanwhile
   }
 
-  replace(printers) {
+  /**
+   * Fetch the whole list with `fetchList` (async, the printers or null). A "printer" message that
+   * arrives while the request is out may be newer than its answer: a printer that went offline
+   * just then showed "Online" until its next change. Such patches are applied again on top.
+   */
+  async load(fetchList) {
+    const meanwhile = [];
+    this.fetching.push(meanwhile);
+    try {
+      const printers = await fetchList();
+      if (printers) this.replace(printers, meanwhile);
+    } finally {
+      this.fetching.splice(this.fetching.indexOf(meanwhile), 1);
+    }
+  }
+
+  replace(printers, patches = []) {
     this.byName = new Map((printers || []).map((p) => [p.name, p]));
+    for (const printer of patches) this.merge(printer);
     this.render();
   }
 
   patch(printer) {
     if (!printer?.name) return;
-    this.byName.set(printer.name, { ...this.byName.get(printer.name), ...printer });
+    for (const meanwhile of this.fetching) meanwhile.push(printer);
+    this.merge(printer);
     this.render();
+  }
+
+  merge(printer) {
+    this.byName.set(printer.name, { ...this.byName.get(printer.name), ...printer });
   }
 
   render() {

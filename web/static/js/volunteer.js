@@ -43,8 +43,10 @@ async function loadArrivals() {
 
 async function loadPrinters() {
   try {
-    const answer = await get("/api/printers");
-    if (answer.ok) printers.replace(answer.data.printers);
+    await printers.load(async () => {
+      const answer = await get("/api/printers");
+      return answer.ok ? answer.data.printers : null;
+    });
   } catch { /* idem */ }
 }
 
