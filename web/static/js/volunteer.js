@@ -168,16 +168,30 @@ function onOpen(isReconnect) {
 
 // --- walk-ins ---
 
+// Letters that carry no accent to drop but are typed as others on a phone (kiosk/textnorm.py):
+// "Lukasz" is "Łukasz", "Soren" is "Søren", and "Mueller" is "Müller" written out.
+const PLAIN_LETTERS = { ø: "o", đ: "d", ł: "l", æ: "ae", œ: "oe", ı: "i", þ: "th", ß: "ss" };
+const SPELLED_OUT = { ä: "ae", ö: "oe", ü: "ue", ø: "oe", å: "aa" };
+
 /** Case and accents ignored, as the server's search does: "zoe walker" is "Zoë Walker". */
 function folded(text) {
-  return String(text || "").normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().replace(/\s+/g, " ").trim();
+  return String(text || "").toLowerCase().replace(/[øđłæœıþß]/g, (c) => PLAIN_LETTERS[c])
+    .normalize("NFKD").replace(/\p{M}/gu, "").replace(/\s+/g, " ").trim();
+}
+
+/** The same name, folded, however its umlauts were typed ("Jürgen Müller", "Juergen Mueller"). */
+function sameName(a, b) {
+  const spellings = (text) => [folded(text),
+    folded(String(text || "").toLowerCase().normalize("NFC").replace(/[äöüøå]/g, (c) => SPELLED_OUT[c]))];
+  const theirs = spellings(b);
+  return spellings(a).some((spelling) => theirs.includes(spelling));
 }
 
 /** People already on tonight's list with this name or email: a walk-in is often someone who lost their ticket. */
 async function sameNameOrEmail(name, email) {
   const answer = await get(`/api/attendees?q=${encodeURIComponent(email || name)}&limit=50`);
   if (!answer.ok) return [];
-  return (answer.data.attendees || []).filter((p) => folded(p.name) === folded(name) || (email && folded(p.email) === folded(email)));
+  return (answer.data.attendees || []).filter((p) => sameName(p.name, name) || (email && folded(p.email) === folded(email)));
 }
 
 function walkInBody(form, checkIn) {
