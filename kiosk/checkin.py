@@ -107,6 +107,8 @@ def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits,
          station: str, nonce: str | None, client: str) -> Outcome:
     """Check in whoever `raw_code` belongs to, or say plainly why not."""
     code = normalise(raw_code)
+    if code is not None and code[:1] in "kK":  # typed at the kiosk without its dashes, or O for 0
+        code = tickets.as_typed(master, code) or code
     logged = loggable(code, raw_code)
     at = clock.now_iso()  # one time for the arrival, its badge job and its log line
     if nonce:

@@ -25,6 +25,10 @@ SERIAL_LEN = 8  # 40 random bits: two of 10,000 attendees share one about once i
 MAC_LEN = 13
 CODE_RE = re.compile(rf"^K([0-9A-Z]{{1,6}})-([{ALPHABET}]{{{SERIAL_LEN}}})-([{ALPHABET}]{{{MAC_LEN}}})$")
 OURS_RE = re.compile(rf"^K[0-9A-Z]{{1,6}}-[0-9A-Z]{{{SERIAL_LEN}}}")
+# One of our codes typed by hand from a ticket: dashes left out or typed as spaces.
+TYPED_RE = re.compile(rf"^K[ -]*([0-9A-Z]{{1,6}})[ -]*([0-9A-Z]{{{SERIAL_LEN}}})[ -]*([0-9A-Z]{{{MAC_LEN}}})$")
+# Letters the alphabet leaves out because they are misread for digits (Crockford's base 32).
+_MISREAD = str.maketrans("OIL", "011")
 _MAC_BITS = 5 * MAC_LEN
 
 
@@ -110,6 +114,21 @@ class Verdict:
     ours: bool
     genuine: bool
     event_id: int | None = None
+
+
+def as_typed(master: bytes, text: str) -> str | None:
+    """The code a person meant when typing one of ours by hand: "k1 7gq2mxa1 4tz9p8w2kqh7r",
+    "K17GQ2MXA14TZ9P8W2KQH7R" (no dashes: the lengths say where they go), an O typed for a 0 or an
+    I or L for a 1. None unless that is a genuine code: only its MAC decides, so nothing that is
+    not one of our tickets (another platform's code) is ever rewritten into one."""
+    upper = text.upper()
+    if CODE_RE.match(upper):
+        return None
+    m = TYPED_RE.match(upper)
+    if not m:
+        return None
+    candidate = f"K{m.group(1)}-{m.group(2).translate(_MISREAD)}-{m.group(3).translate(_MISREAD)}"
+    return candidate if verify(master, candidate).genuine else None
 
 
 def verify(master: bytes, text: str) -> Verdict:
