@@ -42,6 +42,19 @@ function append(node, children) {
   }
 }
 
+/**
+ * Scrolling to something (a section link, focus() on a field, scrollIntoView) stops below a sticky
+ * top bar, whatever height it wraps to: the search box a name in the live feed fills, and the
+ * field a form sends the volunteer back to, used to end up behind it on a phone.
+ */
+export function clearOfStickyBar(bar) {
+  if (!bar) return;
+  // CSSOM, not a style attribute: the Content-Security-Policy forbids inline styles.
+  const measure = () => document.documentElement.style.setProperty("--sticky-bar", `${bar.offsetHeight}px`);
+  measure();
+  new ResizeObserver(measure).observe(bar);
+}
+
 /** Replace an element's content with text (never markup). */
 export function setText(node, text) {
   if (node) node.textContent = text === null || text === undefined ? "" : String(text);

@@ -1,6 +1,6 @@
 // The organizer page: import, export, tokens and the audit trail.
 
-import { $, h, setText } from "./dom.js";
+import { $, clearOfStickyBar, h, setText } from "./dom.js";
 import { get, post, del, request, messageOf, NetworkError } from "./api.js";
 import { confirmDialog } from "./modal.js";
 
@@ -127,6 +127,7 @@ function shortTime(iso) {
   return Number.isNaN(when.getTime()) ? iso : when.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
+clearOfStickyBar($(".topbar"));
 $("#import-form").addEventListener("submit", importList);
 $("#token-form").addEventListener("submit", createToken);
 $("#audit-refresh").addEventListener("click", loadAudit);

@@ -4,7 +4,7 @@
 // was off the Wi-Fi or the server was restarting still appear in the feed; printers, the chart
 // and the open search are fetched again.
 
-import { $, $$, h, setText, throttle, uuid } from "./dom.js";
+import { $, $$, clearOfStickyBar, h, setText, throttle, uuid } from "./dom.js";
 import { get, post, messageOf, NetworkError } from "./api.js";
 import { clearDrafts, keepDraft } from "./drafts.js";
 import { LiveSocket } from "./live.js";
@@ -350,6 +350,7 @@ async function copyPairLink() {
 
 // --- start ---
 
+clearOfStickyBar($(".topbar"));
 keepDraft($("#walkin-form"), "walk-in");
 keepDraft($("#search-form"), "search");
 if ($("#search").value.trim()) search.run($("#search").value); // back from signing in: the search typed before
