@@ -1,7 +1,7 @@
 // The organizer page: import, export, tokens and the audit trail.
 
 import { $, clearOfStickyBar, h, setText } from "./dom.js";
-import { get, post, del, request, messageOf, NetworkError } from "./api.js";
+import { get, post, del, request, messageOf, NetworkError, SIGNED_OUT } from "./api.js";
 import { confirmDialog } from "./modal.js";
 
 const NO_ANSWER = "No answer from the server. Try again.";
@@ -9,6 +9,18 @@ const NO_ANSWER = "No answer from the server. Try again.";
 function say(node, text, tone) {
   node.dataset.tone = tone;
   setText(node, text);
+}
+
+/**
+ * A 401: this browser's sign-in ended while the page was open. Signing in again in a new tab keeps
+ * this one as it is (the file chosen, the label typed); then the same button works (api.js renews
+ * the CSRF token of the new sign-in by itself).
+ */
+function sayAnswer(node, answer, text, tone) {
+  if (answer.status !== 401) return say(node, text, tone);
+  node.dataset.tone = "bad";
+  node.replaceChildren(`${SIGNED_OUT} `, h("a", { href: "/login?next=/organizer", target: "_blank", rel: "noopener",
+    text: "Sign in again in a new tab" }), ": this page keeps what you chose.");
 }
 
 // --- import ---
@@ -23,7 +35,7 @@ async function importList(event) {
   try {
     const answer = await request("POST", "/api/imports", { form: new FormData(form), timeout: 120000 });
     const d = answer.data;
-    say(status, answer.ok
+    sayAnswer(status, answer, answer.ok
       ? `Imported from ${d.source}: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.not_attending} not attending, ${d.kept_check_ins} check-ins kept.${missingSentence(d)}${d.encoding_note ? " " + d.encoding_note : ""}${importedBeforeSentence(d)}`
       : messageOf(answer), answer.ok ? ((d.missing && !d.missing_removed) || d.imported_before ? "" : "good") : "bad");
     if (answer.ok) loadAudit();
@@ -78,7 +90,7 @@ async function createToken(event) {
   const form = event.currentTarget;
   try {
     const answer = await post("/api/tokens", { role: form.elements.role.value, label: form.elements.label.value.trim() });
-    if (!answer.ok) return say($("#token-status"), messageOf(answer), "bad");
+    if (!answer.ok) return sayAnswer($("#token-status"), answer, messageOf(answer), "bad");
     setText($("#token-value"), answer.data.token);
     $("#token-new").hidden = false;
     say($("#token-status"), "", "");
@@ -96,7 +108,7 @@ async function revokeToken(t) {
   if (!sure) return;
   try {
     const answer = await del(`/api/tokens/${t.id}`);
-    say($("#token-status"), answer.ok ? `Token ${t.id} revoked.` : messageOf(answer), answer.ok ? "good" : "bad");
+    sayAnswer($("#token-status"), answer, answer.ok ? `Token ${t.id} revoked.` : messageOf(answer), answer.ok ? "good" : "bad");
     loadTokens();
     loadAudit();
   } catch {
