@@ -95,3 +95,29 @@ def test_logging_out_leaves_no_typed_walk_in_for_the_next_person(server, chromiu
         expect(page.locator("#walkin-name")).to_have_value("")
     finally:
         context.close()
+
+
+def test_a_search_filled_from_the_feed_is_there_again_after_signing_in(server, chromium):
+    """A name tapped in the live feed fills the search as if typed: it too survives the login page."""
+    person = server.people()[7]
+    server.scan(person["ticket_code"])
+    context = new_context(chromium, server, **PHONE)
+    try:
+        page = context.new_page()
+        watch = watch_page(page)
+        pin_login(page, "volunteer")
+        page.locator("#feed .feed-name").filter(has_text=person["name"]).click()
+        card = page.locator(f'#results > li[data-id="{person["id"]}"]')
+        expect(card).to_be_visible()
+        context.clear_cookies()
+        card.get_by_role("button", name="Reprint").click()
+        expect(card.locator(".person-msg")).to_have_text("Your sign-in has ended: sign in again, then try once more.")
+        page.locator("#connection").get_by_role("link", name="Sign in").click()
+        page.get_by_label("PIN").fill(PINS["volunteer"])
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(re.compile(r"/volunteer$"))
+        expect(page.locator("#search")).to_have_value(person["name"])
+        expect(card).to_be_visible()
+        watch.assert_clean()
+    finally:
+        context.close()

@@ -39,6 +39,7 @@ export class Search {
   /** Show `text` in the box and search for it now (e.g. a name clicked in the live feed). */
   searchFor(text) {
     this.input.value = text;
+    this.input.dispatchEvent(new Event("change", { bubbles: true })); // kept like a typed search (drafts.js)
     this.run(text);
     this.input.scrollIntoView({ block: "start", behavior: "smooth" });
   }
