@@ -15,6 +15,7 @@ produces for what a scanner reads.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
@@ -58,8 +59,7 @@ def read_attendee_file(path: str | os.PathLike[str], source: str = "auto",
     if widened is not None and chosen != "csv":  # a heading line only a hand-made list has
         raise width_error(path, widened.line, 1, len(table.header))
     try:
-        people = _parse_rows(table, parse_row, progress)
-        _check_unique(table, people)
+        people = _check_unique(table, _parse_rows(table, parse_row, progress))
     except ImportFileError as exc:
         raise exc.in_sheet(table.sheet) from None
     batch_source = "xlsx" if chosen == "csv" and table.kind == "xlsx" else chosen
@@ -117,21 +117,39 @@ def with_progress(items: Sequence[T], progress: ProgressCallback | None) -> Iter
             progress(done, total)
 
 
-def _check_unique(table: Table, people: list[ImportedPerson]) -> None:
-    """Two rows with one identity or one door code would make re-imports and scans ambiguous."""
-    first_line_of: dict[str, int] = {}
+def _check_unique(table: Table, people: list[ImportedPerson]) -> list[ImportedPerson]:
+    """The people, each ticket once; two different rows with one identity or one door code would
+    make re-imports and scans ambiguous, and refuse the file.
+
+    A row repeated whole (pasted twice, two exports put one under the other) is the same ticket
+    again: it is left out, since refusing the list over it left the door without one.
+    """
+    first_of: dict[str, ImportedPerson] = {}
+    holder_of: dict[str, ImportedPerson] = {}
+    unique: list[ImportedPerson] = []
     for person in people:
-        if person.external_id in first_line_of:
+        earlier = first_of.get(person.external_id)
+        if earlier is not None:
+            if _same_ticket(earlier, person):
+                continue
             raise ImportFileError(
                 table.path, person.line,
-                f"is the same ticket as line {first_line_of[person.external_id]} "
-                f"({person.external_id}); the file lists it twice")
-        first_line_of[person.external_id] = person.line
-    code_line: dict[str, int] = {}
-    for person in people:
+                f"is the same ticket as line {earlier.line} ({person.external_id}); the file lists it twice")
+        holders = [holder_of[code] for code in person.codes if code in holder_of]
+        if holders and all(_same_ticket(holder, person) for holder in holders):
+            continue
         for code in person.codes:
-            if code in code_line and code_line[code] != person.line:
+            if code in holder_of:
                 raise ImportFileError(
                     table.path, person.line,
-                    f"has the same ticket code as line {code_line[code]} ({code})")
-            code_line[code] = person.line
+                    f"has the same ticket code as line {holder_of[code].line} ({code})")
+            holder_of[code] = person
+        first_of[person.external_id] = person
+        unique.append(person)
+    return unique
+
+
+def _same_ticket(earlier: ImportedPerson, later: ImportedPerson) -> bool:
+    """Whether a later row says just what an earlier one said: a row repeated, not a second ticket.
+    The key is left out of the comparison, since a plain list numbers a repeated one (`#2`)."""
+    return dataclasses.replace(later, line=earlier.line, external_id=earlier.external_id) == earlier
