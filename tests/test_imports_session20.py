@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from test_imports import IMPORTS, by_name, count, upload
@@ -58,3 +59,51 @@ def test_one_ticket_on_two_different_rows_is_still_refused(empty_server, tmp_pat
     assert response.status_code == 422, response.text
     assert response.json()["message"].startswith("list.csv line 4: has the same ticket code as line 2")
     assert count(empty_server) == 0
+
+
+def _workbook(path: Path, rows: list[list[object]], merges: list[str]) -> Path:
+    """An .xlsx as an organiser lays one out in Excel: rows, then cells merged over others."""
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    for area in merges:
+        book.active.merge_cells(area)
+    book.save(path)
+    return path
+
+
+def test_a_two_row_header_with_merged_group_titles_reads_the_titles_below(empty_server, tmp_path: Path) -> None:
+    """"Attendee" merged over "First name" and "Last name", "Contact" over "Email" and "Phone", "Status"
+    merged down over both rows: the group row was read as the header, so a person named "First
+    name" was let in, everyone lost their family name and email, and nobody was refused."""
+    path = _workbook(tmp_path / "door list.xlsx", [
+        ["#", "Attendee", None, "Contact", None, "Status"],
+        [None, "First name", "Last name", "Email", "Phone", None],
+        [1, "Ada", "Lovelace", "ada@example.org", "0123", "Confirmed"],
+        [2, "Bob", "Stone", "bob@example.org", "0456", "Cancelled"],
+    ], ["A1:A2", "B1:C1", "D1:E1", "F1:F2"])
+    response = upload(empty_server, path.name, path=path)
+    assert response.status_code == 200, response.text
+    people = by_name(empty_server)
+    assert set(people) == {"Ada Lovelace", "Bob Stone"}
+    assert people["Ada Lovelace"]["email"] == "ada@example.org"
+    assert people["Bob Stone"]["status"] == "not_attending"
+
+
+def test_a_name_title_merged_over_two_columns_keeps_the_whole_name(empty_server, tmp_path: Path) -> None:
+    """"Name" merged over the given and the family name (a title row above): only the column under
+    the title's own cell was read, and Ada Lovelace came in as "Ada". A company merged down over
+    the rows of its people is each one's, as the sheet shows it."""
+    path = _workbook(tmp_path / "list.xlsx", [
+        ["Attendees of the November meetup"],
+        ["Email", "Company", "Name", None],
+        ["ada@example.org", "Analytical Engines", "Ada", "Lovelace"],
+        ["grace@example.org", None, "Grace", "Hopper"],
+        ["alan@example.org", "Bletchley", "Alan", "Turing"],
+    ], ["A1:D1", "C2:D2", "B3:B4"])
+    response = upload(empty_server, path.name, path=path)
+    assert response.status_code == 200, response.text
+    people = by_name(empty_server)
+    assert set(people) == {"Ada Lovelace", "Grace Hopper", "Alan Turing"}
+    assert people["Grace Hopper"]["company"] == "Analytical Engines"
+    assert people["Alan Turing"]["company"] == "Bletchley"

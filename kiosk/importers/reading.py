@@ -135,7 +135,7 @@ def table_candidates(path: str | os.PathLike[str],
     """
     data = _read_bytes(path)
     if data.startswith(b"PK\x03\x04"):
-        yield from _xlsx_tables(path, data)
+        yield from _xlsx_tables(path, data, names_a_column)
         return
     yield from _text_tables(path, data, names_a_column)
 
@@ -628,7 +628,8 @@ def _finish(path, kind: str, header: list[str], header_line: int, rows: list[Row
 # --- xlsx ---------------------------------------------------------------------------------
 
 
-def _xlsx_tables(path: str | os.PathLike[str], data: bytes) -> Iterator[Table]:
+def _xlsx_tables(path: str | os.PathLike[str], data: bytes,
+                 names_a_column: Callable[[str], bool] = lambda cell: False) -> Iterator[Table]:
     """Each header candidate of each worksheet, the active sheet first; other ZIP files are refused."""
     _check_xlsx_archive(path, data)
     first_error: ImportFileError | None = None
@@ -636,13 +637,14 @@ def _xlsx_tables(path: str | os.PathLike[str], data: bytes) -> Iterator[Table]:
     with _open_workbook(path, data) as workbook:
         for sheet in _sheets_active_first(workbook):
             try:
-                texts = _sheet_rows(path, sheet)
+                merged = _merged_ranges(sheet)
+                texts = _unmerged(_sheet_rows(path, sheet), merged, names_a_column)
             except ImportFileError as exc:
                 first_error = first_error or exc
                 continue
             for skip in range(min(MAX_TITLE_ROWS + 1, max(len(texts), 1))):
                 try:
-                    table = _xlsx_table(path, texts, sheet.title, skip)
+                    table = _xlsx_table(path, texts, sheet.title, skip, merged)
                 except ImportFileError as exc:
                     first_error = first_error or exc
                     continue
@@ -735,10 +737,11 @@ def _nonblank_sheet_rows(path: str | os.PathLike[str], sheet: str,
 
 
 def _xlsx_table(path: str | os.PathLike[str], texts: list[tuple[int, list[str]]], sheet: str,
-                skip: int = 0) -> Table:
+                skip: int = 0, merged: list[CellRange] | None = None) -> Table:
     """Header and rows from a sheet's cell texts, the header being the non-blank row after ``skip``.
 
-    Cells right of the header are ignored.
+    Cells right of the header are ignored. A title merged over several columns ("Name" over the
+    given and the family name) is one column: its cells are read together, as the sheet shows them.
     """
     if not texts:
         raise ImportFileError(path, 1, "the sheet is empty", sheet=sheet)
@@ -751,7 +754,7 @@ def _xlsx_table(path: str | os.PathLike[str], texts: list[tuple[int, list[str]]]
             continue
         if len(rows) >= MAX_ROWS:
             raise ImportFileError(path, line, f"has more than {MAX_ROWS} rows", sheet=sheet)
-        rows.append(Row(line, (cells + [""] * width)[:width]))
+        rows.append(Row(line, (_joined_under_titles(cells, header_line, merged or []) + [""] * width)[:width]))
     rows = _without_summary_rows(rows)
     if not rows:
         raise ImportFileError(path, header_line + 1, "there are no attendee rows below the header",
@@ -759,6 +762,102 @@ def _xlsx_table(path: str | os.PathLike[str], texts: list[tuple[int, list[str]]]
     table = Table(os.fspath(path), "xlsx", header, header_line, rows, None)
     table.sheet = sheet
     return table
+
+
+# A merged area of a worksheet: (first column, first row, last column, last row), columns from 0
+# (A), rows from 1, as _nonblank_sheet_rows numbers them.
+CellRange = tuple[int, int, int, int]
+_MERGE_CELL = re.compile(rb'<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref="([A-Za-z]{1,3})(\d{1,7}):([A-Za-z]{1,3})(\d{1,7})"')
+
+
+def _merged_ranges(sheet) -> list[CellRange]:
+    """The sheet's merged areas, read from its XML (openpyxl's read-only sheets do not parse them).
+
+    The <mergeCells> element follows the cells, so the part is scanned in pieces, never held whole."""
+    source = getattr(sheet, "_get_source", None)
+    if source is None:
+        return []
+    found: list[CellRange] = []
+    tail = b""
+    with source() as xml:
+        while chunk := xml.read(1 << 20):
+            text = tail + chunk
+            end = max(text.rfind(b"<"), 0)  # a tag cut by the piece's end is read with the next piece
+            found += _merge_refs(text[:end])
+            tail = text[end:]
+        found += _merge_refs(tail)
+    return found
+
+
+def _merge_refs(xml: bytes) -> list[CellRange]:
+    """The merged areas named in a piece of a sheet's XML (most pieces hold none: not searched)."""
+    if b"mergeCell" not in xml:
+        return []
+    return [(_column(a) - 1, int(b), _column(c) - 1, int(d)) for a, b, c, d in _MERGE_CELL.findall(xml)]
+
+
+def _column(letters: bytes) -> int:
+    """A column's number from its letters (A = 1, AA = 27)."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def _unmerged(texts: list[tuple[int, list[str]]], merged: list[CellRange],
+              names_a_column: Callable[[str], bool]) -> list[tuple[int, list[str]]]:
+    """Cell texts with merged areas read as the sheet shows them.
+
+    A header of two rows (group titles such as "Attendee" merged over the "First name" and "Last
+    name" titles below them) is one header row: the titles of the lower row, and the upper row's
+    where a title is merged down over both. Read as the header, the group row named a person
+    "First name" and lost the email. A cell merged down over several rows below them (one company
+    for four people) is each row's."""
+    if not merged:
+        return texts
+    by_line = {line: list(cells) for line, cells in texts}
+    for first_col, first_row, last_col, last_row in merged:
+        lower = by_line.get(first_row + 1)
+        if (first_row == last_row and first_col < last_col and first_row in by_line and lower is not None
+                and first_row <= MAX_TITLE_ROWS + 1 and any(names_a_column(cell) for cell in lower)):
+            _fold_into_lower_header(by_line, first_row, merged)
+    for first_col, first_row, last_col, last_row in merged:
+        if first_col == last_col and first_row < last_row and first_row in by_line:
+            value = _cell(by_line[first_row], first_col)
+            for line in range(first_row + 1, last_row + 1):
+                if line in by_line and not _cell(by_line[line], first_col):
+                    cells = by_line[line]
+                    cells.extend([""] * (first_col + 1 - len(cells)))
+                    cells[first_col] = value
+    return sorted(by_line.items())
+
+
+def _fold_into_lower_header(by_line: dict[int, list[str]], group_line: int, merged: list[CellRange]) -> None:
+    """The group row's titles merged down over the row below fill that row's blanks; the group row goes."""
+    group = by_line.pop(group_line, None)
+    lower = by_line.get(group_line + 1)
+    if group is None or lower is None:
+        return
+    for first_col, first_row, last_col, last_row in merged:
+        if first_row == group_line and last_row > group_line and not _cell(lower, first_col):
+            lower.extend([""] * (first_col + 1 - len(lower)))
+            lower[first_col] = _cell(group, first_col)
+
+
+def _cell(cells: list[str], index: int) -> str:
+    """A row's cell by column, blank past the row's last filled one (sheet rows end where they do)."""
+    return cells[index] if index < len(cells) else ""
+
+
+def _joined_under_titles(cells: list[str], header_line: int, merged: list[CellRange]) -> list[str]:
+    """A row's cells with those under a title merged over several columns joined into its first
+    ("Ada" and "Lovelace" under one "Name"): the first column alone lost the family name."""
+    cells = list(cells)
+    for first_col, first_row, last_col, last_row in merged:
+        if first_row <= header_line <= last_row and first_col < last_col and first_col < len(cells):
+            span = cells[first_col:last_col + 1]
+            cells[first_col:last_col + 1] = [" ".join(cell for cell in span if cell.strip())] + [""] * (len(span) - 1)
+    return cells
 
 
 def _pads_with_zeros(workbook) -> bool:
