@@ -20,6 +20,7 @@ from .auth import require
 from .checkin import MAX_NONCE_CHARS, Outcome
 from .db import DatabaseGone, is_busy, is_disk_full, is_disk_trouble
 from .importers.common import normalise_email
+from .importers.reading import MAX_FILE_BYTES
 from .textnorm import clean
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -277,7 +278,11 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
     and 405 were HTML pages); pages keep Flask's HTML error pages."""
     if not request.path.startswith(JSON_PATHS):
         return exc
-    response = error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
+    description = exc.description or exc.name
+    if exc.code == 413 and request.path == "/api/imports":  # Werkzeug's "data value ... capacity limit"
+        description = (f"The file is too large (the limit is {MAX_FILE_BYTES // 1048576} MB). "
+                       "Nothing was imported.")
+    response = error(exc.code or 500, exc.name.lower().replace(" ", "_"), description)
     if exc.code == 405:
         response.headers["Allow"] = exc.get_response().headers.get("Allow", "")
     return response

@@ -23,8 +23,13 @@ from .config import Settings
 from .db import Store
 from .door import Door
 from .fast_scan import FastScan
+from .importers.reading import MAX_FILE_BYTES
 from .request_bodies import KioskRequest, readable_bodies
 from .signouts import SignedOut
+
+# The largest body (an uploaded list): a list as large as the importer reads, plus room for the
+# multipart headers and the form's other fields, so a list near the limit gets the importer's answer.
+MAX_UPLOAD_BYTES = MAX_FILE_BYTES + 64 * 1024
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 SESSION_LIFETIME = dt.timedelta(hours=16)  # a browser's sign-in: one evening, doors to clean-up
@@ -125,7 +130,7 @@ def create_app(settings: Settings | str | os.PathLike | None = None, start_worke
         # Only a change to the session sends the cookie: a page's request still in flight when its
         # volunteer logs out must not answer with the old session and sign the phone back in.
         SESSION_REFRESH_EACH_REQUEST=False,
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024, JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES, JSON_SORT_KEYS=False,
         SOCK_SERVER_OPTIONS={"ping_interval": 20, "max_message_size": 2 * 1024 * 1024},
     )
     _register_blueprints(app)

@@ -15,6 +15,7 @@ from . import audit, auth, clock, live
 from .api import json_body
 from .audit import Actor
 from .auth import require
+from .importers.reading import MAX_FILE_BYTES
 from .network import lan_addresses
 
 bp = Blueprint("pages", __name__)
@@ -166,7 +167,7 @@ def volunteer() -> str:
 @bp.get("/organizer")
 @require("organizer", page=True)
 def organizer() -> str:
-    return _page("organizer.html")
+    return _page("organizer.html", max_import_bytes=MAX_FILE_BYTES)
 
 
 @bp.post("/api/pairings")

@@ -12,6 +12,7 @@ import pytest
 
 from test_imports import IMPORTS, by_name, count, upload
 from kiosk.importers import read_attendee_file
+from kiosk.importers.reading import MAX_FILE_BYTES
 
 
 def _with_rows_repeated(path: Path, folder: Path) -> Path:
@@ -107,3 +108,19 @@ def test_a_name_title_merged_over_two_columns_keeps_the_whole_name(empty_server,
     assert set(people) == {"Ada Lovelace", "Grace Hopper", "Alan Turing"}
     assert people["Grace Hopper"]["company"] == "Analytical Engines"
     assert people["Alan Turing"]["company"] == "Bletchley"
+
+
+def test_an_upload_over_the_size_limit_says_the_limit_and_that_nothing_was_imported(empty_server) -> None:
+    """A script's upload over the limit got Werkzeug's "The data value transmitted exceeds the
+    capacity limit.", where `kiosk import` names the file and the limit; a list just over the
+    importer's limit now gets the importer's own answer, since the form's bytes have room."""
+    far_over = b"Name\n" + b"Ada Lovelace\n" * (MAX_FILE_BYTES // 12)
+    refused = empty_server.post("/api/imports", files={"file": ("everyone.csv", far_over)})
+    assert refused.status_code == 413, refused.text
+    assert refused.json()["message"] == "The file is too large (the limit is 20 MB). Nothing was imported."
+    just_over = b"Name\n" + b"Ada Lovelace\n" * (MAX_FILE_BYTES // 13 + 1000)
+    named = empty_server.post("/api/imports", files={"file": ("everyone.csv", just_over)})
+    assert named.status_code == 422, named.text
+    assert named.json()["message"].startswith("everyone.csv: is too large (")
+    assert "the limit is 20 MB). Nothing was imported." in named.json()["message"]
+    assert count(empty_server) == 0

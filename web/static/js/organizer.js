@@ -30,6 +30,8 @@ async function importList(event) {
   const form = event.currentTarget;
   const status = $("#import-status");
   const button = form.querySelector("button[type=submit]");
+  const tooLarge = oversized(form);
+  if (tooLarge) return say(status, tooLarge, "bad");
   button.disabled = true;
   say(status, "Importing…", "");
   try {
@@ -37,7 +39,7 @@ async function importList(event) {
     const d = answer.data;
     sayAnswer(status, answer, answer.ok
       ? `Imported from ${d.source}: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.not_attending} not attending, ${d.kept_check_ins} check-ins kept.${missingSentence(d)}${d.encoding_note ? " " + d.encoding_note : ""}${importedBeforeSentence(d)}`
-      : messageOf(answer), answer.ok ? ((d.missing && !d.missing_removed) || d.imported_before ? "" : "good") : "bad");
+      : refusal(form, answer), answer.ok ? ((d.missing && !d.missing_removed) || d.imported_before ? "" : "good") : "bad");
     if (answer.ok) loadAudit();
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
@@ -45,6 +47,21 @@ async function importList(event) {
   } finally {
     button.disabled = false;
   }
+}
+
+/** Why a list is refused before it is sent: over the size the server reads, said as `kiosk import` says it. */
+function oversized(form) {
+  const file = form.elements.file.files[0];
+  const limit = Number(form.dataset.maxBytes);
+  if (!file || !limit || file.size <= limit) return "";
+  const mb = (bytes) => (bytes / 1048576).toFixed(1);
+  return `${file.name}: is too large (${mb(file.size)} MB; the limit is ${Math.floor(limit / 1048576)} MB). Nothing was imported.`;
+}
+
+/** The server's refusal; one it gave before reading the file (its size) is told with the file's name. */
+function refusal(form, answer) {
+  const file = form.elements.file.files[0];
+  return answer.status === 413 && file ? `${file.name}: ${messageOf(answer)}` : messageOf(answer);
 }
 
 /** People of earlier lists who are not in this file: kept, or marked not attending. */
