@@ -124,3 +124,25 @@ def test_an_upload_over_the_size_limit_says_the_limit_and_that_nothing_was_impor
     assert named.json()["message"].startswith("everyone.csv: is too large (")
     assert "the limit is 20 MB). Nothing was imported." in named.json()["message"]
     assert count(empty_server) == 0
+
+
+@pytest.mark.parametrize("name", ["luma.csv", "meetup.xls"])
+def test_another_platforms_list_imported_as_pretix_by_mistake_is_refused(empty_server, name: str) -> None:
+    """"pretix" picked from the source menu for a Luma or Meetup export was read as a pretix list
+    with a "Name" column alone: the approval status or the RSVP went unread, and every guest
+    who declined, said No or waited on the waitlist would have been let in."""
+    response = upload(empty_server, name, source="pretix")
+    assert response.status_code == 422, response.text
+    assert response.json()["message"].startswith(f"{name} line 1: has none of pretix's own columns")
+    assert count(empty_server) == 0
+
+
+def test_a_pretix_list_of_names_and_api_statuses_is_still_read_as_pretix(empty_server, tmp_path: Path) -> None:
+    """A list made from pretix's API, names and its one-letter order status, with the source
+    chosen: its status is pretix's, so the pending and cancelled orders stay refused."""
+    path = tmp_path / "api.csv"
+    path.write_text("Name,Email,Status\nAda Lovelace,ada@example.org,p\nBob Stone,bob@example.org,n\n"
+                    "Cy Young,cy@example.org,c\n", encoding="utf-8")
+    response = upload(empty_server, "api.csv", source="pretix", path=path)
+    assert response.status_code == 200, response.text
+    assert [person["name"] for person in empty_server.people()] == ["Ada Lovelace"]

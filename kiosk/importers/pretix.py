@@ -49,7 +49,7 @@ from .common import (
     Columns, RowParser, build_person, fail, find_company, header_key, is_attending, join_name,
     person_name, says_no, single_code,
 )
-from .model import ImportedPerson
+from .model import ImportedPerson, ImportFileError
 from .reading import Row
 
 SOURCE = "pretix"
@@ -177,6 +177,18 @@ def order_summary(columns: Columns) -> bool:
     return columns.find(*ORDER_TITLES) is not None and not looks_like(columns)
 
 
+def _pretix_columns(columns: Columns, parts: dict[str, int]) -> bool:
+    """Whether a header has a column only pretix's exports have, beside a plain "Name".
+
+    A list chosen as pretix's by mistake (another platform's export, a sheet with an RSVP column)
+    was read as pretix's with a "Name" column alone: its own status column went unread, and the
+    people who said No or were waitlisted were let in."""
+    return bool(parts) or columns.find(*ORDER_TITLES, *ATTENDEE_NAME_TITLES, *PAID_TITLES, *SECRET_TITLES,
+                                       *PRODUCT_TITLES, *POSITION_TITLES, *BLOCKED_TITLES, *ADDON_TO_TITLES,
+                                       "Checked in", "Voucher code") is not None or api_statuses(
+        columns, columns.find(*STATUS_TITLES))
+
+
 def _name_parts(columns: Columns) -> dict[str, int]:
     """The "Attendee name: <part>" columns, keyed by the lower-cased part label (any language)."""
     parts: dict[str, int] = {}
@@ -196,6 +208,12 @@ def row_parser(columns: Columns) -> RowParser:
     parts = _name_parts(columns)
     if full is None and not parts:
         columns.require("attendee name", *ATTENDEE_NAME_TITLES)
+    if not _pretix_columns(columns, parts):
+        raise ImportFileError(
+            table.path, table.header_line,
+            "has none of pretix's own columns (Order code, Attendee name, Paid, Secret, Product...), so "
+            "the status its platform gives each person would not be read and everyone would be let in; "
+            "import it with its own platform as the source, or detected automatically")
     given = next((parts[p] for p in _GIVEN_PARTS if p in parts), None)
     family = next((parts[p] for p in _FAMILY_PARTS if p in parts), None)
     emails = tuple(index for index in (columns.find(*ATTENDEE_EMAIL_TITLES),
