@@ -243,14 +243,15 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
     existing = {r["external_id"]: r for r in db.execute("SELECT * FROM attendees WHERE event_id = ?", [event.id])}
     _check_code_owners(batch, existing)
     stored_codes = _door_codes(db, event)
-    adopted = _adopted_by_door_code(batch, existing, stored_codes)
+    own = _own_tickets(batch, existing)
+    adopted = {**_adopted_by_door_code(batch, existing, stored_codes, own), **own}
     adopted.update(_adopted_by_order(batch, existing, adopted))
     adopted.update(_adopted_by_name(batch, existing, adopted))
     adopted.update(_adopted_across_reports(batch, existing, adopted, stored_codes))
     adopted.update(_adopted_walk_ins(batch, existing, adopted))
     # A list that carries no door codes at all (Eventbrite's summary report, a plain list without a
     # code column) says nothing about them: the codes an earlier list gave stay, so the tickets scan.
-    carries_codes = any(person.codes for person in batch.people)
+    carries_codes = any(person.codes for person in batch.people if person.external_id not in own)
     codes_in_use = {row[0] for row in db.execute("SELECT ticket_code FROM attendees")}
     repaired = _repaired_places(batch, existing)
     _let_go_of_places(db, repaired, existing)
@@ -262,6 +263,8 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
         old = repaired[key] if key in repaired else existing.get(key) or adopted.get(key)
         if old is not None:
             matched.add(old["id"])
+        if key in own:  # the kiosk's own ticket: the person keeps the key and codes of their platform
+            fields.update(external_id=old["external_id"], source=old["source"])
         if old is None:
             attendee_id = insert(db, event, master, fields, codes_in_use)
             summary.added += 1
@@ -277,7 +280,7 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
             summary.unchanged += 0 if changed else 1
             summary.kept_check_ins += 1 if old["checked_in_at"] else 0
         stored = stored_codes.get(attendee_id, [])
-        if carries_codes and set(person.codes) != set(stored):
+        if carries_codes and key not in own and set(person.codes) != set(stored):
             _replace_door_codes(db, event, attendee_id, person.codes, had_codes=bool(stored))
     _handle_missing(db, batch, existing, matched, remove_missing, summary)
     return summary
@@ -339,8 +342,29 @@ def _door_codes(db: sqlite_utils.Database, event: Event) -> dict[int, list[str]]
     return codes
 
 
+def _own_tickets(batch: ImportBatch, existing: dict[str, Any]) -> dict[str, Any]:
+    """Stored people a row names by the kiosk's own ticket code (K1-...), keyed by the row's key.
+
+    The attendance report and `kiosk attendees` list everyone with that code: the report edited in
+    a spreadsheet (a few people added, a company fixed) and imported again was read as a new plain
+    list, and everyone in it was added a second time, their check-ins left with the first. The
+    code is the ticket the kiosk printed for that very person, whichever platform they came from."""
+    keys = {person.external_id for person in batch.people}
+    by_code = {f"code:{row['ticket_code']}": row for key, row in existing.items() if key not in keys}
+    own: dict[str, Any] = {}
+    taken: set[int] = set()
+    for person in batch.people:
+        if person.external_id in existing:
+            continue
+        row = next((by_code[code] for code in person.codes if code in by_code), None)
+        if row is not None and row["id"] not in taken:
+            own[person.external_id] = row
+            taken.add(row["id"])
+    return own
+
+
 def _adopted_by_door_code(batch: ImportBatch, existing: dict[str, Any],
-                          stored_codes: dict[int, list[str]]) -> dict[str, Any]:
+                          stored_codes: dict[int, list[str]], own: dict[str, Any]) -> dict[str, Any]:
     """Stored people a new key belongs to, found by the platform ticket code they share.
 
     When a platform's key changes form (pretix positions were once keyed by their
@@ -348,12 +372,13 @@ def _adopted_by_door_code(batch: ImportBatch, existing: dict[str, Any],
     Only people of the same platform whose old key is not in this file are adopted.
     """
     keys = {person.external_id for person in batch.people}
-    by_id = {row["id"]: row for key, row in existing.items() if key not in keys}
+    taken = {row["id"] for row in own.values()}  # found by their kiosk ticket (_own_tickets)
+    by_id = {row["id"]: row for key, row in existing.items() if key not in keys and row["id"] not in taken}
     owner = {code: by_id[attendee_id] for attendee_id, codes in stored_codes.items()
              if attendee_id in by_id for code in codes}
     adopted: dict[str, Any] = {}
     for person in batch.people:
-        if person.external_id in existing:
+        if person.external_id in existing or person.external_id in own:
             continue
         row = next((owner[code] for code in person.codes if code in owner), None)
         if row is not None and _platform(row["external_id"]) == _platform(person.external_id):

@@ -146,3 +146,28 @@ def test_a_pretix_list_of_names_and_api_statuses_is_still_read_as_pretix(empty_s
     response = upload(empty_server, "api.csv", source="pretix", path=path)
     assert response.status_code == 200, response.text
     assert [person["name"] for person in empty_server.people()] == ["Ada Lovelace"]
+
+
+def test_the_attendance_report_edited_and_imported_again_updates_everyone(empty_server, tmp_path: Path) -> None:
+    """The report downloaded, a row added in a spreadsheet, uploaded again: it was read as a new
+    plain list and everyone was added a second time, their check-ins left with the first records,
+    and the names the report protects from spreadsheets came back as "'=Ada"."""
+    upload(empty_server, "eventbrite.csv")
+    walk_in = empty_server.post("/api/attendees", role="volunteer",
+                                json={"name": "=Larry Late", "email": "larry@example.org", "check_in": True})
+    assert walk_in.status_code == 201, walk_in.text
+    ada = by_name(empty_server)["Ada Lovelace"]
+    assert empty_server.scan("1121191224317645032101001").status_code == 201  # her Eventbrite barcode
+    report = empty_server.get("/api/export?format=csv").text
+    path = tmp_path / "attendance.csv"
+    path.write_text(report + "99,New Person,new@example.org,,,,,,,,,,\n", encoding="utf-8")
+    again = upload(empty_server, "attendance.csv", path=path)
+    assert again.status_code == 200, again.text
+    assert (again.json()["added"], again.json()["kept_check_ins"]) == (1, 2)
+    people = by_name(empty_server)
+    assert len(people) == count(empty_server) == 10
+    assert people["=Larry Late"]["checked_in_at"] and people["=Larry Late"]["is_walk_in"]
+    assert people["Ada Lovelace"]["id"] == ada["id"] and people["Ada Lovelace"]["source"] == "eventbrite"
+    assert empty_server.scan("1121191224317645032101001").json()["result"] == "already_checked_in"
+    eventbrite_again = upload(empty_server, "eventbrite.csv")  # the platform's list still finds its people
+    assert eventbrite_again.json()["added"] == 0, eventbrite_again.text

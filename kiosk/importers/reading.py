@@ -273,13 +273,19 @@ def _excel_separator_hint(text: str) -> tuple[str, str | None]:
     return text[match.end(1):], match.group(2)
 
 
+# What a spreadsheet would run as a formula: the attendance report (kiosk/reports.py) and other
+# careful exports write such a cell with a leading "'", which Excel hides; read back, it is dropped.
+_DEFUSED = ("=", "+", "-", "@")
+
+
 def clean_cell(value: str) -> str:
     """NFC-normalise a cell and drop control characters, keeping its visible text intact.
 
     A formula that failed (a VLOOKUP that found no company: ``#N/A``) leaves its error in the
     cell, in the workbook and in the CSV Excel saves from it: that is no text to print on a
     badge, nor a name, so it reads as an empty cell. A code an export wrote as ``="00123"``, so
-    that Excel keeps its leading zeros, is the text inside.
+    that Excel keeps its leading zeros, is the text inside, and a cell the attendance report
+    wrote as ``'=HYPERLINK(...)`` (so no spreadsheet runs it) is the name it stands for.
     """
     if not value:
         return ""
@@ -288,7 +294,11 @@ def clean_cell(value: str) -> str:
     if bare in SPREADSHEET_ERRORS:
         return ""
     as_text = _EXCEL_TEXT_FORMULA.fullmatch(bare)
-    return as_text.group(1).replace('""', '"') if as_text else text
+    if as_text:
+        return as_text.group(1).replace('""', '"')
+    if bare[:1] == "'" and bare[1:2] in _DEFUSED:  # a report's defused formula: "'=Ada" was "=Ada"
+        return bare[1:]
+    return text
 
 
 def _read_bytes(path: str | os.PathLike[str]) -> bytes:
