@@ -191,12 +191,17 @@ def _arrive_by_ticket_code(db: sqlite_utils.Database, event: Event, code: str, s
 def _resolve(db: sqlite_utils.Database, event: Event, master: bytes, code: str,
              verdict: tickets.Verdict) -> tuple[Any, Outcome | None]:
     if verdict.ours:
+        person = attendees.by_ticket_code(db, code.upper()) if (
+            verdict.genuine and verdict.event_id == event.id) else None
+        if person is None:  # a ticket of another laptop's kiosk, listed by its report imported here
+            person = attendees.by_door_codes(db, event, [key for key in [platform_codes.plain_key(code)] if key])
+        if person is not None:
+            return person, None
         if not verdict.genuine:
             return None, refusal("invalid_code")
         if verdict.event_id != event.id:
             return None, refusal("unknown_code", message=MESSAGES["other_event"])
-        person = attendees.by_ticket_code(db, code.upper())
-        return (person, None) if person else (None, refusal("unknown_code"))
+        return None, refusal("unknown_code")
     keys = platform_codes.scan_keys(code)
     swapped = platform_codes.caps_lock_keys(code)  # the same read typed with Caps Lock on
     if not keys and not swapped:  # no ticket's shape; a link may still be a plain list's own code

@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from conftest import start_in_process, write_config
 from test_imports import IMPORTS, by_name, count, upload
 from kiosk.importers import read_attendee_file
 from kiosk.importers.reading import MAX_FILE_BYTES
@@ -171,3 +172,28 @@ def test_the_attendance_report_edited_and_imported_again_updates_everyone(empty_
     assert empty_server.scan("1121191224317645032101001").json()["result"] == "already_checked_in"
     eventbrite_again = upload(empty_server, "eventbrite.csv")  # the platform's list still finds its people
     assert eventbrite_again.json()["added"] == 0, eventbrite_again.text
+
+
+@pytest.mark.parametrize("secret", ["test-secret-not-for-production", "another-laptops-own-secret-0123456789"])
+def test_tickets_of_a_laptop_that_died_scan_where_its_report_was_imported(empty_server, tmp_path: Path,
+                                                                          secret: str) -> None:
+    """The door laptop dies; the report downloaded from it is imported on another one. Its people
+    came with the ticket codes the kiosk had printed for them, stored as the list's door codes, yet
+    every such ticket was refused at the new door: "unknown_code" (same secret), or "invalid_code"
+    (a laptop with its own secret) before the list was even looked at."""
+    upload(empty_server, "plain.csv")
+    ada = by_name(empty_server)["Ada Lovelace"]
+    report = empty_server.get("/api/export?format=csv").content
+    config = write_config(tmp_path / "second")
+    config.write_text(config.read_text(encoding="utf-8").replace("test-secret-not-for-production", secret),
+                      encoding="utf-8")
+    second = start_in_process(config)
+    try:
+        assert second.post("/api/imports", files={"file": ("attendance.csv", report)}).status_code == 200
+        scanned = second.scan(ada["ticket_code"])
+        assert scanned.status_code == 201, scanned.text
+        assert scanned.json()["attendee"]["name"] == "Ada Lovelace"
+        assert second.scan(ada["ticket_code"]).json()["result"] == "already_checked_in"
+        assert second.scan("K1-AAAAAAAA-BBBBBBBBBBBBB").json()["result"] == "invalid_code"  # forged: refused
+    finally:
+        second.stop()
