@@ -189,24 +189,33 @@ def requeue(db: sqlite_utils.Database, job_id: int, error: str) -> None:
 
 # A job whose check-in was undone, or a guest's badge beyond the guests who came (a guest's reprint
 # once nobody came with the host), while it was being sent (undo and a party correction only cancel
-# what waits): checked when it comes back.
-_UNWANTED = f"""
-UPDATE print_jobs SET status = '{CANCELLED}', last_error = CASE
+# what waits): checked when it comes back, and once more just before its bytes go out (a badge
+# claimed for next while the one before it was still on the wire: see ``unwanted``).
+_WHY_UNWANTED = """CASE
     WHEN (SELECT checked_in_at FROM attendees WHERE id = print_jobs.attendee_id) IS NULL THEN 'The check-in was undone.'
-    ELSE 'Fewer guests came.' END
-WHERE id = :job AND status = '{QUEUED}' AND reason IN ('{CHECK_IN}', '{GUEST}', '{GUEST_REPRINT}') AND (
+    ELSE 'Fewer guests came.' END"""
+_IS_UNWANTED = f"""reason IN ('{CHECK_IN}', '{GUEST}', '{GUEST_REPRINT}') AND (
     (SELECT checked_in_at FROM attendees WHERE id = print_jobs.attendee_id) IS NULL
     OR (reason = '{GUEST_REPRINT}' AND (SELECT guests FROM attendees WHERE id = print_jobs.attendee_id) = 0)
     OR (reason = '{GUEST}' AND (SELECT guests FROM attendees WHERE id = print_jobs.attendee_id) <= (
         SELECT count(*) FROM print_jobs other WHERE other.attendee_id = print_jobs.attendee_id AND other.id != :job
         AND other.reason = '{GUEST}' AND other.status IN ('{QUEUED}', '{PRINTING}', '{PRINTED}')
-        AND other.created_at >= (SELECT checked_in_at FROM attendees WHERE id = print_jobs.attendee_id))))
-"""
+        AND other.created_at >= (SELECT checked_in_at FROM attendees WHERE id = print_jobs.attendee_id))))"""
+_UNWANTED = f"UPDATE print_jobs SET status = '{CANCELLED}', last_error = {_WHY_UNWANTED} WHERE id = :job AND status = :status AND {_IS_UNWANTED}"
 
 
-def cancel_if_unwanted(db: sqlite_utils.Database, job_id: int) -> None:
-    """Cancel a job back in the queue that should no longer print (see _UNWANTED)."""
-    db.execute(_UNWANTED, {"job": job_id})
+def cancel_if_unwanted(db: sqlite_utils.Database, job_id: int, status: str = QUEUED) -> int:
+    """Cancel a job in `status` that should no longer print (see _IS_UNWANTED); 1 when it was."""
+    return db.execute(_UNWANTED, {"job": job_id, "status": status}).rowcount
+
+
+def unwanted(db: sqlite_utils.Database, job_id: int) -> bool:
+    """Whether a claimed job should no longer print: a read, so the check before each badge goes out
+    costs the door no write lock. Undo cancels only what waits ("queued"); the next badge is claimed
+    the moment the one before it is on the printer, and stays "printing" while that one's connection
+    closes (up to a second) and it is drawn: an undo then used to answer "undone" and the badge
+    printed all the same."""
+    return db.execute(f"SELECT 1 FROM print_jobs WHERE id = :job AND {_IS_UNWANTED}", {"job": job_id}).fetchone() is not None
 
 
 def guest_badges(db: sqlite_utils.Database, host_id: int, since: str) -> int:

@@ -290,6 +290,8 @@ class PrinterWorker:
             log.exception("printer %s: job %s cannot be drawn", self.name, job["id"])
             self.pool.settle(job, print_queue.FAILED, f"The badge could not be drawn: {exc}")
             return True
+        if self.pool.withdraw(job):  # undone since it was claimed: nothing has gone out yet
+            return True
         return self.send(job, data, preview)
 
     def send(self, job: Any, data: bytes, preview: Any) -> bool:
@@ -469,6 +471,18 @@ class PrinterPool:
 
     def unclaim(self, job: Any) -> None:
         self._must_write(lambda db: print_queue.unclaim(db, job["id"]))
+
+    def withdraw(self, job: Any) -> bool:
+        """Cancel a claimed job whose check-in was undone (or whose guest no longer came) since it was
+        claimed, just before its bytes would go out; True when it was. A read first: the write lock
+        is taken only for the rare badge that is cancelled."""
+        with self.store.read() as db:
+            if not print_queue.unwanted(db, job["id"]):
+                return False
+        withdrawn = self._must_write(lambda db: print_queue.cancel_if_unwanted(db, job["id"], print_queue.PRINTING))
+        if withdrawn:
+            log.info("print job %s cancelled just before it was sent: no longer wanted", job["id"])
+        return bool(withdrawn)
 
     def requeue(self, job: Any, error: str) -> None:
         self._must_write(lambda db: print_queue.requeue(db, job["id"], error))
