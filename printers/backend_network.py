@@ -33,7 +33,12 @@ STATUS_TIMEOUT = 2.0   # an answering printer replies in milliseconds; over weak
 # printer's buffer counts as printed and never comes out.
 SILENCE_GIVE_UP = 12 * 3600.0
 RECEIPT_TIMEOUT = 10.0  # after a job, its answer waits until the printer has read the whole badge (again while it still takes bytes)
-DRAIN_TIMEOUT = 1.0    # wait for the printer to close after our FIN
+DRAIN_TIMEOUT = 1.0    # wait for the printer to close after our FIN (one whose answer vouched for the badge)
+# A printer that does not answer status vouches for a badge only by hanging up after our FIN: it has
+# read to the end. Its TCP acknowledging every byte proves nothing when its receive buffer holds a
+# whole badge (a computer's does: a print server that accepted the connection and never read).
+# As long as an answer may take: a slow printer hangs up once the badge's paper has moved.
+HANGUP_TIMEOUT = RECEIPT_TIMEOUT
 DELIVERY_POLL = 0.01   # seconds between two looks at how much of the job the printer has not acknowledged
 
 
@@ -69,7 +74,9 @@ class NetworkBackend:
                 _wait_delivered(printer.device, self.timeout)
             elif delivered is not None:
                 delivered()  # the printer has it all: recorded now, not after its hang-up (up to DRAIN_TIMEOUT)
-            _linger_close(printer.device, received)
+            if not _linger_close(printer.device, received) and not received:
+                raise PrinterError(f"The printer at {self.host}:{self.port} took the badge but has not read it in "
+                                   f"{HANGUP_TIMEOUT:g} s (hung, or jammed?).", "timeout")
         except PrinterError:
             _abort(printer.device)
             raise
@@ -265,26 +272,33 @@ def _abort(sock: Any) -> None:
         pass
 
 
-def _linger_close(sock: socket.socket, received: bool) -> None:
-    """Half-close and read until the printer hangs up.
+def _linger_close(sock: socket.socket, received: bool) -> bool:
+    """Half-close and read until the printer hangs up; whether it did.
 
     Closing a socket with unread input (status bytes, automatic status back)
     sends a RST, which can throw away the tail of the job still in flight. A reset
     from the printer's side, when it has not confirmed the job (``received``), means
-    it closed with part of the badge unread: the job failed.
+    it closed with part of the badge unread: the job failed. Without that confirmation
+    the hang-up is the only sign that the printer read the badge to its end, so it is
+    waited for longer (HANGUP_TIMEOUT); with it, a slow hang-up is no failed print.
     """
+    wait = DRAIN_TIMEOUT if received else HANGUP_TIMEOUT
     try:
         sock.shutdown(socket.SHUT_WR)
-        deadline = time.monotonic() + DRAIN_TIMEOUT
+        deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            sock.settimeout(max(0.01, deadline - time.monotonic()))
-            if not sock.recv(4096):
-                return
+            sock.settimeout(max(0.01, min(1.0, deadline - time.monotonic())))
+            try:
+                if not sock.recv(4096):
+                    return True
+            except socket.timeout:
+                liveness.beat()  # a printer still reading (or printing) is no hung print process
     except OSError as exc:
         reset = isinstance(exc, (ConnectionResetError, BrokenPipeError)) or exc.errno == errno.ENOTCONN
         if reset and not received:  # ENOTCONN: the reset arrived before our shutdown
             raise ConnectionResetError(exc.errno, exc.strerror) from exc
-        # otherwise the job is out; a slow hang-up is not a failed print
+        return True  # otherwise the job is out; a slow hang-up is not a failed print
+    return False
 
 
 def _explain(exc: OSError, host: str, port: int, timeout: float, sending: bool) -> PrinterError:

@@ -4,7 +4,11 @@ It records what each connection sends as one job, and answers the DLE EOT
 status queries (``10 04 n``) like an Epson: one byte, 0x12 when online with
 paper. Modes: ``normal``; ``silent`` (accepts and records, never answers,
 like many print servers); ``refusing`` (not listening at all, as when the
-printer is off) and back again on the same port with ``resume()``.
+printer is off) and back again on the same port with ``resume()``; ``unread`` (accepts
+connections and never reads them, as a hung printer or print server does: its kernel still
+acknowledges a whole badge into its receive buffer). A connection taken while ``unread`` is
+never read, even after the mode changes: it is dropped then, as a hung printer switched off
+and on loses what was in its buffer.
 
 Status queries at the very start of a connection are a status check, not
 print data: they are counted in ``status_queries`` and left out of the job.
@@ -170,6 +174,9 @@ class FakePrinter:
         """Read until the client hangs up, answering status queries as they come."""
         with self._cond:
             self._connections += 1
+        if self.mode == "unread":
+            self._hold_unread(conn)
+            return
         data, scanned = bytearray(), 0
         conn.settimeout(30)
         try:
@@ -191,6 +198,12 @@ class FakePrinter:
         if self.speed_mm_s and len(data) > 64:
             with self._paper_path:  # the sender waits for our hang-up, as with a real printer
                 time.sleep(len(data) / RASTER_BYTES_PER_MM / self.speed_mm_s + CUT_SECONDS)
+
+    def _hold_unread(self, conn: socket.socket) -> None:
+        """Keep the connection open without reading it until the mode changes or the fake stops."""
+        while self.mode == "unread" and self._server is not None:
+            time.sleep(0.05)
+        conn.close()
 
     def _answer_queries(self, conn: socket.socket, data: bytearray, scanned: int) -> int:
         """Answer each complete ``10 04 n`` after ``scanned``; return where to resume."""
