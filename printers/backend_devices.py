@@ -134,9 +134,11 @@ class SerialBackend(_EscposDeviceBackend):
         return serial(self.device, baudrate=self.baudrate, timeout=self.timeout, profile=self.profile)
 
     def _open(self) -> Any:
-        """Open, then bound writes too: with flow control a switched-off printer blocks forever."""
+        """Open, then bound writes too: with flow control a switched-off printer blocks forever; and
+        read a status answer as soon as it comes (``read_answer``)."""
         printer = super()._open()
         printer.device.write_timeout = self.timeout
+        printer._read = lambda: read_answer(printer.device)
         return printer
 
     def _allow_for(self, printer: Any, size: int) -> None:
@@ -161,6 +163,19 @@ class SerialBackend(_EscposDeviceBackend):
         if code == errno.EBUSY:
             return PrinterError(f"{self.device} is in use by another program.", "io_error")
         return PrinterError(f"The {self.name} printer failed: {one_line(exc)}.", "io_error")
+
+
+def read_answer(device: Any) -> bytes:
+    """A serial printer's answer to a status query: its first byte as soon as it arrives (within the
+    port's timeout), then whatever else has arrived with it.
+
+    python-escpos reads 16 bytes, and pyserial's read waits for all 16 until the timeout: a printer
+    answers one byte, so every status query took the whole `timeout` (3 s by default). A badge is
+    two queries, so a serial printer printed one badge per 6 s at best, and a probe of a printer
+    that was back took 6-9 s."""
+    first = device.read(1)
+    waiting = device.in_waiting if first else 0
+    return first + device.read(waiting) if waiting else first
 
 
 def _errno_of(exc: BaseException | None) -> int | None:
