@@ -12,6 +12,7 @@ from __future__ import annotations
 import abc
 import errno
 import importlib.util
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -208,7 +209,13 @@ class CupsBackend:
 
     def send(self, job: bytes, job_id: str, preview: Image.Image | None = None,
              delivered: Callable[[], None] | None = None) -> None:
-        """Hand the job to CUPS; CUPS then owns retries to the device."""
+        """Hand the job to CUPS; CUPS then owns retries to the device. Not into a queue paused or
+        rejecting jobs: CUPS takes a job into a paused queue and holds it there, so the badge counted
+        as printed while it sat in CUPS, where undo cannot cancel it and another printer, free, could
+        not take it; the badge waits in the kiosk's queue instead."""
+        state = self._queue_state()
+        if state is not None and not state.online:
+            raise PrinterError(state.detail, "offline")
         if has_module("cups"):
             self._send_pycups(job, job_id)
         else:
@@ -240,17 +247,40 @@ class CupsBackend:
             raise PrinterError(f"CUPS refused the job for {self.queue}: {reason}.", "refused")
 
     def status(self) -> PrinterStatus:
-        """The queue state from ``lpstat -p``; paper is unknown through CUPS."""
+        """The queue state from ``lpstat``; paper is unknown through CUPS."""
         if shutil.which("lpstat") is None:
             return PrinterStatus(False, "unknown", "The lpstat command is missing (install cups-client).")
-        try:
-            done = subprocess.run(["lpstat", "-p", self.queue], capture_output=True, text=True,
-                                  timeout=min(self.timeout, 3.0), check=False)
-        except (OSError, subprocess.TimeoutExpired):
-            return PrinterStatus(False, "unknown", f"CUPS did not answer about {self.queue}.")
-        words = done.stdout.lower()
-        if done.returncode != 0 or not words:
-            return PrinterStatus(False, "unknown", f"CUPS does not know the queue {self.queue}.")
+        state = self._queue_state()
+        if state is not None:
+            return state
+        if "not running" in self._lpstat("-r").lower():
+            return PrinterStatus(False, "unknown", f"CUPS is not running, so the queue {self.queue} cannot print "
+                                                   "(start it: sudo systemctl start cups).")
+        return PrinterStatus(False, "unknown", f"CUPS does not know the queue {self.queue}.")
+
+    def _queue_state(self) -> PrinterStatus | None:
+        """Whether the queue is enabled (``lpstat -p``) and accepting jobs (``-a``); None when CUPS
+        says nothing of it (not running, no such queue, no lpstat).
+
+        lpstat speaks the user's language ("deaktiviert"), so it is run in the C locale: a paused
+        queue read as online on a German laptop. A queue rejecting jobs was "accepting jobs" too."""
+        if shutil.which("lpstat") is None:
+            return None
+        words = self._lpstat("-p", self.queue, "-a", self.queue).lower()
+        if f"printer {self.queue.lower()} " not in words:
+            return None
         if "disabled" in words:
-            return PrinterStatus(False, "unknown", f"The CUPS queue {self.queue} is paused.")
+            return PrinterStatus(False, "unknown", f"The CUPS queue {self.queue} is paused (cupsenable {self.queue}).")
+        if "not accepting" in words:
+            return PrinterStatus(False, "unknown",
+                                 f"The CUPS queue {self.queue} is rejecting jobs (cupsaccept {self.queue}).")
         return PrinterStatus(True, "unknown", f"The CUPS queue {self.queue} is accepting jobs.")
+
+    def _lpstat(self, *args: str) -> str:
+        """What ``lpstat ARGS`` prints in the C locale; "" when it fails or does not answer in time."""
+        try:
+            done = subprocess.run(["lpstat", *args], capture_output=True, text=True, timeout=min(self.timeout, 3.0),
+                                  check=False, env={**os.environ, "LC_ALL": "C"})
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        return done.stdout if done.returncode == 0 else ""
