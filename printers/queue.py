@@ -165,9 +165,26 @@ def claim(db: sqlite_utils.Database, event_id: int, route: Route) -> Any:
 
 
 def mark_printed(db: sqlite_utils.Database, job_id: int) -> None:
-    """The printer took the job."""
+    """The printer took the job. A reprint of someone's own badge replaces any of their own badges
+    still waiting (``supersede``)."""
     db.execute("UPDATE print_jobs SET status = ?, printed_at = ?, last_error = NULL WHERE id = ?",
                [PRINTED, clock.now_iso(), job_id])
+    supersede(db, job_id)
+
+
+def supersede(db: sqlite_utils.Database, job_id: int) -> int:
+    """When `job_id` is a printed REPRINT, cancel the person's own badges still queued; how many.
+
+    A reprint prints at whichever printer can take it while the person's badge waits for their
+    station's printer (switched off, out of paper): the person now has their badge, and the one
+    waiting used to print as well once that printer was back, a second badge nobody collects.
+    Only for reprints, which are few: the check costs the ordinary badge nothing."""
+    job = db.execute("SELECT attendee_id, reason FROM print_jobs WHERE id = ?", [job_id]).fetchone()
+    if job is None or job[1] != REPRINT or job[0] is None:
+        return 0
+    return db.execute("UPDATE print_jobs SET status = ?, last_error = 'Reprinted at another printer.' "
+                      "WHERE status = ? AND attendee_id = ? AND reason IN (?, ?) AND id != ?",
+                      [CANCELLED, QUEUED, job[0], *OWN_BADGE, job_id]).rowcount
 
 
 def unclaim(db: sqlite_utils.Database, job_id: int) -> None:
