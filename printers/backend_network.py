@@ -39,6 +39,7 @@ DRAIN_TIMEOUT = 1.0    # wait for the printer to close after our FIN (one whose 
 # whole badge (a computer's does: a print server that accepted the connection and never read).
 # As long as an answer may take: a slow printer hangs up once the badge's paper has moved.
 HANGUP_TIMEOUT = RECEIPT_TIMEOUT
+ANSWER_POLL = 0.2     # seconds between two looks at a slow printer's progress while its answer is awaited
 DELIVERY_POLL = 0.01   # seconds between two looks at how much of the job the printer has not acknowledged
 
 
@@ -174,9 +175,11 @@ class NetworkBackend:
         if not self._answers_status:
             return False
         printer.device.settimeout(RECEIPT_TIMEOUT)
+        if answered:
+            printer._read = lambda: _answer_after_badge(printer.device, self.timeout)
         found = self._ask(printer)
         if found is None and answered and _unacknowledged(printer.device):
-            self._wait_read(printer)  # a slow link: the badge is still crossing
+            self._wait_read(printer)  # the badge stopped crossing: fails unless it moves again
             found = self._ask(printer)
         if found is None and answered:
             raise PrinterError(f"The printer at {self.host}:{self.port} has not read the badge for "
@@ -261,6 +264,37 @@ def _wait_delivered(sock: socket.socket, timeout: float) -> None:
             last_progress = time.monotonic()
             liveness.beat()  # a slow printer that keeps reading is not a hung print process
         left = now
+
+
+def _answer_after_badge(sock: socket.socket, stall: float) -> bytes:
+    """The printer's answer to the status query sent right behind a badge, b"" when none comes.
+
+    It comes once the printer has read the whole badge. Its RECEIPT_TIMEOUT deadline starts when the
+    printer's TCP has taken the last byte of the badge (and is put off while it keeps taking bytes);
+    a badge that stops crossing for `stall` seconds gets no more wait. The deadline used to run
+    from the end of our write: on a slow link (a 9,600-baud printer behind a serial-to-network box)
+    a 10-14 KB badge, taken whole by the printer's TCP just before that deadline but with its last
+    few KB still in the printer's buffer, failed every time, and came out again at every retry."""
+    left, moved_at = _unacknowledged(sock), time.monotonic()
+    deadline = moved_at + RECEIPT_TIMEOUT
+    while True:
+        now = time.monotonic()
+        if now >= deadline:
+            return b""
+        sock.settimeout(max(0.01, min(ANSWER_POLL, deadline - now)))
+        try:
+            return sock.recv(16)
+        except socket.timeout:
+            pass
+        now, unacked = time.monotonic(), _unacknowledged(sock)
+        if unacked < left:
+            moved_at = now
+            liveness.beat()  # a slow printer that keeps reading is not a hung print process
+        left = unacked
+        if unacked:  # still crossing: the deadline starts once it has all been taken
+            if now - moved_at >= stall:
+                return b""
+            deadline = max(deadline, now + RECEIPT_TIMEOUT)
 
 
 def _abort(sock: Any) -> None:
