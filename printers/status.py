@@ -20,6 +20,7 @@ PAPER_STATES = ("ok", "low", "out", "unknown")
 DLE_EOT_PRINTER = b"\x10\x04\x01"   # bit 3: offline
 DLE_EOT_OFFLINE = b"\x10\x04\x02"   # why offline: cover, feed button, paper end, error
 DLE_EOT_PAPER = b"\x10\x04\x04"     # roll paper sensor: near end, end
+GARBLED = -1  # what _ask returns for an answer that is no status byte
 
 
 class PrinterError(Exception):
@@ -101,24 +102,34 @@ def query_status(printer: Any, where: str) -> PrinterStatus | None:
     online_byte = _ask(printer, DLE_EOT_PRINTER)
     if online_byte is None:
         return None
+    if online_byte == GARBLED:
+        return PrinterStatus(True, "unknown", f"{where} answers its status in a way the kiosk cannot read "
+                                              "(another emulation or a noisy line?); badges are sent anyway.")
     paper_byte = _ask(printer, DLE_EOT_PAPER)
-    paper = paper_from_byte(paper_byte) if paper_byte is not None else "unknown"
+    paper = paper_from_byte(paper_byte) if paper_byte not in (None, GARBLED) else "unknown"
     if not online_byte & 0x08:
         low = " (paper is running low)" if paper == "low" else ""
         return PrinterStatus(True, paper, f"{where} is ready{low}.")
     cause_byte = _ask(printer, DLE_EOT_OFFLINE)
-    cause = offline_cause(cause_byte) if cause_byte is not None else "it is offline"
+    cause = offline_cause(cause_byte) if cause_byte not in (None, GARBLED) else "it is offline"
     if paper == "out":
         cause = "the paper has run out"
     return PrinterStatus(False, paper, f"{where} is not printing: {cause}.")
 
 
 def _ask(printer: Any, query: bytes) -> int | None:
-    """One status byte, or None on silence; the printer's own timeout bounds the wait."""
+    """One status byte, GARBLED when the printer answered bytes that are no status, or None on
+    silence; the printer's own timeout bounds the wait.
+
+    Garbage is no silence: the printer read the query, and so everything sent before it. Taken for
+    silence, a printer that had answered properly and then answered garbage was held for jammed,
+    its badges kept waiting for up to 12 hours, across restarts."""
     try:
         answer = printer.query_status(query)
     except Exception:  # noqa: BLE001 - socket, pyusb and pyserial errors share no base class
         return None
     finally:
         liveness.beat()  # each wait for an answer is bounded on its own: after one, the worker still moves
-    return answer[-1] if _valid(answer[-1:]) else None
+    if not answer:
+        return None
+    return answer[-1] if _valid(answer[-1:]) else GARBLED

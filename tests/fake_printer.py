@@ -4,7 +4,8 @@ It records what each connection sends as one job, and answers the DLE EOT
 status queries (``10 04 n``) like an Epson: one byte, 0x12 when online with
 paper. Modes: ``normal``; ``silent`` (accepts and records, never answers,
 like many print servers); ``refusing`` (not listening at all, as when the
-printer is off) and back again on the same port with ``resume()``; ``unread`` (accepts
+printer is off) and back again on the same port with ``resume()``; ``garbled`` (answers every status query
+with a byte that is no status: another emulation, a noisy line); ``unread`` (accepts
 connections and never reads them, as a hung printer or print server does: its kernel still
 acknowledges a whole badge into its receive buffer). A connection taken while ``unread`` is
 never read, even after the mode changes: it is dropped then, as a hung printer switched off
@@ -35,6 +36,7 @@ import threading
 import time
 
 PAPER_BYTES = {"ok": 0x12, "low": 0x1E, "out": 0x72}
+GARBLED_ANSWER = 0xFF  # mode "garbled": no status byte (bits 0 and 7 set), as from another emulation
 RASTER_BYTES_PER_MM = 72 * 8  # a 576-dot line is 72 bytes; 8 lines per mm
 CUT_SECONDS = 0.3
 SLOW_READ_BUFFER = 4096  # bytes: a small printer's receive buffer (read_bytes_per_s)
@@ -214,9 +216,9 @@ class FakePrinter:
             if at + 2 >= len(data):
                 return at  # n not here yet
             n = data[at + 2]
-            if n in (1, 2, 3, 4) and self.mode == "normal":
+            if n in (1, 2, 3, 4) and self.mode in ("normal", "garbled"):
                 try:
-                    conn.sendall(bytes([self.status_byte(n)]))
+                    conn.sendall(bytes([self.status_byte(n) if self.mode == "normal" else GARBLED_ANSWER]))
                 except OSError:
                     pass
             scanned = at + 3
