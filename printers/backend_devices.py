@@ -253,7 +253,7 @@ class CupsBackend:
         state = self._queue_state()
         if state is not None:
             return state
-        if "not running" in self._lpstat("-r").lower():
+        if "not running" in (self._lpstat("-r") or "").lower():
             return PrinterStatus(False, "unknown", f"CUPS is not running, so the queue {self.queue} cannot print "
                                                    "(start it: sudo systemctl start cups).")
         return PrinterStatus(False, "unknown", f"CUPS does not know the queue {self.queue}.")
@@ -266,7 +266,10 @@ class CupsBackend:
         queue read as online on a German laptop. A queue rejecting jobs was "accepting jobs" too."""
         if shutil.which("lpstat") is None:
             return None
-        words = self._lpstat("-p", self.queue, "-a", self.queue).lower()
+        said = self._lpstat("-p", self.queue, "-a", self.queue)
+        if said is None:
+            return PrinterStatus(False, "unknown", f"CUPS did not answer about {self.queue}.")
+        words = said.lower()
         if f"printer {self.queue.lower()} " not in words:
             return None
         if "disabled" in words:
@@ -276,11 +279,12 @@ class CupsBackend:
                                  f"The CUPS queue {self.queue} is rejecting jobs (cupsaccept {self.queue}).")
         return PrinterStatus(True, "unknown", f"The CUPS queue {self.queue} is accepting jobs.")
 
-    def _lpstat(self, *args: str) -> str:
-        """What ``lpstat ARGS`` prints in the C locale; "" when it fails or does not answer in time."""
+    def _lpstat(self, *args: str) -> str | None:
+        """What ``lpstat ARGS`` prints in the C locale; "" when it fails, None when it does not answer
+        in time (or cannot be run)."""
         try:
             done = subprocess.run(["lpstat", *args], capture_output=True, text=True, timeout=min(self.timeout, 3.0),
                                   check=False, env={**os.environ, "LC_ALL": "C"})
         except (OSError, subprocess.TimeoutExpired):
-            return ""
+            return None
         return done.stdout if done.returncode == 0 else ""

@@ -89,3 +89,19 @@ def test_a_badge_waits_in_the_kiosk_while_the_cups_queue_is_paused_or_rejecting(
     state_file.write_text("enabled")
     wait_until(lambda: _status(srv, person["id"]) == "printed", timeout=15, what="the badge printed")
     assert len(list(jobs.iterdir())) == 1
+
+
+def test_a_cups_that_does_not_answer_is_said_so_and_gets_no_badge(cups):
+    """lpstat hanging (a CUPS stuck or overloaded): the status says CUPS did not answer, and no badge
+    is handed to lp meanwhile (it would hang as well)."""
+    from printers.backend_devices import CupsBackend
+    from printers.status import PrinterError
+
+    state_file, jobs = cups
+    lpstat = Path(__import__("shutil").which("lpstat"))
+    lpstat.write_text("#!/bin/sh\nsleep 5\n")
+    backend = CupsBackend("badges", timeout=1.0)
+    assert backend.status().detail == "CUPS did not answer about badges."
+    with pytest.raises(PrinterError, match="did not answer"):
+        backend.send(b"\x1b@badge", "job-000001")
+    assert list(jobs.iterdir()) == []
