@@ -8,6 +8,7 @@ held up to a webcam reads at once.
 from __future__ import annotations
 
 import errno
+import io
 import re
 import unicodedata
 from pathlib import Path
@@ -122,17 +123,17 @@ def write_tickets(folder: Path, people: Iterable[dict[str, Any]], event_name: st
     if folder.exists() and not folder.is_dir():  # mkdir would say only "File exists"
         raise NotADirectoryError(errno.ENOTDIR, "it is a file, not a folder", str(folder))
     folder.mkdir(parents=True, exist_ok=True)
-    tickets = []
-    for person in people:
-        image = ticket_image(person, event_name, event_date)
-        name = file_name(person)
-        _remove_tickets_of(folder, person["id"], keep=name)
-        image.save(folder / name)
-        tickets.append(image)
     sheet = folder / "sheet.pdf"
-    pages = _sheet_pages(tickets)
-    pages[0].save(sheet, save_all=True, append_images=pages[1:], resolution=300)
-    return len(tickets), sheet
+    count = 0
+    with _Sheet(sheet) as pages:
+        for person in people:
+            image = ticket_image(person, event_name, event_date)
+            name = file_name(person)
+            _remove_tickets_of(folder, person["id"], keep=name)
+            image.save(folder / name)
+            pages.add(image)
+            count += 1
+    return count, sheet
 
 
 def remove_tickets(folder: Path, people: Iterable[dict[str, Any]]) -> int:
@@ -153,19 +154,84 @@ def _remove_tickets_of(folder: Path, attendee_id: int, keep: str = "") -> int:
     return removed
 
 
-def _sheet_pages(tickets: list[Image.Image]) -> list[Image.Image]:
-    """Lay tickets out 3 by 3 on A4 at 300 dpi (QRs about 5 cm wide), with room to cut."""
-    cols, rows, width = 3, 3, 760
-    height = width * TICKET_SIZE[1] // TICKET_SIZE[0]
-    margin_x = (A4_300DPI[0] - cols * width) // 2
-    margin_y = (A4_300DPI[1] - rows * height) // 2
-    pages = []
-    for start in range(0, max(len(tickets), 1), cols * rows):
-        page = Image.new("L", A4_300DPI, 255)
-        draw = ImageDraw.Draw(page)
-        for slot, ticket in enumerate(tickets[start:start + cols * rows]):
-            x, y = margin_x + (slot % cols) * width, margin_y + (slot // cols) * height
-            page.paste(ticket.resize((width, height)), (x, y))
-            draw.rectangle((x, y, x + width - 1, y + height - 1), outline=190)
-        pages.append(page.convert("RGB"))
-    return pages
+class _Sheet:
+    """sheet.pdf written a page at a time: tickets laid out 3 by 3 on A4 at 300 dpi (QRs about 5 cm
+    wide), with room to cut.
+
+    Each finished page goes into the file as a JPEG at once and is let go: Pillow's PDF writer wants
+    every page in memory, and an A4 page is 26 MB per nine people, so the sheet took 1.2 GB for the
+    demo's 251 people and ran a laptop out of memory for a few thousand."""
+
+    COLS, ROWS, WIDTH = 3, 3, 760
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.height = self.WIDTH * TICKET_SIZE[1] // TICKET_SIZE[0]
+        self.margin = ((A4_300DPI[0] - self.COLS * self.WIDTH) // 2, (A4_300DPI[1] - self.ROWS * self.height) // 2)
+        self.page: Image.Image | None = None
+        self.slot = 0
+        self.offsets: list[int] = []  # of objects 3, 4, ...: per page an image, its drawing, the page
+        self.file: Any = None
+
+    def __enter__(self) -> "_Sheet":
+        self.file = open(self.path, "wb")
+        self.file.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        return self
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        try:
+            if exc_type is None:
+                if self.page is not None or not self.offsets:
+                    self._finish_page()  # the last page, or one blank page for a list of nobody
+                self._finish_file()
+        finally:
+            self.file.close()
+
+    def add(self, ticket: Image.Image) -> None:
+        """Place a ticket in the next slot, starting a page when the last one is full."""
+        if self.page is None:
+            self.page = Image.new("L", A4_300DPI, 255)
+        x = self.margin[0] + (self.slot % self.COLS) * self.WIDTH
+        y = self.margin[1] + (self.slot // self.COLS) * self.height
+        self.page.paste(ticket.convert("L").resize((self.WIDTH, self.height)), (x, y))
+        ImageDraw.Draw(self.page).rectangle((x, y, x + self.WIDTH - 1, y + self.height - 1), outline=190)
+        self.slot += 1
+        if self.slot == self.COLS * self.ROWS:
+            self._finish_page()
+
+    def _finish_page(self) -> None:
+        """Write the page (a blank one when none was started) as three objects, and let it go."""
+        page = self.page or Image.new("L", A4_300DPI, 255)
+        jpeg = io.BytesIO()
+        page.save(jpeg, "JPEG", quality=90)
+        width, height = (round(side * 72 / 300, 2) for side in page.size)
+        first = len(self.offsets) + 3
+        self._object(b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+                     b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n" % (*page.size, len(jpeg.getvalue()))
+                     + jpeg.getvalue() + b"\nendstream")
+        drawing = b"q %.2f 0 0 %.2f 0 0 cm /Ticket Do Q" % (width, height)
+        self._object(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(drawing), drawing))
+        self._object(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /XObject "
+                     b"<< /Ticket %d 0 R >> >> /Contents %d 0 R >>" % (width, height, first, first + 1))
+        self.page, self.slot = None, 0
+
+    def _object(self, body: bytes, number: int | None = None) -> None:
+        """One numbered object at the end of the file (3, 4, ... unless `number` is given)."""
+        if number is None:
+            self.offsets.append(self.file.tell())
+            number = len(self.offsets) + 2
+        self.file.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+
+    def _finish_file(self) -> None:
+        """The catalog and the page list (objects 1 and 2), the cross-reference table, the trailer."""
+        heads = [self.file.tell()]
+        self._object(b"<< /Type /Catalog /Pages 2 0 R >>", 1)
+        heads.append(self.file.tell())
+        kids = b" ".join(b"%d 0 R" % number for number in range(5, len(self.offsets) + 3, 3))
+        self._object(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(self.offsets) // 3), 2)
+        table = self.file.tell()
+        self.file.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(self.offsets) + 3))
+        for offset in heads + self.offsets:
+            self.file.write(b"%010d 00000 n \n" % offset)
+        self.file.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+                        % (len(self.offsets) + 3, table))
