@@ -348,7 +348,9 @@ def _own_tickets(batch: ImportBatch, existing: dict[str, Any]) -> dict[str, Any]
     The attendance report and `kiosk attendees` list everyone with that code: the report edited in
     a spreadsheet (a few people added, a company fixed) and imported again was read as a new plain
     list, and everyone in it was added a second time, their check-ins left with the first. The
-    code is the ticket the kiosk printed for that very person, whichever platform they came from."""
+    code is the ticket the kiosk printed for that very person, whichever platform they came from,
+    when the row still names them (their email, or a word of their name): codes pasted onto the
+    wrong rows of a re-sorted sheet must not rename people and hand them each other's check-ins."""
     keys = {person.external_id for person in batch.people}
     by_code = {f"code:{row['ticket_code']}": row for key, row in existing.items() if key not in keys}
     own: dict[str, Any] = {}
@@ -357,7 +359,7 @@ def _own_tickets(batch: ImportBatch, existing: dict[str, Any]) -> dict[str, Any]
         if person.external_id in existing:
             continue
         row = next((by_code[code] for code in person.codes if code in by_code), None)
-        if row is not None and row["id"] not in taken:
+        if row is not None and row["id"] not in taken and _plausibly_same(row, person):
             own[person.external_id] = row
             taken.add(row["id"])
     return own

@@ -197,3 +197,18 @@ def test_tickets_of_a_laptop_that_died_scan_where_its_report_was_imported(empty_
         assert second.scan("K1-AAAAAAAA-BBBBBBBBBBBBB").json()["result"] == "invalid_code"  # forged: refused
     finally:
         second.stop()
+
+
+def test_kiosk_codes_pasted_onto_the_wrong_rows_rename_nobody(empty_server, tmp_path: Path) -> None:
+    """A sheet re-sorted after its ticket codes were pasted in holds each code beside someone else:
+    such a row is not taken for the code's owner, whose name and check-in stay theirs."""
+    upload(empty_server, "plain.csv")
+    people = by_name(empty_server)
+    ada, grace = people["Ada Lovelace"], people["Grace Hopper"]
+    assert empty_server.scan(ada["ticket_code"]).status_code == 201
+    path = tmp_path / "mixed.csv"
+    path.write_text(f"Name,Email,ticket_code\nAlan Turing,alan@example.org,{ada['ticket_code']}\n", encoding="utf-8")
+    assert upload(empty_server, "mixed.csv", path=path).status_code == 200
+    after = by_name(empty_server)
+    assert after["Ada Lovelace"]["id"] == ada["id"] and after["Ada Lovelace"]["checked_in_at"]
+    assert after["Grace Hopper"]["id"] == grace["id"] and not after["Alan Turing"]["checked_in_at"]
