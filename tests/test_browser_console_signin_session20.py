@@ -3,7 +3,9 @@ so with the way back in, and after signing in again the walk-in is still there t
 
 from __future__ import annotations
 
+import contextlib
 import re
+from typing import Any, Iterator
 
 from playwright.sync_api import expect
 
@@ -13,13 +15,22 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 WALK_IN = {"#walkin-name": "Zoë Walkington", "#walkin-email": "zoe.w@example.org", "#walkin-company": "Acme", "#walkin-guests": "2"}
 
 
-def test_a_walk_in_typed_when_the_sign_in_ended_is_kept_through_signing_in_again(server, chromium):
+@contextlib.contextmanager
+def phone_console(server: Any, chromium: Any) -> Iterator[tuple[Any, Any, Any]]:
+    """(context, page, console watcher) of a phone signed in as a volunteer, its console Live."""
     context = new_context(chromium, server, **PHONE)
     try:
         page = context.new_page()
         watch = watch_page(page)
         pin_login(page, "volunteer")
         expect(page.locator("#connection")).to_have_text("Live")
+        yield context, page, watch
+    finally:
+        context.close()
+
+
+def test_a_walk_in_typed_when_the_sign_in_ended_is_kept_through_signing_in_again(server, chromium):
+    with phone_console(server, chromium) as (context, page, watch):
         page.locator("#search").fill("zoe")
         expect(page.locator("#search-status")).to_contain_text("match")
         for field, value in WALK_IN.items():
@@ -52,19 +63,12 @@ def test_a_walk_in_typed_when_the_sign_in_ended_is_kept_through_signing_in_again
         expect(page.locator("#walkin-name")).to_have_value("")
         assert [p["guests"] for p in server.people() if p["name"] == "Zoë Walkington"] == [2]
         watch.assert_clean()
-    finally:
-        context.close()
 
 
 def test_a_card_action_after_the_sign_in_ended_says_so_and_works_once_signed_in_elsewhere(server, chromium):
     """Signed in again in another tab: the open console's next press goes through, and it is Live again."""
     person = server.people()[12]
-    context = new_context(chromium, server, **PHONE)
-    try:
-        page = context.new_page()
-        watch = watch_page(page)
-        pin_login(page, "volunteer")
-        expect(page.locator("#connection")).to_have_text("Live")
+    with phone_console(server, chromium) as (context, page, watch):
         page.locator("#search").fill(person["email"])
         card = page.locator(f'#results > li[data-id="{person["id"]}"]')
         expect(card).to_have_attribute("data-status", "expected")
@@ -78,34 +82,23 @@ def test_a_card_action_after_the_sign_in_ended_says_so_and_works_once_signed_in_
         expect(card).to_have_attribute("data-status", "checked-in")
         expect(page.locator("#connection")).to_have_text("Live", timeout=20_000)  # its socket came back signed in
         watch.assert_clean()
-    finally:
-        context.close()
 
 
 def test_logging_out_leaves_no_typed_walk_in_for_the_next_person(server, chromium):
-    context = new_context(chromium, server, **PHONE)
-    try:
-        page = context.new_page()
-        pin_login(page, "volunteer")
+    with phone_console(server, chromium) as (context, page, watch):
         page.locator("#walkin-name").fill("Somebody Private")
         page.get_by_role("button", name="Log out").click()
         page.wait_for_url(re.compile(r"/login$"))
         pin_login(page, "volunteer")
         expect(page.locator("#connection")).to_have_text("Live")
         expect(page.locator("#walkin-name")).to_have_value("")
-    finally:
-        context.close()
 
 
 def test_a_search_filled_from_the_feed_is_there_again_after_signing_in(server, chromium):
     """A name tapped in the live feed fills the search as if typed: it too survives the login page."""
     person = server.people()[7]
     server.scan(person["ticket_code"])
-    context = new_context(chromium, server, **PHONE)
-    try:
-        page = context.new_page()
-        watch = watch_page(page)
-        pin_login(page, "volunteer")
+    with phone_console(server, chromium) as (context, page, watch):
         page.locator("#feed .feed-name").filter(has_text=person["name"]).click()
         card = page.locator(f'#results > li[data-id="{person["id"]}"]')
         expect(card).to_be_visible()
@@ -119,5 +112,3 @@ def test_a_search_filled_from_the_feed_is_there_again_after_signing_in(server, c
         expect(page.locator("#search")).to_have_value(person["name"])
         expect(card).to_be_visible()
         watch.assert_clean()
-    finally:
-        context.close()

@@ -8,41 +8,23 @@ badge printed as well: two badges for one reprint, the second one nobody collect
 from __future__ import annotations
 
 import time
-from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from conftest import Server, start_in_process, wait_until, write_config
+from conftest import wait_until
+from test_print_queue import two_printers  # noqa: F401  (fixture: printer A tied to door-1, B to nothing)
 
 try:
-    from tests.fake_printer import FakePrinter
     from tests.escpos_decode import qr_texts
 except ModuleNotFoundError:
-    from fake_printer import FakePrinter
     from escpos_decode import qr_texts
 
 pytestmark = pytest.mark.timeout(40)
 
 
-@pytest.fixture
-def door_and_spare(tmp_path: Path) -> Iterator[tuple[Server, FakePrinter, FakePrinter]]:
-    """Printer A tied to door-1, printer B tied to nothing."""
-    with FakePrinter() as a, FakePrinter() as b:
-        path = write_config(tmp_path / "two", printer='backend = "none"')
-        tables = f'[printers.A]\n{a.config(stations=("door-1",))}\n\n[printers.B]\n{b.config()}\n'
-        path.write_text(path.read_text().replace('[printer]\nbackend = "none"\n', tables))
-        srv = start_in_process(path)
-        srv.seed_demo()
-        try:
-            yield srv, a, b
-        finally:
-            srv.stop()
-
-
-def test_the_badge_waiting_at_a_dead_printer_does_not_print_after_a_reprint_elsewhere(door_and_spare):
+def test_the_badge_waiting_at_a_dead_printer_does_not_print_after_a_reprint_elsewhere(two_printers):
     """Exactly one badge for the person, from B; none from A once it is back; A prints what comes next."""
-    srv, a, b = door_and_spare
+    srv, a, b = two_printers
     a.refuse()
     person, next_one = srv.people()[50:52]
     assert srv.scan(person["ticket_code"], station="door-1").status_code == 201
