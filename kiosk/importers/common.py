@@ -184,16 +184,32 @@ def join_name(*parts: str) -> str:
     return " ".join(part for part in parts if part)
 
 
+# Chinese, Japanese and Korean letters: Han ideographs (with their extensions and 々), kana, Hangul.
+_EAST_ASIAN = re.compile("[\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u1100-\u11ff"
+                         "\u3130-\u318f\uac00-\ud7af\U00020000-\U0003134f]+")
+
+
+def full_name(first: str, last: str) -> str:
+    """The name as its owner writes it, from a given and a family name column.
+
+    "Ada Lovelace"; but a Chinese, Japanese or Korean name is written family name first and
+    without a space: given 小明 and family 王 is 王小明 (read as "小明 王", the badge and the
+    volunteers' search showed it backwards). The greeting still uses the given name."""
+    if first and last and _EAST_ASIAN.fullmatch(first) and _EAST_ASIAN.fullmatch(last):
+        return last + first
+    return join_name(first, last)
+
+
 def person_name(table: Table, row: Row, full: str, first: str, last: str) -> tuple[str, str, str]:
     """(name, first, last) from whichever of full name / first / last the row has; never empty."""
-    name = full or join_name(first, last)
+    name = full or full_name(first, last)
     if not name:
         raise fail(table, row, "the name is empty")
     if not first and not last:
         family_first = _family_comma_given(name)
         if family_first:
             last, first = family_first
-            return join_name(first, last), first, last
+            return full_name(first, last), first, last
         first, last = split_name(name)
     return name, first, last
 

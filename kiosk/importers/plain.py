@@ -21,7 +21,7 @@ from ..platform_codes import plain_key
 from ..textnorm import fold
 from .answered import submission_times
 from .common import (
-    Columns, RowParser, answers_no, build_person, fail, find_company, header_key, is_attending, join_name,
+    Columns, RowParser, answers_no, build_person, fail, find_company, full_name, header_key, is_attending,
     normalise_email, parse_count, person_name, single_code,
 )
 from .model import ImportedPerson
@@ -306,7 +306,7 @@ def _answered_again(columns: Columns, emails: tuple[int, ...], fulls: tuple[int,
     rows: dict[tuple[str, str], list[Row]] = {}
     for row in columns.table.rows:
         email = normalise_email(columns.first_filled(row, emails))
-        name = fold(" ".join((_full_name(columns, row, fulls) or join_name(*columns.cells(row, first, last))).split()))
+        name = fold(" ".join((_full_name(columns, row, fulls) or full_name(*columns.cells(row, first, last))).split()))
         if email and name:
             rows.setdefault((email, name), []).append(row)
     again: set[int] = set()
