@@ -134,12 +134,15 @@ class LoginLimiter:
     address (the venue's NAT: everyone) out for five minutes.
 
     All addresses together: at most `overall` wrong PINs per `overall_window` seconds. Past that,
-    every address that has tried a PIN within `window` waits for the oldest of them to age out, so
-    many addresses guess no faster than `overall` a minute after their first try each. An address
-    with no recent attempt (a volunteer's phone) still gets its PIN tried: the cap must not let a
-    dozen self-assigned addresses keep the volunteers out all evening. No role can be blamed for a
-    wrong PIN (it matches none), so the cap is one for all roles. Pairing links and bearer tokens
-    are not PIN logins and are never held up.
+    every address that has tried a PIN within `window` waits until the count is below it again. An
+    address with no recent attempt (a volunteer's phone) still gets its PIN tried, out of
+    `newcomers` more places: a dozen self-assigned addresses must not keep the volunteers out all
+    evening. Once those are taken too, every address waits, a new one included, so no number of
+    addresses guesses faster than `overall + newcomers` a window (each attempt from a new address
+    used to be tried: 300 addresses, 300 PINs in 5 s). When the guessing stops, everybody's PIN is
+    tried again within `overall_window`. No role can be blamed for a wrong PIN (it matches none), so
+    the cap is one for all roles. Pairing links and bearer tokens are not PIN logins and are never
+    held up.
 
     An attempt counts from the moment it is let through (`blocked()` answering False), not when
     its PIN turns out wrong: under gevent a thousand requests could otherwise all pass `blocked()`
@@ -147,9 +150,11 @@ class LoginLimiter:
     expired form) stops counting after `pending` seconds."""
 
     def __init__(self, free: int = 5, window: float = 300, max_delay: float = 60, overall: int = 20,
-                 overall_window: float = 60, pending: float = 10, clock: Callable[[], float] = time.monotonic) -> None:
+                 overall_window: float = 60, pending: float = 10, newcomers: int = 10,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.free, self.window, self.max_delay = free, window, max_delay
         self.overall, self.overall_window, self.pending = overall, overall_window, pending
+        self.newcomers = newcomers
         self.clock = clock
         self._attempts: dict[str, list[list[float]]] = {}  # address -> [[time, confirmed], ...], oldest first
         self._everyone: list[list[float]] = []             # the same attempts, all addresses, oldest first
@@ -167,12 +172,10 @@ class LoginLimiter:
             attempts = self._recent(key, now)
             self._everyone = [a for a in self._everyone
                               if a[0] > now - (self.overall_window if a[1] else self.pending)]
-            waits = [0.0]
+            waits = [self._room_in(now, self.overall if attempts else self.overall + self.newcomers)]
             if len(attempts) >= self.free:
                 delay = min(2.0 ** (len(attempts) - self.free), self.max_delay)
                 waits.append(attempts[-1][0] + delay - now)
-            if attempts and len(self._everyone) >= self.overall:
-                waits.append(min(a[0] + (self.overall_window if a[1] else self.pending) for a in self._everyone) - now)
             wait = max(waits)
             if wait > 0:
                 return wait
@@ -207,6 +210,14 @@ class LoginLimiter:
             if pending is not None:
                 attempts.remove(pending)
                 self._everyone = [attempt for attempt in self._everyone if attempt is not pending]
+
+    def _room_in(self, now: float, limit: int) -> float:
+        """Seconds until fewer than `limit` attempts of all addresses count (0: there is room now):
+        when as many of the oldest to leave as put the count at `limit` or over have left."""
+        if len(self._everyone) < limit:
+            return 0.0
+        leaving = sorted(a[0] + (self.overall_window if a[1] else self.pending) for a in self._everyone)
+        return leaving[len(self._everyone) - limit] - now
 
     def _recent(self, key: str, now: float) -> list[list[float]]:
         return [a for a in self._attempts.get(key, []) if a[0] > now - (self.window if a[1] else self.pending)]
