@@ -21,7 +21,7 @@ from .checkin import MAX_NONCE_CHARS, Outcome
 from .db import DatabaseGone, is_busy, is_disk_full, is_disk_trouble
 from .importers.common import normalise_email
 from .importers.reading import MAX_FILE_BYTES
-from .textnorm import clean
+from .textnorm import clean, is_blank
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_JSON_BYTES = 1024 * 1024  # a JSON body of the API (a scan, a walk-in); imports take files up to the app's limit
@@ -345,7 +345,7 @@ def post_walk_in() -> Response:
     too_long = _too_long(name, "name") or _too_long(email, "email") or _too_long(company, "company")
     if too_long:
         return error(422, "invalid", too_long)
-    if not isinstance(name, str) or not clean(name):
+    if not isinstance(name, str) or is_blank(name):  # a Hangul filler alone is no name, as in an import
         return error(422, "invalid", "A walk-in needs a name.")
     if any(v is not None and not isinstance(v, str) for v in (email, company)):
         return error(422, "invalid", "Email and company must be text.")
