@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import os
 import socket
 from pathlib import Path
 
@@ -42,10 +43,18 @@ def _write_self_signed(cert_path: Path, key_path: Path) -> None:
             .add_extension(x509.SubjectAlternativeName(_names()), critical=False)
             .sign(key, hashes.SHA256()))
     key_path.parent.mkdir(parents=True, exist_ok=True)
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    key_path.chmod(0o600)
+    _write_private(key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write `data` to a file only its owner can read, from its first byte: written with the umask's
+    mode (0644) and narrowed afterwards, the key was readable by the laptop's other users meanwhile."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        os.fchmod(out.fileno(), 0o600)  # a key file left from before keeps its mode through O_CREAT
+        out.write(data)
 
 
 def _names() -> list:
