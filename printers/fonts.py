@@ -145,6 +145,14 @@ def _loadable(face: Face) -> bool:
     return True
 
 
+@lru_cache(maxsize=16)
+def _probe_font(face: Face) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """``face`` at the probe size, cached apart from the fonts text is drawn with. A char that no
+    font has is probed in every installed font (hundreds), and keeping each of them loaded for the
+    process's life took 40 MB of the print process for one emoji; the answers are cached anyway."""
+    return get_font.__wrapped__(face, _PROBE_SIZE)
+
+
 @lru_cache(maxsize=65536)
 def covers(face: Face, char: str) -> bool:
     """True when ``face`` draws ``char`` with a real glyph rather than .notdef."""
@@ -152,7 +160,7 @@ def covers(face: Face, char: str) -> bool:
         return True
     if not _loadable(face):
         return False
-    font = get_font(face, _PROBE_SIZE)
+    font = _probe_font(face)
     try:
         glyph, notdef = _signature(font, char), _signature(font, _NOTDEF_PROBE)
     except (OSError, ValueError, UnicodeEncodeError):
@@ -274,5 +282,5 @@ def reset() -> None:
     """Forget every cache, e.g. after KIOSK_FONT_DIR changed (tests)."""
     global _generation
     _generation += 1
-    for cached in (_index, chain, get_font, _loadable, covers, face_for):
+    for cached in (_index, chain, get_font, _loadable, _probe_font, covers, face_for):
         cached.cache_clear()
