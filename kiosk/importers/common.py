@@ -392,16 +392,21 @@ def single_code(columns: Columns, row: Row, index: int | None,
 def build_person(row: Row, names: tuple[str, str, str], *, email: str, company: str,
                  status: str, external_id: str, codes: list[str], ticket: str = "",
                  role_hints: Sequence[str] = (), attending: bool | None = None,
-                 guests: int = 0, named: bool = True) -> ImportedPerson:
+                 guests: int = 0, named: bool = True, refusal: str = "") -> ImportedPerson:
     """One person from raw cell texts, cleaned the same way for every platform.
 
     ``names`` comes from :func:`person_name`, called by the platform before it
     works out ids and codes so a row with several problems reports the same
     one first. ``attending`` defaults to what ``status`` says; platforms whose
     refusal lives in other columns (Tito's void, pretix's paid/blocked) pass it.
-    ``role_hints`` are extra cells, besides the ticket type, that may say speaker.
+    ``role_hints`` are extra cells, besides the ticket type, that may say speaker. ``refusal`` is
+    a "No" from a status column the platform does not know (statuses.other_refusals): it refuses
+    whatever the platform's own status says, and is shown beside it.
     """
     name, first, last = names
+    if refusal:
+        attending = False
+        status = f"{status}; {refusal}" if status else refusal
     return ImportedPerson(
         line=row.line,
         name=name,

@@ -28,6 +28,7 @@ from .common import (
 )
 from .model import ImportedPerson
 from .reading import Row
+from .statuses import other_refusals
 
 SOURCE = "eventbrite"
 
@@ -82,6 +83,7 @@ def row_parser(columns: Columns) -> RowParser:
         columns.require("name", "First Name")
     email = columns.find("Email", "Email Address", "Attendee Email", "E-Mail")
     status = columns.find(*STATUS_TITLES, "Status")
+    refused_by = other_refusals(columns, own=(status,))
     ticket_type = columns.find("Ticket Type", "Ticket", "Ticketart")
     company = find_company(columns, titles=("Company", "Company / Organization", "Organization",
                                             "Organisation", "Company Name", "Firma"))
@@ -154,7 +156,7 @@ def row_parser(columns: Columns) -> RowParser:
         company_text = next((value for value in attendee_cells(row, *company) if value), "")
         return build_person(
             row, names, named=named, email=email_text, company=company_text,
-            status=status_text, codes=keys, ticket=ticket,
+            status=status_text, refusal=refused_by(row), codes=keys, ticket=ticket,
             external_id=external_id(row, attendee_no, keys, order_no, names[0]))
 
     return parse

@@ -19,6 +19,7 @@ from ..platform_codes import luma_key_from_url
 from .common import Columns, RowParser, build_person, fail, find_company, person_name, single_code
 from .model import ImportedPerson
 from .reading import Row
+from .statuses import other_refusals
 
 SOURCE = "luma"
 
@@ -46,6 +47,7 @@ def row_parser(columns: Columns) -> RowParser:
         columns.require("name", "name")
     email = columns.find("email")
     status = columns.find("approval_status")
+    refused_by = other_refusals(columns, own=(status,))
     ticket_name = columns.find("ticket_name")
     qr_url = columns.find("qr_code_url")
     company = find_company(columns)
@@ -68,7 +70,7 @@ def row_parser(columns: Columns) -> RowParser:
         status_text, ticket = columns.cells(row, status, ticket_name)
         return build_person(
             row, names, named=named, email=email_text, company=columns.first_filled(row, company),
-            status=status_text, external_id=f"{SOURCE}:{guest_id}", codes=check_in_codes(row),
+            status=status_text, refusal=refused_by(row), external_id=f"{SOURCE}:{guest_id}", codes=check_in_codes(row),
             ticket=ticket)
 
     return parse

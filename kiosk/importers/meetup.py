@@ -30,6 +30,7 @@ from .common import Columns, RowParser, build_person, fail, find_company, parse_
 from .plain import FULL_NAME_TITLES
 from .model import ImportedPerson, ImportFileError
 from .reading import Row
+from .statuses import other_refusals
 
 SOURCE = "meetup"
 
@@ -204,6 +205,7 @@ def row_parser(columns: Columns) -> RowParser:
     rsvp = columns.find(*RSVP_READ_TITLES)
     if translated:
         profile_url, rsvp = _profile_links(columns), _rsvp_by_answers(columns)
+    refused_by = other_refusals(columns, own=(rsvp,))
     guests = columns.find("Guests", "Guest count")
     title = columns.find("Title", "Role")
     email = columns.find("Email", "E-mail", "Email address")
@@ -230,7 +232,7 @@ def row_parser(columns: Columns) -> RowParser:
         status, member_title = columns.cells(row, rsvp, title)
         return build_person(
             row, names, email=columns.cell(row, email), company=columns.first_filled(row, company),
-            status=status, external_id=external_id(row), codes=[],
+            status=status, refusal=refused_by(row), external_id=external_id(row), codes=[],
             guests=parse_count(table, row, columns.cell(row, guests), "Guests"),
             role_hints=(member_title,))
 

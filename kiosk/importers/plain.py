@@ -21,11 +21,12 @@ from ..platform_codes import plain_key
 from ..textnorm import fold
 from .answered import submission_times
 from .common import (
-    Columns, RowParser, answers_no, build_person, fail, find_company, full_name, header_key, is_attending,
+    Columns, RowParser, answers_no, build_person, fail, find_company, full_name, header_key,
     normalise_email, parse_count, person_name, single_code,
 )
 from .model import ImportedPerson
 from .reading import Row
+from .statuses import judged_status, status_columns
 from .sections import OTHER_SECTION, REFUSED_SECTION, SPEAKER_SECTION, Section, sections as find_sections
 
 SOURCE = "csv"
@@ -74,35 +75,6 @@ _NAME_QUESTION = re.compile(r"(?=.*\bname\b)(?=.*(?:\?|\byour\b|\bfull\b))")
 NAME_QUESTION_UNLESS = ("company", "organisation", "organization", "employer", "user", "nick",
                         "file", "event", "team", "project", "business", "school", "university",
                         "first", "given", "last", "family", "surname", "middle")
-# Besides the obvious ones, the status titles platform exports use, for a list trimmed from one
-# (Eventbrite's "Attendee Status", Meetup's "RSVP", Luma's "approval_status", Tito's "Ticket State").
-STATUS_TITLES = ("Status", "RSVP", "Attending", "Attendance status", "Registration status",
-                 "Approval status", "Approval_status", "State", "Attendee status", "RSVP status",
-                 "Ticket status", "Ticket state", "Order status", "Payment status")
-# An attendee or order status titled in another language, as reports exported in the organiser's
-# language write it (Eventbrite translates its report's titles): German "Teilnehmerstatus", Dutch
-# "Status deelnemer", Portuguese "Status do participante", French "Statut du participant", Italian
-# "Stato del partecipante". A status word counts only beside a word for the attendee, the
-# registration, the order or the ticket: Spanish and Portuguese "Estado" and Italian "Stato" alone
-# are a state or country in an address ("Kuwait" holds "wait"), and "Membership status" or "Email
-# status" in an English list say nothing about coming ("Expired", "Pending"). French "Statut" alone
-# is the attendee's, as "Status" is.
-_STATUS_WORD = re.compile(r"status|\bstatut\b|\bstato\b|\bestado\b")
-_STATUS_OF = re.compile(r"teiln|anmeld|bestell|buchung|deelne|inschrijv|aanmeld|particip|partecip|inscri|iscri|"
-                        r"asist|pedido|entrada|ingresso|registr|reserv|réserv|prenot|commande|billet|bigliett|"
-                        r"ordine|ticket|attendee|attendance|rsvp|order|booking")
-# Statuses that say nothing about coming: a payment or a check-in; read only when nothing else is.
-_STATUS_OTHER_WORDS = ("zahlung", "pago", "pagamento", "paiement", "betaling", "payment", "check-in",
-                       "checkin")
-# A form's question whether the person comes to the event ("Will you attend?", "Are you coming?",
-# "Can you make it on the 12th?"), answered Yes / No / "No, I can't make it". Only a question that
-# ends there: "Have you attended before?", "Are you coming by car?" or "Will you attend the dinner
-# after the talks?" ask something else, and their "No" is no refusal.
-_ATTEND_QUESTION = re.compile(
-    r"^(?:will you (?:be )?|are you (?:still )?|can you (?:still )?|would you (?:be able to )?|do you (?:still )?plan to )"
-    r"(?:attend(?:ing)?|come|coming|make it|be there|join us)"
-    r"(?: (?:the |this |our |tonight's )?(?:event|meetup|meet-up|evening|session|talks?))?"
-    r"(?: on [^?]*| tonight)?\s*\??$")
 CODE_TITLES = ("Ticket code", "Code", "Barcode", "Barcode #", "QR code", "QR", "Ticket barcode",
                "Ticket ID", "Ticket number", "Ticket no", "Ticket #", "Ticket_code")
 # How many tickets a row stands for, in a list with one row per order rather than per person:
@@ -120,7 +92,7 @@ def row_parser(columns: Columns) -> RowParser:
     if not fulls and first is None:
         columns.require("name", "Name", "Full name", "First name")
     emails = _email_columns(columns, account_email)
-    statuses = _status_columns(columns)
+    statuses = status_columns(columns)
     code = columns.find(*CODE_TITLES)
     ticket_type = columns.find(*TICKET_TYPE_TITLES)
     role = columns.find("Role", "Attendee type")
@@ -173,7 +145,7 @@ def row_parser(columns: Columns) -> RowParser:
             raise fail(table, row, f"the name is {names[0]!r}, a number or a date: is the name column the right one?")
         email_text = columns.first_filled(row, emails)
         keys = door_codes(row)
-        status_text = _status_of(columns.cells(row, *statuses))
+        status_text = judged_status(columns.cells(row, *statuses))
         refused_here = not status_text and section is not None and section.kind == REFUSED_SECTION
         if refused_here:
             status_text = section.heading  # "Waitlist" above them, and no status of their own
@@ -203,29 +175,6 @@ def _guests_in_words(value: str) -> int:
     if answers_no(value) or value.strip().casefold() in _NO_GUEST:
         return 0
     return 1
-
-
-def _status_columns(columns: Columns) -> list[int]:
-    """Every column that says whether someone is coming: a list merged from two (a "Status" of
-    Member/Guest beside an "RSVP" of Yes/No) or a form's "Will you attend?" must not have its
-    no hidden by the first status column found."""
-    found = [columns.find(title) for title in STATUS_TITLES] + _localised_statuses(columns) + [
-        index for index, key in enumerate(columns.keys) if _ATTEND_QUESTION.search(key)]
-    return list(dict.fromkeys(index for index in found if index is not None))
-
-
-def _status_of(cells: tuple[str, ...]) -> str:
-    """The status a row is judged by: the first that refuses entry, else the first filled."""
-    filled = [cell for cell in cells if cell]
-    return next((cell for cell in filled if not is_attending(cell)), filled[0] if filled else "")
-
-
-def _localised_statuses(columns: Columns) -> list[int]:
-    """The status columns of a list titled in another language: the attendee's own status, a
-    status of something else (a payment, a check-in) never."""
-    return [index for index, key in enumerate(columns.keys)
-            if _STATUS_WORD.search(key) and (key == "statut" or _STATUS_OF.search(key))
-            and not any(word in key for word in _STATUS_OTHER_WORDS)]
 
 
 def _forms_account(columns: Columns) -> tuple[int | None, int | None]:

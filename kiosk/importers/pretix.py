@@ -51,6 +51,7 @@ from .common import (
 )
 from .model import ImportedPerson, ImportFileError
 from .reading import Row
+from .statuses import other_refusals
 
 SOURCE = "pretix"
 
@@ -226,6 +227,7 @@ def row_parser(columns: Columns) -> RowParser:
     lettered = api_statuses(columns, status)
     blocked = columns.find(*BLOCKED_TITLES)
     position = columns.find(*POSITION_TITLES)
+    refused_by = other_refusals(columns, own=(status, paid, blocked))
 
     def written_name(row: Row) -> str:
         """The attendee's name as the row writes it, whole or in parts ("" when none is asked)."""
@@ -304,6 +306,7 @@ def row_parser(columns: Columns) -> RowParser:
         person = build_person(
             row, name, named=named, email=columns.first_filled(row, emails),
             company=columns.first_filled(row, company), status=status_text, attending=attending,
+            refusal=refused_by(row),
             external_id=external_id(row, code, name[0]), codes=codes(row, code), ticket=ticket)
         person.placed = order is not None and not (columns.cell(row, position) or columns.cell(row, secret))
         return person

@@ -25,6 +25,7 @@ from .common import (
 )
 from .model import ImportedPerson
 from .reading import Row
+from .statuses import other_refusals
 
 SOURCE = "tito"
 
@@ -57,6 +58,7 @@ def row_parser(columns: Columns) -> RowParser:
     release = columns.find("Ticket", "Release", "Ticket Release")
     void = columns.find("Void Status", "Void")
     state = columns.find("Ticket State", "State")
+    refused_by = other_refusals(columns, own=(void, state))
     tags = columns.find("Tags", "Ticket Tags")
     ticket_url = columns.find("Unique Ticket URL", "Ticket URL")
 
@@ -89,7 +91,7 @@ def row_parser(columns: Columns) -> RowParser:
         ticket = columns.cell(row, release)
         return build_person(
             row, names, email=columns.cell(row, email), company=columns.first_filled(row, company),
-            status=status_text, attending=attending, external_id=key, codes=door_codes(row, key),
+            status=status_text, attending=attending, refusal=refused_by(row), external_id=key, codes=door_codes(row, key),
             ticket=ticket, role_hints=(columns.cell(row, tags),))
 
     return parse

@@ -1,0 +1,59 @@
+"""Lists from session 21's review of imports that let the wrong people in or lost what they said.
+
+Each test writes a small file shaped like the organiser's and imports it the way they do (`kiosk
+import`, or an upload to a real server), then looks at the list or scans at the door.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import run_kiosk, write_config
+from test_imports import by_name, upload_text
+from test_imports_session9 import statuses
+
+# --- 1. A platform's list with a status column of the organiser's ------------------------------
+
+# Eventbrite's numbers (so it is read as Eventbrite's, forced or detected), and an RSVP column the
+# organiser kept from a form: read by Eventbrite's own "Attendee Status" alone, Bob and Cy got in.
+EVENTBRITE_WITH_RSVP = (
+    "Order #,Attendee #,First Name,Last Name,Email,RSVP\r\n"
+    "589750179,740658283,Ada,Lovelace,ada@example.org,Yes\r\n"
+    "589750180,740658284,Bob,Byte,bob@example.org,No\r\n"
+    "589750181,740658285,Cy,Coder,cy@example.org,Declined\r\n")
+TITO_WITH_STATUS = (
+    "Ticket Reference,Ticket Full Name,Ticket Email,Status\r\n"
+    "ABCD-1,Ada Lovelace,ada@example.org,Attending\r\n"
+    "ABCD-2,Bob Byte,bob@example.org,Cancelled\r\n"
+    "ABCE-1,Cy Coder,cy@example.org,No\r\n")
+EXPECTED = {"Ada Lovelace": "attending", "Bob Byte": "not_attending", "Cy Coder": "not_attending"}
+
+
+@pytest.mark.parametrize("source,text", [("eventbrite", EVENTBRITE_WITH_RSVP), ("auto", EVENTBRITE_WITH_RSVP),
+                                         ("tito", TITO_WITH_STATUS), ("auto", TITO_WITH_STATUS)])
+def test_a_platform_list_with_its_own_status_column_refuses_those_it_says_are_not_coming(
+        source: str, text: str, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "door")
+    (tmp_path / "list.csv").write_text(text, encoding="utf-8")
+    result = run_kiosk(config, "import", str(tmp_path / "list.csv"), "--source", source, check=False)
+    assert result.returncode == 0, result.stderr
+    assert statuses(config) == EXPECTED
+
+
+def test_the_door_refuses_an_eventbrite_ticket_its_list_says_no_for(empty_server, tmp_path: Path) -> None:
+    answer = upload_text(empty_server, tmp_path, "report.csv", EVENTBRITE_WITH_RSVP)
+    assert answer.status_code == 200 and answer.json()["source"] == "eventbrite", answer.text
+    assert empty_server.scan("589750180740658284001").json()["result"] == "not_attending"
+    assert empty_server.scan("589750179740658283001").json()["result"] == "checked_in"
+    assert by_name(empty_server)["Bob Byte"]["platform_status"] == "No"
+
+
+def test_a_payment_status_beside_the_platforms_own_status_turns_nobody_away(tmp_path: Path) -> None:
+    """Eventbrite's Attendee Status says who comes; a payment still "Pending" (paying at the door) is no no."""
+    config = write_config(tmp_path / "door")
+    (tmp_path / "report.csv").write_text(
+        "Order #,Attendee #,Name,Email,Attendee Status,Payment Status\r\n"
+        "589750179,740658283,Ada Lovelace,ada@example.org,Attending,Pending\r\n", encoding="utf-8")
+    assert run_kiosk(config, "import", str(tmp_path / "report.csv"), check=False).returncode == 0
+    assert statuses(config) == {"Ada Lovelace": "attending"}
