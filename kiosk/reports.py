@@ -24,13 +24,17 @@ EXPORT_COLUMNS = ("id", "name", "email", "company", "role", "status", "platform_
 
 
 def attendee_rows(db: sqlite_utils.Database, event: Event) -> list[dict[str, Any]]:
-    """Every attendee of the event as plain dicts (the CLI's `attendees` and the export share this)."""
+    """Every attendee of the event as plain dicts (the CLI's `attendees` and the export share this),
+    arrival times at the evening's own UTC offset, so `kiosk attendees` and the report say the same
+    time for the same check-in (the list used to print it in UTC, an hour off a London summer report)."""
     rows = db.execute("SELECT * FROM attendees WHERE event_id = ? ORDER BY name COLLATE NOCASE, id", [event.id])
+    offset = datetime.fromisoformat(event.starts_at).tzinfo
     out = []
     for row in rows:
         data = dict(row)
         data["status"] = "attending" if data["attending"] else "not_attending"
         data["is_walk_in"] = bool(data["is_walk_in"])
+        data["checked_in_at"] = _at_offset(data["checked_in_at"], offset)
         out.append({key: data[key] for key in EXPORT_COLUMNS})
     return out
 
@@ -82,18 +86,12 @@ def _defuse(value: Any) -> Any:
     return "" if value is None else value
 
 
-def in_event_time(rows: list[dict[str, Any]], event: Event) -> list[dict[str, Any]]:
-    """The rows with arrival times at the evening's own UTC offset (its `starts_at`'s).
+def _at_offset(stamp: str | None, offset: tzinfo | None) -> str | None:
+    """An ISO 8601 time moved to `offset`, keeping its milliseconds; None (not arrived) stays None.
 
     Times are stored in UTC; an organiser reading a June report of a London evening would
     otherwise see every arrival an hour early (18:05 for someone who came at 19:05 BST).
     """
-    offset = datetime.fromisoformat(event.starts_at).tzinfo
-    return [{**row, "checked_in_at": _at_offset(row["checked_in_at"], offset)} for row in rows]
-
-
-def _at_offset(stamp: str | None, offset: tzinfo | None) -> str | None:
-    """An ISO 8601 time moved to `offset`, keeping its milliseconds; None (not arrived) stays None."""
     if not stamp or offset is None:
         return stamp
     return datetime.fromisoformat(stamp).astimezone(offset).isoformat(timespec="milliseconds")
@@ -101,7 +99,7 @@ def _at_offset(stamp: str | None, offset: tzinfo | None) -> str | None:
 
 def attendance(db: sqlite_utils.Database, event: Event, fmt: str = "csv") -> bytes:
     """The attendance report in one of FORMATS: one row per person with arrival time and station."""
-    rows = in_event_time(attendee_rows(db, event), event)
+    rows = attendee_rows(db, event)
     if fmt == "json":
         return json.dumps({"event": event.public(), "headcount": headcount(db, event), "attendees": rows},
                           ensure_ascii=False, indent=1).encode("utf-8")

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import csv
+import io
+import json
+
 import pytest
-from conftest import run_kiosk, write_config
+from conftest import run_kiosk, start_in_process, write_config
 from test_imports import by_name, upload_text
 from test_imports_session9 import statuses
 
@@ -57,3 +61,26 @@ def test_a_payment_status_beside_the_platforms_own_status_turns_nobody_away(tmp_
         "589750179,740658283,Ada Lovelace,ada@example.org,Attending,Pending\r\n", encoding="utf-8")
     assert run_kiosk(config, "import", str(tmp_path / "report.csv"), check=False).returncode == 0
     assert statuses(config) == {"Ada Lovelace": "attending"}
+
+
+# --- 2. One check-in, one time ------------------------------------------------------------------
+
+def test_kiosk_attendees_prints_a_check_in_at_the_time_the_report_gives_it(tmp_path: Path) -> None:
+    """A London evening in July is on BST: `kiosk attendees` printed 17:05+00:00 for someone the
+    attendance report (and the wall clock) had at 18:05+01:00."""
+    config = write_config(tmp_path / "door")
+    config.write_text(config.read_text().replace("2026-11-26T18:30:00+00:00", "2026-07-16T18:30:00+01:00"))
+    (tmp_path / "list.csv").write_text("Name,Email\r\nAda Lovelace,ada@example.org\r\n", encoding="utf-8")
+    run_kiosk(config, "import", str(tmp_path / "list.csv"))
+    server = start_in_process(config)
+    try:
+        assert server.scan(server.people()[0]["ticket_code"]).status_code == 201
+    finally:
+        server.stop()
+    as_json = json.loads(run_kiosk(config, "attendees", "--format", "json").stdout)[0]["checked_in_at"]
+    as_csv = next(csv.DictReader(io.StringIO(run_kiosk(config, "attendees").stdout)))["checked_in_at"]
+    run_kiosk(config, "export", str(tmp_path / "report.json"))
+    reported = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["attendees"][0]["checked_in_at"]
+    assert reported.endswith("+01:00"), reported
+    assert as_json == as_csv == reported
+
