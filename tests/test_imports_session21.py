@@ -84,3 +84,19 @@ def test_kiosk_attendees_prints_a_check_in_at_the_time_the_report_gives_it(tmp_p
     assert reported.endswith("+01:00"), reported
     assert as_json == as_csv == reported
 
+
+# --- 3. A cell with two addresses ----------------------------------------------------------------
+
+def test_a_cell_with_two_addresses_keeps_the_first_and_search_finds_it(empty_server, tmp_path: Path) -> None:
+    """"ana@x.com; ben@y.com" was no address at all: Ana was stored without one and no search by
+    email found her."""
+    text = ('Name,Email\r\nAna Silva,"ana@example.org; ben@example.net"\r\n'
+            'Cleo Park,"cleo@example.org, dan@example.net"\r\n'
+            'Fay Lee,"Fay Lee <fay@example.org>, Gus <gus@example.net>"\r\n'
+            'Hal Ng,hal@example.org;\r\n')
+    assert upload_text(empty_server, tmp_path, "list.csv", text).status_code == 200
+    emails = {name: person["email"] for name, person in by_name(empty_server).items()}
+    assert emails == {"Ana Silva": "ana@example.org", "Cleo Park": "cleo@example.org", "Fay Lee": "fay@example.org",
+                      "Hal Ng": "hal@example.org"}
+    found = empty_server.get("/api/attendees?q=ana@example.org", "volunteer").json()["attendees"]
+    assert [person["name"] for person in found] == ["Ana Silva"]

@@ -268,6 +268,18 @@ def normalise_email(value: str) -> str | None:
     return email
 
 
+def email_in_cell(value: str) -> str | None:
+    """The address an import stores for a cell: the cell's one address, else the first of the
+    several a cell may hold ("ana@x.com; ben@y.com", "ana@x.com, ben@y.com", "Ana <ana@x.com>,
+    Ben <ben@y.com>", "ana@x.com ben@y.com"), None when there is none.
+
+    Read whole, such a cell was no address at all: the person was stored without one, keyed by
+    name alone and not found by a search for either address. The first is the row's own person's,
+    as a family or a colleague's address comes after it."""
+    parts = (*re.split(r"[;,]", value), *value.split())  # "ana@x.com;" is ana@x.com, not the whole cell
+    return next((email for email in map(normalise_email, parts) if email), None)
+
+
 def is_attending(status: str) -> bool:
     """Whether a platform status lets someone in; an empty status means yes.
 
@@ -412,7 +424,7 @@ def build_person(row: Row, names: tuple[str, str, str], *, email: str, company: 
         name=name,
         first_name=first,
         last_name=last,
-        email=normalise_email(email),
+        email=email_in_cell(email),
         company=nonempty(company),
         attending=is_attending(status) if attending is None else attending,
         platform_status=status,

@@ -21,8 +21,8 @@ from ..platform_codes import plain_key
 from ..textnorm import fold
 from .answered import submission_times
 from .common import (
-    Columns, RowParser, answers_no, build_person, fail, find_company, full_name, header_key,
-    normalise_email, parse_count, person_name, single_code,
+    Columns, RowParser, answers_no, build_person, email_in_cell, fail, find_company, full_name,
+    header_key, parse_count, person_name, single_code,
 )
 from .model import ImportedPerson
 from .reading import Row
@@ -154,7 +154,7 @@ def row_parser(columns: Columns) -> RowParser:
         return build_person(
             row, names, email=email_text, company=columns.first_filled(row, company),
             status=status_text, attending=False if refused_here else None,
-            external_id=external_id(names[0], normalise_email(email_text), keys), codes=keys,
+            external_id=external_id(names[0], email_in_cell(email_text), keys), codes=keys,
             guests=guest_count(row),
             ticket=ticket, role_hints=hints)
 
@@ -232,7 +232,7 @@ def _email_columns(columns: Columns, account: int | None) -> tuple[int, ...]:
 def _shared_emails(columns: Columns, emails: tuple[int, ...], left_out: set[int]) -> set[str]:
     """Addresses on more than one row of the file (read once, before any row is parsed), rows
     answered again (`left_out`, by line) aside."""
-    counts = Counter(normalise_email(columns.first_filled(row, emails)) for row in columns.table.rows
+    counts = Counter(email_in_cell(columns.first_filled(row, emails)) for row in columns.table.rows
                      if row.line not in left_out)
     return {address for address, count in counts.items() if address and count > 1}
 
@@ -254,7 +254,7 @@ def _answered_again(columns: Columns, emails: tuple[int, ...], fulls: tuple[int,
     answered = submission_times(columns)
     rows: dict[tuple[str, str], list[Row]] = {}
     for row in columns.table.rows:
-        email = normalise_email(columns.first_filled(row, emails))
+        email = email_in_cell(columns.first_filled(row, emails))
         name = fold(" ".join((_full_name(columns, row, fulls) or full_name(*columns.cells(row, first, last))).split()))
         if email and name:
             rows.setdefault((email, name), []).append(row)
