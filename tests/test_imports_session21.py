@@ -100,3 +100,24 @@ def test_a_cell_with_two_addresses_keeps_the_first_and_search_finds_it(empty_ser
                       "Hal Ng": "hal@example.org"}
     found = empty_server.get("/api/attendees?q=ana@example.org", "volunteer").json()["attendees"]
     assert [person["name"] for person in found] == ["Ana Silva"]
+
+
+# --- 4. A hand-made sheet's own yes/no titles ---------------------------------------------------
+
+@pytest.mark.parametrize("title", ["Attendance", "Going", "Going?", "Coming?", "Will attend", "Are you going?"])
+def test_a_sheets_going_column_refuses_those_it_says_no_for(title: str, tmp_path: Path) -> None:
+    """Not read as a status at all: Bob (No) and Cy (Not attending) were expected and let in."""
+    config = write_config(tmp_path / "door")
+    (tmp_path / "rsvps.csv").write_text(
+        f"Name,Email,{title}\r\nAda Lovelace,ada@example.org,Yes\r\nBob Byte,bob@example.org,No\r\n"
+        "Cy Coder,cy@example.org,Not attending\r\n", encoding="utf-8")
+    assert run_kiosk(config, "import", str(tmp_path / "rsvps.csv"), check=False).returncode == 0
+    assert statuses(config) == EXPECTED
+
+
+def test_a_question_about_going_somewhere_else_refuses_nobody(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "door")
+    (tmp_path / "form.csv").write_text(
+        "Name,Email,Are you going to the after-party?\r\nAda Lovelace,ada@example.org,No\r\n", encoding="utf-8")
+    assert run_kiosk(config, "import", str(tmp_path / "form.csv"), check=False).returncode == 0
+    assert statuses(config) == {"Ada Lovelace": "attending"}

@@ -17,9 +17,12 @@ from .reading import Row
 
 # Besides the obvious ones, the status titles platform exports use, for a list trimmed from one
 # (Eventbrite's "Attendee Status", Meetup's "RSVP", Luma's "approval_status", Tito's "Ticket State").
+# And the titles an organiser gives a hand-made sheet's yes/no column ("Going?", "Attendance": "Not
+# attending"), which were not read at all: everyone marked No was let in.
 STATUS_TITLES = ("Status", "RSVP", "Attending", "Attendance status", "Registration status",
                  "Approval status", "Approval_status", "State", "Attendee status", "RSVP status",
-                 "Ticket status", "Ticket state", "Order status", "Payment status")
+                 "Ticket status", "Ticket state", "Order status", "Payment status",
+                 "Attendance", "Going", "Coming", "Will attend", "Attend")
 # An attendee or order status titled in another language, as reports exported in the organiser's
 # language write it (Eventbrite translates its report's titles): German "Teilnehmerstatus", Dutch
 # "Status deelnemer", Portuguese "Status do participante", French "Statut du participant", Italian
@@ -36,12 +39,12 @@ _STATUS_OF = re.compile(r"teiln|anmeld|bestell|buchung|deelne|inschrijv|aanmeld|
 _STATUS_OTHER_WORDS = ("zahlung", "pago", "pagamento", "paiement", "betaling", "payment", "check-in",
                        "checkin")
 # A form's question whether the person comes to the event ("Will you attend?", "Are you coming?",
-# "Can you make it on the 12th?"), answered Yes / No / "No, I can't make it". Only a question that
+# "Can you make it on the 12th?", "Are you going?"), answered Yes / No / "No, I can't make it". Only a question that
 # ends there: "Have you attended before?", "Are you coming by car?" or "Will you attend the dinner
 # after the talks?" ask something else, and their "No" is no refusal.
 _ATTEND_QUESTION = re.compile(
     r"^(?:will you (?:be )?|are you (?:still )?|can you (?:still )?|would you (?:be able to )?|do you (?:still )?plan to )"
-    r"(?:attend(?:ing)?|come|coming|make it|be there|join us)"
+    r"(?:attend(?:ing)?|come|coming|going|make it|be there|join us)"
     r"(?: (?:the |this |our |tonight's )?(?:event|meetup|meet-up|evening|session|talks?))?"
     r"(?: on [^?]*| tonight)?\s*\??$")
 
