@@ -121,3 +121,27 @@ def test_a_question_about_going_somewhere_else_refuses_nobody(tmp_path: Path) ->
         "Name,Email,Are you going to the after-party?\r\nAda Lovelace,ada@example.org,No\r\n", encoding="utf-8")
     assert run_kiosk(config, "import", str(tmp_path / "form.csv"), check=False).returncode == 0
     assert statuses(config) == {"Ada Lovelace": "attending"}
+
+
+# --- 5. A column named after the refusal, filled in for whom it applies --------------------------
+
+@pytest.mark.parametrize("title", ["Cancelled", "Canceled?", "Declined"])
+def test_a_cancelled_column_ticked_or_dated_refuses_and_one_left_blank_or_no_does_not(
+        title: str, tmp_path: Path) -> None:
+    """"Cancelled: Yes" was read as a yes (or not read at all) and everyone was let in."""
+    config = write_config(tmp_path / "door")
+    (tmp_path / "sheet.csv").write_text(
+        f"Name,Email,{title}\r\nAda Lovelace,ada@example.org,\r\nBob Byte,bob@example.org,Yes\r\n"
+        "Cy Coder,cy@example.org,2026-11-20\r\nDi Data,di@example.org,No\r\nEd Edge,ed@example.org,x\r\n",
+        encoding="utf-8")
+    assert run_kiosk(config, "import", str(tmp_path / "sheet.csv"), check=False).returncode == 0
+    assert statuses(config) == {"Ada Lovelace": "attending", "Bob Byte": "not_attending", "Cy Coder": "not_attending",
+                                "Di Data": "attending", "Ed Edge": "not_attending"}
+
+
+def test_a_cancelled_column_beside_a_platforms_status_refuses_too(empty_server, tmp_path: Path) -> None:
+    text = ("Ticket Reference,Ticket Full Name,Ticket Email,Cancelled\r\n"
+            "ABCD-1,Ada Lovelace,ada@example.org,\r\nABCD-2,Bob Byte,bob@example.org,TRUE\r\n")
+    assert upload_text(empty_server, tmp_path, "tito.csv", text).json()["source"] == "tito"
+    assert empty_server.scan("ABCD-2").json()["result"] == "not_attending"
+    assert empty_server.scan("ABCD-1").json()["result"] == "checked_in"

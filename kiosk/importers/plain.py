@@ -26,7 +26,7 @@ from .common import (
 )
 from .model import ImportedPerson
 from .reading import Row
-from .statuses import judged_status, status_columns
+from .statuses import judged_status, status_cells, status_columns
 from .sections import OTHER_SECTION, REFUSED_SECTION, SPEAKER_SECTION, Section, sections as find_sections
 
 SOURCE = "csv"
@@ -145,7 +145,7 @@ def row_parser(columns: Columns) -> RowParser:
             raise fail(table, row, f"the name is {names[0]!r}, a number or a date: is the name column the right one?")
         email_text = columns.first_filled(row, emails)
         keys = door_codes(row)
-        status_text = judged_status(columns.cells(row, *statuses))
+        status_text = judged_status(status_cells(columns, row, statuses))
         refused_here = not status_text and section is not None and section.kind == REFUSED_SECTION
         if refused_here:
             status_text = section.heading  # "Waitlist" above them, and no status of their own

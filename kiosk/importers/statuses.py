@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from .common import Columns, is_attending
+from .common import Columns, header_key, is_attending, says_no
 from .reading import Row
 
 # Besides the obvious ones, the status titles platform exports use, for a list trimmed from one
@@ -49,13 +49,33 @@ _ATTEND_QUESTION = re.compile(
     r"(?: on [^?]*| tonight)?\s*\??$")
 
 
+# A column titled with the refusal itself, filled in for whom it applies: a sheet's "Cancelled" ticked
+# (Yes, x, TRUE) or dated for those who cancelled. Read as a status, "Yes" was a yes and let them in.
+REFUSAL_TITLES = ("Cancelled", "Canceled", "Cancellation", "Declined", "Withdrawn", "Not coming")
+_REFUSAL_KEYS = frozenset(header_key(title) for title in REFUSAL_TITLES)
+_NOT_FILLED_IN = frozenset({"n/a", "na", "-", "none"})
+
+
 def status_columns(columns: Columns) -> list[int]:
     """Every column that says whether someone is coming: a list merged from two (a "Status" of
     Member/Guest beside an "RSVP" of Yes/No) or a form's "Will you attend?" must not have its
     no hidden by the first status column found."""
-    found = [columns.find(title) for title in STATUS_TITLES] + _localised_statuses(columns) + [
+    found = [columns.find(title) for title in (*STATUS_TITLES, *REFUSAL_TITLES)] + _localised_statuses(columns) + [
         index for index, key in enumerate(columns.keys) if _ATTEND_QUESTION.search(key)]
     return list(dict.fromkeys(index for index in found if index is not None))
+
+
+def status_cells(columns: Columns, row: Row, indices: Iterable[int]) -> tuple[str, ...]:
+    """The row's statuses in those columns, a refusal column's as its title when it is filled in
+    ("Cancelled" for a "Cancelled" of Yes or 2026-11-20; "" for No, blank or n/a)."""
+    return tuple(_as_status(columns, index, columns.cell(row, index)) for index in indices)
+
+
+def _as_status(columns: Columns, index: int, cell: str) -> str:
+    """A cell as a status: a refusal column's filled-in cell is that refusal, any other cell itself."""
+    if columns.unasked[index] not in _REFUSAL_KEYS:
+        return cell
+    return "" if says_no(cell) or cell.casefold() in _NOT_FILLED_IN or not cell else columns.titles[index].strip().rstrip("?")
 
 
 def judged_status(cells: tuple[str, ...]) -> str:
@@ -84,6 +104,6 @@ def other_refusals(columns: Columns, own: Iterable[int | None]) -> Callable[[Row
 
     def refusal(row: Row) -> str:
         """The first of the row's other statuses that refuses entry, "" when none does."""
-        return next((cell for cell in columns.cells(row, *others) if cell and not is_attending(cell)), "")
+        return next((cell for cell in status_cells(columns, row, others) if cell and not is_attending(cell)), "")
 
     return refusal
