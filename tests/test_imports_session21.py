@@ -104,7 +104,7 @@ def test_a_cell_with_two_addresses_keeps_the_first_and_search_finds_it(empty_ser
 
 # --- 4. A hand-made sheet's own yes/no titles ---------------------------------------------------
 
-@pytest.mark.parametrize("title", ["Attendance", "Going", "Going?", "Coming?", "Will attend", "Are you going?"])
+@pytest.mark.parametrize("title", ["Going", "Going?", "Coming?", "Will attend", "Are you going?"])
 def test_a_sheets_going_column_refuses_those_it_says_no_for(title: str, tmp_path: Path) -> None:
     """Not read as a status at all: Bob (No) and Cy (Not attending) were expected and let in."""
     config = write_config(tmp_path / "door")
@@ -113,6 +113,16 @@ def test_a_sheets_going_column_refuses_those_it_says_no_for(title: str, tmp_path
         "Cy Coder,cy@example.org,Not attending\r\n", encoding="utf-8")
     assert run_kiosk(config, "import", str(tmp_path / "rsvps.csv"), check=False).returncode == 0
     assert statuses(config) == EXPECTED
+
+
+def test_an_attendance_column_of_evenings_come_to_refuses_nobody(tmp_path: Path) -> None:
+    """A community's sheet counts the evenings each member came to; read as a status, its 0 (a
+    first-timer) was a no, and the newcomer was turned away at the door."""
+    config = write_config(tmp_path / "door")
+    (tmp_path / "members.csv").write_text(
+        "Name,Email,Attendance\r\nAda Lovelace,ada@example.org,12\r\nBob Byte,bob@example.org,0\r\n", encoding="utf-8")
+    assert run_kiosk(config, "import", str(tmp_path / "members.csv"), check=False).returncode == 0
+    assert statuses(config) == {"Ada Lovelace": "attending", "Bob Byte": "attending"}
 
 
 def test_a_question_about_going_somewhere_else_refuses_nobody(tmp_path: Path) -> None:

@@ -17,12 +17,14 @@ from .reading import Row
 
 # Besides the obvious ones, the status titles platform exports use, for a list trimmed from one
 # (Eventbrite's "Attendee Status", Meetup's "RSVP", Luma's "approval_status", Tito's "Ticket State").
-# And the titles an organiser gives a hand-made sheet's yes/no column ("Going?", "Attendance": "Not
-# attending"), which were not read at all: everyone marked No was let in.
+# And the titles an organiser gives a hand-made sheet's yes/no column ("Going?", "Will attend": "Not
+# attending"), which were not read at all: everyone marked No was let in. Not a bare "Attendance":
+# in a community's sheet that is as often a count of evenings come to, and its 0 would turn
+# first-timers away at the door.
 STATUS_TITLES = ("Status", "RSVP", "Attending", "Attendance status", "Registration status",
                  "Approval status", "Approval_status", "State", "Attendee status", "RSVP status",
                  "Ticket status", "Ticket state", "Order status", "Payment status",
-                 "Attendance", "Going", "Coming", "Will attend", "Attend")
+                 "Going", "Coming", "Will attend", "Attend")
 # An attendee or order status titled in another language, as reports exported in the organiser's
 # language write it (Eventbrite translates its report's titles): German "Teilnehmerstatus", Dutch
 # "Status deelnemer", Portuguese "Status do participante", French "Statut du participant", Italian
