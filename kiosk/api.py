@@ -515,9 +515,9 @@ def export() -> Response:
     if fmt not in reports.FORMATS:
         return error(400, "unknown_format", f"format must be one of {', '.join(reports.FORMATS)}")
     with state().store.read() as db:
-        event = events.by_slug(db, request.args["event"]) if request.args.get("event") else state().door.event
+        event = events.find(db, request.args["event"]) if request.args.get("event") else state().door.event
     if event is None:
-        return error(404, "not_found", "No event with that slug (`kiosk events` lists them).")
+        return error(404, "not_found", "No event with that slug, date or name (`kiosk events` lists them).")
     who = actor()
     with state().store.write() as db:
         audit.record(db, who, "export", event.id, format=fmt)

@@ -167,12 +167,13 @@ def warn_unknown(settings: config.Settings) -> None:
 
 
 def event_by_slug(db: Any, slug: str) -> Event:
-    """The event with this slug, or one error line listing the slugs there are (`kiosk events`)."""
-    known = {event.slug: event for event in events.all_events(db)}
-    if slug not in known:
-        there = ", ".join(known) if known else "none yet"
+    """The event with this slug (or date, or name: ``events.find``), or one error line listing the
+    slugs there are (`kiosk events`)."""
+    found = events.find(db, slug)
+    if found is None:
+        there = ", ".join(event.slug for event in events.all_events(db)) or "none yet"
         raise click.ClickException(f"no event {slug!r} in the database (see `kiosk events`); events: {there}")
-    return known[slug]
+    return found
 
 
 def say_event(event: Event) -> None:
@@ -449,8 +450,8 @@ def missing_sentence(summary: attendees.ImportSummary) -> str:
 def event_option() -> Any:
     """--event SLUG: read a past (or any) evening instead of the config's, without making it current."""
     return click.option("--event", "event_slug", metavar="SLUG",
-                        help="an event's slug (see `kiosk events`) instead of the config's [event]; "
-                             "it is read, not made current")
+                        help="an event's slug (see `kiosk events`), date (2026-11-26) or name instead of "
+                             "the config's [event]; it is read, not made current")
 
 
 @cli.command(name="attendees")

@@ -109,6 +109,24 @@ def by_slug(db: sqlite_utils.Database, slug: str) -> Event | None:
     return from_row(row) if row else None
 
 
+def find(db: sqlite_utils.Database, wanted: str) -> Event | None:
+    """The evening an organiser names: by its slug, its date (2026-11-26: one evening per date) or
+    its exact name in any case, when only one evening has it. `kiosk events` lists slugs, but an
+    organiser exporting last month types its date, and was told there was no such event."""
+    text = wanted.strip()
+    found = by_slug(db, text)
+    if found is None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        found = _only(db.execute("SELECT * FROM events WHERE substr(starts_at, 1, 10) = ?", [text]).fetchall())
+    if found is None and text:
+        found = _only([row for row in db.execute("SELECT * FROM events") if fold(row["name"]) == fold(text)])
+    return found
+
+
+def _only(rows: list[Any]) -> Event | None:
+    """The one evening among `rows`; None for none, or for several (a name used every month)."""
+    return from_row(rows[0]) if len(rows) == 1 else None
+
+
 def current(db: sqlite_utils.Database) -> Event:
     """The event the door is working on tonight."""
     row = db.execute("SELECT * FROM events WHERE is_current = 1").fetchone()
