@@ -47,7 +47,7 @@ class Event:
     def public(self) -> dict:
         """What any screen may show: no personal data in an event."""
         return {
-            "name": self.name, "starts_at": self.starts_at, "doors_open": self.doors_open,
+            "slug": self.slug, "name": self.name, "starts_at": self.starts_at, "doors_open": self.doors_open,
             "ends_at": self.ends_at, "venue": self.venue, "capacity": self.capacity,
             "date": self.date_label,
             "schedule": [{"time": t, "title": title} for t, title in self.schedule],

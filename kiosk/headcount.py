@@ -19,5 +19,6 @@ def headcount(db: sqlite_utils.Database, event: Event) -> dict[str, Any]:
         "capacity": capacity,
         "remaining": max(capacity - counts["checked_in"], 0) if capacity else None,
         "event": event.name,
+        "event_slug": event.slug,  # pages drawn for another evening reload on seeing it (web/static/js/evening.js)
     })
     return counts

@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 
 from browser import chromium, new_context, pw, quick_heartbeat, watch_page  # noqa: F401
 
-HEADCOUNT_KEYS = {"checked_in", "expected", "capacity", "walk_ins", "remaining", "event", "arrived_expected"}
+# event_slug: the evening counted (its date and name, as the display's heading), so a page follows a restart onto another
+HEADCOUNT_KEYS = {"checked_in", "expected", "capacity", "walk_ins", "remaining", "event", "event_slug", "arrived_expected"}
 
 
 def open_display(browser: Any, server: Any, **context_kwargs: Any):

@@ -3,12 +3,13 @@
 
 import { $, setText } from "./dom.js";
 import { LiveSocket } from "./live.js";
+import { followEvening } from "./evening.js";
 
 const AMBER_FROM = 0.85; // "nearly full" from 85% of capacity
 const door = $("#door");
 
 function render(counts) {
-  if (!counts || typeof counts.checked_in !== "number") return;
+  if (!counts || typeof counts.checked_in !== "number" || followEvening(counts)) return;
   const { checked_in: inside, expected = 0, capacity = 0, walk_ins: walkIns = 0 } = counts;
   setText($("#checked-in"), inside);
   setText($("#expected"), expected);

@@ -7,6 +7,8 @@ import { listenForScans } from "./scanner.js";
 import { CameraScanner } from "./camera.js";
 import { Outbox } from "./outbox.js";
 import { beep, setSoundEnabled, unlockOnGesture } from "./sounds.js";
+import { LiveSocket } from "./live.js";
+import { isOtherEvening } from "./evening.js";
 
 const REQUEST_TIMEOUT = 4000; // ms: longer than this and the person in front of us is told we saved it
 const SLOW_AFTER = 300;       // ms before "Checking…" shows: a fast answer should not flicker
@@ -188,6 +190,31 @@ function showIdle() {
   main.dataset.state = "idle";
   view.result.hidden = true;
   view.idle.hidden = false;
+  reloadIfOtherEvening();
+}
+
+// --- the evening ---
+
+let otherEvening = false; // the server now serves another evening than this page shows (js/evening.js)
+
+/**
+ * Load the page again for the evening the server serves now, once nobody is reading it: not over
+ * someone's greeting, the late refusals a volunteer has not dismissed yet (they live in this page
+ * only), the settings or a half-typed code. Saved scans wait in localStorage and survive it.
+ */
+function reloadIfOtherEvening() {
+  const busy = main.dataset.state !== "idle" || lateRefusals.length || $("#settings-dialog").open || $("#manual-code").value;
+  if (otherEvening && !busy) location.reload();
+}
+
+function watchEvening() {
+  new LiveSocket("/ws/headcount", {
+    heartbeat: true,
+    onMessage: (counts) => {
+      otherEvening = isOtherEvening(counts);
+      reloadIfOtherEvening();
+    },
+  }).start();
 }
 
 function firstName(attendee) {
@@ -268,6 +295,7 @@ function showLateRefusals() {
 function dismissLateRefusals() {
   lateRefusals.length = 0;
   showLateRefusals();
+  reloadIfOtherEvening();
 }
 
 function toast(text) {
@@ -358,6 +386,7 @@ function start() {
   $("#late-refusals-dismiss").addEventListener("click", dismissLateRefusals);
   outbox.start();
   startCameraIfWanted();
+  watchEvening();
 }
 
 start();

@@ -8,6 +8,7 @@ import { $, $$, clearOfStickyBar, h, setText, throttle, uuid } from "./dom.js";
 import { get, post, messageOf, NetworkError } from "./api.js";
 import { clearDrafts, keepDraft } from "./drafts.js";
 import { LiveSocket } from "./live.js";
+import { followEvening } from "./evening.js";
 import { Search } from "./search.js";
 import { refusalReason } from "./reasons.js";
 import { LiveFeed } from "./livefeed.js";
@@ -66,6 +67,7 @@ function livePath() {
 }
 
 function onLive(message) {
+  if (followEvening(message.headcount)) return; // the server moved to another evening: this page is last month's
   if (typeof message.server_time === "string") since = message.server_time;
   renderCounts(message.headcount);
   switch (message.type) {
