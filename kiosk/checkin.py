@@ -23,7 +23,7 @@ import sqlite_utils
 
 from printers import queue as print_queue
 
-from . import attendees, clock, platform_codes, tickets
+from . import attendees, clock, events, platform_codes, tickets
 from .audit import Actor, record
 from .events import Event
 from .headcount import headcount
@@ -38,6 +38,7 @@ MESSAGES = {
     "already_checked_in": "Welcome back{to}: you checked in at {time}.",
     "unknown_code": "We can't find this ticket for tonight. Please see a volunteer.",
     "other_event": "This ticket is for another evening. Please see a volunteer.",
+    "other_evening": "This ticket is for another evening: {name}, {date}. Please see a volunteer.",
     "invalid_code": "This code is not a valid ticket. Please see a volunteer.",
     "not_attending": "This ticket is not active (cancelled, declined or waitlisted). Please see a volunteer.",
     "capacity_reached": "The venue is full right now. Please see a volunteer.",
@@ -200,7 +201,7 @@ def _resolve(db: sqlite_utils.Database, event: Event, master: bytes, code: str,
         if not verdict.genuine:
             return None, refusal("invalid_code")
         if verdict.event_id != event.id:
-            return None, refusal("unknown_code", message=MESSAGES["other_event"])
+            return None, _other_evening(db, verdict.event_id)
         return None, refusal("unknown_code")
     keys = platform_codes.scan_keys(code)
     swapped = platform_codes.caps_lock_keys(code)  # the same read typed with Caps Lock on
@@ -357,6 +358,18 @@ def _party_before_check_in(db: sqlite_utils.Database, event: Event, person: Any)
 def _not_checked_in(person: Any) -> Outcome:
     return Outcome("not_checked_in", 409, {"result": "not_checked_in", "message": f"{person['name']} is not checked in."},
                    attendee=person)
+
+
+def _other_evening(db: sqlite_utils.Database, event_id: int) -> Outcome:
+    """A genuine ticket of another evening in this database, refused with that evening's name and
+    date (also as `evening`): last month's ticket was only "for another evening", under the kiosk's
+    "Ticket not found", and a door started on last month's config refused everyone alike."""
+    other = events.by_id(db, event_id)
+    if other is None:
+        return refusal("unknown_code", message=MESSAGES["other_event"])
+    outcome = refusal("unknown_code", message=MESSAGES["other_evening"].format(name=other.name, date=other.date_label))
+    outcome.body["evening"] = {"name": other.name, "date": other.date_label}
+    return outcome
 
 
 def refusal(result: str, attendee: Any = None, message: str | None = None) -> Outcome:

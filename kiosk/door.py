@@ -298,6 +298,7 @@ class Door:
         self.feed.publish("late_refusal", {
             "result": outcome.result, "station": station, "saved_at": saved_at or None, "attendee": person,
             "code": logged[:60], "checked_in_at": outcome.body.get("checked_in_at"),
+            "evening": outcome.body.get("evening"),  # a ticket of another evening: which (checkin._other_evening)
             "at": clock.now_iso(),  # when it was refused: a console away then gets it on its return (kiosk.live)
         })
 

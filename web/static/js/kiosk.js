@@ -145,7 +145,7 @@ function showAnswer(data, seq) {
     const message = party ? `You are checked in ${party}. Your badges are printing.` : "Your badge is printing.";
     show(result, seq, first ? `Welcome, ${first}!` : "Welcome!", message, "Pick it up at the printer.");
   } else {
-    const title = TITLES[result] || "Please see a volunteer";
+    const title = ticketOfAnotherEvening(data) ? "Ticket for another evening" : TITLES[result] || "Please see a volunteer";
     show(result, seq, title, data.message || "Please see a volunteer.", "");
   }
 }
@@ -195,7 +195,7 @@ function showIdle() {
 
 // --- the evening ---
 
-let otherEvening = false; // the server now serves another evening than this page shows (js/evening.js)
+let servingAnotherEvening = false; // the server now serves another evening than this page shows (js/evening.js)
 
 /**
  * Load the page again for the evening the server serves now, once nobody is reading it: not over
@@ -204,17 +204,22 @@ let otherEvening = false; // the server now serves another evening than this pag
  */
 function reloadIfOtherEvening() {
   const busy = main.dataset.state !== "idle" || lateRefusals.length || $("#settings-dialog").open || $("#manual-code").value;
-  if (otherEvening && !busy) location.reload();
+  if (servingAnotherEvening && !busy) location.reload();
 }
 
 function watchEvening() {
   new LiveSocket("/ws/headcount", {
     heartbeat: true,
     onMessage: (counts) => {
-      otherEvening = isOtherEvening(counts);
+      servingAnotherEvening = isOtherEvening(counts);
       reloadIfOtherEvening();
     },
   }).start();
+}
+
+/** A ticket the server knows, of another evening than tonight's (last month's): not "Ticket not found". */
+function ticketOfAnotherEvening(data) {
+  return data.result === "unknown_code" && Boolean(data.evening && typeof data.evening === "object");
 }
 
 function firstName(attendee) {
@@ -280,7 +285,7 @@ function settled(item, data) {
 
 function addLateRefusal(item, data) {
   const who = typeof data.attendee?.name === "string" && data.attendee.name ? data.attendee.name : item.code.slice(0, 40);
-  lateRefusals.push({ who, why: TITLES[data.result] || "Refused" });
+  lateRefusals.push({ who, why: ticketOfAnotherEvening(data) ? "Ticket for another evening" : TITLES[data.result] || "Refused" });
   showLateRefusals();
 }
 

@@ -16,6 +16,7 @@ const REASONS = {
 export function refusalReason(data) {
   const result = data && typeof data.result === "string" ? data.result : "";
   if (result === "already_checked_in" && data.checked_in_at) return `already checked in at ${clockTime(data.checked_in_at)}`;
+  if (result === "unknown_code" && typeof data.evening?.date === "string") return `a ticket for another evening (${data.evening.date})`;
   if (result === "capacity_reached" && data.party > 1 && data.remaining > 0) {
     return `a party of ${data.party} and only ${data.remaining} place${data.remaining > 1 ? "s" : ""} left`;
   }
