@@ -221,7 +221,7 @@ def arrive(db: sqlite_utils.Database, event: Event, person: Any, station: str, o
         return Outcome("already_checked_in", 200, {
             "result": "already_checked_in", "checked_in_at": person["checked_in_at"],
             "station": person["checked_in_station"],
-            "message": MESSAGES["already_checked_in"].format(to=_to(person), time=clock.local_time(person["checked_in_at"])),
+            "message": MESSAGES["already_checked_in"].format(to=_to(person), time=clock.local_time(person["checked_in_at"], event.offset)),
         }, attendee=person)
     if not person["attending"] and not override:
         return refusal("not_attending", attendee=person)

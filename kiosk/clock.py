@@ -20,6 +20,7 @@ def iso_ago(seconds: float) -> str:
     return (now() - dt.timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
 
 
-def local_time(iso: str) -> str:
-    """A stored time as the machine's wall clock shows it ("19:42"), for a sentence on a screen."""
-    return dt.datetime.fromisoformat(iso).astimezone().strftime("%H:%M")
+def local_time(iso: str, offset: dt.tzinfo | None = None) -> str:
+    """A stored time as a wall clock shows it ("19:42"), for a sentence on a screen: at `offset`
+    (the evening's, for what the door says), else the machine's."""
+    return dt.datetime.fromisoformat(iso).astimezone(offset).strftime("%H:%M")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import Any
 
 import sqlite_utils
@@ -38,10 +39,14 @@ class Event:
     sponsors: tuple[str, ...]
 
     @property
+    def offset(self) -> tzinfo | None:
+        """The evening's own UTC offset (that of `starts_at`): the door's and the report's times are
+        the venue's wall clock, whatever the laptop's time zone (often UTC on a fresh install)."""
+        return datetime.fromisoformat(self.starts_at).tzinfo
+
+    @property
     def date_label(self) -> str:
         """e.g. "Thu 26 Nov 2026", for badges and screens."""
-        from datetime import datetime
-
         return datetime.fromisoformat(self.starts_at).strftime("%a %d %b %Y")
 
     def public(self) -> dict:

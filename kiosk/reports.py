@@ -28,7 +28,7 @@ def attendee_rows(db: sqlite_utils.Database, event: Event) -> list[dict[str, Any
     arrival times at the evening's own UTC offset, so `kiosk attendees` and the report say the same
     time for the same check-in (the list used to print it in UTC, an hour off a London summer report)."""
     rows = db.execute("SELECT * FROM attendees WHERE event_id = ? ORDER BY name COLLATE NOCASE, id", [event.id])
-    offset = datetime.fromisoformat(event.starts_at).tzinfo
+    offset = event.offset
     out = []
     for row in rows:
         data = dict(row)
