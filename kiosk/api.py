@@ -18,6 +18,7 @@ from . import attendees, audit, auth, events, importers, reports
 from .audit import Actor
 from .auth import require
 from .checkin import MAX_NONCE_CHARS, Outcome
+from .events import Event
 from .db import DatabaseGone, is_busy, is_disk_full, is_disk_trouble
 from .importers.common import normalise_email
 from .importers.reading import MAX_FILE_BYTES
@@ -514,10 +515,9 @@ def export() -> Response:
     fmt = request.args.get("format", "csv")
     if fmt not in reports.FORMATS:
         return error(400, "unknown_format", f"format must be one of {', '.join(reports.FORMATS)}")
-    with state().store.read() as db:
-        event = events.find(db, request.args["event"]) if request.args.get("event") else state().door.event
+    event = _evening_asked()
     if event is None:
-        return error(404, "not_found", "No event with that slug, date or name (`kiosk events` lists them).")
+        return _no_such_evening()
     who = actor()
     with state().store.write() as db:
         audit.record(db, who, "export", event.id, format=fmt)
@@ -527,18 +527,36 @@ def export() -> Response:
                     headers={"Content-Disposition": f'attachment; filename="attendance-{event.slug}.{fmt}"'})
 
 
+def _evening_asked() -> Event | None:
+    """The evening a download asks for: ?event=SLUG (or its date or name, see ``events.find``) for an
+    earlier one, without changing tonight's; else the door's. None for one there is not."""
+    wanted = request.args.get("event")
+    if not wanted:
+        return state().door.event
+    with state().store.read() as db:
+        return events.find(db, wanted)
+
+
+def _no_such_evening() -> Response:
+    return error(404, "not_found", "No event with that slug, date or name (`kiosk events` lists them).")
+
+
 @bp.get("/audit")
 @require("organizer")
 def get_audit() -> Response:
-    """Who did what and when; ?format=csv downloads it."""
+    """Who did what and when; ?format=csv downloads it, ?event=SLUG an earlier evening's: last month's
+    trail could not be had once the door had moved on."""
+    event = _evening_asked()
+    if event is None:
+        return _no_such_evening()
     with state().store.read() as db:
-        entries = audit.entries(db, state().door.event.id, limit=100_000 if request.args.get("format") == "csv" else 500)
+        entries = audit.entries(db, event.id, limit=100_000 if request.args.get("format") == "csv" else 500)
     if request.args.get("format") != "csv":
         return jsonify({"audit": entries})
     rows = [{**e, "details": json.dumps(e["details"], ensure_ascii=False)} for e in entries]
     text = reports.to_csv(rows, ("id", "at", "role", "actor", "action", "attendee_id", "details"))
     return Response(text, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="audit-{state().door.event.slug}.csv"'})
+                    headers={"Content-Disposition": f'attachment; filename="audit-{event.slug}.csv"'})
 
 
 @bp.get("/tokens")

@@ -41,3 +41,31 @@ def test_the_api_report_of_a_past_evening_by_its_date(tmp_path):
     assert past.status_code == 200
     assert len(list(csv.DictReader(io.StringIO(past.text)))) == len(NAMES)
     assert NOV_SLUG in past.headers["Content-Disposition"]
+
+
+def test_last_months_audit_trail_is_downloaded_by_its_slug_or_date(tmp_path):
+    from test_export import next_month
+    from conftest import write_config
+
+    november = write_config(tmp_path)
+    server = start_in_process(november)
+    try:
+        server.seed_demo()
+        person = server.people()[0]
+        assert server.post(f"/api/attendees/{person['id']}/checkin", "volunteer", json={}).status_code == 201
+        assert server.delete(f"/api/checkins/{person['id']}", "volunteer").status_code == 200
+    finally:
+        server.stop()
+    server = start_in_process(next_month(november))
+    try:
+        tonight = server.get("/api/audit", params={"format": "csv"})
+        by_slug = server.get("/api/audit", params={"format": "csv", "event": NOV_SLUG})
+        by_date = server.get("/api/audit", params={"event": "2026-11-26"})
+        unknown = server.get("/api/audit", params={"event": "2026-11-27"})
+    finally:
+        server.stop()
+    assert "undo" not in {row["action"] for row in csv.DictReader(io.StringIO(tonight.text))}
+    assert by_slug.status_code == 200 and NOV_SLUG in by_slug.headers["Content-Disposition"]
+    assert {"manual_check_in", "undo"} <= {row["action"] for row in csv.DictReader(io.StringIO(by_slug.text))}
+    assert {"manual_check_in", "undo"} <= {entry["action"] for entry in by_date.json()["audit"]}
+    assert unknown.status_code == 404
