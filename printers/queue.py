@@ -142,6 +142,20 @@ def recover_interrupted(db: sqlite_utils.Database) -> int:
     return len(ids)
 
 
+STALE_AFTER_SECONDS = 12 * 3600  # longer than any evening: the badge's owner went home long ago
+
+
+def cancel_stale(db: sqlite_utils.Database) -> int:
+    """At start-up, cancel the badges still waiting from more than STALE_AFTER_SECONDS ago; returns how many.
+
+    Workers take the current evening's jobs only, so last month's badges, left queued when its
+    printer died, waited in the queue; a server started on that evening again (last month's config
+    by mistake at this month's door) printed them, names of people who came a month ago."""
+    return db.execute("UPDATE print_jobs SET status = ?, last_error = 'stale: queued too long ago to print' "
+                      "WHERE status = ? AND created_at < ?",
+                      [CANCELLED, QUEUED, clock.iso_ago(STALE_AFTER_SECONDS)]).rowcount
+
+
 def has_due(db: sqlite_utils.Database, event_id: int, route: Route) -> bool:
     """Whether a job is waiting for this printer: a read, so an idle printer never takes the write lock."""
     where, params = route.where()

@@ -428,12 +428,16 @@ class PrinterPool:
         self.workers = [PrinterWorker(p, open_printer(p, base_dir), routes[p.name], self) for p in printers]
 
     def start(self) -> "PrinterPool":
-        """Queue again what a crash interrupted, then start one worker thread per printer."""
+        """Queue again what a crash interrupted, drop what waited too long, then start one worker thread per printer."""
         with self.store.write() as db:
             recovered = print_queue.recover_interrupted(db)
+            stale = print_queue.cancel_stale(db)
             before = states.load(db)
         if recovered:
             log.warning("%d print job(s) interrupted by a stop are queued again (at-least-once)", recovered)
+        if stale:
+            log.warning("%d badge(s) queued over %d hours ago are cancelled, not printed", stale,
+                        print_queue.STALE_AFTER_SECONDS // 3600)
         for worker in self.workers:
             remove_leftovers(worker.backend)
             worker.remember(before.get(worker.name))
