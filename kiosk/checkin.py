@@ -105,13 +105,14 @@ class Outcome:
 
 
 def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits, raw_code: Any,
-         station: str, nonce: str | None, client: str) -> Outcome:
-    """Check in whoever `raw_code` belongs to, or say plainly why not."""
+         station: str, nonce: str | None, client: str, at: str | None = None) -> Outcome:
+    """Check in whoever `raw_code` belongs to, or say plainly why not. `at`: when it was scanned,
+    if not now (a kiosk's saved scan of an earlier evening, see ``Door.scan``)."""
     code = normalise(raw_code)
     if code is not None and code[:1] in "kK":  # typed at the kiosk without its dashes, or O for 0
         code = tickets.as_typed(master, code) or code
     logged = loggable(code, raw_code)
-    at = clock.now_iso()  # one time for the arrival, its badge job and its log line
+    at = at or clock.now_iso()  # one time for the arrival, its badge job and its log line
     if nonce:
         previous = _replay(db, event, nonce, logged, station)
         if previous:

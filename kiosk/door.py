@@ -13,13 +13,14 @@ import logging
 import sqlite3
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 from printers import queue as print_queue
 from printers.offload import off_hub
 
-from . import attendees, audit, checkin, clock, events, importers
+from . import attendees, audit, checkin, clock, events, importers, tickets
 from .audit import Actor
 from .db import Store, is_disk_full, is_disk_trouble
 from .events import Event
@@ -30,6 +31,7 @@ from .headcount import headcount
 log = logging.getLogger("kiosk.door")
 
 CONSOLE_STATION = "volunteer console"
+SAVED_SCAN_HOURS = 12  # a saved scan this close to an earlier evening's start is that evening's
 LATE_REFUSAL_SECONDS = 60.0  # one late refusal per ticket (or unrecognised code) on the feed per this long
 
 
@@ -127,8 +129,43 @@ class Door:
             elif late and outcome.result != "checked_in":
                 self._publish_late_refusal(outcome, code, station, saved_at)
 
+        earlier = self._evening_saved_on(code, saved_at) if late and saved_at else None
+        if earlier is not None:
+            return self._scan_into(earlier, code, station, nonce, client, saved_at)
         return self.scans.run(
             lambda db: checkin.scan(db, self.event, self.master, self.limits, code, station, nonce, client), publish)
+
+    def _evening_saved_on(self, code: Any, saved_at: str) -> Event | None:
+        """The earlier evening a kiosk's saved scan belongs to: one of our tickets of that evening,
+        saved within SAVED_SCAN_HOURS of its start (the kiosk's clock), and not forgotten.
+
+        A kiosk keeps the scans it could not send in the browser, across a closed tab (outbox.js):
+        the last ones of an evening whose server went away were sent to next month's door, refused
+        as another evening's, and the people they had let in were missing from their own report."""
+        text = checkin.normalise(code)
+        verdict = tickets.verify(self.master, text.upper()) if text else None
+        saved = _parse_time(saved_at)
+        if verdict is None or not verdict.genuine or verdict.event_id == self.event.id or saved is None:
+            return None
+        with self.store.read() as db:
+            other = events.by_id(db, verdict.event_id)
+            forgotten = db.execute("SELECT forgotten_at FROM events WHERE id = ?", [verdict.event_id]).fetchone()
+        if other is None or (forgotten and forgotten[0]) or other.starts_at[:10] >= self.event.starts_at[:10]:
+            return None
+        held = abs(saved - datetime.fromisoformat(other.starts_at)) <= timedelta(hours=SAVED_SCAN_HOURS)
+        return other if held else None
+
+    def _scan_into(self, event: Event, code: Any, station: str, nonce: str | None, client: str,
+                   saved_at: str) -> checkin.Outcome:
+        """Check a saved scan into its own earlier evening at the time it was saved: counted in that
+        evening's report; told to no console (they show tonight's counts); and no badge, a month on."""
+        at = _parse_time(saved_at).astimezone(timezone.utc).isoformat(timespec="milliseconds")
+        with self.store.serialised():
+            with self.store.write() as db:
+                outcome = checkin.scan(db, event, self.master, self.limits, code, station, nonce, client, at=at)
+                if outcome.changed and not outcome.replayed:
+                    print_queue.cancel_pending(db, outcome.attendee["id"], why="a saved scan of an earlier evening")
+        return outcome
 
     def manual_check_in(self, attendee_id: int, actor: Actor, override: bool = False,
                         guests: int | None = None, correction: bool = False) -> checkin.Outcome:
@@ -322,3 +359,12 @@ def _as_stored(store: Store, event_settings: Any, limits: checkin.Limits,
         counts = headcount(db, event)
     log.warning("the database cannot be written (%s): the evening is read as it was stored", exc)
     return event, counts
+
+
+def _parse_time(text: str) -> datetime | None:
+    """An ISO 8601 time with its offset ("2026-11-26T19:42:05Z" too); None for anything else."""
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except (ValueError, AttributeError):
+        return None
+    return parsed if parsed.tzinfo else None

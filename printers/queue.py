@@ -117,13 +117,13 @@ def cancel_guests(db: sqlite_utils.Database, host_id: int, count: int, none_left
     return cancelled
 
 
-def cancel_pending(db: sqlite_utils.Database, attendee_id: int) -> int:
+def cancel_pending(db: sqlite_utils.Database, attendee_id: int, why: str = "check-in undone") -> int:
     """Cancel an attendee's badges not yet printed (an undone check-in); returns how many.
 
     A job already being sent is not stopped: the printer may have the bytes.
     """
-    cursor = db.execute("UPDATE print_jobs SET status = ?, last_error = 'check-in undone' "
-                        "WHERE attendee_id = ? AND status = ?", [CANCELLED, attendee_id, QUEUED])
+    cursor = db.execute("UPDATE print_jobs SET status = ?, last_error = ? "
+                        "WHERE attendee_id = ? AND status = ?", [CANCELLED, why, attendee_id, QUEUED])
     return cursor.rowcount
 
 

@@ -41,9 +41,12 @@ def test_the_kiosk_says_ticket_for_another_evening(december, chromium):
 
 
 def test_a_saved_scan_of_last_months_ticket_tells_the_volunteers_which_evening(december):
-    """A kiosk's outbox kept November's last scans and sends them to December's door."""
-    from test_late_refusal_flood_session20 import LATE, _late_refusals
+    """Last month's ticket, scanned while December's door was out of reach: the kiosk let them in on
+    trust, and the volunteers should find them. (Saved on November's evening, it would count there.)"""
+    from test_late_refusal_flood_session20 import _late_refusals
     from websockets.sync.client import connect
+
+    LATE = {"late": True, "saved_at": "2026-12-17T18:42:00.000Z"}
 
     server, person = december
     with connect(f"{server.ws_url}/ws/live?token={server.tokens['volunteer']}", open_timeout=5) as live:
