@@ -17,6 +17,10 @@ const SHOW_REFUSAL = 6500;
 // The same code again within this time is the scanner reading one ticket twice (a ticket held
 // under a presentation-mode scanner): its "Already checked in" replaced the person's own welcome.
 const REREAD_WINDOW = 3000;
+// Two people's scans moments apart (two scanners feeding one kiosk): the second answer replaced
+// the first within a few hundred ms, before its person could read it. An answer now stays up this
+// long before the next one takes its place; the next waits, in the order the answers came.
+const READ_AT_LEAST = 1500;
 
 const TITLES = {
   already_checked_in: "Already checked in",
@@ -48,7 +52,10 @@ const view = { idle: $("#idle-view"), result: $("#result-view"), icon: $("#resul
   toast: $("#toast"), refusals: $("#late-refusals"), refusalsTitle: $("#late-refusals-title"),
   refusalsList: $("#late-refusals-list") };
 let lastScan = 0;       // sequence number of the newest scan
-let lastShown = 0;      // the newest scan whose answer is on screen: older answers must not cover it
+const unanswered = new Set(); // scans sent and not answered yet (their sequence numbers)
+const waitingScreens = []; // screens waiting for the answer on screen to have been up READ_AT_LEAST
+let answerUpAt = -Infinity; // when the answer now on screen went up
+let nextScreenTimer = null;
 let backToIdle = null;
 let signedOut = false;
 let lastRead = { code: "", at: -Infinity }; // the newest code read, for REREAD_WINDOW
@@ -81,18 +88,43 @@ async function scan(raw, { startedAt = performance.now(), via = "typed" } = {}) 
   if (!code || isReread(code)) return;
   const seq = ++lastScan;
   const item = { code, station: station(), nonce: uuid() };
-  const slow = setTimeout(() => { if (seq === lastScan) showChecking(); }, SLOW_AFTER);
+  unanswered.add(seq);
+  const slow = setTimeout(() => present(() => {
+    if (seq === lastScan && unanswered.has(seq)) showChecking();
+  }), SLOW_AFTER);
   const outcome = await send(item);
   clearTimeout(slow);
+  unanswered.delete(seq);
+  const timing = recordTiming(code, via, startedAt, outcome);
   if (outcome.kind === "answer") {
     if (outcome.answer.data.result === "checked_in") checkedInNow(code);
     outbox.kick(); // the network works: anything still waiting can go now
-    if (seq >= lastShown) showAnswer(outcome.answer.data, seq);
+    present(() => { showAnswer(outcome.answer.data); timeShown(timing); });
   } else {
     outbox.add(item);
-    if (seq >= lastShown) showSaved(outcome.kind, seq);
+    present(() => { showSaved(outcome.kind); timeShown(timing); });
   }
-  recordTiming(code, via, startedAt, outcome);
+}
+
+/**
+ * Put a screen up as soon as the answer on screen has been up READ_AT_LEAST: every scan's person
+ * sees their own answer, also the one whose answer came just before (or just after) another's.
+ */
+function present(render) {
+  waitingScreens.push(render);
+  showNextScreen();
+}
+
+function showNextScreen() {
+  clearTimeout(nextScreenTimer);
+  while (waitingScreens.length) {
+    const wait = answerUpAt + READ_AT_LEAST - performance.now();
+    if (wait > 0) {
+      nextScreenTimer = setTimeout(showNextScreen, wait);
+      return;
+    }
+    waitingScreens.shift()();
+  }
 }
 
 /** The same code as the last one, this soon: the screen already answers it (or is checking it). */
@@ -137,22 +169,22 @@ function setSignedOut(value) {
 
 // --- what the queue sees ---
 
-function showAnswer(data, seq) {
+function showAnswer(data) {
   const result = typeof data.result === "string" ? data.result : "error";
   const first = firstName(data.attendee);
   if (result === "checked_in") {
     const party = guestsText(data.attendee, "with ");
     const message = party ? `You are checked in ${party}. Your badges are printing.` : "Your badge is printing.";
-    show(result, seq, first ? `Welcome, ${first}!` : "Welcome!", message, "Pick it up at the printer.");
+    show(result, first ? `Welcome, ${first}!` : "Welcome!", message, "Pick it up at the printer.");
   } else {
     const title = ticketOfAnotherEvening(data) ? "Ticket for another evening" : TITLES[result] || "Please see a volunteer";
-    show(result, seq, title, data.message || "Please see a volunteer.", "");
+    show(result, title, data.message || "Please see a volunteer.", "");
   }
 }
 
-function showSaved(kind, seq) {
-  if (kind === "signed_out") show("signed_out", seq, TITLES.signed_out, SIGNED_OUT_MESSAGE, "");
-  else show("saved", seq, TITLES.saved, SAVED_MESSAGE, SAVED_SUB);
+function showSaved(kind) {
+  if (kind === "signed_out") show("signed_out", TITLES.signed_out, SIGNED_OUT_MESSAGE, "");
+  else show("saved", TITLES.saved, SAVED_MESSAGE, SAVED_SUB);
 }
 
 /** The last greeting's timer must not put "Scan your ticket" up while this scan is checked: the
@@ -169,8 +201,8 @@ function showChecking() {
   view.signIn.hidden = true;
 }
 
-function show(kind, seq, title, message, sub) {
-  lastShown = seq;
+function show(kind, title, message, sub) {
+  answerUpAt = performance.now();
   main.dataset.state = kind in ICONS ? kind : "refused";
   setText(view.icon, ICONS[kind] || "!");
   setText(view.title, title);
@@ -229,11 +261,17 @@ function firstName(attendee) {
   return typeof attendee.name === "string" ? attendee.name.trim().split(/\s+/)[0] : "";
 }
 
+/** A scan answered just now; its screen may wait for the one before it (timeShown completes it). */
 function recordTiming(code, via, startedAt, outcome) {
-  const shownAt = performance.now();
-  const entry = { code, via, keyAt: startedAt, shownAt, paintAt: null, result: outcome.answer?.data?.result || outcome.kind };
+  const entry = { code, via, keyAt: startedAt, answeredAt: performance.now(), shownAt: null, paintAt: null,
+    result: outcome.answer?.data?.result || outcome.kind };
   metrics.push(entry);
   if (metrics.length > 500) metrics.shift();
+  return entry;
+}
+
+function timeShown(entry) {
+  entry.shownAt = performance.now();
   requestAnimationFrame(() => { entry.paintAt = performance.now(); });
 }
 
