@@ -21,6 +21,8 @@ export class CameraScanner {
   constructor({ video, onCode, onStatus }) {
     Object.assign(this, { video, onCode, onStatus });
     this.stream = null;
+    this.starting = false; // waiting for getUserMedia: a camera can take seconds, a prompt longer
+    this.attempt = 0;      // which start() is the current one: stop() makes any pending one stale
     this.socket = null;
     this.timer = null;
     this.waitingSince = 0;
@@ -29,8 +31,9 @@ export class CameraScanner {
     this.canvas = document.createElement("canvas");
   }
 
+  /** On, or on its way: a press of the button while the camera starts switches it off. */
   get running() {
-    return this.stream !== null;
+    return this.stream !== null || this.starting;
   }
 
   /** Whether this device has a camera at all (labels stay hidden until permission is given). */
@@ -51,16 +54,9 @@ export class CameraScanner {
       return false;
     }
     this.onStatus("starting", "Starting the camera…");
-    try {
-      this.stream = await navigator.mediaDevices.getUserMedia({
-        audio: false,
-        video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
-      });
-    } catch (err) {
-      this.stream = null;
-      this.onStatus(...describeError(err));
-      return false;
-    }
+    const stream = await this.open();
+    if (!stream) return false;
+    this.stream = stream;
     this.video.srcObject = this.stream;
     this.video.hidden = false;
     await this.video.play().catch(() => {}); // muted + playsinline: allowed without a gesture
@@ -73,7 +69,33 @@ export class CameraScanner {
     return true;
   }
 
+  /**
+   * The camera's stream, or null when it could not start (the status says why) or was switched off
+   * while it started. A slow camera said "Starting…" under a button already reading "Camera on";
+   * a press then started a second one, and "Camera off" stopped only one of them: the webcam
+   * stayed in use, its light on, with a socket and a frame timer left behind.
+   */
+  async open() {
+    const attempt = ++this.attempt;
+    this.starting = true;
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({
+        audio: false,
+        video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
+      });
+      if (attempt === this.attempt) return stream;
+      stream.getTracks().forEach((t) => t.stop()); // switched off meanwhile
+    } catch (err) {
+      if (attempt === this.attempt) this.onStatus(...describeError(err));
+    } finally {
+      if (attempt === this.attempt) this.starting = false;
+    }
+    return null;
+  }
+
   stop() {
+    this.attempt += 1; // a start still waiting for the camera is not wanted any more
+    this.starting = false;
     clearInterval(this.timer);
     this.socket?.stop();
     this.stream?.getTracks().forEach((t) => t.stop());
