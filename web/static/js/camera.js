@@ -23,12 +23,14 @@ export class CameraScanner {
     this.stream = null;
     this.starting = false; // waiting for getUserMedia: a camera can take seconds, a prompt longer
     this.attempt = 0;      // which start() is the current one: stop() makes any pending one stale
+    this.unpluggedOn = false; // the camera went away while on: start again when a camera comes back
     this.socket = null;
     this.timer = null;
     this.waitingSince = 0;
     this.lostAnswers = 0; // frames in a row that got no answer
     this.last = { code: null, at: 0 };
     this.canvas = document.createElement("canvas");
+    navigator.mediaDevices?.addEventListener?.("devicechange", () => this.devicesChanged());
   }
 
   /** On, or on its way: a press of the button while the camera starts switches it off. */
@@ -57,9 +59,12 @@ export class CameraScanner {
     const stream = await this.open();
     if (!stream) return false;
     this.stream = stream;
+    this.unpluggedOn = false;
+    stream.getVideoTracks().forEach((track) => track.addEventListener("ended", () => this.unplugged(stream)));
     this.video.srcObject = this.stream;
     this.video.hidden = false;
     await this.video.play().catch(() => {}); // muted + playsinline: allowed without a gesture
+    if (this.stream !== stream) return false; // switched off or unplugged meanwhile
     this.socket = new LiveSocket("/ws/camera", {
       onMessage: (answer) => this.receive(answer),
       onStatus: (state) => { if (state !== "open") Object.assign(this, { waitingSince: 0, lostAnswers: 0 }); },
@@ -93,9 +98,27 @@ export class CameraScanner {
     return null;
   }
 
+  /**
+   * The camera went away while on (a USB cable pulled, its driver reset): the page went on saying
+   * "Camera on: hold your QR code up to it" while nothing was scanned any more. Say so, and start
+   * again by itself once a camera is plugged in (devicesChanged).
+   */
+  unplugged(stream) {
+    if (this.stream !== stream) return;
+    this.stop();
+    this.unpluggedOn = true;
+    this.onStatus("error", "The camera was disconnected. Plug it in again, or use the scanner or type your code.");
+  }
+
+  /** A camera plugged in (or another one gone): back on if ours went away while it was on. */
+  devicesChanged() {
+    if (this.unpluggedOn && !this.running) this.start();
+  }
+
   stop() {
     this.attempt += 1; // a start still waiting for the camera is not wanted any more
     this.starting = false;
+    this.unpluggedOn = false;
     clearInterval(this.timer);
     this.socket?.stop();
     this.stream?.getTracks().forEach((t) => t.stop());
