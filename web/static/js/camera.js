@@ -11,12 +11,17 @@ const REPEAT_WINDOW = 5000;   // ms: a ticket held up keeps decoding; submit it 
 // The server answers every frame. This many answers lost in a row on a socket that still looks
 // open: the Wi-Fi dropped it without a close (a phone as a kiosk), so open another one.
 const MAX_LOST_ANSWERS = 3;
+const CAMERA_ON = "Camera on: hold your QR code up to it.";
+// The server reads the frames: without the network the camera reads nothing, and the page must not
+// invite the queue to hold their codes up to it (it went on saying CAMERA_ON through an outage).
+const NO_NETWORK = "No network: the camera cannot read tickets now. Use the scanner or type your code.";
 
 export class CameraScanner {
   /**
    * @param video a <video> element to preview the camera in
    * @param onCode (code) => void, once per ticket shown
-   * @param onStatus (state, message) => void; state: starting|on|off|denied|none|unavailable|error
+   * @param onStatus (state, message) => void; state: starting|on|offline|off|denied|none|unavailable|error
+   *   ("offline": on, but the server that reads the frames is out of reach)
    */
   constructor({ video, onCode, onStatus }) {
     Object.assign(this, { video, onCode, onStatus });
@@ -67,11 +72,19 @@ export class CameraScanner {
     if (this.stream !== stream) return false; // switched off or unplugged meanwhile
     this.socket = new LiveSocket("/ws/camera", {
       onMessage: (answer) => this.receive(answer),
-      onStatus: (state) => { if (state !== "open") Object.assign(this, { waitingSince: 0, lostAnswers: 0 }); },
+      onStatus: (state) => this.socketChanged(state),
     }).start();
     this.timer = setInterval(() => this.sendFrame(), FRAME_INTERVAL);
-    this.onStatus("on", "Camera on: hold your QR code up to it.");
+    this.onStatus("on", CAMERA_ON);
     return true;
+  }
+
+  /** The frames' socket opened, or is trying to again (the first try is still "on": it opens in a moment). */
+  socketChanged(state) {
+    if (state !== "open") Object.assign(this, { waitingSince: 0, lostAnswers: 0 });
+    if (!this.socket || !this.stream) return; // starting, or being switched off
+    if (state === "open") this.onStatus("on", CAMERA_ON);
+    else this.onStatus("offline", NO_NETWORK);
   }
 
   /**
@@ -120,9 +133,11 @@ export class CameraScanner {
     this.starting = false;
     this.unpluggedOn = false;
     clearInterval(this.timer);
-    this.socket?.stop();
+    const socket = this.socket;
+    this.socket = null; // first: its "closed" is no news to show (socketChanged)
+    socket?.stop();
     this.stream?.getTracks().forEach((t) => t.stop());
-    Object.assign(this, { stream: null, socket: null, timer: null, waitingSince: 0 });
+    Object.assign(this, { stream: null, timer: null, waitingSince: 0 });
     this.video.srcObject = null;
     this.video.hidden = true;
     this.onStatus("off", "Camera off.");

@@ -355,8 +355,9 @@ const camera = new CameraScanner({
   onCode: (code) => scan(code, { via: "camera" }),
   onStatus: (state, message) => {
     const button = $("#camera-toggle");
-    button.setAttribute("aria-pressed", String(state === "on" || state === "starting"));
-    setText($("#camera-toggle-label"), state === "on" || state === "starting" ? "Camera on" : "Camera off");
+    const on = ["on", "starting", "offline"].includes(state);
+    button.setAttribute("aria-pressed", String(on));
+    setText($("#camera-toggle-label"), on ? "Camera on" : "Camera off");
     setText($("#camera-status"), state === "off" ? "" : message);
     $("#camera-status").dataset.state = state;
   },
