@@ -26,6 +26,7 @@ export class Search {
     this.notes = new Map();  // id -> {message, tone}: what the last action said, kept across redraws
     this.reprints = new Map(); // "id:action" -> request_id of a reprint sent but not answered: a retry reuses it
     this.settleUntil = new Map(); // "id:action" -> when taps on that button count again (SETTLE_MS)
+    this.busy = new Set(); // ids with an action on its way: their card's buttons stay disabled, also when redrawn
     this.regrouped = new Set(); // ids whose Guests box a volunteer opened or used: it stays, also at 0
     this.typedParty = new Map(); // id -> what was typed in the Guests box and not yet answered: kept across redraws
     this.partyTimers = new Map(); // id -> the pending correction of an arrived party (spinner clicks settle first)
@@ -114,7 +115,7 @@ export class Search {
 
   actions(person) {
     const button = (label, cls, fn, action = "") => h("button", { type: "button", class: `button ${cls}`, text: label,
-      dataset: { action }, disabled: this.settleUntil.has(`${person.id}:${action}`), on: { click: () => fn(person) } });
+      dataset: { action }, disabled: this.held(person, action), on: { click: () => fn(person) } });
     const list = person.checked_in_at
       ? [button("Undo", "ghost danger-text", (p) => this.undo(p), "undo"),
         button("Reprint", "ghost", (p) => this.reprint(p), "reprint")]
@@ -136,7 +137,7 @@ export class Search {
   /** How many guests came with a host (Meetup's Guests): the list's number until a volunteer
    * changes it. Changed for someone already in, it corrects their party at once. */
   partyInput(person) {
-    const input = h("input", { type: "number", class: "party-input",
+    const input = h("input", { type: "number", class: "party-input", disabled: this.busy.has(person.id),
       value: this.typedParty.get(person.id) ?? String(person.guests ?? 0),
       attrs: { min: "0", max: "99", inputmode: "numeric", "aria-label": `Guests with ${person.name}` },
       on: {
@@ -190,9 +191,17 @@ export class Search {
 
   /** Enable the card's buttons (and Guests box), except one still settling after a multi-tap. */
   enableButtons(person) {
-    this.cardOf(person)?.querySelectorAll("button, input").forEach((b) => {
-      b.disabled = Boolean(b.dataset.action && this.settleUntil.has(`${person.id}:${b.dataset.action}`));
-    });
+    this.cardOf(person)?.querySelectorAll("button, input").forEach((b) => { b.disabled = this.held(person, b.dataset.action); });
+  }
+
+  /**
+   * Whether a button of the person's card must not take taps: an action on them is on its way, or
+   * this button is settling after one (SETTLE_MS). On a slow connection the live feed's echo of a
+   * check-in redrew the card before the answer came, with an enabled Undo where Check in was: the
+   * second tap of a volunteer who saw nothing happen opened the undo dialog.
+   */
+  held(person, action = "") {
+    return this.busy.has(person.id) || Boolean(action && this.settleUntil.has(`${person.id}:${action}`));
   }
 
   cardOf(person) {
@@ -265,8 +274,8 @@ export class Search {
 
   /** Run one request with the card's buttons disabled; null when there was no answer. */
   async act(person, requestFn, unanswered = NO_ANSWER) {
-    const card = this.cardOf(person);
-    card?.querySelectorAll("button, input").forEach((b) => { b.disabled = true; });
+    this.busy.add(person.id);
+    this.enableButtons(person); // none, while busy
     try {
       return await requestFn();
     } catch (err) {
@@ -274,6 +283,7 @@ export class Search {
       this.say(person, unanswered, "bad");
       return null;
     } finally {
+      this.busy.delete(person.id);
       this.enableButtons(person);
     }
   }
