@@ -50,7 +50,7 @@ def kiosk(server: Any, pw: Any, tmp_path: Any) -> Iterator[tuple[Page, list[int]
 def test_an_unplugged_camera_says_so_and_comes_back_when_plugged_in(kiosk):
     page, answers = kiosk
     page.evaluate(UNPLUG)
-    expect(page.locator("#camera-status")).to_contain_text("The camera was disconnected")
+    expect(page.locator("#camera-status")).to_have_text("Camera unplugged: plug it in again.")
     expect(page.locator("#camera-toggle")).to_have_text("Camera off")
     expect(page.locator("#camera-video")).to_be_hidden()
     page.evaluate(PLUG_IN)

@@ -14,7 +14,7 @@ const MAX_LOST_ANSWERS = 3;
 const CAMERA_ON = "Camera on: hold your QR code up to it.";
 // The server reads the frames: without the network the camera reads nothing, and the page must not
 // invite the queue to hold their codes up to it (it went on saying CAMERA_ON through an outage).
-const NO_NETWORK = "No network: the camera cannot read tickets now. Use the scanner or type your code.";
+const NO_NETWORK = "No network: the camera cannot read codes.";
 
 export class CameraScanner {
   /**
@@ -120,7 +120,7 @@ export class CameraScanner {
     if (this.stream !== stream) return;
     this.stop();
     this.unpluggedOn = true;
-    this.onStatus("error", "The camera was disconnected. Plug it in again, or use the scanner or type your code.");
+    this.onStatus("error", "Camera unplugged: plug it in again.");
   }
 
   /** A camera plugged in (or another one gone): back on if ours went away while it was on. */
