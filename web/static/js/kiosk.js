@@ -231,11 +231,13 @@ let servingAnotherEvening = false; // the server now serves another evening than
 
 /**
  * Load the page again for the evening the server serves now, once nobody is reading it: not over
- * someone's greeting, the late refusals a volunteer has not dismissed yet (they live in this page
- * only), the settings or a half-typed code. Saved scans wait in localStorage and survive it.
+ * someone's greeting (nor a scan whose answer is still on its way or waiting its turn), the late
+ * refusals a volunteer has not dismissed yet (they live in this page only), the settings or a
+ * half-typed code. Saved scans wait in localStorage and survive it.
  */
 function reloadIfOtherEvening() {
-  const busy = main.dataset.state !== "idle" || lateRefusals.length || $("#settings-dialog").open || $("#manual-code").value;
+  const busy = main.dataset.state !== "idle" || unanswered.size || waitingScreens.length || lateRefusals.length
+    || $("#settings-dialog").open || $("#manual-code").value;
   if (servingAnotherEvening && !busy) location.reload();
 }
 
