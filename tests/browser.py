@@ -133,6 +133,26 @@ def signed_in_page(browser: Browser, server: Any, role: str, **context_kwargs: A
         context.close()
 
 
+@contextmanager
+def camera_page(pw: Playwright, server: Any, clip: Path, init_script: str = "") -> Iterator[tuple[Page, PageWatch]]:
+    """A new page (not signed in yet: pair it) in a Chromium of its own whose fake webcam plays
+    `clip`, with `init_script` run in every document first; the browser is closed afterwards."""
+    browser = start_chromium(pw, camera_args(clip))
+    try:
+        context = new_context(browser, server)
+        if init_script:
+            context.add_init_script(init_script)
+        page = context.new_page()
+        yield page, watch_page(page)
+    finally:
+        browser.close()
+
+
+def blank_card(folder: Path) -> Path:
+    """A camera clip of a card with nothing readable on it (a QR too small to decode)."""
+    return write_qr_y4m("K1-NOTHING", folder / "blank.y4m", qr_px=8)
+
+
 def scanner_type(page: Page, code: str, enter: bool = True, delay: float = 5) -> None:
     """A keyboard-wedge scanner: the code typed fast, then (usually) Enter."""
     page.keyboard.type(code, delay=delay)

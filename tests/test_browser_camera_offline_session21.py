@@ -7,18 +7,14 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from browser import camera_args, new_context, pair, pw, start_chromium, watch_page, write_qr_y4m  # noqa: F401
+from browser import blank_card, camera_page, pair, pw  # noqa: F401
 
 CAMERA_ON = "Camera on: hold your QR code up to it."
 
 
 def test_the_camera_says_it_cannot_read_tickets_while_the_network_is_down(server, pw, tmp_path):
-    blank = write_qr_y4m("K1-NOTHING", tmp_path / "blank.y4m", qr_px=8)
-    browser = start_chromium(pw, camera_args(blank))
-    try:
-        context = new_context(browser, server)
-        page = context.new_page()
-        watch = watch_page(page)
+    with camera_page(pw, server, blank_card(tmp_path)) as (page, watch):
+        context = page.context
         pair(page, server, "kiosk")
         status, toggle = page.locator("#camera-status"), page.locator("#camera-toggle")
         expect(status).to_have_text(CAMERA_ON)
@@ -32,5 +28,3 @@ def test_the_camera_says_it_cannot_read_tickets_while_the_network_is_down(server
         expect(toggle).to_have_text("Camera off")
         expect(status).to_have_text("")
         watch.assert_clean()
-    finally:
-        browser.close()

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser import camera_args, new_context, pair, pw, start_chromium, watch_page, write_qr_y4m  # noqa: F401
+from browser import blank_card, camera_page, pair, pw  # noqa: F401
 
 # getUserMedia answering 1.5 s late, each stream it gave kept in window.cameraStreams to look at.
 SLOW_CAMERA = """(() => {
@@ -25,18 +25,10 @@ LIVE_TRACKS = "() => window.cameraStreams.flatMap((s) => s.getTracks()).filter((
 @pytest.fixture
 def kiosk(server: Any, pw: Any, tmp_path: Any) -> Iterator[Page]:
     """The kiosk page on a laptop whose camera (showing a blank card) takes 1.5 s to start."""
-    blank = write_qr_y4m("K1-NOTHING", tmp_path / "blank.y4m", qr_px=8)
-    browser = start_chromium(pw, camera_args(blank))
-    try:
-        context = new_context(browser, server)
-        context.add_init_script(SLOW_CAMERA)
-        page = context.new_page()
-        watch = watch_page(page)
+    with camera_page(pw, server, blank_card(tmp_path), SLOW_CAMERA) as (page, watch):
         pair(page, server, "kiosk")
         yield page
         watch.assert_clean()
-    finally:
-        browser.close()
 
 
 def streams_obtained(page: Page, count: int) -> None:

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser import camera_args, new_context, pair, poll, pw, start_chromium, watch_page, write_qr_y4m  # noqa: F401
+from browser import blank_card, camera_page, pair, poll, pw  # noqa: F401
 
 # Each stream getUserMedia gave, kept in window.cameraStreams to look at.
 KEEP_STREAMS = """(() => {
@@ -30,21 +30,13 @@ CAMERA_ON = "Camera on: hold your QR code up to it."
 def kiosk(server: Any, pw: Any, tmp_path: Any) -> Iterator[tuple[Page, list[int]]]:
     """The kiosk page with its camera on (a blank card in view), and the server's answers to its
     frames counted (it answers every frame)."""
-    blank = write_qr_y4m("K1-NOTHING", tmp_path / "blank.y4m", qr_px=8)
-    browser = start_chromium(pw, camera_args(blank))
-    try:
-        context = new_context(browser, server)
-        context.add_init_script(KEEP_STREAMS)
-        page = context.new_page()
-        watch = watch_page(page)
+    with camera_page(pw, server, blank_card(tmp_path), KEEP_STREAMS) as (page, watch):
         answers: list[int] = []
         page.on("websocket", lambda ws: ws.on("framereceived", lambda _: answers.append(1)) if "/ws/camera" in ws.url else None)
         pair(page, server, "kiosk")
         expect(page.locator("#camera-status")).to_have_text(CAMERA_ON)
         yield page, answers
         watch.assert_clean()
-    finally:
-        browser.close()
 
 
 def test_an_unplugged_camera_says_so_and_comes_back_when_plugged_in(kiosk):
