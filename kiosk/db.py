@@ -449,6 +449,8 @@ CREATE TABLE IF NOT EXISTS audit (
     attendee_id INTEGER,
     details TEXT NOT NULL DEFAULT '{}'
 );
+-- The undos of a person, looked up before each badge goes out (printers/queue.py: _UNDONE_SINCE_ASKED).
+CREATE INDEX IF NOT EXISTS audit_undo ON audit(attendee_id, at) WHERE action = 'undo';
 CREATE TABLE IF NOT EXISTS tokens (
     id INTEGER PRIMARY KEY,
     token_hash TEXT NOT NULL UNIQUE,

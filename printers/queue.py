@@ -222,16 +222,18 @@ def requeue(db: sqlite_utils.Database, job_id: int, error: str) -> None:
 # once nobody came with the host), while it was being sent (undo and a party correction only cancel
 # what waits): checked when it comes back, and once more just before its bytes go out (a badge
 # claimed for next while the one before it was still on the wire: see ``unwanted``).
-# A volunteer's REPRINT may be for someone not checked in (a speaker's badge printed early), so it
-# is unwanted only when the person's check-in was undone after it was asked for, as undo's
-# ``cancel_pending`` would have cancelled it had it still been waiting: left out, such a reprint
-# claimed in that window printed a badge for someone who is not in (and came back after a failure).
-_WHY_UNWANTED = f"""CASE
-    WHEN reason = '{REPRINT}' OR (SELECT checked_in_at FROM attendees WHERE id = print_jobs.attendee_id) IS NULL
-    THEN 'The check-in was undone.' ELSE 'Fewer guests came.' END"""
-_UNDONE_SINCE_ASKED = f"""reason = '{REPRINT}' AND EXISTS (SELECT 1 FROM audit WHERE audit.action = 'undo'
+# Any badge asked for before an undo of its person is unwanted, as undo's ``cancel_pending`` would
+# have cancelled it had it still been waiting: a volunteer's REPRINT (which may otherwise be for
+# someone not checked in, a speaker's badge printed early), and a check-in's or guest's own badge
+# when the person was checked in again since (the check above then sees someone checked in, and the
+# old badge printed beside the new check-in's). Strictly after: a check-in again within the same
+# millisecond as the undo keeps its badge. Undos are few, and the partial index audit_undo finds them.
+_UNDONE_SINCE_ASKED = """EXISTS (SELECT 1 FROM audit WHERE audit.action = 'undo'
     AND audit.attendee_id = print_jobs.attendee_id AND audit.event_id = print_jobs.event_id
-    AND audit.at >= print_jobs.created_at)"""
+    AND audit.at > print_jobs.created_at)"""
+_WHY_UNWANTED = f"""CASE
+    WHEN {_UNDONE_SINCE_ASKED} OR (SELECT checked_in_at FROM attendees WHERE id = print_jobs.attendee_id) IS NULL
+    THEN 'The check-in was undone.' ELSE 'Fewer guests came.' END"""
 _NOT_FOR_THIS_CHECK_IN = f"""reason IN ('{CHECK_IN}', '{GUEST}', '{GUEST_REPRINT}') AND (
     (SELECT checked_in_at FROM attendees WHERE id = print_jobs.attendee_id) IS NULL
     OR (reason = '{GUEST_REPRINT}' AND (SELECT guests FROM attendees WHERE id = print_jobs.attendee_id) = 0)
