@@ -129,13 +129,14 @@ class Door:
             elif late and outcome.result != "checked_in":
                 self._publish_late_refusal(outcome, code, station, saved_at)
 
-        earlier = self._evening_saved_on(code, saved_at) if late and saved_at else None
+        saved = _parse_time(saved_at) if late and saved_at else None
+        earlier = self._evening_saved_on(code, saved) if saved else None
         if earlier is not None:
-            return self._scan_into(earlier, code, station, nonce, client, saved_at)
+            return self._scan_into(earlier, code, station, nonce, client, saved)
         return self.scans.run(
             lambda db: checkin.scan(db, self.event, self.master, self.limits, code, station, nonce, client), publish)
 
-    def _evening_saved_on(self, code: Any, saved_at: str) -> Event | None:
+    def _evening_saved_on(self, code: Any, saved: datetime) -> Event | None:
         """The earlier evening a kiosk's saved scan belongs to: one of our tickets of that evening,
         saved within SAVED_SCAN_HOURS of its start (the kiosk's clock), and not forgotten.
 
@@ -144,8 +145,7 @@ class Door:
         as another evening's, and the people they had let in were missing from their own report."""
         text = checkin.normalise(code)
         verdict = tickets.verify(self.master, text.upper()) if text else None
-        saved = _parse_time(saved_at)
-        if verdict is None or not verdict.genuine or verdict.event_id == self.event.id or saved is None:
+        if verdict is None or not verdict.genuine or verdict.event_id == self.event.id:
             return None
         with self.store.read() as db:
             other = events.by_id(db, verdict.event_id)
@@ -156,10 +156,10 @@ class Door:
         return other if held else None
 
     def _scan_into(self, event: Event, code: Any, station: str, nonce: str | None, client: str,
-                   saved_at: str) -> checkin.Outcome:
+                   saved: datetime) -> checkin.Outcome:
         """Check a saved scan into its own earlier evening at the time it was saved: counted in that
         evening's report; told to no console (they show tonight's counts); and no badge, a month on."""
-        at = _parse_time(saved_at).astimezone(timezone.utc).isoformat(timespec="milliseconds")
+        at = saved.astimezone(timezone.utc).isoformat(timespec="milliseconds")
         with self.store.serialised():
             with self.store.write() as db:
                 outcome = checkin.scan(db, event, self.master, self.limits, code, station, nonce, client, at=at)
