@@ -102,6 +102,12 @@ class Outcome:
     replayed: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     retry_after: int | None = None  # too_many_attempts: whole seconds until a guess is taken again (Retry-After)
+    logged_as: str | None = None  # the scan log's result, when it says more than `result` (see _other_evening)
+
+    @property
+    def guess(self) -> bool:
+        """Whether this scan counts toward the code-guessing limit of its station and address."""
+        return (self.logged_as or self.result) in GUESSES
 
 
 def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits, raw_code: Any,
@@ -125,7 +131,7 @@ def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits,
         refused.retry_after = _seconds_until_taken(db, limits, station, client)
         return _log(db, event, refused, station, None, logged, client, at)
     outcome = refusal("invalid_code") if code is None else _admit(db, event, master, code, station, at)
-    if outcome.result in GUESSES:
+    if outcome.guess:
         limits.failed(station, client)
     return _log(db, event, outcome, station, nonce, logged, client, at)
 
@@ -364,12 +370,18 @@ def _not_checked_in(person: Any) -> Outcome:
 def _other_evening(db: sqlite_utils.Database, event_id: int) -> Outcome:
     """A genuine ticket of another evening in this database, refused with that evening's name and
     date (also as `evening`): last month's ticket was only "for another evening", under the kiosk's
-    "Ticket not found", and a door started on last month's config refused everyone alike."""
+    "Ticket not found", and a door started on last month's config refused everyone alike.
+
+    It is logged as `other_evening`, not a guess: its MAC is genuine, so nobody guessed it, and a
+    handful of people opening last month's e-mail must not slow the station down for the guessable
+    platform codes behind them."""
     other = events.by_id(db, event_id)
     if other is None:
-        return refusal("unknown_code", message=MESSAGES["other_event"])
-    outcome = refusal("unknown_code", message=MESSAGES["other_evening"].format(name=other.name, date=other.date_label))
-    outcome.body["evening"] = {"name": other.name, "date": other.date_label}
+        outcome = refusal("unknown_code", message=MESSAGES["other_event"])
+    else:
+        outcome = refusal("unknown_code", message=MESSAGES["other_evening"].format(name=other.name, date=other.date_label))
+        outcome.body["evening"] = {"name": other.name, "date": other.date_label}
+    outcome.logged_as = "other_evening"
     return outcome
 
 
@@ -417,7 +429,8 @@ def _replay(db: sqlite_utils.Database, event: Event, nonce: str, code: str, stat
     if row is None:
         return None
     person = attendees.get(db, event, row["attendee_id"]) if row["attendee_id"] else None
-    return Outcome(row["result"], row["http_status"], json.loads(row["response"]), attendee=person, replayed=True)
+    body = json.loads(row["response"])
+    return Outcome(body.get("result", row["result"]), row["http_status"], body, attendee=person, replayed=True)
 
 
 def _log(db: sqlite_utils.Database, event: Event, outcome: Outcome, station: str, nonce: str | None,
@@ -426,6 +439,6 @@ def _log(db: sqlite_utils.Database, event: Event, outcome: Outcome, station: str
         "INSERT INTO scans (event_id, at, station, code, nonce, result, ok, attendee_id, http_status, response, client) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [event.id, at, station, code[:MAX_CODE_CHARS], nonce,
-         outcome.result, 1 if outcome.status < 300 else 0, outcome.attendee["id"] if outcome.attendee else None,
+         outcome.logged_as or outcome.result, 1 if outcome.status < 300 else 0, outcome.attendee["id"] if outcome.attendee else None,
          outcome.status, _ANSWER_JSON(outcome.body) if nonce else "{}", client])  # kept for a retry: only with a nonce
     return outcome
