@@ -36,7 +36,7 @@ def attendee_rows(db: sqlite_utils.Database, event: Event) -> list[dict[str, Any
         data = dict(row)
         data["status"] = "attending" if data["attending"] else "not_attending"
         data["is_walk_in"] = bool(data["is_walk_in"])
-        data["checked_in_at"] = _at_offset(data["checked_in_at"], offset)
+        data["checked_in_at"] = at_offset(data["checked_in_at"], offset)
         out.append({key: data[key] for key in EXPORT_COLUMNS})
     return sorted(out, key=_by_name)
 
@@ -94,7 +94,7 @@ def _defuse(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _at_offset(stamp: str | None, offset: tzinfo | None) -> str | None:
+def at_offset(stamp: str | None, offset: tzinfo | None) -> str | None:
     """An ISO 8601 time moved to `offset`, keeping its milliseconds; None (not arrived) stays None.
 
     Times are stored in UTC; an organiser reading a June report of a London evening would
