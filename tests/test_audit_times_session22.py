@@ -6,17 +6,14 @@ import csv
 import io
 from pathlib import Path
 
-from conftest import start_in_process, run_kiosk, write_config
+from conftest import start_in_process
+from test_imports_session21 import july_evening_with_ada
 
 
 def test_the_audit_csv_gives_a_july_evening_its_summer_time(tmp_path: Path) -> None:
     """A London evening in July is on BST: the audit CSV said 17:05+00:00 for an undo the volunteer
     made at 18:05, while the attendance report said 18:05+01:00 for the check-in it undid."""
-    config = write_config(tmp_path / "door")
-    config.write_text(config.read_text().replace("2026-11-26T18:30:00+00:00", "2026-07-16T18:30:00+01:00"))
-    (tmp_path / "list.csv").write_text("Name,Email\r\nAda Lovelace,ada@example.org\r\n", encoding="utf-8")
-    run_kiosk(config, "import", str(tmp_path / "list.csv"))
-    server = start_in_process(config)
+    server = start_in_process(july_evening_with_ada(tmp_path))
     try:
         person = server.people()[0]
         assert server.post(f"/api/attendees/{person['id']}/checkin", "volunteer").status_code == 201

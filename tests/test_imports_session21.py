@@ -65,13 +65,19 @@ def test_a_payment_status_beside_the_platforms_own_status_turns_nobody_away(tmp_
 
 # --- 2. One check-in, one time ------------------------------------------------------------------
 
-def test_kiosk_attendees_prints_a_check_in_at_the_time_the_report_gives_it(tmp_path: Path) -> None:
-    """A London evening in July is on BST: `kiosk attendees` printed 17:05+00:00 for someone the
-    attendance report (and the wall clock) had at 18:05+01:00."""
+def july_evening_with_ada(tmp_path: Path) -> Path:
+    """The config of a London evening in July (on BST, +01:00) with Ada Lovelace imported."""
     config = write_config(tmp_path / "door")
     config.write_text(config.read_text().replace("2026-11-26T18:30:00+00:00", "2026-07-16T18:30:00+01:00"))
     (tmp_path / "list.csv").write_text("Name,Email\r\nAda Lovelace,ada@example.org\r\n", encoding="utf-8")
     run_kiosk(config, "import", str(tmp_path / "list.csv"))
+    return config
+
+
+def test_kiosk_attendees_prints_a_check_in_at_the_time_the_report_gives_it(tmp_path: Path) -> None:
+    """A London evening in July is on BST: `kiosk attendees` printed 17:05+00:00 for someone the
+    attendance report (and the wall clock) had at 18:05+01:00."""
+    config = july_evening_with_ada(tmp_path)
     server = start_in_process(config)
     try:
         assert server.scan(server.people()[0]["ticket_code"]).status_code == 201
