@@ -242,31 +242,87 @@ def _send_missed(ws, feed, since: str, up_to: int) -> None:
     """What happened at the door after `since` (the console's last message), from the database,
     before the snapshot: the snapshot's stamp then moves the console's `since` past all of it.
 
-    Arrivals are the people checked in since then who still are (kiosk scans, manual check-ins
-    and walk-ins alike); undos come from the audit trail. The console skips what it has already.
-    Late refusals come from the feed's log (up to version `up_to`, after which they are sent
-    live): the Wi-Fi outage that made a kiosk save scans also drops the volunteers' phones, and
-    a refusal told while every console was away used to reach nobody."""
+    The door's changes (_missed_at_the_door) come as the live feed tells them. Late refusals come
+    from the feed's log (up to version `up_to`, after which they are sent live): the Wi-Fi outage
+    that made a kiosk save scans also drops the volunteers' phones, and a refusal told while every
+    console was away used to reach nobody. The console skips what it has already."""
     if not _is_iso_time(since):
         return
     state = current_app.extensions["kiosk"]
-    event = state.door.event
     with state.store.read() as db:
-        arrived = db.execute("SELECT * FROM attendees WHERE event_id = ? AND checked_in_at > ? "
-                             "ORDER BY checked_in_at DESC LIMIT ?", [event.id, since, MAX_CATCH_UP]).fetchall()
-        undone = db.execute("SELECT a.*, u.at AS undone_at FROM audit u JOIN attendees a ON a.id = u.attendee_id "
-                            "WHERE u.event_id = ? AND u.action = 'undo' AND u.at > ? ORDER BY u.at DESC LIMIT ?",
-                            [event.id, since, MAX_CATCH_UP]).fetchall()
-    missed = [(row["checked_in_at"], {"type": "checked_in", "attendee": attendees.as_dict(row),
-                                      "station": row["checked_in_station"], "at": row["checked_in_at"], "manual": False})
-              for row in arrived]
-    missed += [(row["undone_at"], {"type": "undone", "attendee": attendees.as_dict(row), "at": row["undone_at"]})
-               for row in undone]
+        missed = _missed_at_the_door(db, state.door.event.id, since)
     missed += [(change.data["at"], {"type": "late_refusal", **change.data})
-               for change in feed.kept("late_refusal", up_to) if change.data["at"] > since][-MAX_CATCH_UP:]
+               for change in feed.kept("late_refusal", up_to) if change.data["at"] > since]
     # Oldest first, each stamped with its own time: a catch-up cut short resumes where it stopped.
-    for at, message in sorted(missed, key=lambda item: item[0]):
+    for at, message in sorted(missed, key=lambda item: item[0])[-MAX_CATCH_UP:]:
         _send(ws, {**message, "catch_up": True, "headcount": feed.headcount}, server_time=at)
+
+
+# The volunteers' changes a catch-up tells, from the audit trail (kiosk scans are in no audit).
+_CAUGHT_UP_ACTIONS = ("undo", "walk_in", "party_size", "manual_check_in")
+
+
+def _missed_at_the_door(db: Any, event_id: int, since: str) -> list[tuple[str, dict[str, Any]]]:
+    """The arrivals, undos, walk-ins and party corrections after `since`, each as (time, the
+    message the live feed sent for it), so a phone that slept through them sees what the others saw.
+
+    Arrivals are the people checked in since then who still are; the audit trail tells who made
+    each: a volunteer ("by a volunteer"), the walk-in's own registration ("walk-in, checked in"),
+    else a kiosk scan. A catch-up made of arrivals and undos alone showed a walk-in as a plain
+    arrival, a walk-in registered only and a party corrected to 2 guests not at all (the headcount
+    jumped by two with nothing in the feed to say why)."""
+    arrived = {row["id"]: row for row in db.execute(
+        "SELECT * FROM attendees WHERE event_id = ? AND checked_in_at > ? ORDER BY checked_in_at DESC LIMIT ?",
+        [event_id, since, MAX_CATCH_UP])}
+    marks = ", ".join("?" * len(_CAUGHT_UP_ACTIONS))
+    entries = [_Change(row) for row in db.execute(
+        "SELECT a.*, u.at AS change_at, u.action AS change, u.actor AS change_by, u.details AS change_details "
+        f"FROM audit u JOIN attendees a ON a.id = u.attendee_id WHERE u.event_id = ? AND u.action IN ({marks}) "
+        "AND u.at > ? ORDER BY u.at DESC, u.id DESC LIMIT ?", [event_id, *_CAUGHT_UP_ACTIONS, since, 5 * MAX_CATCH_UP])]
+    latest: dict[int, _Change] = {}  # each person's latest check-in, undo or walk-in: what made their arrival
+    newer: dict[int, _Change] = {}
+    for change in entries:  # newest first
+        if change.action != "party_size":
+            change.next = newer.get(change.person_id)
+            newer[change.person_id] = change
+            latest.setdefault(change.person_id, change)
+    missed = [change.as_told(change.person_id in arrived) for change in reversed(entries)
+              if change.action != "manual_check_in"]  # told with its arrival
+    for person_id, row in arrived.items():
+        made_by = latest.get(person_id)
+        if not (made_by and made_by.walk_in_checked_in(True)):  # else told as "walk-in, checked in"
+            missed.append((row["checked_in_at"], _arrival(row, manual=bool(made_by and made_by.action == "manual_check_in"))))
+    return missed
+
+
+class _Change:
+    """One volunteer's change of a person from the audit trail, and the person's next one (if any)."""
+
+    def __init__(self, row: Any) -> None:
+        self.row, self.person_id, self.action, self.at = row, row["id"], row["change"], row["change_at"]
+        self.details = json.loads(row["change_details"] or "{}")
+        self.next: _Change | None = None
+
+    def walk_in_checked_in(self, in_now: bool) -> bool:
+        """A walk-in registered with "Check in and print" who got in: undone next, or still in."""
+        asked = self.action == "walk_in" and self.details.get("check_in") is True
+        return asked and (self.next.action == "undo" if self.next else in_now)
+
+    def as_told(self, in_now: bool) -> tuple[str, dict[str, Any]]:
+        """A walk-in, party correction or undo as the live feed told it."""
+        person, by = attendees.as_dict(self.row), self.row["change_by"]
+        if self.action == "walk_in":
+            return self.at, {"type": "walk_in", "attendee": person, "at": self.at,
+                             "checked_in": self.walk_in_checked_in(in_now)}
+        if self.action == "party_size":  # the party as it was set then
+            return self.at, {"type": "party", "attendee": {**person, "guests": self.details.get("guests", person["guests"])},
+                             "at": self.at, "by": by}
+        return self.at, {"type": "undone", "attendee": person, "at": self.at, "by": by}
+
+
+def _arrival(row: Any, manual: bool) -> dict[str, Any]:
+    return {"type": "checked_in", "attendee": attendees.as_dict(row), "station": row["checked_in_station"],
+            "at": row["checked_in_at"], "manual": manual}
 
 
 def _is_iso_time(text: str) -> bool:

@@ -24,10 +24,11 @@ export class LiveFeed {
       case "undone":
         return this.item("undone", message.at, person, ["check-in undone", message.by ? `by ${message.by}` : ""]);
       case "party": // a volunteer set how many guests came with a host already in
-        return this.item("party", null, person, [`now with ${guestsText(person) || "no guests"}`, message.by ? `by ${message.by}` : ""]);
+        return this.item("party", message.at, person, [`now with ${guestsText(person) || "no guests"}`, message.by ? `by ${message.by}` : ""]);
       case "walk_in":
-        // The party too: the headcount jumped by three for "walk-in, checked in" alone.
-        return this.item("walk_in", null, person, [message.checked_in ? "walk-in, checked in" : "walk-in, registered",
+        // The party too: the headcount jumped by three for "walk-in, checked in" alone. Live, they
+        // come without `at` (now); a reconnect's catch-up tells when they happened.
+        return this.item("walk_in", message.at, person, [message.checked_in ? "walk-in, checked in" : "walk-in, registered",
           guestsText(person, "with ")]);
       case "import":
         return this.note("note", `Attendee list imported: ${message.added ?? 0} added, ${message.updated ?? 0} updated.`);
