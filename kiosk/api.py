@@ -14,6 +14,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
+from printers import fonts
+from printers.offload import off_hub
+
 from . import attendees, audit, auth, events, importers, reports
 from .audit import Actor
 from .auth import require
@@ -348,6 +351,8 @@ def post_walk_in() -> Response:
         return error(422, "invalid", too_long)
     if not isinstance(name, str) or is_blank(name):  # a Hangul filler alone is no name, as in an import
         return error(422, "invalid", "A walk-in needs a name.")
+    if not name.isascii() and not off_hub(lambda: fonts.prints_anything(name)):  # "🎉🎉": shown on screens, a blank badge
+        return error(422, "invalid", "A walk-in needs a name in letters: emoji alone do not print on a badge.")
     if any(v is not None and not isinstance(v, str) for v in (email, company)):
         return error(422, "invalid", "Email and company must be text.")
     email = _walk_in_email(email)

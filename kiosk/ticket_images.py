@@ -82,7 +82,7 @@ def _draw_fitted(draw: ImageDraw.ImageDraw, value: str, top: int, bold: bool, si
 
     Lines are spaced a fifth of their size apart, as on the badge.
     """
-    lines = [ln for ln in text.fit(" ".join(fonts.drawable(value).split()), bold, sizes, INNER_WIDTH, max_lines)
+    lines = [ln for ln in text.fit(fonts.printable(value), bold, sizes, INNER_WIDTH, max_lines)
              if ln.height > 0]
     y = top
     for ln in lines:

@@ -98,8 +98,10 @@ def _paint(blocks: list[_Block], sc: _Scale) -> Image.Image:
 
 def _text_blocks(info: BadgeInfo, sc: _Scale) -> list[_Block]:
     """Every band above the QR, in order, leaving out the empty ones."""
-    first = _clean(info.first_name)  # none for a ticket without a name: that badge shows its order or email small
-    full = _clean(info.name)
+    full = fonts.printable(_clean(info.name))
+    # None for a ticket without a name. A first name no font draws ("🎉 Zoë Walker") gives way to
+    # the first word that prints: the big line was blank, and the name small below it.
+    first = fonts.printable(_clean(info.first_name), bold=True) or full.partition(" ")[0]
     if full.casefold() == first.casefold():
         full = ""  # the big first name already says it all
     blocks = [_lines_block(text.fit(first, True, (sc(96), sc.text(44)), sc.inner, 2), sc, 0)]
@@ -116,6 +118,7 @@ def _text_blocks(info: BadgeInfo, sc: _Scale) -> list[_Block]:
 def _paragraph(value: str, bold: bool, sizes: tuple[int, int], max_lines: int, sc: _Scale,
                gap: int) -> list[_Block]:
     """A centred text block at the largest size (given for 80 mm) that fits; nothing if empty."""
+    value = fonts.printable(value, bold)
     if not value:
         return []
     lines = text.fit(value, bold, (sc.text(sizes[0]), sc.text(sizes[1])), sc.inner, max_lines)

@@ -265,6 +265,18 @@ def drawable(text: str, bold: bool = False) -> str:
     return "".join(kept)
 
 
+def printable(text: str, bold: bool = False) -> str:
+    """What of ``text`` prints, single-spaced: ``drawable`` without the gap a left-out emoji leaves
+    ("Zoë 🚀 Walker" printed "Zoë  Walker"). Empty for a name of emoji alone, which prints nothing."""
+    return " ".join(drawable(text, bold).split())
+
+
+def prints_anything(text: str) -> bool:
+    """Whether any char of ``text`` prints (a name of emoji alone does not). Stops at the first
+    that does: a char no font has is probed in every installed font, a quarter of a second each."""
+    return any(not is_neutral(ch) and _drawable(ch, False) for ch in unicodedata.normalize("NFC", text))
+
+
 def _drawable(ch: str, bold: bool) -> bool:
     face = face_for(ch, bold)
     return not face.is_default or covers(face, ch)
