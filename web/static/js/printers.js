@@ -53,8 +53,10 @@ export class Printers {
 }
 
 /** A printer that answers but whose last badge failed (it hung up or stopped reading mid-badge) is
- * not "Online" beside its error: it is not printing, and its badges wait for the next try. */
+ * not "Online" beside its error: it is not printing, and its badges wait for the next try. One that
+ * says its paper ran out answers too: "Offline" sent volunteers to its cable and power switch. */
 function stateWord(p) {
+  if (p.paper === "out") return "Out of paper";
   if (p.online === false) return "Offline";
   if (p.online && p.last_error) return "Online, not printing";
   return p.online ? "Online" : "Unknown";
