@@ -189,11 +189,22 @@ function sameName(a, b) {
   return spellings(a).some((spelling) => theirs.includes(spelling));
 }
 
-/** People already on tonight's list with this name or email: a walk-in is often someone who lost their ticket. */
+/**
+ * People already on tonight's list with this name or email, those with the email first: a walk-in
+ * is often someone who lost their ticket. Both are looked up: with an email typed (their own, not
+ * the one they registered with), only the email was, and someone on the list by name was
+ * registered a second time without a word.
+ */
 async function sameNameOrEmail(name, email) {
-  const answer = await get(`/api/attendees?q=${encodeURIComponent(email || name)}&limit=50`);
-  if (!answer.ok) return [];
-  return (answer.data.attendees || []).filter((p) => sameName(p.name, name) || (email && folded(p.email) === folded(email)));
+  const lookUps = await Promise.all([email, name].filter(Boolean).map(
+    (text) => get(`/api/attendees?q=${encodeURIComponent(text)}&limit=50`)));
+  const found = new Map(lookUps.flatMap((answer) => (answer.ok ? answer.data.attendees || [] : []).map((p) => [p.id, p])));
+  return [...found.values()].filter((p) => sameEmail(p, email) || sameName(p.name, name))
+    .sort((a, b) => sameEmail(b, email) - sameEmail(a, email));
+}
+
+function sameEmail(person, email) {
+  return Boolean(email) && folded(person.email) === folded(email);
 }
 
 function walkInBody(form, checkIn) {
@@ -238,7 +249,7 @@ async function registerWalkIn(event) {
         const first = already[0];
         setText(status, `${first.name} is already on the list${first.checked_in_at ? " (checked in)" : ""}: their card is under Find someone. `
           + "If this is somebody else, press the button again to register them.");
-        search.searchFor(body.email || body.name);
+        search.searchFor(sameEmail(first, body.email) ? body.email : body.name); // where their card is found
         return;
       }
     }
