@@ -44,7 +44,7 @@ BUSY_TIMEOUT_MS = 5000
 TRUNCATE_WAIT_MS = 100  # emptying a grown WAL waits this long at most for readers of older frames...
 TRUNCATE_RETRY_SECONDS = 1.0  # ...and, when they stay, is tried again only this much later
 BUSY_RETRY_SECONDS = 0.0002  # another process holds the write lock for one commit: well under a millisecond
-SCHEMA_VERSION = 2  # 2: search_text also holds names with umlauts written out
+SCHEMA_VERSION = 3  # 2: search_text also holds names with umlauts written out; 3: and without apostrophes
 
 
 class DatabaseGone(sqlite3.OperationalError):
@@ -354,7 +354,7 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     if "made_by" not in token_columns:
         db.execute("ALTER TABLE tokens ADD COLUMN made_by TEXT")  # databases from before session 15
     db.executescript(RECOUNT)
-    if db.execute("PRAGMA user_version").fetchone()[0] < 2:
+    if db.execute("PRAGMA user_version").fetchone()[0] < 3:
         _refresh_search_text(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

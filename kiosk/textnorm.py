@@ -6,7 +6,10 @@ import functools
 import re
 import unicodedata
 
-_SPECIAL = str.maketrans({"ø": "o", "đ": "d", "ł": "l", "æ": "ae", "œ": "oe", "ı": "i", "þ": "th"})
+# Apostrophes too: a phone's keyboard (an iPhone's smart punctuation) types O’Neill, lists hold
+# both, and "o'neill" found nobody called O’Neill (nor "o’neill" anyone called O'Neill).
+_SPECIAL = str.maketrans({"ø": "o", "đ": "d", "ł": "l", "æ": "ae", "œ": "oe", "ı": "i", "þ": "th",
+                          "\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 # How German and Scandinavian names are written out on a keyboard without the letter:
 # Müller as "Mueller", Jørgensen as "Joergensen", Åsa as "Aasa".
 _SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ø": "oe", "å": "aa"})
@@ -43,12 +46,21 @@ def fold_spelled_out(text: str | None) -> str:
     return folded if folded != fold(text) else ""
 
 
+def fold_without_apostrophes(text: str | None) -> str:
+    """`fold` of text without its apostrophes ("O'Neill" -> "oneill"), or "" when it has none:
+    how a name is often typed on a phone, where the apostrophe is a long press away."""
+    folded = fold(text)
+    bare = folded.replace("'", "")
+    return bare if bare != folded else ""
+
+
 def search_text(name: str, email: str | None, company: str | None) -> str:
     """What search matches: name, email and company folded, plus the name and company with
-    their umlauts written out, so "mueller" finds Müller as "muller" does."""
+    their umlauts written out, so "mueller" finds Müller as "muller" does, and without their
+    apostrophes, so "oneill" finds O'Neill as "o'neill" and "o’neill" do."""
     folded = [fold(part) for part in (name, email, company) if part]
-    spelled = [fold_spelled_out(part) for part in (name, company)]
-    return " ".join(folded + [part for part in spelled if part])
+    variants = [variant(part) for part in (name, company) for variant in (fold_spelled_out, fold_without_apostrophes)]
+    return " ".join(folded + [part for part in variants if part])
 
 
 def clean(text: object, limit: int = 200) -> str:

@@ -171,13 +171,14 @@ function onOpen(isReconnect) {
 // --- walk-ins ---
 
 // Letters that carry no accent to drop but are typed as others on a phone (kiosk/textnorm.py):
-// "Lukasz" is "Łukasz", "Soren" is "Søren", and "Mueller" is "Müller" written out.
-const PLAIN_LETTERS = { ø: "o", đ: "d", ł: "l", æ: "ae", œ: "oe", ı: "i", þ: "th", ß: "ss" };
+// "Lukasz" is "Łukasz", "Soren" is "Søren", and "Mueller" is "Müller" written out; an iPhone
+// types O’Neill for O'Neill.
+const PLAIN_LETTERS = { ø: "o", đ: "d", ł: "l", æ: "ae", œ: "oe", ı: "i", þ: "th", ß: "ss", "’": "'", "‘": "'", "ʼ": "'" };
 const SPELLED_OUT = { ä: "ae", ö: "oe", ü: "ue", ø: "oe", å: "aa" };
 
 /** Case and accents ignored, as the server's search does: "zoe walker" is "Zoë Walker". */
 function folded(text) {
-  return String(text || "").toLowerCase().replace(/[øđłæœıþß]/g, (c) => PLAIN_LETTERS[c])
+  return String(text || "").toLowerCase().replace(/[øđłæœıþß’‘ʼ]/g, (c) => PLAIN_LETTERS[c])
     .normalize("NFKD").replace(/\p{M}/gu, "").replace(/\s+/g, " ").trim();
 }
 
