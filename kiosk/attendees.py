@@ -87,7 +87,7 @@ def search(db: sqlite_utils.Database, event: Event, query: str, limit: int = 25)
 
     People whose words start with what was typed come first: "le" lists Lê and Leila before
     everyone whose email is at example.org; and typed accents count: "lê" lists Lê before Lefèvre."""
-    words = fold(query).split()[:6]
+    words = fold(query).replace(",", " ").split()[:6]  # "Lovelace, Ada", as printed lists put names
     if not words:
         rows = db.execute("SELECT * FROM attendees WHERE event_id = ? ORDER BY name LIMIT ?", [event.id, limit])
         return [as_dict(r) for r in rows]
@@ -104,7 +104,7 @@ def search(db: sqlite_utils.Database, event: Event, query: str, limit: int = 25)
 
 def _accents_as_typed_first(people: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
     """Move the people whose name holds the query's accented words exactly as typed to the front."""
-    accented = [word for word in query.casefold().split() if fold(word) != word]
+    accented = [word for word in query.casefold().replace(",", " ").split() if fold(word) != word]
     if not accented:
         return people
     return sorted(people, key=lambda person: not all(word in person["name"].casefold() for word in accented))
