@@ -66,6 +66,15 @@ export class LiveFeed {
     return true;
   }
 
+  /** A note that says the same as the newest item replaces it: a phone on weak Wi-Fi reconnects
+   * again and again, and one "Reconnected" each, with nothing between them, pushed the evening's
+   * arrivals out of the feed. */
+  noteOnce(kind, text) {
+    const newest = this.list.firstElementChild;
+    if (newest?.dataset.kind === kind && newest.querySelector(".feed-text")?.textContent === text) newest.remove();
+    return this.note(kind, text);
+  }
+
   push(kind, at, body, attendeeId) {
     const when = at ? new Date(at) : new Date();
     const entry = h("li", { class: "feed-item", dataset: { kind, attendeeId: attendeeId ?? "" } },

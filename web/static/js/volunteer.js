@@ -162,7 +162,7 @@ function onSignedOut() {
 
 function onOpen(isReconnect) {
   if (!isReconnect) return;
-  feed.note("note", "Reconnected: what happened meanwhile is listed above.");
+  feed.noteOnce("note", "Reconnected: what happened meanwhile is listed above.");
   search.refresh();
   loadArrivals();
   loadPrinters();
