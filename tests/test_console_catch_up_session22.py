@@ -63,3 +63,17 @@ def test_a_walk_in_undone_and_scanned_again_is_an_arrival_of_the_kiosk(server: A
     missed = caught_up(server, since)
     assert [(m["type"], m.get("checked_in"), m.get("manual")) for m in missed] == [
         ("walk_in", True, None), ("undone", None, None), ("checked_in", None, False)]
+
+
+def test_a_walk_in_refused_at_capacity_then_admitted_is_told_as_the_live_feed_told_it(make_server: Any) -> None:
+    server = make_server(capacity=1)
+    with connect(f"{server.ws_url}/ws/live?token={server.tokens['volunteer']}", open_timeout=5) as ws:
+        since = json.loads(ws.recv(timeout=5))["server_time"]
+    assert server.scan(server.people()[0]["ticket_code"]).status_code == 201  # the room is full
+    walk_in = server.post("/api/attendees", "volunteer", json={"name": "Wanda Walkin", "check_in": True}).json()
+    assert walk_in["check_in"] == "capacity_reached"
+    assert server.post(f"/api/attendees/{walk_in['attendee']['id']}/checkin", "volunteer",
+                       json={"override": True}).status_code == 201  # "Admit anyway"
+    missed = [m for m in caught_up(server, since) if m["attendee"]["name"] == "Wanda Walkin"]
+    assert [(m["type"], m.get("checked_in"), m.get("manual")) for m in missed] == [
+        ("walk_in", False, None), ("checked_in", None, True)]  # "walk-in, registered", then "by a volunteer"
