@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 from werkzeug.routing import IntegerConverter
 
 from printers import queue as print_queue
@@ -45,6 +46,19 @@ class SessionCookies(SecureCookieSessionInterface):
         if cached is None or cached[0] != app.secret_key:
             cached = self._signer = (app.secret_key, super().get_signing_serializer(app))
         return cached[1]
+
+    def ends_at(self, app: Flask, request: Any) -> float | None:
+        """When the request's session cookie stops being a sign-in (epoch seconds; None without
+        one). Flask checks a cookie's age only when a request arrives: a websocket opened with it
+        stays open past that, and a console's live feed went on carrying names after its
+        sign-in had ended, while every request of the page was refused."""
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        try:
+            _data, signed = self.get_signing_serializer(app).loads(
+                cookie, max_age=int(app.permanent_session_lifetime.total_seconds()), return_timestamp=True)
+        except (BadSignature, TypeError):
+            return None
+        return signed.timestamp() + app.permanent_session_lifetime.total_seconds()
 
 
 class RowId(IntegerConverter):

@@ -113,8 +113,12 @@ class _SignIn:
         self._generation = self._tokens.generation
         self._next_check = time.monotonic() + RECHECK_SECONDS
         self._session = session.get("csrf") if g.get("auth_via") == "cookie" else None
+        # A sign-in by cookie ends with the cookie's lifetime (16 hours), also for a socket already open.
+        self._ends = current_app.session_interface.ends_at(current_app, request) if self._session else None
 
     def lapsed(self) -> bool:
+        if self._ends is not None and time.time() >= self._ends:  # a clock to read, no store: at every look
+            return True
         now = time.monotonic()
         if now < self._next_check and self._generation == self._tokens.generation:
             return False
