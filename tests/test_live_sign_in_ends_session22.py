@@ -46,8 +46,10 @@ def test_the_live_feed_closes_when_the_pin_sign_in_ends(server: Any) -> None:
         wait_until(lambda: browser.get(server.url + "/api/attendees?q=a").status_code == 401, timeout=10,
                    what="the sign-in to end")
         assert server.scan(second["ticket_code"]).status_code == 201
-        with pytest.raises(ConnectionClosed) as closed:
+        # Until the server's close frame: the in-process test server (Werkzeug, unlike gunicorn) can keep
+        # the TCP connection open after it while it drains the client's reply, so recv may only time out.
+        with pytest.raises((ConnectionClosed, TimeoutError)):
             for _ in range(40):  # heartbeats until the server closes it
-                message = json.loads(ws.recv(timeout=5))
+                message = json.loads(ws.recv(timeout=3))
                 assert (message.get("attendee") or {}).get("name") != second["name"], "a name after the sign-in ended"
-        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        assert ws.protocol.close_rcvd is not None and ws.protocol.close_rcvd.code == 1008
