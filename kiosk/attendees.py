@@ -188,6 +188,7 @@ class ImportSummary:
     encoding: str | None = None  # how the file's text was read; None for a spreadsheet
     imported_before: str | None = None  # another evening this same file went into ("Name (date)")
     names_kept: int = 0  # stored names not replaced by the file's copy with "?" for their letters
+    merged: int = 0  # people another platform's list had, found by their email: one person, listed twice
 
     def as_dict(self) -> dict[str, Any]:
         """The summary for the organiser who imported (names of missing people included)."""
@@ -220,8 +221,14 @@ GUESSED_ENCODING_NOTES = {
 }
 
 
-UPDATABLE = ("name", "first_name", "last_name", "email", "company", "role", "ticket_type",
-             "attending", "platform_status", "guests", "search_text")
+# What a list says of the person (written by their first listing) and of its own listing.
+PERSON_FIELDS = ("name", "first_name", "last_name", "email", "company", "role", "ticket_type", "search_text")
+LISTING_FIELDS = ("attending", "platform_status", "guests")
+# Platforms whose lists of one evening may name the same person, found by email (_listed_elsewhere).
+# Meetup's download has no email; plain lists (speakers, guests) are the organiser's own.
+CROSS_POSTED = frozenset({"eventbrite", "luma", "tito", "pretix"})
+PLATFORM_NAMES = {"eventbrite": "Eventbrite", "luma": "Luma", "tito": "Tito", "pretix": "pretix",
+                  "meetup": "Meetup", "csv": "List", "walk-in": "Walk-in"}
 
 MISSING_STATUS = "Not in the latest list"
 MISSING_NAMES_SHOWN = 5
@@ -240,7 +247,7 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
     """
     summary = ImportSummary(source=batch.source, encoding=batch.encoding)
     _check_distinct_keys(batch)
-    existing = {r["external_id"]: r for r in db.execute("SELECT * FROM attendees WHERE event_id = ?", [event.id])}
+    existing = _listed(db, event)
     _check_code_owners(batch, existing)
     stored_codes = _door_codes(db, event)
     own = _own_tickets(batch, existing)
@@ -249,23 +256,30 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
     adopted.update(_adopted_by_name(batch, existing, adopted))
     adopted.update(_adopted_across_reports(batch, existing, adopted, stored_codes))
     adopted.update(_adopted_walk_ins(batch, existing, adopted))
+    repaired = _repaired_places(batch, existing)
+    elsewhere = _listed_elsewhere(batch, existing, adopted, repaired)
     # A list that carries no door codes at all (Eventbrite's summary report, a plain list without a
     # code column) says nothing about them: the codes an earlier list gave stay, so the tickets scan.
     carries_codes = any(person.codes for person in batch.people if person.external_id not in own)
     codes_in_use = {row[0] for row in db.execute("SELECT ticket_code FROM attendees")}
-    repaired = _repaired_places(batch, existing)
     _let_go_of_places(db, repaired, existing)
-    matched: set[int] = set()
+    matched: set[str] = set()  # the stored listings this file names
+    others = _other_platforms(existing)
     for person in importers.with_progress(batch.people, progress):
         fields = _fields(person, batch.source, person.external_id)
         summary.not_attending += 0 if person.attending else 1
         key = person.external_id
         old = repaired[key] if key in repaired else existing.get(key) or adopted.get(key)
         if old is not None:
-            matched.add(old["id"])
+            matched.add(old["external_id"])
         if key in own:  # the kiosk's own ticket: the person keeps the key and codes of their platform
             fields.update(external_id=old["external_id"], source=old["source"])
-        if old is None:
+        if old is None and key in elsewhere:
+            attendee_id = _add_listing(db, event, elsewhere[key], fields)
+            others.setdefault(attendee_id, set()).add(_platform(key))
+            summary.merged += 1
+            summary.kept_check_ins += 1 if elsewhere[key]["checked_in_at"] else 0
+        elif old is None:
             attendee_id = insert(db, event, master, fields, codes_in_use)
             summary.added += 1
             summary.added_ids.append(attendee_id)
@@ -279,9 +293,9 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
             summary.updated += 1 if changed else 0
             summary.unchanged += 0 if changed else 1
             summary.kept_check_ins += 1 if old["checked_in_at"] else 0
-        stored = stored_codes.get(attendee_id, [])
+        stored = _listing_codes(stored_codes.get(attendee_id, []), others.get(attendee_id, set()) - {_platform(key)})
         if carries_codes and key not in own and set(person.codes) != set(stored):
-            _replace_door_codes(db, event, attendee_id, person.codes, had_codes=bool(stored))
+            _replace_door_codes(db, event, attendee_id, person.codes, stored)
     _handle_missing(db, batch, existing, matched, remove_missing, summary)
     return summary
 
@@ -375,8 +389,11 @@ def _adopted_by_door_code(batch: ImportBatch, existing: dict[str, Any],
     """
     keys = {person.external_id for person in batch.people}
     taken = {row["id"] for row in own.values()}  # found by their kiosk ticket (_own_tickets)
-    by_id = {row["id"]: row for key, row in existing.items() if key not in keys and row["id"] not in taken}
-    owner = {code: by_id[attendee_id] for attendee_id, codes in stored_codes.items()
+    by_id: dict[int, list[Any]] = {}
+    for key, row in existing.items():
+        if key not in keys and row["id"] not in taken:
+            by_id.setdefault(row["id"], []).append(row)
+    owner = {code: _listing_of(code, by_id[attendee_id]) for attendee_id, codes in stored_codes.items()
              if attendee_id in by_id for code in codes}
     adopted: dict[str, Any] = {}
     for person in batch.people:
@@ -387,6 +404,11 @@ def _adopted_by_door_code(batch: ImportBatch, existing: dict[str, Any],
             adopted[person.external_id] = row
             owner = {code: r for code, r in owner.items() if r["id"] != row["id"]}
     return adopted
+
+
+def _listing_of(code: str, listings: list[Any]) -> Any:
+    """Which of a person's listings a door code of theirs is: the one of its platform, when they have several."""
+    return next((row for row in listings if _platform(row["external_id"]) == _platform(code)), listings[-1])
 
 
 def _adopted_by_order(batch: ImportBatch, existing: dict[str, Any], adopted: dict[str, Any]) -> dict[str, Any]:
@@ -505,16 +527,19 @@ def _adopted_walk_ins(batch: ImportBatch, existing: dict[str, Any], adopted: dic
     platform) is one person: without this a re-import adds them again, and their ticket checks
     in a second record. The names must be the same, or one within the other ("Larry" and
     "Larry Late"): a family sharing one email are different people; a row with no name at all
-    (added by email alone) fits by its email. Only a walk-in that exactly one new row fits is taken."""
+    (added by email alone) fits by its email. Only a walk-in that exactly one new row fits is taken,
+    and only one no list has named yet: a later platform's list of them adds a listing
+    (``_listed_elsewhere``) rather than taking the first platform's away."""
     taken = {row["id"] for row in adopted.values()}
-    walk_ins = [row for row in existing.values() if row["is_walk_in"] and row["email"] and row["id"] not in taken]
+    walk_ins = [row for row in existing.values() if row["is_walk_in"] and row["email"] and row["id"] not in taken
+                and _platform(row["external_id"]) == "walk-in"]
     if not walk_ins:
         return {}
     fits: dict[int, list[ImportedPerson]] = {}
     for person in batch.people:
         if person.external_id in existing or person.external_id in adopted or not person.email:
             continue
-        rows = [row for row in walk_ins if row["email"] == person.email
+        rows = [row for row in walk_ins if row["email"] == _email(person)
                 and (not person.named or _one_name_within(row["name"], person.name))]
         if len(rows) == 1:
             fits.setdefault(rows[0]["id"], []).append(person)
@@ -626,7 +651,7 @@ def _let_go_of_places(db: sqlite_utils.Database, repaired: dict[str, Any], exist
     gets its new place when written), for good if none is (they are then reported missing)."""
     for key, row in existing.items():
         if key in repaired and (repaired[key] is None or repaired[key]["id"] != row["id"]):
-            db.execute("UPDATE attendees SET external_id = ? WHERE id = ?", [f"{key}~{row['id']}", row["id"]])
+            _rename_listing(db, row, f"{key}~{row['id']}")
 
 
 def _pair_in_order(people: list[ImportedPerson], stored: list[Any], existing: dict[str, Any]) -> dict[str, Any]:
@@ -691,20 +716,139 @@ def _lost_letters(stored: str, new: str) -> bool:
 
 
 def _update(db: sqlite_utils.Database, old: Any, fields: dict[str, Any]) -> bool:
-    """Write what the list changed about a known person (and an adopted key); False if nothing did."""
-    changes = {k: fields[k] for k in (*UPDATABLE, "external_id") if old[k] != fields[k]}
+    """Write what the list changed about a known person's listing (and an adopted key); False if
+    nothing did. The name, email, company and role are the person's first listing's (``own``):
+    a second platform's list of them changes only what that listing says (coming, guests)."""
+    changed = _update_listing(db, old, fields)
+    changes = {k: fields[k] for k in PERSON_FIELDS if old["own"] and old[k] != fields[k]}
+    if old["listings"] == 1:  # the list says what the door reads, as the row has it (several: _derive)
+        changes.update({k: fields[k] for k in LISTING_FIELDS if old["person"][k] != fields[k]})
     if old["checked_in_at"]:  # their party came as the door counted it: a later list does not recount it
         changes.pop("guests", None)
-    if not changes:
-        return False
-    changes["updated_at"] = clock.now_iso()
-    assignments = ", ".join(f"{column} = ?" for column in changes)
-    db.execute(f"UPDATE attendees SET {assignments} WHERE id = ?", [*changes.values(), old["id"]])
-    return True
+    if changes:
+        changes["updated_at"] = clock.now_iso()
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        db.execute(f"UPDATE attendees SET {assignments} WHERE id = ?", [*changes.values(), old["id"]])
+    if changed and old["listings"] > 1:
+        _derive(db, old["id"])
+    return changed or bool(changes)
+
+
+def _update_listing(db: sqlite_utils.Database, old: Any, fields: dict[str, Any]) -> bool:
+    """Write the listing's own part (its key, whether it says they come, its status and guests)."""
+    if fields["external_id"] != old["external_id"]:
+        _rename_listing(db, old, fields["external_id"])
+    changes = {k: fields[k] for k in LISTING_FIELDS if old[k] != fields[k]}
+    if changes:
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        db.execute(f"UPDATE listings SET {assignments} WHERE id = ?", [*changes.values(), old["listing_id"]])
+    return bool(changes) or fields["external_id"] != old["external_id"]
+
+
+def _rename_listing(db: sqlite_utils.Database, listing: Any, new_key: str) -> None:
+    """Give a listing (a row of ``_listed``) a new key, and its person too when it is their own listing."""
+    db.execute("UPDATE attendees SET external_id = ? WHERE id = ? AND external_id = "
+               "(SELECT external_id FROM listings WHERE id = ?)", [new_key, listing["id"], listing["listing_id"]])
+    db.execute("UPDATE listings SET external_id = ? WHERE id = ?", [new_key, listing["listing_id"]])
+
+
+def _add_listing(db: sqlite_utils.Database, event: Event, person: Any, fields: dict[str, Any]) -> int:
+    """List a stored person a second time, from another platform (``_listed_elsewhere``); returns their id."""
+    db.execute("INSERT INTO listings (event_id, attendee_id, source, external_id, attending, platform_status, guests) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)", [event.id, person["id"], fields["source"], fields["external_id"],
+                                                 fields["attending"], fields["platform_status"], fields["guests"]])
+    _derive(db, person["id"])
+    return person["id"]
+
+
+def _derive(db: sqlite_utils.Database, attendee_id: int) -> None:
+    """Set what the door reads on a person listed by several platforms: coming when any listing
+    says so; the guests of the largest party among the listings that decide it (one person
+    bringing one guest on both lists is a party of two, not three; unchanged once checked in);
+    each listing's status, named by its platform."""
+    rows = db.execute("SELECT l.source, l.attending, l.platform_status, l.guests FROM listings l "
+                      "JOIN attendees a ON a.id = l.attendee_id WHERE l.attendee_id = ? "
+                      "ORDER BY l.external_id != a.external_id, l.id", [attendee_id]).fetchall()
+    attending = max(row["attending"] for row in rows)
+    guests = max(row["guests"] for row in rows if row["attending"] == attending)
+    status = "; ".join(f"{PLATFORM_NAMES.get(row['source'], row['source'])}: {row['platform_status']}"
+                       for row in rows if row["platform_status"])
+    db.execute("UPDATE attendees SET attending = ?, platform_status = ?, updated_at = ?, "
+               "guests = CASE WHEN checked_in_at IS NULL THEN ? ELSE guests END WHERE id = ?",
+               [attending, status, clock.now_iso(), guests, attendee_id])
+
+
+def _listed(db: sqlite_utils.Database, event: Event) -> dict[str, dict[str, Any]]:
+    """Every listing of the evening, by its key: the person's row as that listing shows them (its
+    key, source, status and guests; the row's own under ``person``), with ``own`` (their first
+    listing, whose key they bear) and ``listings`` (how many they have). A person's own listing comes after their others."""
+    rows = db.execute(
+        "SELECT a.*, l.id AS listing_id, l.external_id AS l_key, l.source AS l_source, l.attending AS l_attending, "
+        "l.platform_status AS l_status, l.guests AS l_guests, l.external_id = a.external_id AS own, "
+        "(SELECT count(*) FROM listings m WHERE m.attendee_id = a.id) AS listings "
+        "FROM listings l JOIN attendees a ON a.id = l.attendee_id WHERE l.event_id = ? ORDER BY own, l.id", [event.id])
+    listed: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        view = dict(row)
+        view["person"] = {key: view[key] for key in LISTING_FIELDS}  # the attendee row's own values
+        view.update(external_id=view.pop("l_key"), source=view.pop("l_source"), attending=view.pop("l_attending"),
+                    platform_status=view.pop("l_status"), guests=view.pop("l_guests"))
+        listed[view["external_id"]] = view
+    return listed
+
+
+def _other_platforms(existing: dict[str, Any]) -> dict[int, set[str]]:
+    """The platforms each stored person is listed by (a door code's prefix names its platform)."""
+    platforms: dict[int, set[str]] = {}
+    for key, row in existing.items():
+        platforms.setdefault(row["id"], set()).add(_platform(key))
+    return platforms
+
+
+def _listing_codes(codes: list[str], other_platforms: set[str]) -> list[str]:
+    """A person's door codes that are not another listing's: a Luma list re-imported keeps their Eventbrite barcode."""
+    return [code for code in codes if _platform(code) not in other_platforms]
+
+
+def _listed_elsewhere(batch: ImportBatch, existing: dict[str, Any], adopted: dict[str, Any],
+                      repaired: dict[str, Any]) -> dict[str, Any]:
+    """Stored people another platform lists whom a new row of this one names by the same email.
+
+    A meetup cross-posted on Eventbrite and Luma has people who registered on both: added twice,
+    the door expected one too many, search showed them twice, both tickets checked in and two
+    badges printed. Such a row becomes a second listing of the stored person (key -> their row)
+    when its email is on no other row of the file (an Eventbrite buyer's email repeated on the
+    tickets of an order names several people) and on exactly one stored person, whom only other
+    platforms of CROSS_POSTED list (not a plain list, nor this platform), or who is a walk-in a list
+    has named and who bears the row's name too (``_adopted_walk_ins``; any list's row then)."""
+    emails = Counter(_email(person) for person in batch.people if person.email)
+    taken = {row["id"] for row in (*adopted.values(), *repaired.values(), *(
+        existing[person.external_id] for person in batch.people if person.external_id in existing)) if row}
+    listed_by = _other_platforms(existing)
+    people: dict[str, list[Any]] = {}
+    for row in existing.values():
+        if row["own"] and row["email"] and (row["is_walk_in"] or listed_by[row["id"]] <= CROSS_POSTED):
+            people.setdefault(row["email"], []).append(row)
+    found: dict[str, Any] = {}
+    for person in batch.people:
+        key, email, platform = person.external_id, _email(person), _platform(person.external_id)
+        if key in existing or key in adopted or repaired.get(key) is not None or not email or emails[email] != 1:
+            continue
+        rows = people.get(email, [])
+        if len(rows) == 1 and rows[0]["id"] not in taken and platform not in listed_by[rows[0]["id"]] \
+                and (_one_name_within(rows[0]["name"], person.name) or not person.named if rows[0]["is_walk_in"]
+                     else platform in CROSS_POSTED):
+            found[key] = rows[0]
+    return found
+
+
+def _email(person: ImportedPerson) -> str:
+    """A row's email as stored (the same cleaning as _fields), to compare in any case."""
+    return clean(person.email, 254).lower()
 
 
 def _handle_missing(db: sqlite_utils.Database, batch: ImportBatch, existing: dict[str, Any],
-                    matched: set[int], remove: bool, summary: ImportSummary) -> None:
+                    matched: set[str], remove: bool, summary: ImportSummary) -> None:
     """Count (and name) people an earlier list of this platform expected who are not in this one.
 
     They stay as they are unless ``remove``: a second check-in list may hold only some
@@ -713,17 +857,14 @@ def _handle_missing(db: sqlite_utils.Database, batch: ImportBatch, existing: dic
     """
     platforms = {_platform(person.external_id) for person in batch.people}
     missing = sorted((row for key, row in existing.items()
-                      if row["id"] not in matched and _platform(key) in platforms and row["attending"]
+                      if key not in matched and _platform(key) in platforms and row["attending"]
                       and not row["is_walk_in"]),
                      key=lambda row: fold(row["name"]))
     summary.missing = len(missing)
     summary.missing_names = [row["name"] for row in missing[:MISSING_NAMES_SHOWN]]
     summary.missing_removed = remove and bool(missing)
-    if summary.missing_removed:
-        ids = [row["id"] for row in missing]
-        marks = ",".join("?" * len(ids))
-        db.execute(f"UPDATE attendees SET attending = 0, platform_status = ?, updated_at = ? WHERE id IN ({marks})",
-                   [MISSING_STATUS, clock.now_iso(), *ids])
+    for row in missing if summary.missing_removed else []:  # only their listing in this platform's list
+        _update(db, row, {**row, "attending": 0, "platform_status": MISSING_STATUS})
 
 
 def _fields(person: ImportedPerson, source: str, external_id: str) -> dict[str, Any]:
@@ -741,10 +882,11 @@ def _fields(person: ImportedPerson, source: str, external_id: str) -> dict[str, 
 
 
 def _replace_door_codes(db: sqlite_utils.Database, event: Event, attendee_id: int, codes: list[str],
-                        had_codes: bool = True) -> None:
-    """Store a person's door codes; the delete (a scan of the table) only when they had some."""
-    if had_codes:
-        db.execute("DELETE FROM door_codes WHERE attendee_id = ?", [attendee_id])
+                        stored: list[str]) -> None:
+    """Store a listing's door codes in place of the `stored` ones it had (a person's other
+    listings keep theirs)."""
+    for code in stored:
+        db.execute("DELETE FROM door_codes WHERE event_id = ? AND code = ?", [event.id, code])
     for code in dict.fromkeys(codes):
         db.execute("INSERT OR REPLACE INTO door_codes (event_id, code, attendee_id) VALUES (?, ?, ?)",
                    [event.id, code, attendee_id])

@@ -380,12 +380,20 @@ def import_(ctx: Context, file: str, source: str, remove_missing: bool) -> None:
     click.echo(f"Imported {Path(file).name} ({summary.source}): {summary.added} added, {summary.updated} updated, "
                f"{summary.unchanged} unchanged, {summary.not_attending} not attending, "
                f"{summary.kept_check_ins} check-ins kept")
+    if summary.merged:
+        click.echo(merged_sentence(summary.merged))
     if summary.missing:
         click.echo(missing_sentence(summary))
     if summary.encoding_note():
         click.echo(summary.encoding_note())
     if summary.imported_before:
         click.echo(imported_before_warning(summary.imported_before), err=True)
+
+
+def merged_sentence(merged: int) -> str:
+    """The people this list shares with another platform's, who stay one person each."""
+    return (f"{merged} already listed by another platform's list with the same email: one person each, "
+            "checked in by either ticket.")
 
 
 def warn_if_server_elsewhere(door: Door, server_pid: str) -> None:

@@ -417,6 +417,31 @@ CREATE TABLE IF NOT EXISTS door_codes (
     attendee_id INTEGER NOT NULL REFERENCES attendees(id) ON DELETE CASCADE,
     PRIMARY KEY (event_id, code)
 );
+-- A person's listings: each platform's list they are on (a meetup cross-posted on Eventbrite and
+-- Luma lists someone once on each). The attendee row holds what the door reads (its `attending`,
+-- `platform_status` and `guests` are derived from these by kiosk.attendees), so a check-in still
+-- reads one row; the listing whose key is the attendee's own `external_id` is the one they were
+-- first imported from. An attendee inserted anywhere gets its own listing by the trigger below.
+CREATE TABLE IF NOT EXISTS listings (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events(id),
+    attendee_id INTEGER NOT NULL REFERENCES attendees(id) ON DELETE CASCADE,
+    source TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    attending INTEGER NOT NULL DEFAULT 1,
+    platform_status TEXT NOT NULL DEFAULT '',
+    guests INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (event_id, external_id)
+);
+CREATE INDEX IF NOT EXISTS listings_attendee ON listings(attendee_id);
+CREATE TRIGGER IF NOT EXISTS attendees_own_listing AFTER INSERT ON attendees BEGIN
+    INSERT INTO listings (event_id, attendee_id, source, external_id, attending, platform_status, guests)
+    VALUES (NEW.event_id, NEW.id, NEW.source, NEW.external_id, NEW.attending, NEW.platform_status, NEW.guests);
+END;
+-- Databases from before listings: each attendee becomes one listing (a no-op once they all have one).
+INSERT OR IGNORE INTO listings (event_id, attendee_id, source, external_id, attending, platform_status, guests)
+SELECT a.event_id, a.id, a.source, a.external_id, a.attending, a.platform_status, a.guests FROM attendees a
+WHERE NOT EXISTS (SELECT 1 FROM listings l WHERE l.attendee_id = a.id);
 CREATE TABLE IF NOT EXISTS scans (
     id INTEGER PRIMARY KEY,
     event_id INTEGER NOT NULL,

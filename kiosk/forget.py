@@ -58,6 +58,11 @@ def delete_badge_files(folders: list[Path], job_ids: list[int]) -> int:
 
 
 def _forget_event(db: sqlite_utils.Database, event_id: int) -> int:
+    # A listing's key may hold a name (an Eventbrite order's "...:ada lovelace"): each person keeps one, blank.
+    db.execute("DELETE FROM listings WHERE event_id = ? AND id NOT IN "
+               "(SELECT min(id) FROM listings WHERE event_id = ? GROUP BY attendee_id)", [event_id, event_id])
+    db.execute("UPDATE listings SET external_id = 'forgotten:' || attendee_id, platform_status = '' WHERE event_id = ?",
+               [event_id])
     count = db.execute(
         "UPDATE attendees SET name = '', first_name = '', last_name = '', email = NULL, company = NULL, "
         "search_text = '', external_id = 'forgotten:' || id, platform_status = '' WHERE event_id = ?",

@@ -38,7 +38,7 @@ async function importList(event) {
     const answer = await request("POST", "/api/imports", { form: new FormData(form), timeout: 120000 });
     const d = answer.data;
     sayAnswer(status, answer, answer.ok
-      ? `Imported from ${d.source}: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.not_attending} not attending, ${d.kept_check_ins} check-ins kept.${missingSentence(d)}${d.encoding_note ? " " + d.encoding_note : ""}${importedBeforeSentence(d)}`
+      ? `Imported from ${d.source}: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.not_attending} not attending, ${d.kept_check_ins} check-ins kept.${d.merged ? ` ${d.merged} already listed by another platform's list with the same email: one person each, checked in by either ticket.` : ""}${missingSentence(d)}${d.encoding_note ? " " + d.encoding_note : ""}${importedBeforeSentence(d)}`
       : refusal(form, answer), answer.ok ? ((d.missing && !d.missing_removed) || d.imported_before ? "" : "good") : "bad");
     if (answer.ok) loadAudit();
   } catch (err) {
