@@ -189,6 +189,7 @@ class ImportSummary:
     imported_before: str | None = None  # another evening this same file went into ("Name (date)")
     names_kept: int = 0  # stored names not replaced by the file's copy with "?" for their letters
     merged: int = 0  # people another platform's list had, found by their email: one person, listed twice
+    missing_still_coming: int = 0  # of the missing marked not attending: those another platform's list still lets in
 
     def as_dict(self) -> dict[str, Any]:
         """The summary for the organiser who imported (names of missing people included)."""
@@ -865,6 +866,7 @@ def _handle_missing(db: sqlite_utils.Database, batch: ImportBatch, existing: dic
     summary.missing_removed = remove and bool(missing)
     for row in missing if summary.missing_removed else []:  # only their listing in this platform's list
         _update(db, row, {**row, "attending": 0, "platform_status": MISSING_STATUS})
+        summary.missing_still_coming += db.execute("SELECT attending FROM attendees WHERE id = ?", [row["id"]]).fetchone()[0]
 
 
 def _fields(person: ImportedPerson, source: str, external_id: str) -> dict[str, Any]:

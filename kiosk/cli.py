@@ -390,6 +390,11 @@ def import_(ctx: Context, file: str, source: str, remove_missing: bool) -> None:
         click.echo(imported_before_warning(summary.imported_before), err=True)
 
 
+def still_coming_sentence(still_coming: int) -> str:
+    """Of the people marked not attending on this list, those another platform's list still lets in."""
+    return f" ({still_coming} of them still expected: another platform's list has them coming)" if still_coming else ""
+
+
 def merged_sentence(merged: int) -> str:
     """The people this list shares with another platform's, who stay one person each."""
     return (f"{merged} already listed by another platform's list with the same email: one person each, "
@@ -450,7 +455,8 @@ def missing_sentence(summary: attendees.ImportSummary) -> str:
     listed = f"{names} and {more} more" if more else names
     people, were = ("person", "was") if summary.missing == 1 else ("people", "were")
     if summary.missing_removed:
-        return f"{summary.missing} {people} from earlier lists not in this file {were} marked not attending: {listed}"
+        return (f"{summary.missing} {people} from earlier lists not in this file {were} marked not attending: {listed}"
+                + still_coming_sentence(summary.missing_still_coming))
     return (f"{summary.missing} {people} from earlier lists not in this file {were} left as they were "
             f"(still expected): {listed}. If they cancelled, import again with --remove-missing.")
 

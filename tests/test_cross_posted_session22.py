@@ -127,3 +127,17 @@ def test_a_database_from_before_listings_keeps_its_people_and_merges_the_next_li
     assert "0 added" in import_text(config, tmp_path, "eventbrite.csv", eventbrite(ada_status="Cancelled"))
     import_text(config, tmp_path, "luma.csv", luma())
     assert statuses(config) == [("Ada Lovelace", "attending"), ("Bob Byte", "attending"), ("Cy Coder", "attending")]
+
+
+def test_removing_the_missing_of_one_list_says_who_another_list_still_brings(tmp_path: Path) -> None:
+    """Ada left Luma's list but not Eventbrite's: the import said she "was marked not attending",
+    and she is still expected (her Eventbrite ticket checks her in). It now says so."""
+    config = write_config(tmp_path / "door")
+    import_text(config, tmp_path, "eventbrite.csv", eventbrite())
+    import_text(config, tmp_path, "luma.csv", luma())
+    without_ada = LUMA_HEADER + luma().split("\r\n", 2)[2]
+    path = tmp_path / "luma-later.csv"
+    path.write_text(without_ada, encoding="utf-8")
+    out = run_kiosk(config, "import", "--remove-missing", str(path)).stdout
+    assert "marked not attending: Ada Lovelace (1 of them still expected" in out, out
+    assert ("Ada Lovelace", "attending") in statuses(config)

@@ -71,7 +71,7 @@ function missingSentence(d) {
   const names = d.missing_names.join(", ") + (more ? ` and ${more} more` : "");
   const [people, were] = d.missing === 1 ? ["person", "was"] : ["people", "were"];
   return d.missing_removed
-    ? ` ${d.missing} ${people} from earlier lists not in this file ${were} marked not attending: ${names}.`
+    ? ` ${d.missing} ${people} from earlier lists not in this file ${were} marked not attending: ${names}${d.missing_still_coming ? ` (${d.missing_still_coming} of them still expected: another platform's list has them coming)` : ""}.`
     : ` ${d.missing} ${people} from earlier lists not in this file ${were} left as they were (still expected): ${names}. If they cancelled, import again with the box above ticked.`;
 }
 
