@@ -14,6 +14,7 @@ from pathlib import Path
 
 from conftest import run_kiosk, write_config
 from test_imports import upload_text
+from test_audit_and_forget import LATER, PAST, evening
 from test_imports_session7 import listed
 
 EB_HEADER = "Order #,Attendee #,First Name,Last Name,Email,Attendee Status\r\n"
@@ -141,3 +142,22 @@ def test_removing_the_missing_of_one_list_says_who_another_list_still_brings(tmp
     out = run_kiosk(config, "import", "--remove-missing", str(path)).stdout
     assert "marked not attending: Ada Lovelace (1 of them still expected" in out, out
     assert ("Ada Lovelace", "attending") in statuses(config)
+
+
+def test_forgetting_an_evening_keeps_no_listing_that_names_anyone(tmp_path: Path) -> None:
+    """A listing's key can hold a name (an Eventbrite summary report's "order:...:ada lovelace") and
+    its status is the platform's: forgetting the evening leaves one blank listing per person."""
+    config = write_config(tmp_path / "door")
+    evening(config, PAST)
+    summary = ("Order ID,Order Date,Attendee Status,Name,Email,Event Name,Ticket Quantity,Ticket Type,"
+               "Ticket Price,Buyer Name,Buyer Email\r\n"
+               "589750179,2025-01-01,Attending,Ada Lovelace,ada@example.org,M,2,GA,0,Ada Lovelace,ada@example.org\r\n"
+               "589750179,2025-01-01,Attending,Grace Hopper,grace@example.org,M,2,GA,0,Ada Lovelace,ada@example.org\r\n")
+    import_text(config, tmp_path, "luma.csv", luma())
+    import_text(config, tmp_path, "summary.csv", summary)
+    assert len(listed(config)) == 3  # Ada (both lists), Cy, Grace
+    evening(config, LATER)
+    run_kiosk(config, "forget", "--before", "2026-12-01", "--yes")
+    with sqlite3.connect(tmp_path / "door" / "data" / "kiosk.db") as database:
+        listings = database.execute("SELECT attendee_id, external_id, platform_status FROM listings").fetchall()
+    assert sorted(listings) == [(1, "forgotten:1", ""), (2, "forgotten:2", ""), (3, "forgotten:3", "")]
