@@ -290,7 +290,8 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
             summary.names_kept += kept
             if not person.named and old["first_name"]:
                 fields = _with_stored_name(old, fields)
-            changed = _update(db, old, fields)
+            whole = key in own and old["listings"] > 1
+            changed = _update_whole_person(db, old, fields) if whole else _update(db, old, fields)
             summary.updated += 1 if changed else 0
             summary.unchanged += 0 if changed else 1
             summary.kept_check_ins += 1 if old["checked_in_at"] else 0
@@ -777,6 +778,20 @@ def _derive(db: sqlite_utils.Database, attendee_id: int) -> None:
     db.execute("UPDATE attendees SET attending = ?, platform_status = ?, updated_at = ?, "
                "guests = CASE WHEN checked_in_at IS NULL THEN ? ELSE guests END WHERE id = ?",
                [attending, status, clock.now_iso(), guests, attendee_id])
+
+
+def _update_whole_person(db: sqlite_utils.Database, old: Any, fields: dict[str, Any]) -> bool:
+    """A row found by the kiosk's own ticket (the report edited and imported again) speaks for the
+    person, not for one of their listings: a status it changes (the organiser wrote not_attending
+    beside someone Eventbrite and Luma both list) goes to every listing, where it went to the first
+    alone and the other still let them in; one it leaves as the listings give it changes none.
+    False if nothing changed."""
+    decided = fields["attending"] != old["person"]["attending"]
+    if decided:
+        db.execute("UPDATE listings SET attending = ?, platform_status = ? WHERE attendee_id = ?",
+                   [fields["attending"], fields["platform_status"], old["id"]])
+        _derive(db, old["id"])
+    return _update(db, old, {**fields, **{key: old[key] for key in LISTING_FIELDS}}) or decided
 
 
 def _listed(db: sqlite_utils.Database, event: Event) -> dict[str, dict[str, Any]]:

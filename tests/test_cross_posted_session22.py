@@ -161,3 +161,19 @@ def test_forgetting_an_evening_keeps_no_listing_that_names_anyone(tmp_path: Path
     with sqlite3.connect(tmp_path / "door" / "data" / "kiosk.db") as database:
         listings = database.execute("SELECT attendee_id, external_id, platform_status FROM listings").fetchall()
     assert sorted(listings) == [(1, "forgotten:1", ""), (2, "forgotten:2", ""), (3, "forgotten:3", "")]
+
+
+def test_the_kiosks_own_report_imported_again_speaks_for_the_whole_person(tmp_path: Path) -> None:
+    """The organiser turns Ada away in `kiosk attendees`' list and imports it again: that went to
+    her Eventbrite listing alone, and her Luma one still let her in. Unedited, it changes nobody's
+    listings."""
+    config = write_config(tmp_path / "door")
+    import_text(config, tmp_path, "eventbrite.csv", eventbrite())
+    import_text(config, tmp_path, "luma.csv", luma())
+    report = run_kiosk(config, "attendees").stdout
+    import_text(config, tmp_path, "report.csv", report)
+    people = {person["name"]: person for person in listed(config)}
+    assert people["Ada Lovelace"]["platform_status"] == "Eventbrite: Attending; Luma: approved"
+    ada = next(line for line in report.splitlines() if ",Ada Lovelace," in line)
+    import_text(config, tmp_path, "report.csv", report.replace(ada, ada.replace(",attending,", ",not_attending,")))
+    assert statuses(config) == [("Ada Lovelace", "not_attending"), ("Bob Byte", "attending"), ("Cy Coder", "attending")]
