@@ -797,7 +797,8 @@ def _update_whole_person(db: sqlite_utils.Database, old: Any, fields: dict[str, 
 def _listed(db: sqlite_utils.Database, event: Event) -> dict[str, dict[str, Any]]:
     """Every listing of the evening, by its key: the person's row as that listing shows them (its
     key, source, status and guests; the row's own under ``person``), with ``own`` (their first
-    listing, whose key they bear) and ``listings`` (how many they have). A person's own listing comes after their others."""
+    listing, whose key they bear) and ``listings`` (how many they have). A person's own listing
+    comes after their others."""
     rows = db.execute(
         "SELECT a.*, l.id AS listing_id, l.external_id AS l_key, l.source AS l_source, l.attending AS l_attending, "
         "l.platform_status AS l_status, l.guests AS l_guests, l.external_id = a.external_id AS own, "
@@ -881,7 +882,8 @@ def _handle_missing(db: sqlite_utils.Database, batch: ImportBatch, existing: dic
     summary.missing_removed = remove and bool(missing)
     for row in missing if summary.missing_removed else []:  # only their listing in this platform's list
         _update(db, row, {**row, "attending": 0, "platform_status": MISSING_STATUS})
-        summary.missing_still_coming += db.execute("SELECT attending FROM attendees WHERE id = ?", [row["id"]]).fetchone()[0]
+        still = db.execute("SELECT attending FROM attendees WHERE id = ?", [row["id"]]).fetchone()[0]
+        summary.missing_still_coming += still
 
 
 def _fields(person: ImportedPerson, source: str, external_id: str) -> dict[str, Any]:
