@@ -94,11 +94,13 @@ export function listenForScans(onScan, options = {}) {
   let lineWait = 0;       // ms after the last line's terminator within which a key continues the read
   let endedAt = -Infinity; // when the last scan ended (the LF of a CR+LF comes right after it)
   let lone = null;        // a single key that came too long before this burst to be surely part of it
+  let stalls = [];        // pauses longer than longSilence bridged inside the burst (see readings)
 
   function reset() {
     typed = physical = "";
     lone = null;
     gaps = [];
+    stalls = [];
     field = null;
     guarded = false;
     clearTimeout(silenceTimer);
@@ -118,11 +120,30 @@ export function listenForScans(onScan, options = {}) {
    * refused as "Ticket not found". A person's stray key cannot make a ticket out of a burst that
    * is not one (the code's MAC is checked), so this never admits anyone by mistake.
    */
-  function reading() {
-    const own = bestReading(typed, physical, isComplete);
-    if (!lone || isComplete(own)) return own;
-    const joined = bestReading(lone.typed + typed, lone.physical + physical, isComplete);
+  function reading(keys = typed, usKeys = physical, front = lone) {
+    const own = bestReading(keys, usKeys, isComplete);
+    if (!front || isComplete(own)) return own;
+    const joined = bestReading(front.typed + keys, front.physical + usKeys, isComplete);
     return isComplete(joined) ? joined : own;
+  }
+
+  /**
+   * The scans a burst ended by silence stands for, each with when it ended. A pause bridged because
+   * the burst looked like the start of one of our tickets (stallAllowed) was a stall only if the
+   * burst is a whole ticket with it; otherwise it was the quiet between two people's scans (a Tito
+   * reference "K7QX-1", then "GIAO-1" half a second later, went as one refused "K7QX-1GIAO-1"),
+   * and each part is a scan of its own. A part too short to be a scan (a person's stray key) is no scan.
+   */
+  function readings() {
+    const whole = reading();
+    if (!stalls.length || isComplete(whole)) return [{ code: whole, at: lastAt }];
+    const cuts = [...stalls, { typed: typed.length, physical: physical.length, at: lastAt }];
+    return cuts.map((cut, i) => {
+      const from = i ? cuts[i - 1] : { typed: 0, physical: 0 };
+      const keys = typed.slice(from.typed, cut.typed);
+      const code = reading(keys, physical.slice(from.physical, cut.physical), i ? null : lone);
+      return { code, at: cut.at, keys };
+    }).filter((part, i) => i === 0 || part.keys.length >= minLength);
   }
 
   /**
@@ -150,10 +171,12 @@ export function listenForScans(onScan, options = {}) {
   }
 
   function finish(endedAtTime, via) {
-    const code = [...lines, reading()].join("\n");
+    const [first, ...later] = readings();
+    const code = [...lines, first.code].join("\n");
     if (field) field.value = fieldBefore;
     reset();
-    send(code, endedAtTime, via);
+    send(code, later.length ? first.at : endedAtTime, via);
+    later.forEach((part) => send(part.code, part.at, via));
   }
 
   /**
@@ -202,7 +225,7 @@ export function listenForScans(onScan, options = {}) {
     // still be the start of this burst (so the first character is never lost).
     if (gap > stallAllowed()) holdLoneKey(gap);
     else if (!guarded && looksScanned() && isComplete(reading())) finish(lastAt, "silence"); // two codes back to back, no suffix
-    else if (typed) gaps.push(gap);
+    else if (typed) bridge(gap);
     if (!typed) startBurst(event.target, lone);
     clearTimeout(lineTimer); // more keys right after an Enter: the next line of the same read
     lastAt = now;
@@ -220,6 +243,13 @@ export function listenForScans(onScan, options = {}) {
       if (isComplete(reading()) || waited >= allowed) return finish(lastAt, "silence");
       silenceTimer = setTimeout(quiet, allowed - waited);
     }, silence);
+  }
+
+  /** A key after a short gap, or after a pause waited through (stallAllowed): noted, so the burst
+   * can be cut there again if it does not come out a whole code (readings). */
+  function bridge(gap) {
+    gaps.push(gap);
+    if (gap > longSilence) stalls.push({ typed: typed.length, physical: physical.length, at: lastAt });
   }
 
   /** Lines of a read waiting for more, when what followed them was not scanner typing after all. */
