@@ -29,6 +29,7 @@ export class CameraScanner {
     this.starting = false; // waiting for getUserMedia: a camera can take seconds, a prompt longer
     this.attempt = 0;      // which start() is the current one: stop() makes any pending one stale
     this.unpluggedOn = false; // the camera went away while on: start again when a camera comes back
+    this.refusedOn = false;   // permission was refused: start once it is granted in the browser's settings
     this.socket = null;
     this.timer = null;
     this.waitingSince = 0;
@@ -36,6 +37,7 @@ export class CameraScanner {
     this.last = { code: null, at: 0 };
     this.canvas = document.createElement("canvas");
     navigator.mediaDevices?.addEventListener?.("devicechange", () => this.devicesChanged());
+    watchCameraPermission((state) => this.permissionChanged(state));
   }
 
   /** On, or on its way: a press of the button while the camera starts switches it off. */
@@ -64,7 +66,7 @@ export class CameraScanner {
     const stream = await this.open();
     if (!stream) return false;
     this.stream = stream;
-    this.unpluggedOn = false;
+    Object.assign(this, { unpluggedOn: false, refusedOn: false });
     stream.getVideoTracks().forEach((track) => track.addEventListener("ended", () => this.unplugged(stream)));
     this.video.srcObject = this.stream;
     this.video.hidden = false;
@@ -104,7 +106,7 @@ export class CameraScanner {
       if (attempt === this.attempt) return stream;
       stream.getTracks().forEach((t) => t.stop()); // switched off meanwhile
     } catch (err) {
-      if (attempt === this.attempt) this.onStatus(...describeError(err));
+      if (attempt === this.attempt) this.refused(describeError(err));
     } finally {
       if (attempt === this.attempt) this.starting = false;
     }
@@ -123,6 +125,29 @@ export class CameraScanner {
     this.onStatus("error", "Camera unplugged: plug it in again.");
   }
 
+  /** The camera could not start: say why, and remember a refused permission (permissionChanged). */
+  refused([state, message]) {
+    this.refusedOn = state === "denied";
+    this.onStatus(state, message);
+  }
+
+  /**
+   * The camera permission changed in the browser's settings. Granted after it was refused here: the
+   * page went on saying "Camera permission was refused" until someone pressed the button or reloaded,
+   * so start now. Taken away while on (blocked, or reset to "ask"): Chromium ends the stream, and the
+   * page said "Camera unplugged: plug it in again" (whichever of the two events comes first), so say
+   * what happened; a press on the button asks again.
+   */
+  permissionChanged(state) {
+    if (state === "granted") {
+      if (this.refusedOn && !this.running) this.start();
+      return;
+    }
+    if (!(this.stream || this.starting || this.unpluggedOn)) return;
+    this.stop();
+    this.refused(describeError({ name: "NotAllowedError" }));
+  }
+
   /** A camera plugged in (or another one gone): back on if ours went away while it was on. */
   devicesChanged() {
     if (this.unpluggedOn && !this.running) this.start();
@@ -131,7 +156,7 @@ export class CameraScanner {
   stop() {
     this.attempt += 1; // a start still waiting for the camera is not wanted any more
     this.starting = false;
-    this.unpluggedOn = false;
+    Object.assign(this, { unpluggedOn: false, refusedOn: false });
     clearInterval(this.timer);
     const socket = this.socket;
     this.socket = null; // first: its "closed" is no news to show (socketChanged)
@@ -181,6 +206,16 @@ export class CameraScanner {
       if (!repeat) this.onCode(code);
     }
   }
+}
+
+/**
+ * Calls onChange(state) when the camera permission changes ("granted", "denied", "prompt"), where the
+ * browser's permissions API can tell (Chromium can; browsers that cannot query "camera" never call it).
+ */
+function watchCameraPermission(onChange) {
+  navigator.permissions?.query({ name: "camera" })
+    .then((status) => status.addEventListener("change", () => onChange(status.state)))
+    .catch(() => {});
 }
 
 function describeError(err) {
