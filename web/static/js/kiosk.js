@@ -41,6 +41,14 @@ const ICONS = {
 const TICKET_SHAPE = /^K[0-9A-Z]{1,6}-[0-9A-Z]{8}-[0-9A-Z]{13}$/i;
 // The start of one of them: a burst of this shape that pauses is waited for a little longer.
 const TICKET_START = /^K[0-9A-Z]{0,6}(-[0-9A-Z]{0,8}(-[0-9A-Z]{0,12})?)?$/i;
+// What a door code of any kind can be (kiosk/platform_codes.py): a scanner burst that is none of
+// these as typed, but is as its keys read on a US keyboard, came from a scanner of another layout.
+const DOOR_CODE_SHAPES = [
+  /^[A-Z0-9][A-Z0-9._:/+=#-]{0,127}$/i, // ours, Tito references, Eventbrite barcodes, a list's codes
+  /^[A-Za-z0-9+/=]{8,256}$/,            // pretix secrets
+  /^ti_[A-Za-z0-9_]{4,80}$/,            // Tito ticket slugs
+  /^https?:\/\/[!-~]+$/i,               // Luma check-in links, Tito ticket links
+];
 // Honest while the server is out of reach: the scan is kept, but nobody has checked the ticket yet.
 const SAVED_MESSAGE = "Saved — we'll confirm as soon as the network is back.";
 const SAVED_SUB = "Please go in; a volunteer may check your ticket.";
@@ -251,6 +259,11 @@ function watchEvening() {
   }).start();
 }
 
+/** Whether a read could be a door code of any kind by its shape (spaces in a list's code are dropped). */
+function isDoorCode(code) {
+  return DOOR_CODE_SHAPES.some((shape) => shape.test(code.replace(/\s+/g, "")));
+}
+
 /** A ticket the server knows, of another evening than tonight's (last month's): not "Ticket not found". */
 function ticketOfAnotherEvening(data) {
   return data.result === "unknown_code" && Boolean(data.evening && typeof data.evening === "object");
@@ -420,7 +433,7 @@ function start() {
   listenForScans((code, info) => {
     closeSettings(); // a scan while a volunteer has the settings open: the person must see their answer
     scan(code, info);
-  }, { isComplete: (code) => TICKET_SHAPE.test(code), isPartial: (code) => TICKET_START.test(code) });
+  }, { isComplete: (code) => TICKET_SHAPE.test(code), isPartial: (code) => TICKET_START.test(code), isCode: isDoorCode });
   $("#manual-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const input = $("#manual-code");

@@ -12,8 +12,9 @@
 //   starts with "]", so this never changes a real code.
 // - a keyboard layout that is not the scanner's (a US scanner on a German or French laptop):
 //   the text arrives as "K1ßABZ..." or "K&)...". Each key's physical position (event.code) is read
-//   as on a US keyboard too; when only that reading is a whole ticket by its shape, it is the one
-//   sent. Our tickets carry a MAC, so a wrong rebuild can only be refused, never admit anyone.
+//   as on a US keyboard too; when only that reading is a whole ticket by its shape, or the only one
+//   that could be a door code at all (an Eventbrite barcode typed as "&é..."), it is the one sent.
+//   Our tickets carry a MAC, so a wrong rebuild can only be refused, never admit anyone.
 // - a code with line breaks (a vCard, a Wi-Fi QR with a note): the scanner types Enter inside it.
 //   Lines that follow each other at scanner speed are one read and go as one (refused) scan, not
 //   one refusal per line (each counts as a guessed code, and a few vCards lock the door's limit).
@@ -29,6 +30,7 @@ const DEFAULTS = {
   nextLine: 40,   // ms (at least): how long after Enter more keys still belong to the same read
   isComplete: () => true, // (code) => whether a burst is a whole code by its shape: nothing can follow it
   isPartial: () => false,  // (code) => whether a burst is the start of such a code: the rest is still to come
+  isCode: () => false,     // (code) => whether a read could be a door code of any kind (a platform's too)
   partialWait: 1500,  // ms a burst that is the start of a whole code waits through a stall for its rest
 };
 
@@ -64,13 +66,18 @@ export function cleanRead(text) {
 
 /**
  * The code a burst stands for: the text as typed, unless only the US-layout reading of the same
- * keys is a whole code by its shape (a scanner whose layout differs from the laptop's).
+ * keys is a whole code by its shape (a scanner whose layout differs from the laptop's), or only it
+ * could be a door code at all (isCode). A US scanner on a French laptop typed an Eventbrite barcode
+ * as "&&é&&(...", a Tito reference as "GIQO)&", a Luma link as "httpsM!!lu,q;co,...": no code of
+ * any kind, refused. Where both readings could be codes (letters only, "A" and "Q" swapped), the
+ * typed one is kept: a scanner set to the laptop's layout types that.
  */
-export function bestReading(typed, physical, isComplete) {
+export function bestReading(typed, physical, isComplete, isCode = () => false) {
   const text = cleanRead(typed);
   if (isComplete(text)) return text;
   const rebuilt = cleanRead(physical);
-  return isComplete(rebuilt) ? rebuilt : text;
+  if (isComplete(rebuilt)) return rebuilt;
+  return isCode(rebuilt) && !isCode(text) ? rebuilt : text;
 }
 
 /**
@@ -79,7 +86,7 @@ export function bestReading(typed, physical, isComplete) {
  * Returns a function that stops listening.
  */
 export function listenForScans(onScan, options = {}) {
-  const { maxGap, minLength, silence, firstKeyGrace, loneKeyWait, longSilence, nextLine, isComplete, isPartial, partialWait } =
+  const { maxGap, minLength, silence, firstKeyGrace, loneKeyWait, longSilence, nextLine, isComplete, isPartial, isCode, partialWait } =
     { ...DEFAULTS, ...options };
   let typed = "";         // the burst as the laptop's layout typed it
   let physical = "";      // the same keys read as on a US keyboard ("" where a key has no US character)
@@ -121,9 +128,9 @@ export function listenForScans(onScan, options = {}) {
    * is not one (the code's MAC is checked), so this never admits anyone by mistake.
    */
   function reading(keys = typed, usKeys = physical, front = lone) {
-    const own = bestReading(keys, usKeys, isComplete);
+    const own = bestReading(keys, usKeys, isComplete, isCode);
     if (!front || isComplete(own)) return own;
-    const joined = bestReading(front.typed + keys, front.physical + usKeys, isComplete);
+    const joined = bestReading(front.typed + keys, front.physical + usKeys, isComplete, isCode);
     return isComplete(joined) ? joined : own;
   }
 
