@@ -332,8 +332,26 @@ function showPending(count) {
  * is a passing note; a refusal stays listed until a volunteer dismisses it.
  */
 function settled(item, data) {
-  if (data.result === "checked_in" || (data.result === "already_checked_in" && checkedInHereSince(item))) toast(`Confirmed: ${firstName(data.attendee) || "a saved scan"} is checked in.`);
+  if (data.result === "checked_in" || (data.result === "already_checked_in" && checkedInHereSince(item))) confirmed(firstName(data.attendee) || "a saved scan");
   else addLateRefusal(item, data);
+}
+
+const CONFIRMED_NAMED = 3; // names a note of several confirmations lists; the rest are counted
+const confirmedNow = [];   // who the confirmation note on screen names
+
+/**
+ * A saved scan confirmed. Saved scans go one after another once the network is back: each note
+ * replaced the one before within a few ms, and after an outage "Confirmed: Ana is checked in." was
+ * all anyone saw of eight confirmations. A note still up takes the newcomer in.
+ */
+function confirmed(name) {
+  if (view.toast.hidden) confirmedNow.length = 0;
+  confirmedNow.push(name);
+  const named = confirmedNow.slice(0, CONFIRMED_NAMED);
+  const others = confirmedNow.length - named.length;
+  if (others) named.push(`${others} other${others === 1 ? "" : "s"}`);
+  const who = named.length === 1 ? named[0] : `${named.slice(0, -1).join(", ")} and ${named.at(-1)}`;
+  toast(`Confirmed: ${who} ${confirmedNow.length === 1 ? "is" : "are"} checked in.`);
 }
 
 function addLateRefusal(item, data) {
