@@ -109,7 +109,7 @@ async function scan(raw, { startedAt = performance.now(), via = "typed" } = {}) 
     outbox.kick(); // the network works: anything still waiting can go now
     present(() => { showAnswer(outcome.answer.data); timeShown(timing); });
   } else {
-    outbox.add(item);
+    save(item);
     present(() => { showSaved(outcome.kind); timeShown(timing); });
   }
 }
@@ -299,15 +299,31 @@ function timeShown(entry) {
  * left to do: it leaves the outbox unsent.
  */
 function checkedInNow(code) {
-  const key = code.toUpperCase();
+  const key = ticketKey(code);
   checkedInHere.set(key, Date.now());
   if (checkedInHere.size > 500) checkedInHere.delete(checkedInHere.keys().next().value);
-  outbox.drop((item) => item.code.toUpperCase() === key);
+  outbox.drop((item) => ticketKey(item.code) === key);
 }
 
 /** A saved scan already on its way when the same ticket was checked in here by a fresh scan. */
 function checkedInHereSince(item) {
-  return checkedInHere.get(item.code.toUpperCase()) >= (item.savedAt || 0);
+  return checkedInHere.get(ticketKey(item.code)) >= (item.savedAt || 0);
+}
+
+/**
+ * Keep a scan the server did not answer, unless a scan of the same ticket already waits here: that
+ * is its person trying again (the screen said "Saved"), and the waiting one speaks for both. Both
+ * used to be sent: the first was confirmed, the second came back "Already checked in" and was
+ * listed as a refusal, here and in the volunteers' feed, for someone who had done nothing wrong.
+ */
+function save(item) {
+  const key = ticketKey(item.code);
+  if (!outbox.holds((waiting) => ticketKey(waiting.code) === key)) outbox.add(item);
+}
+
+/** Scans of one ticket have the same key (our codes are read in any case, as the server does). */
+function ticketKey(code) {
+  return code.toUpperCase();
 }
 
 const outbox = new Outbox({

@@ -61,6 +61,11 @@ export class Outbox {
     this.onChange?.(items.length);
   }
 
+  /** Whether a scan `wanted(scan)` picks is waiting. */
+  holds(wanted) {
+    return load().some(wanted);
+  }
+
   /** Forget the waiting scans `unneeded(scan)` picks, unsent (the ticket was settled another way). */
   drop(unneeded) {
     const items = load();
