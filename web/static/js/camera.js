@@ -90,6 +90,15 @@ export class CameraScanner {
   }
 
   /**
+   * The server answered the page just now. The frames' socket retries with growing delays while the
+   * server is out of reach: after a restart the camera went on saying "No network: the camera cannot
+   * read codes." for up to 15 s after scans were answered again. It tries again at once.
+   */
+  networkBack() {
+    if (this.socket && !this.socket.isOpen) this.socket.reconnectNow();
+  }
+
+  /**
    * The camera's stream, or null when it could not start (the status says why) or was switched off
    * while it started. A slow camera said "Starting…" under a button already reading "Camera on";
    * a press then started a second one, and "Camera off" stopped only one of them: the webcam

@@ -106,7 +106,7 @@ async function scan(raw, { startedAt = performance.now(), via = "typed" } = {}) 
   const timing = recordTiming(code, via, startedAt, outcome);
   if (outcome.kind === "answer") {
     if (outcome.answer.data.result === "checked_in") checkedInNow(code);
-    outbox.kick(); // the network works: anything still waiting can go now
+    networkWorks();
     present(() => { showAnswer(outcome.answer.data); timeShown(timing); });
   } else {
     save(item);
@@ -165,6 +165,13 @@ async function send(item, late = false) {
   const kind = answer.status === 401 || answer.status === 403 ? "signed_out" : "answer";
   setSignedOut(kind === "signed_out");
   return { kind, answer };
+}
+
+/** An answer came: what waits for the network (saved scans, the camera's socket) goes now, not
+ * at the end of its back-off. */
+function networkWorks() {
+  outbox.kick();
+  camera.networkBack();
 }
 
 /** Signed in again (an answer came): leave the signed-out screen, which waits for this. */
@@ -332,7 +339,7 @@ const outbox = new Outbox({
     return { done: outcome.kind === "answer", failed: outcome.kind === "failed", answer: outcome.answer };
   },
   onChange: (count) => showPending(count),
-  onSettled: (item, answer) => settled(item, answer.data),
+  onSettled: (item, answer) => { networkWorks(); settled(item, answer.data); },
   onGaveUp: (item) => addLateRefusal(item, { result: "server_error" }),
 });
 
