@@ -222,6 +222,7 @@ class PrinterWorker:
         self.thread: threading.Thread | None = None
         self._seen = -1
         self._saved_at = float("-inf")
+        self._stored: dict[str, Any] | None = None  # the state as last stored for the console (None: not yet)
         self._claimed: Any = None  # the next job, claimed in the transaction that marked the last one printed
 
     @property
@@ -376,23 +377,38 @@ class PrinterWorker:
         self._set(paper=status.paper, detail=status.detail, **changes)
 
     def _set(self, **changes: Any) -> None:
-        """Change the shown state; store it (for the console) only when it really changed.
+        """Change the shown state; store it (for the console) when it differs from what is stored.
 
         "Last printed at" alone changes with every badge; during a run of badges it is stored
         at most every TICK_SAVE_EVERY seconds (and when the run ends), so a fast printer does
-        not take the database's write lock from the door once more per badge."""
-        before = self.state.as_dict()
+        not take the database's write lock from the door once more per badge. It is compared
+        with what was stored, not with what was shown before: a change the disk could not take
+        (full) is stored at the next call once there is room, instead of never."""
         changes.setdefault("answers_status", getattr(self.backend, "answers_status", None))
         for key, value in changes.items():
             setattr(self.state, key, value)
-        after = self.state.as_dict()
-        if after == before:
+        after, stored = self.state.as_dict(), self._stored
+        if after == stored:
             return
-        only_ticked = {k for k in after if after[k] != before[k]} == {"last_printed_at"}
+        only_ticked = stored is not None and {k for k in after if after[k] != stored[k]} == {"last_printed_at"}
         if only_ticked and time.monotonic() - self._saved_at < TICK_SAVE_EVERY:
             return
-        self._saved_at = time.monotonic()
-        self.pool.save_state(self)
+        self.store_state()
+
+    def store_state(self) -> None:
+        """Store the shown state where the console reads it. A disk that is full (or a lock held
+        too long) leaves it unstored, to be stored by the next ``_set``: raised, it used to end the
+        turn (the probe's or the send's bookkeeping half done) after the state had changed in
+        memory only, and the console showed the old state (online, "Printing") all evening."""
+        shown = self.state.as_dict()
+        try:
+            self.pool.save_state(self)
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            log.warning("printer %s: its state cannot be stored (%s); trying again", self.name, exc)
+            return
+        self._saved_at, self._stored = time.monotonic(), shown
 
 
 def remove_leftovers(backend: Backend) -> None:
@@ -441,7 +457,7 @@ class PrinterPool:
         for worker in self.workers:
             remove_leftovers(worker.backend)
             worker.remember(before.get(worker.name))
-            self.save_state(worker)  # not heard from yet: replaces what the last run left in printer_states
+            worker.store_state()  # not heard from yet: replaces what the last run left in printer_states
             worker.thread = threading.Thread(target=worker.run, name=f"printer-{worker.name}", daemon=True)
             worker.thread.start()
         atexit.register(self.close)
