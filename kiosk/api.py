@@ -238,23 +238,30 @@ def guesser(client: str) -> str:
     return client if ":" not in client else auth.address_key(client)
 
 
-BUSY = {"result": "busy", "message": "The door is busy for a moment (a large list is being imported): "
-                                    "the scan is kept and sent again."}
-DISK_FULL = {"result": "busy", "message": "The door's computer has no disk space left: the scan is kept and sent "
-                                         "again. Please tell a volunteer."}
-DISK_TROUBLE = {"result": "busy", "message": "The door's computer cannot write its database: the scan is kept "
-                                            "and sent again. Please tell a volunteer."}
-DATABASE_GONE = {"result": "busy", "message": "The door's database file was deleted or replaced while the kiosk "
-                                             "ran: the scan is kept and sent again. Please tell a volunteer."}
+# Why the door cannot write (the first half of a 503's message), and what became of the request.
+BUSY = "The door is busy for a moment (a large list is being imported)"
+DISK_FULL = "The door's computer has no disk space left"
+DISK_TROUBLE = "The door's computer cannot write its database"
+DATABASE_GONE = "The door's database file was deleted or replaced while the kiosk ran"
+SCAN_KEPT = {BUSY: "the scan is kept and sent again."}  # the kiosk page keeps a scan and sends it again
+SCAN_KEPT_TELL = "the scan is kept and sent again. Please tell a volunteer."
+NOT_DONE = {BUSY: "nothing was done. Try again in a moment.",
+            DISK_FULL: "nothing was done. Free some space on it, then try again."}
+NOT_DONE_TELL = "nothing was done. Please tell the organiser, then try again."
 BUSY_RETRY_AFTER = "2"  # seconds, for the Retry-After header
 
 
-def unavailable(exc: BaseException) -> dict[str, str]:
+def unavailable(exc: BaseException, scan: bool = True) -> dict[str, str]:
     """The 503's body for an ``is_busy`` error: a disk that is full or cannot be written needs a
-    volunteer, a busy lock only a moment."""
+    volunteer, a busy lock only a moment. Only a scan is kept (by the kiosk page) and sent again:
+    a volunteer's reprint, undo or walk-in refused so used to say "the scan is kept and sent
+    again. Please tell a volunteer.", and the volunteer waited for a badge that never came."""
     if isinstance(exc, DatabaseGone):
-        return DATABASE_GONE
-    return DISK_FULL if is_disk_full(exc) else DISK_TROUBLE if is_disk_trouble(exc) else BUSY
+        why = DATABASE_GONE
+    else:
+        why = DISK_FULL if is_disk_full(exc) else DISK_TROUBLE if is_disk_trouble(exc) else BUSY
+    then = SCAN_KEPT.get(why, SCAN_KEPT_TELL) if scan else NOT_DONE.get(why, NOT_DONE_TELL)
+    return {"result": "busy", "message": f"{why}: {then}"}
 
 
 def error(status: int, result: str, message: str) -> Response:
@@ -270,7 +277,7 @@ def _database_error(exc: sqlite3.OperationalError) -> Response:
     the 500 it is (Flask logs it and the handler below answers it)."""
     if not is_busy(exc):
         raise exc
-    response = error(503, **unavailable(exc))
+    response = error(503, **unavailable(exc, scan=request.endpoint == "api.post_checkin"))
     response.headers["Retry-After"] = BUSY_RETRY_AFTER
     return response
 
