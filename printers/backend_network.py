@@ -39,6 +39,10 @@ DRAIN_TIMEOUT = 1.0    # wait for the printer to close after our FIN (one whose 
 # whole badge (a computer's does: a print server that accepted the connection and never read).
 # As long as an answer may take: a slow printer hangs up once the badge's paper has moved.
 HANGUP_TIMEOUT = RECEIPT_TIMEOUT
+# The slowest line a network printer may read its badges through: a 9,600-baud printer behind a
+# serial-to-network box, 10 bits a byte. Such a box (or a printer's own buffer) takes a whole badge
+# into its buffer at once and then feeds the line for as long as the badge takes to cross it.
+SLOWEST_LINE_BYTES_PER_S = 960.0
 ANSWER_POLL = 0.2     # seconds between two looks at a slow printer's progress while its answer is awaited
 DELIVERY_POLL = 0.01   # seconds between two looks at how much of the job the printer has not acknowledged
 
@@ -70,14 +74,15 @@ class NetworkBackend:
             answered = self._preflight(printer)
             printer.device.settimeout(self.timeout)
             printer._raw(job)
-            received = self._receipt(printer, answered)
+            received = self._receipt(printer, answered, len(job))
             if not received:  # no answer to vouch for the badge: the printer's TCP must have taken all of it
                 _wait_delivered(printer.device, self.timeout)
             elif delivered is not None:
                 delivered()  # the printer has it all: recorded now, not after its hang-up (up to DRAIN_TIMEOUT)
-            if not _linger_close(printer.device, received) and not received:
+            hangup_wait = reading_time(HANGUP_TIMEOUT, len(job))
+            if not _linger_close(printer.device, received, hangup_wait) and not received:
                 raise PrinterError(f"The printer at {self.host}:{self.port} took the badge but has not read it in "
-                                   f"{HANGUP_TIMEOUT:g} s (hung, or jammed?).", "timeout")
+                                   f"{hangup_wait:.0f} s (hung, or jammed?).", "timeout")
         except PrinterError:
             _abort(printer.device)
             raise
@@ -164,7 +169,7 @@ class NetworkBackend:
         return (f"The printer at {self.host}:{self.port} has stopped answering (jammed, or busy?): "
                 "badges wait until it answers again.")
 
-    def _receipt(self, printer: Any, answered: bool) -> bool:
+    def _receipt(self, printer: Any, answered: bool, size: int) -> bool:
         """After the job, ask again (printers that answer only): True when the printer answered.
 
         A printer answers DLE EOT as it reads it, after every byte sent before it, so an answer
@@ -174,16 +179,17 @@ class NetworkBackend:
         buffer is full): that job failed too, or it would count as printed and never come out."""
         if not self._answers_status:
             return False
-        printer.device.settimeout(RECEIPT_TIMEOUT)
+        wait = reading_time(RECEIPT_TIMEOUT, size)
+        printer.device.settimeout(wait)
         if answered:
-            printer._read = lambda: _answer_after_badge(printer.device, self.timeout)
+            printer._read = lambda: _answer_after_badge(printer.device, self.timeout, wait)
         found = self._ask(printer)
         if found is None and answered and _unacknowledged(printer.device):
             self._wait_read(printer)  # the badge stopped crossing: fails unless it moves again
             found = self._ask(printer)
         if found is None and answered:
             raise PrinterError(f"The printer at {self.host}:{self.port} has not read the badge for "
-                               f"{RECEIPT_TIMEOUT:g} s (jammed, or stuck?).", "timeout")
+                               f"{wait:.0f} s (jammed, or stuck?).", "timeout")
         _refuse_unless_ready(found)
         return found is not None
 
@@ -266,17 +272,26 @@ def _wait_delivered(sock: socket.socket, timeout: float) -> None:
         left = now
 
 
-def _answer_after_badge(sock: socket.socket, stall: float) -> bytes:
+def reading_time(wait: float, size: int) -> float:
+    """How long a printer may take to read a badge of `size` bytes after its TCP has taken the last
+    byte: `wait`, plus the badge's time on the slowest line (SLOWEST_LINE_BYTES_PER_S), since all of
+    it may still be in a buffer before that line. With `wait` alone (10 s), a 10-25 KB badge taken
+    whole by a serial-to-network box's buffer at 9,600 baud (11-27 s to cross) was failed while
+    it printed, and sent again: the same badge came out again every 15 s or so, for ever."""
+    return wait + size / SLOWEST_LINE_BYTES_PER_S
+
+
+def _answer_after_badge(sock: socket.socket, stall: float, wait: float = RECEIPT_TIMEOUT) -> bytes:
     """The printer's answer to the status query sent right behind a badge, b"" when none comes.
 
-    It comes once the printer has read the whole badge. Its RECEIPT_TIMEOUT deadline starts when the
+    It comes once the printer has read the whole badge. Its deadline (`wait`) starts when the
     printer's TCP has taken the last byte of the badge (and is put off while it keeps taking bytes);
     a badge that stops crossing for `stall` seconds gets no more wait. The deadline used to run
     from the end of our write: on a slow link (a 9,600-baud printer behind a serial-to-network box)
     a 10-14 KB badge, taken whole by the printer's TCP just before that deadline but with its last
     few KB still in the printer's buffer, failed every time, and came out again at every retry."""
     left, moved_at = _unacknowledged(sock), time.monotonic()
-    deadline = moved_at + RECEIPT_TIMEOUT
+    deadline = moved_at + wait
     while True:
         now = time.monotonic()
         if now >= deadline:
@@ -286,15 +301,15 @@ def _answer_after_badge(sock: socket.socket, stall: float) -> bytes:
             return sock.recv(16)
         except socket.timeout:
             pass
+        liveness.beat()  # waiting out a deadline (a slow reader's), polling as we go: no hang
         now, unacked = time.monotonic(), _unacknowledged(sock)
         if unacked < left:
             moved_at = now
-            liveness.beat()  # a slow printer that keeps reading is not a hung print process
         left = unacked
         if unacked:  # still crossing: the deadline starts once it has all been taken
             if now - moved_at >= stall:
                 return b""
-            deadline = max(deadline, now + RECEIPT_TIMEOUT)
+            deadline = max(deadline, now + wait)
 
 
 def _abort(sock: Any) -> None:
@@ -306,7 +321,7 @@ def _abort(sock: Any) -> None:
         pass
 
 
-def _linger_close(sock: socket.socket, received: bool) -> bool:
+def _linger_close(sock: socket.socket, received: bool, hangup_wait: float = HANGUP_TIMEOUT) -> bool:
     """Half-close and read until the printer hangs up; whether it did.
 
     Closing a socket with unread input (status bytes, automatic status back)
@@ -314,9 +329,10 @@ def _linger_close(sock: socket.socket, received: bool) -> bool:
     from the printer's side, when it has not confirmed the job (``received``), means
     it closed with part of the badge unread: the job failed. Without that confirmation
     the hang-up is the only sign that the printer read the badge to its end, so it is
-    waited for longer (HANGUP_TIMEOUT); with it, a slow hang-up is no failed print.
+    waited for longer (`hangup_wait`: as long as the badge may take to read); with it, a slow
+    hang-up is no failed print.
     """
-    wait = DRAIN_TIMEOUT if received else HANGUP_TIMEOUT
+    wait = DRAIN_TIMEOUT if received else hangup_wait
     try:
         sock.shutdown(socket.SHUT_WR)
         deadline = time.monotonic() + wait

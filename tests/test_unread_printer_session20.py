@@ -35,6 +35,7 @@ def _job(srv, attendee_id: int) -> dict:
 def test_a_printer_that_never_reads_gets_no_badge_counted_printed_until_it_reads(make_server, monkeypatch):
     """The badge waits with the error on the console, then prints once the printer reads again."""
     monkeypatch.setattr(backend_network, "HANGUP_TIMEOUT", 2.0, raising=False)  # the wait for its hang-up, short for the test
+    monkeypatch.setattr(backend_network, "SLOWEST_LINE_BYTES_PER_S", 1e6)  # ... with no slow line's time on top
     with FakePrinter(mode="unread") as fake:
         srv = make_server(printer=fake.config())
         person = srv.people()[7]
