@@ -71,7 +71,10 @@ class NetworkBackend:
         the job was queued again."""
         printer = self._connect(self.timeout)
         try:
-            answered = self._preflight(printer)
+            answered, unanswered = self._preflight(printer)
+            if unanswered:  # its late answer would pass for the answer after the badge
+                escpos_lib.close_quietly(printer)
+                printer = self._connect(self.timeout)
             printer.device.settimeout(self.timeout)
             printer._raw(job)
             received = self._receipt(printer, answered, len(job))
@@ -123,18 +126,21 @@ class NetworkBackend:
         printer.device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return printer
 
-    def _preflight(self, printer: Any) -> bool:
+    def _preflight(self, printer: Any) -> tuple[bool, bool]:
         """Refuse to send when the printer says it cannot print, or when a printer that answers has
         fallen silent (jammed: it would take the badge into its buffer and never print it); skip
-        the check for a printer that never answers. True when it answered on this connection."""
+        the check for a printer that never answers. Says whether it answered on this connection,
+        and whether it left one of the queries unanswered after answering another (slow, over weak
+        Wi-Fi): that answer may still come on this connection, so the badge goes on a fresh one."""
         if self._answers_status is False:
-            return False
+            return False, False
         printer.device.settimeout(min(self.timeout, STATUS_TIMEOUT))
+        silences = _count_silences(printer)
         found = self._ask(printer)
         if found is None and self._stopped_answering():
             raise PrinterError(self._silent_detail(), "silent")
         _refuse_unless_ready(found)
-        return found is not None
+        return found is not None, found is not None and silences[0] > 0
 
     def _stopped_answering(self) -> bool:
         """After a status query met silence: True when this printer has answered before, so a job
@@ -218,6 +224,25 @@ class NetworkBackend:
         if found is not None:
             self._heard()
         return found
+
+
+def _count_silences(printer: Any) -> list[int]:
+    """Count the printer's reads that timed out from now on (in the list's one item).
+
+    The answer to a query given up on may come later on the same connection: a late "paper ok"
+    arriving just after the badge was taken for the answer after it, and a badge the printer then
+    dropped halfway (switched off, its network gone) was recorded printed, and never printed."""
+    silences, read = [0], printer._read
+
+    def noting_silence() -> bytes:
+        try:
+            return read()
+        except socket.timeout:
+            silences[0] += 1
+            raise
+
+    printer._read = noting_silence
+    return silences
 
 
 def _refuse_unless_ready(found: PrinterStatus | None) -> None:
