@@ -24,7 +24,7 @@ import click
 
 from . import attendees, audit, auth, checkin, clock, config, events, forget as forgetting, importers, process_locks, reports, tickets
 from .audit import CLI
-from .db import SCHEMA_VERSION, Store, is_damaged, is_disk_full, is_disk_trouble
+from .db import SCHEMA_VERSION, Store, is_busy, is_damaged, is_disk_full, is_disk_trouble
 from .door import Door
 from .events import Event
 from .headcount import headcount
@@ -52,6 +52,8 @@ class Context:
         try:
             return Store(path)
         except (sqlite3.DatabaseError, OSError) as exc:
+            if is_locked(exc):
+                raise  # no config problem: said by main() as the lock it is
             raise config.ConfigError(self._damaged([str(exc)]) if is_damaged(exc) else config.database_error(path, exc)) \
                 from None
 
@@ -113,6 +115,8 @@ class Context:
             return Door.open(store, s.event, tickets.load_or_create_secret(s.secret, s.secret_file),
                              checkin.Limits(s.max_failed_scans, s.failed_scan_window), make_current=make_current)
         except sqlite3.DatabaseError as exc:
+            if is_locked(exc):
+                raise
             raise config.ConfigError(config.database_error(s.database, exc)) from None
 
     @contextlib.contextmanager
@@ -919,8 +923,24 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo(f"kiosk: error: {output_error(exc)}", err=True)
         sys.exit(1)
     except sqlite3.Error as exc:  # met after opening: a damaged page, a lock held past the busy timeout
+        if is_locked(exc):
+            click.echo(f"kiosk: {LOCKED}", err=True)
+            sys.exit(1)
         click.echo(f"kiosk: database error: {' '.join(str(exc).split())} (storage.database)", err=True)
         sys.exit(1)
+
+
+LOCKED = ("the database is busy: another process (the server, or another kiosk command such as a large "
+          "import) has been writing it for over 5 s. Nothing was changed; try again in a moment (storage.database).")
+
+
+def is_locked(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite waiting out its busy timeout for another process's write lock.
+
+    Not a config error: `kiosk attendees` run beside a large `kiosk import` said "config error:
+    storage.database: cannot open ... as a database: database is locked", and the organiser went
+    looking for a mistake in the config."""
+    return is_busy(exc) and not (is_disk_full(exc) or is_disk_trouble(exc))
 
 
 def output_error(exc: OSError) -> str:
