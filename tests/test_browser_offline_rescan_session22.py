@@ -11,6 +11,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from browser import chromium, pw, scanner_type, signed_in_page  # noqa: F401  (fixtures)
+from test_browser_kiosk_confirmations_session22 import scan_during_outage
 
 REREAD_WINDOW_MS = 3000  # web/static/js/kiosk.js: a rescan sooner than this is taken for a double read
 
@@ -39,13 +40,7 @@ def test_a_person_who_scans_twice_while_offline_is_confirmed_not_chased(server: 
 def test_two_people_saved_while_offline_are_both_kept(server: Any, chromium: Any) -> None:
     first, second = server.people()[8:10]
     with signed_in_page(chromium, server, "kiosk") as (page, watch):
-        page.wait_for_load_state("networkidle")
-        page.context.set_offline(True)
-        scanner_type(page, first["ticket_code"])
-        expect(page.locator("#pending")).to_have_text("1 scan waiting for the network")
-        scanner_type(page, second["ticket_code"])
-        expect(page.locator("#pending")).to_have_text("2 scans waiting for the network")
-        page.context.set_offline(False)
+        scan_during_outage(page, [first["ticket_code"], second["ticket_code"]])
         expect(page.locator("#pending")).to_be_hidden()
         for person in (first, second):
             assert server.get(f"/api/attendees/{person['id']}").json()["attendee"]["checked_in_at"]

@@ -8,7 +8,6 @@ long press away) found nobody: the volunteer saw "No one matches" for someone on
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser import chromium, pw, signed_in_page  # noqa: F401  (fixtures)
-from kiosk.db import Store
+from test_search import search_text_of_an_older_database
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 CURLY, STRAIGHT = "Siobhán O\u2019Neill", "Seán O'Brien"
@@ -51,16 +50,5 @@ def test_a_walk_in_typed_with_the_other_apostrophe_is_shown_on_the_list_first(ap
 
 
 def test_a_database_of_the_previous_version_is_searched_without_apostrophes_too(tmp_path: Path) -> None:
-    store = Store(tmp_path / "old.db")
-    with store.write() as db:
-        db.execute("INSERT INTO events (slug, name, starts_at, created_at) VALUES ('e', 'E', '2026-01-01T18:00:00+00:00', 'now')")
-        db.execute("INSERT INTO attendees (event_id, external_id, ticket_code, name, search_text, created_at, updated_at) "
-                   "VALUES (1, 'x', 'CODE1', ?, ?, 'now', 'now')", [CURLY, "siobhan o\u2019neill"])
-    store.close()
-    with sqlite3.connect(tmp_path / "old.db") as conn:
-        conn.execute("PRAGMA user_version = 2")
-    reopened = Store(tmp_path / "old.db")
-    with reopened.read() as db:
-        text = db.execute("SELECT search_text FROM attendees").fetchone()[0]
-    reopened.close()
-    assert {"o'neill", "oneill"} <= set(text.split())
+    words = search_text_of_an_older_database(tmp_path, CURLY, "siobhan o\u2019neill", 2)
+    assert {"o'neill", "oneill"} <= set(words)
