@@ -45,3 +45,25 @@ def test_a_volunteers_action_on_a_full_disk_says_it_was_not_done_and_a_scan_that
             assert srv.scan(third["ticket_code"], nonce="n-1").status_code == 201
         finally:
             srv.stop()
+
+
+def test_the_report_is_given_on_a_full_disk_saying_its_audit_line_is_missing(tmp_path):
+    """As `kiosk export` does: the organiser got a 503 for the night's report, for want of room for
+    the audit line saying they downloaded it."""
+    with tmpfs(tmp_path / "small", "4m") as disk:
+        srv = start_in_process(write_config(disk))
+        try:
+            srv.seed_demo()
+            first = srv.people()[0]
+            assert srv.scan(first["ticket_code"]).status_code == 201
+            filler = fill(disk)
+            report = srv.get("/api/export")
+            assert report.status_code == 200, report.text[:300]
+            assert first["name"] in report.text
+            assert report.headers["X-Audit-Trail"].startswith("not recorded")
+            filler.unlink()
+            again = srv.get("/api/export")
+            assert again.status_code == 200 and "X-Audit-Trail" not in again.headers
+            assert [e["action"] for e in srv.get("/api/audit").json()["audit"]].count("export") == 1
+        finally:
+            srv.stop()
