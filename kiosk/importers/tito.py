@@ -7,7 +7,9 @@ check-in list columns ("Check-ins: ..."), then question answers. A ticket's
 reference is its order's with a serial (GIAO-1), or the order's alone (GIAO) when the
 order holds one ticket (help.tito.io, Attendee management). A ticket with
 anything in Void Status is void. Unassigned tickets have no ticket name; the
-order's name stands in so the row still reaches the door list. Tito now calls
+order's name stands in so the row still reaches the door list (else the ticket's
+email, else "Ticket GIAO-2"), and the holder, who may be anyone the buyer gave it
+to, is greeted and badged without a name, as Eventbrite's are. Tito now calls
 orders "registrations", and newer exports title those columns Registration
 Reference, Registration Name, Registration Email, Registration Company Name.
 
@@ -84,13 +86,14 @@ def row_parser(columns: Columns) -> RowParser:
         if key is None:
             raise fail(table, row, f"the Ticket Reference {ref!r} is not a Tito reference like 'ABCD-1' or 'ABCD'")
         full_name, given, family = columns.cells(row, full, first, last)
-        if not (full_name or given or family):
-            full_name = columns.cell(row, order_name)
+        named = bool(full_name or given or family)
+        if not named:  # unassigned: listed under the buyer's name, else the ticket's email or reference
+            full_name = columns.cell(row, order_name) or columns.cell(row, email) or f"Ticket {ref}"
         names = person_name(table, row, full_name, given, family)
         attending, status_text = status_of(row)
         ticket = columns.cell(row, release)
         return build_person(
-            row, names, email=columns.cell(row, email), company=columns.first_filled(row, company),
+            row, names, named=named, email=columns.cell(row, email), company=columns.first_filled(row, company),
             status=status_text, attending=attending, refusal=refused_by(row), external_id=key, codes=door_codes(row, key),
             ticket=ticket, role_hints=(columns.cell(row, tags),))
 
