@@ -24,6 +24,25 @@ class Actor:
         """Where the action happened: the station the caller named, else who they are."""
         return self.at_station or self.label
 
+    @property
+    def shown(self) -> str:
+        """Who did it, as the volunteers' feed says it (see ``shown``)."""
+        return shown(self.role, self.label, self.at_station)
+
+
+def shown(role: str, label: str, station: str = "") -> str:
+    """Who acted, in words a volunteer reads in the feed: the station they named ("desk"), else
+    "volunteer (PIN)", "volunteer token 2" or "the command line". The feed said "by token:2" and
+    "by pin:volunteer", the audit trail's own labels."""
+    if station:
+        return station
+    kind, _, rest = label.partition(":")
+    if kind == "pin":
+        return f"{role} (PIN)"
+    if kind == "token" and rest:
+        return f"{role} token {rest}"
+    return "the command line" if label == "cli" else label
+
 
 CLI = Actor("organizer", "cli")
 

@@ -337,8 +337,9 @@ def undo(db: sqlite_utils.Database, event: Event, attendee_id: int, actor: Actor
     if party is not None:
         _set_guests(db, attendee_id, party)
     cancelled = print_queue.cancel_pending(db, attendee_id)
+    # was_checked_in_station: as `station` it hid the station the undo was made at (the actor's)
     record(db, actor, "undo", event.id, attendee_id, was_checked_in_at=person["checked_in_at"],
-           station=person["checked_in_station"], cancelled_print_jobs=cancelled,
+           was_checked_in_station=person["checked_in_station"], cancelled_print_jobs=cancelled,
            **({"guests_restored": {"from": person["guests"], "to": party}} if party is not None else {}))
     person = attendees.get(db, event, attendee_id)
     return Outcome("undone", 200, {"result": "undone", "headcount": headcount(db, event),

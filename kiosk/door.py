@@ -189,7 +189,7 @@ class Door:
             if outcome.changed:
                 self._publish_arrival(outcome, station, manual=True)
             elif counts is not None:  # a party corrected: the counts moved, nobody arrived
-                self.feed.publish("party", {"attendee": attendees.as_dict(outcome.attendee), "by": actor.label}, counts)
+                self.feed.publish("party", {"attendee": attendees.as_dict(outcome.attendee), "by": actor.shown}, counts)
         return outcome
 
     def undo(self, attendee_id: int, actor: Actor) -> checkin.Outcome:
@@ -197,7 +197,7 @@ class Door:
             with self.store.write() as db:
                 outcome = checkin.undo(db, self.event, attendee_id, actor)
             if outcome.changed:
-                self.feed.publish("undone", {"attendee": attendees.as_dict(outcome.attendee), "by": actor.label},
+                self.feed.publish("undone", {"attendee": attendees.as_dict(outcome.attendee), "by": actor.shown},
                                   outcome.body["headcount"])
         return outcome
 

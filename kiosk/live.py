@@ -33,7 +33,7 @@ from wsproto.utilities import RemoteProtocolError
 
 from printers.offload import off_hub
 
-from . import attendees, auth, clock
+from . import attendees, audit, auth, clock
 
 bp = Blueprint("live", __name__)
 sock = Sock()
@@ -280,7 +280,8 @@ def _missed_at_the_door(db: Any, event_id: int, since: str) -> list[tuple[str, d
         [event_id, since, MAX_CATCH_UP])}
     marks = ", ".join("?" * len(_CAUGHT_UP_ACTIONS))
     entries = [_Change(row) for row in db.execute(
-        "SELECT a.*, u.at AS change_at, u.action AS change, u.actor AS change_by, u.details AS change_details "
+        "SELECT a.*, u.at AS change_at, u.action AS change, u.actor AS change_by, u.role AS change_role, "
+        "u.details AS change_details "
         f"FROM audit u JOIN attendees a ON a.id = u.attendee_id WHERE u.event_id = ? AND u.action IN ({marks}) "
         "AND u.at > ? ORDER BY u.at DESC, u.id DESC LIMIT ?", [event_id, *_CAUGHT_UP_ACTIONS, since, 5 * MAX_CATCH_UP])]
     latest: dict[int, _Change] = {}  # each person's latest check-in, undo or walk-in: what made their arrival
@@ -314,7 +315,8 @@ class _Change:
 
     def as_told(self, in_now: bool) -> tuple[str, dict[str, Any]]:
         """A walk-in, party correction or undo as the live feed told it."""
-        person, by = attendees.as_dict(self.row), self.row["change_by"]
+        person = attendees.as_dict(self.row)
+        by = audit.shown(self.row["change_role"], self.row["change_by"], self.details.get("station", ""))
         if self.action == "walk_in":
             return self.at, {"type": "walk_in", "attendee": person, "at": self.at,
                              "checked_in": self.walk_in_checked_in(in_now)}
