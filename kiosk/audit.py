@@ -48,14 +48,18 @@ CLI = Actor("organizer", "cli")
 
 
 def record(db: sqlite_utils.Database, actor: Actor, action: str, event_id: int | None = None,
-           attendee_id: int | None = None, **details: Any) -> None:
-    """Append one audit line inside the caller's transaction, so it commits with the change."""
+           attendee_id: int | None = None, **details: Any) -> str:
+    """Append one audit line inside the caller's transaction, so it commits with the change.
+    Returns its time: the live feed tells the change at that time, as a console's catch-up
+    (read from this trail) does, so a console given both lists it once."""
+    at = clock.now_iso()
     db["audit"].insert({
-        "event_id": event_id, "at": clock.now_iso(), "role": actor.role, "actor": actor.label,
+        "event_id": event_id, "at": at, "role": actor.role, "actor": actor.label,
         "action": action, "attendee_id": attendee_id,
         "details": json.dumps({**({"station": actor.at_station} if actor.at_station else {}), **details},
                               ensure_ascii=False, default=str),
     })
+    return at
 
 
 def evening_of_import(db: sqlite_utils.Database, sha256: str, event_id: int) -> str | None:

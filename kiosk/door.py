@@ -183,13 +183,14 @@ class Door:
                     audit.record(db, actor, "manual_check_in", self.event.id, attendee_id, override=override)
                 regrouped = outcome.status < 400 and guests is not None and guests != person["guests"]
                 if regrouped:
-                    audit.record(db, actor, "party_size", self.event.id, attendee_id, guests=guests,
-                                 was=person["guests"], override=override)
+                    regrouped_at = audit.record(db, actor, "party_size", self.event.id, attendee_id, guests=guests,
+                                                was=person["guests"], override=override)
                 counts = outcome.body["headcount"] if regrouped and not outcome.changed else None
             if outcome.changed:
                 self._publish_arrival(outcome, station, manual=True)
             elif counts is not None:  # a party corrected: the counts moved, nobody arrived
-                self.feed.publish("party", {"attendee": attendees.as_dict(outcome.attendee), "by": actor.shown}, counts)
+                self.feed.publish("party", {"attendee": attendees.as_dict(outcome.attendee), "by": actor.shown,
+                                            "at": regrouped_at}, counts)
         return outcome
 
     def undo(self, attendee_id: int, actor: Actor) -> checkin.Outcome:
@@ -215,7 +216,8 @@ class Door:
                 if earlier is None:
                     attendee_id = attendees.add_walk_in(db, self.event, self.master, name, email, company, request_id,
                                                         guests)
-                    audit.record(db, actor, "walk_in", self.event.id, attendee_id, check_in=check_in, guests=guests)
+                    walked_in_at = audit.record(db, actor, "walk_in", self.event.id, attendee_id, check_in=check_in,
+                                                guests=guests)
                 else:
                     attendee_id = earlier["id"]
                 outcome = None
@@ -225,7 +227,7 @@ class Door:
                 person = attendees.get(db, self.event, attendee_id)
                 counts = headcount(db, self.event)
             if earlier is None:
-                self.feed.publish("walk_in", {"attendee": attendees.as_dict(person),
+                self.feed.publish("walk_in", {"attendee": attendees.as_dict(person), "at": walked_in_at,
                                               "checked_in": bool(outcome and outcome.changed)}, counts)
             elif outcome is not None and outcome.changed:
                 self._publish_arrival(outcome, console_station(actor), manual=True)

@@ -6,12 +6,13 @@ import { refusalReason } from "./reasons.js";
 const MAX_ITEMS = 200; // a long evening on a phone: keep the page light
 
 const ICONS = { checked_in: "✓", undone: "↺", walk_in: "+", note: "•", problem: "!" };
+const TIMED = new Set(["checked_in", "undone", "walk_in", "party"]); // told with the time they happened
 
 export class LiveFeed {
   /** onName(name): a name in the feed was tapped (the console searches for it). */
   constructor({ list, empty, onName }) {
     Object.assign(this, { list, empty, onName });
-    this.seen = new Set(); // arrivals and undos already listed: a reconnect's catch-up may repeat some
+    this.seen = new Set(); // timed changes already listed (see repeated): a reconnect's catch-up may repeat some
   }
 
   /** One websocket message; returns true when it was something to list (false for a repeat). */
@@ -26,8 +27,7 @@ export class LiveFeed {
       case "party": // a volunteer set how many guests came with a host already in
         return this.item("party", message.at, person, [`now with ${guestsText(person) || "no guests"}`, message.by ? `by ${message.by}` : ""]);
       case "walk_in":
-        // The party too: the headcount jumped by three for "walk-in, checked in" alone. Live, they
-        // come without `at` (now); a reconnect's catch-up tells when they happened.
+        // The party too: the headcount jumped by three for "walk-in, checked in" alone.
         return this.item("walk_in", message.at, person, [message.checked_in ? "walk-in, checked in" : "walk-in, registered",
           guestsText(person, "with ")]);
       case "import":
@@ -41,9 +41,10 @@ export class LiveFeed {
     }
   }
 
-  /** An arrival (or undo) with its time is the same event however often it is sent. */
+  /** A change with its time (an arrival, undo, walk-in or party corrected) is the same event however
+   * often it is sent: one made while a reconnect's catch-up was being read came both live and in it. */
   repeated(message) {
-    if (!message.at || !message.attendee || (message.type !== "checked_in" && message.type !== "undone")) return false;
+    if (!message.at || !message.attendee || !TIMED.has(message.type)) return false;
     const key = `${message.type}:${message.attendee.id}:${message.at}`;
     if (this.seen.has(key)) return true;
     this.seen.add(key);
