@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 import click
 
-from . import attendees, audit, auth, checkin, clock, config, events, forget as forgetting, importers, process_locks, reports, tickets
+from . import audit, auth, checkin, clock, config, events, forget as forgetting, importers, list_import, process_locks, reports, tickets
 from .audit import CLI
 from .db import SCHEMA_VERSION, Store, is_busy, is_damaged, is_disk_full, is_disk_trouble
 from .door import Door
@@ -265,7 +265,7 @@ def demo(ctx: Context, host: str | None, port: int | None, serve: bool) -> None:
     address, serving = _ready_to_serve(ctx.settings, host, port) if serve else (None, None)
     with ctx.door() as door:
         with door.store.write() as db:
-            summary = attendees.upsert_batch(db, door.event, door.master, demo_batch())
+            summary = list_import.upsert_batch(db, door.event, door.master, demo_batch())
             tokens = {role: auth.create_token(db, role, "demo") for role in auth.ROLE_RANK}
             first = db.execute("SELECT ticket_code FROM attendees WHERE event_id = ? AND attending = 1 ORDER BY id LIMIT 1",
                                [door.event.id]).fetchone()[0]
@@ -452,7 +452,7 @@ class StageBars(contextlib.ExitStack):
         self.bar.update(done - self.bar.pos)
 
 
-def missing_sentence(summary: attendees.ImportSummary) -> str:
+def missing_sentence(summary: list_import.ImportSummary) -> str:
     """What happened to people of earlier lists who are not in this file, naming the first few."""
     names = ", ".join(summary.missing_names)
     more = summary.missing - len(summary.missing_names)

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from printers import queue as print_queue
 from printers.offload import off_hub
 
-from . import attendees, audit, checkin, clock, events, importers, tickets
+from . import attendees, audit, checkin, clock, events, importers, list_import, tickets
 from .audit import Actor
 from .db import Store, is_disk_full, is_disk_trouble
 from .events import Event
@@ -279,7 +279,7 @@ class Door:
 
     def import_file(self, path: str | Path, source: str, actor: Actor,
                     progress: Callable[[str, int, int], None] | None = None,
-                    remove_missing: bool = False) -> attendees.ImportSummary:
+                    remove_missing: bool = False) -> list_import.ImportSummary:
         """Parse the whole file first (bad files import nothing), then upsert in one transaction.
 
         ``progress(stage, done, total)`` follows both stages, "Reading" then "Writing":
@@ -298,7 +298,7 @@ class Door:
         digest = file_sha256(path)
         with self.store.serialised():
             with self.store.write() as db:
-                summary = off_hub(lambda: attendees.upsert_batch(db, self.event, self.master, batch,
+                summary = off_hub(lambda: list_import.upsert_batch(db, self.event, self.master, batch,
                                                                  remove_missing=remove_missing,
                                                                  progress=stage("Writing")))
                 summary.imported_before = audit.evening_of_import(db, digest, self.event.id)

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 import pytest
 import requests
 
-from kiosk import attendees, auth, config
+from kiosk import auth, config, list_import
 from kiosk.app import create_app
 from kiosk.demo import demo_batch
 
@@ -131,7 +131,7 @@ class Server:
         """The 237 people of the seed evening."""
         door = self.state.door
         with door.store.write() as db:
-            attendees.upsert_batch(db, door.event, door.master, demo_batch())
+            list_import.upsert_batch(db, door.event, door.master, demo_batch())
         door.external_change()  # written behind the door's back: refresh the screens' counts
 
     def people(self, attending: bool = True) -> list[dict[str, Any]]:

@@ -227,14 +227,14 @@ def test_pretix_re_sorted_list_keeps_each_check_in_with_its_ticket(empty_server,
 
 
 def test_pretix_people_keyed_the_old_way_are_found_by_their_secret(empty_server, tmp_path):
-    from kiosk import attendees
+    from kiosk import list_import
     from kiosk.importers import ImportBatch
 
     old = read_attendee_file(_written(tmp_path, "v0.csv", PRETIX_HEADER + ADA + GRACE))
     for n, person in enumerate(old.people, start=1):
         person.external_id = f"pretix:ABC12-{n}"  # as imports before the secret key stored them
     with empty_server.state.store.write() as db:
-        attendees.upsert_batch(db, empty_server.state.door.event, empty_server.state.door.master,
+        list_import.upsert_batch(db, empty_server.state.door.event, empty_server.state.door.master,
                                ImportBatch("pretix", "v0.csv", old.people))
     ids = {p["name"]: p["id"] for p in by_name(empty_server).values()}
     summary = upload_text(empty_server, tmp_path, "v1.csv", PRETIX_HEADER + GRACE + ADA).json()
@@ -301,14 +301,14 @@ def test_plain_family_sharing_an_email_keeps_its_check_in_when_re_sorted(empty_s
 
 
 def test_a_batch_with_a_repeated_key_is_refused_not_numbered(empty_server):
-    from kiosk import attendees
+    from kiosk import list_import
     from kiosk.importers import ImportBatch
 
     people = read_attendee_file(IMPORTS / "plain.csv").people[:2]
     people[1].external_id = people[0].external_id
     with pytest.raises(ValueError, match="share the key"):
         with empty_server.state.store.write() as db:
-            attendees.upsert_batch(db, empty_server.state.door.event, empty_server.state.door.master,
+            list_import.upsert_batch(db, empty_server.state.door.event, empty_server.state.door.master,
                                    ImportBatch("csv", "plain.csv", people))
     assert count(empty_server) == 0
 

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from kiosk import attendees
+from kiosk import list_import
 from kiosk.demo import demo_batch
 from kiosk.importers import ImportBatch, ImportedPerson
 from kiosk.names import split_name
@@ -53,7 +53,7 @@ def _stored(server, *people: ImportedPerson) -> dict[str, tuple[str, str]]:
     """Import ``people`` and read back each one's (first_name, last_name) by display name."""
     door = server.state.door
     with server.state.store.write() as db:
-        attendees.upsert_batch(db, door.event, door.master, ImportBatch("csv", "list.csv", list(people)))
+        list_import.upsert_batch(db, door.event, door.master, ImportBatch("csv", "list.csv", list(people)))
     with server.state.store.read() as db:
         rows = db.execute("SELECT name, first_name, last_name FROM attendees").fetchall()
     return {row["name"]: (row["first_name"], row["last_name"]) for row in rows}

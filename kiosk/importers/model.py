@@ -28,7 +28,7 @@ class ImportedPerson:
     # never "Welcome, Order!".
     named: bool = True
     # True when `external_id` is only the row's place in its order (pretix without a Secret or a
-    # Position ID): a renamed ticket re-sorts the list and moves it (attendees._repaired_places).
+    # Position ID): a renamed ticket re-sorts the list and moves it (list_import._repaired_places).
     placed: bool = False
 
 

@@ -318,7 +318,7 @@ def _key_without_order(ticket_secret: str, email: str, name: str, seen: Counter[
     """A position's key in a list without order codes: its secret (hashed), else its email and name.
 
     A secret key is found again when the full list, with order codes, is imported after the trimmed
-    one or before it (the stored door code is the same; attendees._adopted_by_door_code)."""
+    one or before it (the stored door code is the same; list_import._adopted_by_door_code)."""
     if ticket_secret:
         return f"{SOURCE}:secret-{hashlib.sha256(ticket_secret.encode('utf-8')).hexdigest()[:20]}"
     base = f"{SOURCE}:person:{email.strip().lower()}:{fold(name)}"
