@@ -544,15 +544,10 @@ def _record_export(who: Actor, event: Event, fmt: str) -> bool:
     The report is still given, as `kiosk export` gives it: at the end of a night whose disk
     filled up, the organiser got a 503 for the one file they needed, for want of a line saying
     they had downloaded it. The missing line is logged and said in a header."""
-    try:
-        with state().store.write() as db:
-            audit.record(db, who, "export", event.id, format=fmt)
-        return True
-    except sqlite3.OperationalError as exc:
-        if not (is_disk_full(exc) or is_disk_trouble(exc)):
-            raise
-        current_app.logger.warning("export of %s given without its audit line: %s", event.slug, exc)
-        return False
+    missed = audit.record_if_writable(state().store, who, "export", event.id, format=fmt)
+    if missed:
+        current_app.logger.warning("export of %s given without its audit line: %s", event.slug, missed)
+    return missed is None
 
 
 def _evening_asked() -> Event | None:

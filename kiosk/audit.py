@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
 from . import clock
+from .db import Store, is_disk_full, is_disk_trouble
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ def record(db: sqlite_utils.Database, actor: Actor, action: str, event_id: int |
     db["audit"].insert({
         "event_id": event_id, "at": at, "role": actor.role, "actor": actor.label,
         "action": action, "attendee_id": attendee_id,
-        "details": json.dumps({**({"station": actor.at_station} if actor.at_station else {}), **details},
+        # The actor's station last: a detail named `station` (the undone check-in's) used to hide it.
+        "details": json.dumps({**details, **({"station": actor.at_station} if actor.at_station else {})},
                               ensure_ascii=False, default=str),
     })
     return at
@@ -80,3 +83,19 @@ def entries(db: sqlite_utils.Database, event_id: int | None = None, limit: int =
     where, params = ("WHERE event_id = ? OR event_id IS NULL", [event_id]) if event_id is not None else ("", [])
     rows = db.execute(f"SELECT * FROM audit {where} ORDER BY id DESC LIMIT ?", [*params, limit])
     return [{**dict(r), "details": json.loads(r["details"])} for r in rows]
+
+
+def record_if_writable(store: Store, actor: Actor, action: str, event_id: int | None = None,
+                       **details: Any) -> sqlite3.OperationalError | None:
+    """One audit line in a transaction of its own, or the error of a disk that cannot take it
+    (full, read-only), for the caller to say: an export's line must not cost the organiser of a
+    laptop that filled up during the evening the report itself (``kiosk export`` and
+    ``GET /api/export``). Any other error is raised."""
+    try:
+        with store.write() as db:
+            record(db, actor, action, event_id, **details)
+    except sqlite3.OperationalError as exc:
+        if not (is_disk_full(exc) or is_disk_trouble(exc)):
+            raise
+        return exc
+    return None

@@ -646,13 +646,10 @@ def _record_export(store: Store, event: Event, file: str) -> None:
     """The audit line of an export, only once the file exists: the trail says what was written. On
     a disk that cannot take it (full, read-only) the report stands and the line is said missing:
     the organiser of a laptop that filled up during the evening still gets who came."""
-    try:
-        with store.write() as db:
-            audit.record(db, CLI, "export", event.id, file="stdout" if file == STDOUT else Path(file).name)
-    except sqlite3.OperationalError as exc:
-        if not (is_disk_full(exc) or is_disk_trouble(exc)):
-            raise
-        click.echo(f"kiosk: the report was written, but the audit trail could not record it: {exc}", err=True)
+    missed = audit.record_if_writable(store, CLI, "export", event.id,
+                                      file="stdout" if file == STDOUT else Path(file).name)
+    if missed:
+        click.echo(f"kiosk: the report was written, but the audit trail could not record it: {missed}", err=True)
 
 
 def _write_report(file: str, report: bytes) -> None:
