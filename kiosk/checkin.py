@@ -111,9 +111,10 @@ class Outcome:
 
 
 def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits, raw_code: Any,
-         station: str, nonce: str | None, client: str, at: str | None = None) -> Outcome:
+         station: str, nonce: str | None, client: str, at: str | None = None, past_capacity: bool = False) -> Outcome:
     """Check in whoever `raw_code` belongs to, or say plainly why not. `at`: when it was scanned,
-    if not now (a kiosk's saved scan of an earlier evening, see ``Door.scan``)."""
+    if not now (a kiosk's saved scan of an earlier evening, see ``Door.scan``). `past_capacity`:
+    a kiosk's saved scan whose person it already told to go in (see ``arrive``)."""
     code = normalise(raw_code)
     if code is not None and code[:1] in "kK":  # typed at the kiosk without its dashes, or O for 0
         code = tickets.as_typed(master, code) or code
@@ -130,7 +131,7 @@ def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits,
         refused = refusal("too_many_attempts")
         refused.retry_after = _seconds_until_taken(db, limits, station, client)
         return _log(db, event, refused, station, None, logged, client, at)
-    outcome = refusal("invalid_code") if code is None else _admit(db, event, master, code, station, at)
+    outcome = refusal("invalid_code") if code is None else _admit(db, event, master, code, station, at, past_capacity)
     if outcome.guess:
         limits.failed(station, client)
     return _log(db, event, outcome, station, nonce, logged, client, at)
@@ -170,7 +171,8 @@ def loggable(code: str | None, raw: Any) -> str:
     return trace if len(trace) <= TRACE_CHARS else f"{trace[:TRACE_CHARS]}… ({length} characters)"
 
 
-def _admit(db: sqlite_utils.Database, event: Event, master: bytes, code: str, station: str, at: str) -> Outcome:
+def _admit(db: sqlite_utils.Database, event: Event, master: bytes, code: str, station: str, at: str,
+           past_capacity: bool = False) -> Outcome:
     verdict = tickets.verify(master, code.upper())
     if verdict.genuine and verdict.event_id == event.id and ONE_STATEMENT_ARRIVAL:
         arrived = _arrive_by_ticket_code(db, event, code.upper(), station, at)
@@ -179,7 +181,7 @@ def _admit(db: sqlite_utils.Database, event: Event, master: bytes, code: str, st
     person, refused = _resolve(db, event, master, code, verdict)
     if refused:
         return refused
-    return arrive(db, event, person, station, at=at)
+    return arrive(db, event, person, station, at=at, past_capacity=past_capacity)
 
 
 def _arrive_by_ticket_code(db: sqlite_utils.Database, event: Event, code: str, station: str, at: str) -> Outcome | None:
@@ -220,10 +222,13 @@ def _resolve(db: sqlite_utils.Database, event: Event, master: bytes, code: str,
 
 
 def arrive(db: sqlite_utils.Database, event: Event, person: Any, station: str, override: bool = False,
-           at: str | None = None) -> Outcome:
+           at: str | None = None, past_capacity: bool = False) -> Outcome:
     """Mark a known person arrived: the one place a check-in is written, whatever the way in.
 
-    `at`: the scan's time, when a scan brought them (else now)."""
+    `at`: the scan's time, when a scan brought them (else now). `past_capacity`: the scan was saved
+    by a kiosk that could not reach the server and told its person to go in; they are in the room,
+    and refusing them would only make the headcount lie, so a full venue does not refuse them (the
+    answer then says `over_capacity`). Every other rule still holds."""
     if person["checked_in_at"]:
         return Outcome("already_checked_in", 200, {
             "result": "already_checked_in", "checked_in_at": person["checked_in_at"],
@@ -234,13 +239,17 @@ def arrive(db: sqlite_utils.Database, event: Event, person: Any, station: str, o
         return refusal("not_attending", attendee=person)
     # A volunteer's override also admits past capacity: they can see the room (someone just left,
     # a speaker's guest) and the kiosk cannot; it is audited with override=true.
+    full = None
     if not override and event.capacity:
         full = _no_room(event.capacity - headcount(db, event)["checked_in"], person)
-        if full:
+        if full and not past_capacity:
             return full
     at = at or clock.now_iso()
     db.execute("UPDATE attendees SET checked_in_at = ?, checked_in_station = ? WHERE id = ?", [at, station, person["id"]])
-    return _arrived(db, event, {**dict(person), "checked_in_at": at, "checked_in_station": station}, station, at)
+    arrived = _arrived(db, event, {**dict(person), "checked_in_at": at, "checked_in_station": station}, station, at)
+    if full:
+        arrived.body["over_capacity"] = True
+    return arrived
 
 
 def arrive_with_party(db: sqlite_utils.Database, event: Event, person: Any, station: str, guests: int | None,

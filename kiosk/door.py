@@ -32,6 +32,8 @@ log = logging.getLogger("kiosk.door")
 
 CONSOLE_STATION = "volunteer console"
 SAVED_SCAN_HOURS = 12  # a saved scan this close to an earlier evening's start is that evening's
+# A kiosk's clock may run a little ahead of the server's: a saved scan's time up to this far ahead is still "past".
+SAVED_SCAN_CLOCK_SKEW = timedelta(minutes=1)
 LATE_REFUSAL_SECONDS = 60.0  # one late refusal per ticket (or unrecognised code) on the feed per this long
 
 
@@ -122,10 +124,14 @@ class Door:
         `late`: a kiosk saved this scan while the server was out of reach and let the person in on
         trust; if it is refused now, the volunteers are told (their live feed, never the public
         headcount), since the kiosk's own screen has moved on to other people. A retry answered
-        from the log (replayed) counts too: its first answer may never have reached the kiosk."""
+        from the log (replayed) counts too: its first answer may never have reached the kiosk.
+        A late scan saved lately (``_let_in_lately``) is checked in even when the venue is full
+        (checkin.arrive's `past_capacity`): its person is in the room already."""
         def publish(outcome: checkin.Outcome) -> None:
             if outcome.changed and not outcome.replayed:
                 self._publish_arrival(outcome, station)
+                if outcome.body.get("over_capacity"):
+                    self._publish_over_capacity(outcome, station, saved_at)
             elif late and outcome.result != "checked_in":
                 self._publish_late_refusal(outcome, code, station, saved_at)
 
@@ -133,8 +139,9 @@ class Door:
         earlier = self._evening_saved_on(code, saved) if saved else None
         if earlier is not None:
             return self._scan_into(earlier, code, station, nonce, client, saved)
-        return self.scans.run(
-            lambda db: checkin.scan(db, self.event, self.master, self.limits, code, station, nonce, client), publish)
+        past_capacity = _let_in_lately(saved)
+        return self.scans.run(lambda db: checkin.scan(db, self.event, self.master, self.limits, code, station, nonce,
+                                                      client, past_capacity=past_capacity), publish)
 
     def _evening_saved_on(self, code: Any, saved: datetime) -> Event | None:
         """The earlier evening a kiosk's saved scan belongs to: one of our tickets of that evening,
@@ -341,6 +348,16 @@ class Door:
             "at": clock.now_iso(),  # when it was refused: a console away then gets it on its return (kiosk.live)
         })
 
+    def _publish_over_capacity(self, outcome: checkin.Outcome, station: str, saved_at: str) -> None:
+        """Warn the volunteers that a saved scan took the room past its capacity ("Venue over
+        capacity: N in, capacity M"): the kiosk let that person in on trust while the server was
+        out of reach, and only the people at the door can see who should wait outside now."""
+        self.feed.publish("over_capacity", {
+            "checked_in": outcome.body["headcount"]["checked_in"], "capacity": self.event.capacity,
+            "station": station, "saved_at": saved_at or None, "attendee": attendees.as_dict(outcome.attendee),
+            "at": clock.now_iso(),  # a console away then gets it on its return (kiosk.live)
+        })
+
     def _publish_arrival(self, outcome: checkin.Outcome, station: str, manual: bool = False) -> None:
         person, at = outcome.attendee, outcome.body["checked_in_at"]
         self.feed.publish("checked_in", lambda: {
@@ -361,6 +378,18 @@ def _as_stored(store: Store, event_settings: Any, limits: checkin.Limits,
         counts = headcount(db, event)
     log.warning("the database cannot be written (%s): the evening is read as it was stored", exc)
     return event, counts
+
+
+def _let_in_lately(saved: datetime | None) -> bool:
+    """Whether a saved scan's `saved_at` (None: none, or not a time) is one a kiosk could have let
+    its person in at: in the past (give or take a kiosk clock a minute fast) and within the
+    outage window (SAVED_SCAN_HOURS). The late flag is the client's word, and it lets a scan past
+    a full venue: a time ahead, or a day old, is no saved scan of tonight's outage. (Scans already
+    need a kiosk sign-in at least, so nobody anonymous can claim it.)"""
+    if saved is None:
+        return False
+    now = clock.now()
+    return now - timedelta(hours=SAVED_SCAN_HOURS) <= saved <= now + SAVED_SCAN_CLOCK_SKEW
 
 
 def _parse_time(text: str) -> datetime | None:

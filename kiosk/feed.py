@@ -23,7 +23,7 @@ LOG_SIZE = 1000
 
 class Change:
     """One change: its version, its kind (checked_in | undone | walk_in | import | printer | refresh |
-    print_queued | late_refusal) and its data, which a publisher may give as a function: made only
+    print_queued | late_refusal | over_capacity) and its data, which a publisher may give as a function: made only
     when a volunteer's screen first asks (a rush with no console open never builds it)."""
 
     __slots__ = ("version", "kind", "_data")

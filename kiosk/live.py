@@ -45,6 +45,9 @@ RECHECK_SECONDS = 2.0  # how soon an open socket notices that its token was revo
 POLICY_VIOLATION = 1008  # websocket close code: the credentials no longer hold
 HEARTBEAT_SECONDS = 15  # default of app.config["LIVE_HEARTBEAT_SECONDS"]; base.html tells the pages
 MAX_CATCH_UP = 200  # the console keeps this many feed items anyway
+# Warnings told from the feed's memory on a reconnect: a saved scan refused, or one that took the
+# venue past its capacity (kiosk.door). Both come from a kiosk's outage, which drops the phones too.
+KEPT_WARNINGS = ("late_refusal", "over_capacity")
 CAMERA_BACKLOG = 2  # frames waiting to be decoded; the page sends one and waits for its answer
 
 
@@ -246,8 +249,8 @@ def _send_missed(ws, feed, since: str, up_to: int) -> None:
     """What happened at the door after `since` (the console's last message), from the database,
     before the snapshot: the snapshot's stamp then moves the console's `since` past all of it.
 
-    The door's changes (_missed_at_the_door) come as the live feed tells them. Late refusals come
-    from the feed's log (up to version `up_to`, after which they are sent live): the Wi-Fi outage
+    The door's changes (_missed_at_the_door) come as the live feed tells them. Late refusals (and
+    over-capacity warnings, KEPT_WARNINGS) come from the feed's log (up to version `up_to`, after which they are sent live): the Wi-Fi outage
     that made a kiosk save scans also drops the volunteers' phones, and a refusal told while every
     console was away used to reach nobody. The console skips what it has already."""
     if not _is_iso_time(since):
@@ -255,8 +258,8 @@ def _send_missed(ws, feed, since: str, up_to: int) -> None:
     state = current_app.extensions["kiosk"]
     with state.store.read() as db:
         missed = _missed_at_the_door(db, state.door.event.id, since)
-    missed += [(change.data["at"], {"type": "late_refusal", **change.data})
-               for change in feed.kept("late_refusal", up_to) if change.data["at"] > since]
+    missed += [(change.data["at"], {"type": kind, **change.data})
+               for kind in KEPT_WARNINGS for change in feed.kept(kind, up_to) if change.data["at"] > since]
     # Oldest first, each stamped with its own time: a catch-up cut short resumes where it stopped.
     for at, message in sorted(missed, key=lambda item: item[0])[-MAX_CATCH_UP:]:
         _send(ws, {**message, "catch_up": True, "headcount": feed.headcount}, server_time=at)

@@ -36,6 +36,8 @@ export class LiveFeed {
         return this.note("note", "The attendee list changed on the server.");
       case "late_refusal":
         return this.note("problem", lateRefusalText(message), message.at); // refused then, maybe told on a reconnect
+      case "over_capacity": // a saved scan's person, let in on trust, took the room past its capacity
+        return this.note("problem", `Venue over capacity: ${message.checked_in} in, capacity ${message.capacity}`, message.at);
       default:
         return false;
     }

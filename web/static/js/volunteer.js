@@ -82,6 +82,7 @@ function onLive(message) {
       printersSoon();
       return;
     case "late_refusal":
+    case "over_capacity":
       feed.add(message);
       return;
     case "import":
