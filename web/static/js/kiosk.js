@@ -52,6 +52,9 @@ const DOOR_CODE_SHAPES = [
 // Honest while the server is out of reach: the scan is kept, but nobody has checked the ticket yet.
 const SAVED_MESSAGE = "Saved — we'll confirm as soon as the network is back.";
 const SAVED_SUB = "Please go in; a volunteer may check your ticket.";
+// Saved when the last headcount this kiosk heard had no place left: the person is not sent in (a
+// saved scan is checked in past the capacity, so each "go in" said offline would fill the room more).
+const SAVED_FULL_SUB = "The venue may be full: please see a volunteer.";
 const SIGNED_OUT_MESSAGE = "Your scan is saved. Please ask a volunteer to sign this kiosk in again.";
 
 const main = $("#kiosk");
@@ -71,6 +74,7 @@ const lateRefusals = []; // saved scans the server refused later: listed until a
 // Tickets a fresh scan here just checked in (code -> when): a scan of the same ticket saved here
 // earlier is that person's first try, not a second person, whatever the server answers it.
 const checkedInHere = new Map();
+let lastCounts = null; // the newest headcount heard (/ws/headcount, or a check-in's answer): kept through an outage
 
 // Timings for the bench (bench/scan_to_greeting.py): key press to greeting on screen.
 const metrics = [];
@@ -105,6 +109,7 @@ async function scan(raw, { startedAt = performance.now(), via = "typed" } = {}) 
   unanswered.delete(seq);
   const timing = recordTiming(code, via, startedAt, outcome);
   if (outcome.kind === "answer") {
+    heardCounts(outcome.answer.data.headcount);
     if (outcome.answer.data.result === "checked_in") checkedInNow(code);
     networkWorks();
     present(() => { showAnswer(outcome.answer.data); timeShown(timing); });
@@ -199,7 +204,16 @@ function showAnswer(data) {
 
 function showSaved(kind) {
   if (kind === "signed_out") show("signed_out", TITLES.signed_out, SIGNED_OUT_MESSAGE, "");
-  else show("saved", TITLES.saved, SAVED_MESSAGE, SAVED_SUB);
+  else show("saved", TITLES.saved, SAVED_MESSAGE, venueSeemsFull() ? SAVED_FULL_SUB : SAVED_SUB);
+}
+
+function heardCounts(counts) {
+  if (counts && typeof counts === "object") lastCounts = counts;
+}
+
+/** Whether the last headcount heard had no place left (capacity set, none remaining). */
+function venueSeemsFull() {
+  return Boolean(lastCounts?.capacity) && typeof lastCounts.remaining === "number" && lastCounts.remaining <= 0;
 }
 
 /** The last greeting's timer must not put "Scan your ticket" up while this scan is checked: the
@@ -260,6 +274,7 @@ function watchEvening() {
   new LiveSocket("/ws/headcount", {
     heartbeat: true,
     onMessage: (counts) => {
+      heardCounts(counts);
       servingAnotherEvening = isOtherEvening(counts);
       reloadIfOtherEvening();
     },
@@ -339,7 +354,7 @@ const outbox = new Outbox({
     return { done: outcome.kind === "answer", failed: outcome.kind === "failed", answer: outcome.answer };
   },
   onChange: (count) => showPending(count),
-  onSettled: (item, answer) => { networkWorks(); settled(item, answer.data); },
+  onSettled: (item, answer) => { networkWorks(); heardCounts(answer.data.headcount); settled(item, answer.data); },
   onGaveUp: (item) => addLateRefusal(item, { result: "server_error" }),
 });
 
