@@ -20,9 +20,9 @@ ANSWER = ("#result-icon", "#result-title", "#result-message", "#result-sub")
 def refuse_saved_scans_later(page: Page) -> None:
     """Scans saved while the network is out, each refused once it is back."""
     page.route("**/api/checkins", lambda route: route.abort("connectionrefused"))
-    for code in FORGED:
+    for saved, code in enumerate(FORGED, start=1):
         scanner_type(page, code)
-        expect(page.locator("#pending")).to_contain_text("waiting")
+        expect(page.locator("#pending")).to_have_text(f"{saved} scan{'s' if saved > 1 else ''} waiting for the network")
     page.unroute("**/api/checkins")
     page.evaluate("dispatchEvent(new Event('online'))")
     expect(page.locator("#late-refusals")).to_contain_text(f"{len(FORGED)} saved scans were refused", timeout=20_000)

@@ -21,6 +21,9 @@ const REREAD_WINDOW = 3000;
 // the first within a few hundred ms, before its person could read it. An answer now stays up this
 // long before the next one takes its place; the next waits, in the order the answers came.
 const READ_AT_LEAST = 1500;
+// Saved scans go before a fresh one (the last places of a full venue are theirs), but a fresh scan
+// waits for them at most this long: on a slow network the queue at the door must not stall.
+const SAVED_FIRST_FOR = 2000;
 
 const TITLES = {
   already_checked_in: "Already checked in",
@@ -63,7 +66,7 @@ const view = { idle: $("#idle-view"), result: $("#result-view"), icon: $("#resul
   toast: $("#toast"), refusals: $("#late-refusals"), refusalsTitle: $("#late-refusals-title"),
   refusalsList: $("#late-refusals-list") };
 let lastScan = 0;       // sequence number of the newest scan
-const unanswered = new Set(); // scans sent and not answered yet (their sequence numbers)
+const unanswered = new Map(); // scans sent and not answered yet: sequence number -> ticket (ticketKey)
 const waitingScreens = []; // screens waiting for the answer on screen to have been up READ_AT_LEAST
 let answerUpAt = -Infinity; // when the answer now on screen went up
 let nextScreenTimer = null;
@@ -100,10 +103,11 @@ async function scan(raw, { startedAt = performance.now(), via = "typed" } = {}) 
   if (!code || isReread(code)) return;
   const seq = ++lastScan;
   const item = { code, station: station(), nonce: uuid() };
-  unanswered.add(seq);
+  unanswered.set(seq, ticketKey(code));
   const slow = setTimeout(() => present(() => {
     if (seq === lastScan && unanswered.has(seq)) showChecking();
   }), SLOW_AFTER);
+  await outbox.sendFirst(SAVED_FIRST_FOR); // this ticket's own saved scan waits behind it (onItsWay)
   const outcome = await send(item);
   clearTimeout(slow);
   unanswered.delete(seq);
@@ -356,7 +360,14 @@ const outbox = new Outbox({
   onChange: (count) => showPending(count),
   onSettled: (item, answer) => { networkWorks(); heardCounts(answer.data.headcount); settled(item, answer.data); },
   onGaveUp: (item) => addLateRefusal(item, { result: "server_error" }),
+  heldBack: onItsWay,
 });
+
+/** A saved scan whose person scanned again here and is waiting for that answer: it speaks for
+ * them (a welcome, not "Already checked in" after their saved scan took the place). */
+function onItsWay(item) {
+  return [...unanswered.values()].includes(ticketKey(item.code));
+}
 
 function showPending(count) {
   view.pending.hidden = count === 0;

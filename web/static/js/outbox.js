@@ -32,9 +32,11 @@ export class Outbox {
    * @param onChange (count) => void, whenever the number of waiting scans changes
    * @param onSettled (scan, answer) => void, when a waiting scan finally got its answer
    * @param onGaveUp (scan, answer) => void, when the server failed on a scan MAX_SERVER_ERRORS times
+   * @param heldBack (scan) => boolean: not to be sent now (tried again later), e.g. its person's
+   *   fresh scan of the same ticket is on its way and answers for them
    */
-  constructor({ send, onChange, onSettled, onGaveUp }) {
-    Object.assign(this, { send, onChange, onSettled, onGaveUp });
+  constructor({ send, onChange, onSettled, onGaveUp, heldBack = () => false }) {
+    Object.assign(this, { send, onChange, onSettled, onGaveUp, heldBack });
     this.failures = 0;
     this.timer = null;
     this.flushing = false;
@@ -95,17 +97,42 @@ export class Outbox {
     this.timer = setTimeout(() => this.flush(), wait);
   }
 
-  async flush() {
+  /**
+   * Send the waiting scans now, before a fresh scan goes: they were at the door first, and with a
+   * capacity the last places are theirs (the kiosk told them to go in). Resolves when this round
+   * is over or after `limit` ms, whichever comes first, so a slow network never stalls the queue.
+   * Scans held back (heldBack) are not waited for: the fresh scan speaks for them.
+   */
+  async sendFirst(limit) {
+    if (!load().some((scan) => !this.heldBack(scan))) return; // nothing that may go now
+    clearTimeout(this.timer);
+    let timer;
+    const enough = new Promise((resolve) => { timer = setTimeout(resolve, limit); });
+    await Promise.race([this.flush(), enough]);
+    clearTimeout(timer);
+  }
+
+  /** One round of sending (the round already under way, if any); resolves when it is over. */
+  flush() {
     if (this.flushing) {
       this.again = true; // a scan was added mid-flush: look once more when this round ends
-      return;
+      return this.round;
     }
+    this.round = this.sendAll();
+    return this.round;
+  }
+
+  async sendAll() {
     this.flushing = true;
     this.again = false;
     let waiting = false; // some scan must be sent again later
     try {
       for (const scan of load()) { // oldest first: the order people arrived in
         if (!load().some((s) => s.nonce === scan.nonce)) continue; // dropped meanwhile (drop())
+        if (this.heldBack(scan)) {
+          waiting = true; // not now: the next round
+          continue;
+        }
         const { done, answer, failed } = await this.send(scan);
         if (done) {
           this.remove(scan.nonce);
