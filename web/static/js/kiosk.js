@@ -115,6 +115,7 @@ async function scan(raw, { startedAt = performance.now(), via = "typed" } = {}) 
   if (outcome.kind === "answer") {
     heardCounts(outcome.answer.data.headcount);
     if (outcome.answer.data.result === "checked_in") checkedInNow(code);
+    else if (outcome.answer.data.result === "capacity_reached") dropSaved(code);
     networkWorks();
     present(() => { showAnswer(outcome.answer.data); timeShown(timing); });
   } else {
@@ -328,6 +329,17 @@ function checkedInNow(code) {
   const key = ticketKey(code);
   checkedInHere.set(key, Date.now());
   if (checkedInHere.size > 500) checkedInHere.delete(checkedInHere.keys().next().value);
+  dropSaved(code);
+}
+
+/**
+ * Forget the saved scans of a ticket whose person scanned again here and got the server's answer.
+ * Checked in: nothing left to do (above). Refused for a full venue: they stand at the kiosk, not
+ * inside, and a volunteer decides; their saved scan, sent after it, checked them in past the
+ * capacity (a saved scan's person is taken to be inside) under the refusal on the screen.
+ */
+function dropSaved(code) {
+  const key = ticketKey(code);
   outbox.drop((item) => ticketKey(item.code) === key);
 }
 
