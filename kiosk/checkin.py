@@ -122,7 +122,9 @@ def scan(db: sqlite_utils.Database, event: Event, master: bytes, limits: Limits,
     at = at or clock.now_iso()  # one time for the arrival, its badge job and its log line
     if nonce:
         previous = _replay(db, event, nonce, logged, station)
-        if previous:
+        if previous and past_capacity and previous.result == "capacity_reached":
+            _unlog(db, event, nonce, logged, station)  # decided again, below: see _unlog
+        elif previous:
             return previous
     if _too_many_failures(db, limits, station, client) and not (code and tickets.verify(master, code.upper()).genuine):
         # A genuine signed code cannot be a guess (65 bits of MAC): its holder is never held up
@@ -441,6 +443,16 @@ def _replay(db: sqlite_utils.Database, event: Event, nonce: str, code: str, stat
     person = attendees.get(db, event, row["attendee_id"]) if row["attendee_id"] else None
     body = json.loads(row["response"])
     return Outcome(body.get("result", row["result"]), row["http_status"], body, attendee=person, replayed=True)
+
+
+def _unlog(db: sqlite_utils.Database, event: Event, nonce: str, code: str, station: str) -> None:
+    """Forget a scan refused for a full venue whose answer never reached the kiosk, now that the
+    kiosk sends it again as a saved scan (same nonce): a slow answer (past the kiosk's 4 s) made
+    the kiosk save the scan and tell its person to go in, and the retry, answered from the log,
+    was "venue full" for someone inside. The retry is decided afresh (past the capacity, see
+    ``arrive``) and logged in that row's place; the refusal wrote nothing else."""
+    db.execute("DELETE FROM scans WHERE event_id = ? AND nonce = ? AND code = ? AND station = ?",
+               [event.id, nonce, code[:MAX_CODE_CHARS], station])
 
 
 def _log(db: sqlite_utils.Database, event: Event, outcome: Outcome, station: str, nonce: str | None,

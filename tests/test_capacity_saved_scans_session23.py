@@ -120,3 +120,21 @@ def test_late_cannot_carry_a_fresh_scan_past_a_full_venue(make_server: Any) -> N
         assert answer.json()["result"] == "capacity_reached", (saved_at, answer.text)
     assert _late(server, people[len(cases)], "n-anon", _ago(minutes=1), role=None).status_code == 401
     assert server.get("/api/headcount").json()["checked_in"] == 2
+
+
+def test_a_refusal_the_kiosk_never_heard_is_decided_again_when_it_sends_the_scan_as_saved(make_server: Any) -> None:
+    """The answer to a scan took longer than the kiosk waits (4 s): the kiosk saved the scan, told
+    the person to go in, and sent it again later with the same nonce. The server had refused the
+    first send for the full venue, and answered the retry from its log: "venue full" for someone
+    inside."""
+    server, (slow, *_) = _full(make_server)
+    first = server.post("/api/checkins", "kiosk", json={"code": slow["ticket_code"], "station": "door-2", "nonce": "n-slow"})
+    assert first.json()["result"] == "capacity_reached"  # this answer never reached the kiosk
+    retry = _late(server, slow, "n-slow", _ago(seconds=20))
+    assert (retry.status_code, retry.json()["result"], retry.json().get("over_capacity")) == (201, "checked_in", True)
+    again = _late(server, slow, "n-slow", _ago(seconds=20))  # its answer lost too: told from the log
+    assert (again.status_code, again.json()["over_capacity"]) == (201, True)
+    assert server.get("/api/headcount").json()["checked_in"] == 3
+    with server.state.store.read() as db:
+        logged = [r[0] for r in db.execute("SELECT result FROM scans WHERE nonce = 'n-slow'")]
+    assert logged == ["checked_in"]
