@@ -170,8 +170,9 @@ async function send(item, late = false) {
   // 503: busy for a moment (an import), so come back; any other 5xx: the server failed on it.
   if (answer.status >= 500) return { kind: answer.status === 503 ? "lost" : "failed", answer };
   // Too many unrecognised codes lately at this door: for a saved scan that is "wait", not a
-  // verdict on the ticket (the person went in long ago; their ticket was never looked at).
-  if (late && answer.status === 429) return { kind: "lost", answer };
+  // verdict on the ticket (the person went in long ago; their ticket was never looked at). Only
+  // this scan waits: the server answers, and the genuine tickets saved after it are taken.
+  if (late && answer.status === 429) return { kind: "later", answer };
   const kind = answer.status === 401 || answer.status === 403 ? "signed_out" : "answer";
   setSignedOut(kind === "signed_out");
   return { kind, answer };
@@ -367,7 +368,8 @@ function ticketKey(code) {
 const outbox = new Outbox({
   send: async (item) => {
     const outcome = await send(item, true);
-    return { done: outcome.kind === "answer", failed: outcome.kind === "failed", answer: outcome.answer };
+    return { done: outcome.kind === "answer", failed: outcome.kind === "failed", later: outcome.kind === "later",
+      answer: outcome.answer };
   },
   onChange: (count) => showPending(count),
   onSettled: (item, answer) => { networkWorks(); heardCounts(answer.data.headcount); settled(item, answer.data); },

@@ -26,9 +26,10 @@ function save(items) {
 
 export class Outbox {
   /**
-   * @param send async (scan) => {done, answer, failed}: done when the server decided; else
+   * @param send async (scan) => {done, answer, failed, later}: done when the server decided; else
    *   `failed` when it answered but could not decide (a server error: counts towards giving up),
-   *   neither when it was out of reach or asked us to come back later (try again, no limit)
+   *   `later` when it asked for this scan again later (429: the scans after it may go now),
+   *   none when it was out of reach or busy (try again, no limit)
    * @param onChange (count) => void, whenever the number of waiting scans changes
    * @param onSettled (scan, answer) => void, when a waiting scan finally got its answer
    * @param onGaveUp (scan, answer) => void, when the server failed on a scan MAX_SERVER_ERRORS times
@@ -133,10 +134,12 @@ export class Outbox {
           waiting = true; // not now: the next round
           continue;
         }
-        const { done, answer, failed } = await this.send(scan);
+        const { done, answer, failed, later } = await this.send(scan);
         if (done) {
           this.remove(scan.nonce);
           this.onSettled?.(scan, answer);
+        } else if (later) {
+          waiting = true; // this one only: the scans saved after it (genuine tickets) are taken
         } else if (failed) {
           waiting = !this.countServerError(scan, answer) || waiting; // this one failed; the next may not
         } else {
