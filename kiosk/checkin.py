@@ -446,13 +446,13 @@ def _replay(db: sqlite_utils.Database, event: Event, nonce: str, code: str, stat
 
 
 def _unlog(db: sqlite_utils.Database, event: Event, nonce: str, code: str, station: str) -> None:
-    """Forget a scan refused for a full venue whose answer never reached the kiosk, now that the
-    kiosk sends it again as a saved scan (same nonce): a slow answer (past the kiosk's 4 s) made
-    the kiosk save the scan and tell its person to go in, and the retry, answered from the log,
-    was "venue full" for someone inside. The retry is decided afresh (past the capacity, see
-    ``arrive``) and logged in that row's place; the refusal wrote nothing else."""
-    db.execute("DELETE FROM scans WHERE event_id = ? AND nonce = ? AND code = ? AND station = ?",
-               [event.id, nonce, code[:MAX_CODE_CHARS], station])
+    """Let go of the nonce of a scan refused for a full venue whose answer never reached the kiosk,
+    now that the kiosk sends it again as a saved scan (same nonce): a slow answer (past the kiosk's
+    4 s) made the kiosk save the scan and tell its person to go in, and the retry, answered from the
+    log, was "venue full" for someone inside. The retry is decided afresh (past the capacity, see
+    ``arrive``) and logged with the nonce; the refused attempt stays in the log, as every scan does."""
+    db.execute("UPDATE scans SET nonce = NULL, response = '{}' WHERE event_id = ? AND nonce = ? AND code = ? "
+               "AND station = ?", [event.id, nonce, code[:MAX_CODE_CHARS], station])
 
 
 def _log(db: sqlite_utils.Database, event: Event, outcome: Outcome, station: str, nonce: str | None,
