@@ -9,6 +9,7 @@ nonce safe: it is answered from the stored row and writes nothing new.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
 import math
@@ -56,22 +57,32 @@ _GUESSED = "result IN (" + ", ".join(f"'{result}'" for result in GUESSES) + ")" 
 
 
 class Limits:
-    """Code guessing: at most `max_failed` unknown or invalid codes per station or client per window.
+    """Code guessing: at most `max_failed` unknown or invalid codes per station or client per window,
+    and at most `door_max_failed` (three times as many) from all stations and clients together.
+
+    The door-wide bound is what holds a guesser who names a new station and comes from a new
+    address with every scan (127.0.0.2, 127.0.0.3 ...: each pair was a fresh limit, and a kiosk
+    token guessed without end). A real door refuses a few dozen codes an hour at each kiosk, far
+    below it; while somebody guesses that fast, guessable codes wait at every station (genuine
+    signed tickets never do, and volunteers check people in by name).
 
     The scan log is the record that counts (it also holds across restarts). Counting it costs a
-    query on every scan, so this also remembers when each station and client last failed, in this
-    process: one with no failure since the window began cannot be over the limit, and is not
-    counted. ``seed()`` reads who failed lately from the log at start-up; until then every scan is
-    counted."""
+    query on every scan, so this also remembers when each station and client last failed, and when
+    the door's recent failures were, in this process: a scan whose station and client have no
+    failure since the window began, at a door under its own bound, cannot be over the limit, and
+    is not counted. ``seed()`` reads who failed lately from the log at start-up; until then every
+    scan is counted."""
 
     def __init__(self, max_failed: int = 20, window_seconds: int = 60) -> None:
         self.max_failed, self.window_seconds = max_failed, window_seconds
+        self.door_max_failed = 3 * max_failed
         self._last_failure: dict[str, float] = {}
+        self._door_failures: collections.deque[float] = collections.deque()
         self._since = time.monotonic()
 
     def seed(self, db: sqlite_utils.Database) -> None:
         """Remember the stations and clients that failed within the window (as failing now)."""
-        rows = db.execute(f"SELECT DISTINCT station, client FROM scans WHERE ok = 0 AND at > ? AND {_GUESSED}",
+        rows = db.execute(f"SELECT station, client FROM scans WHERE ok = 0 AND at > ? AND {_GUESSED}",
                           [clock.iso_ago(self.window_seconds)]).fetchall()
         for station, client in rows:
             self.failed(station, client)
@@ -80,7 +91,8 @@ class Limits:
     def may_be_over(self, station: str, client: str) -> bool:
         cutoff = time.monotonic() - self.window_seconds
         last = self._last_failure
-        return self._since > cutoff or last.get("s:" + station, cutoff) > cutoff or last.get("c:" + client, cutoff) > cutoff
+        return (self._since > cutoff or last.get("s:" + station, cutoff) > cutoff
+                or last.get("c:" + client, cutoff) > cutoff or self._door_busy(cutoff))
 
     def failed(self, station: str, client: str) -> None:
         if len(self._last_failure) > 10_000:  # many names or addresses: forget, and count every scan a while
@@ -88,6 +100,14 @@ class Limits:
             self._since = time.monotonic()
         now = time.monotonic()
         self._last_failure["s:" + station] = self._last_failure["c:" + client] = now
+        self._door_failures.append(now)
+
+    def _door_busy(self, cutoff: float) -> bool:
+        """Whether the door's failures within the window reach its own bound (the old ones go)."""
+        failures = self._door_failures
+        while failures and failures[0] <= cutoff:
+            failures.popleft()
+        return len(failures) >= self.door_max_failed
 
 
 @dataclass
@@ -402,27 +422,35 @@ def refusal(result: str, attendee: Any = None, message: str | None = None) -> Ou
 
 
 def _too_many_failures(db: sqlite_utils.Database, limits: Limits, station: str, client: str) -> bool:
-    """Too many unknown or invalid codes lately from this station, or from this client address."""
+    """Too many unknown or invalid codes lately from this station, from this client address, or
+    from all of them together (see Limits)."""
     if not limits.may_be_over(station, client):
         return False
-    since = clock.iso_ago(limits.window_seconds)
-    by_station, by_client = db.execute(
-        f"SELECT (SELECT count(*) FROM scans WHERE ok = 0 AND station = ? AND at > ? AND {_GUESSED}), "
-        f"(SELECT count(*) FROM scans WHERE ok = 0 AND client = ? AND at > ? AND {_GUESSED})",
-        [station, since, client, since]).fetchone()
-    return max(by_station, by_client) >= limits.max_failed
+    since, bounds = clock.iso_ago(limits.window_seconds), _bounds(limits, station, client)
+    counts = db.execute("SELECT " + ", ".join(f"(SELECT count(*) FROM scans WHERE {where} at > ? AND {_GUESSED})"
+                                              for where, _args, _most in bounds),
+                        [arg for _where, args, _most in bounds for arg in (*args, since)]).fetchone()
+    return any(count >= most for count, (_where, _args, most) in zip(counts, bounds))
+
+
+def _bounds(limits: Limits, station: str, client: str) -> list[tuple[str, list[str], int]]:
+    """What the guessing limit counts, as (SQL condition on the refused scans, its arguments, the
+    most allowed in a window): the station's, the client's, and the whole door's."""
+    return [("ok = 0 AND station = ? AND", [station], limits.max_failed),
+            ("ok = 0 AND client = ? AND", [client], limits.max_failed),
+            ("ok = 0 AND", [], limits.door_max_failed)]
 
 
 def _seconds_until_taken(db: sqlite_utils.Database, limits: Limits, station: str, client: str) -> int:
     """Whole seconds (at least 1) until this station and client are under the guessing limit again.
 
-    Refusals for too many attempts are not guesses, so the limit lifts when the `max_failed`-th
-    newest guess of the station, or of the client, whichever is later, leaves the window. A 429
-    without it left scripts and the kiosk's outbox to guess when to come back."""
+    Refusals for too many attempts are not guesses, so the limit lifts when the bound-th newest
+    guess of the station, of the client, or of the whole door, whichever is latest, leaves the
+    window. A 429 without it left scripts and the kiosk's outbox to guess when to come back."""
     since = clock.iso_ago(limits.window_seconds)
-    newest = [db.execute(f"SELECT at FROM scans WHERE ok = 0 AND {column} = ? AND at > ? AND {_GUESSED} "
-                         "ORDER BY at DESC LIMIT 1 OFFSET ?", [value, since, limits.max_failed - 1]).fetchone()
-              for column, value in (("station", station), ("client", client))]
+    newest = [db.execute(f"SELECT at FROM scans WHERE {where} at > ? AND {_GUESSED} ORDER BY at DESC LIMIT 1 OFFSET ?",
+                         [*args, since, most - 1]).fetchone()
+              for where, args, most in _bounds(limits, station, client)]
     lifts = [dt.datetime.fromisoformat(row[0]) + dt.timedelta(seconds=limits.window_seconds) for row in newest if row]
     left = (max(lifts) - clock.now()).total_seconds() if lifts else 0
     return max(1, math.ceil(left))

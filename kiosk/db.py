@@ -464,6 +464,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS scans_retry ON scans(event_id, nonce, code, st
 -- Partial indexes: only refused scans are counted for code guessing, and they are few.
 CREATE INDEX IF NOT EXISTS scans_failed_station ON scans(station, at) WHERE ok = 0;
 CREATE INDEX IF NOT EXISTS scans_failed_client ON scans(client, at) WHERE ok = 0;
+-- The door-wide count (checkin.Limits): guesses only, not the 429s a guesser piles up meanwhile.
+CREATE INDEX IF NOT EXISTS scans_guesses ON scans(at) WHERE ok = 0 AND result IN ('unknown_code', 'invalid_code');
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,
     event_id INTEGER,
