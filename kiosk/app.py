@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
 
 from printers import queue as print_queue
 
@@ -70,8 +70,21 @@ class RowId(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+class Paths(Map):
+    """Werkzeug's URL map, without the redirect of a path with doubled slashes.
+
+    Werkzeug answered `POST /api//checkins` with an HTML 308 to `/api/checkins`: a script that
+    built its URL wrong was sent elsewhere, where an HTTP client may follow with another method or
+    none, and `POST /api/attendees//1` was a 405 as if the path were right. A path that is no
+    route's is a 404 (in JSON under JSON_PATHS, api._http_error), however close to one it is."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["merge_slashes"] = False
+        super().__init__(*args, **kwargs)
+
+
 class KioskFlask(Flask):
-    """Flask with KioskRequest, and without the automatic OPTIONS answer under JSON_PATHS.
+    """Flask with Paths and KioskRequest, and without the automatic OPTIONS answer under JSON_PATHS.
 
     Flask gives every route an OPTIONS answer of its own: a 200 with an empty HTML body, meant
     for a CORS preflight. The API and the sockets are same-origin only (the pages' fetch() calls
@@ -79,6 +92,7 @@ class KioskFlask(Flask):
     with the route's Allow header (api._http_error). Pages keep Flask's behaviour."""
 
     request_class = KioskRequest
+    url_map_class = Paths
 
     def add_url_rule(self, rule: str, endpoint: str | None = None, view_func: Any = None,
                      provide_automatic_options: bool | None = None, **options: Any) -> None:
