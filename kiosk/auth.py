@@ -17,6 +17,7 @@ import secrets
 import threading
 import time
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import sqlite_utils
 from flask import abort, current_app, g, jsonify, request, session
@@ -282,6 +283,11 @@ def current_actor() -> Actor | None:
         return g.actor
     g.actor = _resolve_actor()
     return g.actor
+
+
+def from_this_host(origin: str) -> bool:
+    """Whether a browser's Origin header names this server (the host and port it was asked by)."""
+    return urlsplit(origin).netloc.lower() == request.host.lower()
 
 
 def bearer_token(header: str) -> str | None:

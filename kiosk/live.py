@@ -22,7 +22,6 @@ import io
 import json
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 import zxingcpp
 from flask import Blueprint, current_app, g, request, session
@@ -86,7 +85,7 @@ def _cross_site_refusal(request: Any) -> Any:
     another port of this laptop (same site for SameSite) could read the live feed, names
     included. Browsers always send Origin here; scripts with a token need none."""
     origin = request.headers.get("Origin")
-    if g.get("auth_via") != "cookie" or not origin or urlsplit(origin).netloc.lower() == request.host.lower():
+    if g.get("auth_via") != "cookie" or not origin or auth.from_this_host(origin):
         return None
     return auth.refuse(403, "cross_site", "This live feed opens only from the kiosk's own pages.")
 

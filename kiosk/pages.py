@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import math
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,18 +66,46 @@ def login() -> Any:
         wait = limiter.wait(client)
         if wait > 0:
             error, status = f"Too many wrong PINs. Try again in {_seconds(wait)}, or use a pairing link.", 429
-        elif request.form.get("csrf", "") != session.get("csrf"):
+        elif not _login_form_from_here():
             error, status = "The form expired. Please try again.", 400
         else:
             role = auth.check_pin(state().settings.pins, request.form.get("pin", "").strip())
             if role:
                 limiter.succeeded(client)
-                _sign_in(role, "pin")
+                if not _signed_in_as(role):
+                    _sign_in(role, "pin")
                 return redirect(next_url or auth.HOME[role])
             limiter.failed(client)
             error, status = "That PIN is not right.", 401
     headers = {"Retry-After": str(math.ceil(wait))} if wait > 0 else {}
     return _page("login.html", error=error, next=next_url), status, headers
+
+
+def _login_form_from_here() -> bool:
+    """Whether the PIN form was posted from this server's login page, not from another site's.
+
+    Its csrf field says so when it is the session's. A login page opened in one tab carries the
+    CSRF token of the browser's session of that moment; once another tab signs in, the session
+    is a new one with its own token, and the right PIN typed in the first tab was answered "The
+    form expired". The browser says where a post comes from in Sec-Fetch-Site (sent to 127.0.0.1
+    and under HTTPS), else in Origin (a phone on the plain-HTTP LAN address): our own page is
+    believed as the token is."""
+    sent, expected = request.form.get("csrf", ""), session.get("csrf")
+    if sent and isinstance(expected, str) and hmac.compare_digest(sent.encode(), expected.encode()):
+        return True
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("Origin")
+    return origin is not None and auth.from_this_host(origin)
+
+
+def _signed_in_as(role: str) -> bool:
+    """Whether this browser is signed in with `role`'s PIN already (in another tab): the PIN typed
+    again then keeps that sign-in, so the other tabs' pages keep their CSRF token and sockets. (A
+    sign-in by pairing link is replaced: it ends with its token, a PIN sign-in does not.)"""
+    who = auth.current_actor()
+    return who is not None and who.role == role and g.get("auth_via") == "cookie" and session.get("via") == "pin"
 
 
 def _seconds(wait: float) -> str:

@@ -118,15 +118,16 @@ def test_csrf_endpoint_gives_the_current_sessions_token_after_a_new_sign_in(serv
     stranger = requests.get(server.url + "/api/csrf", timeout=10).json()
     assert stranger["role"] is None and stranger["csrf"]
     session, old = pin_session(server, "kiosk")
-    # signed in again (another tab): a new session with a new token; the page still holds `old`
+    # signed in again with another role (another tab): a new session with a new token; the page
+    # still holds `old` (the same role's PIN keeps the sign-in: test_login_two_tabs_session23.py)
     page = session.get(server.url + "/login", timeout=10).text
     login_csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    session.post(server.url + "/login", data={"pin": PINS["kiosk"], "csrf": login_csrf}, timeout=10)
+    session.post(server.url + "/login", data={"pin": PINS["volunteer"], "csrf": login_csrf}, timeout=10)
     body = {"code": server.people()[0]["ticket_code"], "station": "door-1"}
     stale = session.post(server.url + "/api/checkins", json=body, headers={"X-CSRF-Token": old}, timeout=10)
     assert (stale.status_code, stale.json()["result"]) == (403, "csrf")
     fresh = session.get(server.url + "/api/csrf", timeout=10)
-    assert fresh.json()["role"] == "kiosk" and fresh.json()["csrf"] != old
+    assert fresh.json()["role"] == "volunteer" and fresh.json()["csrf"] != old
     assert fresh.headers["Cache-Control"] == "no-store"
     retried = session.post(server.url + "/api/checkins", json=body, headers={"X-CSRF-Token": fresh.json()["csrf"]}, timeout=10)
     assert retried.status_code == 201
