@@ -37,14 +37,15 @@ def hash_token(token: str) -> str:
 
 
 def create_token(db: sqlite_utils.Database, role: str, label: str = "", expires_at: str | None = None,
-                 made_by: str | None = None) -> str:
-    """A new bearer token for a role; only its hash is kept. Pairing tokens expire (see pages.py)
-    and die with the credential they were `made_by` (see ``maker``)."""
+                 made_by: str | None = None, made_in: str | None = None) -> str:
+    """A new bearer token for a role; only its hash is kept. Pairing tokens expire (see pages.py),
+    die with the credential they were `made_by` (see ``maker``), and their link with the browser
+    session they were `made_in` (see ``token_actor``)."""
     if role not in ROLE_RANK:
         raise ValueError(f"unknown role {role!r}: choose kiosk, volunteer or organizer")
     token = f"{role[0]}k_{secrets.token_urlsafe(24)}"
     db["tokens"].insert({"token_hash": hash_token(token), "role": role, "label": label, "created_at": clock.now_iso(),
-                         "expires_at": expires_at, "made_by": made_by})
+                         "expires_at": expires_at, "made_by": made_by, "made_in": made_in})
     return token
 
 
@@ -81,12 +82,21 @@ def revoke_made_with_old_pins(db: sqlite_utils.Database, key: bytes, pins: dict[
     return count
 
 
-def token_actor(db: sqlite_utils.Database, token: str) -> Actor | None:
-    """The role behind a live token, or None for an unknown or revoked one."""
+def token_actor(db: sqlite_utils.Database, token: str, ended: Any) -> Actor | None:
+    """The role behind a live token, or None for an unknown, revoked or expired one, and for a
+    pairing's made in a browser session that has signed out since (`ended`: kiosk.signouts).
+
+    A pairing QR left on a signed-out volunteer's phone, or photographed, paired any browser for
+    its 16 hours, and its token read names as a bearer token. The browsers it paired while that
+    session lasted stay signed in (``token_alive``): the door's kiosk must not stop because the
+    volunteer who paired it went home."""
     if not token or len(token) > 200:
         return None
-    row = db.execute(f"SELECT id, role FROM tokens WHERE token_hash = ? AND {LIVE}", [hash_token(token), clock.now_iso()]).fetchone()
-    return Actor(row["role"], f"token:{row['id']}") if row else None
+    row = db.execute(f"SELECT id, role, made_in FROM tokens WHERE token_hash = ? AND {LIVE}",
+                     [hash_token(token), clock.now_iso()]).fetchone()
+    if row is None or (row["made_in"] is not None and ended.ended(row["made_in"])):
+        return None
+    return Actor(row["role"], f"token:{row['id']}")
 
 
 def token_alive(db: sqlite_utils.Database, token_id: int) -> bool:
@@ -105,13 +115,14 @@ class TokenCache:
         self._entries: dict[str, tuple[float, Actor | None]] = {}
         self._lock = threading.Lock()
 
-    def actor(self, store: Any, token: str) -> Actor | None:
+    def actor(self, store: Any, token: str, ended: Any) -> Actor | None:
+        """The role behind `token` (see ``token_actor``; a sign-out clears this cache too)."""
         now = time.monotonic()
         hit = self._entries.get(token)
         if hit and hit[0] > now:
             return hit[1]
         with store.read() as db:
-            found = token_actor(db, token)
+            found = token_actor(db, token, ended)
         with self._lock:
             if len(self._entries) > 10_000:  # someone trying tokens: never grow without bound
                 self._entries.clear()
@@ -302,7 +313,7 @@ def _resolve_actor() -> Actor | None:
         token = request.args.get("token")
     if token is not None:
         g.auth_via = "bearer"
-        return current_app.extensions["kiosk"].token_cache.actor(store, token)
+        return current_app.extensions["kiosk"].token_cache.actor(store, token, _signed_out())
     role = session.get("role")
     if role not in ROLE_RANK:
         return None

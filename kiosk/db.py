@@ -353,6 +353,8 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE tokens ADD COLUMN expires_at TEXT")  # databases from before pairing expiry
     if "made_by" not in token_columns:
         db.execute("ALTER TABLE tokens ADD COLUMN made_by TEXT")  # databases from before session 15
+    if "made_in" not in token_columns:
+        db.execute("ALTER TABLE tokens ADD COLUMN made_in TEXT")  # databases from before session 23
     db.executescript(RECOUNT)
     if db.execute("PRAGMA user_version").fetchone()[0] < 3:
         _refresh_search_text(db)
@@ -486,7 +488,8 @@ CREATE TABLE IF NOT EXISTS tokens (
     created_at TEXT NOT NULL,
     revoked_at TEXT,
     expires_at TEXT,
-    made_by TEXT  -- a pairing's: the token ("token:11") or PIN ("pin:ROLE:FINGERPRINT") it was made with
+    made_by TEXT,  -- a pairing's: the token ("token:11") or PIN ("pin:ROLE:FINGERPRINT") it was made with
+    made_in TEXT   -- a pairing's made in a browser: its session (signouts.session_digest); the link ends with it
 );
 CREATE TABLE IF NOT EXISTS print_jobs (
     id INTEGER PRIMARY KEY,

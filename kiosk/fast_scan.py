@@ -75,7 +75,7 @@ class FastScan:
     def _answer(self, environ: dict[str, Any], token: str,
                 length: int) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
         """(status, JSON body, extra headers) for a scan, as the Flask view answers it."""
-        actor = self.state.token_cache.actor(self.state.store, token)
+        actor = self.state.token_cache.actor(self.state.store, token, self.state.ended_sessions)
         refused = auth.role_refusal(actor, "kiosk")
         if refused is not None:
             status, result, message = refused

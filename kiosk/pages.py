@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, redirect, render_template, request, session, url_for
 
-from . import audit, auth, clock, live
+from . import audit, auth, clock, live, signouts
 from .api import json_body
 from .audit import Actor
 from .auth import require
@@ -167,7 +167,7 @@ def pair() -> Any:
         return auth.refuse(403, "cross_site", "Open the pairing link from its QR code or the kiosk's own pages.")
     token = request.args.get("token", "")
     with state().store.read() as db:
-        who = auth.token_actor(db, token)
+        who = auth.token_actor(db, token, state().ended_sessions)
     if who is None:
         return _page("login.html", error="This pairing link is not valid any more. Ask a volunteer for a new one.", next=""), 401
     _sign_in(who.role, "token", token_id=int(who.label.split(":")[1]))
@@ -212,11 +212,17 @@ def create_pairing() -> Response:
     with state().store.write() as db:
         # A phone paired for the evening stops working the next morning, whoever paired it.
         expires = (clock.now() + dt.timedelta(hours=PAIRING_HOURS)).isoformat(timespec="milliseconds")
-        token = auth.create_token(db, role, label=f"paired by {who.label}", expires_at=expires, made_by=auth.maker(who))
+        token = auth.create_token(db, role, label=f"paired by {who.label}", expires_at=expires, made_by=auth.maker(who),
+                                  made_in=_this_session())
         audit.record(db, Actor(who.role, who.label), "pairing", state().door.event.id, role=role)
     url = f"{_lan_base_url()}/pair?token={token}"
     svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8).to_string(encoding="unicode")
     return jsonify({"result": "created", "role": role, "url": url, "qr_svg": svg}), 201
+
+
+def _this_session() -> str | None:
+    """The browser session a pairing is made in (its link ends with it), or None for a bearer token."""
+    return signouts.session_digest(session["csrf"]) if g.get("auth_via") == "cookie" else None
 
 
 def _lan_base_url() -> str:

@@ -30,13 +30,17 @@ class SignedOut:
         self._ended = {row[0] for row in rows}
 
     def __contains__(self, csrf: object) -> bool:
-        return isinstance(csrf, str) and _digest(csrf) in self._ended
+        return isinstance(csrf, str) and session_digest(csrf) in self._ended
+
+    def ended(self, digest: str) -> bool:
+        """Whether the session of this `session_digest` signed out (a pairing link made in it ends)."""
+        return digest in self._ended
 
     def add(self, csrf: str) -> None:
         """Refuse this session from now on; the entries older than a session's lifetime go. A disk
         that cannot take the row (full, read-only) must not stop the sign-out: it then holds until
         the server restarts, and the warning says so."""
-        digest = _digest(csrf)
+        digest = session_digest(csrf)
         self._ended.add(digest)
         try:
             with self.store.write() as db:
@@ -49,5 +53,6 @@ class SignedOut:
         return (clock.now() - self.lifetime).isoformat(timespec="milliseconds")
 
 
-def _digest(csrf: str) -> str:
+def session_digest(csrf: str) -> str:
+    """What names a browser session here and in the database: its CSRF token is a credential."""
     return hashlib.sha256(csrf.encode("utf-8", "surrogatepass")).hexdigest()
