@@ -297,8 +297,13 @@ def current_actor() -> Actor | None:
 
 
 def from_this_host(origin: str) -> bool:
-    """Whether a browser's Origin header names this server (the host and port it was asked by)."""
-    return urlsplit(origin).netloc.lower() == request.host.lower()
+    """Whether a browser's Origin header names this server (the host and port it was asked by).
+    An Origin that is no URL (`http://[::1`, which urlsplit refuses) names no server: it was a 500."""
+    try:
+        netloc = urlsplit(origin).netloc
+    except ValueError:
+        return False
+    return netloc.lower() == request.host.lower()
 
 
 def bearer_token(header: str) -> str | None:
