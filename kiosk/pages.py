@@ -93,11 +93,7 @@ def _login_form_from_here() -> bool:
     sent, expected = request.form.get("csrf", ""), session.get("csrf")
     if sent and isinstance(expected, str) and hmac.compare_digest(sent.encode(), expected.encode()):
         return True
-    site = request.headers.get("Sec-Fetch-Site")
-    if site is not None:
-        return site == "same-origin"
-    origin = request.headers.get("Origin")
-    return origin is not None and auth.from_this_host(origin)
+    return _asked_here(unsaid=False)
 
 
 def _signed_in_as(role: str) -> bool:
@@ -150,11 +146,20 @@ def logout() -> Any:
     return redirect(url_for("pages.login"))
 
 
-def _asked_here() -> bool:
+def _asked_here(unsaid: bool = True) -> bool:
     """Whether the browser says the request comes from the kiosk's own pages or from the person
-    (an address typed, a QR code opened from the camera), not from another site's page or link.
-    Browsers say so in Sec-Fetch-Site; a client that does not send it (a script) is believed."""
-    return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+    (an address typed, a QR code opened from the camera), not from another site's page or link;
+    `unsaid` when it says nothing either way (a script).
+
+    Browsers say so in Sec-Fetch-Site, but only to 127.0.0.1 and under HTTPS: to the plain-HTTP
+    LAN address a volunteer's phone uses they send none, and any page could post the phone's
+    console signed out (Chrome applied the 302's Set-Cookie). There Origin says where a post
+    comes from (a link opened, which has none, stays believed)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    return unsaid if origin is None else auth.from_this_host(origin)
 
 
 @bp.get("/pair")
