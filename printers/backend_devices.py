@@ -15,13 +15,15 @@ import importlib.util
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from typing import Any
 
 from PIL import Image
 
-from printers import escpos_lib
-from printers.status import PrinterError, PrinterStatus, query_status
+from printers import escpos_lib, liveness
+from printers.backend_network import ANSWER_POLL, AnswerMemory
+from printers.status import PrinterError, PrinterStatus, query_status, refuse_unless_ready
 
 
 def has_module(name: str) -> bool:
@@ -60,11 +62,10 @@ class _EscposDeviceBackend(abc.ABC):
         """Write the job in one call; every device error becomes PrinterError."""
         printer = self._open()
         try:
-            found = query_status(printer, f"The {self.name} printer")
-            if found is not None and (not found.online or found.paper == "out"):
-                raise PrinterError(found.detail, "paper_out" if found.paper == "out" else "offline")
+            self._preflight(printer)
             self._allow_for(printer, len(job))
             printer._raw(job)
+            self._receipt(printer, len(job))
         except PrinterError:
             raise
         except Exception as exc:  # noqa: BLE001
@@ -72,8 +73,18 @@ class _EscposDeviceBackend(abc.ABC):
         finally:
             escpos_lib.close_quietly(printer)
 
+    def _preflight(self, printer: Any) -> None:
+        """Refuse to send into a printer that says it cannot print (no paper, cover open)."""
+        refuse_unless_ready(query_status(printer, f"The {self.name} printer"))
+
     def _allow_for(self, printer: Any, size: int) -> None:
         """Set the device's write deadline for a job of `size` bytes (serial lines need to)."""
+
+    def _receipt(self, printer: Any, size: int) -> None:
+        """Make sure the printer has the whole job once the write returned (serial printers ask it).
+
+        USB needs nothing more: pyusb's bulk write returns only once the printer has acknowledged
+        every packet, and raises when it does not within `timeout` (unplugged, switched off)."""
 
     def status(self) -> PrinterStatus:
         """DLE EOT through the device; never raises."""
@@ -122,12 +133,62 @@ def serial_write_seconds(size: int, baudrate: int, timeout: float) -> float:
     return timeout + 1.5 * size * 10 / baudrate
 
 
-class SerialBackend(_EscposDeviceBackend):
-    """A serial printer on a device file; needs pyserial."""
+class SerialBackend(AnswerMemory, _EscposDeviceBackend):
+    """A serial printer on a device file; needs pyserial.
+
+    A finished write means only that the bytes are in the port's buffers: a printer switched off
+    (or unplugged) takes nothing, and without flow control its badge goes nowhere. So a printer that
+    answers status is asked once more after the badge (as network printers are): its answer comes
+    after every byte before it has crossed the line. Before, such a badge counted as printed once
+    the write returned, and nobody reprinted it."""
+
+    SILENT_HINT = "switched off, unplugged or jammed?"
 
     def __init__(self, device: str, baudrate: int = DEFAULT_BAUDRATE, timeout: float = 3.0, profile: str = "TM-T20II") -> None:
         self.device, self.baudrate, self.timeout, self.profile = device, baudrate, timeout, profile
         self.name = f"serial {device}"
+        self._answers_status: bool | None = None
+        self._silent_since: float | None = None
+
+    def _where(self) -> str:
+        return f"The {self.name} printer"
+
+    def status(self) -> PrinterStatus:
+        """DLE EOT through the port; a printer that answered before and is silent now is offline."""
+        reached, found = escpos_lib.ask_status(self._open, self._where())
+        return self._judge(reached, found, f"{self._where()} is connected (it gives no status).")
+
+    def _ask(self, printer: Any) -> PrinterStatus | None:
+        """The printer's status, None when it stays silent."""
+        found = query_status(printer, self._where())
+        if found is not None:
+            self._heard()
+        return found
+
+    def _preflight(self, printer: Any) -> None:
+        """Refuse when the printer says it cannot print, or when a printer that answers has fallen
+        silent (switched off: it would throw the badge away)."""
+        found = self._ask(printer)
+        if found is None and self._stopped_answering():
+            raise PrinterError(self._silent_detail(), "silent")
+        refuse_unless_ready(found)
+
+    def _receipt(self, printer: Any, size: int) -> None:
+        """After the badge, a printer that answers status must answer again, within the badge's time on
+        this line (``serial_write_seconds``, at the configured baudrate): the badge is printed again
+        otherwise. Answers still in the port from before the badge are thrown away first, so a late
+        one is not taken for this one. A printer that never answers gives no such sign: its badge
+        counts as printed when the write returns."""
+        if not self._answers_status:
+            return
+        wait = serial_write_seconds(size, self.baudrate, self.timeout)
+        printer.device.reset_input_buffer()
+        printer._read = lambda: answer_within(printer.device, wait)
+        found = self._ask(printer)
+        if found is None:
+            raise PrinterError(f"{self._where()} did not answer after the badge within {wait:.0f} s "
+                               f"({self.SILENT_HINT}); the badge prints again once it answers.", "timeout")
+        refuse_unless_ready(found)
 
     def _make(self) -> Any:
         """python-escpos Serial; the read timeout also bounds status queries."""
@@ -177,6 +238,19 @@ def read_answer(device: Any) -> bytes:
     first = device.read(1)
     waiting = device.in_waiting if first else 0
     return first + device.read(waiting) if waiting else first
+
+
+def answer_within(device: Any, wait: float) -> bytes:
+    """A serial printer's answer (``read_answer``) within `wait` seconds, b"" when none comes; read
+    in short slices, each followed by a beat: a slow line's wait is no hung print process."""
+    deadline = time.monotonic() + wait
+    device.timeout = min(ANSWER_POLL, wait)
+    while time.monotonic() < deadline:
+        answer = read_answer(device)
+        if answer:
+            return answer
+        liveness.beat()
+    return b""
 
 
 def _errno_of(exc: BaseException | None) -> int | None:

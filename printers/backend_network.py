@@ -25,7 +25,7 @@ except ImportError:  # Windows: no SIOCOUTQ; only the status answers and the han
 from PIL import Image
 
 from printers import escpos_lib, liveness
-from printers.status import PrinterError, PrinterStatus, query_status
+from printers.status import PrinterError, PrinterStatus, query_status, refuse_unless_ready
 
 STATUS_TIMEOUT = 2.0   # an answering printer replies in milliseconds; over weak Wi-Fi, in a second or so
 # A printer that answered, then fell silent this long, is taken for one that never answers (a print
@@ -47,7 +47,70 @@ ANSWER_POLL = 0.2     # seconds between two looks at a slow printer's progress w
 DELIVERY_POLL = 0.01   # seconds between two looks at how much of the job the printer has not acknowledged
 
 
-class NetworkBackend:
+class AnswerMemory:
+    """Whether a printer answers status queries, learned from its answers; shared by the backends
+    that ask after a badge (network and serial printers).
+
+    A printer that has answered and then falls silent is jammed or switched off: its badges wait
+    (``_stopped_answering``) instead of going into a printer that would drop them. One silent from
+    the start, or for SILENCE_GIVE_UP on end, never answers (a print server): badges go without
+    the check. Subclasses say ``_where``."""
+
+    _answers_status: bool | None = None  # None until we have asked once
+    _silent_since: float | None = None  # when a printer that had answered stopped answering
+    SILENT_HINT = "jammed, or busy?"
+
+    def _where(self) -> str:
+        """The printer in a volunteer's words, starting a sentence."""
+        raise NotImplementedError
+
+    def _stopped_answering(self) -> bool:
+        """After a status query met silence: True when this printer has answered before, so a job
+        must wait for it. Silence from the start, or for SILENCE_GIVE_UP on end, means a printer
+        that does not answer status at all: jobs go without the check."""
+        if self._answers_status is not True:
+            self._answers_status = False
+            return False
+        now = time.monotonic()
+        self._silent_since = self._silent_since or now
+        if now - self._silent_since < SILENCE_GIVE_UP:
+            return True
+        self._answers_status = False
+        return False
+
+    def _heard(self) -> None:
+        self._answers_status, self._silent_since = True, None
+
+    @property
+    def answers_status(self) -> bool | None:
+        """Whether this printer answers status queries (None: not asked yet). The print process
+        stores it with the printer's state, so that `kiosk printer status`, which starts afresh,
+        knows that silence from this printer means trouble (see known_to_answer)."""
+        return self._answers_status
+
+    def known_to_answer(self) -> None:
+        """Take this printer for one that answers status (the print process heard it answer):
+        a silent status query then says "stopped answering", not "online"."""
+        self._heard()
+
+    def _silent_detail(self) -> str:
+        return f"{self._where()} has stopped answering ({self.SILENT_HINT}): badges wait until it answers again."
+
+    def _judge(self, reached: bool, found: Any, no_status: str) -> PrinterStatus:
+        """What a status check (``escpos_lib.ask_status``) means: the answer; offline when the
+        printer could not be opened or has stopped answering; online (`no_status`) for silence
+        from a printer that never answers."""
+        if not reached:
+            return found
+        if found is not None:
+            self._heard()
+            return found
+        if self._stopped_answering():
+            return PrinterStatus(False, "unknown", self._silent_detail())
+        return PrinterStatus(True, "unknown", no_status)
+
+
+class NetworkBackend(AnswerMemory):
     """One TCP connection per job; ``timeout`` bounds connect and each send."""
 
     wants_preview = False
@@ -98,17 +161,9 @@ class NetworkBackend:
     def status(self) -> PrinterStatus:
         """DLE EOT over a fresh connection; silence means "unknown", never a hang."""
         wait = min(self.timeout, STATUS_TIMEOUT)
-        reached, found = escpos_lib.ask_status(lambda: self._connect(wait), f"The printer at {self.host}:{self.port}")
-        if not reached:
-            return found
-        if found is not None:
-            self._heard()
-            return found
-        if self._stopped_answering():
-            return PrinterStatus(False, "unknown", self._silent_detail())
+        reached, found = escpos_lib.ask_status(lambda: self._connect(wait), self._where())
         # Many print servers never answer DLE EOT yet print fine: reachable counts as online.
-        return PrinterStatus(True, "unknown",
-                             f"The printer at {self.host}:{self.port} accepts jobs but does not report its status.")
+        return self._judge(reached, found, f"{self._where()} accepts jobs but does not report its status.")
 
     def _connect(self, timeout: float) -> Any:
         """An open python-escpos Network printer, or PrinterError."""
@@ -139,41 +194,11 @@ class NetworkBackend:
         found = self._ask(printer)
         if found is None and self._stopped_answering():
             raise PrinterError(self._silent_detail(), "silent")
-        _refuse_unless_ready(found)
+        refuse_unless_ready(found)
         return found is not None, found is not None and silences[0] > 0
 
-    def _stopped_answering(self) -> bool:
-        """After a status query met silence: True when this printer has answered before, so a job
-        must wait for it. Silence from the start, or for SILENCE_GIVE_UP on end, means a printer
-        that does not answer status at all: jobs go without the check."""
-        if self._answers_status is not True:
-            self._answers_status = False
-            return False
-        now = time.monotonic()
-        self._silent_since = self._silent_since or now
-        if now - self._silent_since < SILENCE_GIVE_UP:
-            return True
-        self._answers_status = False
-        return False
-
-    def _heard(self) -> None:
-        self._answers_status, self._silent_since = True, None
-
-    @property
-    def answers_status(self) -> bool | None:
-        """Whether this printer answers status queries (None: not asked yet). The print process
-        stores it with the printer's state, so that `kiosk printer status`, which starts afresh,
-        knows that silence from this printer means trouble (see known_to_answer)."""
-        return self._answers_status
-
-    def known_to_answer(self) -> None:
-        """Take this printer for one that answers status (the print process heard it answer):
-        a silent status query then says "stopped answering", not "online"."""
-        self._heard()
-
-    def _silent_detail(self) -> str:
-        return (f"The printer at {self.host}:{self.port} has stopped answering (jammed, or busy?): "
-                "badges wait until it answers again.")
+    def _where(self) -> str:
+        return f"The printer at {self.host}:{self.port}"
 
     def _receipt(self, printer: Any, answered: bool, size: int) -> bool:
         """After the job, ask again (printers that answer only): True when the printer answered.
@@ -196,7 +221,7 @@ class NetworkBackend:
         if found is None and answered:
             raise PrinterError(f"The printer at {self.host}:{self.port} has not read the badge for "
                                f"{wait:.0f} s (jammed, or stuck?).", "timeout")
-        _refuse_unless_ready(found)
+        refuse_unless_ready(found)
         return found is not None
 
     def _wait_read(self, printer: Any) -> None:
@@ -243,12 +268,6 @@ def _count_silences(printer: Any) -> list[int]:
 
     printer._read = noting_silence
     return silences
-
-
-def _refuse_unless_ready(found: PrinterStatus | None) -> None:
-    """PrinterError when the printer said it cannot print (no paper, cover open); silence passes."""
-    if found is not None and (not found.online or found.paper == "out"):
-        raise PrinterError(found.detail, "paper_out" if found.paper == "out" else "offline")
 
 
 def _hung_up(sock: socket.socket) -> bool:

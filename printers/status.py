@@ -66,6 +66,12 @@ class Backend(Protocol):
         """Ask the printer how it is; never raises."""
 
 
+def refuse_unless_ready(found: PrinterStatus | None) -> None:
+    """PrinterError when the printer said it cannot print (no paper, cover open); silence passes."""
+    if found is not None and (not found.online or found.paper == "out"):
+        raise PrinterError(found.detail, "paper_out" if found.paper == "out" else "offline")
+
+
 def paper_from_byte(answer: int) -> str:
     """Roll paper sensor byte (DLE EOT 4) -> "ok" | "low" | "out"."""
     if answer & 0x60:

@@ -25,15 +25,25 @@ acknowledged only as fast as the printer takes the badge.
 keeps the connection until the paper has moved (576-dot raster lines at 8 dots
 per mm, plus the cut), one job at a time, answering status queries meanwhile as a
 real printer does. bench/checkin.py uses it as "a TM-T20II at the door".
+
+``FakeSerialPrinter`` is the same printer on a serial line: a pseudo-terminal whose far end it
+reads (``path`` is the port to configure). Each opening of the port is one "connection"; a
+printer ``switch_off()`` reads and drops everything and answers nothing, as a switched-off printer
+on a line without flow control does; with ``drop_after`` it switches itself off once it has read
+that many bytes of a job (switched off in the middle of a badge).
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import select
 import socket
 import socketserver
 import struct
 import threading
 import time
+import tty
 
 PAPER_BYTES = {"ok": 0x12, "low": 0x1E, "out": 0x72}
 GARBLED_ANSWER = 0xFF  # mode "garbled": no status byte (bits 0 and 7 set), as from another emulation
@@ -249,3 +259,94 @@ class FakePrinter:
             if data[i:end]:
                 self._jobs.append(data[i:end])
             self._cond.notify_all()
+
+
+class FakeSerialPrinter(FakePrinter):
+    """The fake printer at the far end of a pseudo-terminal: ``with FakeSerialPrinter() as printer:``,
+    then configure the port ``printer.path`` (``printer.config()``)."""
+
+    def __init__(self, mode: str = "normal", **options: object) -> None:
+        super().__init__(mode=mode, **options)
+        self.path = ""
+        self._master: int | None = None
+        self._running = False
+
+    def start(self) -> "FakeSerialPrinter":
+        """Make the pseudo-terminal and start reading its far end."""
+        self._master, slave = os.openpty()
+        tty.setraw(slave)
+        self.path = os.ttyname(slave)
+        os.close(slave)  # the kiosk opens the port by its path, as a real one
+        self._running = True
+        self._thread = threading.Thread(target=self._line, daemon=True, name=f"fake-serial-{self.path}")
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop reading and close the line; recorded jobs stay readable."""
+        self._running = False
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        if self._master is not None:
+            os.close(self._master)
+            self._master = None
+
+    def switch_off(self) -> None:
+        """From now on, read and drop everything, answer nothing."""
+        self.mode = "off"
+
+    def switch_on(self) -> None:
+        """Print and answer again (and never switch off by itself: ``drop_after`` is forgotten)."""
+        self.drop_after, self.mode = None, "normal"
+
+    def config(self, profile: str = "TM-T20II", timeout: float = 2.0, stations: tuple[str, ...] = (),
+               baudrate: int = 115200) -> str:
+        """The keys of a kiosk ``[printer]`` table that point at this fake."""
+        return "\n".join(['backend = "serial"', f'device = "{self.path}"', f"baudrate = {baudrate}",
+                          f'profile = "{profile}"', f"timeout = {timeout}"])
+
+    def _line(self) -> None:
+        """Serve one opening of the port after another, as the network fake serves connections."""
+        while self._running:
+            self._serve(_PortOpening(self))  # type: ignore[arg-type]
+
+
+class _PortOpening:
+    """One opening of the port by the kiosk, seen from the printer's end, shaped like the socket
+    ``FakePrinter._serve`` reads: it ends (b"") when the kiosk closes the port."""
+
+    def __init__(self, fake: FakeSerialPrinter) -> None:
+        self.fake, self.opened = fake, False
+
+    def recv(self, size: int) -> bytes:
+        """The next bytes from the kiosk; what a switched-off printer gets is dropped."""
+        while self.fake._running:
+            if not select.select([self.fake._master], [], [], 0.05)[0]:
+                continue
+            try:
+                data = os.read(self.fake._master, size)
+            except OSError as exc:  # EIO: nobody has the port open
+                if exc.errno != errno.EIO:
+                    raise
+                if self.opened:
+                    return b""
+                time.sleep(0.02)
+                continue
+            self.opened = True
+            if self.fake.mode != "off":
+                return data
+        return b""
+
+    def sendall(self, data: bytes) -> None:
+        os.write(self.fake._master, data)
+
+    def settimeout(self, _timeout: float) -> None:
+        """No timeout: the opening lasts until the kiosk closes the port."""
+
+    def setsockopt(self, *_args: object) -> None:
+        """Nothing to set on a line."""
+
+    def close(self) -> None:
+        """``drop_after`` was reached: the printer is switched off in the middle of the badge."""
+        self.fake.switch_off()
