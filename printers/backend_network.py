@@ -43,6 +43,12 @@ HANGUP_TIMEOUT = RECEIPT_TIMEOUT
 # serial-to-network box, 10 bits a byte. Such a box (or a printer's own buffer) takes a whole badge
 # into its buffer at once and then feeds the line for as long as the badge takes to cross it.
 SLOWEST_LINE_BYTES_PER_S = 960.0
+# Lines are slower still (4,800 or 2,400 baud): so the wait follows the pace the printer's earlier
+# badges were read at (``NetworkBackend._pace``), with half again on top, as a serial line's does.
+# Before the first badge of a printer that answers status that pace is unknown, and the badge is
+# allowed its time on a 2,400-baud line, the slowest thermal printers take (a quarter of the above).
+PACE_MARGIN = 1.5
+FIRST_BADGE_SLOWDOWN = 4.0
 ANSWER_POLL = 0.2     # seconds between two looks at a slow printer's progress while its answer is awaited
 DELIVERY_POLL = 0.01   # seconds between two looks at how much of the job the printer has not acknowledged
 
@@ -121,6 +127,7 @@ class NetworkBackend(AnswerMemory):
         self.name = f"network {host}:{port}"
         self._answers_status: bool | None = None  # None until we have asked once
         self._silent_since: float | None = None  # when a printer that had answered stopped answering
+        self._pace: float | None = None  # bytes a second its last badge reached it at (None: no badge yet)
 
     def send(self, job: bytes, job_id: str, preview: Image.Image | None = None,
              delivered: Callable[[], None] | None = None) -> None:
@@ -139,16 +146,22 @@ class NetworkBackend(AnswerMemory):
                 escpos_lib.close_quietly(printer)
                 printer = self._connect(self.timeout)
             printer.device.settimeout(self.timeout)
+            started = time.monotonic()
             printer._raw(job)
             received = self._receipt(printer, answered, len(job))
             if not received:  # no answer to vouch for the badge: the printer's TCP must have taken all of it
                 _wait_delivered(printer.device, self.timeout)
-            elif delivered is not None:
-                delivered()  # the printer has it all: recorded now, not after its hang-up (up to DRAIN_TIMEOUT)
-            hangup_wait = reading_time(HANGUP_TIMEOUT, len(job))
-            if not _linger_close(printer.device, received, hangup_wait) and not received:
+            else:
+                self._measure(len(job), started)
+                if delivered is not None:
+                    delivered()  # the printer has it all: recorded now, not after its hang-up (up to DRAIN_TIMEOUT)
+            hangup_wait = reading_time(HANGUP_TIMEOUT, len(job), self._line_pace(answered=False))
+            hung_up = _linger_close(printer.device, received, hangup_wait)
+            if not received and not hung_up:
                 raise PrinterError(f"The printer at {self.host}:{self.port} took the badge but has not read it in "
                                    f"{hangup_wait:.0f} s (hung, or jammed?).", "timeout")
+            if not received:
+                self._measure(len(job), started)
         except PrinterError:
             _abort(printer.device)
             raise
@@ -200,6 +213,24 @@ class NetworkBackend(AnswerMemory):
     def _where(self) -> str:
         return f"The printer at {self.host}:{self.port}"
 
+    def _line_pace(self, answered: bool) -> float:
+        """The bytes a second a badge is allowed to reach the printer at: its last badge's pace (less
+        PACE_MARGIN), never above SLOWEST_LINE_BYTES_PER_S. Before its first badge, a printer that
+        `answered` status gets a 2,400-baud line's time (FIRST_BADGE_SLOWDOWN): waiting longer for
+        its answer only tells a jam later (a jammed printer has the badge in its buffer either way),
+        while giving up too soon prints the badge twice. One that does not answer keeps the 9,600-baud
+        line's: its silence looks the same as a hung print server's, which `kiosk printer test`
+        reports within about 20 s."""
+        if self._pace is not None:
+            return min(SLOWEST_LINE_BYTES_PER_S, self._pace / PACE_MARGIN)
+        return SLOWEST_LINE_BYTES_PER_S / FIRST_BADGE_SLOWDOWN if answered else SLOWEST_LINE_BYTES_PER_S
+
+    def _measure(self, size: int, started: float) -> None:
+        """Note the pace a badge of `size` bytes, written from `started`, reached the printer at: the
+        whole badge crossed its line by now, so the line is at least this fast (slow lines only
+        measure what they are; a fast printer's pace is far above SLOWEST_LINE_BYTES_PER_S)."""
+        self._pace = size / max(time.monotonic() - started, 1e-3)
+
     def _receipt(self, printer: Any, answered: bool, size: int) -> bool:
         """After the job, ask again (printers that answer only): True when the printer answered.
 
@@ -210,7 +241,7 @@ class NetworkBackend(AnswerMemory):
         buffer is full): that job failed too, or it would count as printed and never come out."""
         if not self._answers_status:
             return False
-        wait = reading_time(RECEIPT_TIMEOUT, size)
+        wait = reading_time(RECEIPT_TIMEOUT, size, self._line_pace(answered))
         printer.device.settimeout(wait)
         if answered:
             printer._read = lambda: _answer_after_badge(printer.device, self.timeout, wait)
@@ -316,13 +347,14 @@ def _wait_delivered(sock: socket.socket, timeout: float) -> None:
         left = now
 
 
-def reading_time(wait: float, size: int) -> float:
+def reading_time(wait: float, size: int, pace: float | None = None) -> float:
     """How long a printer may take to read a badge of `size` bytes after its TCP has taken the last
-    byte: `wait`, plus the badge's time on the slowest line (SLOWEST_LINE_BYTES_PER_S), since all of
-    it may still be in a buffer before that line. With `wait` alone (10 s), a 10-25 KB badge taken
-    whole by a serial-to-network box's buffer at 9,600 baud (11-27 s to cross) was failed while
-    it printed, and sent again: the same badge came out again every 15 s or so, for ever."""
-    return wait + size / SLOWEST_LINE_BYTES_PER_S
+    byte: `wait`, plus the badge's time on its line (`pace` bytes a second, by default the slowest
+    line, SLOWEST_LINE_BYTES_PER_S), since all of it may still be in a buffer before that line. With
+    `wait` alone (10 s), a 10-25 KB badge taken whole by a serial-to-network box's buffer at 9,600
+    baud (11-27 s to cross) was failed while it printed, and sent again: the same badge came out
+    again every 15 s or so, for ever."""
+    return wait + size / (pace or SLOWEST_LINE_BYTES_PER_S)
 
 
 def _answer_after_badge(sock: socket.socket, stall: float, wait: float = RECEIPT_TIMEOUT) -> bytes:
