@@ -77,6 +77,7 @@ class PrinterSettings:
     profile: str
     options: Mapping[str, Any]
     stations: tuple[str, ...] = ()
+    address: str = ""  # where it is, as its backend names it ("serial /dev/ttyUSB0")
 
 
 @dataclass(frozen=True)
@@ -423,7 +424,9 @@ def _printers(raw: Mapping[str, Any], base: Path) -> tuple[PrinterSettings, ...]
     if not tables:
         tables.append(("default", "printer", {"backend": "none"}))
     _check_unique_names(tables)
-    return tuple(_printer(name, prefix, sec, base) for name, prefix, sec in tables)
+    printers = tuple(_printer(name, prefix, sec, base) for name, prefix, sec in tables)
+    _check_one_name_per_printer(printers, [prefix for _, prefix, _ in tables])
+    return printers
 
 
 def _check_unique_names(tables: list[tuple[str, str, Mapping[str, Any]]]) -> None:
@@ -437,6 +440,35 @@ def _check_unique_names(tables: list[tuple[str, str, Mapping[str, Any]]]) -> Non
         first[name] = prefix
 
 
+SHARED_OK = ("none", "file", "cups")  # a folder or a CUPS queue takes jobs from several writers
+
+
+def _check_one_name_per_printer(printers: tuple[PrinterSettings, ...], prefixes: list[str]) -> None:
+    """Two printer tables must not name one network, serial or USB printer: each has its own worker,
+    and the two sent to it at once. On a serial port their bytes mixed, a badge's answer went
+    to the other's query, and badges came out twice (and cut into each other); the console
+    showed one printer as two cards."""
+    first: dict[str, str] = {}
+    for printer, prefix in zip(printers, prefixes):
+        if printer.backend in SHARED_OK:
+            continue
+        address = _printer_address(printer.address)
+        if address in first:
+            raise ConfigError(f"{prefix} is the same printer as [{first[address]}] ({address}): two printers "
+                              "cannot share one; give one printer several stations instead "
+                              "(stations = [\"door-1\", \"door-2\"])")
+        first[address] = prefix
+
+
+def _printer_address(name: str) -> str:
+    """A backend's name (``serial /dev/ttyUSB0``) with a device path resolved: a symlink such as
+    /dev/serial/by-id/... names the same port as the device it points to."""
+    kind, _, where = name.partition(" ")
+    if kind == "serial":
+        where = os.path.realpath(where)
+    return f"{kind} {where.lower() if kind == 'network' else where}"
+
+
 def _printer(name: str, prefix: str, sec: Mapping[str, Any], base: Path) -> PrinterSettings:
     """Checked by the printers package itself (nothing connects), so its rules live in one place."""
     from printers.connections import BACKENDS, PrinterConfigError, open_backend
@@ -445,14 +477,14 @@ def _printer(name: str, prefix: str, sec: Mapping[str, Any], base: Path) -> Prin
         raise ConfigError(f"{prefix}.backend is required when [{prefix}] has other keys "
                           f"(one of {', '.join(BACKENDS)})")
     try:
-        open_backend(sec, base, prefix)
+        address = open_backend(sec, base, prefix).name
     except PrinterConfigError as exc:
         raise ConfigError(str(exc)) from None
     stations = sec.get("stations", [])
     if not isinstance(stations, list) or not all(isinstance(s, str) for s in stations):
         raise ConfigError(f"{prefix}.stations must be a list of station names")
     return PrinterSettings(name=name, backend=sec.get("backend", "none"), profile=str(sec.get("profile", "TM-T20II")),
-                           options=dict(sec), stations=tuple(stations))
+                           options=dict(sec), stations=tuple(stations), address=address)
 
 
 def _secret(sec: Mapping[str, Any]) -> str | None:
