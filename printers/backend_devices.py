@@ -19,6 +19,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 from PIL import Image
 
 from printers import escpos_lib, liveness
@@ -196,9 +201,10 @@ class SerialBackend(AnswerMemory, _EscposDeviceBackend):
         return serial(self.device, baudrate=self.baudrate, timeout=self.timeout, profile=self.profile)
 
     def _open(self) -> Any:
-        """Open, then bound writes too: with flow control a switched-off printer blocks forever; and
-        read a status answer as soon as it comes (``read_answer``)."""
+        """Open and lock the port, then bound writes too: with flow control a switched-off printer
+        blocks forever; and read a status answer as soon as it comes (``read_answer``)."""
         printer = super()._open()
+        _lock_port(printer, self.device)
         printer.device.write_timeout = self.timeout
         printer._read = lambda: read_answer(printer.device)
         return printer
@@ -225,6 +231,23 @@ class SerialBackend(AnswerMemory, _EscposDeviceBackend):
         if code == errno.EBUSY:
             return PrinterError(f"{self.device} is in use by another program.", "io_error")
         return PrinterError(f"The {self.name} printer failed: {one_line(exc)}.", "io_error")
+
+
+def _lock_port(printer: Any, device: str) -> None:
+    """Hold the port alone while it is open (flock), else PrinterError "in use by another program".
+
+    A serial port lets every process that opens it write into the same line. `kiosk printer status`
+    run while the print process sent a badge put its status queries behind the badge's bytes (or
+    between two of pyserial's writes of it, inside its raster), and, its answer queued behind the
+    badge, said "has stopped answering" of a printer that was printing."""
+    if fcntl is None:  # Windows opens a COM port for one program only
+        return
+    try:
+        fcntl.flock(printer.device.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        escpos_lib.close_quietly(printer)
+        raise PrinterError(f"{device} is in use by another program (the kiosk's print process sending a badge?).",
+                           "io_error") from exc
 
 
 def read_answer(device: Any) -> bytes:
