@@ -329,10 +329,12 @@ class SlowSerialLine:
         self.path = os.ttyname(self.slave)
         self.received = bytearray()
         self.pace = bytes_per_second
-        threading.Thread(target=self._take, daemon=True).start()
+        self._closing = False
+        self._reader = threading.Thread(target=self._take, daemon=True)
+        self._reader.start()
 
     def _take(self) -> None:
-        while True:
+        while not self._closing:
             try:
                 chunk = self._os.read(self.master, max(1, self.pace // 10))
             except OSError:
@@ -345,7 +347,12 @@ class SlowSerialLine:
             time.sleep(0.1)
 
     def close(self) -> None:
-        self._os.close(self.slave)
+        """Stop the reader before its descriptor is closed: a reader that went on reading a closed
+        descriptor's number read whatever file the process opened next under that number (the
+        escpos profile file, which then failed to parse, in every later test that drew a badge)."""
+        self._closing = True
+        self._os.close(self.slave)  # a read waiting on the line ends (EIO)
+        self._reader.join(timeout=5)
         self._os.close(self.master)
 
 
