@@ -10,7 +10,7 @@ from typing import Any
 import sqlite_utils
 
 from . import clock
-from .db import Store, is_disk_full, is_disk_trouble
+from .db import Store
 
 
 @dataclass(frozen=True)
@@ -90,12 +90,13 @@ def record_if_writable(store: Store, actor: Actor, action: str, event_id: int | 
     """One audit line in a transaction of its own, or the error of a disk that cannot take it
     (full, read-only), for the caller to say: an export's line must not cost the organiser of a
     laptop that filled up during the evening the report itself (``kiosk export`` and
-    ``GET /api/export``). Any other error is raised."""
+    ``GET /api/export``), nor, from a reading store, wait for another process's write lock (see
+    ``Store``). Any other error is raised."""
     try:
         with store.write() as db:
             record(db, actor, action, event_id, **details)
     except sqlite3.OperationalError as exc:
-        if not (is_disk_full(exc) or is_disk_trouble(exc)):
+        if not store.may_skip(exc):
             raise
         return exc
     return None

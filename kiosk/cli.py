@@ -24,7 +24,7 @@ import click
 
 from . import audit, auth, checkin, clock, config, events, forget as forgetting, importers, list_import, process_locks, reports, tickets
 from .audit import CLI
-from .db import SCHEMA_VERSION, Store, is_busy, is_damaged, is_disk_full, is_disk_trouble
+from .db import SCHEMA_VERSION, Store, is_damaged, is_locked
 from .door import Door
 from .events import Event
 from .headcount import headcount
@@ -44,13 +44,14 @@ class Context:
             warn_unknown(self._settings)
         return self._settings
 
-    def open_store(self) -> Store:
-        """The store, or a ConfigError naming storage.database: what the config check cannot foresee
-        (a /proc path, a file that is not SQLite) would otherwise be a traceback."""
+    def open_store(self, reading: bool = False) -> Store:
+        """The store (`reading`: for a command that only reads, see ``Store``), or a ConfigError
+        naming storage.database: what the config check cannot foresee (a /proc path, a file that is
+        not SQLite) would otherwise be a traceback."""
         self.check_database()
         path = self.settings.database
         try:
-            return Store(path)
+            return Store(path, reading=reading)
         except (sqlite3.DatabaseError, OSError) as exc:
             if is_locked(exc):
                 raise  # no config problem: said by main() as the lock it is
@@ -92,11 +93,13 @@ class Context:
             ".recover into a new file"))
 
     @contextlib.contextmanager
-    def door(self) -> Iterator[Door]:
+    def door(self, reading: bool = False) -> Iterator[Door]:
         """The config's evening, made current unless a server runs on the database (see
-        ``warn_if_server_elsewhere``)."""
+        ``warn_if_server_elsewhere``). `reading`: for a command that only reads, which answers
+        from the last committed state while another process writes (the evening then stays as
+        stored: ``Store``)."""
         s = self.settings
-        store = self.open_store()
+        store = self.open_store(reading)
         try:
             server_pid = process_locks.other_holder(process_locks.serving(s.database))
             door = self._open_door(store, make_current=server_pid is None)
@@ -125,10 +128,10 @@ class Context:
         does), or with --event one named by its slug, read as it is: exporting November again
         needs neither November's config back nor moving the door's current evening."""
         if event_slug is None:
-            with self.door() as door:
+            with self.door(reading=True) as door:
                 yield door.store, door.event
             return
-        store = self.open_store()
+        store = self.open_store(reading=True)
         try:
             with store.read() as db:
                 event = event_by_slug(db, event_slug)
@@ -649,7 +652,9 @@ def _record_export(store: Store, event: Event, file: str) -> None:
     missed = audit.record_if_writable(store, CLI, "export", event.id,
                                       file="stdout" if file == STDOUT else Path(file).name)
     if missed:
-        click.echo(f"kiosk: the report was written, but the audit trail could not record it: {missed}", err=True)
+        why = ("another process (the server, or a large import) was writing the database; the export is not "
+               "in the audit trail" if is_locked(missed) else missed)
+        click.echo(f"kiosk: the report was written, but the audit trail could not record it: {why}", err=True)
 
 
 def _write_report(file: str, report: bytes) -> None:
@@ -901,7 +906,7 @@ def forget(ctx: Context, before: str | None, event_slug: str | None, yes: bool) 
 @pass_ctx
 def list_events(ctx: Context) -> None:
     """List every evening in the database with its counts."""
-    with ctx.door() as door, door.store.read() as db:
+    with ctx.door(reading=True) as door, door.store.read() as db:
         for row in forgetting.event_counts(db):
             mark = "*" if row["is_current"] else " "
             click.echo(f"{mark} {row['slug']:<50} {row['checked_in']:>4} came of {row['expected']:>4} expected"
@@ -929,15 +934,6 @@ def main(argv: list[str] | None = None) -> Any:
 
 LOCKED = ("the database is busy: another process (the server, or another kiosk command such as a large "
           "import) has been writing it for over 5 s. Nothing was changed; try again in a moment (storage.database).")
-
-
-def is_locked(exc: BaseException) -> bool:
-    """Whether `exc` is SQLite waiting out its busy timeout for another process's write lock.
-
-    Not a config error: `kiosk attendees` run beside a large `kiosk import` said "config error:
-    storage.database: cannot open ... as a database: database is locked", and the organiser went
-    looking for a mistake in the config."""
-    return is_busy(exc) and not (is_disk_full(exc) or is_disk_trouble(exc))
 
 
 def output_error(exc: OSError) -> str:

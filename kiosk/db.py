@@ -85,15 +85,26 @@ def _uri_path(path: Path) -> str:
 class Store:
     """One SQLite file. Readers borrow pooled connections; writers queue for one.
 
-    `background_sync`: the server's store; see the module docstring."""
+    `background_sync`: the server's store; see the module docstring.
 
-    def __init__(self, path: str | Path, pool_size: int = 8, background_sync: bool = False) -> None:
+    `reading`: the store of a command that only reads (`kiosk attendees`, `export`, `tickets`,
+    `events`). Under WAL a read never waits for a writer, but opening the store and the small
+    writes such a command makes on its way (the schema's recount, the evening's refresh, an
+    export's audit line) do: beside a large `kiosk import` these commands waited 5 s and then
+    said "the database is busy" without reading a row. Here those writes do not wait for another
+    process's write lock, and are left out when it is held (``may_skip``), as on a full disk."""
+
+    def __init__(self, path: str | Path, pool_size: int = 8, background_sync: bool = False,
+                 reading: bool = False) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.reading = reading
         self._write_lock = threading.RLock()
         self._writer = _connect(self.path)
+        if reading:
+            self._writer.execute("PRAGMA busy_timeout = 0")
         self._writer.execute("PRAGMA journal_mode = WAL")
-        create_schema(sqlite_utils.Database(self._writer))
+        create_schema(sqlite_utils.Database(self._writer), skip_when_locked=reading)
         self._identity = file_identity(self.path)  # the file every commit must still be (_still_our_file)
         self._gone_logged = False
         self._writer.execute("PRAGMA busy_timeout = 0")  # waiting for the lock is done off the hub: _begin()
@@ -202,13 +213,20 @@ class Store:
 
     def _begin(self) -> None:
         """BEGIN IMMEDIATE at once when no other process writes (the usual case); otherwise wait
-        for the lock in a real thread, so the greenlets of this process are not frozen meanwhile."""
+        for the lock in a real thread, so the greenlets of this process are not frozen meanwhile
+        (a reading store does not wait: see the class docstring)."""
         try:
             self._writer.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            if not is_busy(exc):
+            if not is_busy(exc) or self.reading:
                 raise
             off_hub(self._begin_when_free)
+
+    def may_skip(self, exc: BaseException) -> bool:
+        """Whether a write that failed with `exc` may be left out, the data read as it is: the disk
+        cannot take it (full, read-only), or this is a reading store and another process holds the
+        write lock."""
+        return may_skip(exc, locked_too=self.reading)
 
     def _begin_when_free(self) -> None:
         """BEGIN IMMEDIATE, retried every 0.2 ms for up to BUSY_TIMEOUT_MS (in a real thread).
@@ -307,6 +325,18 @@ def is_busy(exc: BaseException) -> bool:
             or "locked" in str(exc))
 
 
+def is_locked(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite finding another process's write lock held (past any wait for it):
+    one of the ``is_busy`` cases, the one that passes by itself when that process commits."""
+    return is_busy(exc) and not (is_disk_full(exc) or is_disk_trouble(exc))
+
+
+def may_skip(exc: BaseException, locked_too: bool) -> bool:
+    """Whether `exc` is a write the disk cannot take (full, read-only), or, with `locked_too`,
+    one another process's write lock keeps out: cases where data can still be read as it is."""
+    return is_disk_full(exc) or is_disk_trouble(exc) or (locked_too and is_locked(exc))
+
+
 def is_disk_full(exc: BaseException) -> bool:
     """Whether `exc` is SQLite finding no room on the disk (one of the ``is_busy`` cases, with its own words)."""
     return _primary_code(exc) == sqlite3.SQLITE_FULL
@@ -329,21 +359,23 @@ def _primary_code(exc: BaseException) -> int:
     return (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
 
 
-def create_schema(db: sqlite_utils.Database) -> None:
+def create_schema(db: sqlite_utils.Database, skip_when_locked: bool = False) -> None:
     """Create tables, indexes and triggers if missing, and recount the headcounts once.
 
     A database already of this version whose disk cannot take a write (full, read-only) is used as
     it is: every command opens the store, and `kiosk attendees` or `kiosk export` on a laptop whose
     disk filled up during the evening failed before reading a row, while the writes here change
-    nothing such a database needs (the triggers kept its counts)."""
+    nothing such a database needs (the triggers kept its counts). So is one another process is
+    writing, with `skip_when_locked` (a reading store: ``Store``)."""
     try:
         _create_schema(db)
     except sqlite3.OperationalError as exc:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
-        if not (is_disk_full(exc) or is_disk_trouble(exc)) or db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        if not may_skip(exc, locked_too=skip_when_locked) or db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
             raise
-        log.warning("the database cannot be written (%s): opened as it is", exc)
+        if not is_locked(exc):  # a lock held is said once, by whoever reads on (``door._as_stored``)
+            log.warning("the database cannot be written (%s): opened as it is", exc)
 
 
 def _create_schema(db: sqlite_utils.Database) -> None:

@@ -22,7 +22,7 @@ from printers.offload import off_hub
 
 from . import attendees, audit, checkin, clock, events, importers, list_import, tickets
 from .audit import Actor
-from .db import Store, is_disk_full, is_disk_trouble
+from .db import Store, is_locked
 from .events import Event
 from .feed import Feed
 from .group_commit import GroupCommit
@@ -108,7 +108,7 @@ class Door:
                 counts = headcount(db, event)
                 limits.seed(db)
         except sqlite3.OperationalError as exc:
-            if not (is_disk_full(exc) or is_disk_trouble(exc)):
+            if not store.may_skip(exc):
                 raise
             event, counts = _as_stored(store, event_settings, limits, exc)
         return cls(store=store, event=event, master=master, feed=Feed(counts), limits=limits)
@@ -368,15 +368,20 @@ class Door:
 def _as_stored(store: Store, event_settings: Any, limits: checkin.Limits,
                exc: sqlite3.OperationalError) -> tuple[Event, dict[str, Any]]:
     """The config's evening as the database holds it, when the disk cannot take the refresh of its
-    details (full, read-only): `kiosk attendees` and `kiosk export` then still read who came, and a
-    server still starts and answers each scan 503 saying why. `exc` again when it was never stored."""
+    details (full, read-only), or, for a reading store, another process holds the write lock (a large
+    import): `kiosk attendees` and `kiosk export` then still read who came, and a server still starts
+    and answers each scan 503 saying why. `exc` again when it was never stored."""
     with store.read() as db:
         event = events.stored_for(db, event_settings)
         if event is None:
             raise exc
         limits.seed(db)
         counts = headcount(db, event)
-    log.warning("the database cannot be written (%s): the evening is read as it was stored", exc)
+    if is_locked(exc):
+        log.warning("another process (the server, or a large import) is writing the database: read as it was "
+                    "last committed, without what that process has not finished writing")
+    else:
+        log.warning("the database cannot be written (%s): the evening is read as it was stored", exc)
     return event, counts
 
 
