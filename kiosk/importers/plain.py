@@ -77,6 +77,12 @@ NAME_QUESTION_UNLESS = ("company", "organisation", "organization", "employer", "
                         "first", "given", "last", "family", "surname", "middle")
 CODE_TITLES = ("Ticket code", "Code", "Barcode", "Barcode #", "QR code", "QR", "Ticket barcode",
                "Ticket ID", "Ticket number", "Ticket no", "Ticket #", "Ticket_code")
+# A barcode column titled in the organiser's language, as a platform's translated report writes it
+# (Eventbrite's attendee report in French has "N° de code-barres", in Spanish "N.º de código de
+# barras"): the codes on the tickets people bring, so the list's ticket code. Such a report, read as
+# a plain list, gave everyone the kiosk's own code, and every ticket scanned at the door was unknown.
+BARCODE_WORDS = ("barcode", "code-barres", "code barre", "codes-barres", "código de barras", "codigo de barras",
+                 "codice a barre", "código de barra")
 # How many tickets a row stands for, in a list with one row per order rather than per person:
 # Eventbrite's orders report ("Order #,Order Date,First Name,Last Name,Email,Quantity,Total Paid,
 # Order Status,...", as public projects on GitHub parse it) lists the buyer once for all their tickets.
@@ -94,6 +100,8 @@ def row_parser(columns: Columns) -> RowParser:
     emails = _email_columns(columns, account_email)
     statuses = status_columns(columns)
     code = columns.find(*CODE_TITLES)
+    if code is None:
+        code = columns.find_containing(BARCODE_WORDS)
     ticket_type = columns.find(*TICKET_TYPE_TITLES)
     role = columns.find("Role", "Attendee type")
     guests = columns.find(*GUEST_TITLES)
