@@ -22,7 +22,7 @@ from .audit import Actor
 from .auth import require
 from .checkin import MAX_NONCE_CHARS, Outcome
 from .events import Event
-from .db import DatabaseGone, is_busy, is_disk_full, is_disk_trouble
+from .db import DatabaseGone, is_busy, is_disk_full, is_disk_trouble, is_locked
 from .importers.common import normalise_email
 from .importers.reading import MAX_FILE_BYTES
 from .textnorm import clean, is_blank
@@ -530,24 +530,26 @@ def export() -> Response:
     event = _evening_asked()
     if event is None:
         return _no_such_evening()
-    recorded = _record_export(actor(), event, fmt)
+    missed = _record_export(actor(), event, fmt)
     with state().store.snapshot() as db:
         body = reports.attendance(db, event, fmt)
     return Response(body, mimetype=reports.FORMATS[fmt],
                     headers={"Content-Disposition": f'attachment; filename="attendance-{event.slug}.{fmt}"',
-                             **({} if recorded else {"X-Audit-Trail": "not recorded (the disk cannot be written)"})})
+                             **({"X-Audit-Trail": f"not recorded ({missed})"} if missed else {})})
 
 
-def _record_export(who: Actor, event: Event, fmt: str) -> bool:
-    """The export's audit line; False when the disk cannot take it (full, read-only).
+def _record_export(who: Actor, event: Event, fmt: str) -> str | None:
+    """The export's audit line; when it cannot be written, why, in a few words.
 
     The report is still given, as `kiosk export` gives it: at the end of a night whose disk
-    filled up, the organiser got a 503 for the one file they needed, for want of a line saying
-    they had downloaded it. The missing line is logged and said in a header."""
+    filled up, or while `kiosk import` wrote a large list beside the server, the organiser got a
+    503 for the one file they needed, for want of a line saying they had downloaded it. The
+    missing line is logged and said in a header."""
     missed = audit.record_if_writable(state().store, who, "export", event.id, format=fmt)
-    if missed:
-        current_app.logger.warning("export of %s given without its audit line: %s", event.slug, missed)
-    return missed is None
+    if missed is None:
+        return None
+    current_app.logger.warning("export of %s given without its audit line: %s", event.slug, missed)
+    return "another process was writing the database" if is_locked(missed) else "the disk cannot be written"
 
 
 def _evening_asked() -> Event | None:

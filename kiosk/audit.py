@@ -10,7 +10,7 @@ from typing import Any
 import sqlite_utils
 
 from . import clock
-from .db import Store
+from .db import Store, may_skip
 
 
 @dataclass(frozen=True)
@@ -90,13 +90,14 @@ def record_if_writable(store: Store, actor: Actor, action: str, event_id: int | 
     """One audit line in a transaction of its own, or the error of a disk that cannot take it
     (full, read-only), for the caller to say: an export's line must not cost the organiser of a
     laptop that filled up during the evening the report itself (``kiosk export`` and
-    ``GET /api/export``), nor, from a reading store, wait for another process's write lock (see
-    ``Store``). Any other error is raised."""
+    ``GET /api/export``), nor another process holding the write lock past the wait for it (a large
+    `kiosk import`; a reading store does not wait at all: see ``Store``): the server answered the
+    organiser's download 503 for the whole import. Any other error is raised."""
     try:
         with store.write() as db:
             record(db, actor, action, event_id, **details)
     except sqlite3.OperationalError as exc:
-        if not store.may_skip(exc):
+        if not may_skip(exc, locked_too=True):
             raise
         return exc
     return None
