@@ -118,6 +118,8 @@ class Context:
             return Door.open(store, s.event, tickets.load_or_create_secret(s.secret, s.secret_file),
                              checkin.Limits(s.max_failed_scans, s.failed_scan_window), make_current=make_current)
         except sqlite3.DatabaseError as exc:
+            if is_locked(exc) and store.reading:
+                raise click.ClickException(not_stored_yet(s.event)) from None
             if is_locked(exc):
                 raise
             raise config.ConfigError(config.database_error(s.database, exc)) from None
@@ -138,6 +140,15 @@ class Context:
             yield store, event
         finally:
             store.close()
+
+
+def not_stored_yet(event: config.EventSettings) -> str:
+    """Why a reading command finds no evening to read while another process writes: the config's
+    evening is new, and its first import, still being written, is what will store it. The command
+    answers at once, so the "busy for over 5 s" every other command says after waiting was untrue."""
+    return (f"{event.name} ({event.starts_at.date().isoformat()}) is not in the database yet: another process "
+            "(the server, or a kiosk command such as a large import) is writing it, perhaps this evening's "
+            "list. Nothing was changed; try again once it is done (storage.database).")
 
 
 def refuse_foreign_database(path: Path) -> None:

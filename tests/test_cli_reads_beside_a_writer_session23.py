@@ -97,3 +97,15 @@ def test_a_write_command_beside_the_lock_still_says_the_database_is_busy(tmp_pat
     result = run_kiosk(write_lock_held, "token", "create", "--role", "kiosk", check=False)
     assert result.returncode == 1
     assert result.stderr.startswith("kiosk: the database is busy"), result.stderr
+
+
+def test_a_new_evening_not_yet_stored_is_said_so_not_busy_for_5_s(tmp_path, write_lock_held):
+    """The config moved on to January, whose first import is what is being written: nothing of
+    January is committed to read. Said as that, at once; it said "busy ... for over 5 s", untrue."""
+    text = write_lock_held.read_text().replace('name = "', 'name = "January ', 1)
+    january = tmp_path / "january.toml"
+    january.write_text(text.replace("2026-11-26", "2027-01-21"))
+    result = run_kiosk(january, "attendees", check=False)
+    assert result.returncode == 1
+    assert "(2027-01-21) is not in the database yet: another process" in result.stderr, result.stderr
+    assert "for over 5 s" not in result.stderr
