@@ -46,3 +46,13 @@ def test_a_column_without_barcode_in_its_title_is_no_code(empty_server, tmp_path
     with path.open("rb") as upload:
         assert empty_server.post("/api/imports", files={"file": ("people.csv", upload)}).status_code == 200
     assert empty_server.scan("4711").json()["result"] == "unknown_code"
+
+
+def test_a_column_about_the_barcode_is_no_code(empty_server, tmp_path):
+    """"Barcode scanned?" answered Yes on two rows is not two people with one ticket."""
+    path = tmp_path / "people.csv"
+    path.write_text("Name,Email,Barcode scanned?\nAda Lovelace,ada@example.org,Yes\nGrace Hopper,grace@example.org,Yes\n")
+    with path.open("rb") as upload:
+        answer = empty_server.post("/api/imports", files={"file": ("people.csv", upload)})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["added"] == 2

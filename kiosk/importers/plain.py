@@ -83,6 +83,8 @@ CODE_TITLES = ("Ticket code", "Code", "Barcode", "Barcode #", "QR code", "QR", "
 # a plain list, gave everyone the kiosk's own code, and every ticket scanned at the door was unknown.
 BARCODE_WORDS = ("barcode", "code-barres", "code barre", "codes-barres", "código de barras", "codigo de barras",
                  "codice a barre", "código de barra")
+# ...but not a column about the barcode ("Barcode scanned?", "Barcode gescannt"), whose Yes and No are no codes.
+NOT_BARCODE_WORDS = ("scann", "check", "?")
 # How many tickets a row stands for, in a list with one row per order rather than per person:
 # Eventbrite's orders report ("Order #,Order Date,First Name,Last Name,Email,Quantity,Total Paid,
 # Order Status,...", as public projects on GitHub parse it) lists the buyer once for all their tickets.
@@ -101,7 +103,7 @@ def row_parser(columns: Columns) -> RowParser:
     statuses = status_columns(columns)
     code = columns.find(*CODE_TITLES)
     if code is None:
-        code = columns.find_containing(BARCODE_WORDS)
+        code = columns.find_containing(BARCODE_WORDS, unless=NOT_BARCODE_WORDS)
     ticket_type = columns.find(*TICKET_TYPE_TITLES)
     role = columns.find("Role", "Attendee type")
     guests = columns.find(*GUEST_TITLES)
