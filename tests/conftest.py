@@ -43,6 +43,12 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 8.0, what: str = "
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def print_job(srv: Any, attendee_id: int) -> dict:
+    """The print queue's row for an attendee's (first) badge, as stored."""
+    with srv.state.store.read() as db:
+        return dict(db.execute("SELECT * FROM print_jobs WHERE attendee_id = ? ORDER BY id", [attendee_id]).fetchone())
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

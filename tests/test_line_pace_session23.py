@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import wait_until
+from conftest import print_job, wait_until
 
 try:
     from tests import fake_printer
@@ -31,11 +31,6 @@ pytestmark = pytest.mark.timeout(120)
 BIG_BUFFER = 1 << 16  # bytes: a serial-to-network box's buffer takes a whole badge
 
 
-def _job(srv, attendee_id: int) -> dict:
-    with srv.state.store.read() as db:
-        return dict(db.execute("SELECT * FROM print_jobs WHERE attendee_id = ?", [attendee_id]).fetchone())
-
-
 def test_badges_a_line_slower_than_assumed_reads_from_a_big_buffer_print_once(make_server, monkeypatch):
     monkeypatch.setattr(backend_network, "RECEIPT_TIMEOUT", 2.0)
     monkeypatch.setattr(backend_network, "HANGUP_TIMEOUT", 2.0)
@@ -48,7 +43,7 @@ def test_badges_a_line_slower_than_assumed_reads_from_a_big_buffer_print_once(ma
             assert srv.scan(person["ticket_code"]).status_code == 201
 
         for person in people:  # the first badge (pace unknown), then one at the pace the first was read at
-            printed = wait_until(lambda: (job := _job(srv, person["id"]))["status"] == "printed" and job, timeout=60,
+            printed = wait_until(lambda: (job := print_job(srv, person["id"]))["status"] == "printed" and job, timeout=60,
                                  what="the badge recorded printed")
             assert printed["last_error"] is None, printed  # never failed, so never sent twice
         jobs = fake.wait_for_jobs(2, timeout=15)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import wait_until
+from conftest import print_job, wait_until
 
 try:
     from tests import fake_printer
@@ -31,11 +31,6 @@ pytestmark = pytest.mark.timeout(90)
 BIG_BUFFER = 1 << 16  # bytes: a serial-to-network box's buffer takes a whole badge
 
 
-def _job(srv, attendee_id: int) -> dict:
-    with srv.state.store.read() as db:
-        return dict(db.execute("SELECT * FROM print_jobs WHERE attendee_id = ?", [attendee_id]).fetchone())
-
-
 @pytest.mark.parametrize("mode", ["normal", "silent"], ids=["answers-status", "does-not-answer-status"])
 def test_a_badge_a_slow_line_reads_from_a_big_buffer_prints_once(make_server, monkeypatch, mode):
     monkeypatch.setattr(backend_network, "RECEIPT_TIMEOUT", 2.0)
@@ -47,7 +42,7 @@ def test_a_badge_a_slow_line_reads_from_a_big_buffer_prints_once(make_server, mo
         person = srv.people()[4]
         assert srv.scan(person["ticket_code"]).status_code == 201
 
-        printed = wait_until(lambda: (job := _job(srv, person["id"]))["status"] == "printed" and job, timeout=40,
+        printed = wait_until(lambda: (job := print_job(srv, person["id"]))["status"] == "printed" and job, timeout=40,
                              what="the badge recorded printed")
         assert printed["last_error"] is None, printed  # never failed, so never sent twice
         assert [qr_texts(job) for job in fake.wait_for_jobs(1, timeout=10)] == [[person["ticket_code"]]]
