@@ -90,10 +90,13 @@ def _login_form_from_here() -> bool:
     form expired". The browser says where a post comes from in Sec-Fetch-Site (sent to 127.0.0.1
     and under HTTPS), else in Origin (a phone on the plain-HTTP LAN address): our own page is
     believed as the token is."""
+    return _form_carries_csrf() or _asked_here(unsaid=False)
+
+
+def _form_carries_csrf() -> bool:
+    """Whether the posted form's csrf field is this session's CSRF token."""
     sent, expected = request.form.get("csrf", ""), session.get("csrf")
-    if sent and isinstance(expected, str) and hmac.compare_digest(sent.encode(), expected.encode()):
-        return True
-    return _asked_here(unsaid=False)
+    return bool(sent) and isinstance(expected, str) and hmac.compare_digest(sent.encode(), expected.encode())
 
 
 def _signed_in_as(role: str) -> bool:
@@ -167,16 +170,55 @@ def pair() -> Any:
     """Sign a browser in with a token's role (the pairing QR encodes this link).
 
     Not from another site's link: any page could otherwise switch the door's signed-in console to
-    a kiosk token of its choosing (one read off a pairing QR), closing its live feed."""
+    a kiosk token of its choosing (one read off a pairing QR), closing its live feed. Over plain
+    HTTP such a link says nothing of where it comes from, so a browser signed in already is asked
+    first (``_confirm_switch``); one that is not pairs at once (the camera's QR at the door)."""
     if not _asked_here():
         return auth.refuse(403, "cross_site", "Open the pairing link from its QR code or the kiosk's own pages.")
     token = request.args.get("token", "")
-    with state().store.read() as db:
-        who = auth.token_actor(db, token, state().ended_sessions)
+    who = _pairing_actor(token)
     if who is None:
-        return _page("login.html", error="This pairing link is not valid any more. Ask a volunteer for a new one.", next=""), 401
+        return _invalid_pairing()
+    signed_in = auth.current_actor()
+    if signed_in is not None and g.get("auth_via") == "cookie":
+        return _confirm_switch(signed_in, who, token)
+    return _pair_with(who)
+
+
+@bp.post("/pair")
+def pair_confirmed() -> Any:
+    """The switch asked by ``_confirm_switch``, pressed in this browser (its form carries the
+    session's CSRF token, which another site's page cannot read). Anyone may post here: the form
+    is read only up to LOGIN_MAX_BYTES, as the login's is."""
+    request.max_content_length = LOGIN_MAX_BYTES
+    if not _form_carries_csrf():
+        return auth.refuse(403, "csrf", "This switch was not asked here: open the pairing link again.")
+    who = _pairing_actor(request.form.get("token", ""))
+    return _invalid_pairing() if who is None else _pair_with(who)
+
+
+def _pairing_actor(token: str) -> Actor | None:
+    """The role and token id a pairing link's token signs in with, or None when it is not live."""
+    with state().store.read() as db:
+        return auth.token_actor(db, token, state().ended_sessions)
+
+
+def _invalid_pairing() -> Any:
+    return _page("login.html", error="This pairing link is not valid any more. Ask a volunteer for a new one.", next=""), 401
+
+
+def _pair_with(who: Actor) -> Response:
     _sign_in(who.role, "token", token_id=int(who.label.split(":")[1]))
     return redirect(auth.HOME[who.role])
+
+
+def _confirm_switch(signed_in: Actor, who: Actor, token: str) -> Any:
+    """Ask before a signed-in browser becomes another sign-in: a volunteer's phone sent to a kiosk
+    link by any page it visited became a kiosk, its console and live feed gone. The same link
+    opened again in the browser it paired just goes home."""
+    if signed_in.label == who.label:
+        return redirect(auth.HOME[who.role])
+    return _page("pair.html", new_role=who.role, token=token, home=auth.HOME[signed_in.role])
 
 
 @bp.get("/kiosk")

@@ -103,8 +103,11 @@ def new_context(browser: Browser, server: Any, **kwargs: Any) -> BrowserContext:
 
 
 def pair(page: Page, server: Any, role: str) -> Page:
-    """Sign the page's context in with the role's token (GET /pair), landing on the role's page."""
+    """Sign the page's context in with the role's token (GET /pair), landing on the role's page.
+    A context signed in already is asked first (kiosk.pages._confirm_switch): it switches."""
     page.goto(f"/pair?token={server.tokens[role]}")
+    if page.locator("#pair-question").count():
+        page.get_by_role("button", name=f"Switch to {role}").click()
     page.wait_for_url(re.compile(re.escape(HOME[role]) + r"$"))
     if role == "kiosk":  # listening for the scanner: no keystroke of a first scan lost to a slow start
         page.wait_for_function("window.kioskMetrics !== undefined")

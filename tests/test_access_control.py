@@ -230,7 +230,11 @@ def test_another_sites_link_cannot_switch_a_signed_in_browser_to_another_role(se
         assert "Set-Cookie" not in refused.headers
     assert session.get(server.url + "/api/attendees?q=a", timeout=10).status_code == 200  # still the volunteer
     opened = session.get(link, headers={"Sec-Fetch-Site": "none"}, timeout=10, allow_redirects=False)
-    assert (opened.status_code, opened.headers["Location"]) == (302, "/kiosk")
+    assert opened.status_code == 200 and "Switch it to kiosk?" in opened.text  # signed in: asked first
+    csrf = re.search(r'name="csrf" value="([^"]+)"', opened.text).group(1)
+    switched = session.post(server.url + "/pair", data={"token": server.tokens["kiosk"], "csrf": csrf}, timeout=10,
+                            allow_redirects=False)
+    assert (switched.status_code, switched.headers["Location"]) == (302, "/kiosk")
     assert session.get(server.url + "/api/attendees?q=a", timeout=10).status_code == 403
 
 
