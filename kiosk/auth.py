@@ -82,6 +82,13 @@ def revoke_made_with_old_pins(db: sqlite_utils.Database, key: bytes, pins: dict[
     return count
 
 
+def live_pairings(db: sqlite_utils.Database, made_by: str, made_in: str | None) -> int:
+    """How many pairing tokens that still work one credential has made: a browser session's
+    (`made_in`, whoever signed it in), or a bearer token's outside any session (`made_by`)."""
+    where, args = ("made_in = ?", [made_in]) if made_in is not None else ("made_by = ? AND made_in IS NULL", [made_by])
+    return db.execute(f"SELECT COUNT(*) FROM tokens WHERE {where} AND {LIVE}", [*args, clock.now_iso()]).fetchone()[0]
+
+
 def token_actor(db: sqlite_utils.Database, token: str, ended: Any) -> Actor | None:
     """The role behind a live token, or None for an unknown, revoked or expired one, and for a
     pairing's made in a browser session that has signed out since (`ended`: kiosk.signouts).

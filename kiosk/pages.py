@@ -21,6 +21,8 @@ from .network import lan_addresses
 
 bp = Blueprint("pages", __name__)
 PAIRING_HOURS = 16
+# Live pairing links one sign-in may hold: a door's few kiosks and phones, with room for retries.
+MAX_LIVE_PAIRINGS = 20
 LOGIN_MAX_BYTES = 16 * 1024  # the PIN form is a few dozen bytes
 
 
@@ -256,15 +258,27 @@ def create_pairing() -> Response:
         return jsonify({"result": "invalid", "message": "role must be kiosk or volunteer."}), 422
     if role not in ("kiosk", "volunteer") or not auth.allowed(who, role):
         return jsonify({"result": "forbidden", "message": "You can pair phones as kiosk or volunteer."}), 403
+    made_by, made_in = auth.maker(who), _this_session()
     with state().store.write() as db:
+        if auth.live_pairings(db, made_by, made_in) >= MAX_LIVE_PAIRINGS:
+            return _too_many_pairings()
         # A phone paired for the evening stops working the next morning, whoever paired it.
         expires = (clock.now() + dt.timedelta(hours=PAIRING_HOURS)).isoformat(timespec="milliseconds")
-        token = auth.create_token(db, role, label=f"paired by {who.label}", expires_at=expires, made_by=auth.maker(who),
-                                  made_in=_this_session())
+        token = auth.create_token(db, role, label=f"paired by {who.label}", expires_at=expires, made_by=made_by,
+                                  made_in=made_in)
         audit.record(db, Actor(who.role, who.label), "pairing", state().door.event.id, role=role)
     url = f"{_lan_base_url()}/pair?token={token}"
     svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8).to_string(encoding="unicode")
     return jsonify({"result": "created", "role": role, "url": url, "qr_svg": svg}), 201
+
+
+def _too_many_pairings() -> tuple[Response, int]:
+    """Refused rather than revoking the oldest link: nothing tells whether a link has paired a
+    phone, and the oldest is the likeliest to be the door's kiosk, which must not be signed out.
+    (A volunteer token made 200 live 16-hour tokens in 2.8 s.)"""
+    return jsonify({"result": "too_many_pairings", "message": (
+        f"This sign-in has {MAX_LIVE_PAIRINGS} pairing links that still work: use one of them, or sign out "
+        "and in again for new ones (phones paired already stay signed in).")}), 429
 
 
 def _this_session() -> str | None:
