@@ -15,24 +15,46 @@ function render(counts) {
   setText($("#expected"), expected);
   setText($("#walk-ins"), walkIns);
   setText($("#capacity"), capacity ? capacity : "no limit");
-  setText($("#remaining"), capacity ? Math.max(capacity - inside, 0) : "–");
+  renderPlaces(inside, capacity);
   renderBar(inside, expected, capacity);
 }
 
-/** Against capacity when there is one (amber near it, red at it); else against the RSVP list. */
+/** Places left, or how many over when a saved scan's person (let in on trust) took the room past
+ * its capacity: "0 places left" then hid that the room holds more than it should. */
+function renderPlaces(inside, capacity) {
+  const over = capacity ? inside - capacity : 0;
+  setText($("#remaining-label"), over > 0 ? "Over capacity" : "Places left");
+  setText($("#remaining"), !capacity ? "–" : over > 0 ? over : capacity - inside);
+}
+
+/** How full the room is: "ok", "near" (amber), "full" (red) or "over" (red, past the capacity). */
+function levelOf(ratio, capacity) {
+  if (!capacity) return "ok";
+  return ratio > 1 ? "over" : ratio === 1 ? "full" : ratio > AMBER_FROM ? "near" : "ok";
+}
+
+/** The line under the bar: against capacity when there is one; else against the RSVP list. */
+function capacityText(level, inside, capacity, percent) {
+  if (level === "over") return `Over capacity: ${inside} in, ${capacity} places`;
+  if (level === "full") return `Full: ${inside} of ${capacity} places`;
+  return capacity ? `${percent} of ${capacity} places taken` : `${percent} of the RSVP list has arrived`;
+}
+
+/** Against capacity when there is one (amber near it, red at it and past it); else against the RSVP list. */
 function renderBar(inside, expected, capacity) {
   const limit = capacity || expected;
   const ratio = limit ? inside / limit : 0;
-  const level = !capacity ? "ok" : ratio >= 1 ? "full" : ratio > AMBER_FROM ? "near" : "ok";
+  const level = levelOf(ratio, capacity);
   door.dataset.level = level;
   // CSSOM, not a style attribute: the page's Content-Security-Policy forbids inline styles.
   $("#bar-fill").style.setProperty("--fill", String(Math.min(ratio, 1)));
+  const percent = Math.round(ratio * 100);
+  const text = limit ? capacityText(level, inside, capacity, `${percent}%`) : "";
   const bar = $("#bar");
-  bar.setAttribute("aria-valuenow", String(Math.round(ratio * 100)));
-  const percent = `${Math.round(ratio * 100)}%`;
-  const text = !limit ? "" : capacity
-    ? (level === "full" ? `Full: ${inside} of ${capacity} places` : `${percent} of ${capacity} places taken`)
-    : `${percent} of the RSVP list has arrived`;
+  // A meter's value stays within its 0-100 (a room past its capacity is a full bar); the words say the rest.
+  bar.setAttribute("aria-valuenow", String(Math.min(percent, 100)));
+  if (text) bar.setAttribute("aria-valuetext", text);
+  else bar.removeAttribute("aria-valuetext");
   setText($("#capacity-text"), text);
 }
 

@@ -27,10 +27,17 @@ function renderCounts(counts) {
   setText($("#count-arrived"), counts.arrived_expected ?? "–");
   setText($("#count-inside"), counts.checked_in);
   setText($("#count-walkins"), counts.walk_ins);
-  const limited = Boolean(counts.capacity);
-  setText($("#count-remaining"), limited ? counts.remaining : "∞");
-  setText($("#count-remaining-label"), limited ? `places left of ${counts.capacity}` : "no capacity limit");
-  $("#count-capacity-card").dataset.tone = limited && counts.remaining <= counts.capacity * 0.15 ? "warn" : "";
+  renderPlaces(counts);
+}
+
+/** Places left of the capacity, or how many over it: a saved scan's person, let in on trust, can
+ * take the room past it, and "0 places left" then hid that the room holds more than it should. */
+function renderPlaces({ capacity, checked_in: inside, remaining }) {
+  const over = capacity ? inside - capacity : 0;
+  setText($("#count-remaining"), !capacity ? "∞" : over > 0 ? over : remaining);
+  setText($("#count-remaining-label"), !capacity ? "no capacity limit"
+    : over > 0 ? `over capacity of ${capacity}` : `places left of ${capacity}`);
+  $("#count-capacity-card").dataset.tone = !capacity ? "" : over > 0 ? "bad" : remaining <= capacity * 0.15 ? "warn" : "";
 }
 
 // --- fetched views (refreshed at most every few seconds while the door is busy) ---
