@@ -287,7 +287,9 @@ def arrive_with_party(db: sqlite_utils.Database, event: Event, person: Any, stat
     if person["checked_in_at"]:
         more = guests - (person["guests"] or 0)
         room = event.capacity - headcount(db, event)["checked_in"] if event.capacity else more
-        if more > room and not override:
+        # Fewer guests need no room: past the capacity (saved scans let in on trust) "room" is
+        # negative, and taking out one of two too many was refused "not -1 guests more".
+        if 0 < more and more > room and not override:
             return refusal("capacity_reached", attendee=person, message=MESSAGES["more_guests"].format(
                 room=max(room, 0), more=_guests(more)))
     _set_guests(db, person["id"], guests)
