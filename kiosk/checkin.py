@@ -290,8 +290,7 @@ def arrive_with_party(db: sqlite_utils.Database, event: Event, person: Any, stat
         # Fewer guests need no room: past the capacity (saved scans let in on trust) "room" is
         # negative, and taking out one of two too many was refused "not -1 guests more".
         if 0 < more and more > room and not override:
-            return refusal("capacity_reached", attendee=person, message=MESSAGES["more_guests"].format(
-                room=max(room, 0), more=_guests(more)))
+            return _no_room_for_more(room, more, person)
     _set_guests(db, person["id"], guests)
     outcome = arrive(db, event, attendees.get(db, event, person["id"]), station, override=override)
     if outcome.status >= 400:
@@ -326,6 +325,15 @@ def _no_room(room: int, person: Any) -> Outcome | None:
     refused = refusal("capacity_reached", attendee=person, message=MESSAGES["party_too_big"].format(
         room=room, first=person["first_name"] or "this ticket's holder", guests=_guests(guests)))
     refused.body.update(remaining=room, party=1 + guests)  # for the volunteers' own wording
+    return refused
+
+
+def _no_room_for_more(room: int, more: int, person: Any) -> Outcome:
+    """capacity_reached for `more` guests of someone already in, with `remaining` and `more` in the
+    body: without them the volunteers' screens said "The venue is full." with places still left."""
+    refused = refusal("capacity_reached", attendee=person, message=MESSAGES["more_guests"].format(
+        room=max(room, 0), more=_guests(more)))
+    refused.body.update(remaining=max(room, 0), more=more)
     return refused
 
 

@@ -17,10 +17,18 @@ export function refusalReason(data) {
   const result = data && typeof data.result === "string" ? data.result : "";
   if (result === "already_checked_in" && data.checked_in_at) return `already checked in at ${clockTime(data.checked_in_at)}`;
   if (result === "unknown_code" && typeof data.evening?.date === "string") return `a ticket for another evening (${data.evening.date})`;
+  if (result === "capacity_reached" && data.more > 0 && data.remaining > 0) { // more guests for someone in
+    return `${data.more} more guest${data.more > 1 ? "s" : ""} and only ${places(data.remaining)} left`;
+  }
   if (result === "capacity_reached" && data.party > 1 && data.remaining > 0) {
-    return `a party of ${data.party} and only ${data.remaining} place${data.remaining > 1 ? "s" : ""} left`;
+    return `a party of ${data.party} and only ${places(data.remaining)} left`;
   }
   return REASONS[result] || (typeof data?.message === "string" && data.message) || "refused";
+}
+
+/** "1 place", "2 places". */
+function places(count) {
+  return `${count} place${count > 1 ? "s" : ""}`;
 }
 
 /** The same as a sentence of its own: "The venue is full." */
