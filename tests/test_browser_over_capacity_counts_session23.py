@@ -47,7 +47,8 @@ def test_the_door_display_says_the_venue_is_over_capacity_and_back_under(make_se
     assert fill == "1"
 
     # The HTML as served (before the socket) says the same.
-    assert "Over capacity" in server.get("/display", role=None).text
+    served = server.get("/display", role=None).text
+    assert '<dt id="remaining-label">Over capacity</dt><dd id="remaining">1</dd>' in served
 
     # An undo brings the room back to exactly full: "Full", no place left.
     first = server.people()[0]
