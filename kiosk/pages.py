@@ -239,7 +239,7 @@ def display() -> str:
 @bp.get("/volunteer")
 @require("volunteer", page=True)
 def volunteer() -> str:
-    return _page("volunteer.html")
+    return _page("volunteer.html", https=state().settings.https)
 
 
 @bp.get("/organizer")
@@ -261,7 +261,7 @@ def create_pairing() -> Response:
     made_by, made_in = auth.maker(who), _this_session()
     with state().store.write() as db:
         if auth.live_pairings(db, made_by, made_in) >= MAX_LIVE_PAIRINGS:
-            return _too_many_pairings()
+            return _too_many_pairings(in_browser=made_in is not None)
         # A phone paired for the evening stops working the next morning, whoever paired it.
         expires = (clock.now() + dt.timedelta(hours=PAIRING_HOURS)).isoformat(timespec="milliseconds")
         token = auth.create_token(db, role, label=f"paired by {who.label}", expires_at=expires, made_by=made_by,
@@ -272,13 +272,16 @@ def create_pairing() -> Response:
     return jsonify({"result": "created", "role": role, "url": url, "qr_svg": svg}), 201
 
 
-def _too_many_pairings() -> tuple[Response, int]:
+def _too_many_pairings(in_browser: bool) -> tuple[Response, int]:
     """Refused rather than revoking the oldest link: nothing tells whether a link has paired a
     phone, and the oldest is the likeliest to be the door's kiosk, which must not be signed out.
-    (A volunteer token made 200 live 16-hour tokens in 2.8 s.)"""
+    (A volunteer token made 200 live 16-hour tokens in 2.8 s.) The way out depends on who asked:
+    a browser signs in again; a script's token has no sign-in to renew."""
+    way_out = ("sign out and in again for new ones" if in_browser else
+               f"an organizer can revoke them, and they end {PAIRING_HOURS} hours after they were made")
     return jsonify({"result": "too_many_pairings", "message": (
-        f"This sign-in has {MAX_LIVE_PAIRINGS} pairing links that still work: use one of them, or sign out "
-        "and in again for new ones (phones paired already stay signed in).")}), 429
+        f"This sign-in has {MAX_LIVE_PAIRINGS} pairing links that still work: use one of them, or {way_out} "
+        "(phones paired already stay signed in).")}), 429
 
 
 def _this_session() -> str | None:
