@@ -406,6 +406,8 @@ def import_(ctx: Context, file: str, source: str, remove_missing: bool) -> None:
         click.echo(summary.encoding_note())
     if summary.imported_before:
         click.echo(imported_before_warning(summary.imported_before), err=True)
+    for warning in summary.warnings:
+        click.echo(f"Warning: {warning}.", err=True)
 
 
 def still_coming_sentence(still_coming: int) -> str:

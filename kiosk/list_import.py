@@ -40,6 +40,7 @@ class ImportSummary:
     names_kept: int = 0  # stored names not replaced by the file's copy with "?" for their letters
     merged: int = 0  # people another platform's list had, found by their email: one person, listed twice
     missing_still_coming: int = 0  # of the missing marked not attending: those another platform's list still lets in
+    warnings: list[str] = field(default_factory=list)  # rows imported without their platform code, by line and name
 
     def as_dict(self) -> dict[str, Any]:
         """The summary for the organiser who imported (names of missing people included)."""
@@ -48,7 +49,7 @@ class ImportSummary:
     def counts(self) -> dict[str, Any]:
         """The summary without names: for the audit trail and the screens' live feed."""
         return {k: v for k, v in self.as_dict().items()
-                if k not in ("missing_names", "encoding_note", "imported_before")}
+                if k not in ("missing_names", "encoding_note", "imported_before", "warnings")}
 
     def encoding_note(self) -> str | None:
         """A word for the organiser when the file was not Unicode: the one case where names may be wrong."""
@@ -96,7 +97,7 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
     cancelled orders out of its list). Runs inside the caller's write transaction, so a
     failure part-way imports nothing. ``progress(done, total)`` follows the rows.
     """
-    summary = ImportSummary(source=batch.source, encoding=batch.encoding)
+    summary = ImportSummary(source=batch.source, encoding=batch.encoding, warnings=list(batch.warnings))
     _check_distinct_keys(batch)
     existing = _listed(db, event)
     _check_code_owners(batch, existing)
@@ -146,7 +147,7 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
             summary.unchanged += 0 if changed else 1
             summary.kept_check_ins += 1 if old["checked_in_at"] else 0
         stored = _listing_codes(stored_codes.get(attendee_id, []), others.get(attendee_id, set()) - {_platform(key)})
-        if carries_codes and key not in own and set(person.codes) != set(stored):
+        if carries_codes and key not in own and not person.code_set_aside and set(person.codes) != set(stored):
             _replace_door_codes(db, event, attendee_id, person.codes, stored)
     _handle_missing(db, batch, existing, matched, remove_missing, summary)
     return summary

@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-from .common import Columns, RowParser
+from .common import Columns, RowParser, codes_set_aside
 from . import plain, pretix
 from .detect import PARSERS, detect_source
 from .model import ImportBatch, ImportedPerson, ImportFileError
@@ -54,21 +54,23 @@ def read_attendee_file(path: str | os.PathLike[str], source: str = "auto",
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
-    table, chosen, parse_row = _choose_table(path, source)
+    columns, chosen, parse_row = _choose_table(path, source)
+    table = columns.table
     widened = next((row for row in table.rows if row.widened), None)
     if widened is not None and chosen != "csv":  # a heading line only a hand-made list has
         raise width_error(path, widened.line, 1, len(table.header))
     try:
         people = _check_unique(table, _parse_rows(table, parse_row, progress))
+        warnings = codes_set_aside(columns, people)
     except ImportFileError as exc:
         raise exc.in_sheet(table.sheet) from None
     batch_source = "xlsx" if chosen == "csv" and table.kind == "xlsx" else chosen
     return ImportBatch(source=batch_source, path=os.fspath(path), people=people,
-                       encoding=table.encoding)
+                       encoding=table.encoding, warnings=warnings)
 
 
-def _choose_table(path: str | os.PathLike[str], source: str) -> tuple[Table, str, RowParser]:
-    """The first reading of the file whose header the format understands, with its row parser.
+def _choose_table(path: str | os.PathLike[str], source: str) -> tuple[Columns, str, RowParser]:
+    """The first reading of the file whose header the format understands (its columns), with its row parser.
 
     A workbook offers several readings (other sheets, a header under a title row); when
     none fits, the error is the one about the likeliest reading, naming its sheet. One reading
@@ -77,7 +79,7 @@ def _choose_table(path: str | os.PathLike[str], source: str) -> tuple[Table, str
     people and their ticket secrets are on its "Order positions" sheet.
     """
     first_error: ImportFileError | None = None
-    summary_reading: tuple[Table, str, RowParser] | None = None
+    summary_reading: tuple[Columns, str, RowParser] | None = None
     with contextlib.closing(table_candidates(path, plain.names_a_column)) as tables:
         for table in tables:
             columns = Columns(table)
@@ -88,8 +90,8 @@ def _choose_table(path: str | os.PathLike[str], source: str) -> tuple[Table, str
                 first_error = first_error or exc.in_sheet(table.sheet)
                 continue
             if source != "auto" or not pretix.order_summary(columns):
-                return table, chosen, parse_row
-            summary_reading = summary_reading or (table, chosen, parse_row)
+                return columns, chosen, parse_row
+            summary_reading = summary_reading or (columns, chosen, parse_row)
     if summary_reading is not None:
         return summary_reading
     assert first_error is not None  # table_candidates raises rather than yield nothing

@@ -96,6 +96,8 @@ class Columns:
         # The titles as a form asks them: "Attending?" is the "Attending" column, "Company?" the company.
         self.unasked = [key.rstrip("?").rstrip() for key in self.keys]
         self.twins = _same_titled(self.keys)
+        # (line, column) -> why a row's platform code was left out (single_code's `optional`)
+        self.set_aside: dict[tuple[int, int], str] = {}
 
     def find(self, *candidates: str) -> int | None:
         """Index of the first column whose title equals one of the candidates, in candidate order
@@ -383,12 +385,15 @@ def excel_rounded_error(columns: Columns, row: Row, value: str, label: str) -> I
                 "file was saved; import the file as downloaded, without saving it in Excel")
 
 
-def single_code(columns: Columns, row: Row, index: int | None,
-                to_key: Callable[[str], str | None], problem: Callable[[str], str]) -> list[str]:
+def single_code(columns: Columns, row: Row, index: int | None, to_key: Callable[[str], str | None],
+                problem: Callable[[str], str], *, optional: bool = False) -> list[str]:
     """The store key of a one-code cell, [] when blank.
 
-    A code that does not convert is an error, never silently dropped: the
-    organiser would otherwise find out at the door, when the scan fails.
+    A code that does not convert is never silently dropped: the organiser would otherwise find
+    out at the door, when the scan fails. In the organiser's own list it is an error (they can
+    fix it); a platform's code (``optional``) is set aside and reported by
+    :func:`codes_set_aside`, since nobody can fix the platform's export at 18:20 and refusing
+    every guest over one odd link left the door without a list.
     """
     value = columns.cell(row, index)
     if not value:
@@ -397,8 +402,35 @@ def single_code(columns: Columns, row: Row, index: int | None,
         raise excel_rounded_error(columns, row, value, columns.titles[index])
     key = to_key(value)
     if key is None:
-        raise fail(columns.table, row, problem(value))
+        if not optional:
+            raise fail(columns.table, row, problem(value))
+        assert index is not None  # a blank cell returned above
+        columns.set_aside[(row.line, index)] = problem(value)
+        return []
     return [key]
+
+
+def codes_set_aside(columns: Columns, people: list[ImportedPerson]) -> list[str]:
+    """One warning per platform code left out of the import, naming the line and the person,
+    whom it marks (``code_set_aside``); the file is refused when none of a column's codes is usable.
+
+    A column where every filled cell fails is no odd row but the wrong file or column: refused at
+    its first line, as every unusable code was before.
+    """
+    for index in sorted({column for _, column in columns.set_aside}):
+        lines = sorted(line for line, column in columns.set_aside if column == index)
+        if len(lines) == sum(1 for row in columns.table.rows if columns.cell(row, index)):
+            raise ImportFileError(columns.table.path, lines[0], columns.set_aside[(lines[0], index)])
+    by_line = {person.line: person for person in people}
+    warnings = []
+    for (line, _), reason in sorted(columns.set_aside.items()):
+        person = by_line.get(line)
+        if person is not None:
+            person.code_set_aside = True
+        who = person.name if person is not None else "its ticket"
+        warnings.append(f"line {line}: {reason}; {who} was imported without it: that code will not scan "
+                        "at the door, the kiosk's own ticket and a search by name will")
+    return warnings
 
 
 def build_person(row: Row, names: tuple[str, str, str], *, email: str, company: str,

@@ -55,7 +55,8 @@ def row_parser(columns: Columns) -> RowParser:
     def check_in_codes(row: Row) -> list[str]:
         """The guest key of the check-in link on their Luma ticket, if the export has it."""
         return single_code(columns, row, qr_url, luma_key_from_url,
-                           lambda url: f"the qr_code_url {url[:80]!r} is not a Luma check-in link")
+                           lambda url: f"the qr_code_url {url[:80]!r} is not a Luma check-in link",
+                           optional=True)
 
     def parse(row: Row) -> ImportedPerson:
         guest_id = columns.cell(row, api_id)

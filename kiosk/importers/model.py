@@ -30,6 +30,9 @@ class ImportedPerson:
     # True when `external_id` is only the row's place in its order (pretix without a Secret or a
     # Position ID): a renamed ticket re-sorts the list and moves it (list_import._repaired_places).
     placed: bool = False
+    # True when the row's platform code could not be read and was left out (common.codes_set_aside):
+    # the codes stored for them by an earlier list are kept, not replaced by none.
+    code_set_aside: bool = False
 
 
 @dataclass
@@ -43,6 +46,8 @@ class ImportBatch:
     # a list read as Windows-1252 is worth saying, since only the organiser can tell whether
     # that guess was right.
     encoding: str | None = None
+    # What the organiser should know of rows imported without part of what they said ("line 7: ...").
+    warnings: list[str] = field(default_factory=list)
 
 
 class ImportFileError(ValueError):

@@ -328,7 +328,8 @@ def _key_without_order(ticket_secret: str, email: str, name: str, seen: Counter[
 
 def _secret_key(columns: Columns, row: Row, secret: int | None) -> list[str]:
     """The store key of a row's QR secret ([] without one); the message never echoes the secret."""
-    return single_code(columns, row, secret, pretix_key, lambda _: "the Secret is not a pretix ticket secret")
+    return single_code(columns, row, secret, pretix_key, lambda _: "the Secret is not a pretix ticket secret",
+                       optional=True)
 
 
 def _addons(columns: Columns, order: int | None, position: int | None, addon_to: int | None,

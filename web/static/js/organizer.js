@@ -38,8 +38,8 @@ async function importList(event) {
     const answer = await request("POST", "/api/imports", { form: new FormData(form), timeout: 120000 });
     const d = answer.data;
     sayAnswer(status, answer, answer.ok
-      ? `Imported from ${d.source}: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.not_attending} not attending, ${d.kept_check_ins} check-ins kept.${d.merged ? ` ${d.merged} already listed by another platform's list with the same email: one person each, checked in by either ticket.` : ""}${missingSentence(d)}${d.encoding_note ? " " + d.encoding_note : ""}${importedBeforeSentence(d)}`
-      : refusal(form, answer), answer.ok ? ((d.missing && !d.missing_removed) || d.imported_before ? "" : "good") : "bad");
+      ? `Imported from ${d.source}: ${d.added} added, ${d.updated} updated, ${d.unchanged} unchanged, ${d.not_attending} not attending, ${d.kept_check_ins} check-ins kept.${d.merged ? ` ${d.merged} already listed by another platform's list with the same email: one person each, checked in by either ticket.` : ""}${missingSentence(d)}${d.encoding_note ? " " + d.encoding_note : ""}${importedBeforeSentence(d)}${warningsSentence(d)}`
+      : refusal(form, answer), answer.ok ? ((d.missing && !d.missing_removed) || d.imported_before || (d.warnings || []).length ? "" : "good") : "bad");
     if (answer.ok) loadAudit();
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
@@ -79,6 +79,11 @@ function missingSentence(d) {
 function importedBeforeSentence(d) {
   if (!d.imported_before) return "";
   return ` This same file was imported before into ${d.imported_before}, not tonight's evening. If it was that evening's list, import tonight's list again with the box above ticked: the people it added will be marked not attending.`;
+}
+
+/** Rows imported without their platform code (one odd Luma link, one bad pretix secret), by line and name. */
+function warningsSentence(d) {
+  return (d.warnings || []).map((warning) => ` Warning: ${warning}.`).join("");
 }
 
 // --- tokens ---
