@@ -147,8 +147,9 @@ def upsert_batch(db: sqlite_utils.Database, event: Event, master: bytes, batch: 
             summary.unchanged += 0 if changed else 1
             summary.kept_check_ins += 1 if old["checked_in_at"] else 0
         stored = _listing_codes(stored_codes.get(attendee_id, []), others.get(attendee_id, set()) - {_platform(key)})
-        if carries_codes and key not in own and not person.code_set_aside and set(person.codes) != set(stored):
-            _replace_door_codes(db, event, attendee_id, person.codes, stored)
+        codes = _codes_to_store(person, stored)
+        if carries_codes and key not in own and set(codes) != set(stored):
+            _replace_door_codes(db, event, attendee_id, codes, stored)
     _handle_missing(db, batch, existing, matched, remove_missing, summary)
     return summary
 
@@ -749,6 +750,13 @@ def _fields(person: ImportedPerson, source: str, external_id: str) -> dict[str, 
         "guests": max(0, int(person.guests or 0)), "source": source, "external_id": external_id,
         "search_text": search_text(name, person.email, person.company),
     }
+
+
+def _codes_to_store(person: ImportedPerson, stored: list[str]) -> list[str]:
+    """A row's door codes, and when the file's code for it was unreadable (``code_set_aside``) also
+    those an earlier list stored: a Luma QR that scanned with yesterday's export still does, and the
+    row's other codes (Eventbrite's printed barcode, a pretix add-on's secret) are stored all the same."""
+    return [*person.codes, *stored] if person.code_set_aside else person.codes
 
 
 def _replace_door_codes(db: sqlite_utils.Database, event: Event, attendee_id: int, codes: list[str],

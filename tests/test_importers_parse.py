@@ -263,9 +263,11 @@ def test_a_code_rounded_by_excel_is_refused_at_its_line(tmp_path: Path) -> None:
 
 
 def test_eventbrite_bad_barcode_names_the_line(tmp_path: Path) -> None:
-    error = refused(write(tmp_path, "eb.csv", "Order #,Attendee #,Barcode #,First Name,Last Name,Attendee "
-                          "Status\n1,2,12001001,Ada,L,Attending\n3,4,not-a-barcode,Bo,M,Attending\n"))
-    assert error.line == 3 and "barcode" in error.reason
+    """Its Attendee # keys the ticket: the row is kept, the odd cell warned of (session 23b)."""
+    batch = read_attendee_file(write(tmp_path, "eb.csv", "Order #,Attendee #,Barcode #,First Name,Last Name,Attendee "
+                                     "Status\n1,2,12001001,Ada,L,Attending\n3,4,not-a-barcode,Bo,M,Attending\n"))
+    assert batch.warnings[0].startswith("line 3: the barcode 'not-a-barcode' is not an Eventbrite barcode; Bo M")
+    assert [p.codes for p in batch.people] == [["eventbrite:12001001"], []]
 
 
 # --- Luma ----------------------------------------------------------------------------------

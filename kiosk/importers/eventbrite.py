@@ -100,7 +100,10 @@ def row_parser(columns: Columns) -> RowParser:
     def codes(row: Row, order_no: str, attendee_no: str) -> list[str]:
         """The printed barcode (order + attendee + 001) and any listed in a Barcode column.
 
-        A barcode Excel rounded is left out when the order and attendee numbers give it anyway.
+        A barcode Excel rounded is left out when the order and attendee numbers give it anyway; so
+        is one that is no barcode ("see email") in a row its Attendee # keys, with a warning
+        (common.codes_set_aside): it refused the whole report. Without an Attendee # the barcode is
+        the ticket's key, and still refuses.
         """
         keys = [eventbrite_key(order_no, attendee_no)] if order_no and attendee_no else []
         listed = columns.cell(row, barcode)
@@ -111,9 +114,13 @@ def row_parser(columns: Columns) -> RowParser:
         for value in listed.replace(";", ",").split(","):
             if value.strip():
                 key = eventbrite_barcode_key(value)
-                if key is None:
-                    raise fail(table, row, f"the barcode {value.strip()!r} is not an Eventbrite barcode")
-                keys.append(key)
+                problem = f"the barcode {value.strip()!r} is not an Eventbrite barcode"
+                if key is not None:
+                    keys.append(key)
+                elif (attendee_no or keys) and barcode is not None:  # the ticket is known without it: said, left out
+                    columns.set_aside[(row.line, barcode)] = problem
+                else:
+                    raise fail(table, row, problem)
         return list(dict.fromkeys(key for key in keys if key))
 
     seen: Counter[str] = Counter()
