@@ -168,7 +168,7 @@ async function send(item, late = false) {
     return { kind: "lost" }; // no answer: network down, server gone, or too slow
   }
   // 503: busy for a moment (an import), so come back; any other 5xx: the server failed on it.
-  if (answer.status >= 500) return { kind: answer.status === 503 ? "lost" : "failed", answer };
+  if (answer.status >= 500) return { kind: answer.status === 503 ? "busy" : "failed", answer };
   // Too many unrecognised codes lately at this door: for a saved scan that is "wait", not a
   // verdict on the ticket (the person went in long ago; their ticket was never looked at). Only
   // this scan waits: the server answers, and the genuine tickets saved after it are taken.
@@ -369,7 +369,7 @@ const outbox = new Outbox({
   send: async (item) => {
     const outcome = await send(item, true);
     return { done: outcome.kind === "answer", failed: outcome.kind === "failed", later: outcome.kind === "later",
-      answer: outcome.answer };
+      busy: outcome.kind === "busy", answer: outcome.answer };
   },
   onChange: (count) => showPending(count),
   onSettled: (item, answer) => { networkWorks(); heardCounts(answer.data.headcount); settled(item, answer.data); },

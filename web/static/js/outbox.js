@@ -11,6 +11,16 @@ const MAX_DELAY = 15000;
 // the scans saved after it. "No answer at all" never counts: the network may come back any time.
 const MAX_SERVER_ERRORS = 6;
 
+/** Whether a scan may be sent now: never answered without a decision, or its back-off is over. */
+function isDue(scan, now = Date.now()) {
+  return !(scan.retryAt > now);
+}
+
+/** The back-off after `n` tries in a row without a decision (1 s, 2 s, 4 s... 15 s, give or take a fifth). */
+function backOff(n) {
+  return Math.min(MAX_DELAY, MIN_DELAY * 2 ** n) * (0.8 + Math.random() * 0.4);
+}
+
 function load() {
   try {
     const items = JSON.parse(localStorage.getItem(KEY) || "[]");
@@ -26,10 +36,11 @@ function save(items) {
 
 export class Outbox {
   /**
-   * @param send async (scan) => {done, answer, failed, later}: done when the server decided; else
+   * @param send async (scan) => {done, answer, failed, later, busy}: done when the server decided; else
    *   `failed` when it answered but could not decide (a server error: counts towards giving up),
    *   `later` when it asked for this scan again later (429: the scans after it may go now),
-   *   none when it was out of reach or busy (try again, no limit)
+   *   `busy` when it asked for patience (503: the rest of the round waits too),
+   *   none when it was out of reach (try again, no limit)
    * @param onChange (count) => void, whenever the number of waiting scans changes
    * @param onSettled (scan, answer) => void, when a waiting scan finally got its answer
    * @param onGaveUp (scan, answer) => void, when the server failed on a scan MAX_SERVER_ERRORS times
@@ -94,7 +105,7 @@ export class Outbox {
 
   flushSoon(delay) {
     clearTimeout(this.timer);
-    const wait = delay ?? Math.min(MAX_DELAY, MIN_DELAY * 2 ** this.failures) * (0.8 + Math.random() * 0.4);
+    const wait = delay ?? backOff(this.failures);
     this.timer = setTimeout(() => this.flush(), wait);
   }
 
@@ -102,10 +113,12 @@ export class Outbox {
    * Send the waiting scans now, before a fresh scan goes: they were at the door first, and with a
    * capacity the last places are theirs (the kiosk told them to go in). Resolves when this round
    * is over or after `limit` ms, whichever comes first, so a slow network never stalls the queue.
-   * Scans held back (heldBack) are not waited for: the fresh scan speaks for them.
+   * Scans held back (heldBack) are not waited for: the fresh scan speaks for them. Nor are scans
+   * still in their back-off after an answer without a decision (a 500 sent before every fresh
+   * scan was given up after six people, within seconds): they keep their schedule.
    */
   async sendFirst(limit) {
-    if (!load().some((scan) => !this.heldBack(scan))) return; // nothing that may go now
+    if (!load().some((scan) => isDue(scan) && !this.heldBack(scan))) return; // nothing that may go now
     clearTimeout(this.timer);
     let timer;
     const enough = new Promise((resolve) => { timer = setTimeout(resolve, limit); });
@@ -115,44 +128,66 @@ export class Outbox {
 
   /** One round of sending (the round already under way, if any); resolves when it is over. */
   flush() {
-    if (this.flushing) {
-      this.again = true; // a scan was added mid-flush: look once more when this round ends
-      return this.round;
-    }
+    if (this.flushing) return this.round; // a scan added meanwhile is due when it ends (scheduleNext)
     this.round = this.sendAll();
     return this.round;
   }
 
   async sendAll() {
     this.flushing = true;
-    this.again = false;
-    let waiting = false; // some scan must be sent again later
+    let blocked = false; // out of reach or busy: the round stopped
+    let heldUp = false;  // some scan was held back
     try {
       for (const scan of load()) { // oldest first: the order people arrived in
         if (!load().some((s) => s.nonce === scan.nonce)) continue; // dropped meanwhile (drop())
+        if (!isDue(scan)) continue; // its own back-off is not over: scheduled below
         if (this.heldBack(scan)) {
-          waiting = true; // not now: the next round
+          heldUp = true; // not now: the next round
           continue;
         }
-        const { done, answer, failed, later } = await this.send(scan);
+        const { done, answer, failed, later, busy } = await this.send(scan);
         if (done) {
           this.remove(scan.nonce);
           this.onSettled?.(scan, answer);
         } else if (later) {
-          waiting = true; // this one only: the scans saved after it (genuine tickets) are taken
+          this.retryLater(scan); // this one only: the scans saved after it (genuine tickets) are taken
         } else if (failed) {
-          waiting = !this.countServerError(scan, answer) || waiting; // this one failed; the next may not
+          if (!this.countServerError(scan, answer)) this.retryLater(scan); // this one failed; the next may not
+        } else if (busy) {
+          this.retryLater(scan);
+          blocked = true;
+          break; // busy: the rest would fare no better this round
         } else {
-          waiting = true;
+          blocked = true;
           break; // out of reach: the rest would fare no better this round
         }
       }
     } finally {
       this.flushing = false;
     }
-    this.failures = waiting ? this.failures + 1 : 0;
-    if (waiting) this.flushSoon();
-    else if (this.again && this.count) this.flushSoon(0);
+    this.failures = blocked || heldUp ? this.failures + 1 : 0;
+    this.scheduleNext(blocked, heldUp);
+  }
+
+  /**
+   * The next round: at the round's back-off if it stopped (out of reach, busy); else when the
+   * first scan that may go is due: at once for one added during the round or whose back-off ended
+   * while the others went (else nothing sent it until a fresh scan came), and at the round's
+   * back-off at the latest if one was held back.
+   */
+  scheduleNext(blocked, heldUp) {
+    if (blocked) return this.flushSoon();
+    const now = Date.now();
+    const untilDue = Math.min(...load().filter((s) => !this.heldBack(s)).map((s) => Math.max(0, (s.retryAt || 0) - now)));
+    const delay = heldUp ? Math.min(untilDue, backOff(this.failures)) : untilDue;
+    if (delay < Infinity) this.flushSoon(delay);
+  }
+
+  /** The server answered `scan` without a decision: it waits its own back-off, which grows each time. */
+  retryLater(scan) {
+    const retries = (scan.retries || 0) + 1;
+    const retryAt = Date.now() + backOff(retries);
+    save(load().map((s) => (s.nonce === scan.nonce ? { ...s, retries, retryAt } : s))); // kept across a reload too
   }
 
   /** One more server error for `scan`; true when that was its last chance and it was given up. */
