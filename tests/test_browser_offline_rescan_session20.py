@@ -38,29 +38,29 @@ def scan_log(server: Any, code: str) -> list[str]:
         return [r[0] for r in db.execute("SELECT result FROM scans WHERE upper(code) = ? ORDER BY id", [code.upper()])]
 
 
-def saved_then_scanned_again(page: Page, person: dict[str, Any], other: dict[str, Any]) -> None:
-    """The person's scan is saved; someone else scans; the person scans again and is welcomed."""
+def saved_then_scanned_again(page: Page, person: dict[str, Any]) -> None:
+    """The person's scan is saved; the person scans again and is welcomed. (Another person's scan
+    between would be saved too, since session 23b: the saved scan sent before it finds the network
+    down, and the kiosk then says "Scan saved" at once.)"""
     scanner_type(page, person["ticket_code"])
     expect(page.locator("#kiosk")).to_have_attribute("data-state", "saved")
     expect(page.locator("#pending")).to_have_text("1 scan waiting for the network")
-    scanner_type(page, other["ticket_code"])  # another code between: not the scanner reading one ticket twice
-    expect(page.locator("#kiosk")).to_have_attribute("data-state", "checked_in")
-    scanner_type(page, person["ticket_code"])
+    scanner_type(page, person["ticket_code"].lower())  # read in lower case: not the scanner reading one ticket twice
     expect(page.locator("#result-title")).to_have_text(f"Welcome, {person['first_name']}!")
 
 
 def test_a_saved_scan_of_someone_who_then_scanned_in_is_not_a_refusal(server, chromium):
-    person, other = server.people()[40], server.people()[41]
+    person = server.people()[40]
     with signed_in_page(chromium, server, "kiosk") as (page, watch):
         flaky = FlakyCheckins(page)
-        saved_then_scanned_again(page, person, other)
+        saved_then_scanned_again(page, person)
         flaky.down = False  # the Wi-Fi is steady again: whatever is still saved goes now
         poll(page, lambda: page.locator("#pending").is_hidden(), "the saved scan to be settled", timeout=30)
         expect(page.locator("#late-refusals")).to_be_hidden()
         assert scan_log(server, person["ticket_code"]) == ["checked_in"]
         live = server.get("/api/attendees?q=" + person["email"], "volunteer").json()["attendees"]
         assert [p["checked_in_at"] is not None for p in live] == [True]
-        assert server.get("/api/headcount", None).json()["checked_in"] == 2
+        assert server.get("/api/headcount", None).json()["checked_in"] == 1
         watch.assert_clean()
 
 

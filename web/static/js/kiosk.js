@@ -107,8 +107,8 @@ async function scan(raw, { startedAt = performance.now(), via = "typed" } = {}) 
   const slow = setTimeout(() => present(() => {
     if (seq === lastScan && unanswered.has(seq)) showChecking();
   }), SLOW_AFTER);
-  await outbox.sendFirst(SAVED_FIRST_FOR); // this ticket's own saved scan waits behind it (onItsWay)
-  const outcome = await send(item);
+  const outOfReach = await outbox.sendFirst(SAVED_FIRST_FOR); // this ticket's own saved scan waits behind it (onItsWay)
+  const outcome = await sendUnlessOutOfReach(item, outOfReach);
   clearTimeout(slow);
   unanswered.delete(seq);
   const timing = recordTiming(code, via, startedAt, outcome);
@@ -176,6 +176,18 @@ async function send(item, late = false) {
   const kind = answer.status === 401 || answer.status === 403 ? "signed_out" : "answer";
   setSignedOut(kind === "signed_out");
   return { kind, answer };
+}
+
+/**
+ * A fresh scan's attempt, given up ({kind: "lost"}: saved at once, as offline) as soon as the saved
+ * scans sent before it find the server out of reach. On lossy Wi-Fi where requests hang, the
+ * person in front saw "Checking…" for up to 2 s of those and then up to 4 s of their own before
+ * "Scan saved". Its request may still get through: the outbox sends it again with its nonce.
+ */
+async function sendUnlessOutOfReach(item, outOfReach) {
+  if (outOfReach.aborted) return { kind: "lost" };
+  const lost = new Promise((resolve) => outOfReach.addEventListener("abort", () => resolve({ kind: "lost" }), { once: true }));
+  return Promise.race([send(item), lost]);
 }
 
 /** An answer came: what waits for the network (saved scans, the camera's socket) goes now, not

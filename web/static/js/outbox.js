@@ -116,19 +116,25 @@ export class Outbox {
    * Scans held back (heldBack) are not waited for: the fresh scan speaks for them. Nor are scans
    * still in their back-off after an answer without a decision (a 500 sent before every fresh
    * scan was given up after six people, within seconds): they keep their schedule.
+   * Resolves to a signal that aborts when this round finds the server out of reach (a request
+   * got no answer), also after `limit`: the fresh scan need not wait for its own answer then.
    */
   async sendFirst(limit) {
-    if (!load().some((scan) => isDue(scan) && !this.heldBack(scan))) return; // nothing that may go now
+    if (!load().some((scan) => isDue(scan) && !this.heldBack(scan))) return new AbortController().signal; // nothing may go now
     clearTimeout(this.timer);
     let timer;
     const enough = new Promise((resolve) => { timer = setTimeout(resolve, limit); });
-    await Promise.race([this.flush(), enough]);
+    const round = this.flush();
+    const outOfReach = this.reach.signal; // this round's, also when it was under way already
+    await Promise.race([round, enough]);
     clearTimeout(timer);
+    return outOfReach;
   }
 
   /** One round of sending (the round already under way, if any); resolves when it is over. */
   flush() {
     if (this.flushing) return this.round; // a scan added meanwhile is due when it ends (scheduleNext)
+    this.reach = new AbortController(); // aborted when this round finds the server out of reach
     this.round = this.sendAll();
     return this.round;
   }
@@ -159,6 +165,7 @@ export class Outbox {
           break; // busy: the rest would fare no better this round
         } else {
           blocked = true;
+          this.reach.abort();
           break; // out of reach: the rest would fare no better this round
         }
       }
