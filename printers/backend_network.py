@@ -9,6 +9,7 @@ would otherwise wait inside it while the attendee walks off.
 
 from __future__ import annotations
 
+import abc
 import errno
 import socket
 import struct
@@ -53,7 +54,7 @@ ANSWER_POLL = 0.2     # seconds between two looks at a slow printer's progress w
 DELIVERY_POLL = 0.01   # seconds between two looks at how much of the job the printer has not acknowledged
 
 
-class AnswerMemory:
+class AnswerMemory(abc.ABC):
     """Whether a printer answers status queries, learned from its answers; shared by the backends
     that ask after a badge (network and serial printers).
 
@@ -66,9 +67,9 @@ class AnswerMemory:
     _silent_since: float | None = None  # when a printer that had answered stopped answering
     SILENT_HINT = "jammed, or busy?"
 
+    @abc.abstractmethod
     def _where(self) -> str:
         """The printer in a volunteer's words, starting a sentence."""
-        raise NotImplementedError
 
     def _stopped_answering(self) -> bool:
         """After a status query met silence: True when this printer has answered before, so a job
