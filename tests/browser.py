@@ -124,13 +124,17 @@ def pin_login(page: Page, role: str, next_path: str = "") -> Page:
 
 
 @contextmanager
-def signed_in_page(browser: Browser, server: Any, role: str, **context_kwargs: Any) -> Iterator[tuple[Page, PageWatch]]:
-    """A fresh context signed in as `role` via its token, with a watch on the page."""
+def signed_in_page(browser: Browser, server: Any, role: str, by_pin: bool = False,
+                   **context_kwargs: Any) -> Iterator[tuple[Page, PageWatch]]:
+    """A fresh context signed in as `role` via its token (or, `by_pin`, its PIN form), with a watch on the page."""
     context = new_context(browser, server, **context_kwargs)
     try:
         page = context.new_page()
         watch = watch_page(page)
-        pair(page, server, role)
+        if by_pin:
+            pin_login(page, role)
+        else:
+            pair(page, server, role)
         yield page, watch
     finally:
         context.close()

@@ -8,7 +8,8 @@ as when offline, without waiting for anything more."""
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from playwright.sync_api import Page, expect
 
@@ -48,25 +49,28 @@ def save_one_scan(page: Page, code: str) -> None:
     expect(page.locator("#pending")).to_have_text("1 scan waiting for the network")
 
 
-def test_a_saved_scan_failing_first_saves_the_fresh_scan_unsent(server: Any, chromium: Any) -> None:
-    saved, fresh = server.people()[20:22]
+@contextmanager
+def fresh_scan_behind_a_saved_one(chromium: Any, server: Any, first: int, saved_requests: str) -> Iterator[tuple]:
+    """A kiosk with one scan saved, whose fresh scan goes on Wi-Fi where the saved scans' requests
+    fail or hang (`saved_requests`): yields once the fresh scan waits with the saved one."""
+    saved, fresh = server.people()[first:first + 2]
     with signed_in_page(chromium, server, "kiosk") as (page, watch):
         save_one_scan(page, saved["ticket_code"])
-        wifi = LossyWifi(page, saved="fail")
+        wifi = LossyWifi(page, saved=saved_requests)
         scanner_type(page, fresh["ticket_code"])
         expect(page.locator("#pending")).to_have_text("2 scans waiting for the network", timeout=SAVED_SCREEN_WAIT)
+        yield page, watch, wifi
+
+
+def test_a_saved_scan_failing_first_saves_the_fresh_scan_unsent(server: Any, chromium: Any) -> None:
+    with fresh_scan_behind_a_saved_one(chromium, server, 20, "fail") as (page, watch, wifi):
         assert wifi.fresh == []  # not sent to hang for its 4 s: the network just showed it was down
         expect(page.locator("#kiosk")).to_have_attribute("data-state", "saved")
         watch.assert_clean()
 
 
 def test_a_saved_scan_timing_out_first_saves_the_fresh_scan_then(server: Any, chromium: Any) -> None:
-    saved, fresh = server.people()[22:24]
-    with signed_in_page(chromium, server, "kiosk") as (page, watch):
-        save_one_scan(page, saved["ticket_code"])
-        wifi = LossyWifi(page, saved="hang")
-        scanner_type(page, fresh["ticket_code"])
-        expect(page.locator("#pending")).to_have_text("2 scans waiting for the network", timeout=SAVED_SCREEN_WAIT)
+    with fresh_scan_behind_a_saved_one(chromium, server, 22, "hang") as (page, watch, wifi):
         assert len(wifi.fresh) == 1  # it went (the saved scan was only slow then)...
         assert wifi.fresh_given_up == []  # ...and was not waited for to the end of its own time
         expect(page.locator("#kiosk")).to_have_attribute("data-state", "saved")

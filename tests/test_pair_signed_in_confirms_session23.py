@@ -15,7 +15,7 @@ import requests
 from playwright.sync_api import expect
 
 import test_pairing_link_ends_session23 as pairing
-from browser import chromium, new_context, pin_login, pw, watch_page  # noqa: F401 (fixtures)
+from browser import chromium, pw, signed_in_page  # noqa: F401 (fixtures)
 
 
 def role_of(server, browser: requests.Session) -> str | None:
@@ -63,11 +63,7 @@ def test_the_switch_of_a_link_no_longer_valid_is_refused(server):
 
 
 def test_the_console_asks_and_keeps_the_volunteer_or_switches_in_chromium(server, chromium):  # noqa: F811
-    context = new_context(chromium, server)
-    try:
-        page = context.new_page()
-        watch = watch_page(page)
-        pin_login(page, "volunteer")
+    with signed_in_page(chromium, server, "volunteer", by_pin=True) as (page, watch):
         expect(page.locator("#connection")).to_have_text("Live")
         page.goto(f"/pair?token={server.tokens['kiosk']}")
         expect(page.locator("h1")).to_have_text("This phone is signed in as volunteer. Switch it to kiosk?")
@@ -78,7 +74,5 @@ def test_the_console_asks_and_keeps_the_volunteer_or_switches_in_chromium(server
         page.goto(f"/pair?token={server.tokens['kiosk']}")
         page.get_by_role("button", name="Switch to kiosk").click()
         page.wait_for_url(re.compile(r"/kiosk$"))
-        assert context.request.get(server.url + "/api/csrf").json()["role"] == "kiosk"
+        assert page.context.request.get(server.url + "/api/csrf").json()["role"] == "kiosk"
         watch.assert_clean()
-    finally:
-        context.close()

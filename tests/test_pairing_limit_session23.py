@@ -12,7 +12,7 @@ import requests
 from playwright.sync_api import expect
 
 import test_pairing_link_ends_session23 as pairing
-from browser import chromium, new_context, pin_login, pw, watch_page  # noqa: F401 (fixtures)
+from browser import chromium, pw, signed_in_page  # noqa: F401 (fixtures)
 MAX_LIVE_PAIRINGS = 20  # as README says (kiosk.pages.MAX_LIVE_PAIRINGS)
 
 
@@ -60,19 +60,13 @@ def test_each_pin_sign_in_has_its_own_links_and_a_new_sign_in_starts_afresh(serv
 
 
 def test_the_console_says_why_it_makes_no_more_pairing_codes(server, chromium):  # noqa: F811
-    context = new_context(chromium, server)
-    try:
-        page = context.new_page()
-        watch = watch_page(page)
-        pin_login(page, "volunteer")
+    with signed_in_page(chromium, server, "volunteer", by_pin=True) as (page, watch):
         page.get_by_role("button", name="Pair as kiosk").click()
         expect(page.locator("#pair-role")).to_have_text("kiosk")
         csrf = page.locator('meta[name="csrf-token"]').get_attribute("content")
         for _ in range(MAX_LIVE_PAIRINGS - 1):  # the same sign-in's cookie, as the button sends it
-            assert context.request.post(server.url + "/api/pairings", data={"role": "kiosk"},
-                                        headers={"X-CSRF-Token": csrf}).status == 201
+            assert page.context.request.post(server.url + "/api/pairings", data={"role": "kiosk"},
+                                             headers={"X-CSRF-Token": csrf}).status == 201
         page.get_by_role("button", name="Pair as volunteer").click()
         expect(page.locator("#pair-status")).to_contain_text(f"This sign-in has {MAX_LIVE_PAIRINGS} pairing links")
         watch.assert_clean()
-    finally:
-        context.close()

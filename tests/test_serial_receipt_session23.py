@@ -117,3 +117,4 @@ def test_a_serial_printer_that_never_answers_status_still_prints(kiosk_process):
         attendee, code = _check_in(proc, tokens)
         wait_until(lambda: _badge(proc, attendee)["status"] == "printed", timeout=30, what="the badge printed")
         wait_until(lambda: _whole_badges(fake) == [[code]], timeout=10, what="the badge at the printer")
+        assert _badge(proc, attendee)["last_error"] is None  # printed at the first try
